@@ -1,0 +1,1 @@
+"""Staff login (member login lives with members)."""

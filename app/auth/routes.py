@@ -1,0 +1,26 @@
+from flask_smorest import Blueprint
+
+from app.common.schemas import BodySchema, ResponseSchema, fields, validate
+from app.stores import services
+from app.stores.schemas import StaffRead
+
+blp = Blueprint("auth", __name__, description="Staff login")
+
+
+class StaffLogin(BodySchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=128), load_only=True)
+
+
+class StaffLoginResponse(ResponseSchema):
+    token = fields.String()
+    staff = fields.Nested(StaffRead)
+
+
+@blp.route("/auth/staff/login", methods=["POST"])
+@blp.arguments(StaffLogin)
+@blp.response(200, StaffLoginResponse)
+def staff_login(body):
+    """Log a staff member in with username and password"""
+    token, staff = services.authenticate_staff(**body)
+    return {"token": token, "staff": staff}

@@ -1,0 +1,74 @@
+"""Command-line tools: `flask store create`, `flask staff create`, `flask seed-demo`."""
+import click
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+store_cli = AppGroup("store", help="Manage stores.")
+staff_cli = AppGroup("staff", help="Manage staff accounts.")
+
+
+@store_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--address", default=None)
+def create_store_command(name, address):
+    """Create a store and print its id."""
+    from app.stores.services import create_store
+
+    store = create_store(name=name, address=address)
+    db.session.commit()
+    click.echo(store.id)
+
+
+@staff_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["cashier", "marketing", "owner"]))
+@click.option("--store", "store_ids", multiple=True, type=int, help="Store id (repeatable).")
+def create_staff_command(username, password, role, store_ids):
+    """Create a staff account."""
+    from app.common.errors import AppError
+    from app.stores.services import create_staff
+
+    try:
+        staff = create_staff(username=username, password=password, role=role, store_ids=store_ids)
+    except AppError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message)
+    db.session.commit()
+    click.echo(f"staff {staff.id} {staff.username} ({staff.role}) stores={staff.store_ids}")
+
+
+@staff_cli.command("disable")
+@click.option("--username", required=True)
+def disable_staff_command(username):
+    """Disable a staff account and revoke its tokens."""
+    from sqlalchemy import select
+
+    from app.stores.models import Staff
+    from app.stores.services import disable_staff
+
+    staff_id = db.session.scalar(select(Staff.id).where(Staff.username == username))
+    if staff_id is None:
+        raise click.ClickException(f"no staff account {username!r}")
+    disable_staff(staff_id=staff_id)
+    db.session.commit()
+    click.echo(f"disabled {username}")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Create (or top up) the demo merchant: stores, staff of each role, catalog, members."""
+    from app.demo import seed_demo
+
+    logins = seed_demo()
+    db.session.commit()
+    click.echo("Demo merchant ready. Logins:")
+    for line in logins:
+        click.echo(f"  {line}")
+
+
+def register_cli(app):
+    app.cli.add_command(store_cli)
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(seed_demo_command)

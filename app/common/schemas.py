@@ -1,0 +1,67 @@
+"""Project-wide marshmallow bases and fields: one place to change how bodies are read."""
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+
+class BodySchema(Schema):
+    """Request bodies reject unknown fields (a typo is an error, not a silent no-op)."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class QuerySchema(Schema):
+    """Query strings ignore unknown parameters (caches and trackers add their own)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class ResponseSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class StrictInteger(fields.Integer):
+    """An integer that refuses 12.5, "12" and true: money and counts are never guessed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+def Fen(*, required=False, allow_zero=True, **kwargs):
+    """Money in integer fen, never negative."""
+    return StrictInteger(
+        required=required, validate=validate.Range(min=0 if allow_zero else 1, max=10**12), **kwargs
+    )
+
+
+def Count(*, required=False, minimum=0, **kwargs):
+    return StrictInteger(required=required, validate=validate.Range(min=minimum, max=10**9), **kwargs)
+
+
+class PageQuery(QuerySchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+def page_schema(item_schema, name=None):
+    """The list envelope {items, total, page, per_page} around ``item_schema``."""
+    name = name or f"{item_schema.__name__.removesuffix('Schema')}Page"
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+        },
+        name=name,
+    )
+
+
+__all__ = ["BodySchema", "QuerySchema", "ResponseSchema", "StrictInteger", "Fen", "Count", "PageQuery",
+           "page_schema", "ValidationError", "fields", "validate"]

@@ -1,0 +1,116 @@
+"""The request boundary: one transaction per write request, committed only on success.
+
+Services flush but never commit; ``unit_of_work`` commits after the view returns a 2xx response
+and rolls everything back otherwise. With ``idempotent=True`` the ``Idempotency-Key`` header is
+honoured: the key's record is inserted first in the same transaction (a concurrent duplicate
+waits on its unique index), the response is stored with it, and a replay returns the stored
+response without running the view again.
+"""
+import functools
+import hashlib
+import json
+import logging
+import time
+
+from flask import Response, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.common.auth import current_actor
+from app.common.errors import BadRequest, Conflict
+from app.common.idempotency import IdempotencyRecord
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# PostgreSQL serialization failure and deadlock: the transaction can simply run again.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+_ATTEMPTS = 3
+
+
+def _is_retryable(error):
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+def _request_fingerprint():
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(request.path.encode())
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay(record, fingerprint):
+    if record.request_hash != fingerprint:
+        raise Conflict(
+            "idempotency_key_reused",
+            "This Idempotency-Key was used for a different request.",
+        )
+    if record.status_code is None:
+        raise Conflict("idempotency_in_progress", "The first request with this key is still running.")
+    response = Response(record.response_body, status=record.status_code, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _find_record(actor_key, key):
+    return db.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.actor_key == actor_key, IdempotencyRecord.key == key
+        )
+    )
+
+
+def unit_of_work(idempotent=False):
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            key = request.headers.get(IDEMPOTENCY_HEADER) if idempotent else None
+            if key is not None and not (1 <= len(key) <= 128):
+                raise BadRequest("invalid_idempotency_key", "Idempotency-Key must be 1 to 128 characters.")
+            for attempt in range(1, _ATTEMPTS + 1):
+                try:
+                    return _run_once(view, key, args, kwargs)
+                except OperationalError as error:
+                    db.session.rollback()
+                    if not _is_retryable(error) or attempt == _ATTEMPTS:
+                        raise
+                    log.info("retrying a transaction after %s", error.orig.sqlstate)
+                    time.sleep(0.01 * attempt)
+
+        return wrapper
+
+    return decorator
+
+
+def _run_once(view, key, args, kwargs):
+    record = None
+    if key is not None:
+        actor_key = current_actor().key
+        fingerprint = _request_fingerprint()
+        existing = _find_record(actor_key, key)
+        if existing is not None:
+            return _replay(existing, fingerprint)
+        record = IdempotencyRecord(actor_key=actor_key, key=key, request_hash=fingerprint)
+        db.session.add(record)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # A concurrent request with the same key committed first: answer as it did.
+            db.session.rollback()
+            return _replay(_find_record(actor_key, key), fingerprint)
+    response = view(*args, **kwargs)
+    if not isinstance(response, Response):
+        raise TypeError("unit_of_work wraps views that return a Response")
+    if response.status_code >= 400:
+        db.session.rollback()
+        return response
+    if record is not None:
+        record.status_code = response.status_code
+        record.response_body = response.get_data(as_text=True)
+    db.session.commit()
+    return response
+
+
+def json_body_of(response):
+    return json.loads(response.get_data(as_text=True))

@@ -1,0 +1,86 @@
+"""Settings from environment variables, one class per environment."""
+import os
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class BaseConfig:
+    API_TITLE = "Pitstop API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+        }
+    }
+    JSON_SORT_KEYS = False
+    MAX_CONTENT_LENGTH = 64 * 1024  # request bodies are small JSON documents
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    TOKEN_TTL_SECONDS = 7 * 24 * 3600
+    MEMBER_CARD_TOKEN_TTL_SECONDS = 120
+    MERCHANT_TIMEZONE = "Asia/Shanghai"
+    WECHAT_MODE = "fake"
+    WECHAT_APPID = "wx-fake-appid"
+    WECHAT_SECRET = None
+    # Subscribe-message template ids by template key (live mode sends by id).
+    WECHAT_TEMPLATE_IDS = {}
+    WECHAT_PAY_MCHID = None
+    WECHAT_PAY_PRIVATE_KEY = None
+    WECHAT_PAY_CERT_SERIAL_NO = None
+    WECHAT_PAY_APIV3_KEY = None
+    WECHAT_PAY_NOTIFY_URL = None
+    WECHAT_PAY_PLATFORM_CERTS_DIR = None
+    WECHAT_PAY_PUBLIC_KEY = None
+    WECHAT_PAY_PUBLIC_KEY_ID = None
+    DEV_ENDPOINTS = False  # development-only helpers such as confirming a fake payment
+
+
+def _from_environment(cls):
+    """Overlay environment variables on a config class's defaults."""
+    cls.SECRET_KEY = _env("SECRET_KEY", getattr(cls, "SECRET_KEY", None))
+    cls.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", getattr(cls, "SQLALCHEMY_DATABASE_URI", None))
+    cls.WECHAT_MODE = _env("WECHAT_MODE", cls.WECHAT_MODE)
+    cls.WECHAT_APPID = _env("WECHAT_APPID", cls.WECHAT_APPID)
+    cls.WECHAT_SECRET = _env("WECHAT_SECRET", cls.WECHAT_SECRET)
+    cls.WECHAT_PAY_MCHID = _env("WECHAT_PAY_MCHID", cls.WECHAT_PAY_MCHID)
+    cls.WECHAT_PAY_PRIVATE_KEY = _env("WECHAT_PAY_PRIVATE_KEY", cls.WECHAT_PAY_PRIVATE_KEY)
+    cls.WECHAT_PAY_CERT_SERIAL_NO = _env("WECHAT_PAY_CERT_SERIAL_NO", cls.WECHAT_PAY_CERT_SERIAL_NO)
+    cls.WECHAT_PAY_APIV3_KEY = _env("WECHAT_PAY_APIV3_KEY", cls.WECHAT_PAY_APIV3_KEY)
+    cls.WECHAT_PAY_NOTIFY_URL = _env("WECHAT_PAY_NOTIFY_URL", cls.WECHAT_PAY_NOTIFY_URL)
+    cls.REDIS_URL = _env("REDIS_URL")
+    cls.MERCHANT_TIMEZONE = _env("MERCHANT_TIMEZONE", cls.MERCHANT_TIMEZONE)
+    return cls
+
+
+class DevelopmentConfig(BaseConfig):
+    # A fixed key keeps demo tokens valid across restarts; production must set SECRET_KEY.
+    SECRET_KEY = "pitstop-development-only-key-change-me-0123456789"
+    SQLALCHEMY_DATABASE_URI = "sqlite:///pitstop-dev.db"
+    DEV_ENDPOINTS = True
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SECRET_KEY = "pitstop-test-key-0123456789-0123456789-0123"
+    DEV_ENDPOINTS = True
+
+
+class ProductionConfig(BaseConfig):
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None
+
+
+CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}
+
+
+def load_config(name=None):
+    name = name or _env("PITSTOP_ENV", "development")
+    cls = _from_environment(type(f"{name.title()}Settings", (CONFIGS[name],), {}))
+    if name == "production" and (not cls.SECRET_KEY or not cls.SQLALCHEMY_DATABASE_URI):
+        raise RuntimeError("production needs SECRET_KEY and DATABASE_URL in the environment")
+    return cls

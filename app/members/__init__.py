@@ -1,0 +1,1 @@
+"""Members (车主), their vehicles, tiers and tags."""

@@ -1,0 +1,108 @@
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.db import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class Tier(db.Model):
+    __tablename__ = "tiers"
+    __table_args__ = (
+        CheckConstraint("labor_discount_percent BETWEEN 0 AND 100", name="labor_discount_range"),
+        CheckConstraint("parts_discount_percent BETWEEN 0 AND 100", name="parts_discount_range"),
+        CheckConstraint("points_multiplier >= 0", name="points_multiplier_non_negative"),
+        CheckConstraint("min_spend_12m_fen >= 0", name="min_spend_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    rank: Mapped[int] = mapped_column(unique=True)  # higher rank = better tier
+    labor_discount_percent: Mapped[int] = mapped_column(default=0)
+    parts_discount_percent: Mapped[int] = mapped_column(default=0)
+    points_multiplier: Mapped[float] = mapped_column(Numeric(4, 2, asdecimal=False), default=1)
+    min_spend_12m_fen: Mapped[int] = mapped_column(default=0)
+    care_note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MemberTag(db.Model):
+    __tablename__ = "member_tags"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Member(db.Model):
+    __tablename__ = "members"
+    __table_args__ = (
+        # A WeChat user is (appid, openid); NULL openids (counter registrations) do not collide.
+        UniqueConstraint("appid", "openid", name="uq_members_appid_openid"),
+        CheckConstraint("gender IN ('male', 'female', 'unknown')", name="gender_known"),
+        CheckConstraint("paid_visit_count >= 0", name="visit_count_non_negative"),
+        Index("ix_members_birthday_md", "birthday_month", "birthday_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appid: Mapped[str | None] = mapped_column(String(64))
+    openid: Mapped[str | None] = mapped_column(String(64))
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Never leaves the server and is never logged or serialised.
+    session_key: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    nickname: Mapped[str | None] = mapped_column(String(50))
+    gender: Mapped[str] = mapped_column(String(8), default="unknown")
+    birthday: Mapped[date | None] = mapped_column(Date)
+    # Month and day apart so the birthday job finds today's members by index.
+    birthday_month: Mapped[int | None]
+    birthday_day: Mapped[int | None]
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("tiers.id"), index=True)
+    referral_code: Mapped[str] = mapped_column(String(12), unique=True)
+    source: Mapped[str] = mapped_column(String(16), default="wechat")
+    registered_store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    # Set when a counter-registered member and a WeChat login turn out to be the same person.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    last_paid_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    first_paid_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_visit_count: Mapped[int] = mapped_column(default=0)
+    total_paid_fen: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    tier: Mapped[Tier | None] = relationship(lazy="joined")
+    tags: Mapped[list[Tag]] = relationship(secondary="member_tags", lazy="selectin", order_by=Tag.id)
+
+
+class Vehicle(db.Model):
+    __tablename__ = "vehicles"
+    __table_args__ = (
+        CheckConstraint("mileage_km >= 0", name="mileage_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL for walk-in cars the counter has seen but no member has claimed.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    plate: Mapped[str] = mapped_column(String(10), unique=True)
+    model: Mapped[str | None] = mapped_column(String(100))
+    purchase_date: Mapped[date | None] = mapped_column(Date, index=True)
+    mileage_km: Mapped[int | None]
+    mileage_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # First reading, so the car's own km/day can be projected.
+    first_mileage_km: Mapped[int | None]
+    first_mileage_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_maintenance_date: Mapped[date | None] = mapped_column(Date)
+    last_maintenance_km: Mapped[int | None]
+    next_maintenance_due_date: Mapped[date | None] = mapped_column(Date, index=True)
+    next_maintenance_due_km: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member | None] = relationship()

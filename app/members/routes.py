@@ -1,0 +1,165 @@
+import io
+
+import qrcode
+from flask import send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.common.auth import back_office, counter_staff, current_actor, member_only, staff_any
+from app.common.transaction import unit_of_work
+from app.members import services, vehicle_services
+from app.members.schemas import (
+    CounterRegistration, LoginRequest, MemberLoginResponse, MemberRead, MemberSearchQuery, MemberStaffPage,
+    MemberStaffRead, MemberTagsBody, PhoneBind, PlateQuery, ProfileUpdate, StaffMemberUpdate, VehicleCreate,
+    VehicleList, VehicleLookupPage, VehicleRead, VehicleUpdate,
+)
+from app.members.tier_services import set_member_tags
+
+blp = Blueprint("members", __name__, description="Members and their vehicles")
+
+PNG_RESPONSE = {"200": {"description": "PNG image",
+                        "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@blp.route("/auth/wechat/login", methods=["POST"])
+@unit_of_work()
+@blp.arguments(LoginRequest)
+@blp.response(200, MemberLoginResponse)
+def wechat_login(body):
+    """Log a member in with a mini-program login code"""
+    token, member, _ = services.login_with_wechat(code=body["code"])
+    return {"token": token, "member": member}
+
+
+@blp.route("/me")
+class MeResource(MethodView):
+    @member_only
+    @blp.response(200, MemberRead)
+    def get(self):
+        """The caller's member profile"""
+        return services.get_member(current_actor().id)
+
+    @member_only
+    @unit_of_work()
+    @blp.arguments(ProfileUpdate)
+    @blp.response(200, MemberRead)
+    def patch(self, changes):
+        """Change the caller's nickname, birthday or gender"""
+        return services.update_profile(member_id=current_actor().id, changes=changes)
+
+
+@blp.route("/me/phone", methods=["POST"])
+@member_only
+@unit_of_work()
+@blp.arguments(PhoneBind)
+@blp.response(200, MemberRead)
+def bind_phone(body):
+    """Bind the phone number WeChat vouches for"""
+    return services.bind_phone(member_id=current_actor().id, code=body["code"])
+
+
+@blp.route("/me/vehicles")
+class MyVehicles(MethodView):
+    @member_only
+    @blp.response(200, VehicleList)
+    def get(self):
+        """The caller's vehicles"""
+        return {"items": vehicle_services.list_member_vehicles(member_id=current_actor().id)}
+
+    @member_only
+    @unit_of_work()
+    @blp.arguments(VehicleCreate)
+    @blp.response(201, VehicleRead)
+    def post(self, body):
+        """Register a vehicle; a plate registered to another member is refused (409)"""
+        return vehicle_services.add_vehicle(member_id=current_actor().id, **body)
+
+
+@blp.route("/me/vehicles/<int:vehicle_id>")
+class MyVehicle(MethodView):
+    @member_only
+    @blp.response(200, VehicleRead)
+    def get(self, vehicle_id):
+        """One of the caller's vehicles"""
+        return vehicle_services.get_member_vehicle(member_id=current_actor().id, vehicle_id=vehicle_id)
+
+    @member_only
+    @unit_of_work()
+    @blp.arguments(VehicleUpdate)
+    @blp.response(200, VehicleRead)
+    def patch(self, changes, vehicle_id):
+        """Update a vehicle's model, purchase date or current mileage"""
+        return vehicle_services.update_member_vehicle(member_id=current_actor().id, vehicle_id=vehicle_id,
+                                                      changes=changes)
+
+
+@blp.route("/me/member-card/qr.png")
+@member_only
+@blp.doc(responses=PNG_RESPONSE)
+def member_card_qr():
+    """A short-lived QR the cashier scans to find the caller"""
+    token = services.issue_member_card_token(member_id=current_actor().id)
+    return _png(token)
+
+
+def _png(text):
+    buffer = io.BytesIO()
+    qrcode.make(text).save(buffer, format="PNG")
+    buffer.seek(0)
+    response = send_file(buffer, mimetype="image/png")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.route("/vehicles")
+@counter_staff
+@blp.arguments(PlateQuery, location="query")
+@blp.response(200, VehicleLookupPage)
+def lookup_vehicles(query):
+    """Find cars by part of the plate (or a scanned member card), with their members"""
+    return vehicle_services.lookup_for_counter(**query)
+
+
+@blp.route("/members")
+class MembersResource(MethodView):
+    @counter_staff
+    @blp.arguments(MemberSearchQuery, location="query")
+    @blp.response(200, MemberStaffPage)
+    def get(self, query):
+        """Search members by phone, name, plate or a scanned member card"""
+        return services.search_members(**query)
+
+    @counter_staff
+    @unit_of_work()
+    @blp.arguments(CounterRegistration)
+    @blp.response(201, MemberStaffRead)
+    def post(self, body):
+        """Register a customer at the counter"""
+        return services.register_at_counter(**body)
+
+
+@blp.route("/members/<int:member_id>")
+class MemberResource(MethodView):
+    @staff_any
+    @blp.response(200, MemberStaffRead)
+    def get(self, member_id):
+        """One member, as staff see them"""
+        return services.get_member(member_id)
+
+    @staff_any
+    @unit_of_work()
+    @blp.arguments(StaffMemberUpdate)
+    @blp.response(200, MemberStaffRead)
+    def patch(self, changes, member_id):
+        """Set a member's tier, nickname or birthday"""
+        return services.update_member_by_staff(member_id=member_id, changes=changes)
+
+
+@blp.route("/members/<int:member_id>/tags", methods=["POST"])
+@back_office
+@unit_of_work()
+@blp.arguments(MemberTagsBody)
+@blp.response(200, MemberStaffRead)
+def tag_member(body, member_id):
+    """Add tags to a member (or replace their tags)"""
+    return set_member_tags(member_id=member_id, tag_ids=body["tag_ids"], replace=body["replace"])

@@ -1,0 +1,195 @@
+from app.common.schemas import (
+    BodySchema, Count, Fen, PageQuery, ResponseSchema, StrictInteger, fields, page_schema, validate,
+)
+from app.members import services
+
+PHONE = validate.Regexp(r"^1\d{10}$", error="A mainland mobile number has 11 digits starting with 1.")
+
+
+class TierBrief(ResponseSchema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class TagRead(ResponseSchema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class MemberRead(ResponseSchema):
+    """What a member sees of themselves: the phone is masked."""
+
+    id = fields.Integer()
+    nickname = fields.String(allow_none=True)
+    phone = fields.Function(lambda m: services.mask_phone(m.phone), allow_none=True)
+    gender = fields.String()
+    birthday = fields.Date(allow_none=True)
+    tier = fields.Nested(TierBrief, allow_none=True)
+    tags = fields.Function(lambda m: [tag.name for tag in m.tags])
+    referral_code = fields.String()
+    created_at = fields.DateTime()
+
+
+class MemberStaffRead(MemberRead):
+    """What staff see: the full phone (they call members back), visit statistics, lifecycle."""
+
+    phone = fields.String(allow_none=True)
+    tags = fields.List(fields.Nested(TagRead))
+    source = fields.String()
+    lifecycle = fields.Function(lambda m: services.lifecycle_of(m))
+    last_visit_at = fields.DateTime(attribute="last_paid_visit_at", allow_none=True)
+    paid_visit_count = fields.Integer()
+    total_paid_fen = fields.Integer()
+
+
+class LoginRequest(BodySchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    referral_code = fields.String(validate=validate.Length(min=1, max=32), allow_none=True)
+
+
+class MemberLoginResponse(ResponseSchema):
+    token = fields.String()
+    member = fields.Nested(MemberRead)
+
+
+class ProfileUpdate(BodySchema):
+    nickname = fields.String(validate=validate.Length(min=1, max=50))
+    birthday = fields.Date(allow_none=True)
+    gender = fields.String(validate=validate.OneOf(["male", "female", "unknown"]))
+
+
+class PhoneBind(BodySchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class CounterRegistration(BodySchema):
+    phone = fields.String(required=True, validate=PHONE)
+    nickname = fields.String(validate=validate.Length(min=1, max=50))
+    plate = fields.String(validate=validate.Length(min=2, max=16))
+    store_id = StrictInteger()
+
+
+class StaffMemberUpdate(BodySchema):
+    tier_id = StrictInteger(allow_none=True)
+    nickname = fields.String(validate=validate.Length(min=1, max=50))
+    birthday = fields.Date(allow_none=True)
+
+
+class MemberSearchQuery(PageQuery):
+    q = fields.String(load_default="", validate=validate.Length(max=2048))
+
+
+class NextMaintenance(ResponseSchema):
+    due_date = fields.Date(allow_none=True)
+    due_mileage_km = fields.Integer(allow_none=True)
+
+
+def _next_maintenance(vehicle):
+    if vehicle.next_maintenance_due_date is None and vehicle.next_maintenance_due_km is None:
+        return None
+    return {"due_date": vehicle.next_maintenance_due_date, "due_mileage_km": vehicle.next_maintenance_due_km}
+
+
+class VehicleRead(ResponseSchema):
+    id = fields.Integer()
+    plate = fields.String()
+    model = fields.String(allow_none=True)
+    purchase_date = fields.Date(allow_none=True)
+    mileage_km = fields.Integer(allow_none=True)
+    next_maintenance = fields.Function(lambda v: NextMaintenance().dump(_next_maintenance(v))
+                                       if _next_maintenance(v) else None)
+
+
+class VehicleList(ResponseSchema):
+    items = fields.List(fields.Nested(VehicleRead))
+
+
+class VehicleCreate(BodySchema):
+    plate = fields.String(required=True, validate=validate.Length(min=2, max=16))
+    model = fields.String(validate=validate.Length(max=100), allow_none=True)
+    purchase_date = fields.Date(allow_none=True)
+    mileage_km = Count(allow_none=True)
+
+
+class VehicleUpdate(BodySchema):
+    model = fields.String(validate=validate.Length(max=100), allow_none=True)
+    purchase_date = fields.Date(allow_none=True)
+    mileage_km = Count()
+
+
+class MemberSummary(ResponseSchema):
+    id = fields.Integer()
+    nickname = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    tier = fields.Nested(TierBrief, allow_none=True)
+    lifecycle = fields.String()
+    last_visit_at = fields.DateTime(allow_none=True)
+    # Filled by the domains that hold value (wallet, coupons) through summary providers.
+    balance_fen = fields.Integer()
+    points = fields.Integer()
+    unused_coupon_count = fields.Integer()
+
+
+class VehicleLookupItem(ResponseSchema):
+    vehicle = fields.Nested(VehicleRead)
+    member = fields.Nested(MemberSummary, allow_none=True)
+
+
+class PlateQuery(PageQuery):
+    plate = fields.String(validate=validate.Length(min=1, max=16))
+    card_token = fields.String(validate=validate.Length(max=2048))
+
+
+MemberStaffPage = page_schema(MemberStaffRead, name="MemberStaffPage")
+VehicleLookupPage = page_schema(VehicleLookupItem, name="VehicleLookupPage")
+
+
+class TierRead(ResponseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    rank = fields.Integer()
+    labor_discount_percent = fields.Integer()
+    parts_discount_percent = fields.Integer()
+    points_multiplier = fields.Float()
+    min_spend_12m_fen = fields.Integer()
+    care_note = fields.String(allow_none=True)
+
+
+class TierCreate(BodySchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    rank = StrictInteger(required=True, validate=validate.Range(min=0, max=1000))
+    labor_discount_percent = StrictInteger(required=True, validate=validate.Range(min=0, max=100))
+    parts_discount_percent = StrictInteger(load_default=0, validate=validate.Range(min=0, max=100))
+    points_multiplier = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=10), allow_nan=False)
+    min_spend_12m_fen = Fen(load_default=0)
+    care_note = fields.String(validate=validate.Length(max=200), allow_none=True)
+
+
+class TierUpdate(TierCreate):
+    name = fields.String(validate=validate.Length(min=1, max=50))
+    rank = StrictInteger(validate=validate.Range(min=0, max=1000))
+    labor_discount_percent = StrictInteger(validate=validate.Range(min=0, max=100))
+    parts_discount_percent = StrictInteger(validate=validate.Range(min=0, max=100))
+    points_multiplier = fields.Float(validate=validate.Range(min=0, max=10), allow_nan=False)
+    min_spend_12m_fen = Fen()
+
+
+class TierList(ResponseSchema):
+    items = fields.List(fields.Nested(TierRead))
+
+
+class TagCreate(BodySchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
+class TagUpdate(BodySchema):
+    name = fields.String(validate=validate.Length(min=1, max=50))
+
+
+class TagList(ResponseSchema):
+    items = fields.List(fields.Nested(TagRead))
+
+
+class MemberTagsBody(BodySchema):
+    tag_ids = fields.List(StrictInteger(), required=True, validate=validate.Length(max=100))
+    replace = fields.Boolean(load_default=False)

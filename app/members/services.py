@@ -1,0 +1,235 @@
+"""Member identity and profile: WeChat login, phone binding, counter registration, search."""
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from app import wechat
+from app.common import clock
+from app.common.auth import Actor, decode_token, issue_token
+from app.common.errors import Conflict, NotFound, Unprocessable
+from app.common.pagination import paginate
+from app.common.plates import normalize_plate
+from app.extensions import db
+from app.members.models import Member, Tier, Vehicle
+from app.merchant.services import get_settings
+
+# No 0/O/1/I: codes are read aloud and typed from screens. Also valid in a mini-program scene.
+REFERRAL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+MEMBER_CARD_PURPOSE = "member_card"
+
+
+def _new_referral_code():
+    while True:
+        code = "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(8))
+        if db.session.scalar(select(Member.id).where(Member.referral_code == code)) is None:
+            return code
+
+
+def _resolve(member):
+    # Follow a merge to the member that now holds the identity.
+    while member is not None and member.merged_into_id is not None:
+        member = db.session.get(Member, member.merged_into_id)
+    return member
+
+
+def load_member_actor(member_id, claims):
+    member = _resolve(db.session.get(Member, member_id))
+    if member is None:
+        return None
+    return Actor(kind="member", id=member.id, role="member", token_version=claims.get("ver"))
+
+
+def get_member(member_id) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None or member.merged_into_id is not None:
+        raise NotFound("member_not_found", "No such member.")
+    return member
+
+
+def login_with_wechat(*, code):
+    """Exchange a mini-program login code for a member and a token.
+
+    The same WeChat user (appid, openid) always maps to the same member; the first login creates it.
+    """
+    session = wechat.mini_program().code_to_session(code)
+    appid = current_app.config["WECHAT_APPID"]
+    member = db.session.scalar(select(Member).where(Member.appid == appid, Member.openid == session.openid))
+    created = member is None
+    if created:
+        member = Member(appid=appid, openid=session.openid, referral_code=_new_referral_code(), source="wechat")
+        db.session.add(member)
+    member = _resolve(member)
+    member.unionid = session.unionid or member.unionid
+    member.session_key = session.session_key
+    db.session.flush()
+    token = issue_token(kind="member", subject_id=member.id, role="member")
+    return token, member, created
+
+
+def bind_phone(*, member_id, code) -> Member:
+    """Bind the phone WeChat vouches for. Each lookup is billed, so a bound phone is reused.
+
+    If the counter registered that phone earlier (no WeChat identity yet), the WeChat identity
+    moves onto that member, so the customer keeps what the counter recorded.
+    """
+    member = get_member(member_id)
+    if member.phone:
+        return member
+    phone = wechat.mini_program().phone_number(code).phone
+    holder = db.session.scalar(select(Member).where(Member.phone == phone))
+    if holder is None:
+        member.phone = phone
+    elif holder.openid is None and _has_no_history(member):
+        holder.appid, holder.openid, holder.unionid = member.appid, member.openid, member.unionid
+        holder.session_key = member.session_key
+        member.appid = member.openid = member.unionid = member.session_key = None
+        member.merged_into_id = holder.id
+        db.session.flush()
+        member = holder
+    else:
+        raise Conflict("phone_taken", "This phone number belongs to another member.")
+    db.session.flush()
+    return member
+
+
+def _has_no_history(member):
+    return db.session.scalar(select(Vehicle.id).where(Vehicle.member_id == member.id).limit(1)) is None
+
+
+def update_profile(*, member_id, changes) -> Member:
+    """Members change their nickname, birthday and gender; nothing that carries value."""
+    member = get_member(member_id)
+    for name in ("nickname", "gender"):
+        if name in changes:
+            setattr(member, name, changes[name])
+    if "birthday" in changes:
+        set_birthday(member, changes["birthday"])
+    db.session.flush()
+    return member
+
+
+def set_birthday(member, birthday):
+    if birthday is not None and birthday > clock.local_today(get_settings().timezone):
+        raise Unprocessable("invalid_birthday", "A birthday cannot be in the future.")
+    member.birthday = birthday
+    member.birthday_month = birthday.month if birthday else None
+    member.birthday_day = birthday.day if birthday else None
+
+
+def register_at_counter(*, phone, nickname=None, plate=None, store_id=None) -> Member:
+    """Register a customer at the counter by phone, optionally with their car."""
+    if db.session.scalar(select(Member.id).where(Member.phone == phone)) is not None:
+        raise Conflict("phone_taken", "This phone number belongs to another member.")
+    member = Member(phone=phone, nickname=nickname, referral_code=_new_referral_code(), source="counter",
+                    registered_store_id=store_id)
+    db.session.add(member)
+    db.session.flush()
+    if plate:
+        from app.members.vehicle_services import claim_vehicle
+
+        claim_vehicle(member=member, plate=plate)
+    return member
+
+
+def update_member_by_staff(*, member_id, changes) -> Member:
+    """Staff set tier, nickname and birthday."""
+    member = get_member(member_id)
+    if "tier_id" in changes:
+        tier_id = changes["tier_id"]
+        if tier_id is not None and db.session.get(Tier, tier_id) is None:
+            raise Unprocessable("tier_not_found", "No such tier.")
+        member.tier_id = tier_id
+    if "nickname" in changes:
+        member.nickname = changes["nickname"]
+    if "birthday" in changes:
+        set_birthday(member, changes["birthday"])
+    db.session.flush()
+    db.session.refresh(member)
+    return member
+
+
+def issue_member_card_token(*, member_id):
+    """A short-lived signed token for the member-card QR; it never carries the raw id in clear."""
+    member = get_member(member_id)
+    ttl = current_app.config["MEMBER_CARD_TOKEN_TTL_SECONDS"]
+    return issue_token(kind="member", subject_id=member.id, role="member", purpose=MEMBER_CARD_PURPOSE,
+                       ttl_seconds=ttl)
+
+
+def member_from_card_token(token) -> Member:
+    claims = decode_token(token, purpose=MEMBER_CARD_PURPOSE)
+    return get_member(int(claims["sub"]))
+
+
+def looks_like_card_token(text):
+    return text.count(".") == 2 and len(text) > 60
+
+
+def search_members(*, q, page, per_page):
+    """Find members by phone (full or last digits), nickname, plate, or a scanned member card."""
+    q = (q or "").strip()
+    stmt = select(Member).where(Member.merged_into_id.is_(None)).order_by(Member.id.desc())
+    if q and looks_like_card_token(q):
+        member = member_from_card_token(q)
+        stmt = stmt.where(Member.id == member.id)
+    elif q:
+        plate = normalize_plate(q)
+        plate_match = select(Vehicle.member_id).where(Vehicle.plate.contains(plate, autoescape=True))
+        conditions = [Member.nickname.contains(q, autoescape=True), Member.id.in_(plate_match)]
+        if q.isdigit():
+            conditions.append(Member.phone == q if len(q) == 11 else Member.phone.endswith(q, autoescape=True))
+        stmt = stmt.where(or_(*conditions))
+    return paginate(stmt, page, per_page)
+
+
+def lifecycle_of(member, *, now=None, settings=None):
+    """new (never visited), active, at_risk or churned by days since the last paid visit."""
+    if member.last_paid_visit_at is None:
+        return "new"
+    settings = settings or get_settings()
+    idle = (now or clock.now()) - member.last_paid_visit_at
+    if idle > timedelta(days=settings.churned_after_days):
+        return "churned"
+    if idle > timedelta(days=settings.at_risk_after_days):
+        return "at_risk"
+    return "active"
+
+
+def mask_phone(phone):
+    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else phone
+
+
+
+
+# Other domains add figures to the counter's member summary without members reading their tables:
+# each provider takes member ids and returns {member_id: {field: value}} in one query.
+_summary_providers = []
+
+
+def register_summary_provider(provider):
+    if provider not in _summary_providers:
+        _summary_providers.append(provider)
+
+
+def member_summaries(members):
+    """Counter summaries for many members at once (one query per provider, never per member)."""
+    ids = [member.id for member in members]
+    settings = get_settings()
+    now = clock.now()
+    summaries = {
+        member.id: {
+            "id": member.id,
+            "nickname": member.nickname,
+            "phone": member.phone,
+            "tier": member.tier,
+            "lifecycle": lifecycle_of(member, now=now, settings=settings),
+            "last_visit_at": member.last_paid_visit_at,
+        }
+        for member in members
+    }
+    for provider in _summary_providers:
+        for member_id, extra in provider(ids).items():
+            summaries[member_id].update(extra)
+    return summaries

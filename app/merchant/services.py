@@ -1,0 +1,38 @@
+"""Reading and changing the merchant's rules."""
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.common.errors import Unprocessable
+from app.extensions import db
+from app.merchant.models import MerchantSettings
+
+
+def get_settings() -> MerchantSettings:
+    """The merchant's settings; created with the field-rule defaults on first use."""
+    settings = db.session.get(MerchantSettings, 1)
+    if settings is None:
+        settings = MerchantSettings(id=1)
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def merchant_timezone() -> str:
+    return get_settings().timezone
+
+
+def update_settings(*, changes: dict) -> MerchantSettings:
+    """Apply owner changes; the lifecycle thresholds must stay ordered and the timezone real."""
+    settings = get_settings()
+    if "timezone" in changes:
+        try:
+            ZoneInfo(changes["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise Unprocessable("invalid_timezone", f"unknown timezone {changes['timezone']!r}")
+    at_risk = changes.get("at_risk_after_days", settings.at_risk_after_days)
+    churned = changes.get("churned_after_days", settings.churned_after_days)
+    if at_risk >= churned:
+        raise Unprocessable("invalid_lifecycle_thresholds", "at_risk_after_days must be below churned_after_days")
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    db.session.flush()
+    return settings

@@ -1,0 +1,1 @@
+"""Stores (门店) and the staff who work at them."""

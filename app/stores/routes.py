@@ -1,0 +1,27 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.common.auth import auth_required
+from app.common.auth import ROLES
+from app.stores import services
+from app.stores.schemas import StoreList, StoreRead
+
+blp = Blueprint("stores", __name__, description="Stores")
+
+
+@blp.route("/stores")
+class StoresResource(MethodView):
+    @auth_required(*ROLES)
+    @blp.response(200, StoreList)
+    def get(self):
+        """List the merchant's stores"""
+        return {"items": services.list_stores()}
+
+
+@blp.route("/stores/<int:store_id>")
+class StoreResource(MethodView):
+    @auth_required(*ROLES)
+    @blp.response(200, StoreRead)
+    def get(self, store_id):
+        """Read one store"""
+        return services.get_store(store_id)
