@@ -8,21 +8,35 @@ from flask import Flask
 from app.config import load_config
 from app.extensions import Api, db, migrate
 
-# Every module that defines tables, so the metadata (and Alembic) sees the whole schema.
-MODEL_MODULES = (
-    "app.common.idempotency",
-    "app.wechat.models",
-    "app.merchant.models",
-    "app.stores.models",
-    "app.members.models",
-)
-BLUEPRINT_MODULES = (
-    "app.auth.routes",
-    "app.merchant.routes",
-    "app.stores.routes",
-    "app.members.routes",
-    "app.members.tier_routes",
-)
+# Domains are the packages under app/ (besides the shared ones). Each may have models.py (tables),
+# routes.py (a flask-smorest Blueprint ``blp``, or a list ``blueprints``) and an ``init_app(app)`` in its __init__ (event
+# subscriptions, CLI commands). Discovering them keeps this factory free of per-domain edits.
+SHARED_PACKAGES = {"common", "wechat"}
+
+
+def domain_packages():
+    root = Path(__file__).resolve().parent
+    return sorted(
+        path.name for path in root.iterdir()
+        if path.is_dir() and (path / "__init__.py").exists() and path.name not in SHARED_PACKAGES
+    )
+
+
+def _import_if_present(module_name):
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        return None
+
+
+def import_models():
+    """Import every table definition, so the metadata (and Alembic) sees the whole schema."""
+    importlib.import_module("app.common.idempotency")
+    importlib.import_module("app.wechat.models")
+    for name in domain_packages():
+        _import_if_present(f"app.{name}.models")
 
 
 def create_app(config_name=None, overrides=None):
@@ -41,8 +55,7 @@ def create_app(config_name=None, overrides=None):
 
 
 def register_extensions(app):
-    for module_name in MODEL_MODULES:
-        importlib.import_module(module_name)
+    import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     app.extensions["pitstop_api"] = Api(app)
@@ -57,9 +70,14 @@ def register_extensions(app):
 
 def register_blueprints(app):
     api = app.extensions["pitstop_api"]
-    for module_name in BLUEPRINT_MODULES:
-        module = importlib.import_module(module_name)
-        api.register_blueprint(module.blp, url_prefix="/api/v1")
+    for name in domain_packages():
+        routes = _import_if_present(f"app.{name}.routes")
+        for blueprint in getattr(routes, "blueprints", [getattr(routes, "blp", None)]):
+            if blueprint is not None:
+                api.register_blueprint(blueprint, url_prefix="/api/v1")
+        package = importlib.import_module(f"app.{name}")
+        if hasattr(package, "init_app"):
+            package.init_app(app)
 
 
 def register_error_handlers(app):

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from app.common.auth import back_office, counter_staff, current_actor, member_only, staff_any
 from app.common.transaction import unit_of_work
-from app.members import services, vehicle_services
+from app.members import services, tier_routes, vehicle_services
 from app.members.schemas import (
     CounterRegistration, LoginRequest, MemberLoginResponse, MemberRead, MemberSearchQuery, MemberStaffPage,
     MemberStaffRead, MemberTagsBody, PhoneBind, PlateQuery, ProfileUpdate, StaffMemberUpdate, VehicleCreate,
@@ -16,6 +16,7 @@ from app.members.schemas import (
 from app.members.tier_services import set_member_tags
 
 blp = Blueprint("members", __name__, description="Members and their vehicles")
+blueprints = [blp, tier_routes.blp]
 
 PNG_RESPONSE = {"200": {"description": "PNG image",
                         "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}

@@ -1,0 +1,88 @@
+"""Service items and parts: what the back office defines and the counter sells."""
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.catalog.models import Part, ServiceItem
+from app.common.errors import Conflict, NotFound
+from app.common.pagination import paginate
+from app.extensions import db
+
+
+def list_service_items(*, category=None, page=1, per_page=20):
+    stmt = select(ServiceItem).where(ServiceItem.is_active.is_(True)).order_by(ServiceItem.id)
+    if category:
+        stmt = stmt.where(ServiceItem.category == category)
+    return paginate(stmt, page, per_page)
+
+
+def get_service_item(item_id) -> ServiceItem:
+    item = db.session.get(ServiceItem, item_id)
+    if item is None:
+        raise NotFound("service_item_not_found", "No such service item.")
+    return item
+
+
+def service_items_by_id(item_ids):
+    """Many items in one query: {id: ServiceItem}."""
+    if not item_ids:
+        return {}
+    return {item.id: item for item in db.session.scalars(select(ServiceItem).where(ServiceItem.id.in_(item_ids)))}
+
+
+def create_service_item(*, data) -> ServiceItem:
+    item = ServiceItem(**data)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def update_service_item(*, item_id, changes) -> ServiceItem:
+    item = get_service_item(item_id)
+    for name, value in changes.items():
+        setattr(item, name, value)
+    db.session.flush()
+    return item
+
+
+def list_parts(*, low_stock=False, page=1, per_page=20):
+    stmt = select(Part).where(Part.is_active.is_(True)).order_by(Part.id)
+    if low_stock:
+        stmt = stmt.where(Part.stock <= Part.low_stock_threshold)
+    return paginate(stmt, page, per_page)
+
+
+def get_part(part_id) -> Part:
+    part = db.session.get(Part, part_id)
+    if part is None:
+        raise NotFound("part_not_found", "No such part.")
+    return part
+
+
+def parts_by_id(part_ids):
+    if not part_ids:
+        return {}
+    return {part.id: part for part in db.session.scalars(select(Part).where(Part.id.in_(part_ids)))}
+
+
+def _flush_unique_sku():
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("sku_taken", "Another part has this SKU.")
+
+
+def create_part(*, data) -> Part:
+    part = Part(**data)
+    db.session.add(part)
+    _flush_unique_sku()
+    return part
+
+
+def update_part(*, part_id, changes) -> Part:
+    """Change a part's definition. Stock is not set here: it moves only through stock movements."""
+    part = get_part(part_id)
+    for name, value in changes.items():
+        setattr(part, name, value)
+    _flush_unique_sku()
+    return part
