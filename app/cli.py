@@ -68,7 +68,34 @@ def seed_demo_command():
         click.echo(f"  {line}")
 
 
+jobs_cli = AppGroup("jobs", help="Scheduled jobs.")
+
+
+@jobs_cli.command("list")
+def list_jobs_command():
+    """Print one job name per line."""
+    from app.common.jobs import registered_jobs
+
+    for name in registered_jobs():
+        click.echo(name)
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as if it were this day in the merchant's timezone (YYYY-MM-DD).")
+def run_job_command(name, day):
+    """Run one job for one day."""
+    from app.common.jobs import registered_jobs, run_job
+
+    if name not in registered_jobs():
+        raise click.ClickException(f"unknown job {name!r}; see `flask jobs list`")
+    result = run_job(name, day=day.date() if day else None)
+    click.echo(f"{name}: {result}")
+
+
 def register_cli(app):
     app.cli.add_command(store_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(jobs_cli)

@@ -21,4 +21,5 @@ def publish(event, **payload):
 # Event names, in one place so a typo is an AttributeError rather than a silent no-op.
 WORK_ORDER_SETTLED = "work_order_settled"  # work_order_id, member_id, paid_fen, now
 WORK_ORDER_REFUNDED = "work_order_refunded"  # work_order_id, member_id, now
-MEMBER_JOINED = "member_joined"  # member_id, referral_code, now
+# A member logged in presenting someone's referral code: member_id, referral_code, created, now
+REFERRAL_CODE_PRESENTED = "referral_code_presented"

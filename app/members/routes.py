@@ -28,7 +28,7 @@ PNG_RESPONSE = {"200": {"description": "PNG image",
 @blp.response(200, MemberLoginResponse)
 def wechat_login(body):
     """Log a member in with a mini-program login code"""
-    token, member, _ = services.login_with_wechat(code=body["code"])
+    token, member, _ = services.login_with_wechat(code=body["code"], referral_code=body.get("referral_code"))
     return {"token": token, "member": member}
 
 

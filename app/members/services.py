@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from app import wechat
-from app.common import clock
+from app.common import clock, events
 from app.common.auth import Actor, decode_token, issue_token
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.common.pagination import paginate
@@ -48,10 +48,11 @@ def get_member(member_id) -> Member:
     return member
 
 
-def login_with_wechat(*, code):
+def login_with_wechat(*, code, referral_code=None):
     """Exchange a mini-program login code for a member and a token.
 
     The same WeChat user (appid, openid) always maps to the same member; the first login creates it.
+    A presented referral code is handed to the referral rules, which decide whether it counts.
     """
     session = wechat.mini_program().code_to_session(code)
     appid = current_app.config["WECHAT_APPID"]
@@ -64,6 +65,9 @@ def login_with_wechat(*, code):
     member.unionid = session.unionid or member.unionid
     member.session_key = session.session_key
     db.session.flush()
+    if referral_code:
+        events.publish(events.REFERRAL_CODE_PRESENTED, member_id=member.id, referral_code=referral_code,
+                       created=created, now=clock.now())
     token = issue_token(kind="member", subject_id=member.id, role="member")
     return token, member, created
 
