@@ -1,6 +1,6 @@
 """Command-line tools: `flask store create`, `flask staff create`, `flask seed-demo`."""
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 
@@ -57,6 +57,7 @@ def disable_staff_command(username):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Create (or top up) the demo merchant: stores, staff of each role, catalog, members."""
     from app.demo import seed_demo
