@@ -49,3 +49,10 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def validity_end(days: int, tz_name, instant=None):
+    """The (exclusive) end of a validity of ``days`` merchant-local days that includes the day of
+    ``instant``: 1 day means until the end of that day, 7 days until the end of the sixth day after."""
+    start_day = local_today(tz_name, instant)
+    return local_day_bounds(date.fromordinal(start_day.toordinal() + days - 1), tz_name)[1]
