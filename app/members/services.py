@@ -86,11 +86,12 @@ def bind_phone(*, member_id, code) -> Member:
     if holder is None:
         member.phone = phone
     elif holder.openid is None and _has_no_history(member):
-        holder.appid, holder.openid, holder.unionid = member.appid, member.openid, member.unionid
-        holder.session_key = member.session_key
+        identity = (member.appid, member.openid, member.unionid, member.session_key)
+        # Free the (appid, openid) pair before the holder takes it: it is unique.
         member.appid = member.openid = member.unionid = member.session_key = None
         member.merged_into_id = holder.id
         db.session.flush()
+        holder.appid, holder.openid, holder.unionid, holder.session_key = identity
         member = holder
     else:
         raise Conflict("phone_taken", "This phone number belongs to another member.")
