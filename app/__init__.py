@@ -47,6 +47,8 @@ def create_app(config_name=None, overrides=None):
         app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set")
+    app.json.ensure_ascii = False  # plates and names stay readable Chinese in responses
+    app.json.sort_keys = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     register_extensions(app)
     register_blueprints(app)

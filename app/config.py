@@ -18,7 +18,6 @@ class BaseConfig:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
         }
     }
-    JSON_SORT_KEYS = False
     MAX_CONTENT_LENGTH = 64 * 1024  # request bodies are small JSON documents
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     TOKEN_TTL_SECONDS = 7 * 24 * 3600
@@ -37,6 +36,9 @@ class BaseConfig:
     WECHAT_PAY_PLATFORM_CERTS_DIR = None
     WECHAT_PAY_PUBLIC_KEY = None
     WECHAT_PAY_PUBLIC_KEY_ID = None
+    WECHAT_PAY_REFUND_NOTIFY_URL = None  # refunds send no notice unless set (then: a refund-only endpoint)
+    WECHAT_MINIPROGRAM_STATE = "formal"  # formal | trial | developer: which version messages and codes open
+    WECHAT_HTTP_TIMEOUT = (3.05, 10)  # (connect, read) seconds for WeChat and WeChat Pay calls
     DEV_ENDPOINTS = False  # development-only helpers such as confirming a fake payment
 
 
@@ -52,6 +54,11 @@ def _from_environment(cls):
     cls.WECHAT_PAY_CERT_SERIAL_NO = _env("WECHAT_PAY_CERT_SERIAL_NO", cls.WECHAT_PAY_CERT_SERIAL_NO)
     cls.WECHAT_PAY_APIV3_KEY = _env("WECHAT_PAY_APIV3_KEY", cls.WECHAT_PAY_APIV3_KEY)
     cls.WECHAT_PAY_NOTIFY_URL = _env("WECHAT_PAY_NOTIFY_URL", cls.WECHAT_PAY_NOTIFY_URL)
+    cls.WECHAT_PAY_PUBLIC_KEY = _env("WECHAT_PAY_PUBLIC_KEY", cls.WECHAT_PAY_PUBLIC_KEY)
+    cls.WECHAT_PAY_PUBLIC_KEY_ID = _env("WECHAT_PAY_PUBLIC_KEY_ID", cls.WECHAT_PAY_PUBLIC_KEY_ID)
+    cls.WECHAT_PAY_PLATFORM_CERTS_DIR = _env("WECHAT_PAY_PLATFORM_CERTS_DIR", cls.WECHAT_PAY_PLATFORM_CERTS_DIR)
+    cls.WECHAT_PAY_REFUND_NOTIFY_URL = _env("WECHAT_PAY_REFUND_NOTIFY_URL", cls.WECHAT_PAY_REFUND_NOTIFY_URL)
+    cls.WECHAT_MINIPROGRAM_STATE = _env("WECHAT_MINIPROGRAM_STATE", cls.WECHAT_MINIPROGRAM_STATE)
     cls.REDIS_URL = _env("REDIS_URL")
     cls.MERCHANT_TIMEZONE = _env("MERCHANT_TIMEZONE", cls.MERCHANT_TIMEZONE)
     return cls
