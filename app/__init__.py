@@ -5,6 +5,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.common.http import init_http, install_log_redaction
+from app.common.ratelimit import init_rate_limits
 from app.config import load_config
 from app.extensions import Api, db, migrate
 
@@ -50,6 +52,7 @@ def create_app(config_name=None, overrides=None):
     app.json.ensure_ascii = False  # plates and names stay readable Chinese in responses
     app.json.sort_keys = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -60,6 +63,8 @@ def create_app(config_name=None, overrides=None):
 def register_extensions(app):
     import_models()
     db.init_app(app)
+    init_rate_limits(app)
+    init_http(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     app.extensions["pitstop_api"] = Api(app)
     # Domains register how their principals load from a token.

@@ -40,6 +40,11 @@ class BaseConfig:
     WECHAT_MINIPROGRAM_STATE = "formal"  # formal | trial | developer: which version messages and codes open
     WECHAT_HTTP_TIMEOUT = (3.05, 10)  # (connect, read) seconds for WeChat and WeChat Pay calls
     DEV_ENDPOINTS = False  # development-only helpers such as confirming a fake payment
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "20 per minute"
+    VALUE_RATE_LIMIT = "120 per minute"
+    PROXY_FIX_X_FOR = 0  # number of reverse proxies in front (sets the client address from X-Forwarded-For)
+    CORS_ORIGINS = ()  # staff-console origins allowed to call the API from a browser
 
 
 def _from_environment(cls):
@@ -61,6 +66,9 @@ def _from_environment(cls):
     cls.WECHAT_MINIPROGRAM_STATE = _env("WECHAT_MINIPROGRAM_STATE", cls.WECHAT_MINIPROGRAM_STATE)
     cls.REDIS_URL = _env("REDIS_URL")
     cls.MERCHANT_TIMEZONE = _env("MERCHANT_TIMEZONE", cls.MERCHANT_TIMEZONE)
+    cls.PROXY_FIX_X_FOR = int(_env("PROXY_FIX_X_FOR", cls.PROXY_FIX_X_FOR))
+    origins = _env("CORS_ORIGINS")
+    cls.CORS_ORIGINS = tuple(o.strip() for o in origins.split(",")) if origins else cls.CORS_ORIGINS
     return cls
 
 
@@ -73,6 +81,7 @@ class DevelopmentConfig(BaseConfig):
 
 class TestingConfig(BaseConfig):
     TESTING = True
+    RATELIMIT_ENABLED = False  # the rate-limit tests turn it on
     SECRET_KEY = "pitstop-test-key-0123456789-0123456789-0123"
     DEV_ENDPOINTS = True
 

@@ -1,4 +1,6 @@
 """Extension objects, created unbound; create_app() binds them. Imports nothing from the app."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api as _SmorestApi
 from flask_sqlalchemy import SQLAlchemy
@@ -41,4 +43,5 @@ class Api(_SmorestApi):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+limiter = Limiter(key_func=get_remote_address)
 # The OpenAPI-documenting Api holds one spec per app, so create_app() makes one per app.

@@ -1,5 +1,6 @@
 from flask_smorest import Blueprint
 
+from app.common.ratelimit import login_rate_limit
 from app.common.schemas import BodySchema, ResponseSchema, fields, validate
 from app.stores import services
 from app.stores.schemas import StaffRead
@@ -18,6 +19,7 @@ class StaffLoginResponse(ResponseSchema):
 
 
 @blp.route("/auth/staff/login", methods=["POST"])
+@login_rate_limit
 @blp.arguments(StaffLogin)
 @blp.response(200, StaffLoginResponse)
 def staff_login(body):

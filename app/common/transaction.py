@@ -8,7 +8,6 @@ response without running the view again.
 """
 import functools
 import hashlib
-import json
 import logging
 import time
 
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app.common.auth import current_actor
 from app.common.errors import BadRequest, Conflict
 from app.common.idempotency import IdempotencyRecord
+from app.common.ratelimit import value_rate_limit
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ def _find_record(actor_key, key):
 
 
 def unit_of_work(idempotent=False):
+    """Commit the view's work on success; ``idempotent=True`` marks a value-moving request:
+    Idempotency-Key is honoured and the caller's rate limit for moving value applies."""
+
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
@@ -78,7 +81,7 @@ def unit_of_work(idempotent=False):
                     log.info("retrying a transaction after %s", error.orig.sqlstate)
                     time.sleep(0.01 * attempt)
 
-        return wrapper
+        return value_rate_limit(wrapper) if idempotent else wrapper
 
     return decorator
 
@@ -111,6 +114,3 @@ def _run_once(view, key, args, kwargs):
     db.session.commit()
     return response
 
-
-def json_body_of(response):
-    return json.loads(response.get_data(as_text=True))

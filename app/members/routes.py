@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.common.auth import back_office, counter_staff, current_actor, member_only, staff_any
+from app.common.ratelimit import login_rate_limit
 from app.common.transaction import unit_of_work
 from app.members import services, tier_routes, vehicle_services
 from app.members.schemas import (
@@ -23,6 +24,7 @@ PNG_RESPONSE = {"200": {"description": "PNG image",
 
 
 @blp.route("/auth/wechat/login", methods=["POST"])
+@login_rate_limit
 @unit_of_work()
 @blp.arguments(LoginRequest)
 @blp.response(200, MemberLoginResponse)

@@ -1,0 +1,55 @@
+"""Rate limits, log redaction, CORS and the proxy in front."""
+import logging
+
+import pytest
+
+from app import create_app
+from app.common.http import redact
+from tests.conftest import Api, error_code
+
+
+@pytest.fixture
+def limited_api(database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
+                                 "LOGIN_RATE_LIMIT": "3 per minute", "CORS_ORIGINS": ("https://console.example",)})
+    yield Api(app.test_client())
+    from app.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_logins_are_rate_limited_per_client(limited_api):
+    for _ in range(3):
+        assert limited_api.post("/auth/wechat/login", json={"code": "alice"}).status_code == 200
+    response = limited_api.post("/auth/wechat/login", json={"code": "alice"})
+    assert response.status_code == 429
+    assert error_code(response) == "rate_limited"
+    other_client = limited_api.post("/auth/wechat/login", json={"code": "bob"},
+                                    environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert other_client.status_code == 200
+
+
+def test_phones_and_tokens_are_redacted_from_logs(caplog):
+    assert redact("called 13812345678 back") == "called 138****5678 back"
+    assert "eyJ" not in redact("Authorization: Bearer eyJhbGciOi.eyJzdWIiOiIxIn0.sig")
+    assert "eyJ" not in redact("token eyJhbGciOi.eyJzdWIiOiIxIn0.c2ln leaked")
+    logger = logging.getLogger("app.test")
+    from app.common.http import RedactingFilter
+
+    record = logging.LogRecord("app.test", logging.INFO, __file__, 1, "member %s", ("13812345678",), None)
+    RedactingFilter().filter(record)
+    assert record.getMessage() == "member 138****5678"
+    assert logger is not None
+
+
+def test_cors_allows_only_the_configured_console(limited_api):
+    allowed = limited_api.client.get("/api/v1/openapi.json", headers={"Origin": "https://console.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://console.example"
+    other = limited_api.client.get("/api/v1/openapi.json", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_page_sizes_are_capped(api, staff_tokens):
+    response = api.get("/members", staff_tokens["cashier"], query_string={"per_page": 1000})
+    assert response.status_code == 422
