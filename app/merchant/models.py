@@ -27,3 +27,15 @@ class MerchantSettings(db.Model):
     points_valid_months: Mapped[int] = mapped_column(default=24)
     at_risk_after_days: Mapped[int] = mapped_column(default=182)
     churned_after_days: Mapped[int] = mapped_column(default=365)
+    # Referrals (app/referrals): the new member's welcome coupon; the referrer's reward (points
+    # and/or a coupon) for the new member's first paid order of at least referral_min_order_fen,
+    # frozen for referral_reward_freeze_days; at most referral_monthly_cap referrals per referrer
+    # and local month (NULL: no cap); the mini-program page a share code opens.
+    referral_welcome_coupon_template_id: Mapped[int | None]
+    referral_reward_points: Mapped[int] = mapped_column(default=0, server_default="0")
+    referral_reward_coupon_template_id: Mapped[int | None]
+    referral_min_order_fen: Mapped[int] = mapped_column(default=0, server_default="0")
+    referral_reward_freeze_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    referral_monthly_cap: Mapped[int | None] = mapped_column(default=10, server_default="10")
+    referral_share_page: Mapped[str] = mapped_column(String(128), default="pages/index/index",
+                                                     server_default="pages/index/index")

@@ -1,4 +1,4 @@
-from app.common.schemas import BodySchema, Count, ResponseSchema, StrictInteger, fields, validate
+from app.common.schemas import BodySchema, Count, Fen, ResponseSchema, StrictInteger, fields, validate
 
 
 class SettingsRead(ResponseSchema):
@@ -10,6 +10,13 @@ class SettingsRead(ResponseSchema):
     points_valid_months = fields.Integer()
     at_risk_after_days = fields.Integer()
     churned_after_days = fields.Integer()
+    referral_welcome_coupon_template_id = fields.Integer(allow_none=True)
+    referral_reward_points = fields.Integer()
+    referral_reward_coupon_template_id = fields.Integer(allow_none=True)
+    referral_min_order_fen = fields.Integer()
+    referral_reward_freeze_days = fields.Integer()
+    referral_monthly_cap = fields.Integer(allow_none=True)
+    referral_share_page = fields.String()
 
 
 class SettingsUpdate(BodySchema):
@@ -21,3 +28,12 @@ class SettingsUpdate(BodySchema):
     points_valid_months = Count(minimum=1)
     at_risk_after_days = Count(minimum=1)
     churned_after_days = Count(minimum=2)
+    referral_welcome_coupon_template_id = StrictInteger(allow_none=True, validate=validate.Range(min=1))
+    referral_reward_points = Count()
+    referral_reward_coupon_template_id = StrictInteger(allow_none=True, validate=validate.Range(min=1))
+    referral_min_order_fen = Fen()
+    referral_reward_freeze_days = StrictInteger(validate=validate.Range(min=0, max=365))
+    referral_monthly_cap = Count(minimum=1, allow_none=True)
+    # A mini-program page path (no leading slash), e.g. pages/index/index.
+    referral_share_page = fields.String(validate=[validate.Length(min=1, max=128),
+                                                  validate.Regexp(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")])

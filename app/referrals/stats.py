@@ -1,0 +1,135 @@
+"""The marketing view of referrals: per referrer, top referrers, and what referred members bought since.
+
+Counts (each a fixed number of queries, whatever the number of members):
+- invited: referrals attributed (refused ones excluded); converted: their first qualifying paid
+  order was settled and not refunded; rewarded: the referrer's reward stands (frozen or released);
+- repeat purchases: a referred member's paid visits after the first (``paid_visit_count - 1``).
+A period (``date_from``/``date_to``, merchant-local dates, inclusive) selects referrals by the
+day they were made (refusals by the day they were first recorded).
+"""
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
+
+from app.common import clock
+from app.common.errors import Unprocessable
+from app.extensions import db
+from app.members.models import Member
+from app.merchant.services import merchant_timezone
+from app.referrals.models import Referral, ReferralRefusal, ReferralReward
+from app.referrals.services import STANDING_REWARDS
+
+
+def period_bounds(date_from=None, date_to=None):
+    """UTC instants [start, end) for merchant-local dates ``date_from``..``date_to`` (None: open)."""
+    if date_from and date_to and date_from > date_to:
+        raise Unprocessable("invalid_period", "from must not be after to.")
+    tz_name = merchant_timezone()
+    start = clock.local_day_bounds(date_from, tz_name)[0] if date_from else None
+    end = clock.local_day_bounds(date_to, tz_name)[1] if date_to else None
+    return start, end
+
+
+def _in_period(stmt, column, start, end):
+    if start is not None:
+        stmt = stmt.where(column >= start)
+    if end is not None:
+        stmt = stmt.where(column < end)
+    return stmt
+
+
+def _per_referrer(start, end):
+    """One row per referrer: invited, converted, rewarded, referred members' repeat visits and spend."""
+    referred = aliased(Member)
+    repeat_visits = case((referred.paid_visit_count > 1, referred.paid_visit_count - 1), else_=0)
+    stmt = (
+        select(
+            Referral.referrer_id.label("member_id"),
+            func.count(Referral.id).label("invited"),
+            func.sum(case((Referral.status == "converted", 1), else_=0)).label("converted"),
+            func.sum(case((ReferralReward.status.in_(STANDING_REWARDS), 1), else_=0)).label("rewarded"),
+            func.sum(repeat_visits).label("repeat_visits"),
+            func.sum(referred.total_paid_fen).label("referred_paid_fen"),
+        )
+        .join(referred, referred.id == Referral.referred_id)
+        .outerjoin(ReferralReward, ReferralReward.referral_id == Referral.id)
+        .where(Referral.status != "refused")
+        .group_by(Referral.referrer_id)
+    )
+    return _in_period(stmt, Referral.created_at, start, end).subquery("per_referrer")
+
+
+def _referrer_rows(start, end):
+    per = _per_referrer(start, end)
+    return (
+        select(per, Member.nickname, Member.referral_code)
+        .join(Member, Member.id == per.c.member_id)
+        .order_by(per.c.converted.desc(), per.c.invited.desc(), per.c.member_id)
+    ), per
+
+
+def list_referrer_stats(*, date_from=None, date_to=None, page=1, per_page=20):
+    """Referrers with their counts, best converters first (the per-member view, paginated)."""
+    start, end = period_bounds(date_from, date_to)
+    stmt, per = _referrer_rows(start, end)
+    total = db.session.scalar(select(func.count()).select_from(per))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).mappings().all()
+    return {"items": [dict(row) for row in rows], "total": total, "page": page, "per_page": per_page}
+
+
+def referral_stats(*, date_from=None, date_to=None, top=10):
+    """Totals, refusals by reason, the top referrers and repeat purchases of referred members."""
+    start, end = period_bounds(date_from, date_to)
+    referred = aliased(Member)
+    totals = db.session.execute(_in_period(
+        select(
+            func.count(Referral.id).label("all"),
+            func.sum(case((Referral.status == "pending", 1), else_=0)).label("pending"),
+            func.sum(case((Referral.status == "converted", 1), else_=0)).label("converted"),
+            func.sum(case((Referral.status == "reversed", 1), else_=0)).label("reversed"),
+            func.sum(case((Referral.status == "refused", 1), else_=0)).label("refused"),
+            func.sum(case((ReferralReward.status.in_(STANDING_REWARDS), 1), else_=0)).label("rewarded"),
+            func.sum(case((ReferralReward.status == "frozen", 1), else_=0)).label("rewards_frozen"),
+            func.sum(case((ReferralReward.status == "released", ReferralReward.points), else_=0))
+            .label("reward_points_released"),
+        ).outerjoin(ReferralReward, ReferralReward.referral_id == Referral.id),
+        Referral.created_at, start, end,
+    )).mappings().one()
+    repeat = db.session.execute(_in_period(
+        select(
+            func.count(Referral.id).label("referred_members"),
+            func.sum(case((referred.paid_visit_count > 0, 1), else_=0)).label("with_paid_visit"),
+            func.sum(case((referred.paid_visit_count > 1, 1), else_=0)).label("with_repeat_visit"),
+            func.sum(case((referred.paid_visit_count > 1, referred.paid_visit_count - 1), else_=0))
+            .label("repeat_visits"),
+            func.sum(referred.total_paid_fen).label("paid_fen"),
+        ).join(referred, referred.id == Referral.referred_id).where(Referral.status != "refused"),
+        Referral.created_at, start, end,
+    )).mappings().one()
+    refusals = db.session.execute(_in_period(
+        select(ReferralRefusal.reason, func.count(ReferralRefusal.id), func.sum(ReferralRefusal.attempts))
+        .group_by(ReferralRefusal.reason),
+        ReferralRefusal.created_at, start, end,
+    )).all()
+    stmt, _ = _referrer_rows(start, end)
+    top_rows = db.session.execute(stmt.limit(top)).mappings().all()
+    count = lambda value: int(value or 0)  # noqa: E731  (SUM over no rows is NULL)
+    with_visit = count(repeat["with_paid_visit"])
+    return {
+        "invited": count(totals["all"]) - count(totals["refused"]),
+        "pending": count(totals["pending"]),
+        "converted": count(totals["converted"]),
+        "reversed": count(totals["reversed"]),
+        "rewarded": count(totals["rewarded"]),
+        "rewards_frozen": count(totals["rewards_frozen"]),
+        "reward_points_released": count(totals["reward_points_released"]),
+        "refusals": {reason: {"count": rows, "attempts": count(attempts)} for reason, rows, attempts in refusals},
+        "top_referrers": [dict(row) for row in top_rows],
+        "repeat_purchases": {
+            "referred_members": count(repeat["referred_members"]),
+            "with_paid_visit": with_visit,
+            "with_repeat_visit": count(repeat["with_repeat_visit"]),
+            "repeat_visits": count(repeat["repeat_visits"]),
+            "repeat_rate_percent": round(100 * count(repeat["with_repeat_visit"]) / with_visit) if with_visit else 0,
+            "paid_fen": count(repeat["paid_fen"]),
+        },
+    }
