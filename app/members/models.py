@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.db import UTCDateTime, utcnow
@@ -76,6 +76,11 @@ class Member(db.Model):
     paid_visit_count: Mapped[int] = mapped_column(default=0)
     total_paid_fen: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Derived visit metrics (app/members/metrics.py): kept current on settle/refund, recomputable in bulk.
+    average_ticket_fen: Mapped[int] = mapped_column(default=0, server_default="0")
+    mean_visit_interval_days: Mapped[int | None]
+    lifecycle: Mapped[str] = mapped_column(String(16), default="new", server_default="new", index=True)
+    value_class: Mapped[str] = mapped_column(String(8), default="none", server_default="none", index=True)
 
     tier: Mapped[Tier | None] = relationship(lazy="joined")
     tags: Mapped[list[Tag]] = relationship(secondary="member_tags", lazy="selectin", order_by=Tag.id)
@@ -106,3 +111,15 @@ class Vehicle(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped[Member | None] = relationship()
+
+
+class MemberMetricCuts(db.Model):
+    """The value-class cut points of the last bulk recomputation (one row), so a single member's
+    class can be re-derived on settle without ranking the whole population again."""
+
+    __tablename__ = "member_metric_cuts"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    cuts: Mapped[dict] = mapped_column(JSON, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,198 @@
+"""Campaigns: a segment, an optional coupon and a service-notice message, sent at a set time.
+
+The ``campaign_sends`` job launches due campaigns: the campaign row is switched from ``scheduled``
+to ``sent`` by a conditional UPDATE (a second scheduler finds nothing to switch), the audience is
+snapshotted into the outbox with one ``INSERT ... SELECT`` over the segment's compiled rules, and the
+campaign coupon is issued to each member of the snapshot through the coupons domain, all in one
+transaction; ``send_outbox`` then pushes the messages.
+
+Results read the outbox (audience, sent, skipped) and, for coupons used and the revenue of the work
+orders that used them, one read-only query on the coupons and work-order tables (the same accepted
+exception as the segments: a report joins what no single service exposes).
+"""
+import logging
+
+from sqlalchemy import distinct, func, literal, select, update
+
+from app.common import clock
+from app.common.errors import AppError, Conflict, NotFound, Unprocessable
+from app.common.pagination import paginate
+from app.extensions import db
+from app.marketing.message_templates import check_campaign_message
+from app.marketing.models import TEMPLATE_KEYS, Campaign, Message
+from app.marketing.outbox import enqueue_messages, home_store, key
+from app.marketing.segments import compile_rules, get_segment
+from app.members.models import Member, Vehicle
+
+log = logging.getLogger(__name__)
+COUPON_SOURCE = "campaign"
+REF_TYPE = "campaign"
+
+
+def _check_coupon_template(template_id):
+    from app.coupons.template_services import get_template
+
+    try:
+        get_template(template_id)
+    except NotFound:
+        raise Unprocessable("coupon_template_not_found", "No such coupon template.",
+                            details={"coupon_template_id": template_id}) from None
+
+
+def create_campaign(*, name, segment_id, message, send_at, coupon_template_id=None, staff_id=None) -> Campaign:
+    """Schedule a campaign. The segment and coupon template must exist; the message's template key
+    is one of the known keys and its fields pass the template rules and the service-notice check."""
+    try:
+        get_segment(segment_id)
+    except NotFound:
+        raise Unprocessable("segment_not_found", "No such segment.", details={"segment_id": segment_id}) from None
+    template_key = message.get("template_key", "campaign")
+    if template_key not in TEMPLATE_KEYS:
+        raise Unprocessable("unknown_template_key", "Unknown subscribe-message template key.",
+                            details={"template_key": template_key, "known": list(TEMPLATE_KEYS)})
+    check_campaign_message(message["fields"], message.get("page"))
+    if coupon_template_id is not None:
+        _check_coupon_template(coupon_template_id)
+    campaign = Campaign(name=name.strip(), segment_id=segment_id, coupon_template_id=coupon_template_id,
+                        template_key=template_key, fields=dict(message["fields"]), page=message.get("page"),
+                        send_at=send_at, status="scheduled", created_by_staff_id=staff_id)
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def get_campaign(campaign_id) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("campaign_not_found", "No such campaign.")
+    return campaign
+
+
+def list_campaigns(*, status=None, page=1, per_page=20):
+    stmt = select(Campaign).order_by(Campaign.id.desc())
+    if status:
+        stmt = stmt.where(Campaign.status == status)
+    return paginate(stmt, page, per_page)
+
+
+def cancel_campaign(*, campaign_id) -> Campaign:
+    """Cancel a campaign that has not been sent."""
+    campaign = get_campaign(campaign_id)
+    done = db.session.execute(
+        update(Campaign).where(Campaign.id == campaign.id, Campaign.status == "scheduled").values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not done:
+        db.session.refresh(campaign)
+        raise Conflict("campaign_not_scheduled", f"A {campaign.status} campaign cannot be cancelled.")
+    db.session.refresh(campaign)
+    return campaign
+
+
+def _first_plate(member_id_column):
+    return (select(Vehicle.plate).where(Vehicle.member_id == member_id_column).order_by(Vehicle.id)
+            .limit(1).scalar_subquery())
+
+
+def _issue_coupons(campaign, now):
+    """Issue the campaign coupon to each member of the snapshot that has none yet (a refusal,
+    such as the template's stock running out, leaves that member without one)."""
+    from app.coupons.services import issue
+
+    rows = db.session.execute(
+        select(Message.id, Message.member_id)
+        .where(Message.campaign_id == campaign.id, Message.coupon_id.is_(None)).order_by(Message.id)
+    ).all()
+    issued = []
+    for message_id, member_id in rows:
+        try:
+            coupon = issue(template_id=campaign.coupon_template_id, member_id=member_id, source=COUPON_SOURCE,
+                           ref_type=REF_TYPE, ref_id=campaign.id, now=now)
+        except AppError as error:
+            log.info("campaign %s: no coupon for member %s (%s)", campaign.id, member_id, error.code)
+            continue
+        issued.append({"id": message_id, "coupon_id": coupon.id})
+    if issued:
+        db.session.execute(update(Message), issued)
+    return len(issued)
+
+
+def launch(*, campaign_id, now):
+    """Send one campaign now: snapshot the audience into the outbox and issue its coupons.
+    Returns False when the campaign was not scheduled (already launched or cancelled)."""
+    switched = db.session.execute(
+        update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "scheduled")
+        .values(status="sent", launched_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if not switched:
+        return False
+    campaign = db.session.get(Campaign, campaign_id, populate_existing=True)
+    audience = (
+        select(Member.id.label("member_id"), key("campaign", campaign.id, Member.id).label("dedupe_key"),
+               literal(campaign.id).label("campaign_id"), _first_plate(Member.id).label("plate"),
+               home_store(Member.id).label("store_id"))
+        .where(compile_rules(campaign.segment.rules, now=now))
+    )
+    enqueue_messages(audience, kind="campaign", template_key=campaign.template_key, now=now)
+    campaign.audience = db.session.scalar(select(func.count()).where(Message.campaign_id == campaign.id))
+    if campaign.coupon_template_id is not None:
+        campaign.coupons_issued = _issue_coupons(campaign, now)
+    db.session.flush()
+    return True
+
+
+def due_campaign_ids(*, now):
+    return db.session.scalars(
+        select(Campaign.id).where(Campaign.status == "scheduled", Campaign.send_at <= now).order_by(Campaign.send_at)
+    ).all()
+
+
+def _coupon_results(campaign):
+    from app.coupons.models import MemberCoupon
+    from app.workorders.models import WorkOrder, WorkOrderPayment
+
+    used = db.session.scalar(
+        select(func.count()).where(MemberCoupon.ref_type == REF_TYPE, MemberCoupon.ref_id == campaign.id,
+                                   MemberCoupon.status == "used")
+    )
+    orders = (
+        select(distinct(WorkOrderPayment.work_order_id).label("work_order_id"))
+        .join(MemberCoupon, MemberCoupon.id == WorkOrderPayment.member_coupon_id)
+        .where(MemberCoupon.ref_type == REF_TYPE, MemberCoupon.ref_id == campaign.id,
+               WorkOrderPayment.type == "coupon", WorkOrderPayment.status == "posted")
+        .subquery()
+    )
+    revenue = db.session.scalar(
+        select(func.coalesce(func.sum(WorkOrder.total_fen), 0))
+        .where(WorkOrder.id.in_(select(orders.c.work_order_id)), WorkOrder.status == "settled")
+    )
+    return used or 0, int(revenue or 0)
+
+
+def campaign_results(campaign):
+    """{"audience", "sent", "skipped_no_grant", "failed", "queued", "coupons_issued", "coupons_used",
+    "revenue_fen"} of a campaign."""
+    by_status = dict(db.session.execute(
+        select(Message.status, func.count()).where(Message.campaign_id == campaign.id).group_by(Message.status)
+    ).all())
+    coupons_used, revenue_fen = _coupon_results(campaign) if campaign.coupon_template_id is not None else (0, 0)
+    return {
+        "audience": sum(by_status.values()),
+        "sent": by_status.get("sent", 0),
+        "skipped_no_grant": by_status.get("skipped_no_grant", 0),
+        "failed": by_status.get("failed", 0),
+        "queued": by_status.get("queued", 0),
+        "coupons_issued": campaign.coupons_issued,
+        "coupons_used": coupons_used,
+        "revenue_fen": revenue_fen,
+    }
+
+
+def campaign_with_results(campaign_id):
+    campaign = get_campaign(campaign_id)
+    campaign.results = campaign_results(campaign)
+    return campaign
+
+
+def now_or(now):
+    return now or clock.now()

@@ -1,0 +1,205 @@
+"""Marketing tables: segments, campaigns, the outbox of subscribe messages, grants, the call list.
+
+Every push is a row of ``marketing_messages`` with a UNIQUE ``dedupe_key`` naming (member, kind,
+occasion): jobs only insert rows (``ON CONFLICT DO NOTHING``), so a rerun, a crash and restart or a
+second scheduler never queues a push twice. The call list (``marketing_follow_ups``) is keyed the
+same way.
+"""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.db import UTCDateTime, utcnow
+from app.extensions import db
+from app.members.models import Member
+
+TEMPLATE_KEYS = (
+    "birthday_greeting", "maintenance_due", "win_back_offer", "service_follow_up", "booking_reminder",
+    "coupon_expiring", "campaign",
+)
+# A message's kind is the job's occasion; each kind is sent with one template key.
+KIND_TEMPLATES = {
+    "birthday": "birthday_greeting",
+    "maintenance_due": "maintenance_due",
+    "first_maintenance": "maintenance_due",
+    "win_back": "win_back_offer",
+    "follow_up": "service_follow_up",
+    "booking_reminder": "booking_reminder",
+    "coupon_expiring": "coupon_expiring",
+    "campaign": "campaign",
+}
+MESSAGE_KINDS = tuple(KIND_TEMPLATES)
+# queued (waiting or being sent under a lease) -> sent | skipped_no_grant | failed (failure_reason says why)
+MESSAGE_STATUSES = ("queued", "sent", "skipped_no_grant", "failed")
+FAILURE_REASONS = ("refused", "invalid_user", "template_invalid", "template_not_configured", "retries_exhausted")
+FOLLOW_UP_RESULTS = ("reached", "booked", "no_answer", "wrong_number", "lost")
+CHURN_REASONS = ("poor_service", "repair_quality", "price", "distance", "insurer", "other")
+CAMPAIGN_STATUSES = ("scheduled", "sent", "cancelled")
+
+
+def _in(values):
+    return ", ".join(f"'{value}'" for value in values)
+
+
+class MarketingSettings(db.Model):
+    """The marketing rules of the merchant (one row): lead times, coupons, win-back spacing."""
+
+    __tablename__ = "marketing_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("win_back_interval_days > 0", name="win_back_interval_positive"),
+        CheckConstraint("first_maintenance_months > 0", name="first_maintenance_months_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    # {"<tier_id>": coupon_template_id, "default": coupon_template_id}: the birthday coupon by tier.
+    birthday_coupons: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Members whose tier rank is at least this also go on the call list on their birthday (personal call).
+    birthday_call_min_tier_rank: Mapped[int | None]
+    win_back_coupon_template_id: Mapped[int | None]
+    win_back_interval_days: Mapped[int] = mapped_column(default=90)
+    first_maintenance_months: Mapped[int] = mapped_column(default=6)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Segment(db.Model):
+    __tablename__ = "marketing_segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    rules: Mapped[dict] = mapped_column(JSON)
+    created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Campaign(db.Model):
+    __tablename__ = "marketing_campaigns"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(CAMPAIGN_STATUSES)})", name="status_known"),
+        Index("ix_marketing_campaigns_status_send_at", "status", "send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    segment_id: Mapped[int] = mapped_column(ForeignKey("marketing_segments.id"), index=True)
+    coupon_template_id: Mapped[int | None]
+    template_key: Mapped[str] = mapped_column(String(32))
+    fields: Mapped[dict] = mapped_column(JSON)  # template field -> text with {placeholders}
+    page: Mapped[str | None] = mapped_column(String(200))
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    audience: Mapped[int] = mapped_column(default=0)
+    coupons_issued: Mapped[int] = mapped_column(default=0)
+    launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    segment: Mapped[Segment] = relationship(lazy="joined")
+
+
+class Message(db.Model):
+    """One subscribe-message push (the outbox). ``plate``, ``occasion_date`` and ``detail`` carry
+    what the template's placeholders need, filled in by the job's INSERT ... SELECT."""
+
+    __tablename__ = "marketing_messages"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_marketing_messages_dedupe_key"),
+        CheckConstraint(f"status IN ({_in(MESSAGE_STATUSES)})", name="status_known"),
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        # The sender's scan: queued rows that are due.
+        Index("ix_marketing_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_marketing_messages_member_id_kind", "member_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    template_key: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    failure_reason: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("marketing_campaigns.id"), index=True)
+    ref_type: Mapped[str | None] = mapped_column(String(24))
+    ref_id: Mapped[int | None]
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    plate: Mapped[str | None] = mapped_column(String(10))
+    occasion_date: Mapped[date | None] = mapped_column(Date)
+    detail: Mapped[str | None] = mapped_column(String(100))
+    coupon_id: Mapped[int | None]  # the member coupon issued with this message (birthday, win-back, campaign)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The sender's lease: a claimed row is left alone until claimed_until passes.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    wechat_msgid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SubscriptionGrant(db.Model):
+    """How many one-time subscribe grants a member has left for a template (WeChat offers no API to
+    read it): +1 per accept, -1 per send, 0 when a send answers 43101."""
+
+    __tablename__ = "marketing_subscription_grants"
+    __table_args__ = (CheckConstraint("remaining >= 0", name="remaining_non_negative"),)
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    template_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    remaining: Mapped[int] = mapped_column(default=0)
+    accepted_total: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowUp(db.Model):
+    """An entry of the staff call list; ``dedupe_key`` names (member, kind, occasion)."""
+
+    __tablename__ = "marketing_follow_ups"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_marketing_follow_ups_dedupe_key"),
+        CheckConstraint("status IN ('open', 'done')", name="status_known"),
+        CheckConstraint(f"result IS NULL OR result IN ({_in(FOLLOW_UP_RESULTS)})", name="result_known"),
+        CheckConstraint(f"churn_reason IS NULL OR churn_reason IN ({_in(CHURN_REASONS)})",
+                        name="churn_reason_known"),
+        Index("ix_marketing_follow_ups_status_due_date", "status", "due_date"),
+        Index("ix_marketing_follow_ups_handled_at", "handled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(String(24))  # no_grant | not_delivered | no_response | tier_care | visit
+    dedupe_key: Mapped[str] = mapped_column(String(120))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("marketing_messages.id"))
+    ref_type: Mapped[str | None] = mapped_column(String(24))
+    ref_id: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    result: Mapped[str | None] = mapped_column(String(16))
+    churn_reason: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    handled_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
+
+
+class Visit(db.Model):
+    """Settled work orders as marketing sees them (fed by the settle and refund events): what the
+    follow-up job scans and what the segments' store condition matches."""
+
+    __tablename__ = "marketing_visits"
+    __table_args__ = (Index("ix_marketing_visits_member_id_settled_at", "member_id", "settled_at"),)
+
+    work_order_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    plate: Mapped[str | None] = mapped_column(String(10))
+    paid_fen: Mapped[int] = mapped_column(default=0)
+    settled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    settled_on: Mapped[date] = mapped_column(Date, index=True)  # the merchant-local day
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,245 @@
+"""Who gets which push on which day: the daily jobs' selections, each one ``INSERT ... SELECT``.
+
+Every job takes ``today`` (the merchant's local date) and ``now`` (the instant the run stands for)
+and is idempotent: rows are keyed by (member, kind, occasion) and a rerun inserts nothing.
+Lead times: maintenance pushes go out 13 days before the due date (12 if the day before was
+missed or the projected date moved), call-list entries 11 days before (10 likewise) unless the
+push was delivered and acted on (a booking of the car, or a paid visit, since the push);
+first maintenance is due ``first_maintenance_months`` after purchase and follows the same lead
+times; service follow-ups 3 days after a settle (window 3-7 days); booking reminders the day
+before; coupon-expiry notices 3 days before a coupon's last valid day; birthdays on the day
+(Feb 29 birthdays on Feb 28 in non-leap years); win-back offers to at-risk and churned members at
+most once per ``win_back_interval_days``.
+
+Reading the bookings table for "acted on" is the same read-only exception as the segments'.
+"""
+import calendar
+import logging
+from datetime import timedelta
+
+from sqlalchemy import String, and_, case, cast, exists, func, literal, not_, or_, select, update
+
+from app.common import clock
+from app.common.errors import AppError
+from app.extensions import db
+from app.marketing.models import KIND_TEMPLATES, Message, Visit
+from app.marketing.outbox import _insert, enqueue_follow_ups, enqueue_messages, home_store, key
+from app.marketing.settings_services import marketing_settings
+from app.members.models import Member, Tier, Vehicle
+from app.merchant.services import get_settings
+
+log = logging.getLogger(__name__)
+PUSH_DAYS_BEFORE = (13, 12)
+CALL_DAYS_BEFORE = (11, 10)
+FOLLOW_UP_AFTER_DAYS = (3, 7)
+COUPON_NOTICE_DAYS_BEFORE = 3
+
+
+def _days(day, count):
+    return day + timedelta(days=count)
+
+
+def _active_member():
+    return Member.merged_into_id.is_(None)
+
+
+# -- coupons that come with a push ---------------------------------------------------------------
+
+def issue_occasion_coupons(*, kind, occasion_date, template_for, now):
+    """Issue the coupon of each message of ``kind`` queued for ``occasion_date`` that has none yet;
+    ``template_for(tier_id)`` names the coupon template (None: no coupon). A refusal (stock, limit)
+    leaves that member without one; a rerun tries again."""
+    from app.coupons.services import issue
+
+    rows = db.session.execute(
+        select(Message.id, Message.member_id, Member.tier_id).join(Member, Member.id == Message.member_id)
+        .where(Message.kind == kind, Message.occasion_date == occasion_date, Message.coupon_id.is_(None))
+        .order_by(Message.id)
+    ).all()
+    issued = []
+    for message_id, member_id, tier_id in rows:
+        template_id = template_for(tier_id)
+        if template_id is None:
+            continue
+        try:
+            coupon = issue(template_id=template_id, member_id=member_id, source=kind, ref_type="marketing_message",
+                           ref_id=message_id, now=now)
+        except AppError as error:
+            log.info("%s coupon refused for member %s: %s", kind, member_id, error.code)
+            continue
+        issued.append({"id": message_id, "coupon_id": coupon.id})
+    if issued:
+        db.session.execute(update(Message), issued)
+    return len(issued)
+
+
+# -- birthdays -----------------------------------------------------------------------------------
+
+def birthday_condition(today):
+    """Members whose birthday is ``today``; Feb 29 birthdays are greeted on Feb 28 in non-leap years."""
+    if today.month == 2 and today.day == 28 and not calendar.isleap(today.year):
+        return and_(Member.birthday_month == 2, Member.birthday_day.in_((28, 29)))
+    return and_(Member.birthday_month == today.month, Member.birthday_day == today.day)
+
+
+def birthday_greetings(*, today, now):
+    settings = marketing_settings()
+    chosen = (_active_member(), birthday_condition(today))
+    occasion = key("birthday", Member.id, today.year)
+    queued = enqueue_messages(
+        select(Member.id.label("member_id"), occasion.label("dedupe_key"), literal(today).label("occasion_date"),
+               home_store(Member.id).label("store_id")).where(*chosen),
+        kind="birthday", now=now)
+    coupons = settings.birthday_coupons or {}
+    issued = issue_occasion_coupons(
+        kind="birthday", occasion_date=today, now=now,
+        template_for=lambda tier_id: coupons.get(str(tier_id)) or coupons.get("default"))
+    calls = 0
+    if settings.birthday_call_min_tier_rank is not None:
+        calls = enqueue_follow_ups(
+            select(Member.id.label("member_id"), occasion.label("dedupe_key"),
+                   home_store(Member.id).label("store_id"))
+            .join(Tier, Tier.id == Member.tier_id)
+            .where(*chosen, Tier.rank >= settings.birthday_call_min_tier_rank),
+            kind="birthday", reason="tier_care", due_date=today, now=now)
+    return {"queued": queued, "coupons": issued, "calls": calls}
+
+
+# -- maintenance ---------------------------------------------------------------------------------
+
+def _acted_on(message_created_at):
+    from app.bookings.models import Booking
+
+    booked = exists().where(Booking.vehicle_id == Vehicle.id, Booking.status.in_(("booked", "checked_in")),
+                            Booking.created_at >= message_created_at)
+    visited = Member.last_paid_visit_at >= message_created_at
+    return or_(booked, visited)
+
+
+def _remind(*, kind, due, occasion, vehicle_filter, today, now):
+    """Push ``kind`` for cars due 12-13 days out, and call-list entries for cars due 10-11 days
+    out whose push was not delivered or not acted on. ``due`` is the due-date expression."""
+    base = select(Vehicle.member_id.label("member_id"), occasion.label("dedupe_key")) \
+        .join(Member, Member.id == Vehicle.member_id).where(_active_member(), *vehicle_filter)
+    push_window = due.between(_days(today, PUSH_DAYS_BEFORE[1]), _days(today, PUSH_DAYS_BEFORE[0]))
+    queued = enqueue_messages(
+        base.add_columns(literal("vehicle").label("ref_type"), Vehicle.id.label("ref_id"),
+                         Vehicle.plate.label("plate"), due.label("occasion_date"),
+                         home_store(Member.id).label("store_id")).where(push_window),
+        kind=kind, now=now)
+    call_window = due.between(_days(today, CALL_DAYS_BEFORE[1]), _days(today, CALL_DAYS_BEFORE[0]))
+    delivered = exists().where(Message.dedupe_key == occasion, Message.status == "sent")
+    acted = exists().where(Message.dedupe_key == occasion, Message.status == "sent", _acted_on(Message.created_at))
+    entries = base.add_columns(literal("vehicle").label("ref_type"), Vehicle.id.label("ref_id"),
+                               home_store(Member.id).label("store_id")).where(call_window)
+    calls = enqueue_follow_ups(entries.where(not_(delivered)), kind=kind, reason="not_delivered", due_date=today,
+                               now=now)
+    calls += enqueue_follow_ups(entries.where(delivered, not_(acted)), kind=kind, reason="no_response",
+                                due_date=today, now=now)
+    return {"queued": queued, "calls": calls}
+
+
+def maintenance_reminders(*, today, now):
+    cycle = func.coalesce(cast(Vehicle.last_maintenance_date, String), "first")
+    return _remind(kind="maintenance_due", due=Vehicle.next_maintenance_due_date,
+                   occasion=key("maintenance_due", Vehicle.member_id, Vehicle.id, cycle),
+                   vehicle_filter=(Vehicle.next_maintenance_due_date.is_not(None),), today=today, now=now)
+
+
+def purchase_dates_due_on(due_day, months):
+    """Purchase dates whose first maintenance (purchase + months, clamped to month end) is ``due_day``."""
+    first = clock.add_months(due_day, -months)
+    candidates = [_days(first, offset) for offset in range(4)]
+    return [day for day in candidates if clock.add_months(day, months) == due_day]
+
+
+def first_maintenance_reminders(*, today, now):
+    """New cars never maintained here (no last maintenance, no due date yet)."""
+    months = marketing_settings().first_maintenance_months
+    due_days = [_days(today, offset) for offset in range(CALL_DAYS_BEFORE[1], PUSH_DAYS_BEFORE[0] + 1)]
+    by_purchase = {purchase: due_day for due_day in due_days for purchase in purchase_dates_due_on(due_day, months)}
+    if not by_purchase:
+        return {"queued": 0, "calls": 0}
+    due = case(by_purchase, value=Vehicle.purchase_date, else_=None)
+    return _remind(kind="first_maintenance", due=due,
+                   occasion=key("first_maintenance", Vehicle.member_id, Vehicle.id),
+                   vehicle_filter=(Vehicle.purchase_date.in_(list(by_purchase)),
+                                   Vehicle.last_maintenance_date.is_(None),
+                                   Vehicle.next_maintenance_due_date.is_(None)),
+                   today=today, now=now)
+
+
+# -- win-back, follow-ups ------------------------------------------------------------------------
+
+def win_back_offers(*, today, now):
+    settings, rules = get_settings(), marketing_settings()
+    lapsed_before = now - timedelta(days=settings.at_risk_after_days)
+    recent_offer = exists().where(Message.member_id == Member.id, Message.kind == "win_back",
+                                  Message.created_at > now - timedelta(days=rules.win_back_interval_days))
+    queued = enqueue_messages(
+        select(Member.id.label("member_id"), key("win_back", Member.id, today.isoformat()).label("dedupe_key"),
+               literal(today).label("occasion_date"), home_store(Member.id).label("store_id"))
+        .where(_active_member(), Member.last_paid_visit_at < lapsed_before, not_(recent_offer)),
+        kind="win_back", now=now)
+    template_id = rules.win_back_coupon_template_id
+    issued = issue_occasion_coupons(kind="win_back", occasion_date=today, now=now,
+                                    template_for=lambda tier_id: template_id)
+    return {"queued": queued, "coupons": issued}
+
+
+def service_follow_ups(*, today, now):
+    """One follow-up per settled (not refunded) visit 3 to 7 days ago."""
+    first, last = _days(today, -FOLLOW_UP_AFTER_DAYS[1]), _days(today, -FOLLOW_UP_AFTER_DAYS[0])
+    queued = enqueue_messages(
+        select(Visit.member_id.label("member_id"), key("follow_up", Visit.member_id, Visit.work_order_id)
+               .label("dedupe_key"), literal("work_order").label("ref_type"), Visit.work_order_id.label("ref_id"),
+               Visit.store_id.label("store_id"), Visit.plate.label("plate"), Visit.settled_on.label("occasion_date"))
+        .join(Member, Member.id == Visit.member_id)
+        .where(_active_member(), Visit.refunded_at.is_(None), Visit.settled_on.between(first, last)),
+        kind="follow_up", now=now)
+    return {"queued": queued}
+
+
+# -- bookings and coupons (their domains list what is due) ---------------------------------------
+
+def _insert_rows(rows):
+    """Queue ready-made message rows in one multi-row INSERT ... ON CONFLICT DO NOTHING."""
+    inserted = 0
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        inserted += db.session.execute(_insert(Message).values(chunk).on_conflict_do_nothing()).rowcount
+    return inserted
+
+
+def _row(kind, member_id, occasion, now, **values):
+    return {"member_id": member_id, "kind": kind, "template_key": KIND_TEMPLATES[kind],
+            "dedupe_key": f"{kind}:{member_id}:{occasion}", "status": "queued", "attempts": 0,
+            "next_attempt_at": now, "created_at": now, "ref_type": None, "ref_id": None, "store_id": None,
+            "plate": None, "occasion_date": None, "detail": None, **values}
+
+
+def booking_reminders(*, today, now):
+    from app.bookings.services import bookings_for_reminder
+
+    tomorrow = _days(today, 1)
+    zone = clock.zone(get_settings().timezone)
+    rows = [_row("booking_reminder", booking.member_id, booking.id, now, ref_type="booking", ref_id=booking.id,
+                 store_id=booking.store_id, plate=booking.plate, occasion_date=tomorrow,
+                 detail=booking.start_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+            for booking in bookings_for_reminder(day=tomorrow) if booking.member_id is not None]
+    return {"queued": _insert_rows(rows)}
+
+
+def coupon_expiry_notices(*, today, now):
+    """Unused coupons whose last valid day is 3 days away. A validity ends (exclusively) at the end
+    of its last day, so that day's window is (start of day, end of day]."""
+    from app.coupons.services import coupons_expiring
+
+    last_day = _days(today, COUPON_NOTICE_DAYS_BEFORE)
+    start, end = clock.local_day_bounds(last_day, get_settings().timezone)
+    tick = timedelta(microseconds=1)
+    rows = [_row("coupon_expiring", coupon.member_id, coupon.id, now, ref_type="member_coupon", ref_id=coupon.id,
+                 occasion_date=last_day, detail=coupon.template.name[:100])
+            for coupon in coupons_expiring(start=start + tick, end=end + tick)]
+    return {"queued": _insert_rows(rows)}
+

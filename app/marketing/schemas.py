@@ -1,0 +1,197 @@
+from marshmallow import validates_schema
+
+from app.common.schemas import (
+    BodySchema, PageQuery, QuerySchema, ResponseSchema, StrictInteger, ValidationError, fields, page_schema, validate,
+)
+from app.marketing.models import (
+    CAMPAIGN_STATUSES, CHURN_REASONS, FOLLOW_UP_RESULTS, MESSAGE_KINDS, MESSAGE_STATUSES, TEMPLATE_KEYS,
+)
+from app.members.schemas import MemberSummary, TierBrief
+
+
+class SubscriptionsBody(BodySchema):
+    template_keys = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                                validate=validate.Length(min=1, max=20))
+
+
+class GrantRead(ResponseSchema):
+    template_key = fields.String()
+    remaining = fields.Integer()
+
+
+class SubscriptionsRead(ResponseSchema):
+    grants = fields.List(fields.Nested(GrantRead))
+
+
+class SegmentCreate(BodySchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    rules = fields.Dict(required=True)
+
+
+class RulesBody(BodySchema):
+    rules = fields.Dict(required=True)
+
+
+class SegmentRead(ResponseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    rules = fields.Dict()
+    created_at = fields.DateTime()
+
+
+class SegmentPreview(ResponseSchema):
+    count = fields.Integer()
+    sample = fields.List(fields.Nested(MemberSummary))
+
+
+class CampaignMessage(BodySchema):
+    template_key = fields.String(load_default="campaign", validate=validate.Length(min=1, max=32))
+    fields_ = fields.Dict(data_key="fields", attribute="fields", required=True,
+                          keys=fields.String(validate=validate.Length(min=1, max=32)),
+                          values=fields.String(validate=validate.Length(min=1, max=200)),
+                          validate=validate.Length(min=1, max=10))
+    page = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
+
+
+class CampaignCreate(BodySchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    segment_id = StrictInteger(required=True)
+    coupon_template_id = StrictInteger(allow_none=True)
+    message = fields.Nested(CampaignMessage, required=True)
+    send_at = fields.AwareDateTime(required=True)
+
+
+class CampaignResults(ResponseSchema):
+    audience = fields.Integer()
+    sent = fields.Integer()
+    skipped_no_grant = fields.Integer()
+    failed = fields.Integer()
+    queued = fields.Integer()
+    coupons_issued = fields.Integer()
+    coupons_used = fields.Integer()
+    revenue_fen = fields.Integer()
+
+
+class CampaignRead(ResponseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    segment_id = fields.Integer()
+    coupon_template_id = fields.Integer(allow_none=True)
+    message = fields.Function(lambda c: {"template_key": c.template_key, "fields": c.fields, "page": c.page})
+    send_at = fields.DateTime()
+    status = fields.String()
+    launched_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    results = fields.Nested(CampaignResults)
+
+
+class CampaignQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES))
+
+
+class MessageQuery(PageQuery):
+    member_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(MESSAGE_KINDS))
+    status = fields.String(validate=validate.OneOf(MESSAGE_STATUSES))
+    campaign_id = fields.Integer()
+
+
+class MessageRead(ResponseSchema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    kind = fields.String()
+    template_key = fields.String()
+    dedupe_key = fields.String()
+    status = fields.String()
+    failure_reason = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime()
+    campaign_id = fields.Integer(allow_none=True)
+    coupon_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+
+
+class FollowUpQuery(PageQuery):
+    kind = fields.String(validate=validate.OneOf(MESSAGE_KINDS))
+    store_id = fields.Integer()
+    member_id = fields.Integer()
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "done"]))
+    due_from = fields.Date()
+    due_to = fields.Date()
+
+
+class FollowUpMember(ResponseSchema):
+    id = fields.Integer()
+    nickname = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    tier = fields.Nested(TierBrief, allow_none=True)
+    lifecycle = fields.String()
+
+
+class FollowUpRead(ResponseSchema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    member = fields.Nested(FollowUpMember)
+    kind = fields.String()
+    reason = fields.String()
+    due_date = fields.Date()
+    status = fields.String()
+    store_id = fields.Integer(allow_none=True)
+    message_id = fields.Integer(allow_none=True)
+    ref_type = fields.String(allow_none=True)
+    ref_id = fields.Integer(allow_none=True)
+    result = fields.String(allow_none=True)
+    churn_reason = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    handled_at = fields.DateTime(allow_none=True)
+    handled_by_staff_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class OutcomeBody(BodySchema):
+    result = fields.String(required=True, validate=validate.OneOf(FOLLOW_UP_RESULTS))
+    churn_reason = fields.String(validate=validate.OneOf(CHURN_REASONS), allow_none=True)
+    note = fields.String(validate=validate.Length(max=500), allow_none=True)
+
+
+class OutcomeCountsQuery(QuerySchema):
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+    store_id = fields.Integer()
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["from_"] > data["to"]:
+            raise ValidationError("from is after to", field_name="from")
+
+
+class OutcomeCounts(ResponseSchema):
+    total = fields.Integer()
+    by_result = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_churn_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_kind = fields.Dict(keys=fields.String(), values=fields.Dict())
+
+
+class MarketingSettingsRead(ResponseSchema):
+    birthday_coupons = fields.Dict()
+    birthday_call_min_tier_rank = fields.Integer(allow_none=True)
+    win_back_coupon_template_id = fields.Integer(allow_none=True)
+    win_back_interval_days = fields.Integer()
+    first_maintenance_months = fields.Integer()
+    template_keys = fields.Constant(list(TEMPLATE_KEYS))
+
+
+class MarketingSettingsUpdate(BodySchema):
+    birthday_coupons = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=16)),
+                                   values=StrictInteger(), validate=validate.Length(max=50))
+    birthday_call_min_tier_rank = StrictInteger(allow_none=True, validate=validate.Range(min=0, max=1000))
+    win_back_coupon_template_id = StrictInteger(allow_none=True)
+    win_back_interval_days = StrictInteger(validate=validate.Range(min=1, max=3650))
+    first_maintenance_months = StrictInteger(validate=validate.Range(min=1, max=60))
+
+
+SegmentPage = page_schema(SegmentRead, name="SegmentPage")
+CampaignPage = page_schema(CampaignRead, name="CampaignPage")
+MessagePage = page_schema(MessageRead, name="MessagePage")
+FollowUpPage = page_schema(FollowUpRead, name="FollowUpPage")

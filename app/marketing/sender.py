@@ -1,0 +1,246 @@
+"""The outbox sender (the ``send_outbox`` job, every minute): claim, commit, send, record.
+
+This module is a job boundary like a request: it commits between its steps, so no database lock is
+held while WeChat is called.
+
+1. Claim a batch: due ``queued`` rows get a lease (``claim_token``, ``claimed_until``) and one more
+   attempt, in one short transaction. PostgreSQL skips rows another sender has locked
+   (``FOR UPDATE SKIP LOCKED``) and re-checks the lease of rows committed meanwhile; SQLite
+   transactions take the database's write lock at BEGIN, which serialises claims. A claimed row is
+   left alone by every other sender until its lease runs out.
+2. For each message: render and validate the template fields (a violation is recorded, never sent),
+   take a grant (none: ``skipped_no_grant`` and a call-list entry), commit.
+3. Send through ``app.wechat.mini_program()`` with no transaction open.
+4. Record the outcome under our lease (``WHERE claim_token = ours``), commit:
+   sent; 43101 -> failed/refused and the grant count zeroed; invalid user -> failed/invalid_user;
+   rate limit or outage -> the grant given back and the row queued again with exponential backoff
+   (a rate limit also ends this run: the rest of the batch is released), failed/retries_exhausted
+   after ``MAX_ATTEMPTS``. Every undelivered message of a member puts them on the call list
+   (except campaigns, whose results show who was skipped, and maintenance reminders, which go on
+   the list 11 days before the due date by their own rule).
+
+A process dying between send and record leaves the lease to expire and the message is sent again:
+delivery is at least once, and only that narrow window can repeat a push.
+"""
+import logging
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import literal, select, update
+
+from app import wechat
+from app.common import clock
+from app.common.db import is_sqlite
+from app.extensions import db
+from app.marketing import grants
+from app.marketing.message_templates import definition, render, render_fields, template_id
+from app.marketing.models import Campaign, FollowUp, Message
+from app.marketing.outbox import _insert, home_store
+from app.members.models import Member
+from app.merchant.services import get_settings
+from app.stores.models import Store
+from app.wechat.templates import TemplateFieldInvalid, validate_and_truncate
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+BACKOFF = timedelta(minutes=1)  # 1, 2, 4, 8 minutes between attempts
+BATCH_SIZE = 50
+# Campaigns report who was skipped in their results; maintenance reminders have their own call-list
+# rule (11 days before the due date, see occasions.py).
+NO_CALL_LIST_KINDS = ("campaign", "maintenance_due", "first_maintenance")
+
+
+class _RateLimited(Exception):
+    pass
+
+
+def claim_batch(*, now, limit=BATCH_SIZE):
+    """Lease up to ``limit`` due messages to this sender; returns (claim token, message ids)."""
+    stmt = (
+        select(Message.id)
+        .where(Message.status == "queued", Message.next_attempt_at <= now,
+               (Message.claimed_until.is_(None)) | (Message.claimed_until <= now))
+        .order_by(Message.next_attempt_at, Message.id)
+        .limit(limit)
+    )
+    if not is_sqlite(db.session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = db.session.scalars(stmt).all()
+    token = uuid.uuid4().hex
+    if ids:
+        db.session.execute(
+            update(Message).where(Message.id.in_(ids))
+            .values(claim_token=token, claimed_until=now + LEASE, attempts=Message.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+    return token, ids
+
+
+def _finish(message_id, token, **values):
+    """Write an outcome if our lease still holds; releasing the lease with it."""
+    values.update(claim_token=None, claimed_until=None)
+    result = db.session.execute(
+        update(Message).where(Message.id == message_id, Message.claim_token == token).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        log.warning("message %s: lease lost before its outcome was recorded", message_id)
+    return result.rowcount == 1
+
+
+def _call_list(message, *, reason, now):
+    if message.kind in NO_CALL_LIST_KINDS:
+        return
+    today = clock.local_today(get_settings().timezone, now)
+    store_id = message.store_id
+    if store_id is None:
+        store_id = db.session.scalar(select(home_store(literal(message.member_id))))
+    db.session.execute(_insert(FollowUp).values(
+        member_id=message.member_id, kind=message.kind, reason=reason, dedupe_key=message.dedupe_key,
+        store_id=store_id, due_date=today, message_id=message.id, ref_type=message.ref_type,
+        ref_id=message.ref_id, status="open", created_at=now,
+    ).on_conflict_do_nothing())
+
+
+def _contexts(messages, now):
+    """Placeholder values for a batch, loaded in bulk (members, stores, campaigns)."""
+    member_ids = {m.member_id for m in messages}
+    members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(member_ids)))}
+    store_ids = {m.store_id for m in messages if m.store_id}
+    stores = {s.id: s.name for s in db.session.scalars(select(Store).where(Store.id.in_(store_ids)))} \
+        if store_ids else {}
+    campaign_ids = {m.campaign_id for m in messages if m.campaign_id}
+    campaigns = {c.id: c for c in db.session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))} \
+        if campaign_ids else {}
+    settings = get_settings()
+    today = clock.local_today(settings.timezone, now)
+    contexts = {}
+    for message in messages:
+        member = members[message.member_id]
+        contexts[message.id] = {
+            "member": member,
+            "campaign": campaigns.get(message.campaign_id),
+            "values": {
+                "nickname": member.nickname or "车主",
+                "plate": message.plate or "",
+                "date": (message.occasion_date or today).isoformat(),
+                "tier": member.tier.name if member.tier else "会员",
+                "store": stores.get(message.store_id) or settings.name,
+                "detail": message.detail or "",
+                "ref_id": message.ref_id or "",
+            },
+        }
+    return contexts
+
+
+def _content(message, context):
+    campaign = context["campaign"]
+    spec = {"fields": campaign.fields, "page": campaign.page} if campaign else definition(message.kind)
+    values = context["values"]
+    return render_fields(spec["fields"], values), render(spec.get("page"), values)
+
+
+def _retry_or_fail(message, token, error, now):
+    if message.attempts >= MAX_ATTEMPTS:
+        _finish(message.id, token, status="failed", failure_reason="retries_exhausted", last_error=error[:200],
+                finished_at=now)
+        _call_list(message, reason="not_delivered", now=now)
+        return "failed"
+    delay = BACKOFF * (2 ** (message.attempts - 1))
+    _finish(message.id, token, next_attempt_at=now + delay, last_error=error[:200])
+    return "retry"
+
+
+def _deliver(message, context, token, now, client):
+    data, page = _content(message, context)
+    member = context["member"]
+    try:
+        validate_and_truncate(data)
+    except TemplateFieldInvalid as error:
+        _finish(message.id, token, status="failed", failure_reason="template_invalid", last_error=error.message,
+                finished_at=now)
+        return "failed"
+    tid = template_id(message.template_key)
+    if tid is None:
+        log.error("no WeChat template id configured for %s", message.template_key)
+        _finish(message.id, token, status="failed", failure_reason="template_not_configured", finished_at=now)
+        return "failed"
+    if not member.openid or not grants.use_grant(member_id=member.id, template_key=message.template_key, now=now):
+        _finish(message.id, token, status="skipped_no_grant", finished_at=now)
+        _call_list(message, reason="no_grant", now=now)
+        return "skipped_no_grant"
+    db.session.commit()  # the grant is ours; nothing stays locked while WeChat answers
+    try:
+        answer = client.send_subscribe_message(openid=member.openid, template_key=message.template_key,
+                                               template_id=tid, data=data, page=page)
+    except wechat.SubscribeRefused as error:
+        grants.zero_grants(member_id=member.id, template_key=message.template_key, now=now)
+        _finish(message.id, token, status="failed", failure_reason="refused", last_error=error.message[:200],
+                finished_at=now)
+        _call_list(message, reason="not_delivered", now=now)
+        return "failed"
+    except wechat.SubscribeUserInvalid as error:
+        _finish(message.id, token, status="failed", failure_reason="invalid_user", last_error=error.message[:200],
+                finished_at=now)
+        _call_list(message, reason="not_delivered", now=now)
+        return "failed"
+    except TemplateFieldInvalid as error:
+        grants.give_back_grant(member_id=member.id, template_key=message.template_key, now=now)
+        _finish(message.id, token, status="failed", failure_reason="template_invalid", last_error=error.message,
+                finished_at=now)
+        return "failed"
+    except wechat.WeChatRateLimited as error:
+        grants.give_back_grant(member_id=member.id, template_key=message.template_key, now=now)
+        _retry_or_fail(message, token, error.message, now)
+        raise _RateLimited() from None
+    except wechat.WeChatError as error:
+        grants.give_back_grant(member_id=member.id, template_key=message.template_key, now=now)
+        return _retry_or_fail(message, token, error.message, now)
+    msgid = (answer or {}).get("msgid")
+    _finish(message.id, token, status="sent", sent_at=now, finished_at=now, last_error=None,
+            wechat_msgid=str(msgid) if msgid is not None else None)
+    return "sent"
+
+
+def _release(ids, token, now):
+    """Give back claimed messages this run will not try (a rate limit stopped it)."""
+    if ids:
+        db.session.execute(
+            update(Message).where(Message.id.in_(ids), Message.claim_token == token)
+            .values(claim_token=None, claimed_until=None, attempts=Message.attempts - 1,
+                    next_attempt_at=now + BACKOFF)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def send_outbox(*, today=None, now=None, max_messages=None):
+    """Send due messages, a batch at a time, up to ``max_messages`` per run (the rate limit)."""
+    now = now or clock.now()
+    budget = max_messages or current_app.config.get("MARKETING_SEND_PER_RUN", 500)
+    client = wechat.mini_program()
+    outcomes = Counter()
+    while budget > 0:
+        token, ids = claim_batch(now=now, limit=min(BATCH_SIZE, budget))
+        db.session.commit()
+        if not ids:
+            break
+        budget -= len(ids)
+        messages = db.session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id)).all()
+        contexts = _contexts(messages, now)
+        for index, message in enumerate(messages):
+            try:
+                outcomes[_deliver(message, contexts[message.id], token, now, client)] += 1
+                db.session.commit()
+            except _RateLimited:
+                outcomes["rate_limited"] += 1
+                _release([m.id for m in messages[index + 1:]], token, now)
+                db.session.commit()
+                return dict(outcomes)
+            except Exception:
+                db.session.rollback()
+                log.exception("message %s could not be handled; it is retried after its lease", message.id)
+                outcomes["error"] += 1
+    return dict(outcomes)

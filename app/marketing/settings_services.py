@@ -1,0 +1,45 @@
+"""The merchant's marketing rules (one row, created with defaults on first use)."""
+from app.common.errors import Unprocessable
+from app.extensions import db
+from app.marketing.models import MarketingSettings
+
+
+def marketing_settings() -> MarketingSettings:
+    settings = db.session.get(MarketingSettings, 1)
+    if settings is None:
+        settings = MarketingSettings(id=1, birthday_coupons={})
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def _check_template(template_id, field):
+    from app.coupons.template_services import get_template
+    from app.common.errors import NotFound
+
+    try:
+        get_template(template_id)
+    except NotFound:
+        raise Unprocessable("coupon_template_not_found", "No such coupon template.",
+                            details={field: template_id}) from None
+
+
+def update_marketing_settings(*, changes) -> MarketingSettings:
+    """Change the rules; coupon templates named must exist, birthday coupons are keyed by tier id
+    (as text) or "default"."""
+    from app.members.tier_services import get_tier
+
+    settings = marketing_settings()
+    for tier_key, template_id in (changes.get("birthday_coupons") or {}).items():
+        if tier_key != "default":
+            if not tier_key.isdigit():
+                raise Unprocessable("invalid_birthday_coupons", 'Keys are tier ids or "default".',
+                                    details={"key": tier_key})
+            get_tier(int(tier_key))
+        _check_template(template_id, "birthday_coupons")
+    if changes.get("win_back_coupon_template_id") is not None:
+        _check_template(changes["win_back_coupon_template_id"], "win_back_coupon_template_id")
+    for name, value in changes.items():
+        setattr(settings, name, value)
+    db.session.flush()
+    return settings

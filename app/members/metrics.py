@@ -1,0 +1,211 @@
+"""Member metrics for segmentation: average ticket, mean interval between visits, lifecycle and
+value class, derived from the visit statistics that app/members/visits.py keeps on the member row.
+
+- Kept current: the settle and refund events call ``refresh_member`` for the one member concerned
+  (the visit statistics were already updated by then; see app/workorders/settle.py).
+- Recomputable in bulk: ``recompute_member_metrics(*, now)`` rewrites every member with a few
+  set-based UPDATE statements (no Python loop over members); the daily ``member_metrics`` job runs it,
+  which also moves members between lifecycles as time passes.
+
+Rules (paid work only, DESIGN.md "Field rules"):
+- average ticket = total paid / paid visits (integer fen, rounded down); 0 before the first visit;
+- mean visit interval = (last paid visit - first paid visit) / (paid visits - 1), in days rounded
+  half up; NULL below two visits;
+- lifecycle: ``new`` (never visited), ``active``, ``at_risk`` (idle more than the settings'
+  at_risk_after_days), ``churned`` (idle more than churned_after_days), as ``services.lifecycle_of``;
+- value class: each of the three factors is ranked by percentile among members with a paid visit
+  (higher ticket, more visits and a shorter interval rank higher; one visit has the worst interval),
+  the score is the mean of the three ranks, and the score is cut by percentile: ``high`` is the top
+  20 %, ``medium`` the next 30 %, ``low`` the rest; ``none`` before the first visit.
+  The bulk run stores its cut points (``MemberMetricCuts``) so a settle can place one member without
+  ranking the whole population; the next bulk run re-cuts everyone exactly.
+"""
+from bisect import bisect_left
+from datetime import timedelta
+
+from sqlalchemy import Integer, case, cast, func, literal, select, update
+
+from app.common import clock
+from app.common.db import is_sqlite
+from app.extensions import db
+from app.members.models import Member, MemberMetricCuts
+from app.merchant.services import get_settings
+
+LIFECYCLES = ("new", "active", "at_risk", "churned")
+VALUE_CLASSES = ("high", "medium", "low", "none")
+HIGH_FROM = 0.8  # percent rank of the score where "high" starts (top 20 %)
+MEDIUM_FROM = 0.5  # ... and "medium" (the next 30 %)
+QUANTILES = 100
+NO_INTERVAL = -10**9  # sort key of "one visit only": below every real (negated) interval
+
+
+# -- one member ----------------------------------------------------------------------------------
+
+def average_ticket(total_paid_fen, paid_visit_count):
+    return total_paid_fen // paid_visit_count if paid_visit_count > 0 else 0
+
+
+def mean_interval_days(first_at, last_at, paid_visit_count):
+    if paid_visit_count < 2 or first_at is None or last_at is None:
+        return None
+    days = (last_at - first_at).total_seconds() / 86400 / (paid_visit_count - 1)
+    return int(days + 0.5)
+
+
+def lifecycle_for(last_paid_visit_at, *, now, settings):
+    if last_paid_visit_at is None:
+        return "new"
+    if last_paid_visit_at < now - timedelta(days=settings.churned_after_days):
+        return "churned"
+    if last_paid_visit_at < now - timedelta(days=settings.at_risk_after_days):
+        return "at_risk"
+    return "active"
+
+
+def _interval_key(interval_days):
+    return NO_INTERVAL if interval_days is None else -interval_days
+
+
+def _rank(quantiles, value):
+    return bisect_left(quantiles, value) / len(quantiles) if quantiles else 0.0
+
+
+def value_class_from_cuts(*, average_ticket_fen, paid_visit_count, mean_visit_interval_days, cuts):
+    """Place one member with the cut points of the last bulk run (see the module docstring)."""
+    if paid_visit_count <= 0:
+        return "none"
+    if not cuts:
+        return "low"
+    score = (_rank(cuts["ticket"], average_ticket_fen) + _rank(cuts["visits"], paid_visit_count)
+             + _rank(cuts["interval"], _interval_key(mean_visit_interval_days))) / 3
+    if cuts.get("high") is not None and score >= cuts["high"]:
+        return "high"
+    if cuts.get("medium") is not None and score >= cuts["medium"]:
+        return "medium"
+    return "low"
+
+
+def refresh_member(*, member_id, now=None):
+    """Recompute one member's derived metrics from their visit statistics."""
+    member = db.session.get(Member, member_id, populate_existing=True)
+    if member is None:
+        return None
+    now = now or clock.now()
+    member.average_ticket_fen = average_ticket(member.total_paid_fen, member.paid_visit_count)
+    member.mean_visit_interval_days = mean_interval_days(member.first_paid_visit_at, member.last_paid_visit_at,
+                                                         member.paid_visit_count)
+    member.lifecycle = lifecycle_for(member.last_paid_visit_at, now=now, settings=get_settings())
+    cuts_row = db.session.get(MemberMetricCuts, 1)
+    member.value_class = value_class_from_cuts(
+        average_ticket_fen=member.average_ticket_fen, paid_visit_count=member.paid_visit_count,
+        mean_visit_interval_days=member.mean_visit_interval_days, cuts=cuts_row.cuts if cuts_row else None,
+    )
+    db.session.flush()
+    return member
+
+
+def on_work_order_changed(*, member_id, now=None, **_payload):
+    """Handler of WORK_ORDER_SETTLED and WORK_ORDER_REFUNDED (walk-in orders have no member)."""
+    if member_id is not None:
+        refresh_member(member_id=member_id, now=now)
+
+
+# -- everyone, set-based -------------------------------------------------------------------------
+
+def _interval_days_sql():
+    span = Member.last_paid_visit_at - Member.first_paid_visit_at
+    if is_sqlite(db.session):
+        days = func.julianday(Member.last_paid_visit_at) - func.julianday(Member.first_paid_visit_at)
+        rounded = cast(days / (Member.paid_visit_count - 1) + 0.5, Integer)
+    else:
+        days = func.extract("epoch", span) / 86400.0
+        rounded = cast(func.floor(days / (Member.paid_visit_count - 1) + 0.5), Integer)
+    return case(
+        ((Member.paid_visit_count >= 2) & Member.first_paid_visit_at.is_not(None)
+         & Member.last_paid_visit_at.is_not(None), rounded),
+        else_=None,
+    )
+
+
+def _lifecycle_sql(now, settings):
+    churned_before = literal(now - timedelta(days=settings.churned_after_days), Member.last_paid_visit_at.type)
+    at_risk_before = literal(now - timedelta(days=settings.at_risk_after_days), Member.last_paid_visit_at.type)
+    return case(
+        (Member.last_paid_visit_at.is_(None), "new"),
+        (Member.last_paid_visit_at < churned_before, "churned"),
+        (Member.last_paid_visit_at < at_risk_before, "at_risk"),
+        else_="active",
+    )
+
+
+def refresh_lifecycles(*, now):
+    """Move members between lifecycles as time passes; only changed rows are written."""
+    value = _lifecycle_sql(now, get_settings())
+    result = db.session.execute(
+        update(Member).where(Member.lifecycle != value).values(lifecycle=value)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _factor_keys():
+    interval_key = func.coalesce(-Member.mean_visit_interval_days, NO_INTERVAL)
+    return {"ticket": Member.average_ticket_fen, "visits": Member.paid_visit_count, "interval": interval_key}
+
+
+def _visited():
+    return (Member.paid_visit_count > 0) & Member.merged_into_id.is_(None)
+
+
+def _quantiles(expression):
+    tiles = select(expression.label("v"), func.ntile(QUANTILES).over(order_by=expression).label("tile")) \
+        .where(_visited()).subquery()
+    rows = db.session.execute(select(func.min(tiles.c.v)).group_by(tiles.c.tile).order_by(tiles.c.tile))
+    return [row[0] for row in rows]
+
+
+def _refresh_value_classes():
+    keys = _factor_keys()
+    ranked = select(
+        Member.id.label("id"),
+        *[func.percent_rank().over(order_by=key).label(name) for name, key in keys.items()],
+    ).where(_visited()).subquery()
+    scored = select(ranked.c.id, ((ranked.c.ticket + ranked.c.visits + ranked.c.interval) / 3.0).label("score")) \
+        .subquery()
+    classed = select(scored.c.id, scored.c.score,
+                     func.percent_rank().over(order_by=scored.c.score).label("pr")).subquery()
+    value = case((classed.c.pr >= HIGH_FROM, "high"), (classed.c.pr >= MEDIUM_FROM, "medium"), else_="low")
+    changed = db.session.execute(
+        update(Member).where(Member.id == classed.c.id, Member.value_class != value).values(value_class=value)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    changed += db.session.execute(
+        update(Member).where(Member.paid_visit_count <= 0, Member.value_class != "none").values(value_class="none")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    cut_rows = db.session.execute(
+        select(func.min(case((classed.c.pr >= HIGH_FROM, classed.c.score))),
+               func.min(case((classed.c.pr >= MEDIUM_FROM, classed.c.score))))
+    ).one()
+    return changed, {"high": cut_rows[0], "medium": cut_rows[1]}
+
+
+def recompute_member_metrics(*, now=None):
+    """Recompute every member's average ticket, interval, lifecycle and value class (set-based)."""
+    now = now or clock.now()
+    derived = db.session.execute(
+        update(Member).values(
+            average_ticket_fen=case((Member.paid_visit_count > 0, Member.total_paid_fen // Member.paid_visit_count),
+                                    else_=0),
+            mean_visit_interval_days=_interval_days_sql(),
+        ).execution_options(synchronize_session=False)
+    ).rowcount
+    lifecycles = refresh_lifecycles(now=now)
+    classes, score_cuts = _refresh_value_classes()
+    cuts = {name: _quantiles(key) for name, key in _factor_keys().items()} | score_cuts
+    row = db.session.get(MemberMetricCuts, 1) or MemberMetricCuts(id=1)
+    row.cuts, row.computed_at = cuts, now
+    db.session.add(row)
+    db.session.flush()
+    db.session.expire_all()
+    return {"members": derived, "lifecycle_changed": lifecycles, "value_class_changed": classes}
