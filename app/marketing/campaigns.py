@@ -130,7 +130,7 @@ def launch(*, campaign_id, now):
     audience = (
         select(Member.id.label("member_id"), key("campaign", campaign.id, Member.id).label("dedupe_key"),
                literal(campaign.id).label("campaign_id"), _first_plate(Member.id).label("plate"),
-               home_store(Member.id).label("store_id"))
+               home_store(Member.id, Member.registered_store_id).label("store_id"))
         .where(compile_rules(campaign.segment.rules, now=now))
     )
     enqueue_messages(audience, kind="campaign", template_key=campaign.template_key, now=now)

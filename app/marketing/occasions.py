@@ -88,7 +88,7 @@ def birthday_greetings(*, today, now):
     occasion = key("birthday", Member.id, today.year)
     queued = enqueue_messages(
         select(Member.id.label("member_id"), occasion.label("dedupe_key"), literal(today).label("occasion_date"),
-               home_store(Member.id).label("store_id")).where(*chosen),
+               home_store(Member.id, Member.registered_store_id).label("store_id")).where(*chosen),
         kind="birthday", now=now)
     coupons = settings.birthday_coupons or {}
     issued = issue_occasion_coupons(
@@ -98,7 +98,7 @@ def birthday_greetings(*, today, now):
     if settings.birthday_call_min_tier_rank is not None:
         calls = enqueue_follow_ups(
             select(Member.id.label("member_id"), occasion.label("dedupe_key"),
-                   home_store(Member.id).label("store_id"))
+                   home_store(Member.id, Member.registered_store_id).label("store_id"))
             .join(Tier, Tier.id == Member.tier_id)
             .where(*chosen, Tier.rank >= settings.birthday_call_min_tier_rank),
             kind="birthday", reason="tier_care", due_date=today, now=now)
@@ -125,13 +125,13 @@ def _remind(*, kind, due, occasion, vehicle_filter, today, now):
     queued = enqueue_messages(
         base.add_columns(literal("vehicle").label("ref_type"), Vehicle.id.label("ref_id"),
                          Vehicle.plate.label("plate"), due.label("occasion_date"),
-                         home_store(Member.id).label("store_id")).where(push_window),
+                         home_store(Member.id, Member.registered_store_id).label("store_id")).where(push_window),
         kind=kind, now=now)
     call_window = due.between(_days(today, CALL_DAYS_BEFORE[1]), _days(today, CALL_DAYS_BEFORE[0]))
     delivered = exists().where(Message.dedupe_key == occasion, Message.status == "sent")
     acted = exists().where(Message.dedupe_key == occasion, Message.status == "sent", _acted_on(Message.created_at))
     entries = base.add_columns(literal("vehicle").label("ref_type"), Vehicle.id.label("ref_id"),
-                               home_store(Member.id).label("store_id")).where(call_window)
+                               home_store(Member.id, Member.registered_store_id).label("store_id")).where(call_window)
     calls = enqueue_follow_ups(entries.where(not_(delivered)), kind=kind, reason="not_delivered", due_date=today,
                                now=now)
     calls += enqueue_follow_ups(entries.where(delivered, not_(acted)), kind=kind, reason="no_response",
@@ -178,7 +178,7 @@ def win_back_offers(*, today, now):
                                   Message.created_at > now - timedelta(days=rules.win_back_interval_days))
     queued = enqueue_messages(
         select(Member.id.label("member_id"), key("win_back", Member.id, today.isoformat()).label("dedupe_key"),
-               literal(today).label("occasion_date"), home_store(Member.id).label("store_id"))
+               literal(today).label("occasion_date"), home_store(Member.id, Member.registered_store_id).label("store_id"))
         .where(_active_member(), Member.last_paid_visit_at < lapsed_before, not_(recent_offer)),
         kind="win_back", now=now)
     template_id = rules.win_back_coupon_template_id
@@ -207,7 +207,8 @@ def _insert_rows(rows):
     inserted = 0
     for start in range(0, len(rows), 500):
         chunk = rows[start:start + 500]
-        inserted += db.session.execute(_insert(Message).values(chunk).on_conflict_do_nothing()).rowcount
+        insert = _insert(Message).values(chunk).on_conflict_do_nothing()
+        inserted += db.session.execute(insert.execution_options(preserve_rowcount=True)).rowcount
     return inserted
 
 

@@ -11,11 +11,11 @@ from app.common.db import is_sqlite
 from app.common.pagination import paginate
 from app.extensions import db
 from app.marketing.models import KIND_TEMPLATES, FollowUp, Message, Visit
-from app.members.models import Member
 
 
 def _insert(model):
-    return (sqlite.insert if is_sqlite(db.session) else postgresql.insert)(model)
+    # Core inserts on the table: the ORM's bulk path reports no row counts.
+    return (sqlite.insert if is_sqlite(db.session) else postgresql.insert)(model.__table__)
 
 
 def insert_ignoring_duplicates(model, stmt, constants):
@@ -28,7 +28,7 @@ def insert_ignoring_duplicates(model, stmt, constants):
         # SQLite needs a WHERE in an INSERT ... SELECT that carries an upsert clause.
         full = full.where(literal(True))
     insert = _insert(model).from_select(columns + list(constants), full).on_conflict_do_nothing()
-    return db.session.execute(insert).rowcount
+    return db.session.execute(insert.execution_options(preserve_rowcount=True)).rowcount
 
 
 def key(*parts):
@@ -42,15 +42,15 @@ def key(*parts):
     return expression
 
 
-def home_store(member_id_column):
-    """The store a member belongs to: the store of their last paid visit, else where they registered."""
+def home_store(member_id, registered_store_id):
+    """The store a member belongs to: the store of their last paid visit, else where they registered
+    (both arguments are SQL expressions of the enclosing query)."""
     last_visit_store = (
         select(Visit.store_id)
-        .where(Visit.member_id == member_id_column, Visit.refunded_at.is_(None))
+        .where(Visit.member_id == member_id, Visit.refunded_at.is_(None))
         .order_by(Visit.settled_at.desc()).limit(1).scalar_subquery()
     )
-    registered = select(Member.registered_store_id).where(Member.id == member_id_column).scalar_subquery()
-    return func.coalesce(last_visit_store, registered)
+    return func.coalesce(last_visit_store, registered_store_id)
 
 
 def enqueue_messages(stmt, *, kind, now, template_key=None):

@@ -97,7 +97,8 @@ def _call_list(message, *, reason, now):
     today = clock.local_today(get_settings().timezone, now)
     store_id = message.store_id
     if store_id is None:
-        store_id = db.session.scalar(select(home_store(literal(message.member_id))))
+        registered = db.session.scalar(select(Member.registered_store_id).where(Member.id == message.member_id))
+        store_id = db.session.scalar(select(home_store(literal(message.member_id), literal(registered))))
     db.session.execute(_insert(FollowUp).values(
         member_id=message.member_id, kind=message.kind, reason=reason, dedupe_key=message.dedupe_key,
         store_id=store_id, due_date=today, message_id=message.id, ref_type=message.ref_type,

@@ -1,15 +1,21 @@
 """The merchant's marketing rules (one row, created with defaults on first use)."""
+from app.common import clock
 from app.common.errors import Unprocessable
 from app.extensions import db
 from app.marketing.models import MarketingSettings
 
 
 def marketing_settings() -> MarketingSettings:
+    """The row, created with the defaults on first use (two schedulers may race to create it)."""
     settings = db.session.get(MarketingSettings, 1)
     if settings is None:
-        settings = MarketingSettings(id=1, birthday_coupons={})
-        db.session.add(settings)
-        db.session.flush()
+        from app.marketing.outbox import _insert
+
+        defaults = {column.name: column.default.arg for column in MarketingSettings.__table__.columns
+                    if column.default is not None and not callable(column.default.arg)}
+        db.session.execute(_insert(MarketingSettings).values(**defaults, birthday_coupons={}, updated_at=clock.now())
+                           .on_conflict_do_nothing())
+        settings = db.session.get(MarketingSettings, 1)
     return settings
 
 
