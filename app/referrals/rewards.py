@@ -156,7 +156,7 @@ def on_work_order_refunded(*, work_order_id, member_id=None, now=None, **_):
         if reward.points:
             reward.points_not_recovered = _reverse_points(reward, now)
         if reward.member_coupon_id is not None:
-            reward.coupon_not_recovered = not _void_coupon(reward)
+            reward.coupon_not_recovered = not _void_coupon(reward, now)
         db.session.flush()
     return reward
 
@@ -178,33 +178,27 @@ def _grant_points(reward, now):
     from app.wallet import points
 
     points.grant(member_id=reward.referrer_id, points=reward.points, ref_type=REWARD_REF_TYPE, ref_id=reward.id,
-                 reason="referral reward", now=now)
+                 now=now)
 
 
 def _reverse_points(reward, now):
     """Take the reward's points back; returns the points that could not be (already spent)."""
     from app.wallet import points
 
-    entries = points.reverse_reference(ref_type=REWARD_REF_TYPE, ref_id=reward.id, now=now)
-    return sum(getattr(entry, "shortfall", 0) or 0 for entry in entries or [])
+    return sum(entry.shortfall for entry in points.reverse_reference(ref_type=REWARD_REF_TYPE, ref_id=reward.id,
+                                                                     now=now))
 
 
 def _issue_coupon(reward, now):
     from app.coupons.services import issue
 
-    coupon = issue(template_id=reward.coupon_template_id, member_id=reward.referrer_id, source="referral",
+    coupon = issue(template_id=reward.coupon_template_id, member_id=reward.referrer_id, source=REWARD_REF_TYPE,
                    ref_type=REWARD_REF_TYPE, ref_id=reward.id, now=now)
     return coupon.id
 
 
-def _void_coupon(reward):
-    """Void the reward coupon; False when it was already used (it cannot be taken back)."""
-    from app.coupons.services import void_coupon
+def _void_coupon(reward, now):
+    """Withdraw the reward coupon; False when it was already used (it cannot be taken back)."""
+    from app.coupons.services import void
 
-    try:
-        with db.session.begin_nested():
-            void_coupon(member_coupon_id=reward.member_coupon_id, reason="referral order refunded")
-    except AppError as error:
-        log.info("referral reward %s: coupon %s not voided (%s)", reward.id, reward.member_coupon_id, error.code)
-        return False
-    return True
+    return void(member_coupon_id=reward.member_coupon_id, ref_type=REWARD_REF_TYPE, ref_id=reward.id, now=now)

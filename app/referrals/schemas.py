@@ -1,4 +1,4 @@
-from app.common.schemas import PageQuery, QuerySchema, ResponseSchema, StrictInteger, fields, page_schema, validate
+from app.common.schemas import PageQuery, QuerySchema, ResponseSchema, fields, page_schema, validate
 from app.referrals.models import REFERRAL_STATUSES, REFUSAL_REASONS
 
 
@@ -70,8 +70,8 @@ ReferralPage = page_schema(ReferralRead, name="ReferralPage")
 
 class ReferralQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(REFERRAL_STATUSES))
-    referrer_id = StrictInteger()
-    referred_id = StrictInteger()
+    referrer_id = fields.Integer(validate=validate.Range(min=1))
+    referred_id = fields.Integer(validate=validate.Range(min=1))
 
 
 class RefusalRead(ResponseSchema):
@@ -91,8 +91,8 @@ RefusalPage = page_schema(RefusalRead, name="ReferralRefusalPage")
 
 class RefusalQuery(PageQuery):
     reason = fields.String(validate=validate.OneOf(REFUSAL_REASONS))
-    referrer_id = StrictInteger()
-    member_id = StrictInteger()
+    referrer_id = fields.Integer(validate=validate.Range(min=1))
+    member_id = fields.Integer(validate=validate.Range(min=1))
 
 
 class PeriodQuery(QuerySchema):

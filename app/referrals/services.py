@@ -136,11 +136,11 @@ def _give_welcome_coupon(referral, settings, now):
         return
     from app.coupons.services import issue
 
-    # A welcome coupon that cannot be issued (template gone, out of stock) must not stop the login.
+    # A welcome coupon that cannot be issued (template gone, out of stock) must not stop the login;
+    # ``issue`` leaves no trace when it refuses.
     try:
-        with db.session.begin_nested():
-            coupon = issue(template_id=template_id, member_id=referral.referred_id, source="referral",
-                           ref_type="referral", ref_id=referral.id, now=now)
+        coupon = issue(template_id=template_id, member_id=referral.referred_id, source="referral_welcome",
+                       ref_type="referral", ref_id=referral.id, now=now)
     except AppError as error:
         log.warning("referral %s: welcome coupon template %s not issued (%s)", referral.id, template_id, error.code)
         return

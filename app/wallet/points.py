@@ -201,13 +201,28 @@ def earn(*, member_id, paid_fen, ref_type, ref_id, now=None) -> int:
     A reference earns once: a repeat returns the points already earned and writes nothing.
     """
     check_amount(paid_fen, "paid_fen", allow_zero=True)
+    member = get_member(member_id)
+    multiplier = member.tier.points_multiplier if member.tier else 1
+    points = points_for_payment(paid_fen, multiplier, get_settings().points_per_yuan)
+    return _earn_once(member_id, points, ref_type, ref_id, now)
+
+
+def grant(*, member_id, points, ref_type, ref_id, now=None) -> int:
+    """Credit a fixed number of points for a reference (e.g. a referral reward, "referral_reward").
+
+    Entered like ``earn`` (a new lot, an ``earn`` entry of the reference), so ``reverse_reference``
+    takes it back; a reference is credited once, a repeat returns the points already credited.
+    """
+    check_amount(points, "points")
+    get_member(member_id)
+    return _earn_once(member_id, points, ref_type, ref_id, now)
+
+
+def _earn_once(member_id, points, ref_type, ref_id, now):
     if not ref_type:
         raise Unprocessable("reference_required", "Points are earned for a reference.")
     now = now or clock.now()
-    member = get_member(member_id)
     settings = get_settings()
-    multiplier = member.tier.points_multiplier if member.tier else 1
-    points = points_for_payment(paid_fen, multiplier, settings.points_per_yuan)
     account = _lock_account(member_id, create=True)
     earned = db.session.scalar(select(PointsEntry.points).where(
         PointsEntry.ref_type == ref_type, PointsEntry.ref_id == ref_id, PointsEntry.kind == "earn"))
