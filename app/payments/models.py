@@ -34,7 +34,7 @@ class PaymentOrder(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     openid: Mapped[str | None] = mapped_column(String(64))
     prepay_id: Mapped[str | None] = mapped_column(String(64))
-    transaction_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    transaction_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

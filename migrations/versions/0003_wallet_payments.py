@@ -155,7 +155,7 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('openid', sa.String(length=64), nullable=True),
     sa.Column('prepay_id', sa.String(length=64), nullable=True),
-    sa.Column('transaction_id', sa.String(length=32), nullable=True),
+    sa.Column('transaction_id', sa.String(length=64), nullable=True),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('paid_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
