@@ -11,6 +11,9 @@ from app.members.vehicle_services import claim_vehicle
 from app.merchant.services import get_settings
 from app.stores import services as stores
 from app.stores.models import Staff, Store
+from app.wallet import plans as topup_plans
+from app.wallet import services as wallet
+from app.wallet.models import TopupPlan
 
 DEMO_PASSWORD = "pitstop-demo"
 STORES = ["Pitstop 南山店", "Pitstop 福田店"]
@@ -32,6 +35,12 @@ MEMBERS = [
     ("13800000001", "张伟", "粤B12345", date(1985, 3, 14)),
     ("13800000002", "李娜", "粤BD12345", date(1990, 11, 26)),
     ("13800000003", "王芳", "粤B8K9Q2", None),
+]
+# (name, pay_fen, bonus_fen, tier granted): the top-up plans the counter and the mini-program offer.
+TOPUP_PLANS = [
+    ("充500送50", 50000, 5000, None),
+    ("充1000送150", 100000, 15000, None),
+    ("充3000送600 升银卡", 300000, 60000, "银卡会员"),
 ]
 
 
@@ -61,6 +70,18 @@ def seed_demo():
             member = members.register_at_counter(phone=phone, nickname=nickname, store_id=store_ids[0])
             members.set_birthday(member, birthday)
             claim_vehicle(member=member, plate=plate, model="demo car", mileage_km=30000)
+    _seed_wallets()
     logins.append("member    any mini-program login code, e.g. POST /api/v1/auth/wechat/login {\"code\": \"alice\"}")
     return logins
 
+
+def _seed_wallets():
+    """Top-up plans, and a first top-up for the first demo member so the counter shows a balance."""
+    for name, pay_fen, bonus_fen, tier_name in TOPUP_PLANS:
+        if db.session.scalar(select(TopupPlan.id).where(TopupPlan.name == name)) is None:
+            tier_id = db.session.scalar(select(Tier.id).where(Tier.name == tier_name)) if tier_name else None
+            topup_plans.create_topup_plan(data={"name": name, "pay_fen": pay_fen, "bonus_fen": bonus_fen,
+                                                "grants_tier_id": tier_id})
+    member_id = db.session.scalar(select(Member.id).where(Member.phone == MEMBERS[0][0]))
+    if wallet.list_entries(member_id=member_id, page=1, per_page=1)["total"] == 0:
+        wallet.top_up(member_id=member_id, amount_fen=TOPUP_PLANS[1][1], paid_via="cash", actor_key="demo")
