@@ -3,6 +3,7 @@ from marshmallow import validates_schema
 from app.common.schemas import (
     BodySchema, Fen, PageQuery, ResponseSchema, StrictInteger, ValidationError, fields, page_schema, validate,
 )
+from app.members.schemas import TierBrief
 from app.wallet.models import PAID_VIA
 
 REASON = validate.Length(min=1, max=200)
@@ -82,9 +83,9 @@ class WalletMoved(ResponseSchema):
     wallet = fields.Nested(WalletRead)
 
 
-class TierInfo(ResponseSchema):
-    id = fields.Integer()
-    name = fields.String()
+class TierInfo(TierBrief):
+    """The member's tier with the benefits the mini-program shows."""
+
     rank = fields.Integer()
     labor_discount_percent = fields.Integer()
     parts_discount_percent = fields.Integer()

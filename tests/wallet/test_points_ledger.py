@@ -179,3 +179,13 @@ def test_next_expiry_names_the_soonest_day(app, member_id):
         points.earn(member_id=member_id, paid_fen=5000, ref_type="work_order", ref_id=2, now=at(2025, 1, 1, 18))
         points.earn(member_id=member_id, paid_fen=7000, ref_type="work_order", ref_id=3, now=at(2025, 3, 1))
         assert points.next_expiry(member_id=member_id) == {"points": 150, "expires_at": at(2027, 1, 1, 0, 0)}
+
+
+def test_granted_points_are_a_lot_of_their_reference_and_reverse_like_an_earn(app, member_id):
+    with app.app_context():
+        assert points.grant(member_id=member_id, points=250, ref_type="referral_reward", ref_id=1) == 250
+        assert points.grant(member_id=member_id, points=250, ref_type="referral_reward", ref_id=1) == 250
+        [entry] = points.reverse_reference(ref_type="referral_reward", ref_id=1)
+        assert (entry.points, entry.shortfall) == (-250, 0)
+        state = ledger_state(member_id)
+        assert state["points"] == state["points_entries"] == state["points_lots"] == 0

@@ -172,3 +172,13 @@ def test_me_wallet_is_empty_for_a_new_member_and_members_only(api, staff_tokens,
     assert api.get("/me/wallet", token).json == {"balance_fen": 0, "principal_fen": 0, "bonus_fen": 0, "points": 0,
                                                  "next_points_expiry": None, "tier": None}
     assert api.get("/me/wallet", staff_tokens["owner"]).status_code == 403
+
+
+def test_me_wallet_shows_the_tier_and_its_benefits(api, staff_tokens, member_login):
+    token, member = member_login("alice")
+    tier = api.post("/tiers", staff_tokens["marketing"], json={"name": "金卡", "rank": 2, "labor_discount_percent": 10,
+                                                               "points_multiplier": 1.5}).json
+    api.patch(f"/members/{member['id']}", staff_tokens["cashier"], json={"tier_id": tier["id"]})
+    shown = api.get("/me/wallet", token).json["tier"]
+    assert shown == {"id": tier["id"], "name": "金卡", "rank": 2, "labor_discount_percent": 10,
+                     "parts_discount_percent": 0, "points_multiplier": 1.5}
