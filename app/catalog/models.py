@@ -52,3 +52,6 @@ class Part(db.Model):
     low_stock_threshold: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+from app.catalog.stock_models import PartLowStockAlert, PartStockMovement  # noqa: E402,F401  (stock ledger tables)

@@ -123,3 +123,6 @@ class MemberMetricCuts(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     cuts: Mapped[dict] = mapped_column(JSON, default=dict)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+from app.members.tier_change_models import TierChange  # noqa: E402,F401  (tier change log table)

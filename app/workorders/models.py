@@ -1,0 +1,173 @@
+"""Work orders, their lines, the tenders that paid them and the number sequence per store and day."""
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.db import UTCDateTime, utcnow
+from app.extensions import db
+
+# open → in_progress → completed → settled (or cancelled); settled → refunded. "paying" is a completed
+# order whose remainder is waiting for a WeChat payment started from the mini-program.
+STATUSES = ("open", "in_progress", "completed", "paying", "settled", "cancelled", "refunded")
+SETTLEABLE = ("open", "in_progress", "completed")
+EDITABLE = ("open", "in_progress")
+TENDER_TYPES = ("stored_value", "points", "coupon", "package_card", "cash", "wechat", "alipay", "card")
+MONEY_TYPES = ("cash", "wechat", "alipay", "card")
+
+
+class WorkOrder(db.Model):
+    __tablename__ = "work_orders"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('open', 'in_progress', 'completed', 'paying', 'settled', 'cancelled', 'refunded')",
+            name="status_known",
+        ),
+        CheckConstraint("subtotal_fen >= 0 AND discount_fen >= 0 AND total_fen >= 0", name="amounts_non_negative"),
+        CheckConstraint("paid_fen >= 0", name="paid_non_negative"),
+        Index("ix_work_orders_store_id_status", "store_id", "status"),
+        Index("ix_work_orders_member_id_created_at", "member_id", "created_at"),
+        Index("ix_work_orders_settled_at", "settled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    plate: Mapped[str] = mapped_column(String(10), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # The booking this order was opened from (bookings link back through their own table).
+    booking_id: Mapped[int | None] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    mileage_km: Mapped[int | None]
+    subtotal_fen: Mapped[int] = mapped_column(default=0)
+    discount_fen: Mapped[int] = mapped_column(default=0)
+    total_fen: Mapped[int] = mapped_column(default=0)
+    # Money the customer paid for this order: cash, WeChat, Alipay, bank card and stored value.
+    paid_fen: Mapped[int] = mapped_column(default=0)
+    points_earned: Mapped[int] = mapped_column(default=0)
+    opened_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    settled_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refund_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list["WorkOrderLine"]] = relationship(
+        back_populates="work_order", order_by="WorkOrderLine.id", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list["WorkOrderPayment"]] = relationship(order_by="WorkOrderPayment.id")
+
+
+class WorkOrderLine(db.Model):
+    """One labor item or part. Prices are copied when the line is added; the tier discount is set
+    when the order is priced (per unit, rounded down in the customer's favour)."""
+
+    __tablename__ = "work_order_lines"
+    __table_args__ = (
+        CheckConstraint("kind IN ('labor', 'part')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'labor' AND service_item_id IS NOT NULL AND part_id IS NULL)"
+            " OR (kind = 'part' AND part_id IS NOT NULL AND service_item_id IS NULL)",
+            name="one_catalog_reference",
+        ),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_fen >= 0 AND unit_net_fen >= 0 AND unit_net_fen <= unit_price_fen",
+                        name="unit_prices_valid"),
+        CheckConstraint("discount_percent BETWEEN 0 AND 100", name="discount_percent_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    service_item_id: Mapped[int | None] = mapped_column(ForeignKey("service_items.id"))
+    part_id: Mapped[int | None] = mapped_column(ForeignKey("parts.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(16))  # the service item's category, or "part"
+    quantity: Mapped[int]
+    unit_price_fen: Mapped[int]
+    discount_percent: Mapped[int] = mapped_column(default=0)
+    unit_net_fen: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    work_order: Mapped[WorkOrder] = relationship(back_populates="lines")
+
+    @property
+    def gross_fen(self):
+        return self.unit_price_fen * self.quantity
+
+    @property
+    def line_total_fen(self):
+        return self.unit_net_fen * self.quantity
+
+    @property
+    def discount_fen(self):
+        return self.gross_fen - self.line_total_fen
+
+
+class WorkOrderPayment(db.Model):
+    """One tender of a settlement with the value the server gave it.
+
+    ``status``: posted (part of the settlement), held (debited for a pending mini-program payment),
+    pending (the WeChat remainder not yet paid), released (a hold given back when the payment closed).
+    ``ref_type``/``ref_id`` name the reference the instrument's ledger entry carries.
+    """
+
+    __tablename__ = "work_order_payments"
+    __table_args__ = (
+        CheckConstraint(
+            "type IN ('stored_value', 'points', 'coupon', 'package_card', 'cash', 'wechat', 'alipay', 'card')",
+            name="type_known",
+        ),
+        CheckConstraint("status IN ('posted', 'held', 'pending', 'released')", name="status_known"),
+        CheckConstraint("amount_fen >= 0", name="amount_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    amount_fen: Mapped[int]
+    status: Mapped[str] = mapped_column(String(10), default="posted")
+    points: Mapped[int | None]
+    member_coupon_id: Mapped[int | None]
+    card_id: Mapped[int | None]
+    service_item_id: Mapped[int | None]
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("work_order_lines.id", ondelete="SET NULL"))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("work_order_pay_attempts.id"), index=True)
+    ref_type: Mapped[str] = mapped_column(String(32), default="work_order")
+    ref_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkOrderPayAttempt(db.Model):
+    """A member paying a completed order from the mini-program: the tenders held under this
+    attempt's reference and the WeChat payment for the remainder."""
+
+    __tablename__ = "work_order_pay_attempts"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'paid', 'closed')", name="status_known"),
+        CheckConstraint("remainder_fen > 0", name="remainder_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    payment_order_id: Mapped[int | None] = mapped_column(unique=True)
+    remainder_fen: Mapped[int]
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WorkOrderSequence(db.Model):
+    """The last number handed out per store and local day (S1-20261125-007)."""
+
+    __tablename__ = "work_order_sequences"
+    __table_args__ = (UniqueConstraint("store_id", "day", name="uq_work_order_sequences_store_id_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    day: Mapped[date] = mapped_column(Date)
+    last_number: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,78 @@
+"""Refunding a settled work order: every ledger the settlement touched is reversed by reference.
+
+For each reference the order used — ("work_order", id) and, when the member paid in the
+mini-program, ("work_order_pay", attempt id) — the refund
+ * returns stored value to the part it was taken from (principal and bonus as they were spent);
+ * takes back the points the order earned and returns the points it spent. When some earned
+   points were already spent, the points domain takes back what is left of them and records the
+   rest as a ``shortfall`` on its reversal entry: the balance never goes negative and the refund
+   is not blocked (the shop decides whether to settle the difference with the customer);
+ * restores the coupon if it is still valid (an expired one stays used), returns card items,
+   removes the stamps the order added and puts its parts back into stock;
+ * reverts the member's visit statistics (count, total paid, first and last paid visit).
+The tier is not lowered here (the scheduler's review does that from rolling spend) and the
+vehicle's maintenance record stays: the work was done. Money paid in cash, WeChat, Alipay or by
+bank card goes back through the till or the payment channel. WORK_ORDER_REFUNDED is published.
+Refunding a refunded order returns it unchanged.
+"""
+from sqlalchemy import func, select
+
+from app.catalog import stock
+from app.common import clock, events
+from app.common.errors import Conflict
+from app.extensions import db
+from app.members import visits
+from app.workorders import instruments, services
+from app.workorders.models import WorkOrder, WorkOrderPayAttempt
+from app.workorders.settle import REF_TYPE
+
+PAY_REF_TYPE = "work_order_pay"
+
+
+def references(order):
+    """Every (ref_type, ref_id) the order's ledger entries carry."""
+    refs = [(REF_TYPE, order.id)]
+    attempts = db.session.scalars(
+        select(WorkOrderPayAttempt.id).where(WorkOrderPayAttempt.work_order_id == order.id,
+                                             WorkOrderPayAttempt.status == "paid")
+    ).all()
+    refs.extend((PAY_REF_TYPE, attempt_id) for attempt_id in attempts)
+    return refs
+
+
+def reverse_instruments(*, ref_type, ref_id, now):
+    """Give back what was spent (and take back what was earned) under one reference."""
+    instruments.cards().reverse_reference(ref_type=ref_type, ref_id=ref_id)
+    instruments.cards().remove_stamps(ref_type=ref_type, ref_id=ref_id)
+    instruments.coupons().restore_reference(ref_type=ref_type, ref_id=ref_id, now=now)
+    instruments.points().reverse_reference(ref_type=ref_type, ref_id=ref_id, now=now)
+    instruments.wallet().reverse_reference(ref_type=ref_type, ref_id=ref_id)
+
+
+def _remaining_visit_bounds(member_id, excluding_id):
+    return db.session.execute(
+        select(func.min(WorkOrder.settled_at), func.max(WorkOrder.settled_at))
+        .where(WorkOrder.member_id == member_id, WorkOrder.status == "settled", WorkOrder.id != excluding_id)
+    ).one()
+
+
+def refund(*, actor, work_order_id, reason, now=None):
+    """Refund a settled order (owner): reverse every ledger it touched; idempotent."""
+    now = now or clock.now()
+    order = services.lock_work_order(work_order_id=work_order_id, actor=actor)
+    if order.status == "refunded":
+        return order
+    if order.status != "settled":
+        raise Conflict("work_order_not_settled", f"A {order.status} work order cannot be refunded.",
+                       details={"status": order.status})
+    for ref_type, ref_id in references(order):
+        reverse_instruments(ref_type=ref_type, ref_id=ref_id, now=now)
+    stock.return_reference(ref_type=REF_TYPE, ref_id=order.id, now=now)
+    if order.member_id is not None:
+        first_at, last_at = _remaining_visit_bounds(order.member_id, order.id)
+        visits.revert_paid_visit(member_id=order.member_id, paid_fen=order.paid_fen, first_at=first_at,
+                                 last_at=last_at)
+    order.status, order.refunded_at, order.refund_reason = "refunded", now, reason
+    db.session.flush()
+    events.publish(events.WORK_ORDER_REFUNDED, work_order_id=order.id, member_id=order.member_id, now=now)
+    return order

@@ -1,0 +1,128 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.common.auth import counter_staff, current_actor, member_only, owner_only
+from app.common.schemas import PageQuery
+from app.common.transaction import unit_of_work
+from app.workorders import member_pay, refund, services, settle
+from app.workorders.schemas import (
+    WorkOrderLinesAdd, WorkOrderPayRead, WorkOrderPayBody, WorkOrderQuoteRead, WorkOrderRefundBody, WorkOrderStatusChange, WorkOrderTenders, WorkOrderCreate,
+    WorkOrderPage, WorkOrderQuery, WorkOrderRead,
+)
+
+blp = Blueprint("work-orders", __name__, description="Work orders at the counter: open, price, settle, refund")
+member_blp = Blueprint("my-work-orders", __name__, description="A member's own work orders")
+blueprints = [blp, member_blp]
+
+
+@blp.route("/work-orders")
+class WorkOrders(MethodView):
+    @counter_staff
+    @blp.arguments(WorkOrderQuery, location="query")
+    @blp.response(200, WorkOrderPage)
+    def get(self, query):
+        """List work orders of the caller's stores by plate fragment, status and store"""
+        return services.list_work_orders(actor=current_actor(), **query)
+
+    @counter_staff
+    @unit_of_work()
+    @blp.arguments(WorkOrderCreate)
+    @blp.response(201, WorkOrderRead)
+    def post(self, body):
+        """Open a work order by plate (an unknown plate creates a walk-in vehicle)"""
+        return services.open_work_order(actor=current_actor(), **body)
+
+
+@blp.route("/work-orders/<int:work_order_id>")
+@counter_staff
+@blp.response(200, WorkOrderRead)
+def get_work_order(work_order_id):
+    """One work order with its lines and payments"""
+    return services.get_work_order(work_order_id=work_order_id, actor=current_actor())
+
+
+@blp.route("/work-orders/<int:work_order_id>/lines", methods=["POST"])
+@counter_staff
+@unit_of_work()
+@blp.arguments(WorkOrderLinesAdd)
+@blp.response(200, WorkOrderRead)
+def add_lines(body, work_order_id):
+    """Add labor or parts to an open or in-progress work order"""
+    return services.add_lines(actor=current_actor(), work_order_id=work_order_id, lines=body["lines"])
+
+
+@blp.route("/work-orders/<int:work_order_id>/lines/<int:line_id>", methods=["DELETE"])
+@counter_staff
+@unit_of_work()
+@blp.response(200, WorkOrderRead)
+def remove_line(work_order_id, line_id):
+    """Remove a line from an open or in-progress work order"""
+    return services.remove_line(actor=current_actor(), work_order_id=work_order_id, line_id=line_id)
+
+
+@blp.route("/work-orders/<int:work_order_id>/status", methods=["POST"])
+@counter_staff
+@unit_of_work()
+@blp.arguments(WorkOrderStatusChange)
+@blp.response(200, WorkOrderRead)
+def change_status(body, work_order_id):
+    """Move a work order to in_progress, completed or cancelled"""
+    return services.change_status(actor=current_actor(), work_order_id=work_order_id, status=body["status"])
+
+
+@blp.route("/work-orders/<int:work_order_id>/quote", methods=["POST"])
+@counter_staff
+@blp.arguments(WorkOrderTenders)
+@blp.response(200, WorkOrderQuoteRead)
+def quote(body, work_order_id):
+    """What settling with these tenders would do: prices, each tender's value, what remains"""
+    return settle.quote(actor=current_actor(), work_order_id=work_order_id, tenders=body["tenders"])
+
+
+@blp.route("/work-orders/<int:work_order_id>/settle", methods=["POST"])
+@counter_staff
+@unit_of_work(idempotent=True)
+@blp.arguments(WorkOrderTenders)
+@blp.response(200, WorkOrderRead)
+def settle_work_order(body, work_order_id):
+    """Settle with combined tenders that add up to the total exactly"""
+    return settle.settle(actor=current_actor(), work_order_id=work_order_id, tenders=body["tenders"])
+
+
+@blp.route("/work-orders/<int:work_order_id>/refund", methods=["POST"])
+@owner_only
+@unit_of_work(idempotent=True)
+@blp.arguments(WorkOrderRefundBody)
+@blp.response(200, WorkOrderRead)
+def refund_work_order(body, work_order_id):
+    """Refund a settled work order, reversing every ledger it touched"""
+    return refund.refund(actor=current_actor(), work_order_id=work_order_id, reason=body["reason"])
+
+
+@member_blp.route("/me/work-orders")
+@member_only
+@member_blp.arguments(PageQuery, location="query")
+@member_blp.response(200, WorkOrderPage)
+def my_work_orders(query):
+    """The caller's work orders, newest first"""
+    return services.list_member_work_orders(member_id=current_actor().id, **query)
+
+
+@member_blp.route("/me/work-orders/<int:work_order_id>")
+@member_only
+@member_blp.response(200, WorkOrderRead)
+def my_work_order(work_order_id):
+    """One of the caller's work orders"""
+    return services.get_member_work_order(member_id=current_actor().id, work_order_id=work_order_id)
+
+
+@member_blp.route("/me/work-orders/<int:work_order_id>/pay", methods=["POST"])
+@member_only
+@unit_of_work(idempotent=True)
+@member_blp.arguments(WorkOrderPayBody)
+@member_blp.response(200, WorkOrderPayRead)
+def pay_my_work_order(body, work_order_id):
+    """Pay a completed work order: stored value, points, a coupon, and WeChat Pay for the rest"""
+    order, pay_params = member_pay.pay(member_id=current_actor().id, work_order_id=work_order_id,
+                                       tenders=body["tenders"])
+    return {"work_order": order, "pay_params": pay_params}

@@ -1,0 +1,193 @@
+"""Opening work orders, their lines and status changes, and reading them."""
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.catalog.services import parts_by_id, service_items_by_id
+from app.common import clock
+from app.common.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.common.pagination import paginate
+from app.common.plates import normalize_plate
+from app.extensions import db
+from app.members.vehicle_services import find_or_create_by_plate, record_mileage
+from app.stores.services import get_store
+from app.workorders import pricing
+from app.workorders.models import EDITABLE, SETTLEABLE, WorkOrder, WorkOrderLine
+from app.workorders.numbering import next_number
+
+# Status changes staff make by hand; settle, pay and refund have their own operations.
+TRANSITIONS = {
+    "open": {"in_progress", "completed", "cancelled"},
+    "in_progress": {"completed", "cancelled"},
+    "completed": {"in_progress", "cancelled"},
+}
+
+
+def _check_store(actor, store_id):
+    if actor is not None and not actor.can_access_store(store_id):
+        raise Forbidden("store_forbidden", "You do not work at this store.")
+
+
+def _new_lines(lines):
+    """WorkOrderLine rows for [{"service_item_id" or "part_id", "quantity"}], list prices copied."""
+    items = service_items_by_id({line["service_item_id"] for line in lines if line.get("service_item_id")})
+    parts = parts_by_id({line["part_id"] for line in lines if line.get("part_id")})
+    rows = []
+    for line in lines:
+        if line.get("service_item_id"):
+            item = items.get(line["service_item_id"])
+            if item is None or not item.is_active:
+                raise Unprocessable("service_item_not_found", "No such service item on sale.",
+                                    details={"service_item_id": line["service_item_id"]})
+            rows.append(WorkOrderLine(kind="labor", service_item_id=item.id, name=item.name, category=item.category,
+                                      quantity=line["quantity"], unit_price_fen=item.price_fen,
+                                      unit_net_fen=item.price_fen))
+        else:
+            part = parts.get(line["part_id"])
+            if part is None or not part.is_active:
+                raise Unprocessable("part_not_found", "No such part on sale.", details={"part_id": line["part_id"]})
+            rows.append(WorkOrderLine(kind="part", part_id=part.id, name=part.name, category="part",
+                                      quantity=line["quantity"], unit_price_fen=part.price_fen,
+                                      unit_net_fen=part.price_fen))
+    return rows
+
+
+def open_work_order(*, actor, store_id, plate, lines, mileage_km=None, mileage_correction=False, booking_id=None,
+                    now=None) -> WorkOrder:
+    """Open a work order for a car at a store the actor works at (403 otherwise).
+
+    A known plate links the car's member; an unknown plate creates a walk-in car with no member.
+    A mileage reading updates the car's mileage (never backwards unless marked a correction).
+    """
+    get_store(store_id)
+    _check_store(actor, store_id)
+    now = now or clock.now()
+    vehicle = find_or_create_by_plate(plate)
+    if mileage_km is not None:
+        record_mileage(vehicle, mileage_km, correction=mileage_correction)
+    order = WorkOrder(
+        number=next_number(store_id=store_id, now=now), store_id=store_id, vehicle_id=vehicle.id, plate=vehicle.plate,
+        member_id=vehicle.member_id, booking_id=booking_id, status="open", mileage_km=mileage_km,
+        opened_by_staff_id=actor.id if actor is not None and actor.kind == "staff" else None,
+        created_at=now, updated_at=now,
+    )
+    order.lines = _new_lines(lines)
+    pricing.price(order)
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def _load(work_order_id, *, lock=False):
+    stmt = select(WorkOrder).where(WorkOrder.id == work_order_id)
+    if lock:
+        # The row lock serialises settle, pay, refund and edits of one order (PostgreSQL; SQLite
+        # transactions are serialised by BEGIN IMMEDIATE). populate_existing re-reads the row.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    order = db.session.scalar(stmt)
+    if order is None:
+        raise NotFound("work_order_not_found", "No such work order.")
+    return order
+
+
+def get_work_order(*, work_order_id, actor=None) -> WorkOrder:
+    """One work order; staff see the orders of their stores only."""
+    order = _load(work_order_id)
+    _check_store(actor, order.store_id)
+    return order
+
+
+def lock_work_order(*, work_order_id, actor=None) -> WorkOrder:
+    order = _load(work_order_id, lock=True)
+    _check_store(actor, order.store_id)
+    return order
+
+
+def add_lines(*, actor, work_order_id, lines) -> WorkOrder:
+    """Add labor or parts to an order that is open or in progress (409 otherwise)."""
+    order = lock_work_order(work_order_id=work_order_id, actor=actor)
+    if order.status not in EDITABLE:
+        raise Conflict("work_order_not_editable", f"A {order.status} work order cannot change.",
+                       details={"status": order.status})
+    order.lines.extend(_new_lines(lines))
+    pricing.price(order)
+    db.session.flush()
+    return order
+
+
+def remove_line(*, actor, work_order_id, line_id) -> WorkOrder:
+    """Remove a line from an order that is open or in progress."""
+    order = lock_work_order(work_order_id=work_order_id, actor=actor)
+    if order.status not in EDITABLE:
+        raise Conflict("work_order_not_editable", f"A {order.status} work order cannot change.",
+                       details={"status": order.status})
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise NotFound("work_order_line_not_found", "No such line on this work order.")
+    order.lines.remove(line)
+    pricing.price(order)
+    db.session.flush()
+    return order
+
+
+def change_status(*, actor, work_order_id, status, now=None) -> WorkOrder:
+    """open → in_progress → completed, back to in_progress, or cancelled before settlement."""
+    order = lock_work_order(work_order_id=work_order_id, actor=actor)
+    if status == order.status:
+        return order
+    if status not in TRANSITIONS.get(order.status, set()):
+        raise Conflict("invalid_status_change", f"A {order.status} work order cannot become {status}.",
+                       details={"from": order.status, "to": status})
+    order.status = status
+    if status == "cancelled":
+        order.cancelled_at = now or clock.now()
+    db.session.flush()
+    return order
+
+
+def _with_details(stmt):
+    return stmt.options(selectinload(WorkOrder.lines), selectinload(WorkOrder.payments))
+
+
+def list_work_orders(*, actor, plate=None, status=None, store_id=None, page=1, per_page=20):
+    """Orders newest first, filtered by plate fragment, status and store; staff see their stores."""
+    stmt = _with_details(select(WorkOrder)).order_by(WorkOrder.id.desc())
+    if store_id is not None:
+        _check_store(actor, store_id)
+        stmt = stmt.where(WorkOrder.store_id == store_id)
+    elif not actor.is_owner:
+        stmt = stmt.where(WorkOrder.store_id.in_(actor.store_ids or (-1,)))
+    if plate:
+        stmt = stmt.where(WorkOrder.plate.contains(normalize_plate(plate), autoescape=True))
+    if status:
+        stmt = stmt.where(WorkOrder.status == status)
+    return paginate(stmt, page, per_page)
+
+
+def list_member_work_orders(*, member_id, page=1, per_page=20):
+    stmt = _with_details(select(WorkOrder)).where(WorkOrder.member_id == member_id).order_by(WorkOrder.id.desc())
+    return paginate(stmt, page, per_page)
+
+
+def get_member_work_order(*, member_id, work_order_id) -> WorkOrder:
+    """A member's own order; another's looks exactly like a missing one (404)."""
+    order = db.session.get(WorkOrder, work_order_id)
+    if order is None or order.member_id != member_id:
+        raise NotFound("work_order_not_found", "No such work order.")
+    return order
+
+
+def link_member(order):
+    """A walk-in order picks up the member who claimed the car since it was opened."""
+    if order.member_id is None:
+        order.member_id = find_or_create_by_plate(order.plate).member_id
+    return order
+
+
+def ensure_settleable(order):
+    if order.status == "paying":
+        raise Conflict("work_order_paying", "The member is paying this order in the mini-program.")
+    if order.status not in SETTLEABLE:
+        raise Conflict("work_order_not_settleable", f"A {order.status} work order cannot be settled.",
+                       details={"status": order.status})
+    if not order.lines:
+        raise Unprocessable("work_order_empty", "Add labor or parts before settling.")

@@ -1,0 +1,161 @@
+"""Settling a work order: value the tenders, spend them, and record everything the visit changes.
+
+One transaction (the caller commits): the order row is locked first, so of two cashiers settling
+the same order at once one settles and the other gets 409. Then the instruments are spent in a
+fixed order (package cards, coupons, points, stored value; then parts in part-id order), each with
+the reference ("work_order", id) — or, for tenders a mini-program payment held, that attempt's
+reference — so a refund reverses them by reference. Any refusal (409/422) raises and the caller
+rolls the whole settlement back: nothing is half-spent.
+
+Settling also records:
+ * parts leave stock (a low-stock alert when a part falls to its threshold);
+ * points are earned on the money paid — cash, WeChat, Alipay, bank card AND stored value (stored
+   value earns when it is spent and top-ups earn nothing, so no yuan earns twice); points, coupons
+   and cards earn nothing;
+ * a stamp for each service item of which at least one unit was paid for (units covered by package
+   cards or item vouchers earn none, so a reward voucher never earns the next stamp);
+ * the member's visit statistics, a tier upgrade check, the vehicle's next maintenance due;
+ * WORK_ORDER_SETTLED (work_order_id, member_id, paid_fen, now) for referrals and follow-ups.
+"""
+from app.catalog import stock
+from app.catalog.services import service_items_by_id
+from app.common import clock, events
+from app.extensions import db
+from app.members import maintenance, tier_rules, visits
+from app.merchant.services import merchant_timezone
+from app.workorders import instruments, pricing, services
+from app.workorders.models import MONEY_TYPES, WorkOrderPayment
+from app.workorders.tenders import value_tenders
+
+REF_TYPE = "work_order"
+# Spending order of the instruments: the same in every transaction, so row locks never cross.
+SPEND_ORDER = {"package_card": 0, "coupon": 1, "points": 2, "stored_value": 3}
+
+
+def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None):
+    """Debit each valued tender under (ref_type, ref_id) and record it as a payment row."""
+    member_id = order.member_id
+    for value in sorted(values, key=lambda v: SPEND_ORDER.get(v.type, 9)):
+        if value.type == "package_card":
+            instruments.cards().redeem_item(card_id=value.card_id, member_id=member_id,
+                                            service_item_id=value.service_item_id, ref_type=ref_type, ref_id=ref_id,
+                                            now=now)
+        elif value.type == "coupon":
+            instruments.coupons().use(member_coupon_id=value.member_coupon_id, member_id=member_id,
+                                      ref_type=ref_type, ref_id=ref_id, now=now)
+        elif value.type == "points":
+            instruments.points().redeem(member_id=member_id, points=value.points, ref_type=ref_type, ref_id=ref_id,
+                                        now=now)
+        elif value.type == "stored_value":
+            instruments.wallet().spend(member_id=member_id, amount_fen=value.amount_fen, ref_type=ref_type,
+                                       ref_id=ref_id)
+    for value in values:
+        db.session.add(WorkOrderPayment(
+            work_order_id=order.id, type=value.type, amount_fen=value.amount_fen, status=status, points=value.points,
+            member_coupon_id=value.member_coupon_id, card_id=value.card_id, service_item_id=value.service_item_id,
+            line_id=value.line_id, attempt_id=attempt_id, ref_type=ref_type, ref_id=ref_id,
+            created_at=now or clock.now(),
+        ))
+    db.session.flush()
+    db.session.expire(order, ["payments"])
+
+
+def _stamp_items(order):
+    covered = {}
+    for payment in order.payments:
+        if payment.line_id is not None and payment.status == "posted":
+            covered[payment.line_id] = covered.get(payment.line_id, 0) + 1
+    return sorted({line.service_item_id for line in order.lines
+                   if line.kind == "labor" and line.quantity > covered.get(line.id, 0)})
+
+
+def finish(order, *, now, staff_id=None):
+    """Everything a settlement records besides spending the tenders; the order becomes settled."""
+    quantities = {}
+    for line in order.lines:
+        if line.kind == "part":
+            quantities[line.part_id] = quantities.get(line.part_id, 0) + line.quantity
+    if quantities:
+        stock.take_out(quantities=quantities, ref_type=REF_TYPE, ref_id=order.id, now=now)
+    posted = [p for p in order.payments if p.status == "posted"]
+    order.paid_fen = sum(p.amount_fen for p in posted if p.type in MONEY_TYPES or p.type == "stored_value")
+    order.status, order.settled_at, order.settled_by_staff_id = "settled", now, staff_id
+    db.session.flush()
+    member_id = order.member_id
+    if member_id is not None:
+        if order.paid_fen > 0:
+            order.points_earned = instruments.points().earn(member_id=member_id, paid_fen=order.paid_fen,
+                                                            ref_type=REF_TYPE, ref_id=order.id, now=now) or 0
+        stamp_items = _stamp_items(order)
+        if stamp_items:
+            instruments.cards().add_stamps(member_id=member_id, service_item_ids=stamp_items, ref_type=REF_TYPE,
+                                           ref_id=order.id, now=now)
+        visits.record_paid_visit(member_id=member_id, paid_fen=order.paid_fen, at=now)
+        tier_rules.check_upgrade(member_id=member_id, now=now)
+    _record_maintenance(order, now)
+    db.session.flush()
+    events.publish(events.WORK_ORDER_SETTLED, work_order_id=order.id, member_id=member_id, paid_fen=order.paid_fen,
+                   now=now)
+    return order
+
+
+def _record_maintenance(order, now):
+    items = service_items_by_id({line.service_item_id for line in order.lines if line.kind == "labor"})
+    intervals = [(item.maintenance_interval_months, item.maintenance_interval_km) for item in items.values()]
+    if any(months or km for months, km in intervals):
+        maintenance.record_maintenance(vehicle_id=order.vehicle_id, intervals=intervals,
+                                       on_date=clock.local_today(merchant_timezone(), now),
+                                       mileage_km=order.mileage_km)
+
+
+def prepare(order, *, tenders, now):
+    """Lock-free part shared by quote and settle: the member link, prices, the valuation."""
+    services.ensure_settleable(order)
+    services.link_member(order)
+    pricing.price(order)
+    return value_tenders(order=order, tenders=tenders, now=now)
+
+
+def settle(*, actor, work_order_id, tenders, now=None):
+    """Settle an open, in-progress or completed order with tenders whose values add up to its
+    total exactly (422 otherwise); a second settle → 409. See the module docstring."""
+    now = now or clock.now()
+    order = services.lock_work_order(work_order_id=work_order_id, actor=actor)
+    valuation = prepare(order, tenders=tenders, now=now)
+    valuation.require_exact()
+    spend(order, valuation.values, ref_type=REF_TYPE, ref_id=order.id, status="posted", now=now)
+    return finish(order, now=now, staff_id=actor.id if actor is not None and actor.kind == "staff" else None)
+
+
+def quote(*, actor, work_order_id, tenders, now=None):
+    """What settle would do with these tenders — prices, each tender's value, what remains —
+    changing nothing (the pricing runs in a savepoint that is rolled back)."""
+    now = now or clock.now()
+    order = services.get_work_order(work_order_id=work_order_id, actor=actor)
+    savepoint = db.session.begin_nested()
+    try:
+        valuation = prepare(order, tenders=tenders, now=now)
+        result = {
+            "work_order_id": order.id,
+            "member_id": order.member_id,
+            "lines": [_line_dict(line) for line in order.lines],
+            "subtotal_fen": order.subtotal_fen,
+            "discount_fen": order.discount_fen,
+            "total_fen": order.total_fen,
+            "tenders": [vars(value) for value in valuation.values],
+            "tendered_fen": valuation.tendered_fen,
+            "remaining_fen": valuation.remaining_fen,
+            "paid_fen": valuation.paid_fen,
+            "points_max_redeemable": valuation.points_max,
+        }
+    finally:
+        savepoint.rollback()
+    return result
+
+
+def _line_dict(line):
+    return {"id": line.id, "kind": line.kind, "service_item_id": line.service_item_id, "part_id": line.part_id,
+            "name": line.name, "category": line.category, "quantity": line.quantity,
+            "unit_price_fen": line.unit_price_fen, "discount_percent": line.discount_percent,
+            "unit_net_fen": line.unit_net_fen, "discount_fen": line.discount_fen,
+            "line_total_fen": line.line_total_fen}
