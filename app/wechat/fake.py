@@ -81,3 +81,6 @@ class FakePay:
 
     def refund(self, *, out_refund_no, out_trade_no, refund_fen, total_fen, reason=None):
         return {"refund_id": f"fake_refund_{out_refund_no}", "status": "SUCCESS"}
+
+    def refund_status(self, *, out_refund_no):
+        return {"refund_id": f"fake_refund_{out_refund_no}", "status": "SUCCESS"}
