@@ -12,9 +12,8 @@ exception as the segments: a report joins what no single service exposes).
 """
 import logging
 
-from sqlalchemy import distinct, func, literal, select, update
+from sqlalchemy import func, literal, select, update
 
-from app.common import clock
 from app.common.errors import AppError, Conflict, NotFound, Unprocessable
 from app.common.pagination import paginate
 from app.extensions import db
@@ -156,15 +155,14 @@ def _coupon_results(campaign):
                                    MemberCoupon.status == "used")
     )
     orders = (
-        select(distinct(WorkOrderPayment.work_order_id).label("work_order_id"))
+        select(WorkOrderPayment.work_order_id)
         .join(MemberCoupon, MemberCoupon.id == WorkOrderPayment.member_coupon_id)
         .where(MemberCoupon.ref_type == REF_TYPE, MemberCoupon.ref_id == campaign.id,
                WorkOrderPayment.type == "coupon", WorkOrderPayment.status == "posted")
-        .subquery()
     )
-    revenue = db.session.scalar(
+    revenue = db.session.scalar(  # IN counts an order once, however many campaign coupons it used
         select(func.coalesce(func.sum(WorkOrder.total_fen), 0))
-        .where(WorkOrder.id.in_(select(orders.c.work_order_id)), WorkOrder.status == "settled")
+        .where(WorkOrder.id.in_(orders), WorkOrder.status == "settled")
     )
     return used or 0, int(revenue or 0)
 
@@ -192,7 +190,3 @@ def campaign_with_results(campaign_id):
     campaign = get_campaign(campaign_id)
     campaign.results = campaign_results(campaign)
     return campaign
-
-
-def now_or(now):
-    return now or clock.now()

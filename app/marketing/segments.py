@@ -217,7 +217,7 @@ def _unused_coupons(op, value, now):
 def _store(op, value, now):
     store_ids = [_int(value, "value")] if op in ("eq", "ne") else _list(value, "value", _int)
     visited = exists().where(Visit.member_id == Member.id, Visit.store_id.in_(store_ids), Visit.refunded_at.is_(None))
-    positive = or_(visited, Member.registered_store_id.in_(store_ids))
+    positive = or_(visited, func.coalesce(Member.registered_store_id, 0).in_(store_ids))
     return positive if op in ("eq", "in") else not_(positive)
 
 

@@ -19,13 +19,15 @@ def on_work_order_settled(*, work_order_id, member_id, paid_fen=0, now=None, **_
 
     order = get_work_order(work_order_id=work_order_id)
     settled_at = order.settled_at or now or clock.now()
+    values = {"member_id": member_id, "store_id": order.store_id, "plate": order.plate, "paid_fen": paid_fen or 0,
+              "settled_at": settled_at, "refunded_at": None,
+              "settled_on": clock.local_today(get_settings().timezone, settled_at)}
     visit = db.session.get(Visit, work_order_id)
     if visit is None:
-        visit = Visit(work_order_id=work_order_id)
-        db.session.add(visit)
-    visit.member_id, visit.store_id, visit.plate = member_id, order.store_id, order.plate
-    visit.paid_fen, visit.settled_at, visit.refunded_at = paid_fen or 0, settled_at, None
-    visit.settled_on = clock.local_today(get_settings().timezone, settled_at)
+        db.session.add(Visit(work_order_id=work_order_id, **values))
+    else:
+        for name, value in values.items():
+            setattr(visit, name, value)
     db.session.flush()
 
 

@@ -161,7 +161,7 @@ def _quantiles(expression):
     tiles = select(expression.label("v"), func.ntile(QUANTILES).over(order_by=expression).label("tile")) \
         .where(_visited()).subquery()
     rows = db.session.execute(select(func.min(tiles.c.v)).group_by(tiles.c.tile).order_by(tiles.c.tile))
-    return [row[0] for row in rows]
+    return [int(row[0]) for row in rows]
 
 
 def _refresh_value_classes():
@@ -187,7 +187,8 @@ def _refresh_value_classes():
         select(func.min(case((classed.c.pr >= HIGH_FROM, classed.c.score))),
                func.min(case((classed.c.pr >= MEDIUM_FROM, classed.c.score))))
     ).one()
-    return changed, {"high": cut_rows[0], "medium": cut_rows[1]}
+    as_float = lambda value: None if value is None else float(value)  # noqa: E731
+    return changed, {"high": as_float(cut_rows[0]), "medium": as_float(cut_rows[1])}
 
 
 def recompute_member_metrics(*, now=None):

@@ -312,3 +312,19 @@ def test_preview_count_equals_a_brute_force_count(app, stores, population, rules
             db.session.rollback()
     finally:
         clock.set_now(None)
+
+
+def test_negated_conditions_include_members_without_a_value(app, seed, stores):
+    nowhere = seed.member("nowhere")  # no registered store, no visits, no tier, no birthday
+    local_member = seed.member("local", store_id=stores[0])
+    with app.app_context():
+        def ids(condition):
+            from sqlalchemy import select
+
+            rules = {"all": [condition]}
+            return sorted(db.session.scalars(select(Member.id).where(compile_rules(rules, now=NOW))).all())
+
+        assert ids({"field": "store", "op": "ne", "value": stores[0]}) == [nowhere]
+        assert ids({"field": "store", "op": "not_in", "value": [stores[1]]}) == sorted([nowhere, local_member])
+        assert ids({"field": "birthday_month", "op": "ne", "value": 3}) == sorted([nowhere, local_member])
+        assert ids({"field": "tier_rank", "op": "ne", "value": 0}) == sorted([nowhere, local_member])

@@ -1,0 +1,136 @@
+"""Campaigns end to end: schedule, launch on time (once), coupons issued, pushes sent or skipped,
+and the results counting the coupons used and the revenue of the orders that used them."""
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from app.common import clock
+from app.common.jobs import run_job
+from app.extensions import db
+from app.marketing.models import FollowUp
+from app.marketing.sender import send_outbox
+from app.wechat import fake as fake_wechat
+from tests.conftest import error_code
+from tests.marketing.conftest import local, messages
+
+D = date(2026, 3, 10)
+MESSAGE = {"template_key": "campaign", "fields": {"thing1": "{nickname}的爱车{plate}", "thing2": "您有一项车主权益待查看"},
+           "page": "pages/member/benefits?from=campaign"}
+
+
+def _post(api, token, path, body, status=201):
+    response = api.post(path, token, json=body)
+    assert response.status_code == status, response.json
+    return response.json
+
+
+def _member(api, member_login, code, nickname, plate=None):
+    token, member = member_login(code)
+    assert api.patch("/me", token, json={"nickname": nickname}).status_code == 200
+    if plate:
+        _post(api, token, "/me/vehicles", {"plate": plate})
+    return token, member["id"]
+
+
+def _launch(app, day=D):
+    with app.app_context():
+        return run_job("campaign_sends", day=day)
+
+
+def _send(app, now):
+    with app.app_context():
+        result = send_outbox(now=now)
+        db.session.commit()
+        return result
+
+
+def test_a_campaign_runs_once_on_time_and_reports_what_it_produced(app, api, member_login, staff_tokens, stores):
+    clock.set_now(local(D - timedelta(days=1), 12))
+    marketing, cashier = staff_tokens["marketing"], staff_tokens["cashier"]
+    alice_token, alice = _member(api, member_login, "alice", "Alice", plate="粤B12345")
+    _, bob = _member(api, member_login, "bob", "Bob")
+    _member(api, member_login, "carol", "Carol")
+    tag = _post(api, marketing, "/tags", {"name": "洗车常客"})["id"]
+    for member_id in (alice, bob):
+        assert api.post(f"/members/{member_id}/tags", marketing, json={"tag_ids": [tag]}).status_code == 200
+    assert api.post("/me/subscriptions", alice_token, json={"template_keys": ["campaign"]}).status_code == 200
+    segment = _post(api, marketing, "/segments", {"name": "常客", "rules": {"all": [
+        {"field": "tags", "op": "has_any", "value": [tag]}]}})
+    template = _post(api, marketing, "/coupon-templates", {"name": "洗车立减10元", "kind": "cash_off", "value_fen": 1000,
+                                                           "valid_days": 30, "claimable": False})
+    campaign = _post(api, marketing, "/campaigns", {
+        "name": "春季回馈", "segment_id": segment["id"], "coupon_template_id": template["id"], "message": MESSAGE,
+        "send_at": local(D, 2).isoformat()})
+    assert campaign["status"] == "scheduled" and campaign["results"]["audience"] == 0
+
+    assert _launch(app, D - timedelta(days=1)) == {"launched": 0}  # 03:00 the day before: not yet
+    assert _launch(app) == {"launched": 1}
+    assert _launch(app) == {"launched": 0}
+    assert _send(app, local(D, 3, 1)) == {"sent": 1, "skipped_no_grant": 1}
+    [pushed] = fake_wechat.SENT
+    assert pushed["data"]["thing1"]["value"] == "Alice的爱车粤B12345"
+    assert pushed["page"] == "pages/member/benefits?from=campaign"
+    with app.app_context():  # a campaign's skipped members are in its results, not on the call list
+        assert db.session.scalar(select(func.count()).select_from(FollowUp)) == 0
+
+    # Alice spends the campaign coupon on a wash.
+    clock.set_now(local(D, 12))
+    coupons = api.get("/me/coupons?status=unused", alice_token).json["items"]
+    [coupon] = [c for c in coupons if c["template"]["id"] == template["id"]]
+    wash = _post(api, staff_tokens["owner"], "/service-items", {"name": "精洗", "category": "wash", "price_fen": 5000})
+    order = _post(api, cashier, "/work-orders", {"store_id": stores[0], "plate": "粤B12345",
+                                                 "lines": [{"service_item_id": wash["id"], "quantity": 1}]})
+    settled = api.post(f"/work-orders/{order['id']}/settle", cashier, json={"tenders": [
+        {"type": "coupon", "member_coupon_id": coupon["id"]}, {"type": "cash", "amount_fen": 4000}]})
+    assert settled.status_code == 200, settled.json
+
+    result = api.get(f"/campaigns/{campaign['id']}", marketing).json
+    assert result["status"] == "sent"
+    assert result["results"] == {"audience": 2, "sent": 1, "skipped_no_grant": 1, "failed": 0, "queued": 0,
+                                 "coupons_issued": 2, "coupons_used": 1, "revenue_fen": 5000}
+    assert sorted(m.member_id for m in messages(app, campaign_id=campaign["id"])) == sorted([alice, bob])
+
+
+def test_campaign_messages_must_read_as_service_notices_and_fit_their_fields(api, staff_tokens):
+    marketing = staff_tokens["marketing"]
+    segment = _post(api, marketing, "/segments", {"name": "everyone", "rules": {"all": []}})
+
+    def create(message, **extra):
+        return api.post("/campaigns", marketing, json={"name": "c", "segment_id": segment["id"], "message": message,
+                                                       "send_at": "2026-03-10T10:00:00+08:00", **extra})
+
+    cases = [
+        ({"fields": {"thing1": "限时特价，保养低至五折"}}, "marketing_wording"),
+        ({"fields": {"thing1": "{name}您好"}}, "unknown_placeholder"),
+        ({"template_key": "flash_sale", "fields": {"thing1": "您有一项权益待查看"}}, "unknown_template_key"),
+        ({"fields": {"phrase1": "please come"}}, "template_field_invalid"),
+        ({"fields": {"shout1": "hello"}}, "template_field_invalid"),
+    ]
+    for message, code in cases:
+        response = create(message)
+        assert response.status_code == 422 and error_code(response) == code, (message, response.json)
+    naive = api.post("/campaigns", marketing, json={"name": "c", "segment_id": segment["id"],
+                                                     "message": {"fields": {"thing1": "您好"}},
+                                                     "send_at": "2026-03-10T10:00:00"})
+    assert naive.status_code == 422
+    assert error_code(create({"fields": {"thing1": "您好"}}, coupon_template_id=999)) == "coupon_template_not_found"
+    missing = api.post("/campaigns", marketing, json={"name": "c", "segment_id": 999, "message": MESSAGE,
+                                                       "send_at": "2026-03-10T10:00:00+08:00"})
+    assert error_code(missing) == "segment_not_found"
+    assert api.post("/campaigns", staff_tokens["cashier"], json={}).status_code == 403
+
+
+def test_a_cancelled_campaign_is_never_sent(app, api, staff_tokens, seed):
+    seed.member("someone")
+    marketing = staff_tokens["marketing"]
+    segment = _post(api, marketing, "/segments", {"name": "everyone", "rules": {"all": []}})
+    campaign = _post(api, marketing, "/campaigns", {"name": "c", "segment_id": segment["id"], "message": MESSAGE,
+                                                     "send_at": local(D, 2).isoformat()})
+    cancelled = api.post(f"/campaigns/{campaign['id']}/cancel", marketing)
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    assert _launch(app) == {"launched": 0}
+    assert messages(app) == []
+    again = api.post(f"/campaigns/{campaign['id']}/cancel", marketing)
+    assert again.status_code == 409 and error_code(again) == "campaign_not_scheduled"
+    listed = api.get("/campaigns?status=cancelled", marketing).json
+    assert listed["total"] == 1 and listed["items"][0]["results"]["audience"] == 0

@@ -1,0 +1,126 @@
+"""Member metrics: kept current by the settle and refund events, recomputed in bulk by the daily
+job, and both ways agree."""
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from app.common import clock
+from app.common.jobs import run_job
+from app.extensions import db
+from app.marketing.models import Visit
+from app.members import metrics
+from app.members.models import Member, MemberMetricCuts
+from tests.marketing.conftest import local
+
+D = date(2026, 3, 10)
+
+
+def _member(app, member_id):
+    with app.app_context():
+        return db.session.get(Member, member_id)
+
+
+def _post(api, token, path, body, status=201):
+    response = api.post(path, token, json=body)
+    assert response.status_code == status, response.json
+    return response.json
+
+
+def test_settle_and_refund_keep_a_members_metrics_current(app, api, member_login, staff_tokens, stores):
+    clock.set_now(local(D, 10))
+    token, alice = member_login("alice")
+    _post(api, token, "/me/vehicles", {"plate": "粤B12345"})
+    cashier, owner = staff_tokens["cashier"], staff_tokens["owner"]
+    wash = _post(api, owner, "/service-items", {"name": "精洗", "category": "wash", "price_fen": 10000})
+
+    def visit(price_fen):
+        order = _post(api, cashier, "/work-orders", {"store_id": stores[0], "plate": "粤B12345",
+                                                     "lines": [{"service_item_id": wash["id"], "quantity": 1}]})
+        settled = api.post(f"/work-orders/{order['id']}/settle", cashier,
+                           json={"tenders": [{"type": "cash", "amount_fen": price_fen}]})
+        assert settled.status_code == 200, settled.json
+        return order["id"]
+
+    first = visit(10000)
+    member = _member(app, alice["id"])
+    assert (member.average_ticket_fen, member.mean_visit_interval_days, member.lifecycle) == (10000, None, "active")
+    assert member.value_class == "low"  # no population cut yet: a visitor starts low
+    clock.set_now(local(D + timedelta(days=30), 10))
+    assert api.patch(f"/service-items/{wash['id']}", owner, json={"price_fen": 20000}).status_code == 200
+    second = visit(20000)
+    member = _member(app, alice["id"])
+    assert (member.paid_visit_count, member.average_ticket_fen, member.mean_visit_interval_days) == (2, 15000, 30)
+    with app.app_context():
+        visits = db.session.scalars(select(Visit).order_by(Visit.work_order_id)).all()
+        assert [(v.work_order_id, v.store_id, v.plate, v.settled_on) for v in visits] == [
+            (first, stores[0], "粤B12345", D), (second, stores[0], "粤B12345", D + timedelta(days=30))]
+
+    refunded = api.post(f"/work-orders/{second}/refund", owner, json={"reason": "返工"})
+    assert refunded.status_code == 200, refunded.json
+    member = _member(app, alice["id"])
+    assert (member.paid_visit_count, member.average_ticket_fen, member.mean_visit_interval_days) == (1, 10000, None)
+    with app.app_context():
+        assert db.session.get(Visit, second).refunded_at is not None
+
+
+def test_bulk_recompute_cuts_value_classes_by_percentile(app, seed, run):
+    now = local(D, 2)
+    ranked = []
+    for index in range(10):  # member i is better than member i-1 on all three factors
+        visits = index + 2
+        ranked.append(seed.member(f"v{index}", visits=visits, total_paid_fen=(index + 1) * 10000 * visits,
+                                  first_visit=now - timedelta(days=(100 - index * 5) * (visits - 1)),
+                                  last_visit=now - timedelta(days=1)))
+    never = seed.member("never")
+    result = run("member_metrics", D)
+    assert result["members"] == 11
+
+    classes = [_member(app, member_id).value_class for member_id in ranked]
+    assert classes == ["low"] * 5 + ["medium"] * 3 + ["high"] * 2
+    assert _member(app, never).value_class == "none" and _member(app, never).lifecycle == "new"
+    best = _member(app, ranked[-1])
+    assert (best.average_ticket_fen, best.mean_visit_interval_days, best.lifecycle) == (100000, 55, "active")
+
+    with app.app_context():
+        cuts = db.session.get(MemberMetricCuts, 1).cuts
+    place = lambda ticket, visits, interval: metrics.value_class_from_cuts(  # noqa: E731
+        average_ticket_fen=ticket, paid_visit_count=visits, mean_visit_interval_days=interval, cuts=cuts)
+    assert place(200000, 20, 10) == "high"
+    assert place(5000, 1, None) == "low"
+    assert place(0, 0, None) == "none"
+    assert run("member_metrics", D)["value_class_changed"] == 0  # nothing moved: nothing rewritten
+
+
+def test_lifecycles_move_with_time_in_the_daily_refresh(app, seed, run):
+    now = local(D, 2)
+    member_id = seed.member("regular", last_visit=now - timedelta(days=100))
+    run("member_metrics", D)
+    assert _member(app, member_id).lifecycle == "active"
+    assert run("member_metrics", D + timedelta(days=83))["lifecycle_changed"] == 1
+    assert _member(app, member_id).lifecycle == "at_risk"
+    assert run("member_metrics", D + timedelta(days=84))["lifecycle_changed"] == 0
+    run("member_metrics", D + timedelta(days=300))
+    assert _member(app, member_id).lifecycle == "churned"
+
+
+def test_bulk_and_single_member_computations_agree(app, seed):
+    now = local(D, 2)
+    ids = []
+    for index, (visits, span_hours, total) in enumerate([(1, 0, 999), (2, 37, 1001), (3, 1000, 30000),
+                                                          (7, 24 * 365, 77777), (2, 12, 5)]):
+        ids.append(seed.member(f"a{index}", visits=visits, total_paid_fen=total,
+                               first_visit=now - timedelta(days=200, hours=span_hours),
+                               last_visit=now - timedelta(days=200)))
+    with app.app_context():
+        metrics.recompute_member_metrics(now=now)
+        db.session.commit()
+        bulk = {m.id: (m.average_ticket_fen, m.mean_visit_interval_days, m.lifecycle)
+                for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))}
+        single = {}
+        for member_id in ids:
+            m = metrics.refresh_member(member_id=member_id, now=now)
+            single[member_id] = (m.average_ticket_fen, m.mean_visit_interval_days, m.lifecycle)
+        db.session.rollback()
+    assert bulk == single
+    assert bulk[ids[1]] == (500, 2, "at_risk")  # 37 h over one interval rounds to 2 days
+    assert bulk[ids[3]][1] == 61  # 365 days over 6 intervals
