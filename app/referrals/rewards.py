@@ -34,7 +34,7 @@ from app.extensions import db
 from app.members.models import Member
 from app.merchant.services import get_settings
 from app.referrals.models import Referral, ReferralReward
-from app.referrals.services import record_refusal
+from app.referrals.services import current_member, record_refusal
 
 log = logging.getLogger(__name__)
 REWARD_REF_TYPE = "referral_reward"
@@ -51,7 +51,9 @@ def on_work_order_settled(*, work_order_id, member_id, paid_fen, now=None, **_):
     referral = _pending_referral_of(member_id)
     if referral is None:
         return None
-    reason = _refusal_at_reward_time(referral, member_id)
+    # The referrer's own account may have been merged since; the reward goes to the member that remains.
+    referrer_id = current_member(db.session.get(Member, referral.referrer_id)).id
+    reason = _refusal_at_reward_time(referral, member_id, referrer_id)
     if reason is not None:
         referral.status, referral.refused_reason = "refused", reason
         db.session.flush()
@@ -61,7 +63,7 @@ def on_work_order_settled(*, work_order_id, member_id, paid_fen, now=None, **_):
     referral.status = "converted"
     referral.work_order_id, referral.order_paid_fen, referral.converted_at = work_order_id, paid_fen, now
     db.session.flush()
-    return _create_reward(referral, settings, now)
+    return _create_reward(referral, referrer_id, settings, now)
 
 
 def _pending_referral_of(member_id):
@@ -76,8 +78,8 @@ def _pending_referral_of(member_id):
     )
 
 
-def _refusal_at_reward_time(referral, payer_id):
-    if payer_id == referral.referrer_id:
+def _refusal_at_reward_time(referral, payer_id, referrer_id):
+    if payer_id in (referral.referrer_id, referrer_id):
         return "same_phone"
     payer = db.session.get(Member, payer_id)
     if payer.first_paid_visit_at is not None and payer.first_paid_visit_at < referral.created_at:
@@ -85,13 +87,13 @@ def _refusal_at_reward_time(referral, payer_id):
     return None
 
 
-def _create_reward(referral, settings, now):
+def _create_reward(referral, referrer_id, settings, now):
     points = settings.referral_reward_points
     template_id = settings.referral_reward_coupon_template_id
     if not points and template_id is None:
         return None
     reward = ReferralReward(
-        referral_id=referral.id, referrer_id=referral.referrer_id, work_order_id=referral.work_order_id,
+        referral_id=referral.id, referrer_id=referrer_id, work_order_id=referral.work_order_id,
         points=points, coupon_template_id=template_id, status="frozen",
         releases_at=now + timedelta(days=settings.referral_reward_freeze_days), created_at=now,
     )

@@ -1,3 +1,5 @@
+import io
+
 from flask import send_file
 from flask_smorest import Blueprint
 
@@ -29,11 +31,9 @@ def my_referral():
 @blp.doc(responses=PNG_RESPONSE)
 def my_referral_code_image():
     """The caller's share image: a mini-program code (live) or a QR of the share path"""
-    import io
-
-    png = share.referral_code_png(member_id=current_actor().id)
+    png, lasting = share.referral_code_png(member_id=current_actor().id)
     response = send_file(io.BytesIO(png), mimetype="image/png")
-    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["Cache-Control"] = "private, max-age=86400" if lasting else "no-store"
     return response
 
 

@@ -19,7 +19,7 @@ That is checked when the reward would be granted (see rewards.py), with ``same_p
 import logging
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -42,14 +42,18 @@ def normalize_code(code):
     return (code or "").strip().upper()[:32]
 
 
-def _holder_of_code(code):
-    """The member a code belongs to, following account merges to the member that remains."""
-    member = db.session.scalar(select(Member).where(Member.referral_code == code))
+def current_member(member):
+    """Follow account merges (phone binding) to the member that remains."""
     seen = set()
     while member is not None and member.merged_into_id is not None and member.id not in seen:
         seen.add(member.id)
         member = db.session.get(Member, member.merged_into_id)
     return member
+
+
+def _holder_of_code(code):
+    """The member a code belongs to (a merged account's code stands for the member it joined)."""
+    return current_member(db.session.scalar(select(Member).where(Member.referral_code == code)))
 
 
 def present_code(*, member_id, referral_code, now=None):
@@ -184,8 +188,10 @@ def member_referral_summary(*, member_id):
     """What a member sees of their own referrals: code, counts, rewards waiting, the share path."""
     member = get_member(member_id)
     settings = get_settings()
+    # Referrals made through an account that was merged into this member count as theirs.
+    accounts = select(Member.id).where(or_(Member.id == member.id, Member.merged_into_id == member.id))
     by_status = dict(db.session.execute(
-        select(Referral.status, func.count(Referral.id)).where(Referral.referrer_id == member.id)
+        select(Referral.status, func.count(Referral.id)).where(Referral.referrer_id.in_(accounts))
         .group_by(Referral.status)
     ).all())
     rewards = db.session.scalars(

@@ -24,24 +24,26 @@ from app.referrals.services import share_path
 log = logging.getLogger(__name__)
 
 
-def referral_code_png(*, member_id) -> bytes:
-    """The member's share image as PNG bytes (see the module docstring)."""
+def referral_code_png(*, member_id):
+    """The member's share image (see the module docstring): ``(png_bytes, lasting)``, where
+    ``lasting`` is False for a fallback QR that should not be cached by the client either."""
     member = get_member(member_id)
     page = get_settings().referral_share_page
+    plain = share_path(page, member.referral_code)
     if current_app.config.get("WECHAT_MODE", "fake") != "live":
-        return plain_qr_png(share_path(page, member.referral_code))
+        return plain_qr_png(plain), True
     cached = db.session.scalar(
         select(ReferralShareCode.png).where(ReferralShareCode.member_id == member.id, ReferralShareCode.page == page)
     )
     if cached is not None:
-        return cached
+        return cached, True
     try:
         png = wechat.mini_program().unlimited_code(scene=member.referral_code, page=page)
     except wechat.WeChatError as error:
         log.warning("mini-program code for member %s not made (%s); answering a plain QR", member.id, error.code)
-        return plain_qr_png(share_path(page, member.referral_code))
+        return plain_qr_png(plain), False
     _keep(member_id=member.id, page=page, scene=member.referral_code, png=png)
-    return png
+    return png, True
 
 
 def _keep(*, member_id, page, scene, png):
