@@ -38,7 +38,7 @@ from app.marketing import grants
 from app.marketing.message_templates import definition, render, render_fields, template_id
 from app.marketing.models import Campaign, FollowUp, Message
 from app.marketing.outbox import _insert, home_store
-from app.members.models import Member
+from app.members.models import Member, Tier
 from app.merchant.services import get_settings
 from app.stores.models import Store
 from app.wechat.templates import TemplateFieldInvalid, validate_and_truncate
@@ -91,30 +91,34 @@ def _finish(message_id, token, **values):
     return result.rowcount == 1
 
 
-def _call_list(message, *, reason, now):
+def _call_list(message, context, *, reason, now):
     if message.kind in NO_CALL_LIST_KINDS:
         return
-    today = clock.local_today(get_settings().timezone, now)
     store_id = message.store_id
     if store_id is None:
-        registered = db.session.scalar(select(Member.registered_store_id).where(Member.id == message.member_id))
+        registered = context["member"].registered_store_id
         store_id = db.session.scalar(select(home_store(literal(message.member_id), literal(registered))))
     db.session.execute(_insert(FollowUp).values(
         member_id=message.member_id, kind=message.kind, reason=reason, dedupe_key=message.dedupe_key,
-        store_id=store_id, due_date=today, message_id=message.id, ref_type=message.ref_type,
+        store_id=store_id, due_date=context["today"], message_id=message.id, ref_type=message.ref_type,
         ref_id=message.ref_id, status="open", created_at=now,
     ).on_conflict_do_nothing())
 
 
-def _contexts(messages, now):
-    """Placeholder values for a batch, loaded in bulk (members, stores, campaigns)."""
+def _load_batch(ids, now):
+    """The batch's messages and their placeholder values, loaded in bulk as plain rows (members,
+    stores, campaigns): nothing the per-message commits would expire and reload one by one."""
+    messages = db.session.execute(select(Message.__table__).where(Message.id.in_(ids)).order_by(Message.id)).all()
     member_ids = {m.member_id for m in messages}
-    members = {m.id: m for m in db.session.scalars(select(Member).where(Member.id.in_(member_ids)))}
+    members = {row.id: row for row in db.session.execute(
+        select(Member.id, Member.nickname, Member.openid, Member.registered_store_id, Tier.name.label("tier_name"))
+        .outerjoin(Tier, Tier.id == Member.tier_id).where(Member.id.in_(member_ids)))}
     store_ids = {m.store_id for m in messages if m.store_id}
-    stores = {s.id: s.name for s in db.session.scalars(select(Store).where(Store.id.in_(store_ids)))} \
+    stores = dict(db.session.execute(select(Store.id, Store.name).where(Store.id.in_(store_ids))).all()) \
         if store_ids else {}
     campaign_ids = {m.campaign_id for m in messages if m.campaign_id}
-    campaigns = {c.id: c for c in db.session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))} \
+    campaigns = {row.id: row for row in db.session.execute(
+        select(Campaign.id, Campaign.fields, Campaign.page).where(Campaign.id.in_(campaign_ids)))} \
         if campaign_ids else {}
     settings = get_settings()
     today = clock.local_today(settings.timezone, now)
@@ -124,17 +128,18 @@ def _contexts(messages, now):
         contexts[message.id] = {
             "member": member,
             "campaign": campaigns.get(message.campaign_id),
+            "today": today,
             "values": {
                 "nickname": member.nickname or "车主",
                 "plate": message.plate or "",
                 "date": (message.occasion_date or today).isoformat(),
-                "tier": member.tier.name if member.tier else "会员",
+                "tier": member.tier_name or "会员",
                 "store": stores.get(message.store_id) or settings.name,
                 "detail": message.detail or "",
                 "ref_id": message.ref_id or "",
             },
         }
-    return contexts
+    return messages, contexts
 
 
 def _content(message, context):
@@ -144,11 +149,11 @@ def _content(message, context):
     return render_fields(spec["fields"], values), render(spec.get("page"), values)
 
 
-def _retry_or_fail(message, token, error, now):
+def _retry_or_fail(message, context, token, error, now):
     if message.attempts >= MAX_ATTEMPTS:
         _finish(message.id, token, status="failed", failure_reason="retries_exhausted", last_error=error[:200],
                 finished_at=now)
-        _call_list(message, reason="not_delivered", now=now)
+        _call_list(message, context, reason="not_delivered", now=now)
         return "failed"
     delay = BACKOFF * (2 ** (message.attempts - 1))
     _finish(message.id, token, next_attempt_at=now + delay, last_error=error[:200])
@@ -171,7 +176,7 @@ def _deliver(message, context, token, now, client):
         return "failed"
     if not member.openid or not grants.use_grant(member_id=member.id, template_key=message.template_key, now=now):
         _finish(message.id, token, status="skipped_no_grant", finished_at=now)
-        _call_list(message, reason="no_grant", now=now)
+        _call_list(message, context, reason="no_grant", now=now)
         return "skipped_no_grant"
     db.session.commit()  # the grant is ours; nothing stays locked while WeChat answers
     try:
@@ -181,12 +186,12 @@ def _deliver(message, context, token, now, client):
         grants.zero_grants(member_id=member.id, template_key=message.template_key, now=now)
         _finish(message.id, token, status="failed", failure_reason="refused", last_error=error.message[:200],
                 finished_at=now)
-        _call_list(message, reason="not_delivered", now=now)
+        _call_list(message, context, reason="not_delivered", now=now)
         return "failed"
     except wechat.SubscribeUserInvalid as error:
         _finish(message.id, token, status="failed", failure_reason="invalid_user", last_error=error.message[:200],
                 finished_at=now)
-        _call_list(message, reason="not_delivered", now=now)
+        _call_list(message, context, reason="not_delivered", now=now)
         return "failed"
     except TemplateFieldInvalid as error:
         grants.give_back_grant(member_id=member.id, template_key=message.template_key, now=now)
@@ -195,11 +200,11 @@ def _deliver(message, context, token, now, client):
         return "failed"
     except wechat.WeChatRateLimited as error:
         grants.give_back_grant(member_id=member.id, template_key=message.template_key, now=now)
-        _retry_or_fail(message, token, error.message, now)
+        _retry_or_fail(message, context, token, error.message, now)
         raise _RateLimited() from None
     except wechat.WeChatError as error:
         grants.give_back_grant(member_id=member.id, template_key=message.template_key, now=now)
-        return _retry_or_fail(message, token, error.message, now)
+        return _retry_or_fail(message, context, token, error.message, now)
     msgid = (answer or {}).get("msgid")
     _finish(message.id, token, status="sent", sent_at=now, finished_at=now, last_error=None,
             wechat_msgid=str(msgid) if msgid is not None else None)
@@ -229,8 +234,7 @@ def send_outbox(*, today=None, now=None, max_messages=None):
         if not ids:
             break
         budget -= len(ids)
-        messages = db.session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id)).all()
-        contexts = _contexts(messages, now)
+        messages, contexts = _load_batch(ids, now)
         for index, message in enumerate(messages):
             try:
                 outcomes[_deliver(message, contexts[message.id], token, now, client)] += 1
