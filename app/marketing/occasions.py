@@ -110,8 +110,9 @@ def birthday_greetings(*, today, now):
 def _acted_on(message_created_at):
     from app.bookings.models import Booking
 
+    # Nested two levels deep: correlate explicitly (only bookings is this subquery's own table).
     booked = exists().where(Booking.vehicle_id == Vehicle.id, Booking.status.in_(("booked", "checked_in")),
-                            Booking.created_at >= message_created_at)
+                            Booking.created_at >= message_created_at).correlate_except(Booking)
     visited = Member.last_paid_visit_at >= message_created_at
     return or_(booked, visited)
 

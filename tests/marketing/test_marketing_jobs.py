@@ -86,23 +86,34 @@ def test_maintenance_reminders_push_13_days_before_and_call_11_days_before(app, 
     assert member_ids(app, kind="maintenance_due") == sorted([due13, due14, due12])
 
 
-def test_maintenance_call_list_skips_cars_whose_reminder_was_delivered_and_acted_on(app, seed, run):
+def test_maintenance_call_list_skips_cars_whose_reminder_was_delivered_and_acted_on(app, seed, run, stores):
     from app.marketing.sender import send_outbox
 
+    from app.bookings.models import Booking
+    from app.catalog.models import ServiceItem
+
+    visited = seed.member("visited", grants={"maintenance_due": 1})
     booked = seed.member("booked", grants={"maintenance_due": 1})
     ignored = seed.member("ignored", grants={"maintenance_due": 1})
     no_grant = seed.member("no-grant")
     due = D + timedelta(days=13)
-    for member_id, plate in ((booked, "粤B10001"), (ignored, "粤B10002"), (no_grant, "粤B10003")):
-        seed.vehicle(member_id, plate, next_maintenance_due_date=due)
+    cars = {member_id: seed.vehicle(member_id, plate, next_maintenance_due_date=due) for member_id, plate in
+            ((visited, "粤B10001"), (booked, "粤B10004"), (ignored, "粤B10002"), (no_grant, "粤B10003"))}
     run("maintenance_reminders", D)
     with app.app_context():
-        assert send_outbox(now=local(D, 10, 1)) == {"sent": 2, "skipped_no_grant": 1}
+        assert send_outbox(now=local(D, 10, 1)) == {"sent": 3, "skipped_no_grant": 1}
         db.session.commit()
     # The skipped push does not put a maintenance call on the list before the 11-day mark.
     assert _follow_ups(app) == []
-    with app.app_context():  # "booked" came in after the push
-        db.session.get(Member, booked).last_paid_visit_at = local(D + timedelta(days=1))
+    with app.app_context():  # "visited" came in after the push, "booked" booked a slot
+        db.session.get(Member, visited).last_paid_visit_at = local(D + timedelta(days=1))
+        item = ServiceItem(name="保养", category="maintenance", price_fen=30000)
+        db.session.add(item)
+        db.session.flush()
+        slot = local(D + timedelta(days=5), 9)
+        db.session.add(Booking(store_id=stores[0], member_id=booked, vehicle_id=cars[booked], service_item_id=item.id,
+                               plate="粤B10004", start_at=slot, end_at=slot + timedelta(minutes=30),
+                               created_at=local(D + timedelta(days=1))))
         db.session.commit()
 
     assert run("maintenance_reminders", D + timedelta(days=2))["calls"] == 2
