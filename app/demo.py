@@ -71,6 +71,7 @@ def seed_demo():
             members.set_birthday(member, birthday)
             claim_vehicle(member=member, plate=plate, model="demo car", mileage_km=30000)
     _seed_wallets()
+    _seed_cards_and_coupons()
     logins.append("member    any mini-program login code, e.g. POST /api/v1/auth/wechat/login {\"code\": \"alice\"}")
     return logins
 
@@ -85,3 +86,9 @@ def _seed_wallets():
     member_id = db.session.scalar(select(Member.id).where(Member.phone == MEMBERS[0][0]))
     if wallet.list_entries(member_id=member_id, page=1, per_page=1)["total"] == 0:
         wallet.top_up(member_id=member_id, amount_fen=TOPUP_PLANS[1][1], paid_via="cash", actor_key="demo")
+
+
+def _seed_cards_and_coupons():
+    from app.cards.demo import seed_demo_cards
+
+    seed_demo_cards(member_id=db.session.scalar(select(Member.id).where(Member.phone == MEMBERS[0][0])))

@@ -1,0 +1,19 @@
+"""QR images served as PNG responses (member card, coupon codes, ...)."""
+import io
+
+import qrcode
+from flask import send_file
+
+# For @blp.doc(responses=PNG_RESPONSE) on endpoints that answer with an image.
+PNG_RESPONSE = {"200": {"description": "PNG image",
+                        "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def png_response(text, *, cache_seconds=None):
+    """A PNG QR code of ``text``; not cached unless ``cache_seconds`` is given."""
+    buffer = io.BytesIO()
+    qrcode.make(text).save(buffer, format="PNG")
+    buffer.seek(0)
+    response = send_file(buffer, mimetype="image/png")
+    response.headers["Cache-Control"] = f"private, max-age={cache_seconds}" if cache_seconds else "no-store"
+    return response
