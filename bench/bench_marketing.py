@@ -101,8 +101,11 @@ def seed(app, members):
         with db.engine.begin() as conn:
             conn.execute(insert(Store), [{"id": 1, "name": "南山店", "created_at": NOW},
                                          {"id": 2, "name": "福田店", "created_at": NOW}])
+            # Nobody spent enough in the last 12 months for a better tier (no work orders are seeded):
+            # the tier review scans everyone and changes no one, as on an ordinary night.
             conn.execute(insert(Tier), [{"id": rank + 1, "name": f"tier {rank}", "rank": rank,
-                                         "labor_discount_percent": rank * 5, "created_at": NOW} for rank in range(3)])
+                                         "labor_discount_percent": rank * 5, "min_spend_12m_fen": rank * 300_000,
+                                         "created_at": NOW} for rank in range(3)])
             conn.execute(insert(Tag), [{"id": i, "name": f"tag {i}", "created_at": NOW} for i in range(1, 6)])
             conn.execute(insert(ServiceItem), [{"id": 1, "name": "保养", "category": "maintenance", "price_fen": 30_000,
                                                 "created_at": NOW}])

@@ -248,4 +248,8 @@ def send_outbox(*, today=None, now=None, max_messages=None):
                 db.session.rollback()
                 log.exception("message %s could not be handled; it is retried after its lease", message.id)
                 outcomes["error"] += 1
+                if message.attempts >= MAX_ATTEMPTS:  # never loop on a message that always breaks
+                    _finish(message.id, token, status="failed", failure_reason="retries_exhausted",
+                            last_error="internal error", finished_at=now)
+                    db.session.commit()
     return dict(outcomes)

@@ -241,3 +241,18 @@ def test_every_daily_job_run_twice_for_a_day_queues_nothing_more(app, seed, run)
     for name in daily:
         run(name, D)
     assert (_count(app, Message), _count(app, FollowUp)) == counts
+
+
+def test_flask_jobs_lists_every_job_and_runs_one_for_a_date(app, runner, seed):
+    listed = runner.invoke(args=["jobs", "list"])
+    assert listed.exit_code == 0
+    names = listed.output.split()
+    assert set(names) >= {"birthday_greetings", "maintenance_reminders", "first_maintenance_reminders",
+                          "win_back_offers", "service_follow_ups", "booking_reminders", "coupon_expiry_notices",
+                          "points_expiry", "tier_review", "campaign_sends", "send_outbox"}
+    member_id = seed.member("ann", birthday=date(1990, 3, 10))
+    ran = runner.invoke(args=["jobs", "run", "birthday_greetings", "--date", "2026-03-10"])
+    assert ran.exit_code == 0, ran.output
+    assert "'queued': 1" in ran.output
+    assert member_ids(app, kind="birthday") == [member_id]
+    assert runner.invoke(args=["jobs", "run", "no_such_job"]).exit_code != 0

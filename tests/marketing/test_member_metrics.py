@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.common import clock
-from app.common.jobs import run_job
 from app.extensions import db
 from app.marketing.models import Visit
 from app.members import metrics
