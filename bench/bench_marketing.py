@@ -193,7 +193,8 @@ def main():
         upgrade()
     seeded = seed(app, args.members)
     clock.set_now(NOW)
-    print(f"database: {url.split('@')[-1]}  members: {args.members:,}  seeded in {seeded:.1f} s")
+    print(f"database: {url.split('@')[-1]}  members: {args.members:,}  seeded in {seeded:.1f} s  "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
     with app.app_context():
         update_marketing_settings(changes={"birthday_coupons": {"default": 1}, "birthday_call_min_tier_rank": 2})
@@ -234,6 +235,7 @@ def main():
     handled = sum(result.values())
     print(f"\nsender (fake WeChat): {handled:,} messages in {elapsed:.2f} s "
           f"({handled / elapsed if elapsed else 0:,.0f}/s)  {result}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

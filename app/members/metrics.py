@@ -23,7 +23,7 @@ Rules (paid work only, DESIGN.md "Field rules"):
 from bisect import bisect_left
 from datetime import timedelta
 
-from sqlalchemy import Integer, case, cast, func, literal, select, update
+from sqlalchemy import Integer, case, cast, func, literal, or_, select, update
 
 from app.common import clock
 from app.common.db import is_sqlite
@@ -194,12 +194,13 @@ def _refresh_value_classes():
 def recompute_member_metrics(*, now=None):
     """Recompute every member's average ticket, interval, lifecycle and value class (set-based)."""
     now = now or clock.now()
-    derived = db.session.execute(
-        update(Member).values(
-            average_ticket_fen=case((Member.paid_visit_count > 0, Member.total_paid_fen // Member.paid_visit_count),
-                                    else_=0),
-            mean_visit_interval_days=_interval_days_sql(),
-        ).execution_options(synchronize_session=False)
+    ticket = case((Member.paid_visit_count > 0, Member.total_paid_fen // Member.paid_visit_count), else_=0)
+    interval = _interval_days_sql()
+    derived = db.session.execute(  # only rows whose figures changed are written
+        update(Member)
+        .where(or_(Member.average_ticket_fen != ticket, Member.mean_visit_interval_days.is_distinct_from(interval)))
+        .values(average_ticket_fen=ticket, mean_visit_interval_days=interval)
+        .execution_options(synchronize_session=False)
     ).rowcount
     lifecycles = refresh_lifecycles(now=now)
     classes, score_cuts = _refresh_value_classes()
@@ -209,4 +210,4 @@ def recompute_member_metrics(*, now=None):
     db.session.add(row)
     db.session.flush()
     db.session.expire_all()
-    return {"members": derived, "lifecycle_changed": lifecycles, "value_class_changed": classes}
+    return {"figures_changed": derived, "lifecycle_changed": lifecycles, "value_class_changed": classes}
