@@ -87,9 +87,11 @@ def value_class_from_cuts(*, average_ticket_fen, paid_visit_count, mean_visit_in
 
 def refresh_member(*, member_id, now=None):
     """Recompute one member's derived metrics from their visit statistics."""
-    member = db.session.get(Member, member_id, populate_existing=True)
+    member = db.session.get(Member, member_id)
     if member is None:
         return None
+    db.session.flush()  # then re-read only the visit statistics (other pending changes are kept)
+    db.session.refresh(member, ["paid_visit_count", "total_paid_fen", "first_paid_visit_at", "last_paid_visit_at"])
     now = now or clock.now()
     member.average_ticket_fen = average_ticket(member.total_paid_fen, member.paid_visit_count)
     member.mean_visit_interval_days = mean_interval_days(member.first_paid_visit_at, member.last_paid_visit_at,
