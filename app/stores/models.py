@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.db import UTCDateTime, utcnow
@@ -9,6 +9,11 @@ from app.extensions import db
 
 class Store(db.Model):
     __tablename__ = "stores"
+    __table_args__ = (
+        CheckConstraint("bays >= 1", name="bays_positive"),
+        CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
+        CheckConstraint("booking_cancel_cutoff_minutes >= 0", name="cancel_cutoff_non_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -16,6 +21,15 @@ class Store(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Booking capacity (工位). Hours and dates are in the merchant's timezone:
+    # opening_hours {"mon": ["09:00", "18:00"], ...} (a missing weekday is closed),
+    # closed_dates ["2026-12-25", ...] (sorted ISO dates). No hours at all: not bookable.
+    bays: Mapped[int] = mapped_column(default=1, server_default="1")
+    slot_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
+    opening_hours: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    closed_dates: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # Members may cancel or reschedule until this many minutes before the start; staff any time.
+    booking_cancel_cutoff_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
 
 
 class StaffStore(db.Model):

@@ -1,10 +1,11 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.common.auth import auth_required
+from app.common.auth import auth_required, owner_only
 from app.common.auth import ROLES
+from app.common.transaction import unit_of_work
 from app.stores import services
-from app.stores.schemas import StoreList, StoreRead
+from app.stores.schemas import StoreList, StoreRead, StoreUpdate
 
 blp = Blueprint("stores", __name__, description="Stores")
 
@@ -25,3 +26,11 @@ class StoreResource(MethodView):
     def get(self, store_id):
         """Read one store"""
         return services.get_store(store_id)
+
+    @owner_only
+    @unit_of_work()
+    @blp.arguments(StoreUpdate)
+    @blp.response(200, StoreRead)
+    def patch(self, changes, store_id):
+        """Change a store: name, contact, booking capacity and opening hours (owner)"""
+        return services.update_store(store_id=store_id, changes=changes)

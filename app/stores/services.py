@@ -1,4 +1,7 @@
-"""Stores and staff accounts: creation, login, scoping."""
+"""Stores and staff accounts: creation, login, scoping; a store's booking capacity and hours."""
+import re
+from datetime import date, time
+
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,6 +30,92 @@ def get_store(store_id) -> Store:
 
 def list_stores():
     return db.session.scalars(select(Store).where(Store.is_active.is_(True)).order_by(Store.id)).all()
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Slot lengths that tile an hour or two evenly, so the booking grid stays readable.
+SLOT_MINUTES_ALLOWED = (10, 15, 20, 30, 60, 120)
+MAX_BAYS = 100
+MAX_CANCEL_CUTOFF_MINUTES = 7 * 24 * 60
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _parse_hhmm(value) -> time:
+    return time(int(value[:2]), int(value[3:]))
+
+
+def _validated_opening_hours(hours) -> dict:
+    """{"mon": ["09:00", "18:00"], ...}: known weekdays, HH:MM times, opening before closing.
+    A weekday given as null or [] (or left out) is closed. Overnight hours are not supported."""
+    cleaned = {}
+    for day, span in hours.items():
+        if day not in WEEKDAYS:
+            raise Unprocessable("invalid_weekday", f"{day!r} is not one of {', '.join(WEEKDAYS)}.",
+                                details={"weekday": day})
+        if span is None or span == []:
+            continue
+        if not (isinstance(span, list) and len(span) == 2 and all(isinstance(v, str) for v in span)):
+            raise Unprocessable("invalid_opening_hours", "Give each weekday as [\"HH:MM\", \"HH:MM\"].",
+                                details={"weekday": day})
+        for value in span:
+            if not _HHMM.match(value):
+                raise Unprocessable("invalid_time", f"{value!r} is not a time as HH:MM (00:00 to 23:59).",
+                                    details={"weekday": day, "time": value})
+        if _parse_hhmm(span[0]) >= _parse_hhmm(span[1]):
+            raise Unprocessable("opening_not_before_closing", f"On {day} the store must open before it closes.",
+                                details={"weekday": day, "hours": span})
+        cleaned[day] = list(span)
+    return {day: cleaned[day] for day in WEEKDAYS if day in cleaned}
+
+
+def update_store(*, store_id, changes) -> Store:
+    """Owner changes to a store, booking capacity included: at least one bay, a slot length from
+    SLOT_MINUTES_ALLOWED, valid weekday hours (merchant's timezone) and a cancel cut-off up to a week.
+    Lowering bays or changing hours never touches existing bookings; they only bound new ones."""
+    store = get_store(store_id)
+    if "bays" in changes and not 1 <= changes["bays"] <= MAX_BAYS:
+        raise Unprocessable("invalid_bays", f"bays must be between 1 and {MAX_BAYS}.")
+    if "slot_minutes" in changes and changes["slot_minutes"] not in SLOT_MINUTES_ALLOWED:
+        raise Unprocessable("invalid_slot_minutes",
+                            f"slot_minutes must be one of {', '.join(map(str, SLOT_MINUTES_ALLOWED))}.",
+                            details={"allowed": list(SLOT_MINUTES_ALLOWED)})
+    cutoff = changes.get("booking_cancel_cutoff_minutes")
+    if cutoff is not None and not 0 <= cutoff <= MAX_CANCEL_CUTOFF_MINUTES:
+        raise Unprocessable("invalid_cancel_cutoff",
+                            f"booking_cancel_cutoff_minutes must be between 0 and {MAX_CANCEL_CUTOFF_MINUTES}.")
+    changes = dict(changes)
+    if "opening_hours" in changes:
+        changes["opening_hours"] = _validated_opening_hours(changes["opening_hours"] or {})
+    if "closed_dates" in changes:
+        changes["closed_dates"] = sorted({day.isoformat() for day in changes["closed_dates"]})
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    for name, value in changes.items():
+        setattr(store, name, value)
+    db.session.flush()
+    return store
+
+
+def lock_store(store_id) -> Store:
+    """The active store, its row locked until the transaction ends (PostgreSQL; SQLite transactions
+    are already serialised by BEGIN IMMEDIATE). Booking capacity is counted and taken under it."""
+    store = db.session.scalar(
+        select(Store).where(Store.id == store_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if store is None or not store.is_active:
+        raise NotFound("store_not_found", "No such store.")
+    return store
+
+
+def opening_hours_on(store, day: date):
+    """(opens, closes) as local times on ``day``, or None when the store is closed that day
+    (a closed date, or a weekday without hours)."""
+    if day.isoformat() in (store.closed_dates or ()):
+        return None
+    span = (store.opening_hours or {}).get(WEEKDAYS[day.weekday()])
+    if not span:
+        return None
+    return _parse_hhmm(span[0]), _parse_hhmm(span[1])
 
 
 def create_staff(*, username, password, role, store_ids=()) -> Staff:

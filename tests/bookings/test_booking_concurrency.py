@@ -1,0 +1,67 @@
+"""Twenty members race for the last free bay: exactly one gets it (SQLite and PostgreSQL)."""
+import threading
+
+from sqlalchemy import func, select
+
+from app.bookings.models import Booking
+from app.extensions import db
+from tests.bookings.conftest import at, configure_store
+from tests.conftest import Api
+
+RACERS = 20
+
+
+def test_twenty_concurrent_bookings_for_the_last_bay_let_exactly_one_in(app, booker):
+    configure_store(booker.api, booker.staff["owner"], booker.stores[0], bays=2)
+    booker.booked("first", at(10))  # one of the two bays is taken
+    racers = [booker.member_with_car(f"racer-{n}") for n in range(RACERS)]
+    barrier = threading.Barrier(RACERS)
+    results = [None] * RACERS
+
+    def race(index):
+        token, vehicle_id = racers[index]
+        api = Api(app.test_client())  # its own request context, session and connection
+        body = {"store_id": booker.stores[0], "vehicle_id": vehicle_id, "service_item_id": booker.item_id,
+                "start": at(10)}
+        barrier.wait()
+        response = api.post("/me/bookings", token, json=body)
+        results[index] = (response.status_code, (response.get_json().get("error") or {}).get("code"))
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [(201, None)] + [(409, "slot_full")] * (RACERS - 1)
+    assert booker.slots()[at(10)]["available"] == 0
+    with app.app_context():
+        held = db.session.scalar(select(func.count()).select_from(Booking).where(Booking.status == "booked"))
+        assert held == 2
+
+
+def test_a_cancel_racing_a_booking_leaves_the_capacity_consistent(app, booker):
+    configure_store(booker.api, booker.staff["owner"], booker.stores[0], bays=1)
+    alice, booking = booker.booked("alice", at(10))
+    bob, bobs_car = booker.member_with_car("bob")
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def cancel():
+        api = Api(app.test_client())
+        barrier.wait()
+        results["cancel"] = api.post(f"/me/bookings/{booking['id']}/cancel", alice).status_code
+
+    def rebook():
+        api = Api(app.test_client())
+        barrier.wait()
+        response = api.post("/me/bookings", bob, json={
+            "store_id": booker.stores[0], "vehicle_id": bobs_car, "service_item_id": booker.item_id, "start": at(10)})
+        results["rebook"] = response.status_code
+
+    threads = [threading.Thread(target=cancel), threading.Thread(target=rebook)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results["cancel"] == 200 and results["rebook"] in (201, 409)
+    assert booker.slots()[at(10)]["available"] == (0 if results["rebook"] == 201 else 1)
