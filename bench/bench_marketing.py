@@ -137,7 +137,8 @@ def seed(app, members):
                     {"member_id": i, "template_key": key, "remaining": 1 + i % 3, "accepted_total": 1 + i % 3,
                      "updated_at": NOW}
                     for i in ids if i % 5 for key in ("maintenance_due", "birthday_greeting", "win_back_offer",
-                                                      "service_follow_up", "booking_reminder")])
+                                                      "service_follow_up", "booking_reminder", "coupon_expiring",
+                                                      "campaign")])
                 conn.execute(insert(Visit), [
                     {"work_order_id": i, "member_id": i, "store_id": 1 + i % 2, "plate": f"粤{LETTERS[i // 100_000]}"
                      f"{i % 100_000:05d}", "paid_fen": 30_000, "settled_at": NOW - timedelta(days=i % 10),

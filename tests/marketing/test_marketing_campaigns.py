@@ -134,3 +134,43 @@ def test_a_cancelled_campaign_is_never_sent(app, api, staff_tokens, seed):
     assert again.status_code == 409 and error_code(again) == "campaign_not_scheduled"
     listed = api.get("/campaigns?status=cancelled", marketing).json
     assert listed["total"] == 1 and listed["items"][0]["results"]["audience"] == 0
+
+
+def test_two_schedulers_launching_at_once_issue_each_coupon_once(app, api, staff_tokens, seed):
+    import threading
+
+    from app.coupons.models import MemberCoupon
+    from app.merchant.services import get_settings
+
+    members = [seed.member(f"m{index}") for index in range(10)]
+    marketing = staff_tokens["marketing"]
+    segment = _post(api, marketing, "/segments", {"name": "everyone", "rules": {"all": []}})
+    template = _post(api, marketing, "/coupon-templates", {"name": "权益券", "kind": "cash_off", "value_fen": 500,
+                                                           "valid_days": 30, "claimable": False})
+    campaign = _post(api, marketing, "/campaigns", {"name": "c", "segment_id": segment["id"], "message": MESSAGE,
+                                                     "coupon_template_id": template["id"],
+                                                     "send_at": local(D, 2).isoformat()})
+    with app.app_context():
+        get_settings()
+        db.session.commit()
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def scheduler():
+        try:
+            with app.app_context():
+                barrier.wait()
+                results.append(run_job("campaign_sends", day=D)["launched"])
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and sorted(results) == [0, 1]
+    with app.app_context():
+        held = db.session.execute(select(MemberCoupon.member_id, func.count()).where(
+            MemberCoupon.template_id == template["id"]).group_by(MemberCoupon.member_id)).all()
+    assert sorted(held) == sorted((member_id, 1) for member_id in members)
+    assert api.get(f"/campaigns/{campaign['id']}", marketing).json["results"]["coupons_issued"] == 10
