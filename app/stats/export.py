@@ -1,0 +1,93 @@
+"""CSV answers of the stats endpoints (``?format=csv``).
+
+UTF-8 with a byte-order mark, because spreadsheet programs (Excel in particular) read a CSV without
+one in the system's legacy code page and garble Chinese names. Rows are flat: the overview becomes
+``section,metric,value`` rows (nested figures get dotted metric names, e.g. ``revenue`` /
+``by_tender.cash``; tier counts are named by the tier: ``members`` / ``by_tier.金卡``); a series is
+``date,value``; the top members one row per member. Text that a spreadsheet would run as a formula
+(a member's nickname starting with ``=``, ``+``, ``-`` or ``@``) is prefixed with an apostrophe.
+"""
+import csv
+import io
+
+from flask import Response
+
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NO_TIER = "none"
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_response(header, rows, filename):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    response = Response((BOM + buffer.getvalue()).encode("utf-8"), status=200,
+                        content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _label(item, index):
+    for key in ("id", "member_id", "tier_id"):
+        if item.get(key) is not None:
+            return str(item[key])
+    return str(index)
+
+
+def _flatten(prefix, value):
+    """(metric, value) pairs of a dumped figure: dicts by key, lists by each item's id."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _flatten(f"{prefix}.{key}" if prefix else str(key), inner)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield from _flatten(f"{prefix}.{_label(item, index)}", item)
+            else:
+                yield f"{prefix}.{index}", item
+    else:
+        yield prefix, value
+
+
+def overview_rows(dumped):
+    """``section,metric,value`` rows of a dumped overview; the period's own fields form "period"."""
+    rows = []
+    for section, value in dumped.items():
+        if not isinstance(value, dict):
+            rows.append(("period", section, value))
+            continue
+        for key, inner in value.items():
+            if section == "members" and key == "by_tier":
+                rows.extend(("members", f"by_tier.{tier['name'] or NO_TIER}", tier["members"]) for tier in inner)
+            else:
+                rows.extend((section, metric, figure) for metric, figure in _flatten(key, inner))
+    return rows
+
+
+def overview_csv(dumped):
+    return csv_response(("section", "metric", "value"), overview_rows(dumped),
+                        f"stats-overview-{dumped['from']}-{dumped['to']}.csv")
+
+
+def timeseries_csv(dumped):
+    return csv_response(("date", dumped["metric"]), [(point["date"], point["value"]) for point in dumped["points"]],
+                        f"stats-{dumped['metric']}-{dumped['from']}-{dumped['to']}.csv")
+
+
+TOP_MEMBER_COLUMNS = ("rank", "member_id", "nickname", "phone", "tier", "work_orders", "paid_fen", "total_fen")
+
+
+def top_members_csv(dumped):
+    return csv_response(TOP_MEMBER_COLUMNS, [[item[column] for column in TOP_MEMBER_COLUMNS] for item in dumped["items"]],
+                        f"stats-top-members-{dumped['from']}-{dumped['to']}.csv")

@@ -1,0 +1,55 @@
+from flask_smorest import Blueprint
+
+from app.common.auth import owner_only
+from app.stats import export, services
+from app.stats.schemas import (
+    OverviewRead, PeriodQuery, TimeseriesQuery, TimeseriesRead, TopMembersQuery, TopMembersRead,
+)
+
+blp = Blueprint("stats", __name__, description="The owner's statistics (JSON, or CSV with ?format=csv)")
+
+CSV_DOC = {"schema": {"type": "string"}, "content_type": "text/csv",
+           "description": "JSON; with ?format=csv, UTF-8 CSV with a byte-order mark."}
+
+
+def _period_args(query):
+    return {"first_day": query["from_"], "last_day": query["to"], "store_id": query["store_id"]}
+
+
+@blp.route("/stats/overview")
+@owner_only
+@blp.arguments(PeriodQuery, location="query")
+@blp.response(200, OverviewRead)
+@blp.alt_response(200, success=True, **CSV_DOC)
+def overview(query):
+    """The dashboard: members, visits, revenue, retention, liabilities, campaigns, referrals"""
+    result = services.overview(**_period_args(query))
+    if query["format"] == "csv":
+        return export.overview_csv(OverviewRead().dump(result))
+    return result
+
+
+@blp.route("/stats/timeseries")
+@owner_only
+@blp.arguments(TimeseriesQuery, location="query")
+@blp.response(200, TimeseriesRead)
+@blp.alt_response(200, success=True, **CSV_DOC)
+def timeseries(query):
+    """One metric per merchant-local day, for charts"""
+    result = services.timeseries(metric=query["metric"], **_period_args(query))
+    if query["format"] == "csv":
+        return export.timeseries_csv(TimeseriesRead().dump(result))
+    return result
+
+
+@blp.route("/stats/top-members")
+@owner_only
+@blp.arguments(TopMembersQuery, location="query")
+@blp.response(200, TopMembersRead)
+@blp.alt_response(200, success=True, **CSV_DOC)
+def top_members(query):
+    """The members who paid the most in the period"""
+    result = services.top_members(limit=query["limit"], **_period_args(query))
+    if query["format"] == "csv":
+        return export.top_members_csv(TopMembersRead().dump(result))
+    return result

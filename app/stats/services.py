@@ -1,0 +1,275 @@
+"""The owner's numbers: overview, daily series and best customers (read-only).
+
+Where a domain offers a figure it is called (package-card items outstanding and card sales from
+app/cards, referral results from app/referrals/stats.py, campaign results and follow-up outcomes
+from app/marketing). Everything else is a read-only aggregate query written here over the other
+domains' tables — the accepted exception to "domains talk through services" for statistics: one
+GROUP BY over a table answers what would otherwise take a service call per row. Nothing here writes.
+
+Periods are merchant-local days (``from``..``to`` inclusive, see periods.py). The overview's figures:
+- members (state now, merchant-wide, merged duplicates left out): total, new in the period (by
+  registration time), by lifecycle (the DESIGN.md rule on the last paid visit, evaluated now with
+  the settings' thresholds: never visited → new, idle ≤ at_risk_after_days → active, ≤
+  churned_after_days → at_risk, beyond → churned), by tier (every tier, with its name, plus
+  members without one) and by value class (as app/members/metrics.py last classed them);
+- visits and revenue: counted orders are the work orders settled in the period and not refunded,
+  at ``store_id`` when given (app/stats/orders.py says how a later refund is treated);
+- retention: return rate = members with two or more counted orders among the members with at least
+  one, over the 12 months before ``to`` (the local days after ``to`` minus 12 months through ``to``;
+  at ``store_id`` when given); churn rate = churned members among members who ever had a paid visit
+  (now, merchant-wide). Rates are percentages with one decimal, numerators and denominators given;
+- liabilities (now, merchant-wide: a member spends them at any store): stored value principal and
+  bonus (the sums of the wallets), points outstanding (the live points: unexpired lots' remaining
+  points, the same figure a member can spend), package-card units outstanding on unexpired cards;
+- prepaid sales in the period: top-ups (principal paid in and bonus given, by payment method) and
+  package cards sold (by payment method; at ``store_id`` when given);
+- coupons: issued in the period (by source) and redeemed in the period (used now, ``used_at`` in
+  the period; a coupon given back by a refund no longer counts);
+- campaigns launched in the period with the results marketing reports for each; referrals made in
+  the period (app/referrals/stats.py); follow-up outcomes recorded in the period (by result, kind
+  and churn reason; at ``store_id`` when given).
+"""
+from datetime import timedelta
+
+from sqlalchemy import case, func, select
+
+from app.cards import services as cards
+from app.cards.models import PAID_VIA as CARD_PAID_VIA
+from app.common import clock
+from app.coupons.models import MemberCoupon
+from app.extensions import db
+from app.members.metrics import LIFECYCLES, VALUE_CLASSES
+from app.members.models import Member, Tier
+from app.members.services import mask_phone
+from app.merchant.services import get_settings
+from app.stats import orders
+from app.stats.periods import Period, as_date, in_period, local_date, make_period
+from app.stores.services import get_store
+from app.wallet.models import PAID_VIA, PointsLot, Wallet, WalletEntry
+from app.workorders.models import WorkOrder
+
+MAX_SERIES_DAYS = 731
+RETURN_WINDOW_MONTHS = 12
+
+
+def _int(value):
+    return int(value or 0)
+
+
+def _percent(part, whole):
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _period(first_day, last_day, store_id, now, max_days=None) -> Period:
+    if store_id is not None:
+        get_store(store_id)
+    return make_period(first_day=first_day, last_day=last_day, tz_name=get_settings().timezone, now=now,
+                       max_days=max_days)
+
+
+# -- members -------------------------------------------------------------------------------------
+
+def _current_members():
+    return Member.merged_into_id.is_(None)
+
+
+def _lifecycle_sql(now, settings):
+    return case(
+        (Member.last_paid_visit_at.is_(None), "new"),
+        (Member.last_paid_visit_at < now - timedelta(days=settings.churned_after_days), "churned"),
+        (Member.last_paid_visit_at < now - timedelta(days=settings.at_risk_after_days), "at_risk"),
+        else_="active",
+    )
+
+
+def member_figures(period, now):
+    """One pass over the members: counts by (lifecycle, value class, tier), then summed up."""
+    settings = get_settings()
+    lifecycle = _lifecycle_sql(now, settings).label("lifecycle")
+    groups = db.session.execute(
+        select(lifecycle, Member.value_class, Member.tier_id, func.count(Member.id),
+               func.sum(case((in_period(Member.created_at, period), 1), else_=0)))
+        .where(_current_members())
+        .group_by(lifecycle, Member.value_class, Member.tier_id)
+    ).all()
+    total = new = 0
+    by_lifecycle, by_value_class, per_tier = dict.fromkeys(LIFECYCLES, 0), dict.fromkeys(VALUE_CLASSES, 0), {}
+    for stage, value_class, tier_id, count, joined in groups:
+        total, new = total + count, new + _int(joined)
+        by_lifecycle[stage] = by_lifecycle.get(stage, 0) + count
+        by_value_class[value_class] = by_value_class.get(value_class, 0) + count
+        per_tier[tier_id] = per_tier.get(tier_id, 0) + count
+    tiers = db.session.execute(select(Tier.id, Tier.name, Tier.rank).order_by(Tier.rank.desc(), Tier.id)).all()
+    by_tier = [{"tier_id": tier_id, "name": name, "rank": rank, "members": per_tier.get(tier_id, 0)}
+               for tier_id, name, rank in tiers]
+    by_tier.append({"tier_id": None, "name": None, "rank": None, "members": per_tier.get(None, 0)})
+    return {"total": total, "new": new, "by_lifecycle": by_lifecycle, "by_tier": by_tier,
+            "by_value_class": by_value_class}
+
+
+def retention_figures(period, store_id, members):
+    first_day = clock.add_months(period.last_day, -RETURN_WINDOW_MONTHS) + timedelta(days=1)
+    start = clock.local_day_bounds(first_day, period.tz_name)[0]
+    visited, returning = orders.return_figures(start=start, end=period.end, store_id=store_id)
+    lifecycles = members["by_lifecycle"]
+    ever_visited = lifecycles["active"] + lifecycles["at_risk"] + lifecycles["churned"]
+    return {
+        "return_window_from": first_day, "return_window_to": period.last_day,
+        "visited_members": visited, "returning_members": returning,
+        "return_rate_percent": _percent(returning, visited),
+        "members_with_visits": ever_visited, "churned_members": lifecycles["churned"],
+        "churn_rate_percent": _percent(lifecycles["churned"], ever_visited),
+    }
+
+
+# -- ledgers -------------------------------------------------------------------------------------
+
+def liability_figures(now):
+    principal, bonus = db.session.execute(select(func.sum(Wallet.principal_fen), func.sum(Wallet.bonus_fen))).one()
+    points = db.session.scalar(select(func.sum(PointsLot.remaining)).where(
+        PointsLot.remaining > 0, PointsLot.expired_at.is_(None), PointsLot.expires_at > now))
+    return {
+        "stored_value_principal_fen": _int(principal),
+        "stored_value_bonus_fen": _int(bonus),
+        "stored_value_fen": _int(principal) + _int(bonus),
+        "points_outstanding": _int(points),
+        "package_card_items_outstanding": _int(cards.outstanding_items(now=now)),
+    }
+
+
+def prepaid_figures(period, store_id):
+    topups = dict.fromkeys(PAID_VIA, 0)
+    count = principal = bonus = 0
+    for paid_via, entries, principal_fen, bonus_fen in db.session.execute(
+        select(WalletEntry.paid_via, func.count(WalletEntry.id), func.sum(WalletEntry.principal_fen),
+               func.sum(WalletEntry.bonus_fen))
+        .where(WalletEntry.kind == "topup", in_period(WalletEntry.created_at, period))
+        .group_by(WalletEntry.paid_via)
+    ):
+        count, principal, bonus = count + entries, principal + _int(principal_fen), bonus + _int(bonus_fen)
+        topups[paid_via or "other"] = topups.get(paid_via or "other", 0) + _int(principal_fen)
+    card_sales = dict.fromkeys(CARD_PAID_VIA, 0)
+    card_sales.update({paid_via: _int(fen) for paid_via, fen in
+                       cards.sales_summary(start=period.start, end=period.end, store_id=store_id).items()})
+    return {
+        "topups": {"count": count, "principal_fen": principal, "bonus_fen": bonus, "by_paid_via": topups},
+        "package_cards": {"sold_fen": sum(card_sales.values()), "by_paid_via": card_sales},
+    }
+
+
+def coupon_figures(period):
+    issued = dict(db.session.execute(
+        select(MemberCoupon.source, func.count(MemberCoupon.id))
+        .where(in_period(MemberCoupon.created_at, period)).group_by(MemberCoupon.source)
+    ).all())
+    redeemed = db.session.scalar(select(func.count(MemberCoupon.id)).where(
+        MemberCoupon.status == "used", in_period(MemberCoupon.used_at, period)))
+    return {"issued": sum(issued.values()), "redeemed": _int(redeemed), "issued_by_source": issued}
+
+
+# -- other domains' reports ----------------------------------------------------------------------
+
+def campaign_figures(period):
+    from app.marketing.campaigns import campaign_results
+    from app.marketing.models import Campaign
+
+    launched = db.session.scalars(
+        select(Campaign).where(in_period(Campaign.launched_at, period)).order_by(Campaign.launched_at, Campaign.id)
+    ).all()
+    items = [{"id": campaign.id, "name": campaign.name, "launched_at": campaign.launched_at,
+              **campaign_results(campaign)} for campaign in launched]
+    totals = {name: sum(item[name] for item in items)
+              for name in ("audience", "sent", "skipped_no_grant", "coupons_issued", "coupons_used", "revenue_fen")}
+    return {"launched": len(items), **totals, "items": items}
+
+
+def follow_up_figures(period, store_id):
+    from app.marketing.followups import follow_up_outcome_counts
+
+    return follow_up_outcome_counts(start=period.start, end=period.end, store_id=store_id)
+
+
+def referral_figures(period):
+    from app.referrals.stats import referral_stats
+
+    return referral_stats(date_from=period.first_day, date_to=period.last_day, top=5)
+
+
+# -- the endpoints' services ---------------------------------------------------------------------
+
+def overview(*, first_day=None, last_day=None, store_id=None, now=None) -> dict:
+    """Every figure of the owner's dashboard for the period (see the module docstring for each
+    figure's rule and which ones ``store_id`` narrows)."""
+    now = now or clock.now()
+    period = _period(first_day, last_day, store_id, now)
+    members = member_figures(period, now)
+    visits = orders.visit_figures(period, store_id)
+    return {
+        "from": period.first_day, "to": period.last_day, "store_id": store_id, "timezone": period.tz_name,
+        "generated_at": now,
+        "members": members,
+        "visits": visits,
+        "revenue": orders.revenue_figures(period, store_id),
+        "refunds": orders.refund_figures(period, store_id),
+        "retention": retention_figures(period, store_id, members),
+        "liabilities": liability_figures(now),
+        "prepaid": prepaid_figures(period, store_id),
+        "coupons": coupon_figures(period),
+        "campaigns": campaign_figures(period),
+        "referrals": referral_figures(period),
+        "follow_ups": follow_up_figures(period, store_id),
+    }
+
+
+def _settled(period, store_id):
+    return orders.counted(period, store_id)
+
+
+# metric -> (timestamp column, value, conditions(period, store_id), narrowed by store_id)
+SERIES = {
+    "work_orders": (WorkOrder.settled_at, lambda: func.count(WorkOrder.id), _settled, True),
+    "vehicles": (WorkOrder.settled_at, lambda: func.count(func.distinct(WorkOrder.vehicle_id)), _settled, True),
+    "revenue_fen": (WorkOrder.settled_at, lambda: func.sum(WorkOrder.total_fen), _settled, True),
+    "paid_fen": (WorkOrder.settled_at, lambda: func.sum(WorkOrder.paid_fen), _settled, True),
+    "new_members": (Member.created_at, lambda: func.count(Member.id),
+                    lambda period, _: _current_members() & in_period(Member.created_at, period), False),
+    "topup_fen": (WalletEntry.created_at, lambda: func.sum(WalletEntry.principal_fen),
+                  lambda period, _: (WalletEntry.kind == "topup") & in_period(WalletEntry.created_at, period), False),
+    "coupons_issued": (MemberCoupon.created_at, lambda: func.count(MemberCoupon.id),
+                       lambda period, _: in_period(MemberCoupon.created_at, period), False),
+    "coupons_redeemed": (MemberCoupon.used_at, lambda: func.count(MemberCoupon.id),
+                         lambda period, _: (MemberCoupon.status == "used") & in_period(MemberCoupon.used_at, period),
+                         False),
+}
+METRICS = tuple(SERIES)
+
+
+def timeseries(*, metric, first_day=None, last_day=None, store_id=None, now=None) -> dict:
+    """One value per merchant-local day of the period (0 on days without any): work orders (台次),
+    vehicles, revenue_fen, paid_fen (the counted orders, as in the overview), new_members,
+    topup_fen (principal paid in), coupons_issued, coupons_redeemed. At most 731 days."""
+    column, value, conditions, by_store = SERIES[metric]
+    period = _period(first_day, last_day, store_id, now, max_days=MAX_SERIES_DAYS)
+    day = local_date(column, period).label("day")
+    rows = db.session.execute(
+        select(day, value()).where(conditions(period, store_id if by_store else None)).group_by(day)
+    ).all()
+    values = {as_date(row_day): _int(amount) for row_day, amount in rows}
+    return {"metric": metric, "from": period.first_day, "to": period.last_day, "store_id": store_id,
+            "timezone": period.tz_name, "points": [{"date": d, "value": values.get(d, 0)} for d in period.days]}
+
+
+def top_members(*, first_day=None, last_day=None, store_id=None, limit=10, now=None) -> dict:
+    """The members who paid the most on counted orders in the period (money and stored value;
+    ties: larger order totals, then lower member id), with their tier; phones masked."""
+    period = _period(first_day, last_day, store_id, now)
+    rows = orders.top_member_rows(period, store_id, limit)
+    names = {member_id: (nickname, phone, tier) for member_id, nickname, phone, tier in db.session.execute(
+        select(Member.id, Member.nickname, Member.phone, Tier.name).outerjoin(Tier, Tier.id == Member.tier_id)
+        .where(Member.id.in_([row["member_id"] for row in rows])))}
+    items = []
+    for rank, row in enumerate(rows, start=1):
+        nickname, phone, tier = names[row["member_id"]]
+        items.append({"rank": rank, **row, "nickname": nickname, "phone": mask_phone(phone), "tier": tier})
+    return {"from": period.first_day, "to": period.last_day, "store_id": store_id, "timezone": period.tz_name,
+            "items": items}
