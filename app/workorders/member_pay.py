@@ -10,8 +10,9 @@ The member names stored value, points and/or a coupon; whatever they leave goes 
    ``completed`` again. Each attempt has its own reference, so a second attempt after a released
    one spends afresh and a refund reverses exactly what the paid attempt held.
 Nothing is spent twice (the holds are debits already) and nothing is lost (a release reverses
-them). A success arriving for an attempt that was already released is logged for the owner: its
-tenders were given back, so the order is not settled by it.
+them). A success arriving for an attempt that was already released (WeChat refuses to close a paid
+order, so only a payment racing its close can do this) settles nothing: the attempt is flagged
+``paid_late`` and logged for the owner to refund the money through WeChat.
 """
 import logging
 
@@ -31,7 +32,8 @@ MEMBER_TENDERS = ("stored_value", "points", "coupon")
 
 
 def pay(*, member_id, work_order_id, tenders, now=None):
-    """Pay the member's own completed order: returns (order, pay_params or None when settled at once)."""
+    """Pay the member's own completed order. Returns (order, payment_order, pay_params); the last
+    two are None when the tenders settled the order at once."""
     now = now or clock.now()
     order = services.lock_work_order(work_order_id=work_order_id)
     if order.member_id != member_id:
@@ -52,7 +54,7 @@ def pay(*, member_id, work_order_id, tenders, now=None):
                             details={"total_fen": valuation.total_fen, "tendered_fen": valuation.tendered_fen})
     if remainder == 0:
         spend(order, valuation.values, ref_type=REF_TYPE, ref_id=order.id, status="posted", now=now)
-        return finish(order, now=now), None
+        return finish(order, now=now), None, None
     attempt = WorkOrderPayAttempt(work_order_id=order.id, member_id=member_id, remainder_fen=remainder,
                                   status="pending", created_at=now)
     db.session.add(attempt)
@@ -69,7 +71,7 @@ def pay(*, member_id, work_order_id, tenders, now=None):
     order.status = "paying"
     db.session.flush()
     db.session.expire(order, ["payments"])
-    return order, pay_params
+    return order, payment_order, pay_params
 
 
 def _attempt_for(payment_order):
@@ -93,9 +95,13 @@ def _attempt_payments(attempt):
 def on_paid(payment_order, notice=None):
     """WeChat confirmed the remainder: post the holds and finish the settlement (repeats are no-ops)."""
     order, attempt = _attempt_for(payment_order)
-    if attempt.status == "paid":
+    if attempt.status in ("paid", "paid_late"):
         return order
     if attempt.status != "pending" or order.status != "paying":
+        # WeChat refuses to close a paid order, so this needs a payment racing its own close. The
+        # holds are gone; the attempt is flagged for the owner to refund the money through WeChat.
+        attempt.status, attempt.finished_at = "paid_late", clock.now()
+        db.session.flush()
         log.warning("payment %s arrived for work order %s after its holds were released; refund it by hand",
                     payment_order.out_trade_no, order.id)
         return order

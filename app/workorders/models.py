@@ -147,7 +147,8 @@ class WorkOrderPayAttempt(db.Model):
 
     __tablename__ = "work_order_pay_attempts"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'paid', 'closed')", name="status_known"),
+        # paid_late: WeChat reported success after the attempt was closed and its holds released.
+        CheckConstraint("status IN ('pending', 'paid', 'closed', 'paid_late')", name="status_known"),
         CheckConstraint("remainder_fen > 0", name="remainder_positive"),
     )
 

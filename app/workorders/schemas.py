@@ -160,8 +160,17 @@ class WorkOrderPayBody(WorkOrderTenders):
     pass
 
 
+class WorkOrderWeChatPayment(ResponseSchema):
+    out_trade_no = fields.String()
+    amount_fen = fields.Integer()
+    status = fields.String()
+    expires_at = fields.DateTime()
+
+
 class WorkOrderPayRead(ResponseSchema):
     work_order = fields.Nested(WorkOrderRead)
+    # The WeChat payment for the remainder (poll GET /me/payments/{out_trade_no}); null when settled at once.
+    payment = fields.Nested(WorkOrderWeChatPayment, allow_none=True)
     # JSAPI parameters for wx.requestPayment; null when the tenders settled the order at once.
     pay_params = fields.Dict(allow_none=True)
 

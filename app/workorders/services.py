@@ -1,5 +1,6 @@
 """Opening work orders, their lines and status changes, and reading them."""
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.catalog.services import parts_by_id, service_items_by_id
@@ -51,6 +52,14 @@ def _new_lines(lines):
     return rows
 
 
+def _vehicle_for(plate):
+    try:
+        with db.session.begin_nested():
+            return find_or_create_by_plate(plate)
+    except IntegrityError:  # a concurrent opening created this walk-in car first: use theirs
+        return find_or_create_by_plate(plate)
+
+
 def open_work_order(*, actor, store_id, plate, lines, mileage_km=None, mileage_correction=False, booking_id=None,
                     now=None) -> WorkOrder:
     """Open a work order for a car at a store the actor works at (403 otherwise).
@@ -61,7 +70,7 @@ def open_work_order(*, actor, store_id, plate, lines, mileage_km=None, mileage_c
     get_store(store_id)
     _check_store(actor, store_id)
     now = now or clock.now()
-    vehicle = find_or_create_by_plate(plate)
+    vehicle = _vehicle_for(plate)
     if mileage_km is not None:
         record_mileage(vehicle, mileage_km, correction=mileage_correction)
     order = WorkOrder(

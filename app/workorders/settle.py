@@ -146,11 +146,19 @@ def quote(*, actor, work_order_id, tenders, now=None):
             "tendered_fen": valuation.tendered_fen,
             "remaining_fen": valuation.remaining_fen,
             "paid_fen": valuation.paid_fen,
-            "points_max_redeemable": valuation.points_max,
+            "points_max_redeemable": _points_max(order, valuation, now),
         }
     finally:
         savepoint.rollback()
     return result
+
+
+def _points_max(order, valuation, now):
+    """How many points could pay this order next to the card and coupon tenders given (for the till)."""
+    if valuation.points_max is not None or order.member_id is None:
+        return valuation.points_max
+    bill = order.total_fen - sum(v.amount_fen for v in valuation.values if v.type in ("package_card", "coupon"))
+    return instruments.points().max_redeemable_points(member_id=order.member_id, bill_fen=max(bill, 0), now=now)
 
 
 def _line_dict(line):

@@ -151,7 +151,7 @@ def upgrade():
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("status IN ('pending', 'paid', 'closed')", name=op.f('ck_work_order_pay_attempts_status_known')),
+    sa.CheckConstraint("status IN ('pending', 'paid', 'closed', 'paid_late')", name=op.f('ck_work_order_pay_attempts_status_known')),
     sa.CheckConstraint('remainder_fen > 0', name=op.f('ck_work_order_pay_attempts_remainder_positive')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_work_order_pay_attempts_member_id_members')),
     sa.ForeignKeyConstraint(['work_order_id'], ['work_orders.id'], name=op.f('fk_work_order_pay_attempts_work_order_id_work_orders'), ondelete='CASCADE'),

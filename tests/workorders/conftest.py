@@ -146,7 +146,8 @@ def ledgers(app, member_id):
         "card_entries": "SELECT COALESCE(SUM(e.delta), 0) FROM package_card_entries e JOIN package_cards c "
                         "ON c.id = e.card_id WHERE c.member_id = :m",
         "coupons": "SELECT id, status FROM member_coupons WHERE member_id = :m ORDER BY id",
-        "stamps": "SELECT id, stamps, status FROM stamp_cards WHERE member_id = :m ORDER BY id",
+        "stamps": "SELECT COALESCE(SUM(stamps), 0) FROM stamp_cards WHERE member_id = :m",
+        "stamp_entries": "SELECT COALESCE(SUM(delta), 0) FROM stamp_entries WHERE member_id = :m",
         "stock": "SELECT id, stock FROM parts ORDER BY id",
         "member": "SELECT paid_visit_count, total_paid_fen, first_paid_visit_at, last_paid_visit_at, tier_id "
                   "FROM members WHERE id = :m",
@@ -166,3 +167,18 @@ def travel(api, staff_tokens, delta, member=None):
         staff_tokens[username] = response.json["token"]
     if member is not None:
         member["token"] = api.post("/auth/wechat/login", json={"code": "alice"}).json["token"]
+
+
+def stamp_card_for(app, service_item_id, stamps_required=5):
+    """A stamp card: N stamps of the service item earn a voucher for it."""
+    from app.cards import template_services
+    from app.coupons import template_services as coupon_templates
+
+    with app.app_context():
+        reward = coupon_templates.create_template(data={"name": "Free one", "kind": "item_voucher",
+                                                        "service_item_id": service_item_id, "valid_days": 30})
+        template = template_services.create_stamp_template(data={
+            "name": "Stamps", "service_item_ids": [service_item_id], "stamps_required": stamps_required,
+            "reward_coupon_template_id": reward.id})
+        db.session.commit()
+        return template.id

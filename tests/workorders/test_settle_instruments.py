@@ -99,6 +99,7 @@ def test_every_tender_together(app, api, staff_tokens, order, member, catalog):
     ]
     quote = api.post(f"/work-orders/{order['id']}/quote", staff_tokens["cashier"], json={"tenders": tenders})
     assert quote.status_code == 200 and quote.json["remaining_fen"] == 0, quote.json
+    assert quote.json["points_max_redeemable"] == 3000  # all they hold; half of the 25,999 fen left is more
     body = _pay(api, staff_tokens, order, tenders)
     assert [(p["type"], p["amount_fen"]) for p in body["payments"]] == [
         ("package_card", 5000), ("coupon", 5000), ("coupon", 2000), ("points", 1000), ("stored_value", 10000),

@@ -41,6 +41,7 @@ def test_quote_values_tenders_and_changes_nothing(app, api, staff_tokens, stores
     assert quote["total_fen"] == 4500 + 28500
     assert [(t["type"], t["amount_fen"]) for t in quote["tenders"]] == [("cash", 10000), ("wechat", 5000)]
     assert quote["tendered_fen"] == 15000 and quote["remaining_fen"] == 33000 - 15000
+    assert quote["points_max_redeemable"] == 0  # the member has no points yet
     assert table_rows(app) == before
     # The stored order still shows the prices it was opened with until it is priced again.
     assert api.get(f"/work-orders/{order['id']}", staff_tokens["cashier"]).json["total_fen"] == 35000
