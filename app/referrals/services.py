@@ -72,7 +72,7 @@ def present_code(*, member_id, referral_code, now=None):
         return _refuse(member_id=member.id, code=code, reason="self_referral", referrer_id=referrer.id, now=now)
     existing = db.session.scalar(select(Referral).where(Referral.referred_id == member.id))
     if existing is not None:
-        if existing.referrer_id == referrer.id:
+        if _same_member(existing.referrer_id, referrer.id):
             return existing
         return _refuse(member_id=member.id, code=code, reason="already_referred", referrer_id=referrer.id, now=now)
     if member.paid_visit_count > 0:
@@ -92,11 +92,15 @@ def present_code(*, member_id, referral_code, now=None):
     except IntegrityError:
         # A concurrent login of the same member was attributed first.
         existing = db.session.scalar(select(Referral).where(Referral.referred_id == member.id))
-        if existing is not None and existing.referrer_id == referrer.id:
+        if existing is not None and _same_member(existing.referrer_id, referrer.id):
             return existing
         return _refuse(member_id=member.id, code=code, reason="already_referred", referrer_id=referrer.id, now=now)
     _give_welcome_coupon(referral, settings, now)
     return referral
+
+
+def _same_member(account_id, member_id):
+    return account_id == member_id or current_member(db.session.get(Member, account_id)).id == member_id
 
 
 def _upline(member_id, limit=1000):

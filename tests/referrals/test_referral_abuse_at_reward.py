@@ -87,6 +87,8 @@ def test_a_referrer_whose_account_was_merged_by_phone_keeps_the_referral_and_the
     alice_token, alice_wechat = joiner("alice")
     bob_token, bob = joiner("bob", alice_wechat["referral_code"])
     assert bind_phone(api, alice_token, "13800000004")["id"] == counter_alice["id"]  # alice's WeChat joins her
+    joiner("bob", alice_wechat["referral_code"])  # the shared link again: the same referrer, nothing refused
+    assert refusal_rows(app) == []
     api.post("/me/vehicles", bob_token, json={"plate": "粤B12345"})
     shop.visit("粤B12345")
 
