@@ -9,7 +9,9 @@ PERCENT = validate.Range(min=1, max=99)
 DAYS = validate.Range(min=1, max=3650)
 
 
-class CouponTemplateRead(ResponseSchema):
+class CouponTemplateBrief(ResponseSchema):
+    """What a member coupon shows of its template: what it is worth and on what."""
+
     id = fields.Integer()
     name = fields.String()
     description = fields.String(allow_none=True)
@@ -21,6 +23,9 @@ class CouponTemplateRead(ResponseSchema):
     service_item_id = fields.Integer(allow_none=True)
     applicable_categories = fields.List(fields.String(), allow_none=True)
     applicable_item_ids = fields.List(fields.Integer(), allow_none=True)
+
+
+class CouponTemplateRead(CouponTemplateBrief):
     valid_days = fields.Integer(allow_none=True)
     valid_from = fields.Date(allow_none=True)
     valid_until = fields.Date(allow_none=True)
@@ -30,22 +35,6 @@ class CouponTemplateRead(ResponseSchema):
     per_member_limit = fields.Integer(allow_none=True)
     claimable = fields.Boolean()
     is_active = fields.Boolean()
-
-
-class CouponTemplateBrief(ResponseSchema):
-    """What a member coupon shows of its template."""
-
-    id = fields.Integer()
-    name = fields.String()
-    description = fields.String(allow_none=True)
-    kind = fields.String()
-    value_fen = fields.Integer(allow_none=True)
-    percent_off = fields.Integer(allow_none=True)
-    max_off_fen = fields.Integer(allow_none=True)
-    threshold_fen = fields.Integer()
-    service_item_id = fields.Integer(allow_none=True)
-    applicable_categories = fields.List(fields.String(), allow_none=True)
-    applicable_item_ids = fields.List(fields.Integer(), allow_none=True)
 
 
 class CouponTemplateCreate(BodySchema):
