@@ -3,9 +3,9 @@ value class, derived from the visit statistics that app/members/visits.py keeps 
 
 - Kept current: the settle and refund events call ``refresh_member`` for the one member concerned
   (the visit statistics were already updated by then; see app/workorders/settle.py).
-- Recomputable in bulk: ``recompute_member_metrics(*, now)`` rewrites every member with a few
-  set-based UPDATE statements (no Python loop over members); the daily ``member_metrics`` job runs it,
-  which also moves members between lifecycles as time passes.
+- Recomputable in bulk: ``recompute_member_metrics(*, now)`` recomputes every member in one
+  set-based UPDATE (no Python loop over members) that writes only the members whose values change;
+  the daily ``member_metrics`` job runs it, which also moves members between lifecycles as time passes.
 
 Rules (paid work only, DESIGN.md "Field rules"):
 - average ticket = total paid / paid visits (integer fen, rounded down); 0 before the first visit;
@@ -23,7 +23,7 @@ Rules (paid work only, DESIGN.md "Field rules"):
 from bisect import bisect_left
 from datetime import timedelta
 
-from sqlalchemy import Integer, case, cast, func, literal, or_, select, update
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, update
 
 from app.common import clock
 from app.common.db import is_sqlite
@@ -140,76 +140,81 @@ def _lifecycle_sql(now, settings):
     )
 
 
-def refresh_lifecycles(*, now):
-    """Move members between lifecycles as time passes; only changed rows are written."""
-    value = _lifecycle_sql(now, get_settings())
-    result = db.session.execute(
-        update(Member).where(Member.lifecycle != value).values(lifecycle=value)
-        .execution_options(synchronize_session=False)
+def _figures(now):
+    """Per member: the recomputed figures, lifecycle, whether they count for value classes, and the
+    three factor ranks among those who do (PARTITION BY keeps the others out of the ranking)."""
+    counted = case((and_(Member.paid_visit_count > 0, Member.merged_into_id.is_(None)), 1), else_=0)
+    figures = select(
+        Member.id.label("id"),
+        case((Member.paid_visit_count > 0, Member.total_paid_fen // Member.paid_visit_count), else_=0).label("ticket"),
+        _interval_days_sql().label("interval"),
+        _lifecycle_sql(now, get_settings()).label("lifecycle"),
+        Member.paid_visit_count.label("visits"),
+        counted.label("counted"),
+    ).subquery()
+    interval_key = func.coalesce(-figures.c.interval, NO_INTERVAL)
+    rank = lambda key: func.percent_rank().over(partition_by=figures.c.counted, order_by=key)  # noqa: E731
+    ranked = select(
+        figures, ((rank(figures.c.ticket) + rank(figures.c.visits) + rank(interval_key)) / 3.0).label("score"),
+    ).subquery()
+    classed = select(
+        ranked, func.percent_rank().over(partition_by=ranked.c.counted, order_by=ranked.c.score).label("pr"),
+    ).subquery()
+    value_class = case(
+        (classed.c.counted == 0, "none"), (classed.c.pr >= HIGH_FROM, "high"), (classed.c.pr >= MEDIUM_FROM, "medium"),
+        else_="low",
     )
-    return result.rowcount
+    return classed, value_class
 
 
-def _factor_keys():
-    interval_key = func.coalesce(-Member.mean_visit_interval_days, NO_INTERVAL)
-    return {"ticket": Member.average_ticket_fen, "visits": Member.paid_visit_count, "interval": interval_key}
-
-
-def _visited():
-    return (Member.paid_visit_count > 0) & Member.merged_into_id.is_(None)
+def _score_cuts(classed):
+    cut_rows = db.session.execute(
+        select(func.min(case((classed.c.pr >= HIGH_FROM, classed.c.score))),
+               func.min(case((classed.c.pr >= MEDIUM_FROM, classed.c.score))))
+        .where(classed.c.counted == 1)
+    ).one()
+    as_float = lambda value: None if value is None else float(value)  # noqa: E731
+    return {"high": as_float(cut_rows[0]), "medium": as_float(cut_rows[1])}
 
 
 def _quantiles(expression):
+    """The lower bound of each percentile bucket of ``expression`` among members with a paid visit."""
+    visited = and_(Member.paid_visit_count > 0, Member.merged_into_id.is_(None))
     tiles = select(expression.label("v"), func.ntile(QUANTILES).over(order_by=expression).label("tile")) \
-        .where(_visited()).subquery()
+        .where(visited).subquery()
     rows = db.session.execute(select(func.min(tiles.c.v)).group_by(tiles.c.tile).order_by(tiles.c.tile))
     return [int(row[0]) for row in rows]
 
 
-def _refresh_value_classes():
-    keys = _factor_keys()
-    ranked = select(
-        Member.id.label("id"),
-        *[func.percent_rank().over(order_by=key).label(name) for name, key in keys.items()],
-    ).where(_visited()).subquery()
-    scored = select(ranked.c.id, ((ranked.c.ticket + ranked.c.visits + ranked.c.interval) / 3.0).label("score")) \
-        .subquery()
-    classed = select(scored.c.id, scored.c.score,
-                     func.percent_rank().over(order_by=scored.c.score).label("pr")).subquery()
-    value = case((classed.c.pr >= HIGH_FROM, "high"), (classed.c.pr >= MEDIUM_FROM, "medium"), else_="low")
-    changed = db.session.execute(
-        update(Member).where(Member.id == classed.c.id, Member.value_class != value).values(value_class=value)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    changed += db.session.execute(
-        update(Member).where(Member.paid_visit_count <= 0, Member.value_class != "none").values(value_class="none")
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    cut_rows = db.session.execute(
-        select(func.min(case((classed.c.pr >= HIGH_FROM, classed.c.score))),
-               func.min(case((classed.c.pr >= MEDIUM_FROM, classed.c.score))))
-    ).one()
-    as_float = lambda value: None if value is None else float(value)  # noqa: E731
-    return changed, {"high": as_float(cut_rows[0]), "medium": as_float(cut_rows[1])}
-
-
 def recompute_member_metrics(*, now=None):
-    """Recompute every member's average ticket, interval, lifecycle and value class (set-based)."""
+    """Recompute every member's average ticket, interval, lifecycle and value class in ONE set-based
+    UPDATE ... FROM (the ranks are window functions over the recomputed figures); only members
+    whose values change are written. Then the cut points for single-member placement are stored."""
     now = now or clock.now()
-    ticket = case((Member.paid_visit_count > 0, Member.total_paid_fen // Member.paid_visit_count), else_=0)
-    interval = _interval_days_sql()
-    derived = db.session.execute(  # only rows whose figures changed are written
-        update(Member)
-        .where(or_(Member.average_ticket_fen != ticket, Member.mean_visit_interval_days.is_distinct_from(interval)))
-        .values(average_ticket_fen=ticket, mean_visit_interval_days=interval)
+    classed, value_class = _figures(now)
+    changes = {
+        "figures": or_(Member.average_ticket_fen != classed.c.ticket,
+                       Member.mean_visit_interval_days.is_distinct_from(classed.c.interval)),
+        "lifecycle": Member.lifecycle != classed.c.lifecycle,
+        "value_class": Member.value_class != value_class,
+    }
+    counts = dict(zip(changes, db.session.execute(  # counted before writing: what this run changes
+        select(*[func.coalesce(func.sum(case((changed, 1), else_=0)), 0) for changed in changes.values()])
+        .where(Member.id == classed.c.id)
+    ).one()))
+    db.session.execute(
+        update(Member).where(Member.id == classed.c.id, or_(*changes.values()))
+        .values(average_ticket_fen=classed.c.ticket, mean_visit_interval_days=classed.c.interval,
+                lifecycle=classed.c.lifecycle, value_class=value_class)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    lifecycles = refresh_lifecycles(now=now)
-    classes, score_cuts = _refresh_value_classes()
-    cuts = {name: _quantiles(key) for name, key in _factor_keys().items()} | score_cuts
+    )
+    interval_key = func.coalesce(-Member.mean_visit_interval_days, NO_INTERVAL)
+    cuts = {"ticket": _quantiles(Member.average_ticket_fen), "visits": _quantiles(Member.paid_visit_count),
+            "interval": _quantiles(interval_key)} | _score_cuts(_figures(now)[0])
     row = db.session.get(MemberMetricCuts, 1) or MemberMetricCuts(id=1)
     row.cuts, row.computed_at = cuts, now
     db.session.add(row)
     db.session.flush()
     db.session.expire_all()
-    return {"figures_changed": derived, "lifecycle_changed": lifecycles, "value_class_changed": classes}
+    return {"figures_changed": int(counts["figures"]), "lifecycle_changed": int(counts["lifecycle"]),
+            "value_class_changed": int(counts["value_class"])}
