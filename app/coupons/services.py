@@ -6,8 +6,9 @@ Rules kept here:
   total_stock``), checked by row count. The template row is locked first, so the per-member
   count is read and the member's next ``seq`` inserted under it; UNIQUE (template, member, seq)
   backs the per-member limit where no lock is taken (SQLite serialises writers instead).
-- Earned rewards (``stamp_reward``) are always issued: they bypass the template's active flag,
-  stock and per-member limit, and do not count against the stock (``issued_count``).
+- Earned rewards (``stamp_reward``, ``referral_reward``) are always issued: they bypass the
+  template's active flag, stock and per-member limit, and do not count against the stock
+  (``issued_count``).
 - Status: stored ``unused``/``used``/``void``; an unused coupon past ``valid_until`` reads as
   ``expired`` (derived from the clock, no job needed).
 - A coupon is used at most once: a conditional UPDATE from ``unused`` (also under 20 concurrent
@@ -31,7 +32,7 @@ from app.merchant.services import merchant_timezone
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
-EARNED_SOURCES = ("stamp_reward",)
+EARNED_SOURCES = ("stamp_reward", "referral_reward")
 # Kinds of which an order takes at most one (item vouchers stack, one line unit each).
 ORDER_DISCOUNT_KINDS = ("cash_off", "percent_off")
 

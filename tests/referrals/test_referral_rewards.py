@@ -180,3 +180,16 @@ def test_no_reward_configured_still_converts_the_referral(app, api, joiner, shop
 
     assert referral_rows(app) == {bob["id"]: (alice["id"], "converted")}
     assert rewards(app) == []
+
+
+def test_a_reward_coupon_is_earned_so_the_templates_limit_and_stock_do_not_hold_it_back(app, api, joiner, shop):
+    gift = shop.coupon_template("thank you", per_member_limit=1, total_stock=1)
+    set_rules(app, referral_reward_coupon_template_id=gift, referral_reward_freeze_days=0)
+    alice_token, alice = joiner("alice")
+    for name, plate in (("bob", "粤B10001"), ("carol", "粤B10002")):
+        token, _ = joiner(name, alice["referral_code"])
+        add_car(api, token, plate)
+        shop.visit(plate)
+
+    assert [status for _, status, _, _ in rewards(app)] == ["released", "released"]
+    assert coupons_of(api, alice_token) == [(gift, "unused"), (gift, "unused")]
