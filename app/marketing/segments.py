@@ -13,15 +13,21 @@ total_paid, average_ticket, birthday_month, vehicle_age (completed years since p
 member's cars), balance (stored value, fen), points, unused_coupons (unused and unexpired), store
 (visited that store, or registered there).
 
+How: column conditions on the member row, and for everything kept elsewhere (tags, tiers, cars,
+wallet, points, coupons, visits) uncorrelated ``IN`` / ``NOT IN`` subqueries, which both databases
+evaluate once per query (a hashed set) rather than once per member. A figure kept in another table
+counts as 0 for members without a row there (no wallet: balance 0), hence ``NOT IN`` when 0 satisfies
+the comparison.
+
 Reading other domains' tables: the tag, tier, vehicle, wallet, points and coupon conditions are
-EXISTS/scalar subqueries on those domains' tables inside this one read-only query. That is the
+subqueries on those domains' tables inside this one read-only query. That is the
 accepted exception to "domains do not read each other's tables": a segment must be one SQL query,
 and no service function can be composed into it. Nothing here writes to those tables.
 """
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, false, func, not_, or_, select, true
+from sqlalchemy import and_, distinct, false, func, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from app.common import clock
@@ -104,16 +110,39 @@ def _match(column, op, value, item):
     return positive if op in ("eq", "in") else or_(not_(positive), column.is_(None))
 
 
-def _number(column, op, value, item=_int):
+def _parse_number(op, value, item=_int):
+    return _pair(item)(value, "value") if op == "between" else item(value, "value")
+
+
+def _compare(column, op, parsed):
     if op == "between":
-        low, high = _pair(item)(value, "value")
-        return column.between(low, high)
-    value = item(value, "value")
-    comparisons = {"eq": column == value, "gt": column > value, "gte": column >= value, "lt": column < value,
-                   "lte": column <= value}
+        return column.between(*parsed)
     if op == "ne":
-        return or_(column != value, column.is_(None))
-    return comparisons[op]
+        return or_(column != parsed, column.is_(None))
+    return {"eq": column == parsed, "gt": column > parsed, "gte": column >= parsed, "lt": column < parsed,
+            "lte": column <= parsed}[op]
+
+
+def _number(column, op, value, item=_int):
+    return _compare(column, op, _parse_number(op, value, item))
+
+
+def _zero_matches(op, parsed):
+    if op == "between":
+        return parsed[0] <= 0 <= parsed[1]
+    return {"eq": 0 == parsed, "ne": 0 != parsed, "gt": 0 > parsed, "gte": 0 >= parsed, "lt": 0 < parsed,
+            "lte": 0 <= parsed}[op]
+
+
+def _per_member(members_with, figure, op, value, *, grouped=False):
+    """Members whose per-member ``figure`` (0 for members without a row) satisfies the comparison,
+    as an uncorrelated IN / NOT IN over ``members_with`` (a select of member ids, optionally grouped):
+    when 0 satisfies it, the members are all but those whose figure does not."""
+    parsed = _parse_number(op, value)
+    restrict = members_with.having if grouped else members_with.where
+    if _zero_matches(op, parsed):
+        return Member.id.not_in(restrict(not_(_compare(figure, op, parsed))))
+    return Member.id.in_(restrict(_compare(figure, op, parsed)))
 
 
 def _tier(op, value, now):
@@ -130,12 +159,12 @@ def _tier_rank(op, value, now):
 
 
 def _tags(op, value, now):
-    tag_ids = _list(value, "value", _int)
-    tagged = lambda tag_id: exists().where(MemberTag.member_id == Member.id, MemberTag.tag_id == tag_id)  # noqa: E731
+    tag_ids = sorted(set(_list(value, "value", _int)))
+    tagged = select(MemberTag.member_id).where(MemberTag.tag_id.in_(tag_ids))
     if op == "has_all":
-        return and_(*[tagged(tag_id) for tag_id in tag_ids])
-    any_tag = exists().where(MemberTag.member_id == Member.id, MemberTag.tag_id.in_(tag_ids))
-    return any_tag if op == "has_any" else not_(any_tag)
+        return Member.id.in_(tagged.group_by(MemberTag.member_id)
+                             .having(func.count(distinct(MemberTag.tag_id)) == len(tag_ids)))
+    return Member.id.in_(tagged) if op == "has_any" else Member.id.not_in(tagged)
 
 
 def _choices_field(column, choices):
@@ -188,35 +217,34 @@ def _vehicle_age(op, value, now):
         condition = {"eq": and_(at_least(years), at_most(years)), "gte": at_least(years),
                      "gt": at_least(years + 1), "lte": at_most(years),
                      "lt": at_most(years - 1) if years > 0 else false()}[op]
-    return exists().where(Vehicle.member_id == Member.id, purchase.is_not(None), condition)
+    return Member.id.in_(select(Vehicle.member_id).where(Vehicle.member_id.is_not(None), purchase.is_not(None),
+                                                         condition))
 
 
 def _balance(op, value, now):
     from app.wallet.models import Wallet
 
-    balance = func.coalesce(select(Wallet.balance_fen).where(Wallet.member_id == Member.id).scalar_subquery(), 0)
-    return _number(balance, op, value)
+    return _per_member(select(Wallet.member_id), Wallet.balance_fen, op, value)
 
 
 def _points(op, value, now):
     from app.wallet.models import PointsAccount
 
-    points = func.coalesce(
-        select(PointsAccount.balance).where(PointsAccount.member_id == Member.id).scalar_subquery(), 0)
-    return _number(points, op, value)
+    return _per_member(select(PointsAccount.member_id), PointsAccount.balance, op, value)
 
 
 def _unused_coupons(op, value, now):
     from app.coupons.models import MemberCoupon
 
-    count = select(func.count()).where(MemberCoupon.member_id == Member.id, MemberCoupon.status == "unused",
-                                       MemberCoupon.valid_until > now).scalar_subquery()
-    return _number(count, op, value)
+    holders = (select(MemberCoupon.member_id)
+               .where(MemberCoupon.status == "unused", MemberCoupon.valid_until > now)
+               .group_by(MemberCoupon.member_id))
+    return _per_member(holders, func.count(), op, value, grouped=True)
 
 
 def _store(op, value, now):
     store_ids = [_int(value, "value")] if op in ("eq", "ne") else _list(value, "value", _int)
-    visited = exists().where(Visit.member_id == Member.id, Visit.store_id.in_(store_ids), Visit.refunded_at.is_(None))
+    visited = Member.id.in_(select(Visit.member_id).where(Visit.store_id.in_(store_ids), Visit.refunded_at.is_(None)))
     positive = or_(visited, func.coalesce(Member.registered_store_id, 0).in_(store_ids))
     return positive if op in ("eq", "in") else not_(positive)
 
