@@ -5,8 +5,9 @@ timezone; its UTC bounds come from ``clock.local_day_bounds`` (start inclusive, 
 an order settled at 23:30 local time belongs to that local day whatever its UTC date.
 
 Grouping by local day in SQL (``local_date``):
- * PostgreSQL: ``timezone('<zone>', settled_at)::date`` — the database converts each instant with
-   the zone's own rules, daylight saving time included.
+ * PostgreSQL: ``timezone('<zone>', settled_at)::date`` (the function form of ``settled_at AT TIME
+   ZONE '<zone>'``) — the database converts each instant with the zone's own rules, daylight saving
+   time included.
  * SQLite keeps naive UTC text and knows no zones, so the zone's UTC offsets over the period are
    worked out in Python (``offset_segments``: the offset and the UTC instant where each change takes
    effect) and the column is shifted with ``date(x, '+28800 seconds')``; a zone that changes its

@@ -25,7 +25,8 @@ Periods are merchant-local days (``from``..``to`` inclusive, see periods.py). Th
   package cards sold (by payment method; at ``store_id`` when given);
 - coupons: issued in the period (by source) and redeemed in the period (used now, ``used_at`` in
   the period; a coupon given back by a refund no longer counts);
-- campaigns launched in the period with the results marketing reports for each; referrals made in
+- campaigns launched in the period with the results marketing reports for each (its
+  ``campaign_results``: a few queries per campaign, and a period holds few campaigns); referrals made in
   the period (app/referrals/stats.py); follow-up outcomes recorded in the period (by result, kind
   and churn reason; at ``store_id`` when given).
 """

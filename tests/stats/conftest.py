@@ -85,10 +85,11 @@ def build_shop(app, stores):
         bob = members.register_at_counter(phone="13900000002", nickname="=SUM(A1)", plate="粤B10002")
         carol = members.register_at_counter(phone="13900000003", nickname="小红", plate="粤B10003")
         dave = members.register_at_counter(phone="13900000004", nickname="老王", plate="粤B10004")
+        gina = members.register_at_counter(phone="13900000007", nickname="阿金", plate="粤B10007")
         members.update_member_by_staff(member_id=alice.id, changes={"tier_id": shop.tiers["gold"]})
         members.update_member_by_staff(member_id=bob.id, changes={"tier_id": shop.tiers["silver"]})
         members.update_member_by_staff(member_id=dave.id, changes={"tier_id": shop.tiers["silver"]})
-        shop.members = {"alice": alice.id, "bob": bob.id, "carol": carol.id, "dave": dave.id}
+        shop.members = {"alice": alice.id, "bob": bob.id, "carol": carol.id, "dave": dave.id, "gina": gina.id}
         db.session.commit()
         items = shop.items
 
@@ -96,9 +97,10 @@ def build_shop(app, stores):
             return lambda tenders, settled, refunded=None: _order(
                 shop, store, plate, [{"service_item_id": items["wash"], "quantity": 1}], tenders, settled, refunded)
 
-        # Visits before the period: carol long ago (churned), dave twice last year (at risk, returning),
-        # bob once last May.
+        # Visits before the period: Carol long ago (churned), Gina eight months ago (at risk), Dave
+        # twice last year, Bob once last May.
         shop.orders["carol_2025"] = wash("粤B10003")([{"type": "cash", "amount_fen": 5000}], "2025-01-10 10:00")
+        shop.orders["gina_august"] = wash("粤B10007")([{"type": "cash", "amount_fen": 5000}], "2025-08-01 10:00")
         shop.orders["dave_june"] = wash("粤B10004")([{"type": "cash", "amount_fen": 4750}], "2025-06-01 10:00")
         shop.orders["dave_sept"] = wash("粤B10004")([{"type": "wechat", "amount_fen": 4750}], "2025-09-01 10:00")
         shop.orders["bob_may"] = wash("粤B10002")([{"type": "cash", "amount_fen": 4750}], "2025-05-20 10:00")

@@ -167,22 +167,24 @@ def test_the_shop_has_the_figures_it_was_built_with(api, shop, tokens):
     assert body["refunds"] == {"work_orders": 2, "total_fen": 4750 + 5000, "paid_fen": 4750 + 5000,
                                "settled_before_period": 1}
     members = body["members"]
-    assert members["total"] == 6 and members["new"] == 1  # Erin; Frank joined on 1 April
-    assert members["by_lifecycle"] == {"new": 2, "active": 3, "at_risk": 0, "churned": 1}
+    assert members["total"] == 7 and members["new"] == 1  # Erin; Frank joined on 1 April
+    assert members["by_lifecycle"] == {"new": 2, "active": 3, "at_risk": 1, "churned": 1}
     assert [(tier["name"], tier["members"]) for tier in members["by_tier"]] == [
-        ("钻石卡", 0), ("金卡", 1), ("银卡", 2), (None, 3)]
-    # Window 2025-04-01..2026-03-31: Alice (3 visits), Bob (May + March), Dave (June, Sept, March).
-    assert body["retention"]["visited_members"] == 3 and body["retention"]["returning_members"] == 3
-    assert body["retention"]["churn_rate_percent"] == 25.0
+        ("钻石卡", 0), ("金卡", 1), ("银卡", 2), (None, 4)]
+    # Window 2025-04-01..2026-03-31: Alice (2 visits), Bob (May + March), Dave (June, Sept, March)
+    # came back; Gina (August) did not; Carol's only visit in it was refunded.
+    assert body["retention"]["visited_members"] == 4 and body["retention"]["returning_members"] == 3
+    assert body["retention"]["return_rate_percent"] == 75.0
+    assert body["retention"]["churn_rate_percent"] == 20.0
     liabilities = body["liabilities"]
     assert liabilities["stored_value_principal_fen"] + liabilities["stored_value_bonus_fen"] == 100000 + 20000 + 30000 - 15000
     # One point per yuan paid, on every counted or earlier order (refunded ones taken back), plus
     # Alice's 5,000 less the 2,000 she spent.
-    earned = {"alice": 204 + 45, "bob": 47 + 239, "carol": 50, "dave": 47 + 47 + 275}
+    earned = {"alice": 204 + 45, "bob": 47 + 239, "carol": 50, "dave": 47 + 47 + 275, "gina": 50}
     assert liabilities["points_outstanding"] == 5000 - 2000 + sum(earned.values())
     assert liabilities["package_card_items_outstanding"] == 4  # Dave's 10-day card has expired
-    # Bob's coupon from staff and the campaign's four (Erin and Frank joined after it).
-    assert body["coupons"]["issued"] == 1 + 4 and body["coupons"]["redeemed"] == 2
+    # Bob's coupon from staff and the campaign's five (Erin and Frank joined after it).
+    assert body["coupons"]["issued"] == 1 + 5 and body["coupons"]["redeemed"] == 2
     assert body["campaigns"]["launched"] == 1
     assert body["referrals"]["invited"] == 1 and body["follow_ups"]["by_churn_reason"]["price"] == 1
 
@@ -199,7 +201,7 @@ def test_campaign_results_are_what_the_campaign_produced(app, api, shop, tokens)
     assert body["items"][0]["name"] == "三月回店"
     assert (body["audience"], body["coupons_issued"], body["coupons_used"], body["revenue_fen"]) == (
         len(messages), len(coupons), len(used_ids), revenue)
-    assert (len(messages), len(used_ids), revenue) == (4, 1, 28500)
+    assert (len(messages), len(used_ids), revenue) == (5, 1, 28500)
 
 
 def test_store_filter_narrows_the_work_order_figures(app, api, shop, tokens):
@@ -211,7 +213,7 @@ def test_store_filter_narrows_the_work_order_figures(app, api, shop, tokens):
     assert body["prepaid"]["package_cards"] == expected["prepaid"]["package_cards"]
     assert body["visits"]["work_orders"] == 1 and body["revenue"]["by_tender"]["card"] == 27500
     # Members and liabilities stay merchant-wide.
-    assert body["members"]["total"] == 6
+    assert body["members"]["total"] == 7
     assert body["liabilities"] == expected["liabilities"]
 
 

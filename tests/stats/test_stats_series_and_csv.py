@@ -117,13 +117,13 @@ def test_overview_csv_has_a_bom_and_flat_section_metric_value_rows(api, shop, to
     values = {(section, metric): value for section, metric, value in table[1:]}
     body = api.get(f"/stats/overview?{query}", tokens["owner"]).json
     assert values[("members", "by_tier.金卡")] == "1" and values[("members", "by_tier.银卡")] == "2"
-    assert values[("members", "by_tier.none")] == "3"
+    assert values[("members", "by_tier.none")] == "4"
     assert values[("revenue", "by_tender.cash")] == str(body["revenue"]["by_tender"]["cash"])
     assert values[("visits", "work_orders")] == "6"
     assert values[("liabilities", "stored_value_principal_fen")] == str(
         body["liabilities"]["stored_value_principal_fen"])
     assert values[("period", "from")] == "2026-03-01" and values[("period", "timezone")] == "Asia/Shanghai"
-    assert values[("retention", "churn_rate_percent")] == "25.0"
+    assert values[("retention", "churn_rate_percent")] == "20.0"
     campaign = body["campaigns"]["items"][0]
     assert values[("campaigns", f"items.{campaign['id']}.name")] == "三月回店"
 
