@@ -16,6 +16,11 @@ def _period_args(query):
     return {"first_day": query["from_"], "last_day": query["to"], "store_id": query["store_id"]}
 
 
+def _answer(query, result, schema, to_csv):
+    """The figures as JSON (dumped by the route's schema), or as CSV from the same dump."""
+    return to_csv(schema().dump(result)) if query["format"] == "csv" else result
+
+
 @blp.route("/stats/overview")
 @owner_only
 @blp.arguments(PeriodQuery, location="query")
@@ -23,10 +28,7 @@ def _period_args(query):
 @blp.alt_response(200, success=True, **CSV_DOC)
 def overview(query):
     """The dashboard: members, visits, revenue, retention, liabilities, campaigns, referrals"""
-    result = services.overview(**_period_args(query))
-    if query["format"] == "csv":
-        return export.overview_csv(OverviewRead().dump(result))
-    return result
+    return _answer(query, services.overview(**_period_args(query)), OverviewRead, export.overview_csv)
 
 
 @blp.route("/stats/timeseries")
@@ -36,10 +38,8 @@ def overview(query):
 @blp.alt_response(200, success=True, **CSV_DOC)
 def timeseries(query):
     """One metric per merchant-local day, for charts"""
-    result = services.timeseries(metric=query["metric"], **_period_args(query))
-    if query["format"] == "csv":
-        return export.timeseries_csv(TimeseriesRead().dump(result))
-    return result
+    return _answer(query, services.timeseries(metric=query["metric"], **_period_args(query)), TimeseriesRead,
+                   export.timeseries_csv)
 
 
 @blp.route("/stats/top-members")
@@ -49,7 +49,5 @@ def timeseries(query):
 @blp.alt_response(200, success=True, **CSV_DOC)
 def top_members(query):
     """The members who paid the most in the period"""
-    result = services.top_members(limit=query["limit"], **_period_args(query))
-    if query["format"] == "csv":
-        return export.top_members_csv(TopMembersRead().dump(result))
-    return result
+    return _answer(query, services.top_members(limit=query["limit"], **_period_args(query)), TopMembersRead,
+                   export.top_members_csv)

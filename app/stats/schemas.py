@@ -1,5 +1,6 @@
 """Query strings and response shapes of the owner's statistics."""
 from app.common.schemas import QuerySchema, ResponseSchema, fields, validate
+from app.marketing.schemas import CampaignResults
 from app.referrals.schemas import ReferralStatsRead
 from app.stats.services import METRICS
 
@@ -117,18 +118,10 @@ class CouponsRead(ResponseSchema):
     issued_by_source = _counts()
 
 
-class CampaignResult(ResponseSchema):
+class CampaignResult(CampaignResults):
     id = fields.Integer()
     name = fields.String()
     launched_at = fields.DateTime()
-    audience = fields.Integer()
-    sent = fields.Integer()
-    skipped_no_grant = fields.Integer()
-    failed = fields.Integer()
-    queued = fields.Integer()
-    coupons_issued = fields.Integer()
-    coupons_used = fields.Integer()
-    revenue_fen = fields.Integer()
 
 
 class CampaignsRead(ResponseSchema):
