@@ -9,11 +9,12 @@ that period; the period in which the refund happened shows it under ``refunds`` 
 """
 from sqlalchemy import and_, case, distinct, func, select
 
+from app.catalog.models import SERVICE_CATEGORIES
 from app.extensions import db
 from app.stats.periods import in_period
 from app.workorders.models import TENDER_TYPES, WorkOrder, WorkOrderLine, WorkOrderPayment
 
-CATEGORIES = ("wash", "maintenance", "repair", "beauty", "other", "part")
+CATEGORIES = SERVICE_CATEGORIES + ("part",)  # a part line's category is "part"
 
 
 def _int(value):
