@@ -1,11 +1,14 @@
-"""Twenty members race for the last free bay: exactly one gets it (SQLite and PostgreSQL)."""
+"""Races: twenty members for the last free bay, a cancel against a booking, two check-ins (SQLite and PostgreSQL)."""
 import threading
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from app.bookings.models import Booking
+from app.common import clock
 from app.extensions import db
-from tests.bookings.conftest import at, configure_store
+from app.workorders.models import WorkOrder
+from tests.bookings.conftest import SHANGHAI, at, configure_store
 from tests.conftest import Api
 
 RACERS = 20
@@ -65,3 +68,26 @@ def test_a_cancel_racing_a_booking_leaves_the_capacity_consistent(app, booker):
         thread.join(timeout=60)
     assert results["cancel"] == 200 and results["rebook"] in (201, 409)
     assert booker.slots()[at(10)]["available"] == (0 if results["rebook"] == 201 else 1)
+
+
+def test_two_cashiers_checking_in_one_booking_at_once_open_one_work_order(app, booker):
+    _, booking = booker.booked("alice", at(10))
+    clock.set_now(datetime(2026, 12, 1, 9, 55, tzinfo=SHANGHAI))
+    barrier = threading.Barrier(2)
+    results = []
+
+    def check_in(role):
+        api = Api(app.test_client())
+        barrier.wait()
+        response = api.post(f"/bookings/{booking['id']}/check-in", booker.staff[role])
+        results.append((response.status_code, (response.get_json().get("error") or {}).get("code")))
+
+    threads = [threading.Thread(target=check_in, args=(role,)) for role in ("cashier", "owner")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [(201, None), (409, "already_checked_in")]
+    with app.app_context():
+        orders = db.session.scalar(select(func.count()).select_from(WorkOrder).where(WorkOrder.booking_id == booking["id"]))
+        assert orders == 1
