@@ -9,11 +9,15 @@ PNG_RESPONSE = {"200": {"description": "PNG image",
                         "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-def png_response(text, *, cache_seconds=None):
-    """A PNG QR code of ``text``; not cached unless ``cache_seconds`` is given."""
+def qr_png(text) -> bytes:
+    """The PNG bytes of a QR code of ``text``."""
     buffer = io.BytesIO()
     qrcode.make(text).save(buffer, format="PNG")
-    buffer.seek(0)
-    response = send_file(buffer, mimetype="image/png")
+    return buffer.getvalue()
+
+
+def png_response(text, *, cache_seconds=None):
+    """A PNG QR code of ``text``; not cached unless ``cache_seconds`` is given."""
+    response = send_file(io.BytesIO(qr_png(text)), mimetype="image/png")
     response.headers["Cache-Control"] = f"private, max-age={cache_seconds}" if cache_seconds else "no-store"
     return response

@@ -4,6 +4,7 @@ from flask import send_file
 from flask_smorest import Blueprint
 
 from app.common.auth import back_office, current_actor, member_only
+from app.common.qr import PNG_RESPONSE
 from app.common.transaction import unit_of_work
 from app.referrals import services, share, stats
 from app.referrals.schemas import (
@@ -12,9 +13,6 @@ from app.referrals.schemas import (
 )
 
 blp = Blueprint("referrals", __name__, description="Referrals: share codes, attribution, rewards")
-
-PNG_RESPONSE = {"200": {"description": "PNG image",
-                        "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 @blp.route("/me/referral")

@@ -6,15 +6,14 @@ they never change). Fake mode, and any WeChat failure, answers a QR of the mini-
 the code; that fallback is not kept, so WeChat is asked again next time.
 """
 import hashlib
-import io
 import logging
 
-import qrcode
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import wechat
+from app.common.qr import qr_png
 from app.extensions import db
 from app.members.services import get_member
 from app.merchant.services import get_settings
@@ -31,7 +30,7 @@ def referral_code_png(*, member_id):
     page = get_settings().referral_share_page
     plain = share_path(page, member.referral_code)
     if current_app.config.get("WECHAT_MODE", "fake") != "live":
-        return plain_qr_png(plain), True
+        return qr_png(plain), True
     cached = db.session.scalar(
         select(ReferralShareCode.png).where(ReferralShareCode.member_id == member.id, ReferralShareCode.page == page)
     )
@@ -41,7 +40,7 @@ def referral_code_png(*, member_id):
         png = wechat.mini_program().unlimited_code(scene=member.referral_code, page=page)
     except wechat.WeChatError as error:
         log.warning("mini-program code for member %s not made (%s); answering a plain QR", member.id, error.code)
-        return plain_qr_png(plain), False
+        return qr_png(plain), False
     _keep(member_id=member.id, page=page, scene=member.referral_code, png=png)
     return png, True
 
@@ -54,9 +53,3 @@ def _keep(*, member_id, page, scene, png):
             db.session.add(row)
     except IntegrityError:
         pass  # a concurrent request kept its copy first; both are the same code
-
-
-def plain_qr_png(text) -> bytes:
-    buffer = io.BytesIO()
-    qrcode.make(text).save(buffer, format="PNG")
-    return buffer.getvalue()
