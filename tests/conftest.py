@@ -8,7 +8,7 @@ import os
 import shutil
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.common import clock
@@ -17,6 +17,22 @@ from app.wechat import fake as fake_wechat
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 ON_POSTGRES = bool(TEST_DATABASE_URL)
+
+
+def _worker_database(url):
+    """Under pytest-xdist each worker gets its own PostgreSQL database beside the given one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def _migrate(url):
@@ -31,13 +47,14 @@ def _migrate(url):
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
     if ON_POSTGRES:
-        engine = create_engine(TEST_DATABASE_URL)
+        url = _worker_database(TEST_DATABASE_URL)
+        engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-        _migrate(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
+        _migrate(url)
+        return url
     path = tmp_path_factory.mktemp("template") / "template.db"
     _migrate(f"sqlite:///{path}")
     return path
