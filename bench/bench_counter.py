@@ -171,13 +171,15 @@ def main():
     settles = []
     for order in orders:
         total = order["total_fen"]
-        tenders = [{"type": "stored_value", "amount_fen": total // 2}, {"type": "cash", "amount_fen": total - total // 2}]
+        half = total // 2
+        tenders = [{"type": "stored_value", "amount_fen": half}, {"type": "cash", "amount_fen": total - half}]
         elapsed, response = timed(lambda: client.post(
             f"/api/v1/work-orders/{order['id']}/settle", headers={**headers, "Idempotency-Key": f"bench-{order['id']}"},
             json={"tenders": tenders}))
         assert response.get_json()["status"] == "settled"
         settles.append(elapsed)
 
+    print(f"machine: {os.cpu_count()} CPUs, load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for name, samples in (("plate lookup", lookups), ("settle", settles)):
         p50, p95 = percentiles(samples)
         print(f"{name:<13} n={len(samples)}  p50={p50:.1f} ms  p95={p95:.1f} ms")

@@ -46,6 +46,8 @@ def _move(*, part_id, delta, kind, ref_type=None, ref_id=None, reverses_id=None,
 
 def _update_alert(*, part_id, stock, threshold, movement):
     """One open alert per part while its stock is at or below the threshold."""
+    if (movement.delta < 0) == (stock > threshold):
+        return  # a take-out above the threshold raises nothing; a delivery at or below it resolves nothing
     open_alert = db.session.scalar(
         select(PartLowStockAlert).where(PartLowStockAlert.part_id == part_id, PartLowStockAlert.resolved_at.is_(None))
     )

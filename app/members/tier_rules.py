@@ -66,14 +66,17 @@ def check_upgrade(*, member_id, now=None):
     """Move the member up to the tier their rolling 12-month spend reaches. Returns the new tier
     when the member moved up, else None. Never moves a member down."""
     now = now or clock.now()
-    member = db.session.get(Member, member_id)
-    if member is None:
+    current_rank = db.session.scalar(
+        select(func.coalesce(Tier.rank, -1)).select_from(Member).outerjoin(Tier, Tier.id == Member.tier_id)
+        .where(Member.id == member_id)
+    )
+    if current_rank is None:
         return None
     spend = spend_12m([member_id], now=now)[member_id]
     target = qualified_tier(spend, _tiers_by_rank_desc())
-    if target is None or _rank(target) <= _rank(member.tier):
+    if target is None or target.rank <= current_rank:
         return None
-    _change(member, target, "upgrade", spend, now)
+    _change(db.session.get(Member, member_id), target, "upgrade", spend, now)
     db.session.flush()
     return target
 

@@ -5,16 +5,21 @@ in the customer's favour (10 % off 1999 fen is 1799.1 → 1799 fen).
 Every unit then has a whole-fen price, so a package card or an item voucher covering one unit is
 worth exactly that unit's price and a line's total is unit price × quantity.
 """
+from sqlalchemy import select
+
 from app.extensions import db
-from app.members.models import Member
+from app.members.models import Member, Tier
 
 
-def discount_percents(member):
+def discount_percents(member_id):
     """(labor %, parts %) of the member's tier; walk-ins and members without a tier get none."""
-    tier = member.tier if member is not None else None
-    if tier is None:
+    if member_id is None:
         return 0, 0
-    return tier.labor_discount_percent, tier.parts_discount_percent
+    row = db.session.execute(
+        select(Tier.labor_discount_percent, Tier.parts_discount_percent)
+        .join(Member, Member.tier_id == Tier.id).where(Member.id == member_id)
+    ).first()
+    return tuple(row) if row is not None else (0, 0)
 
 
 def discounted_unit(unit_price_fen, percent):
@@ -23,8 +28,7 @@ def discounted_unit(unit_price_fen, percent):
 
 def price(order):
     """Set each line's discount from the order member's current tier and the order's totals."""
-    member = db.session.get(Member, order.member_id) if order.member_id else None
-    labor_percent, parts_percent = discount_percents(member)
+    labor_percent, parts_percent = discount_percents(order.member_id)
     for line in order.lines:
         percent = labor_percent if line.kind == "labor" else parts_percent
         line.discount_percent = percent

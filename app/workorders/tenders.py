@@ -126,7 +126,8 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
             info = infos[coupon_id]
             covered_fen = sum(v.amount_fen for v in values if v is not None)
             if info["kind"] == "item_voucher":  # our stacking rule first: an uncovered unit must be left
-                _take_unit(lines, remaining_units, service_item_id=info["service_item_id"], code="coupon", consume=False)
+                _take_unit(lines, remaining_units, service_item_id=info["service_item_id"], code="coupon",
+                           consume=False)
             value = instruments.coupons().value_for_order(
                 member_coupon_id=coupon_id, member_id=member_id,
                 lines=pricing.coupon_lines(lines, remaining_units), total_fen=order.total_fen - covered_fen, now=now)

@@ -3,8 +3,6 @@
 BEGIN serialises the transactions."""
 import threading
 
-import pytest
-
 from tests.conftest import error_code
 from tests.workorders.conftest import ledgers, open_order, scalar, top_up
 
