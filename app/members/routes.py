@@ -1,11 +1,8 @@
-import io
-
-import qrcode
-from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.common.auth import back_office, counter_staff, current_actor, member_only, staff_any
+from app.common.qr import PNG_RESPONSE, png_response
 from app.common.ratelimit import login_rate_limit
 from app.common.transaction import unit_of_work
 from app.members import services, tier_routes, vehicle_services
@@ -18,9 +15,6 @@ from app.members.tier_services import set_member_tags
 
 blp = Blueprint("members", __name__, description="Members and their vehicles")
 blueprints = [blp, tier_routes.blp]
-
-PNG_RESPONSE = {"200": {"description": "PNG image",
-                        "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 @blp.route("/auth/wechat/login", methods=["POST"])
@@ -102,16 +96,7 @@ class MyVehicle(MethodView):
 def member_card_qr():
     """A short-lived QR the cashier scans to find the caller"""
     token = services.issue_member_card_token(member_id=current_actor().id)
-    return _png(token)
-
-
-def _png(text):
-    buffer = io.BytesIO()
-    qrcode.make(text).save(buffer, format="PNG")
-    buffer.seek(0)
-    response = send_file(buffer, mimetype="image/png")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return png_response(token)
 
 
 @blp.route("/vehicles")
