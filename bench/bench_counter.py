@@ -22,8 +22,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
+
+from bench_database import prepare_database  # noqa: E402
 
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 SQLITE_PATH = Path("/tmp/pitstop_bench.db")
@@ -32,23 +35,7 @@ BATCH = 10_000
 
 
 def database_url(reset):
-    url = os.environ.get("DATABASE_URL")
-    if not url or url.startswith("sqlite"):
-        SQLITE_PATH.unlink(missing_ok=True)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE_PATH}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        has_members = conn.execute(text("SELECT to_regclass('public.members') IS NOT NULL")).scalar()
-        populated = has_members and conn.execute(text("SELECT EXISTS (SELECT 1 FROM members)")).scalar()
-        if populated and not reset:
-            raise SystemExit("DATABASE_URL already holds members; run with --reset to wipe it (drops schema public)")
-        if reset:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    return prepare_database(SQLITE_PATH, reset=reset)
 
 
 def plate_for(index):

@@ -17,7 +17,6 @@ the overview for the last 30 days, the last 12 months, one store's last 30 days,
 a 12-month daily revenue series and the top 50 members. Prints the median and the slowest run.
 """
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -26,8 +25,11 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
+
+from bench_database import prepare_database  # noqa: E402
 
 SQLITE_PATH = Path("/tmp/pitstop_bench_stats.db")
 BATCH = 10_000
@@ -37,24 +39,7 @@ TENDERS = ("cash", "wechat", "alipay", "card", "stored_value", "points", "coupon
 
 
 def database_url(reset, reuse=False):
-    url = os.environ.get("DATABASE_URL")
-    if reuse:
-        return url or f"sqlite:///{SQLITE_PATH}"
-    if not url or url.startswith("sqlite"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE_PATH}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        has_members = conn.execute(text("SELECT to_regclass('public.members') IS NOT NULL")).scalar()
-        populated = has_members and conn.execute(text("SELECT EXISTS (SELECT 1 FROM members)")).scalar()
-        if populated and not reset:
-            raise SystemExit("DATABASE_URL already holds members; run with --reset to wipe it (drops schema public)")
-        if reset:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    return prepare_database(SQLITE_PATH, reset=reset, reuse=reuse)
 
 
 def plate(index):
