@@ -1,0 +1,383 @@
+"""Who may call what: every route of the URL map × seven callers, each with its expected outcome.
+
+The callers: anonymous, member A, member B, the cashier of store 1, the cashier of store 2, the
+marketing manager and the owner (see access_world.py for the data they probe). Member A owns one
+of everything; A's booking, A's work order and a call-list entry belong to store 2.
+
+Outcomes:
+  R    allowed, and the read answers 200 (the caller's own data, or data their role may see)
+  OK   allowed: anything but 401/403 (a write with a dummy body may well be 400/404/409/422)
+  401  no token: refused before anything else (code missing_token)
+  403  the role may not call this, or a cashier names a store they do not work at
+  404  the resource exists but is not the caller's, so it is reported as missing
+       (*_not_found), never 403: another member's id reveals nothing
+
+The table is one entry per (method, rule). A route added to the URL map without an entry fails
+test_every_route_has_an_entry, and so does an entry whose route is gone.
+"""
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+
+from tests.hardening.access_world import PLATE_A, RESCHEDULE_START, build_world, close_world_app, open_world_app
+
+R, OK = "R", "OK"
+ACTORS = ("anonymous", "member_a", "member_b", "cashier", "cashier2", "marketing", "owner")
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who may call a route, and what each of the seven callers gets."""
+
+    label: str
+    expected: tuple  # one outcome per actor, in ACTORS order
+
+    def __post_init__(self):
+        assert len(self.expected) == len(ACTORS), self.label
+
+
+#                                                                          anon  A    B    c1   c2   mkt  owner
+PUBLIC          = Who("public (no token needed)",                          (OK,  OK,  OK,  OK,  OK,  OK,  OK))
+DEV_ONLY        = Who("public, development only (404 in production)",     (OK,  OK,  OK,  OK,  OK,  OK,  OK))
+WECHAT_SIGNED   = Who("WeChat Pay only: a signature, not a token",        (401, 401, 401, 401, 401, 401, 401))
+SIGNED_IN_READ  = Who("anyone signed in: reads the catalog",              (401, R,   R,   R,   R,   R,   R))
+MEMBER_READ     = Who("member: reads their own data",                     (401, R,   R,   403, 403, 403, 403))
+MEMBER_WRITE    = Who("member: writes their own data",                    (401, OK,  OK,  403, 403, 403, 403))
+MEMBER_OWN_READ = Who("member: reads A's resource (B: missing)",          (401, R,   404, 403, 403, 403, 403))
+MEMBER_OWN_ACT  = Who("member: acts on A's resource (B: missing)",        (401, OK,  404, 403, 403, 403, 403))
+STAFF_READ      = Who("any staff: reads (members are chain-wide)",        (401, 403, 403, R,   R,   R,   R))
+STAFF_WRITE     = Who("any staff: writes",                                (401, 403, 403, OK,  OK,  OK,  OK))
+STAFF_AT_STORE2 = Who("any staff; a store-2 entry (c1: missing)",         (401, 403, 403, 404, OK,  OK,  OK))
+COUNTER_READ    = Who("counter staff: reads",                             (401, 403, 403, R,   R,   403, R))
+COUNTER_WRITE   = Who("counter staff: writes",                            (401, 403, 403, OK,  OK,  403, OK))
+COUNTER_STORE2_READ = Who("counter staff of store 2 (c1: 403)",           (401, 403, 403, 403, R,   403, R))
+COUNTER_STORE2_ACT  = Who("counter staff of store 2 (c1: 403)",           (401, 403, 403, 403, OK,  403, OK))
+COUNTER_STORE2_HIDDEN_READ = Who("counter staff of store 2 (c1: missing)", (401, 403, 403, 404, R,   403, R))
+COUNTER_STORE2_HIDDEN_ACT  = Who("counter staff of store 2 (c1: missing)", (401, 403, 403, 404, OK,  403, OK))
+BACK_OFFICE_READ  = Who("back office (marketing, owner): reads",          (401, 403, 403, 403, 403, R,   R))
+BACK_OFFICE_WRITE = Who("back office (marketing, owner): writes",         (401, 403, 403, 403, 403, OK,  OK))
+OWNER_READ      = Who("owner only: reads",                                (401, 403, 403, 403, 403, 403, R))
+OWNER_WRITE     = Who("owner only: writes",                               (401, 403, 403, 403, 403, 403, OK))
+
+# One entry per (method, rule); rules are relative to /api/v1 except the static files'.
+MATRIX = {
+    # auth, documentation, payments from WeChat
+    ("POST",   "/auth/staff/login"):                                  PUBLIC,
+    ("POST",   "/auth/wechat/login"):                                 PUBLIC,
+    ("GET",    "/openapi.json"):                                      PUBLIC,
+    ("GET",    "/static/<path:filename>"):                            PUBLIC,
+    ("POST",   "/payments/wechat/notify"):                            WECHAT_SIGNED,
+    ("POST",   "/dev/payments/<out_trade_no>/confirm"):               DEV_ONLY,
+    # the member's own data (mini-program)
+    ("GET",    "/me"):                                                MEMBER_READ,
+    ("PATCH",  "/me"):                                                MEMBER_WRITE,
+    ("POST",   "/me/phone"):                                          MEMBER_WRITE,
+    ("GET",    "/me/vehicles"):                                       MEMBER_READ,
+    ("POST",   "/me/vehicles"):                                       MEMBER_WRITE,
+    ("GET",    "/me/vehicles/<int:vehicle_id>"):                      MEMBER_OWN_READ,
+    ("PATCH",  "/me/vehicles/<int:vehicle_id>"):                      MEMBER_OWN_ACT,
+    ("GET",    "/me/bookings"):                                       MEMBER_READ,
+    ("POST",   "/me/bookings"):                                       MEMBER_WRITE,
+    ("GET",    "/me/bookings/<int:booking_id>"):                      MEMBER_OWN_READ,
+    ("POST",   "/me/bookings/<int:booking_id>/cancel"):               MEMBER_OWN_ACT,
+    ("POST",   "/me/bookings/<int:booking_id>/reschedule"):           MEMBER_OWN_ACT,
+    ("GET",    "/me/cards"):                                          MEMBER_READ,
+    ("GET",    "/me/package-cards/<int:card_id>/entries"):            MEMBER_OWN_READ,
+    ("GET",    "/me/coupons"):                                        MEMBER_READ,
+    ("GET",    "/me/coupons/<int:coupon_id>"):                        MEMBER_OWN_READ,
+    ("GET",    "/me/coupons/<int:coupon_id>/qr.png"):                 MEMBER_OWN_READ,
+    ("POST",   "/coupon-templates/<int:template_id>/claim"):          MEMBER_WRITE,
+    ("GET",    "/me/member-card/qr.png"):                             MEMBER_READ,
+    ("GET",    "/me/payments/<out_trade_no>"):                        MEMBER_OWN_READ,
+    ("GET",    "/me/wallet"):                                         MEMBER_READ,
+    ("GET",    "/me/wallet/entries"):                                 MEMBER_READ,
+    ("GET",    "/me/points/entries"):                                 MEMBER_READ,
+    ("POST",   "/me/topups"):                                         MEMBER_WRITE,
+    ("GET",    "/me/referral"):                                       MEMBER_READ,
+    ("GET",    "/me/referral/qr.png"):                                MEMBER_READ,
+    ("GET",    "/me/subscriptions"):                                  MEMBER_READ,
+    ("POST",   "/me/subscriptions"):                                  MEMBER_WRITE,
+    ("GET",    "/me/work-orders"):                                    MEMBER_READ,
+    ("GET",    "/me/work-orders/<int:work_order_id>"):                MEMBER_OWN_READ,
+    ("POST",   "/me/work-orders/<int:work_order_id>/pay"):            MEMBER_OWN_ACT,
+    # the catalog and the shops, readable by anyone signed in
+    ("GET",    "/stores"):                                            SIGNED_IN_READ,
+    ("GET",    "/stores/<int:store_id>"):                             SIGNED_IN_READ,
+    ("PATCH",  "/stores/<int:store_id>"):                             OWNER_WRITE,
+    ("GET",    "/stores/<int:store_id>/slots"):                       SIGNED_IN_READ,
+    ("GET",    "/service-items"):                                     SIGNED_IN_READ,
+    ("POST",   "/service-items"):                                     BACK_OFFICE_WRITE,
+    ("GET",    "/service-items/<int:item_id>"):                       SIGNED_IN_READ,
+    ("PATCH",  "/service-items/<int:item_id>"):                       BACK_OFFICE_WRITE,
+    ("GET",    "/coupon-templates"):                                  SIGNED_IN_READ,
+    ("POST",   "/coupon-templates"):                                  BACK_OFFICE_WRITE,
+    ("GET",    "/coupon-templates/<int:template_id>"):                SIGNED_IN_READ,
+    ("PATCH",  "/coupon-templates/<int:template_id>"):                BACK_OFFICE_WRITE,
+    ("GET",    "/package-card-templates"):                            SIGNED_IN_READ,
+    ("POST",   "/package-card-templates"):                            BACK_OFFICE_WRITE,
+    ("GET",    "/package-card-templates/<int:template_id>"):          SIGNED_IN_READ,
+    ("PATCH",  "/package-card-templates/<int:template_id>"):          BACK_OFFICE_WRITE,
+    ("GET",    "/stamp-card-templates"):                              SIGNED_IN_READ,
+    ("POST",   "/stamp-card-templates"):                              BACK_OFFICE_WRITE,
+    ("GET",    "/stamp-card-templates/<int:template_id>"):            SIGNED_IN_READ,
+    ("PATCH",  "/stamp-card-templates/<int:template_id>"):            BACK_OFFICE_WRITE,
+    ("GET",    "/topup-plans"):                                       SIGNED_IN_READ,
+    ("POST",   "/topup-plans"):                                       BACK_OFFICE_WRITE,
+    ("GET",    "/topup-plans/<int:plan_id>"):                         SIGNED_IN_READ,
+    ("PATCH",  "/topup-plans/<int:plan_id>"):                         BACK_OFFICE_WRITE,
+    # catalog and rules for staff only
+    ("GET",    "/parts"):                                             STAFF_READ,
+    ("POST",   "/parts"):                                             BACK_OFFICE_WRITE,
+    ("GET",    "/parts/<int:part_id>"):                               STAFF_READ,
+    ("PATCH",  "/parts/<int:part_id>"):                               BACK_OFFICE_WRITE,
+    ("GET",    "/tiers"):                                             STAFF_READ,
+    ("POST",   "/tiers"):                                             BACK_OFFICE_WRITE,
+    ("GET",    "/tiers/<int:tier_id>"):                               STAFF_READ,
+    ("PATCH",  "/tiers/<int:tier_id>"):                               BACK_OFFICE_WRITE,
+    ("GET",    "/tags"):                                              STAFF_READ,
+    ("POST",   "/tags"):                                              BACK_OFFICE_WRITE,
+    ("GET",    "/tags/<int:tag_id>"):                                 STAFF_READ,
+    ("PATCH",  "/tags/<int:tag_id>"):                                 BACK_OFFICE_WRITE,
+    ("GET",    "/settings"):                                          STAFF_READ,
+    ("PATCH",  "/settings"):                                          OWNER_WRITE,
+    ("GET",    "/marketing/settings"):                                BACK_OFFICE_READ,
+    ("PATCH",  "/marketing/settings"):                                OWNER_WRITE,
+    # members as staff see them (membership is chain-wide, not per store)
+    ("GET",    "/members"):                                           COUNTER_READ,
+    ("POST",   "/members"):                                           COUNTER_WRITE,
+    ("GET",    "/members/<int:member_id>"):                           STAFF_READ,
+    ("PATCH",  "/members/<int:member_id>"):                           STAFF_WRITE,
+    ("POST",   "/members/<int:member_id>/tags"):                      BACK_OFFICE_WRITE,
+    ("GET",    "/members/<int:member_id>/coupons"):                   STAFF_READ,
+    ("POST",   "/members/<int:member_id>/coupons"):                   BACK_OFFICE_WRITE,
+    ("GET",    "/members/<int:member_id>/package-cards"):             STAFF_READ,
+    ("POST",   "/members/<int:member_id>/package-cards"):             COUNTER_STORE2_ACT,
+    ("GET",    "/members/<int:member_id>/stamp-cards"):               STAFF_READ,
+    ("GET",    "/package-cards/<int:card_id>/entries"):               STAFF_READ,
+    ("GET",    "/members/<int:member_id>/wallet"):                    STAFF_READ,
+    ("GET",    "/members/<int:member_id>/wallet/entries"):            STAFF_READ,
+    ("POST",   "/members/<int:member_id>/topups"):                    COUNTER_WRITE,
+    ("POST",   "/members/<int:member_id>/wallet/refund"):             OWNER_WRITE,
+    ("GET",    "/members/<int:member_id>/points/entries"):            STAFF_READ,
+    ("POST",   "/members/<int:member_id>/points/adjustments"):        OWNER_WRITE,
+    ("GET",    "/member-coupons/by-code/<string:code>"):              COUNTER_READ,
+    ("GET",    "/vehicles"):                                          COUNTER_READ,
+    # the counter: bookings and work orders of store 2
+    ("GET",    "/bookings"):                                          COUNTER_STORE2_READ,
+    ("GET",    "/bookings/<int:booking_id>"):                         COUNTER_STORE2_HIDDEN_READ,
+    ("POST",   "/bookings/<int:booking_id>/cancel"):                  COUNTER_STORE2_HIDDEN_ACT,
+    ("POST",   "/bookings/<int:booking_id>/no-show"):                 COUNTER_STORE2_HIDDEN_ACT,
+    ("POST",   "/bookings/<int:booking_id>/check-in"):                COUNTER_STORE2_HIDDEN_ACT,
+    ("GET",    "/work-orders"):                                       COUNTER_STORE2_READ,
+    ("POST",   "/work-orders"):                                       COUNTER_STORE2_ACT,
+    ("GET",    "/work-orders/<int:work_order_id>"):                   COUNTER_STORE2_READ,
+    ("POST",   "/work-orders/<int:work_order_id>/lines"):             COUNTER_STORE2_ACT,
+    ("DELETE", "/work-orders/<int:work_order_id>/lines/<int:line_id>"): COUNTER_STORE2_ACT,
+    ("POST",   "/work-orders/<int:work_order_id>/status"):            COUNTER_STORE2_ACT,
+    ("POST",   "/work-orders/<int:work_order_id>/quote"):             COUNTER_STORE2_ACT,
+    ("POST",   "/work-orders/<int:work_order_id>/settle"):            COUNTER_STORE2_ACT,
+    ("POST",   "/work-orders/<int:work_order_id>/refund"):            OWNER_WRITE,
+    # marketing: call list, segments, campaigns, pushes, referrals
+    ("GET",    "/follow-ups"):                                        STAFF_READ,
+    ("GET",    "/follow-ups/outcomes"):                               BACK_OFFICE_READ,
+    ("POST",   "/follow-ups/<int:follow_up_id>/outcome"):             STAFF_AT_STORE2,
+    ("GET",    "/segments"):                                          BACK_OFFICE_READ,
+    ("POST",   "/segments"):                                          BACK_OFFICE_WRITE,
+    ("GET",    "/segments/<int:segment_id>"):                         BACK_OFFICE_READ,
+    ("GET",    "/segments/<int:segment_id>/preview"):                 BACK_OFFICE_READ,
+    ("POST",   "/segments/preview"):                                  BACK_OFFICE_WRITE,
+    ("GET",    "/campaigns"):                                         BACK_OFFICE_READ,
+    ("POST",   "/campaigns"):                                         BACK_OFFICE_WRITE,
+    ("GET",    "/campaigns/<int:campaign_id>"):                       BACK_OFFICE_READ,
+    ("POST",   "/campaigns/<int:campaign_id>/cancel"):                BACK_OFFICE_WRITE,
+    ("GET",    "/messages"):                                          BACK_OFFICE_READ,
+    ("GET",    "/referrals"):                                         BACK_OFFICE_READ,
+    ("GET",    "/referrals/refusals"):                                BACK_OFFICE_READ,
+    ("GET",    "/referrals/stats"):                                   BACK_OFFICE_READ,
+    ("GET",    "/referrals/referrers"):                               BACK_OFFICE_READ,
+    # the owner's statistics
+    ("GET",    "/stats/overview"):                                    OWNER_READ,
+    ("GET",    "/stats/timeseries"):                                  OWNER_READ,
+    ("GET",    "/stats/top-members"):                                 OWNER_READ,
+}
+
+# Query strings the reads need to answer 200 (store-scoped lists name store 2: cashier 1 is refused).
+QUERIES = {
+    ("GET", "/stores/<int:store_id>/slots"): {"date": "2026-12-01"},
+    ("GET", "/follow-ups/outcomes"): {"from": "2026-11-01", "to": "2026-11-30"},
+    ("GET", "/stats/timeseries"): {"metric": "revenue_fen"},
+    ("GET", "/vehicles"): {"plate": "1A001"},
+    ("GET", "/bookings"): {"store_id": "{store_2}", "date": "2026-12-01"},
+    ("GET", "/work-orders"): {"store_id": "{store_2}"},
+}
+
+# Bodies valid enough to reach the ownership or store check (an invalid body stops at 422 first).
+# Writes not listed here send {}: their refusals happen at the role check, before the body is read.
+BODIES = {
+    ("PATCH", "/me/vehicles/<int:vehicle_id>"): {"model": "Model Y"},
+    ("POST", "/me/bookings/<int:booking_id>/cancel"): {"reason": "plans changed"},
+    ("POST", "/me/bookings/<int:booking_id>/reschedule"): {"start": RESCHEDULE_START.isoformat()},
+    ("POST", "/me/work-orders/<int:work_order_id>/pay"): {"tenders": []},
+    ("POST", "/bookings/<int:booking_id>/cancel"): {"reason": "called in"},
+    ("POST", "/bookings/<int:booking_id>/check-in"): {"mileage_km": 12500},
+    ("POST", "/bookings/<int:booking_id>/no-show"): None,
+    ("POST", "/follow-ups/<int:follow_up_id>/outcome"): {"result": "no_answer"},
+    ("POST", "/members/<int:member_id>/package-cards"): {
+        "template_id": "{package_card_template_id}", "paid_via": "cash", "store_id": "{store_2}"},
+    ("POST", "/work-orders"): {"store_id": "{store_2}", "plate": PLATE_A, "lines": []},
+    ("POST", "/work-orders/<int:work_order_id>/lines"): {"lines": [{"service_item_id": "{service_item_id}",
+                                                                    "quantity": 1}]},
+    ("DELETE", "/work-orders/<int:work_order_id>/lines/<int:line_id>"): None,
+    ("POST", "/work-orders/<int:work_order_id>/status"): {"status": "in_progress"},
+    ("POST", "/work-orders/<int:work_order_id>/quote"): {"tenders": []},
+    ("POST", "/work-orders/<int:work_order_id>/settle"): {"tenders": []},
+    ("POST", "/work-orders/<int:work_order_id>/refund"): {"reason": "customer complaint"},
+}
+
+# Which row a rule's placeholder names; template_id depends on the kind of template.
+TEMPLATE_KINDS = {"/coupon-templates": "coupon_template_id", "/package-card-templates": "package_card_template_id",
+                  "/stamp-card-templates": "stamp_card_template_id"}
+API_PREFIX = "/api/v1"
+
+
+def url_map_routes(app):
+    """{(method, rule)} of the application, rules relative to /api/v1 (static files as they are)."""
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        path = rule.rule.removeprefix(API_PREFIX) if rule.rule.startswith(API_PREFIX + "/") else rule.rule
+        routes.update((method, path) for method in rule.methods - {"HEAD", "OPTIONS"})
+    return routes
+
+
+def _fill(value, ids):
+    """Replace "{name}" strings (whole values) by the world's ids, recursively."""
+    if isinstance(value, str) and re.fullmatch(r"\{\w+\}", value):
+        return ids[value[1:-1]]
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
+    return value
+
+
+def resolve(rule, ids):
+    """The concrete URL for a rule: each placeholder becomes the matching row of the world."""
+    def value(match):
+        name = match.group(1)
+        if name == "template_id":
+            name = next(ids_key for prefix, ids_key in TEMPLATE_KINDS.items() if rule.startswith(prefix))
+        if name == "filename":
+            return "no-such-file.txt"
+        return str(ids[name])
+
+    path = re.sub(r"<(?:\w+:)?(\w+)>", value, rule)
+    return path if path.startswith("/static/") else API_PREFIX + path
+
+
+@pytest.fixture(scope="module")
+def world(database_template, tmp_path_factory):
+    app, url = open_world_app(database_template, tmp_path_factory)
+    yield build_world(app, url)
+    close_world_app(app, url)
+
+
+def call(world, actor, method, rule):
+    key = (method, rule)
+    url = resolve(rule, world.ids)
+    headers = {}
+    token = world.tokens[actor]
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    query = {name: _fill(value, world.ids) for name, value in QUERIES.get(key, {}).items()}
+    kwargs = {"headers": headers, "query_string": query}
+    if method in ("POST", "PATCH", "PUT"):
+        body = _fill(BODIES.get(key, {}), world.ids)
+        if body is not None:
+            kwargs["json"] = body
+    return world.api.client.open(url, method=method, **kwargs)
+
+
+def _mismatch(expected, response):
+    """Why ``response`` does not match the expected outcome, or None."""
+    status = response.status_code
+    body = response.get_json(silent=True) if response.is_json else None
+    code = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
+    if expected == OK:
+        return f"refused with {status} {code}" if status in (401, 403) else None
+    if expected == R:
+        return None if status == 200 else f"read answered {status} {code}"
+    if status != expected:
+        return f"expected {expected}, got {status} {code}"
+    if expected == 401 and code not in ("missing_token", None):
+        return f"401 with code {code}"
+    if expected == 403 and code not in ("forbidden", "store_forbidden"):
+        return f"403 with code {code}"
+    if expected == 404 and not (code or "").endswith("_not_found"):
+        return f"404 with code {code}"
+    return None
+
+
+def test_every_route_has_an_entry(app):
+    routes = url_map_routes(app)
+    assert sorted(routes - set(MATRIX)) == [], "routes without an access-matrix entry"
+    assert sorted(set(MATRIX) - routes) == [], "access-matrix entries without a route"
+    assert set(QUERIES) | set(BODIES) <= set(MATRIX), "queries or bodies for routes that do not exist"
+
+
+@pytest.mark.parametrize(("method", "rule"), list(MATRIX), ids=[f"{m} {r}" for m, r in MATRIX])
+def test_access(world, method, rule):
+    who = MATRIX[(method, rule)]
+    failures = []
+    for actor, expected in zip(ACTORS, who.expected):
+        response = call(world, actor, method, rule)
+        problem = _mismatch(expected, response)
+        if problem:
+            failures.append(f"{actor}: {problem}")
+    assert not failures, f"{method} {rule} ({who.label}):\n  " + "\n  ".join(failures)
+
+
+def _ids(world, actor, path, key="items", **query):
+    response = world.api.get(path, world.tokens[actor], query_string=query)
+    assert response.status_code == 200, (actor, path, response.get_json())
+    return {item["id"] for item in response.json[key]}
+
+
+def test_lists_show_only_what_the_caller_may_see(world):
+    ids = world.ids
+    # Member B's lists hold none of A's rows (A's own lists do hold them: the probe is real).
+    for path, own_id in [("/me/vehicles", "vehicle_id"), ("/me/bookings", "booking_id"),
+                         ("/me/coupons", "coupon_id"), ("/me/work-orders", "work_order_id")]:
+        assert ids[own_id] in _ids(world, "member_a", path), path
+        assert ids[own_id] not in _ids(world, "member_b", path), path
+    assert ids["card_id"] in _ids(world, "member_a", "/me/cards", key="package_cards")
+    assert _ids(world, "member_b", "/me/cards", key="package_cards") == set()
+    for path in ("/me/wallet/entries", "/me/points/entries"):
+        assert not _ids(world, "member_a", path) & _ids(world, "member_b", path), path
+    # Unfiltered counter lists: the cashier of store 2 sees store 2's rows, the cashier of store 1 does not.
+    day = {"date": "2026-12-01"}
+    for path, own_id, query in [("/work-orders", "work_order_id", {}), ("/bookings", "booking_id", day)]:
+        assert ids[own_id] in _ids(world, "cashier2", path, **query), path
+        assert ids[own_id] not in _ids(world, "cashier", path, **query), path
+    def call_list(actor):  # open or already closed by an earlier probe
+        return _ids(world, actor, "/follow-ups", status="open") | _ids(world, actor, "/follow-ups", status="done")
+
+    assert ids["follow_up_id"] in call_list("cashier2")
+    assert ids["follow_up_id"] not in call_list("cashier")
+
+
+def test_the_dev_payment_confirmation_is_missing_outside_development(world):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": world.url, "DEV_ENDPOINTS": False})
+    try:
+        client = app.test_client()
+        url = resolve("/dev/payments/<out_trade_no>/confirm", world.ids)
+        for actor in ACTORS:
+            token = world.tokens[actor]
+            response = client.post(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+            assert response.status_code == 404, (actor, response.get_json())
+    finally:
+        with app.app_context():
+            db.engine.dispose()
