@@ -2,7 +2,7 @@
 import logging
 
 from flask import jsonify
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,18 @@ def handle_integrity_error(error):
 def handle_operational_error(error):
     _rollback()
     log.error("database unavailable: %s", error.orig.__class__.__name__)
-    return error_response("database_unavailable", "The service is briefly unavailable; try again.", 503)
+    response = error_response("database_unavailable", "The service is briefly unavailable; try again.", 503)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def handle_database_error(error):
+    # A lost connection surfaces as whatever DBAPI error the next call on it raised (SQLite says
+    # ProgrammingError for a closed database); SQLAlchemy flags it as a disconnect, and that is an
+    # outage the client can retry, not a bug.
+    if error.connection_invalidated:
+        return handle_operational_error(error)
+    return handle_unexpected(error)
 
 
 def handle_unexpected(error):
@@ -140,4 +151,5 @@ def register_error_handlers(app):
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_operational_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
