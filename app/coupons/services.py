@@ -11,15 +11,21 @@ Rules kept here:
   (``issued_count``).
 - Status: stored ``unused``/``used``/``void``; an unused coupon past ``valid_until`` reads as
   ``expired`` (derived from the clock, no job needed).
+- Issuing to many members at once (``issue_to_many``: campaigns, birthday and win-back offers)
+  applies the same rules set-based under the same template lock: members over their limit are
+  skipped, the stock is given in the callers' order until it runs out, each coupon gets its
+  ``issue`` event.
 - A coupon is used at most once: a conditional UPDATE from ``unused`` (also under 20 concurrent
   uses exactly one row count is 1). Refunding the reference gives it back only while it is
   still valid; an expired coupon stays used.
 - Not applicable to an order (threshold not reached, no matching line) is 422; used, expired,
   void or not yet started is 409; another member's coupon is 404.
 """
+import logging
 import secrets
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, insert, literal, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from app.common import clock
 from app.common.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -27,8 +33,11 @@ from app.common.pagination import paginate
 from app.coupons.models import CouponEvent, CouponTemplate, MemberCoupon
 from app.coupons.template_services import get_template
 from app.extensions import db
+from app.members.models import Member
 from app.members.services import get_member
 from app.merchant.services import merchant_timezone
+
+log = logging.getLogger(__name__)
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
@@ -96,6 +105,124 @@ def issue(*, template_id, member_id, source, ref_type=None, ref_id=None, now=Non
                                    created_at=now))
         db.session.flush()
     return coupon
+
+
+BULK_CHUNK = 5_000
+
+
+def _random_code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def issue_to_many(*, template_id, recipients, source, ref_type, now=None) -> int:
+    """Issue one coupon of the template per row of ``recipients``, a SELECT labelled ``member_id``,
+    ``ref_id`` and ``position`` (the order in which a limited stock is handed out). The rules of
+    ``issue``, set-based: a template that is inactive or whose window has ended gives nobody a
+    coupon; a member at the per-member limit (or a merged member) is skipped; the stock goes to
+    the first rows until it runs out. Each coupon gets its ``issue`` event. Returns how many were
+    issued. The caller links what it needs through (ref_type, ref_id, member_id)."""
+    now = now or clock.now()
+    earned = source in EARNED_SOURCES
+    template = get_template(template_id, lock=True)
+    if not earned and not template.is_active:
+        log.info("coupon template %s is inactive: no %s coupons issued", template.id, source)
+        return 0
+    valid_from, valid_until = validity_for(template, now)
+    if valid_until <= now:
+        log.info("coupon template %s has expired: no %s coupons issued", template.id, source)
+        return 0
+    wanted = recipients.subquery()
+    held = (
+        select(MemberCoupon.member_id, func.count().label("held"))
+        .where(MemberCoupon.template_id == template.id, MemberCoupon.member_id.in_(select(wanted.c.member_id)))
+        .group_by(MemberCoupon.member_id).subquery()
+    )
+    # The member's n-th coupon of the template, counting those held and the earlier rows here.
+    numbered = (
+        select(wanted.c.member_id, wanted.c.ref_id, wanted.c.position,
+               (func.coalesce(held.c.held, 0)
+                + func.row_number().over(partition_by=wanted.c.member_id, order_by=wanted.c.position)).label("seq"))
+        .join(Member, Member.id == wanted.c.member_id)  # merged members get nothing (as get_member)
+        .outerjoin(held, held.c.member_id == wanted.c.member_id)
+        .where(Member.merged_into_id.is_(None))
+        .subquery()
+    )
+    stmt = select(numbered.c.member_id, numbered.c.ref_id, numbered.c.seq).order_by(numbered.c.position)
+    if not earned:
+        if template.per_member_limit is not None:
+            stmt = stmt.where(numbered.c.seq <= template.per_member_limit)
+        if template.total_stock is not None:
+            stmt = stmt.limit(max(0, template.total_stock - template.issued_count))
+    rows = db.session.execute(stmt).all()
+    if not rows:
+        return 0
+    if not earned:
+        taken = db.session.execute(
+            update(CouponTemplate)
+            .where(CouponTemplate.id == template.id,
+                   or_(CouponTemplate.total_stock.is_(None),
+                       CouponTemplate.issued_count + len(rows) <= CouponTemplate.total_stock))
+            .values(issued_count=CouponTemplate.issued_count + len(rows))
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:  # cannot happen under the lock; refuse rather than overissue
+            raise Conflict("coupon_out_of_stock", "This coupon has run out.")
+        db.session.expire(template, ["issued_count"])
+    common = {"template_id": template.id, "source": source, "ref_type": ref_type, "valid_from": valid_from,
+              "valid_until": valid_until, "now": now}
+    for start in range(0, len(rows), BULK_CHUNK):
+        _insert_chunk(rows[start:start + BULK_CHUNK], common)
+    return len(rows)
+
+
+def _insert_chunk(rows, common):
+    """Insert one chunk of coupons and their issue events; a code that happens to exist already
+    (a one in 10^9 chance per chunk) is drawn again by retrying the chunk."""
+    for _attempt in range(5):
+        codes = [_random_code() for _ in rows]
+        if len(set(codes)) != len(codes):
+            continue
+        try:
+            with db.session.begin_nested():
+                if db.session.get_bind().dialect.name == "postgresql":
+                    _insert_chunk_postgresql(rows, codes, common)
+                else:
+                    _insert_chunk_rows(rows, codes, common)
+            return
+        except IntegrityError as error:
+            if "code" not in str(error.orig):
+                raise
+    raise RuntimeError("could not draw unique coupon codes")
+
+
+def _insert_chunk_postgresql(rows, codes, common):
+    # One statement per chunk: the coupons from arrays, their events from the RETURNING rows.
+    db.session.execute(text(
+        "WITH new AS ("
+        " INSERT INTO member_coupons (code, template_id, member_id, seq, status, source, ref_type, ref_id,"
+        "  valid_from, valid_until, created_at)"
+        " SELECT c.code, :template_id, c.member_id, c.seq, 'unused', :source, :ref_type, c.ref_id,"
+        "  :valid_from, :valid_until, :now"
+        " FROM unnest(CAST(:codes AS text[]), CAST(:member_ids AS bigint[]), CAST(:seqs AS int[]),"
+        "  CAST(:ref_ids AS bigint[])) AS c(code, member_id, seq, ref_id)"
+        " RETURNING id, ref_type, ref_id)"
+        " INSERT INTO coupon_events (member_coupon_id, kind, ref_type, ref_id, created_at)"
+        " SELECT id, 'issue', ref_type, ref_id, :now FROM new"
+    ), {"codes": codes, "member_ids": [row.member_id for row in rows], "seqs": [row.seq for row in rows],
+        "ref_ids": [row.ref_id for row in rows], **common})
+
+
+def _insert_chunk_rows(rows, codes, common):
+    coupons = db.session.execute(
+        insert(MemberCoupon.__table__).returning(MemberCoupon.id, sort_by_parameter_order=True),
+        [{"code": code, "template_id": common["template_id"], "member_id": row.member_id, "seq": row.seq,
+          "status": "unused", "source": common["source"], "ref_type": common["ref_type"], "ref_id": row.ref_id,
+          "valid_from": common["valid_from"], "valid_until": common["valid_until"], "created_at": common["now"]}
+         for code, row in zip(codes, rows)],
+    ).scalars().all()
+    db.session.execute(insert(CouponEvent.__table__), [
+        {"member_coupon_id": coupon_id, "kind": "issue", "ref_type": common["ref_type"], "ref_id": row.ref_id,
+         "created_at": common["now"]} for coupon_id, row in zip(coupons, rows)])
 
 
 def claim(*, template_id, member_id, now=None) -> MemberCoupon:

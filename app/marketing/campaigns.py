@@ -94,26 +94,30 @@ def _first_plate(member_id_column):
 
 
 def _issue_coupons(campaign, now):
-    """Issue the campaign coupon to each member of the snapshot that has none yet (a refusal,
-    such as the template's stock running out, leaves that member without one)."""
-    from app.coupons.services import issue
+    """Issue the campaign coupon to each member of the snapshot that has none yet, in one bulk
+    issue (a refusal, such as the template's stock running out, leaves that member without one),
+    then link the messages to their coupons in one UPDATE."""
+    from app.coupons.models import MemberCoupon
+    from app.coupons.services import issue_to_many
 
-    rows = db.session.execute(
-        select(Message.id, Message.member_id)
-        .where(Message.campaign_id == campaign.id, Message.coupon_id.is_(None)).order_by(Message.id)
-    ).all()
-    issued = []
-    for message_id, member_id in rows:
-        try:
-            coupon = issue(template_id=campaign.coupon_template_id, member_id=member_id, source=COUPON_SOURCE,
-                           ref_type=REF_TYPE, ref_id=campaign.id, now=now)
-        except AppError as error:
-            log.info("campaign %s: no coupon for member %s (%s)", campaign.id, member_id, error.code)
-            continue
-        issued.append({"id": message_id, "coupon_id": coupon.id})
+    pending = (Message.campaign_id == campaign.id, Message.coupon_id.is_(None))
+    recipients = select(Message.member_id.label("member_id"), literal(campaign.id).label("ref_id"),
+                        Message.id.label("position")).where(*pending)
+    try:
+        issued = issue_to_many(template_id=campaign.coupon_template_id, recipients=recipients, source=COUPON_SOURCE,
+                               ref_type=REF_TYPE, now=now)
+    except AppError as error:
+        log.info("campaign %s: no coupons issued (%s)", campaign.id, error.code)
+        return 0
     if issued:
-        db.session.execute(update(Message), issued)
-    return len(issued)
+        db.session.execute(
+            update(Message)
+            .where(*pending, MemberCoupon.ref_type == REF_TYPE, MemberCoupon.ref_id == campaign.id,
+                   MemberCoupon.member_id == Message.member_id, MemberCoupon.template_id == campaign.coupon_template_id)
+            .values(coupon_id=MemberCoupon.id)
+            .execution_options(synchronize_session=False)
+        )
+    return issued
 
 
 def launch(*, campaign_id, now):

@@ -11,7 +11,8 @@ before; coupon-expiry notices 3 days before a coupon's last valid day; birthdays
 (Feb 29 birthdays on Feb 28 in non-leap years); win-back offers to at-risk and churned members at
 most once per ``win_back_interval_days``.
 
-Reading the bookings table for "acted on" is the same read-only exception as the segments'.
+Reading the bookings table for "acted on", and the member coupons issued for messages to link
+them, is the same read-only exception as the segments'.
 """
 import calendar
 import logging
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 PUSH_DAYS_BEFORE = (13, 12)
 CALL_DAYS_BEFORE = (11, 10)
 FOLLOW_UP_AFTER_DAYS = (3, 7)
+COUPON_REF_TYPE = "marketing_message"
 COUPON_NOTICE_DAYS_BEFORE = 3
 
 
@@ -47,30 +49,48 @@ def _active_member():
 
 def issue_occasion_coupons(*, kind, occasion_date, template_for, now):
     """Issue the coupon of each message of ``kind`` queued for ``occasion_date`` that has none yet;
-    ``template_for(tier_id)`` names the coupon template (None: no coupon). A refusal (stock, limit)
-    leaves that member without one; a rerun tries again."""
-    from app.coupons.services import issue
+    ``template_for(tier_id)`` names the coupon template (None: no coupon). Set-based: one bulk issue
+    per template (members grouped by tier), then the messages are linked to their coupons in one
+    UPDATE. A refusal (stock, limit) leaves that member without one; a rerun tries again."""
+    from app.coupons.services import issue_to_many
 
-    rows = db.session.execute(
-        select(Message.id, Message.member_id, Member.tier_id).join(Member, Member.id == Message.member_id)
-        .where(Message.kind == kind, Message.occasion_date == occasion_date, Message.coupon_id.is_(None))
-        .order_by(Message.id)
-    ).all()
-    issued = []
-    for message_id, member_id, tier_id in rows:
+    tier_ids = [None, *db.session.scalars(select(Tier.id).order_by(Tier.id))]
+    by_template = {}
+    for tier_id in tier_ids:
         template_id = template_for(tier_id)
-        if template_id is None:
-            continue
+        if template_id is not None:
+            by_template.setdefault(template_id, []).append(tier_id)
+    pending = (Message.kind == kind, Message.occasion_date == occasion_date, Message.coupon_id.is_(None))
+    issued = 0
+    for template_id, tiers in by_template.items():
+        in_tiers = [Member.tier_id.in_([tier for tier in tiers if tier is not None])]
+        if None in tiers:
+            in_tiers.append(Member.tier_id.is_(None))
+        recipients = (
+            select(Message.member_id.label("member_id"), Message.id.label("ref_id"), Message.id.label("position"))
+            .join(Member, Member.id == Message.member_id).where(*pending, or_(*in_tiers))
+        )
         try:
-            coupon = issue(template_id=template_id, member_id=member_id, source=kind, ref_type="marketing_message",
-                           ref_id=message_id, now=now)
-        except AppError as error:
-            log.info("%s coupon refused for member %s: %s", kind, member_id, error.code)
-            continue
-        issued.append({"id": message_id, "coupon_id": coupon.id})
+            issued += issue_to_many(template_id=template_id, recipients=recipients, source=kind,
+                                    ref_type=COUPON_REF_TYPE, now=now)
+        except AppError as error:  # e.g. the template was deleted meanwhile
+            log.info("%s coupons of template %s refused: %s", kind, template_id, error.code)
     if issued:
-        db.session.execute(update(Message), issued)
-    return len(issued)
+        _link_coupons(*pending)
+    return issued
+
+
+def _link_coupons(*pending):
+    """Point each pending message at the coupon issued for it (the coupon's reference is the message)."""
+    from app.coupons.models import MemberCoupon
+
+    db.session.execute(
+        update(Message)
+        .where(*pending, MemberCoupon.ref_type == COUPON_REF_TYPE, MemberCoupon.ref_id == Message.id,
+               MemberCoupon.member_id == Message.member_id)
+        .values(coupon_id=MemberCoupon.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- birthdays -----------------------------------------------------------------------------------
