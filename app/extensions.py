@@ -7,6 +7,11 @@ from flask_sqlalchemy import SQLAlchemy
 from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.routing import IntegerConverter
+
+# Ids are 32-bit integer columns; a longer number must never reach the database (SQLite and
+# PostgreSQL both fail on it with a server error).
+DATABASE_INT_MAX = 2**31 - 1
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,10 +36,23 @@ class ErrorEnvelope(Schema):
     error = fields.Nested(ErrorBody, required=True)
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in a URL: at most a database integer, so a longer id is a 404, and the document says so."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", DATABASE_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
 class Api(_SmorestApi):
     """flask-smorest Api whose errors use the one envelope of the whole service."""
 
     ERROR_SCHEMA = ErrorEnvelope
+
+    def init_app(self, app, *args, **kwargs):
+        # Before any blueprint: the routes are compiled with the converter present when they are added.
+        app.url_map.converters["int"] = DatabaseIdConverter
+        super().init_app(app, *args, **kwargs)
 
     def _register_error_handlers(self):
         # app.common.errors registers the handlers for every failure, HTTP ones included.

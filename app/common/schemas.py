@@ -2,14 +2,35 @@
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 
-class BodySchema(Schema):
+# Integer columns are 32-bit; a larger number in a request is a validation error, not an overflow in
+# the database (a server error on SQLite and PostgreSQL alike).
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _bound_integer(field):
+    """Give an integer field without an upper bound (ids, mostly) the database integer's range."""
+    if isinstance(field, fields.List):
+        _bound_integer(field.inner)
+    elif isinstance(field, fields.Integer) and not any(
+        isinstance(v, validate.Range) and v.max is not None for v in field.validators
+    ):
+        field.validators.append(validate.Range(min=INT32_MIN, max=INT32_MAX))
+
+
+class _RequestSchema(Schema):
+    def on_bind_field(self, field_name, field_obj):
+        # Fields are copied per schema instance, so this never changes the declared field.
+        _bound_integer(field_obj)
+
+
+class BodySchema(_RequestSchema):
     """Request bodies reject unknown fields (a typo is an error, not a silent no-op)."""
 
     class Meta:
         unknown = RAISE
 
 
-class QuerySchema(Schema):
+class QuerySchema(_RequestSchema):
     """Query strings ignore unknown parameters (caches and trackers add their own)."""
 
     class Meta:

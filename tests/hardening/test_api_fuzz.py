@@ -1,0 +1,115 @@
+"""Property-based fuzzing of the whole API against its own OpenAPI document (schemathesis).
+
+Every documented operation gets generated requests (valid and invalid) as a caller its route
+allows: a member, or staff as owner, cashier or marketing. A response must never be a server error,
+and its status code, content type and body must be the ones the document promises.
+
+The run is bounded (a few dozen examples per operation, a fixed seed) so it stays fast and the
+same in CI; widen it locally with FUZZ_EXAMPLES=500.
+"""
+import os
+import re
+import shutil
+
+import hypothesis
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from app import create_app
+from app.common import clock
+from app.extensions import db
+from tests.conftest import ON_POSTGRES, Api, _truncate_all, login_member
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+# The document comes from the application itself; building it touches no database.
+_spec_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _spec_app)
+schema.config.seed = 20240909
+schema.config.phases.update(phases=["examples", "fuzzing"])
+schema.config.generation.update(max_examples=EXAMPLES)
+
+
+def _roles_by_operation(app):
+    """(OpenAPI path, method) -> the roles the route's auth decorator admits (empty: public)."""
+    roles = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        view = app.view_functions[rule.endpoint]
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            handler = getattr(getattr(view, "view_class", None), method.lower(), view)
+            roles[(path, method)] = tuple(sorted(getattr(handler, "_roles", ())))
+    return roles
+
+
+ROLES = _roles_by_operation(_spec_app)
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(database_template, tmp_path_factory):
+    """One database for the whole run (seeding per operation would cost more than fuzzing it)."""
+    if ON_POSTGRES:
+        url = database_template
+    else:
+        path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
+        shutil.copyfile(database_template, path)
+        url = f"sqlite:///{path}"
+    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    yield application
+    clock.set_now(None)
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if ON_POSTGRES:
+        _truncate_all(url)
+
+
+@pytest.fixture(scope="module")
+def callers(fuzz_app):
+    """Tokens per role, and a little real data so generated ids sometimes hit rows."""
+    from app.stores.services import create_staff, create_store
+
+    api = Api(fuzz_app.test_client())
+    with fuzz_app.app_context():
+        stores = [create_store(name="南山店").id, create_store(name="福田店").id]
+        create_staff(username="owner", password="password-123", role="owner", store_ids=stores)
+        create_staff(username="marketing", password="password-123", role="marketing", store_ids=stores)
+        create_staff(username="cashier", password="password-123", role="cashier", store_ids=stores[:1])
+        db.session.commit()
+    tokens = {}
+    for role in ("owner", "marketing", "cashier"):
+        response = api.post("/auth/staff/login", json={"username": role, "password": "password-123"})
+        assert response.status_code == 200, response.json
+        tokens[role] = response.json["token"]
+    tokens["member"], _ = login_member(api, "fuzz-member")
+    response = api.post("/me/vehicles", tokens["member"], json={"plate": "粤B12345", "mileage_km": 20000})
+    assert response.status_code == 201, response.json
+    response = api.post("/service-items", tokens["marketing"],
+                        json={"name": "精洗", "category": "wash", "price_fen": 5000})
+    assert response.status_code == 201, response.json
+    return tokens
+
+
+@schema.parametrize()
+@schema.given(data=st.data())
+@hypothesis.settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_conforms_to_its_document(case, data, fuzz_app, callers):
+    roles = ROLES[(case.operation.path, case.method.upper())] or ("anonymous",)
+    role = data.draw(st.sampled_from(roles), label="role")
+    headers = {}
+    if role != "anonymous":
+        headers["Authorization"] = f"Bearer {callers[role]}"
+    case.call_and_validate(app=fuzz_app, headers=headers, checks=CHECKS)
