@@ -22,6 +22,7 @@ class StaffLoginResponse(ResponseSchema):
 @login_rate_limit
 @blp.arguments(StaffLogin)
 @blp.response(200, StaffLoginResponse)
+@blp.alt_response(401, response="UNAUTHORIZED")  # wrong username or password
 def staff_login(body):
     """Log a staff member in with username and password"""
     token, staff = services.authenticate_staff(**body)
