@@ -109,6 +109,8 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
 
     for index, tender in enumerate(tenders):
         if tender["type"] == "package_card":
+            # Another member's card is refused here too, so a quote never values what settle refuses.
+            instruments.cards().get_card(card_id=tender["card_id"], member_id=member_id)
             line = _take_unit(lines, remaining_units, service_item_id=tender["service_item_id"], code="package_card")
             values[index] = TenderValue(type="package_card", amount_fen=line.unit_net_fen, card_id=tender["card_id"],
                                         service_item_id=line.service_item_id, line_id=line.id)
