@@ -23,7 +23,7 @@ import pytest
 from app import create_app
 from app.extensions import db
 
-from tests.hardening.access_world import PLATE_A, RESCHEDULE_START, build_world, close_world_app, open_world_app
+from tests.hardening.access_world import PLATE_A, PLATE_B, RESCHEDULE_START, build_world, close_world_app, open_world_app
 
 R, OK = "R", "OK"
 ACTORS = ("anonymous", "member_a", "member_b", "cashier", "cashier2", "marketing", "owner")
@@ -381,3 +381,45 @@ def test_the_dev_payment_confirmation_is_missing_outside_development(world):
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def test_bodies_cannot_name_another_members_rows(world):
+    """Ids inside bodies are checked like ids in paths: B cannot book A's car, claim A's plate, or pay
+    with A's coupon; the counter cannot settle B's order with A's coupon or package card."""
+    api, ids, tokens = world.api, world.ids, world.tokens
+    member_b, cashier2 = tokens["member_b"], tokens["cashier2"]
+    booking = api.post("/me/bookings", member_b, json={
+        "store_id": ids["store_2"], "vehicle_id": ids["vehicle_id"], "service_item_id": ids["service_item_id"],
+        "start": RESCHEDULE_START.isoformat()})
+    assert (booking.status_code, booking.json["error"]["code"]) == (404, "vehicle_not_found")
+    plate = api.post("/me/vehicles", member_b, json={"plate": PLATE_A})
+    assert plate.status_code == 409, plate.json
+    # B's own order at store 2, completed, so that only the foreign instruments stand in the way.
+    order = api.post("/work-orders", cashier2, json={
+        "store_id": ids["store_2"], "plate": PLATE_B, "lines": [{"service_item_id": ids["service_item_id"],
+                                                                   "quantity": 1}]})
+    assert order.status_code == 201 and order.json["member_id"] == ids["member_b"], order.json
+    order_id = order.json["id"]
+    done = api.post(f"/work-orders/{order_id}/status", cashier2, json={"status": "completed"})
+    assert done.status_code == 200, done.json
+    foreign_coupon = [{"type": "coupon", "member_coupon_id": ids["coupon_id"]}]
+    foreign_card = [{"type": "package_card", "card_id": ids["card_id"], "service_item_id": ids["service_item_id"]}]
+    paid = api.post(f"/me/work-orders/{order_id}/pay", member_b, json={"tenders": foreign_coupon})
+    assert (paid.status_code, paid.json["error"]["code"]) == (404, "coupon_not_found")
+    for tenders, code in [(foreign_coupon, "coupon_not_found"), (foreign_card, "card_not_found")]:
+        for action in ("quote", "settle"):
+            response = api.post(f"/work-orders/{order_id}/{action}", cashier2, json={"tenders": tenders})
+            assert (response.status_code, response.json["error"]["code"]) == (404, code), (action, response.json)
+    coupon = api.get(f"/me/coupons/{ids['coupon_id']}", tokens["member_a"])
+    assert coupon.status_code == 200 and coupon.json["status"] == "unused"
+
+
+def test_only_access_tokens_open_the_api(world):
+    """The member-card QR token is signed with the same key but is not an access token."""
+    from app.members.services import issue_member_card_token
+
+    with world.app.app_context():
+        card_token = issue_member_card_token(member_id=world.ids["member_a"])
+    for token in (card_token, world.tokens["member_a"] + "x", "not-a-token"):
+        response = world.api.get("/me", token)
+        assert (response.status_code, response.json["error"]["code"]) == (401, "invalid_token")
