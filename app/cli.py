@@ -1,4 +1,4 @@
-"""Command-line tools: `flask store create`, `flask staff create`, `flask seed-demo`."""
+"""Command-line tools: `flask store create`, `flask staff create`, `flask seed-demo`, `flask seed-bench`."""
 import click
 from flask.cli import AppGroup, with_appcontext
 
@@ -69,6 +69,28 @@ def seed_demo_command():
         click.echo(f"  {line}")
 
 
+@click.command("seed-bench")
+@click.option("--members", type=click.IntRange(1, 40_000_000), required=True, help="How many members to create.")
+@click.option("--stores", type=click.IntRange(1, 50), default=3, show_default=True)
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed (same seed, same data).")
+@with_appcontext
+def seed_bench_command(members, stores, seed):
+    """Fill an empty database with a chain of N members and two years of history, for benchmarks."""
+    from app.bench_seed import DatabaseNotEmpty, seed_bench
+
+    try:
+        with click.progressbar(length=members, label="members", show_pos=True, show_eta=True) as bar:
+            summary = seed_bench(members=members, stores=stores, seed=seed, progress=bar.update)
+    except DatabaseNotEmpty as error:
+        raise click.ClickException(str(error))
+    for table, count in sorted(summary["rows"].items()):
+        click.echo(f"  {table:<32} {count:>12,}")
+    click.echo("  " + ", ".join(f"{phase} {seconds:.0f} s" for phase, seconds in summary["phases"].items()))
+    click.echo(f"Seeded {members:,} members in {summary['seconds']:.0f} s. Logins:")
+    for line in summary["logins"]:
+        click.echo(f"  {line}")
+
+
 jobs_cli = AppGroup("jobs", help="Scheduled jobs.")
 
 
@@ -99,4 +121,5 @@ def register_cli(app):
     app.cli.add_command(store_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_bench_command)
     app.cli.add_command(jobs_cli)
