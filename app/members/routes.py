@@ -2,6 +2,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.common.auth import back_office, counter_staff, current_actor, member_only, staff_any
+from app.common.errors import Forbidden
 from app.common.qr import PNG_RESPONSE, png_response
 from app.common.ratelimit import login_rate_limit
 from app.common.transaction import unit_of_work
@@ -123,6 +124,8 @@ class MembersResource(MethodView):
     @blp.response(201, MemberStaffRead)
     def post(self, body):
         """Register a customer at the counter"""
+        if body.get("store_id") is not None and not current_actor().can_access_store(body["store_id"]):
+            raise Forbidden("store_forbidden", "You do not work at this store.")
         return services.register_at_counter(**body)
 
 
