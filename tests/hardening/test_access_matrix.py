@@ -148,7 +148,7 @@ MATRIX = {
     ("PATCH",  "/marketing/settings"):                                OWNER_WRITE,
     # members as staff see them (membership is chain-wide, not per store)
     ("GET",    "/members"):                                           COUNTER_READ,
-    ("POST",   "/members"):                                           COUNTER_WRITE,
+    ("POST",   "/members"):                                           COUNTER_STORE2_ACT,
     ("GET",    "/members/<int:member_id>"):                           STAFF_READ,
     ("PATCH",  "/members/<int:member_id>"):                           STAFF_WRITE,
     ("POST",   "/members/<int:member_id>/tags"):                      BACK_OFFICE_WRITE,
@@ -228,6 +228,7 @@ BODIES = {
     ("POST", "/follow-ups/<int:follow_up_id>/outcome"): {"result": "no_answer"},
     ("POST", "/members/<int:member_id>/package-cards"): {
         "template_id": "{package_card_template_id}", "paid_via": "cash", "store_id": "{store_2}"},
+    ("POST", "/members"): {"phone": "13700000001", "nickname": "到店新客", "store_id": "{store_2}"},
     ("POST", "/work-orders"): {"store_id": "{store_2}", "plate": PLATE_A, "lines": []},
     ("POST", "/work-orders/<int:work_order_id>/lines"): {"lines": [{"service_item_id": "{service_item_id}",
                                                                     "quantity": 1}]},
