@@ -1,0 +1,303 @@
+"""Scale benchmark: one table of the service's targets on a database filled by `flask seed-bench`.
+
+    flask db upgrade && flask seed-bench --members 1000000      # once (DATABASE_URL set)
+    python bench/bench_scale.py [--samples 300] [--runs 5] [--http-seconds 15] [--skip-scan]
+
+DATABASE_URL names the seeded database (PostgreSQL: postgresql+psycopg://...). Measured:
+- plate lookup: ``GET /vehicles?plate=`` with the last 3, 4 or 5 characters or the whole plate of
+  a random car, as a cashier (p95 over --samples requests);
+- quote and settle: ``POST /work-orders/{id}/quote`` and ``/settle`` with stored value + cash on
+  orders opened beforehand for random members holding stored value (p95);
+- segment preview: ``GET /segments/{id}/preview`` of a seven-condition segment (slowest of --runs);
+- stats overview: ``GET /stats/overview`` for the last 30 days and the last 12 months (slowest);
+- daily scan: every daily job run for tomorrow through ``run_job``, as the scheduler would (total);
+- HTTP throughput: gunicorn (2 workers × 4 threads, gthread) serving the service's plate lookup and,
+  in the same run with the same settings, a bare Flask JSON endpoint (bench/bare_app.py); the load
+  comes from bench/load_generator.py in its own process on loopback. Ratio = service / bare.
+The in-process figures go through the Flask test client, so each is a whole request (auth, schema,
+service, commit, JSON). Rate limits are off for the in-process part (one cashier settles hundreds
+of orders in seconds); the HTTP part uses the production settings.
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select, text  # noqa: E402
+
+COMPLEX_RULES = {"all": [
+    {"field": "tier_rank", "op": "gte", "value": 1},
+    {"any": [{"field": "tags", "op": "has_any", "value": [1, 3]}, {"field": "value_class", "op": "eq", "value": "high"}]},
+    {"field": "last_visit", "op": "within_days", "value": 365},
+    {"field": "balance", "op": "gte", "value": 10_000},
+    {"field": "vehicle_age", "op": "between", "value": [1, 6]},
+    {"field": "unused_coupons", "op": "gte", "value": 1},
+    {"field": "store", "op": "in", "value": [1]},
+]}
+
+
+def p95(samples):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)] * 1000
+
+
+def timed(call, expect=200):
+    started = time.perf_counter()
+    response = call()
+    elapsed = time.perf_counter() - started
+    if response.status_code != expect:
+        raise SystemExit(f"unexpected {response.status_code}: {response.get_json()}")
+    return elapsed, response.get_json()
+
+
+def login(client, username):
+    response = client.post("/api/v1/auth/staff/login", json={"username": username, "password": "bench-password"})
+    if response.status_code != 200:
+        raise SystemExit(f"cannot log in as {username}: is this a database filled by `flask seed-bench`?")
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = ""
+    try:
+        kib = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                       if line.startswith("MemTotal")))
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    return f"{model}, {os.cpu_count()} CPUs{memory}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def measure_in_process(app, args, rng):
+    from app.extensions import db
+    from app.members.models import Member, Vehicle
+    from app.wallet.models import Wallet
+
+    client = app.test_client()
+    cashier, owner, marketing = (login(client, name) for name in ("bench-cashier1", "bench-owner", "bench-marketing"))
+    results = {}
+    with app.app_context():
+        members = db.session.scalar(select(func.count()).select_from(Member))
+        max_vehicle = db.session.scalar(select(func.max(Vehicle.id)))
+        candidates = db.session.execute(
+            select(Vehicle.plate).join(Wallet, Wallet.member_id == Vehicle.member_id)
+            .where(Wallet.balance_fen >= 50_000, Vehicle.id.in_([rng.randint(1, max_vehicle)
+                                                                  for _ in range(args.samples * 20)]))
+            .limit(args.samples)).scalars().all()
+        item_id = db.session.scalar(text("SELECT id FROM service_items WHERE category = 'maintenance' ORDER BY id LIMIT 1"))
+        store_id = db.session.scalar(text("SELECT min(id) FROM stores"))
+        dialect = db.engine.dialect.name
+        server = db.session.scalar(text("SELECT version()")) if dialect == "postgresql" else f"SQLite {db.session.scalar(text('SELECT sqlite_version()'))}"
+        plates = []
+        while len(plates) < args.samples:
+            plate = db.session.scalar(select(Vehicle.plate).where(Vehicle.id == rng.randint(1, max_vehicle)))
+            if plate:
+                plates.append(plate)
+    results["members"] = members
+    results["database"] = server.split(" on ")[0]
+
+    lookups = []
+    for plate in plates:
+        fragment = plate if rng.random() < 0.25 else plate[-rng.choice((3, 4, 5)):]
+        elapsed, body = timed(lambda: client.get(f"/api/v1/vehicles?plate={fragment}", headers=cashier))
+        if fragment == plate and plate not in [item["vehicle"]["plate"] for item in body["items"]]:
+            raise SystemExit(f"plate lookup missed {plate}")
+        lookups.append(elapsed)
+    results["plate lookup"] = p95(lookups)
+
+    quotes, settles = [], []
+    for plate in candidates:
+        _elapsed, order = timed(lambda: client.post("/api/v1/work-orders", headers=cashier, json={
+            "store_id": store_id, "plate": plate, "lines": [{"service_item_id": item_id, "quantity": 1}]}), 201)
+        half = order["total_fen"] // 2
+        tenders = [{"type": "stored_value", "amount_fen": half}, {"type": "cash", "amount_fen": order["total_fen"] - half}]
+        elapsed, _quote = timed(lambda: client.post(f"/api/v1/work-orders/{order['id']}/quote", headers=cashier,
+                                                    json={"tenders": tenders}))
+        quotes.append(elapsed)
+        elapsed, settled = timed(lambda: client.post(
+            f"/api/v1/work-orders/{order['id']}/settle", headers={**cashier, "Idempotency-Key": f"bench-{order['id']}"},
+            json={"tenders": tenders}))
+        if settled["status"] != "settled":
+            raise SystemExit(f"order {order['id']} did not settle: {settled}")
+        settles.append(elapsed)
+    results["quote"] = p95(quotes)
+    results["settle"] = p95(settles)
+    results["settled orders"] = len(settles)
+
+    _elapsed, segment = timed(lambda: client.post("/api/v1/segments", headers=marketing, json={
+        "name": f"bench {secrets.token_hex(4)}", "rules": COMPLEX_RULES}), 201)
+    previews = [timed(lambda: client.get(f"/api/v1/segments/{segment['id']}/preview", headers=marketing))
+                for _ in range(args.runs + 1)][1:]
+    results["segment preview"] = max(elapsed for elapsed, _body in previews) * 1000
+    results["segment size"] = previews[0][1]["count"]
+
+    with app.app_context():
+        from app.common import clock
+        from app.merchant.services import get_settings
+
+        today = clock.local_today(get_settings().timezone)
+    overview = []
+    for start in (today - timedelta(days=29), today - timedelta(days=364)):
+        query = f"/api/v1/stats/overview?from={start.isoformat()}&to={today.isoformat()}"
+        runs = [timed(lambda: client.get(query, headers=owner)) for _ in range(args.runs + 1)][1:]
+        overview += [elapsed for elapsed, _body in runs]
+    results["stats overview"] = max(overview) * 1000
+    return results, today
+
+
+def measure_daily_scan(app, today):
+    from app.common.jobs import registered_jobs, run_job
+
+    day = today + timedelta(days=1)
+    timings = {}
+    with app.app_context():
+        jobs = sorted((job for job in registered_jobs().values() if job.every_minutes is None),
+                      key=lambda job: (job.hour, job.minute, job.name))
+        for job in jobs:
+            started = time.perf_counter()
+            run_job(job.name, day=day)
+            timings[job.name] = time.perf_counter() - started
+    return timings
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(module, env):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--worker-class", "gthread", "--threads", "4", "--log-level", "warning", module],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"gunicorn for {module} did not start: {process.stderr.read().decode()[-2000:]}")
+
+
+def load(url, seconds, headers=()):
+    command = [sys.executable, str(ROOT / "bench" / "load_generator.py"), url, "--seconds", str(seconds),
+               "--connections", "8"]
+    for header in headers:
+        command += ["--header", header]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
+def measure_http(url, seconds, rng, plates):
+    env = {**os.environ, "PITSTOP_ENV": "production", "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)}
+    service, service_port = serve("wsgi:app", env)
+    bare, bare_port = serve("bench.bare_app:app", {**os.environ})
+    try:
+        import urllib.request
+
+        request = urllib.request.Request(f"http://127.0.0.1:{service_port}/api/v1/auth/staff/login",
+                                         data=json.dumps({"username": "bench-cashier1",
+                                                          "password": "bench-password"}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        token = json.loads(urllib.request.urlopen(request).read())["token"]
+        fragment = rng.choice(plates)[-4:]
+        lookup_url = f"http://127.0.0.1:{service_port}/api/v1/vehicles?plate={fragment}"
+        load(lookup_url, 2, [f"Authorization: Bearer {token}"])  # warm-up
+        load(f"http://127.0.0.1:{bare_port}/ping", 2)
+        bare_result = load(f"http://127.0.0.1:{bare_port}/ping", seconds)
+        service_result = load(lookup_url, seconds, [f"Authorization: Bearer {token}"])
+    finally:
+        for process in (service, bare):
+            process.terminate()
+            process.wait(timeout=30)
+    if service_result["errors"] or bare_result["errors"]:
+        raise SystemExit(f"errors under load: service {service_result}, bare {bare_result}")
+    return service_result, bare_result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--http-seconds", type=float, default=15)
+    parser.add_argument("--skip-scan", action="store_true", help="leave out the daily scan")
+    parser.add_argument("--skip-http", action="store_true", help="leave out the HTTP throughput")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("set DATABASE_URL to a database filled by `flask seed-bench`")
+
+    from app import create_app
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    rng = random.Random(args.seed)
+    started = time.perf_counter()
+    results, today = measure_in_process(app, args, rng)
+    scan = {} if args.skip_scan else measure_daily_scan(app, today)
+    http = None
+    if not args.skip_http:
+        from app.extensions import db
+        from app.members.models import Vehicle
+
+        with app.app_context():
+            plates = db.session.scalars(select(Vehicle.plate).where(Vehicle.member_id.is_not(None)).limit(1000)).all()
+            db.engine.dispose()
+        http = measure_http(url, args.http_seconds, rng, plates)
+
+    print(f"\nmachine:  {machine()}; load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"database: {results['database']}; {results['members']:,} members")
+    rows = [
+        ("plate lookup p95", f"{results['plate lookup']:.1f} ms", "≤ 10 ms", results["plate lookup"] <= 10),
+        ("quote p95", f"{results['quote']:.1f} ms", "≤ 50 ms", results["quote"] <= 50),
+        ("settle p95", f"{results['settle']:.1f} ms", "≤ 50 ms", results["settle"] <= 50),
+        ("segment preview (slowest)", f"{results['segment preview']:.0f} ms", "≤ 500 ms",
+         results["segment preview"] <= 500),
+        ("stats overview (slowest)", f"{results['stats overview']:.0f} ms", "≤ 1000 ms",
+         results["stats overview"] <= 1000),
+    ]
+    if scan:
+        total = sum(scan.values())
+        rows.append(("daily scan (all daily jobs)", f"{total:.1f} s", "≤ 60 s", total <= 60))
+    if http:
+        service_result, bare_result = http
+        ratio = service_result["rps"] / bare_result["rps"]
+        rows.append(("plate lookup over HTTP", f"{service_result['rps']:.0f} req/s", "", None))
+        rows.append(("bare Flask JSON over HTTP", f"{bare_result['rps']:.0f} req/s", "", None))
+        rows.append(("HTTP throughput ratio", f"{ratio:.0%}", "≥ 50 %", ratio >= 0.5))
+    print()
+    print(f"| {'measure':<28} | {'result':>14} | {'target':>9} | ok  |")
+    print(f"|{'-' * 30}|{'-' * 16}|{'-' * 11}|-----|")
+    for name, value, target, ok in rows:
+        mark = "" if ok is None else ("yes" if ok else "NO")
+        print(f"| {name:<28} | {value:>14} | {target:>9} | {mark:<3} |")
+    if scan:
+        print("\ndaily scan by job: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in scan.items()))
+    print(f"(segment preview matched {results['segment size']:,} members; {results['settled orders']} orders "
+          f"settled; whole run {time.perf_counter() - started:.0f} s)")
+    if any(ok is False for *_rest, ok in rows):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
