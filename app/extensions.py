@@ -1,6 +1,9 @@
 """Extension objects, created unbound; create_app() binds them. Imports nothing from the app."""
+from http import HTTPStatus
+
+from apispec import BasePlugin
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api as _SmorestApi
 from flask_sqlalchemy import SQLAlchemy
@@ -44,6 +47,56 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class ErrorResponsesPlugin(BasePlugin):
+    """Documents the error envelope's statuses on every operation, from what the route declares.
+
+    A route with a bearer token answers 401 and 403; one with ids in its path, body or query 404;
+    one that reads a body or query 400 (malformed JSON or a broken business rule) and 422; one that
+    writes 409 (a conflict with the current state); a body may be too large (413); a rate-limited
+    route 429. Routes add their own (a login's 401) with ``alt_response``.
+    Anything else (503 while the database is away) stays under ``default``.
+    """
+
+    WRITES = ("post", "put", "patch", "delete")
+
+    def __init__(self, api):
+        super().__init__()
+        self.api = api
+
+    def _rate_limited(self, rule, method):
+        view = self.api._app.view_functions.get(rule.endpoint)
+        handler = getattr(getattr(view, "view_class", None), method, view)
+        # Flask-Limiter keeps the names of the views its decorators limit.
+        return handler is not None and get_qualified_name(handler) in limiter._marked_for_limiting
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        rule = kwargs.get("rule")
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            reads_input = "requestBody" in operation or any(
+                isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", ())
+            ) or "422" in map(str, responses)
+            statuses = []
+            if reads_input or method in self.WRITES:
+                statuses.append(400)
+            if operation.get("security"):
+                statuses += [401, 403]
+            if reads_input or (rule is not None and rule.arguments):
+                statuses.append(404)  # an id in the path, body or query names no row
+            if method in self.WRITES:
+                statuses.append(409)
+            if "requestBody" in operation:
+                statuses.append(413)
+            if reads_input:
+                statuses.append(422)
+            if rule is not None and self._rate_limited(rule, method):
+                statuses.append(429)
+            documented = set(map(str, responses))
+            for status in statuses:
+                if str(status) not in documented:
+                    responses[str(status)] = HTTPStatus(status).name
+
+
 class Api(_SmorestApi):
     """flask-smorest Api whose errors use the one envelope of the whole service."""
 
@@ -53,6 +106,10 @@ class Api(_SmorestApi):
         # Before any blueprint: the routes are compiled with the converter present when they are added.
         app.url_map.converters["int"] = DatabaseIdConverter
         super().init_app(app, *args, **kwargs)
+
+    def _init_spec(self, *, extra_plugins=None, **kwargs):
+        plugins = [*(extra_plugins or ()), ErrorResponsesPlugin(self)]
+        super()._init_spec(extra_plugins=plugins, **kwargs)
 
     def _register_error_handlers(self):
         # app.common.errors registers the handlers for every failure, HTTP ones included.

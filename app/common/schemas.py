@@ -7,20 +7,39 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
-def _bound_integer(field):
-    """Give an integer field without an upper bound (ids, mostly) the database integer's range."""
+# Dates in requests lie in these years: year 1 or 9999 cannot even be turned into UTC or have a day
+# added, and no birthday, booking or report range needs them.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
+class YearRange(validate.Validator):
+    """A date or datetime whose year lies between MIN_YEAR and MAX_YEAR."""
+
+    error = "Use a year between {min} and {max}."
+
+    def __call__(self, value):
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValidationError(self.error.format(min=MIN_YEAR, max=MAX_YEAR))
+        return value
+
+
+def _bound(field):
+    """Give an integer field without an upper bound (ids, mostly) the database integer's range, and
+    a date field the years the service can compute with."""
     if isinstance(field, fields.List):
-        _bound_integer(field.inner)
+        _bound(field.inner)
     elif isinstance(field, fields.Integer) and not any(
         isinstance(v, validate.Range) and v.max is not None for v in field.validators
     ):
         field.validators.append(validate.Range(min=INT32_MIN, max=INT32_MAX))
+    elif isinstance(field, (fields.Date, fields.DateTime)):
+        field.validators.append(YearRange())
 
 
 class _RequestSchema(Schema):
     def on_bind_field(self, field_name, field_obj):
         # Fields are copied per schema instance, so this never changes the declared field.
-        _bound_integer(field_obj)
+        _bound(field_obj)
 
 
 class BodySchema(_RequestSchema):
@@ -85,4 +104,4 @@ def page_schema(item_schema, name=None):
 
 
 __all__ = ["BodySchema", "QuerySchema", "ResponseSchema", "StrictInteger", "Fen", "Count", "PageQuery",
-           "page_schema", "ValidationError", "fields", "validate"]
+           "page_schema", "YearRange", "ValidationError", "fields", "validate"]

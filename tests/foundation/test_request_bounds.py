@@ -1,4 +1,5 @@
-"""Numbers too large for a database integer are refused at the edge, never overflow in the database."""
+"""Numbers too large for a database integer and dates in years no one uses are refused at the edge,
+never overflow in the database or in date arithmetic."""
 BIG = 2**63  # past SQLite's and PostgreSQL's integers alike
 
 
@@ -20,6 +21,25 @@ def test_an_id_too_large_in_a_query_is_a_validation_error(api, staff_tokens):
     response = api.get(f"/follow-ups?member_id={BIG}", staff_tokens["owner"])
     assert response.status_code == 422
     assert "member_id" in response.json["error"]["details"]["fields"]
+
+
+def test_a_date_in_year_one_is_a_validation_error(api, staff_tokens):
+    # Midnight of 0001-01-01 in Shanghai is before the first representable UTC instant.
+    response = api.get("/follow-ups/outcomes?from=0001-01-01&to=0001-01-04", staff_tokens["owner"])
+    assert response.status_code == 422
+    assert "from" in response.json["error"]["details"]["fields"]
+
+
+def test_a_date_in_year_9999_is_a_validation_error(api, member_login):
+    token, _ = member_login("far-future")
+    response = api.patch("/me", token, json={"birthday": "9999-12-31"})
+    assert response.status_code == 422
+    assert "birthday" in response.json["error"]["details"]["fields"]
+
+
+def test_ordinary_dates_still_pass(api, staff_tokens):
+    response = api.get("/follow-ups/outcomes?from=2024-01-01&to=2024-01-31", staff_tokens["owner"])
+    assert response.status_code == 200
 
 
 def test_the_document_states_the_bounds(client):
