@@ -151,8 +151,8 @@ def protected_values(world):
     return values
 
 
-def test_every_member_write_route_is_covered(app):
-    routes = member_write_routes(app)
+def test_every_member_write_route_is_covered(world):
+    routes = member_write_routes(world.app)
     listed = set(VALID_BODIES) | NO_BODY | set(EXEMPT)
     assert sorted(routes - listed) == [], "member write routes without a mass-assignment entry"
     assert sorted(listed - routes) == [], "mass-assignment entries for routes a member cannot call with a body"
