@@ -8,9 +8,11 @@ Outcomes:
   R    allowed, and the read answers 200 (the caller's own data, or data their role may see)
   OK   allowed: anything but 401/403 (a write with a dummy body may well be 400/404/409/422)
   401  no token: refused before anything else (code missing_token)
-  403  the role may not call this, or a cashier names a store they do not work at
-  404  the resource exists but is not the caller's, so it is reported as missing
-       (*_not_found), never 403: another member's id reveals nothing
+  403  the role may not call this (forbidden), or a cashier names, or acts on a work order of, a
+       store they do not work at (store_forbidden)
+  404  the row exists but is not the caller's, so it is reported as missing (*_not_found): always
+       for another member's rows (an id reveals nothing), and for another store's bookings and
+       call-list entries
 
 The table is one entry per (method, rule). A route added to the URL map without an entry fails
 test_every_route_has_an_entry, and so does an entry whose route is gone.
