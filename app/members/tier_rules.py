@@ -10,11 +10,17 @@
 * Every automatic change is logged in ``tier_changes``.
 
 Paid spend comes from the domains that take payments, through ``register_spend_source`` (work
-orders register theirs), so this module reads no other domain's tables.
+orders register theirs), so this module reads no other domain's tables. The review is set-based:
+a source also gives its spend as a query (member_id, fen), and one INSERT ... SELECT logs every
+change and one UPDATE ... FROM applies them; a source without a query is asked member by member
+in chunks and its figures join the query as a JSON document.
 """
+import json
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, and_, case, cast, func, insert, literal, or_, select, union_all, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import aliased
 
 from app.common import clock
 from app.extensions import db
@@ -23,13 +29,20 @@ from app.members.tier_change_models import TierChange
 
 WINDOW = timedelta(days=365)
 KEEP_FOR = timedelta(days=365)
+REVIEW_REASONS = ("review_upgrade", "review_downgrade")
+CHUNK = 1000
 _spend_sources = []
+_spend_queries = {}
 
 
-def register_spend_source(source):
-    """``source(*, member_ids, since) -> {member_id: fen}``: paid spend since an instant."""
+def register_spend_source(source, *, query=None):
+    """``source(*, member_ids, since) -> {member_id: fen}``: paid spend since an instant.
+    ``query(*, since)``, when given, is the same figure for every member as a SELECT labelled
+    ``member_id`` and ``fen`` (one row per member), for the set-based review."""
     if source not in _spend_sources:
         _spend_sources.append(source)
+    if query is not None:
+        _spend_queries[source] = query
 
 
 def spend_12m(member_ids, *, now=None):
@@ -81,45 +94,88 @@ def check_upgrade(*, member_id, now=None):
     return target
 
 
-def _last_automatic_changes(member_ids):
-    latest = (
-        select(TierChange.member_id, func.max(TierChange.id).label("id"))
-        .where(TierChange.member_id.in_(member_ids))
-        .group_by(TierChange.member_id)
-        .subquery()
-    )
-    rows = db.session.scalars(select(TierChange).join(latest, TierChange.id == latest.c.id)).all()
-    return {row.member_id: row for row in rows}
+def _spend_rows_of(source, since, member_ids):
+    """A source without a query: its figures for ``member_ids``, as rows of a JSON document."""
+    figures = {}
+    for start in range(0, len(member_ids), CHUNK):
+        chunk = member_ids[start:start + CHUNK]
+        figures.update({str(member_id): int(fen) for member_id, fen in
+                        source(member_ids=chunk, since=since).items() if fen})
+    document = json.dumps(figures)
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = func.jsonb_each_text(cast(literal(document), JSONB)).table_valued("key", "value")
+    else:
+        rows = func.json_each(literal(document)).table_valued("key", "value")
+    return select(cast(rows.c.key, Integer).label("member_id"), cast(rows.c.value, Integer).label("fen"))
 
 
-def review_tiers(*, now=None, batch_size=1000):
+def _spend_by_member(since, members):
+    """One SELECT (member_id, fen) of every member's paid spend since ``since``."""
+    parts = []
+    member_ids = None
+    for source in _spend_sources:
+        query = _spend_queries.get(source)
+        if query is None:
+            if member_ids is None:
+                member_ids = db.session.scalars(select(members.c.id).order_by(members.c.id)).all()
+            rows = _spend_rows_of(source, since, member_ids).subquery()
+        else:
+            rows = query(since=since).subquery()
+        # Each part read from its own subquery: SQLite takes no parenthesised compound inside UNION.
+        parts.append(select(rows.c.member_id, rows.c.fen))
+    if not parts:
+        return None
+    every = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    return select(every.c.member_id, func.sum(every.c.fen).label("fen")).group_by(every.c.member_id).subquery()
+
+
+def _by_spend(spend, tiers, attribute):
+    """CASE picking ``attribute`` of the best tier ``spend`` reaches (``tiers`` best first)."""
+    return case(*[(spend >= tier.min_spend_12m_fen, literal(getattr(tier, attribute))) for tier in tiers],
+                else_=literal(-1 if attribute == "rank" else None, Integer))
+
+
+def review_tiers(*, now=None):
     """Re-qualify every member by rolling spend: up when they reach a better tier, down when an
-    automatically reached tier is over 12 months old and no longer reached. Idempotent per day."""
+    automatically reached tier is over 12 months old and no longer reached. Idempotent per day.
+
+    Set-based: one INSERT ... SELECT logs every change (the decision is a query over members, their
+    spend, their tier and their last automatic change), then one UPDATE ... FROM moves the members
+    the log names."""
     now = now or clock.now()
     tiers = _tiers_by_rank_desc()
-    counts = {"upgraded": 0, "downgraded": 0}
-    last_id = 0
-    while True:
-        members = db.session.scalars(
-            select(Member).where(Member.id > last_id, Member.merged_into_id.is_(None))
-            .order_by(Member.id).limit(batch_size)
-        ).all()
-        if not members:
-            return counts
-        last_id = members[-1].id
-        ids = [member.id for member in members]
-        spend = spend_12m(ids, now=now)
-        changes = _last_automatic_changes(ids)
-        for member in members:
-            target = qualified_tier(spend[member.id], tiers)
-            if _rank(target) > _rank(member.tier):
-                _change(member, target, "review_upgrade", spend[member.id], now)
-                counts["upgraded"] += 1
-                continue
-            last = changes.get(member.id)
-            reached_automatically = last is not None and last.to_tier_id == member.tier_id
-            if (_rank(target) < _rank(member.tier) and reached_automatically
-                    and now - last.created_at >= KEEP_FOR):
-                _change(member, target, "review_downgrade", spend[member.id], now)
-                counts["downgraded"] += 1
-        db.session.flush()
+    members = select(Member.id, Member.tier_id).where(Member.merged_into_id.is_(None)).subquery()
+    spend_rows = _spend_by_member(now - WINDOW, members)
+    current = aliased(Tier)
+    spend = func.coalesce(spend_rows.c.fen, 0) if spend_rows is not None else literal(0)
+    latest = (select(TierChange.member_id, func.max(TierChange.id).label("id"))
+              .group_by(TierChange.member_id).subquery())
+    last = aliased(TierChange)
+    target_rank, target_id = _by_spend(spend, tiers, "rank"), _by_spend(spend, tiers, "id")
+    current_rank = func.coalesce(current.rank, -1)
+    kept_until = literal(now - KEEP_FOR, TierChange.created_at.type)
+    upgrade = target_rank > current_rank
+    downgrade = and_(target_rank < current_rank, last.to_tier_id == members.c.tier_id, last.created_at <= kept_until)
+    joined = members.outerjoin(current, current.id == members.c.tier_id) \
+        .outerjoin(latest, latest.c.member_id == members.c.id).outerjoin(last, last.id == latest.c.id)
+    if spend_rows is not None:
+        joined = joined.outerjoin(spend_rows, spend_rows.c.member_id == members.c.id)
+    decisions = (
+        select(members.c.id.label("member_id"), members.c.tier_id.label("from_tier_id"),
+               target_id.label("to_tier_id"),
+               case((upgrade, "review_upgrade"), else_="review_downgrade").label("reason"),
+               spend.label("spend_12m_fen"), literal(now, TierChange.created_at.type).label("created_at"))
+        .select_from(joined).where(or_(upgrade, downgrade))
+    )
+    logged_before = db.session.scalar(select(func.coalesce(func.max(TierChange.id), 0)))
+    columns = ["member_id", "from_tier_id", "to_tier_id", "reason", "spend_12m_fen", "created_at"]
+    db.session.execute(insert(TierChange).from_select(columns, decisions))
+    logged = (TierChange.id > logged_before, TierChange.reason.in_(REVIEW_REASONS), TierChange.created_at == now)
+    db.session.execute(
+        update(Member).where(Member.id == TierChange.member_id, *logged).values(tier_id=TierChange.to_tier_id)
+        .execution_options(synchronize_session=False)
+    )
+    counts = dict(db.session.execute(select(TierChange.reason, func.count()).where(*logged)
+                                     .group_by(TierChange.reason)).all())
+    db.session.expire_all()
+    return {"upgraded": counts.get("review_upgrade", 0), "downgraded": counts.get("review_downgrade", 0)}

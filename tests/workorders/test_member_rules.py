@@ -1,6 +1,9 @@
 """Rules the counter relies on in the members domain: maintenance due, tier rules, visit statistics."""
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+from sqlalchemy import literal, select, union_all
+
 from app.common import clock
 from app.extensions import db
 from app.members import maintenance, tier_rules, visits
@@ -57,10 +60,19 @@ def _member(code, tier=None):
     return member
 
 
-def test_tier_review_upgrades_and_downgrades_after_a_year(app):
+def _spend_query(spend):
+    """The spend dict as a SELECT (member_id, fen), read when the review runs."""
+    def query(*, since):
+        rows = [select(literal(m).label("member_id"), literal(fen).label("fen")) for m, fen in spend.items()]
+        return union_all(*rows) if len(rows) > 1 else rows[0]
+    return query
+
+
+@pytest.mark.parametrize("as_query", [False, True], ids=["per-member source", "source with a query"])
+def test_tier_review_upgrades_and_downgrades_after_a_year(app, as_query):
     spend = {}
     source = lambda *, member_ids, since: {m: spend.get(m, 0) for m in member_ids}  # noqa: E731
-    tier_rules.register_spend_source(source)
+    tier_rules.register_spend_source(source, query=_spend_query(spend) if as_query else None)
     try:
         with app.app_context():
             silver = Tier(name="Silver", rank=1, min_spend_12m_fen=100000)
@@ -87,6 +99,7 @@ def test_tier_review_upgrades_and_downgrades_after_a_year(app):
             db.session.rollback()
     finally:
         tier_rules._spend_sources.remove(source)
+        tier_rules._spend_queries.pop(source, None)
 
 
 def test_visits_count_and_revert(app):
