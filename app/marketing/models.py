@@ -110,6 +110,8 @@ class Message(db.Model):
         # The sender's scan: queued rows that are due.
         Index("ix_marketing_messages_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_marketing_messages_member_id_kind", "member_id", "kind"),
+        # The occasion jobs' coupons: the day's messages of a kind.
+        Index("ix_marketing_messages_kind_occasion_date", "kind", "occasion_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

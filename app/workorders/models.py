@@ -131,7 +131,7 @@ class WorkOrderPayment(db.Model):
     amount_fen: Mapped[int]
     status: Mapped[str] = mapped_column(String(10), default="posted")
     points: Mapped[int | None]
-    member_coupon_id: Mapped[int | None]
+    member_coupon_id: Mapped[int | None] = mapped_column(index=True)  # campaign results join on it
     card_id: Mapped[int | None]
     service_item_id: Mapped[int | None]
     line_id: Mapped[int | None] = mapped_column(ForeignKey("work_order_lines.id", ondelete="SET NULL"))
