@@ -8,6 +8,9 @@ before the ``nth`` statement that starts with ``statement`` (or just before COMM
   database restarts or a proxy cuts the link. The statement then meets a dead socket.
 - ``close`` (SQLite): the DBAPI connection is closed underneath SQLAlchemy.
 - ``raise`` (SQLite): the driver raises ``OperationalError`` as if the disk or link failed.
+
+``LostCommitAcknowledgement`` lets the server commit and then loses the connection before the
+answer is read: the one case where the client is told of a failure for work that was kept.
 """
 import sqlite3
 
@@ -65,3 +68,28 @@ class ConnectionDrop:
             dbapi_connection.close()
         else:
             raise sqlite3.OperationalError("disk I/O error")
+
+
+class LostCommitAcknowledgement:
+    """The first COMMIT succeeds on the server, then the connection is gone before the reply is read."""
+
+    def __init__(self, engine):
+        self.dialect = engine.dialect
+        self.committed = 0
+
+    def __enter__(self):
+        original = type(self.dialect).do_commit
+
+        def do_commit(pooled):  # SQLAlchemy passes the pool's proxy of the DBAPI connection
+            original(self.dialect, pooled)
+            if self.committed:
+                return
+            self.committed += 1
+            pooled.dbapi_connection.close()
+            raise self.dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+
+        self.dialect.do_commit = do_commit
+        return self
+
+    def __exit__(self, *exc):
+        del self.dialect.do_commit

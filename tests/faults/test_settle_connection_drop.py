@@ -4,14 +4,17 @@ A settle with a coupon, points, stored value and cash writes four ledgers, the s
 and the idempotency record in one transaction. The connection is cut at several points of that
 transaction and at COMMIT: the client gets a clean 503, every table is as it was, and the same
 request retried with the same Idempotency-Key once the database answers again settles exactly once.
+When the connection is lost just after the server committed (the acknowledgement never arrives),
+the client also sees a 503, and its retry replays the committed outcome instead of paying twice.
 
 On PostgreSQL the server process of the connection is terminated for real; on SQLite the DBAPI
 connection is closed underneath, or the driver raises OperationalError.
 """
 import pytest
+
 from app.extensions import db
-from tests.conftest import ON_POSTGRES
-from tests.faults.connection_faults import ConnectionDrop
+from tests.conftest import ON_POSTGRES, error_code
+from tests.faults.connection_faults import ConnectionDrop, LostCommitAcknowledgement
 from tests.workorders.conftest import (  # noqa: F401  (fixtures)
     catalog, fixed_clock, give_coupon, give_points, ledgers, member, open_order, scalar, settle, table_rows, top_up,
 )
@@ -112,3 +115,22 @@ def test_a_lost_connection_answers_503_on_reads_too_and_the_next_request_works(a
     assert drop.dropped
     assert response.status_code == 503 and response.json["error"]["code"] == "database_unavailable"
     assert api.get(path, staff_tokens["cashier"]).status_code == 200
+
+
+def test_a_commit_whose_acknowledgement_is_lost_is_replayed_not_repeated(app, api, staff_tokens, counter, catalog):
+    cashier, order, member_id = staff_tokens["cashier"], counter["order"], counter["member_id"]
+    before_ledgers = ledgers(app, member_id)
+    with LostCommitAcknowledgement(_engine(app)) as lost:
+        failed = settle(api, cashier, order["id"], counter["tenders"], key="settle-1")
+    assert lost.committed == 1
+    assert failed.status_code == 503 and error_code(failed) == "database_unavailable"
+
+    retried = settle(api, cashier, order["id"], counter["tenders"], key="settle-1")
+    assert retried.status_code == 200 and retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.json["status"] == "settled"
+    after = ledgers(app, member_id)
+    assert after["wallet"][0][2] == before_ledgers["wallet"][0][2] - STORED_FEN
+    assert after["points"] == [(before_ledgers["points"][0][0] - POINTS + retried.json["points_earned"],)]
+    assert after["coupons"] == [(counter["coupon_id"], "used")]
+    assert scalar(app, "SELECT COUNT(*) FROM work_order_payments WHERE work_order_id = :o", o=order["id"]) == 4
+    assert scalar(app, "SELECT COUNT(*) FROM part_stock_movements WHERE ref_id = :o", o=order["id"]) == 1
