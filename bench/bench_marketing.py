@@ -1,7 +1,7 @@
 """Marketing benchmark: segment previews and a full daily scan (every daily job for one day) on
 100,000 members.
 
-    python bench/bench_marketing.py [--members 100000] [--runs 3] [--reset | --reuse]
+    python bench/bench_marketing.py [--members 100000] [--runs 3] [--reset [--seed-only] | --reuse]
 
 The database is DATABASE_URL when it is set (PostgreSQL: postgresql+psycopg://...), else a SQLite
 file at /tmp/pitstop_bench_marketing.db (recreated on every run). It is built by the migrations,
@@ -259,6 +259,7 @@ def main():
     parser.add_argument("--reset", action="store_true", help="wipe a PostgreSQL DATABASE_URL first")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the seeded DATABASE_URL, undo the last run's job output and time again")
+    parser.add_argument("--seed-only", action="store_true", help="seed and stop (time later with --reuse)")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -288,6 +289,8 @@ def main():
     clock.set_now(NOW)
     print(f"database: {url.split('@')[-1]}  members: {members:,}  {prepared}  "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    if args.seed_only:
+        return
 
     with app.app_context():
         update_marketing_settings(changes={"birthday_coupons": {"default": 1}, "birthday_call_min_tier_rank": 2,
