@@ -23,9 +23,31 @@ class YearRange(validate.Validator):
         return value
 
 
+def _contains_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+class NoNul(validate.Validator):
+    """No NUL character: PostgreSQL stores none in text or JSON (it fails with a server error)."""
+
+    error = "Text cannot contain a NUL character."
+
+    def __call__(self, value):
+        if _contains_nul(value):
+            raise ValidationError(self.error)
+        return value
+
+
 def _bound(field):
-    """Give an integer field without an upper bound (ids, mostly) the database integer's range, and
-    a date field the years the service can compute with."""
+    """Give a request field the limits of where it is stored or computed with: integers without an
+    upper bound (ids, mostly) the database integer's range, dates the years the service handles,
+    text and free-form JSON no NUL character."""
     if isinstance(field, fields.List):
         _bound(field.inner)
     elif isinstance(field, fields.Integer) and not any(
@@ -34,6 +56,8 @@ def _bound(field):
         field.validators.append(validate.Range(min=INT32_MIN, max=INT32_MAX))
     elif isinstance(field, (fields.Date, fields.DateTime)):
         field.validators.append(YearRange())
+    elif isinstance(field, (fields.String, fields.Dict, fields.Raw)) and not isinstance(field, fields.Nested):
+        field.validators.append(NoNul())
 
 
 class _RequestSchema(Schema):
@@ -73,10 +97,15 @@ class StrictInteger(fields.Integer):
         return super()._validated(value)
 
 
+# The money columns are 32-bit (at most 21,474,836.47 yuan). No single amount at a car shop comes
+# near a million yuan, and the cap leaves room for balances and totals made of many amounts.
+FEN_MAX = 10**8
+
+
 def Fen(*, required=False, allow_zero=True, **kwargs):
-    """Money in integer fen, never negative."""
+    """Money in integer fen, never negative, at most a million yuan."""
     return StrictInteger(
-        required=required, validate=validate.Range(min=0 if allow_zero else 1, max=10**12), **kwargs
+        required=required, validate=validate.Range(min=0 if allow_zero else 1, max=FEN_MAX), **kwargs
     )
 
 
@@ -104,4 +133,4 @@ def page_schema(item_schema, name=None):
 
 
 __all__ = ["BodySchema", "QuerySchema", "ResponseSchema", "StrictInteger", "Fen", "Count", "PageQuery",
-           "page_schema", "YearRange", "ValidationError", "fields", "validate"]
+           "page_schema", "YearRange", "NoNul", "FEN_MAX", "ValidationError", "fields", "validate"]

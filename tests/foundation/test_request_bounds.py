@@ -1,5 +1,6 @@
-"""Numbers too large for a database integer and dates in years no one uses are refused at the edge,
-never overflow in the database or in date arithmetic."""
+"""Requests are refused at the edge (422 or 404) when a value does not fit where it is stored or
+computed with: numbers past a database integer, money past a million yuan, dates in years no one
+uses, text with a NUL character. Before, each was a server error (on PostgreSQL at least)."""
 BIG = 2**63  # past SQLite's and PostgreSQL's integers alike
 
 
@@ -40,6 +41,25 @@ def test_a_date_in_year_9999_is_a_validation_error(api, member_login):
 def test_ordinary_dates_still_pass(api, staff_tokens):
     response = api.get("/follow-ups/outcomes?from=2024-01-01&to=2024-01-31", staff_tokens["owner"])
     assert response.status_code == 200
+
+
+def test_a_nul_character_in_text_is_a_validation_error(api, member_login):
+    token, _ = member_login("nul-nickname")
+    response = api.patch("/me", token, json={"nickname": "a\u0000b"})
+    assert response.status_code == 422
+    assert "nickname" in response.json["error"]["details"]["fields"]
+    assert api.patch("/me", token, json={"nickname": "阿强"}).status_code == 200
+
+
+def test_money_past_a_million_yuan_is_a_validation_error(api, staff_tokens, member_login):
+    _, member = member_login("big-topup")
+    url = f"/members/{member['id']}/topups"
+    # 32,557,854.64 yuan: past the 32-bit money columns, it failed comparing with the plans' prices.
+    response = api.post(url, staff_tokens["cashier"], json={"amount_fen": 3_255_785_464, "paid_via": "cash"})
+    assert response.status_code == 422
+    assert "amount_fen" in response.json["error"]["details"]["fields"]
+    response = api.post(url, staff_tokens["cashier"], json={"amount_fen": 10**8, "paid_via": "cash"})
+    assert response.status_code == 201, response.json
 
 
 def test_the_document_states_the_bounds(client):

@@ -86,7 +86,8 @@ def fuzz_app(database_template, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def callers(fuzz_app):
-    """Tokens per role, and a little real data so generated ids sometimes hit rows."""
+    """Tokens per role, and a little real data (stores, a member with a car, a service item, a work
+    order) so generated ids, which are mostly small, often hit rows."""
     from app.stores.services import create_staff, create_store
 
     api = Api(fuzz_app.test_client())
@@ -106,6 +107,11 @@ def callers(fuzz_app):
     assert response.status_code == 201, response.json
     response = api.post("/service-items", tokens["marketing"],
                         json={"name": "精洗", "category": "wash", "price_fen": 5000})
+    assert response.status_code == 201, response.json
+    # An open work order for that car, so quoting and settling reach their rules.
+    response = api.post("/work-orders", tokens["cashier"], json={
+        "store_id": stores[0], "plate": "粤B12345", "lines": [{"service_item_id": response.json["id"], "quantity": 1}],
+    })
     assert response.status_code == 201, response.json
     return tokens
 
