@@ -224,13 +224,12 @@ def service_follow_ups(*, today, now):
 # -- bookings and coupons (their domains list what is due) ---------------------------------------
 
 def _insert_rows(rows):
-    """Queue ready-made message rows in one multi-row INSERT ... ON CONFLICT DO NOTHING."""
-    inserted = 0
-    for start in range(0, len(rows), 500):
-        chunk = rows[start:start + 500]
-        insert = _insert(Message).values(chunk).on_conflict_do_nothing()
-        inserted += db.session.execute(insert.execution_options(preserve_rowcount=True)).rowcount
-    return inserted
+    """Queue ready-made message rows, skipping existing dedupe keys: one INSERT ... ON CONFLICT DO
+    NOTHING executed for many rows (compiled once, sent in batches); RETURNING counts the new ones."""
+    if not rows:
+        return 0
+    insert = _insert(Message).on_conflict_do_nothing().returning(Message.id)
+    return len(db.session.execute(insert, rows).all())
 
 
 def _row(kind, member_id, occasion, now, **values):

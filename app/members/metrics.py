@@ -151,6 +151,8 @@ def _figures(now):
         _lifecycle_sql(now, get_settings()).label("lifecycle"),
         Member.paid_visit_count.label("visits"),
         counted.label("counted"),
+        Member.average_ticket_fen.label("old_ticket"), Member.mean_visit_interval_days.label("old_interval"),
+        Member.lifecycle.label("old_lifecycle"), Member.value_class.label("old_value_class"),
     ).subquery()
     interval_key = func.coalesce(-figures.c.interval, NO_INTERVAL)
     rank = lambda key: func.percent_rank().over(partition_by=figures.c.counted, order_by=key)  # noqa: E731
@@ -173,8 +175,7 @@ def _score_cuts(classed):
                func.min(case((classed.c.pr >= MEDIUM_FROM, classed.c.score))))
         .where(classed.c.counted == 1)
     ).one()
-    as_float = lambda value: None if value is None else float(value)  # noqa: E731
-    return {"high": as_float(cut_rows[0]), "medium": as_float(cut_rows[1])}
+    return {"high": _as_float(cut_rows[0]), "medium": _as_float(cut_rows[1])}
 
 
 def _quantiles(expression):
@@ -189,28 +190,17 @@ def _quantiles(expression):
 def recompute_member_metrics(*, now=None):
     """Recompute every member's average ticket, interval, lifecycle and value class in ONE set-based
     UPDATE ... FROM (the ranks are window functions over the recomputed figures); only members
-    whose values change are written. Then the cut points for single-member placement are stored."""
+    whose values change are written. Then the cut points for single-member placement are stored.
+    On PostgreSQL the ranking runs once: the UPDATE, the change counts and the score cuts are one
+    statement over one materialised CTE."""
     now = now or clock.now()
-    classed, value_class = _figures(now)
-    changes = {
-        "figures": or_(Member.average_ticket_fen != classed.c.ticket,
-                       Member.mean_visit_interval_days.is_distinct_from(classed.c.interval)),
-        "lifecycle": Member.lifecycle != classed.c.lifecycle,
-        "value_class": Member.value_class != value_class,
-    }
-    counts = dict(zip(changes, db.session.execute(  # counted before writing: what this run changes
-        select(*[func.coalesce(func.sum(case((changed, 1), else_=0)), 0) for changed in changes.values()])
-        .where(Member.id == classed.c.id)
-    ).one()))
-    db.session.execute(
-        update(Member).where(Member.id == classed.c.id, or_(*changes.values()))
-        .values(average_ticket_fen=classed.c.ticket, mean_visit_interval_days=classed.c.interval,
-                lifecycle=classed.c.lifecycle, value_class=value_class)
-        .execution_options(synchronize_session=False)
-    )
+    if is_sqlite(db.session):
+        counts, score_cuts = _recompute_in_steps(now)
+    else:
+        counts, score_cuts = _recompute_in_one_statement(now)
     interval_key = func.coalesce(-Member.mean_visit_interval_days, NO_INTERVAL)
     cuts = {"ticket": _quantiles(Member.average_ticket_fen), "visits": _quantiles(Member.paid_visit_count),
-            "interval": _quantiles(interval_key)} | _score_cuts(_figures(now)[0])
+            "interval": _quantiles(interval_key)} | score_cuts
     row = db.session.get(MemberMetricCuts, 1) or MemberMetricCuts(id=1)
     row.cuts, row.computed_at = cuts, now
     db.session.add(row)
@@ -218,3 +208,54 @@ def recompute_member_metrics(*, now=None):
     db.session.expire_all()
     return {"figures_changed": int(counts["figures"]), "lifecycle_changed": int(counts["lifecycle"]),
             "value_class_changed": int(counts["value_class"])}
+
+
+def _changes(classed, value_class):
+    """Per kind of change, the condition that a member's stored values differ from the new ones."""
+    return {
+        "figures": or_(classed.c.old_ticket != classed.c.ticket,
+                       classed.c.old_interval.is_distinct_from(classed.c.interval)),
+        "lifecycle": classed.c.old_lifecycle != classed.c.lifecycle,
+        "value_class": classed.c.old_value_class != value_class,
+    }
+
+
+def _as_float(value):
+    return None if value is None else float(value)
+
+
+def _recompute_in_one_statement(now):
+    classed, value_class = _figures(now)
+    changes = _changes(classed, value_class)
+    ranked = select(classed, value_class.label("value_class"),
+                    *[changed.label(f"{name}_changed") for name, changed in changes.items()]).cte("ranked")
+    changed = or_(*[ranked.c[f"{name}_changed"] for name in changes])
+    written = (
+        update(Member).where(Member.id == ranked.c.id, changed)
+        .values(average_ticket_fen=ranked.c.ticket, mean_visit_interval_days=ranked.c.interval,
+                lifecycle=ranked.c.lifecycle, value_class=ranked.c.value_class)
+        .returning(Member.id).cte("written")
+    )
+    count_of = lambda flag: func.coalesce(func.sum(case((flag, 1), else_=0)), 0)  # noqa: E731
+    cut_at = lambda start: func.min(case((and_(ranked.c.counted == 1, ranked.c.pr >= start), ranked.c.score)))  # noqa: E731
+    row = db.session.execute(
+        select(*[count_of(ranked.c[f"{name}_changed"]) for name in changes], cut_at(HIGH_FROM), cut_at(MEDIUM_FROM),
+               select(func.count()).select_from(written).scalar_subquery())
+        .execution_options(synchronize_session=False)
+    ).one()
+    return dict(zip(changes, row[:3])), {"high": _as_float(row[3]), "medium": _as_float(row[4])}
+
+
+def _recompute_in_steps(now):
+    classed, value_class = _figures(now)
+    changes = _changes(classed, value_class)
+    counts = dict(zip(changes, db.session.execute(  # counted before writing: what this run changes
+        select(*[func.coalesce(func.sum(case((changed, 1), else_=0)), 0) for changed in changes.values()])
+    ).one()))
+    db.session.execute(
+        update(Member).where(Member.id == classed.c.id, or_(*changes.values()))
+        .values(average_ticket_fen=classed.c.ticket, mean_visit_interval_days=classed.c.interval,
+                lifecycle=classed.c.lifecycle, value_class=value_class)
+        .execution_options(synchronize_session=False)
+    )
+    return counts, _score_cuts(_figures(now)[0])
