@@ -10,7 +10,9 @@ DATABASE_URL names the seeded database (PostgreSQL: postgresql+psycopg://...). M
   orders opened beforehand for random members holding stored value (p95);
 - segment preview: ``GET /segments/{id}/preview`` of a seven-condition segment (slowest of --runs);
 - stats overview: ``GET /stats/overview`` for the last 30 days and the last 12 months (slowest);
-- daily scan: every daily job run for tomorrow through ``run_job``, as the scheduler would (total);
+- daily scan: every daily job run through ``run_job`` as the scheduler would, for tomorrow (which
+  also catches up the backlog a freshly seeded database has) and then for the day after (the
+  target is about this normal day; both totals are printed);
 - HTTP throughput: gunicorn (2 workers × 4 threads, gthread) serving the service's plate lookup and,
   in the same run with the same settings, a bare Flask JSON endpoint (bench/bare_app.py); the load
   comes from bench/load_generator.py in its own process on loopback. Ratio = service / bare.
@@ -163,18 +165,26 @@ def measure_in_process(app, args, rng):
 
 
 def measure_daily_scan(app, today):
+    """Each daily job for tomorrow and the day after; returns ({job: seconds} of each day).
+
+    The first day after seeding also catches up what no earlier run has done (a freshly seeded
+    database has no history of win-back offers or reminders); the second is a normal day, the one
+    the target is about. Both are printed.
+    """
     from app.common.jobs import registered_jobs, run_job
 
-    day = today + timedelta(days=1)
-    timings = {}
+    days = []
     with app.app_context():
         jobs = sorted((job for job in registered_jobs().values() if job.every_minutes is None),
                       key=lambda job: (job.hour, job.minute, job.name))
-        for job in jobs:
-            started = time.perf_counter()
-            run_job(job.name, day=day)
-            timings[job.name] = time.perf_counter() - started
-    return timings
+        for offset in (1, 2):
+            timings = {}
+            for job in jobs:
+                started = time.perf_counter()
+                run_job(job.name, day=today + timedelta(days=offset))
+                timings[job.name] = time.perf_counter() - started
+            days.append(timings)
+    return days
 
 
 def free_port():
@@ -254,7 +264,7 @@ def main():
     rng = random.Random(args.seed)
     started = time.perf_counter()
     results, today = measure_in_process(app, args, rng)
-    scan = {} if args.skip_scan else measure_daily_scan(app, today)
+    first_scan, scan = ({}, {}) if args.skip_scan else measure_daily_scan(app, today)
     http = None
     if not args.skip_http:
         from app.extensions import db
@@ -279,6 +289,7 @@ def main():
     if scan:
         total = sum(scan.values())
         rows.append(("daily scan (all daily jobs)", f"{total:.1f} s", "≤ 60 s", total <= 60))
+        rows.append(("first scan after seeding", f"{sum(first_scan.values()):.1f} s", "", None))
     if http:
         service_result, bare_result = http
         ratio = service_result["rps"] / bare_result["rps"]
@@ -293,6 +304,8 @@ def main():
         print(f"| {name:<28} | {value:>14} | {target:>9} | {mark:<3} |")
     if scan:
         print("\ndaily scan by job: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in scan.items()))
+        print("first scan after seeding by job: " + ", ".join(f"{name} {seconds:.1f} s"
+                                                          for name, seconds in first_scan.items()))
     print(f"(segment preview matched {results['segment size']:,} members; {results['settled orders']} orders "
           f"settled; whole run {time.perf_counter() - started:.0f} s)")
     if any(ok is False for *_rest, ok in rows):
