@@ -132,18 +132,16 @@ def issue_to_many(*, template_id, recipients, source, ref_type, now=None) -> int
         log.info("coupon template %s has expired: no %s coupons issued", template.id, source)
         return 0
     wanted = recipients.subquery()
-    held = (
-        select(MemberCoupon.member_id, func.count().label("held"))
-        .where(MemberCoupon.template_id == template.id, MemberCoupon.member_id.in_(select(wanted.c.member_id)))
-        .group_by(MemberCoupon.member_id).subquery()
-    )
+    # Counted per recipient on the (template, member, seq) index: the recipients were usually just
+    # queued, so the planner knows nothing of their number and a join could go badly wrong.
+    held = (select(func.count()).where(MemberCoupon.template_id == template.id,
+                                       MemberCoupon.member_id == wanted.c.member_id).scalar_subquery())
     # The member's n-th coupon of the template, counting those held and the earlier rows here.
     numbered = (
         select(wanted.c.member_id, wanted.c.ref_id, wanted.c.position,
-               (func.coalesce(held.c.held, 0)
-                + func.row_number().over(partition_by=wanted.c.member_id, order_by=wanted.c.position)).label("seq"))
+               (held + func.row_number().over(partition_by=wanted.c.member_id, order_by=wanted.c.position))
+               .label("seq"))
         .join(Member, Member.id == wanted.c.member_id)  # merged members get nothing (as get_member)
-        .outerjoin(held, held.c.member_id == wanted.c.member_id)
         .where(Member.merged_into_id.is_(None))
         .subquery()
     )
