@@ -13,6 +13,9 @@ def get_settings() -> MerchantSettings:
         settings = MerchantSettings(id=1)
         db.session.add(settings)
         db.session.flush()
+    # The identity map holds objects weakly: without this reference every call in a request
+    # (a settlement asks several times) would read the row again.
+    db.session.info["merchant_settings"] = settings
     return settings
 
 
