@@ -236,10 +236,13 @@ def _points(op, value, now):
 def _unused_coupons(op, value, now):
     from app.coupons.models import MemberCoupon
 
-    holders = (select(MemberCoupon.member_id)
-               .where(MemberCoupon.status == "unused", MemberCoupon.valid_until > now)
-               .group_by(MemberCoupon.member_id))
-    return _per_member(holders, func.count(), op, value, grouped=True)
+    unused = select(MemberCoupon.member_id).where(MemberCoupon.status == "unused", MemberCoupon.valid_until > now)
+    parsed = _parse_number(op, value)
+    if (op, parsed) in (("gte", 1), ("gt", 0)):
+        # "Holds an unused coupon": a plain IN, which the database may join as a semi-join probing
+        # the coupon index per candidate, instead of counting every holder's coupons first.
+        return Member.id.in_(unused)
+    return _per_member(unused.group_by(MemberCoupon.member_id), func.count(), op, value, grouped=True)
 
 
 def _store(op, value, now):

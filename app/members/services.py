@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from app import wechat
 from app.common import clock, events
@@ -175,13 +176,16 @@ def looks_like_card_token(text):
 def search_members(*, q, page, per_page):
     """Find members by phone (full or last digits), nickname, plate, or a scanned member card."""
     q = (q or "").strip()
-    stmt = select(Member).where(Member.merged_into_id.is_(None)).order_by(Member.id.desc())
+    stmt = (select(Member).where(Member.merged_into_id.is_(None)).order_by(Member.id.desc())
+            .options(selectinload(Member.tags)))
     if q and looks_like_card_token(q):
         member = member_from_card_token(q)
         stmt = stmt.where(Member.id == member.id)
     elif q:
         plate = normalize_plate(q)
-        plate_match = select(Vehicle.member_id).where(Vehicle.plate.contains(plate, autoescape=True))
+        from app.members.vehicle_services import plate_contains
+
+        plate_match = select(Vehicle.member_id).where(plate_contains(plate))
         conditions = [Member.nickname.contains(q, autoescape=True), Member.id.in_(plate_match)]
         if q.isdigit():
             conditions.append(Member.phone == q if len(q) == 11 else Member.phone.endswith(q, autoescape=True))
