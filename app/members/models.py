@@ -83,13 +83,18 @@ class Member(db.Model):
     value_class: Mapped[str] = mapped_column(String(8), default="none", server_default="none", index=True)
 
     tier: Mapped[Tier | None] = relationship(lazy="joined")
-    tags: Mapped[list[Tag]] = relationship(secondary="member_tags", lazy="selectin", order_by=Tag.id)
+    # Loaded when read (a list that shows tags asks for them with selectinload): loading a member
+    # to settle an order or value a tender needs no tags.
+    tags: Mapped[list[Tag]] = relationship(secondary="member_tags", order_by=Tag.id)
 
 
 class Vehicle(db.Model):
     __tablename__ = "vehicles"
     __table_args__ = (
         CheckConstraint("mileage_km >= 0", name="mileage_non_negative"),
+        # The counter's search by any part of the plate (LIKE '%fragment%'): a trigram index on
+        # PostgreSQL (migration 0012 adds pg_trgm); SQLite has a plain index of the same name.
+        Index("ix_vehicles_plate_trgm", "plate", postgresql_using="gin", postgresql_ops={"plate": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
