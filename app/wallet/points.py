@@ -21,7 +21,7 @@ The account row is locked before any lot is read for a change, so lots and balan
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, insert, literal, select, update
 from sqlalchemy.orm import aliased
 
 from app.common import clock
@@ -343,11 +343,45 @@ def adjust_points(*, member_id, points, reason, actor_key=None, now=None) -> Poi
 
 def expire_points(*, now) -> int:
     """The scheduler's job: expire every lot whose day has come. Idempotent (a lot expires once);
-    returns the points expired by this call."""
-    member_ids = db.session.scalars(
-        select(PointsLot.member_id)
-        .where(PointsLot.expired_at.is_(None), PointsLot.expires_at <= now)
-        .distinct()
-        .order_by(PointsLot.member_id)
+    returns the points expired by this call.
+
+    Set-based, as ``_expire_due`` member by member: the accounts concerned are locked in member
+    order, one INSERT ... SELECT writes an ``expiry`` entry per lot with points left (its
+    ``balance_after`` a running total over the member's lots, soonest-expiring first), one UPDATE
+    closes the lots and one UPDATE takes the points off the balances."""
+    due = (PointsLot.expired_at.is_(None), PointsLot.expires_at <= now)
+    member_ids = select(PointsLot.member_id).where(*due)
+    locked = db.session.scalars(
+        select(PointsAccount.member_id).where(PointsAccount.member_id.in_(member_ids))
+        .order_by(PointsAccount.member_id).with_for_update()
     ).all()
-    return sum(_expire_due(_lock_account(member_id), now) for member_id in member_ids)
+    if not locked:
+        return 0
+    stamp = clock.now()
+    taken_before = func.sum(PointsLot.remaining).over(
+        partition_by=PointsLot.member_id, order_by=(PointsLot.expires_at, PointsLot.id))
+    entries = (
+        select(PointsLot.member_id, literal("expiry").label("kind"), (-PointsLot.remaining).label("points"),
+               (PointsAccount.balance - taken_before).label("balance_after"), literal(0).label("shortfall"),
+               PointsLot.id.label("lot_id"), literal(stamp, PointsEntry.created_at.type).label("created_at"))
+        .join(PointsAccount, PointsAccount.member_id == PointsLot.member_id)
+        .where(*due, PointsLot.remaining > 0)
+        .order_by(PointsLot.member_id, PointsLot.expires_at, PointsLot.id)
+    )
+    db.session.execute(insert(PointsEntry).from_select(
+        ["member_id", "kind", "points", "balance_after", "shortfall", "lot_id", "created_at"], entries))
+    expired = (
+        select(PointsLot.member_id, func.sum(PointsLot.remaining).label("points"))
+        .where(*due).group_by(PointsLot.member_id).subquery()
+    )
+    total = db.session.scalar(select(func.coalesce(func.sum(expired.c.points), 0)))
+    db.session.execute(
+        update(PointsAccount).where(PointsAccount.member_id == expired.c.member_id, expired.c.points > 0)
+        .values(balance=PointsAccount.balance - expired.c.points, updated_at=stamp)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(PointsLot).where(*due).values(remaining=0, expired_at=now).execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    return int(total)

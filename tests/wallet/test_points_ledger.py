@@ -68,6 +68,22 @@ def test_a_lot_expires_at_the_start_of_the_local_day_its_validity_ends(app, memb
         assert state["points"] == state["points_entries"] == state["points_lots"] == 0
 
 
+def test_the_expiry_job_writes_each_members_entries_with_a_running_balance(app, member_id):
+    with app.app_context():
+        update_settings(changes={"points_valid_months": 12})
+        points.earn(member_id=member_id, paid_fen=10000, ref_type="work_order", ref_id=1, now=at(2025, 1, 10))
+        points.earn(member_id=member_id, paid_fen=3000, ref_type="work_order", ref_id=2, now=at(2025, 1, 11))
+        points.earn(member_id=member_id, paid_fen=7000, ref_type="work_order", ref_id=3, now=at(2025, 6, 1))
+        points.redeem(member_id=member_id, points=40, ref_type="work_order", ref_id=4, now=at(2025, 2, 1))
+        assert points.expire_points(now=at(2026, 1, 12)) == 90  # 60 left of the first lot, then 30
+        expiries = db.session.scalars(select(PointsEntry).where(PointsEntry.kind == "expiry")
+                                      .order_by(PointsEntry.id)).all()
+        assert [(e.points, e.balance_after) for e in expiries] == [(-60, 100), (-30, 70)]
+        assert points.expire_points(now=at(2026, 1, 12)) == 0
+        state = ledger_state(member_id)
+        assert state["points"] == state["points_entries"] == state["points_lots"] == 70
+
+
 def test_month_end_lots_expire_on_the_clamped_day(app, member_id):
     with app.app_context():
         update_settings(changes={"points_valid_months": 1})
