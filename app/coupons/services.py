@@ -114,23 +114,23 @@ def _random_code():
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-def issue_to_many(*, template_id, recipients, source, ref_type, now=None) -> int:
+def issue_to_many(*, template_id, recipients, source, ref_type, now=None) -> list:
     """Issue one coupon of the template per row of ``recipients``, a SELECT labelled ``member_id``,
     ``ref_id`` and ``position`` (the order in which a limited stock is handed out). The rules of
     ``issue``, set-based: a template that is inactive or whose window has ended gives nobody a
     coupon; a member at the per-member limit (or a merged member) is skipped; the stock goes to
-    the first rows until it runs out. Each coupon gets its ``issue`` event. Returns how many were
-    issued. The caller links what it needs through (ref_type, ref_id, member_id)."""
+    the first rows until it runs out. Each coupon gets its ``issue`` event. Returns the coupons
+    issued as (coupon_id, member_id, ref_id) rows."""
     now = now or clock.now()
     earned = source in EARNED_SOURCES
     template = get_template(template_id, lock=True)
     if not earned and not template.is_active:
         log.info("coupon template %s is inactive: no %s coupons issued", template.id, source)
-        return 0
+        return []
     valid_from, valid_until = validity_for(template, now)
     if valid_until <= now:
         log.info("coupon template %s has expired: no %s coupons issued", template.id, source)
-        return 0
+        return []
     wanted = recipients.subquery()
     # Counted per recipient on the (template, member, seq) index: the recipients were usually just
     # queued, so the planner knows nothing of their number and a join could go badly wrong.
@@ -153,7 +153,7 @@ def issue_to_many(*, template_id, recipients, source, ref_type, now=None) -> int
             stmt = stmt.limit(max(0, template.total_stock - template.issued_count))
     rows = db.session.execute(stmt).all()
     if not rows:
-        return 0
+        return []
     if not earned:
         taken = db.session.execute(
             update(CouponTemplate)
@@ -168,9 +168,10 @@ def issue_to_many(*, template_id, recipients, source, ref_type, now=None) -> int
         db.session.expire(template, ["issued_count"])
     common = {"template_id": template.id, "source": source, "ref_type": ref_type, "valid_from": valid_from,
               "valid_until": valid_until, "now": now}
+    issued = []
     for start in range(0, len(rows), BULK_CHUNK):
-        _insert_chunk(rows[start:start + BULK_CHUNK], common)
-    return len(rows)
+        issued += _insert_chunk(rows[start:start + BULK_CHUNK], common)
+    return issued
 
 
 def _insert_chunk(rows, common):
@@ -183,10 +184,8 @@ def _insert_chunk(rows, common):
         try:
             with db.session.begin_nested():
                 if db.session.get_bind().dialect.name == "postgresql":
-                    _insert_chunk_postgresql(rows, codes, common)
-                else:
-                    _insert_chunk_rows(rows, codes, common)
-            return
+                    return _insert_chunk_postgresql(rows, codes, common)
+                return _insert_chunk_rows(rows, codes, common)
         except IntegrityError as error:
             if "code" not in str(error.orig):
                 raise
@@ -195,7 +194,7 @@ def _insert_chunk(rows, common):
 
 def _insert_chunk_postgresql(rows, codes, common):
     # One statement per chunk: the coupons from arrays, their events from the RETURNING rows.
-    db.session.execute(text(
+    return [tuple(row) for row in db.session.execute(text(
         "WITH new AS ("
         " INSERT INTO member_coupons (code, template_id, member_id, seq, status, source, ref_type, ref_id,"
         "  valid_from, valid_until, created_at)"
@@ -203,11 +202,12 @@ def _insert_chunk_postgresql(rows, codes, common):
         "  :valid_from, :valid_until, :now"
         " FROM unnest(CAST(:codes AS text[]), CAST(:member_ids AS bigint[]), CAST(:seqs AS int[]),"
         "  CAST(:ref_ids AS bigint[])) AS c(code, member_id, seq, ref_id)"
-        " RETURNING id, ref_type, ref_id)"
-        " INSERT INTO coupon_events (member_coupon_id, kind, ref_type, ref_id, created_at)"
-        " SELECT id, 'issue', ref_type, ref_id, :now FROM new"
+        " RETURNING id, member_id, ref_type, ref_id),"
+        " events AS (INSERT INTO coupon_events (member_coupon_id, kind, ref_type, ref_id, created_at)"
+        "  SELECT id, 'issue', ref_type, ref_id, :now FROM new)"
+        " SELECT id, member_id, ref_id FROM new ORDER BY id"
     ), {"codes": codes, "member_ids": [row.member_id for row in rows], "seqs": [row.seq for row in rows],
-        "ref_ids": [row.ref_id for row in rows], **common})
+        "ref_ids": [row.ref_id for row in rows], **common})]
 
 
 def _insert_chunk_rows(rows, codes, common):
@@ -221,6 +221,7 @@ def _insert_chunk_rows(rows, codes, common):
     db.session.execute(insert(CouponEvent.__table__), [
         {"member_coupon_id": coupon_id, "kind": "issue", "ref_type": common["ref_type"], "ref_id": row.ref_id,
          "created_at": common["now"]} for coupon_id, row in zip(coupons, rows)])
+    return [(coupon_id, row.member_id, row.ref_id) for coupon_id, row in zip(coupons, rows)]
 
 
 def claim(*, template_id, member_id, now=None) -> MemberCoupon:

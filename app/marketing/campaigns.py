@@ -96,28 +96,22 @@ def _first_plate(member_id_column):
 def _issue_coupons(campaign, now):
     """Issue the campaign coupon to each member of the snapshot that has none yet, in one bulk
     issue (a refusal, such as the template's stock running out, leaves that member without one),
-    then link the messages to their coupons in one UPDATE."""
-    from app.coupons.models import MemberCoupon
+    then link the messages to their coupons."""
     from app.coupons.services import issue_to_many
+    from app.marketing.occasions import link_coupons
 
     pending = (Message.campaign_id == campaign.id, Message.coupon_id.is_(None))
     recipients = select(Message.member_id.label("member_id"), literal(campaign.id).label("ref_id"),
                         Message.id.label("position")).where(*pending)
+    message_of = dict(db.session.execute(select(Message.member_id, Message.id).where(*pending)).all())
     try:
-        issued = issue_to_many(template_id=campaign.coupon_template_id, recipients=recipients, source=COUPON_SOURCE,
-                               ref_type=REF_TYPE, now=now)
+        coupons = issue_to_many(template_id=campaign.coupon_template_id, recipients=recipients, source=COUPON_SOURCE,
+                                ref_type=REF_TYPE, now=now)
     except AppError as error:
         log.info("campaign %s: no coupons issued (%s)", campaign.id, error.code)
         return 0
-    if issued:
-        db.session.execute(
-            update(Message)
-            .where(*pending, MemberCoupon.ref_type == REF_TYPE, MemberCoupon.ref_id == campaign.id,
-                   MemberCoupon.member_id == Message.member_id, MemberCoupon.template_id == campaign.coupon_template_id)
-            .values(coupon_id=MemberCoupon.id)
-            .execution_options(synchronize_session=False)
-        )
-    return issued
+    link_coupons([(message_of[member_id], coupon_id) for coupon_id, member_id, _ref_id in coupons])
+    return len(coupons)
 
 
 def launch(*, campaign_id, now):

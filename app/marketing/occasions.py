@@ -18,7 +18,8 @@ import calendar
 import logging
 from datetime import timedelta
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, not_, or_, select, update
+from sqlalchemy import (String, and_, bindparam, case, cast, exists, func, literal, not_, or_, select, text,
+                        update)
 
 from app.common import clock
 from app.common.errors import AppError
@@ -34,6 +35,7 @@ PUSH_DAYS_BEFORE = (13, 12)
 CALL_DAYS_BEFORE = (11, 10)
 FOLLOW_UP_AFTER_DAYS = (3, 7)
 COUPON_REF_TYPE = "marketing_message"
+LINK_CHUNK = 5_000
 COUPON_NOTICE_DAYS_BEFORE = 3
 
 
@@ -50,8 +52,7 @@ def _active_member():
 def issue_occasion_coupons(*, kind, occasion_date, template_for, now):
     """Issue the coupon of each message of ``kind`` queued for ``occasion_date`` that has none yet;
     ``template_for(tier_id)`` names the coupon template (None: no coupon). Set-based: one bulk issue
-    per template (members grouped by tier), then the messages are linked to their coupons in one
-    UPDATE. A refusal (stock, limit) leaves that member without one; a rerun tries again."""
+    per template (members grouped by tier), then the messages are linked to their coupons. A refusal (stock, limit) leaves that member without one; a rerun tries again."""
     from app.coupons.services import issue_to_many
 
     tier_ids = [None, *db.session.scalars(select(Tier.id).order_by(Tier.id))]
@@ -71,26 +72,32 @@ def issue_occasion_coupons(*, kind, occasion_date, template_for, now):
             .join(Member, Member.id == Message.member_id).where(*pending, or_(*in_tiers))
         )
         try:
-            issued += issue_to_many(template_id=template_id, recipients=recipients, source=kind,
+            coupons = issue_to_many(template_id=template_id, recipients=recipients, source=kind,
                                     ref_type=COUPON_REF_TYPE, now=now)
         except AppError as error:  # e.g. the template was deleted meanwhile
             log.info("%s coupons of template %s refused: %s", kind, template_id, error.code)
-    if issued:
-        _link_coupons(*pending)
+            continue
+        link_coupons([(message_id, coupon_id) for coupon_id, _member_id, message_id in coupons])
+        issued += len(coupons)
     return issued
 
 
-def _link_coupons(*pending):
-    """Point each pending message at the coupon issued for it (the coupon's reference is the message)."""
-    from app.coupons.models import MemberCoupon
-
-    db.session.execute(
-        update(Message)
-        .where(*pending, MemberCoupon.ref_type == COUPON_REF_TYPE, MemberCoupon.ref_id == Message.id,
-               MemberCoupon.member_id == Message.member_id)
-        .values(coupon_id=MemberCoupon.id)
-        .execution_options(synchronize_session=False)
-    )
+def link_coupons(pairs):
+    """Point messages at their coupons: ``pairs`` of (message_id, coupon_id). Joined by primary key
+    from arrays on PostgreSQL (the rows were just written: a planner without statistics must not
+    choose the join), one executemany elsewhere."""
+    for start in range(0, len(pairs), LINK_CHUNK):
+        chunk = pairs[start:start + LINK_CHUNK]
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text(
+                "UPDATE marketing_messages SET coupon_id = v.coupon_id"
+                " FROM unnest(CAST(:ids AS bigint[]), CAST(:coupon_ids AS bigint[])) AS v(id, coupon_id)"
+                " WHERE marketing_messages.id = v.id"
+            ), {"ids": [message_id for message_id, _ in chunk], "coupon_ids": [coupon_id for _, coupon_id in chunk]})
+        else:
+            db.session.execute(update(Message.__table__).where(Message.__table__.c.id == bindparam("message_id"))
+                               .values(coupon_id=bindparam("coupon")),
+                               [{"message_id": message_id, "coupon": coupon_id} for message_id, coupon_id in chunk])
 
 
 # -- birthdays -----------------------------------------------------------------------------------

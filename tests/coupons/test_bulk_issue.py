@@ -21,9 +21,9 @@ def test_bulk_issue_respects_limit_stock_order_and_writes_events(app):
         coupons.issue(template_id=template_id, member_id=ids[0], source="grant", now=NOON_ISH)  # at the limit
         db.session.execute(update(Member).where(Member.id == ids[2]).values(merged_into_id=ids[3]))
         # ids[1] twice: the limit of one lets only the first row through.
-        issued = coupons.issue_to_many(template_id=template_id, recipients=_recipients([ids[0], ids[1], ids[1],
+        issued = len(coupons.issue_to_many(template_id=template_id, recipients=_recipients([ids[0], ids[1], ids[1],
                                        ids[2], ids[4], ids[5], ids[3]]), source="campaign", ref_type="campaign",
-                                       now=NOON_ISH)
+                                       now=NOON_ISH))
         assert issued == 2  # stock 3, one taken by the grant: ids[1] and ids[4], in the callers' order
         new = db.session.scalars(select(MemberCoupon).where(MemberCoupon.source == "campaign")
                                  .order_by(MemberCoupon.id)).all()
@@ -35,7 +35,7 @@ def test_bulk_issue_respects_limit_stock_order_and_writes_events(app):
         assert sorted((e.kind, e.ref_type, e.ref_id) for e in events) == [("issue", "campaign", 7)] * 2
         # Out of stock now: nobody more gets one.
         assert coupons.issue_to_many(template_id=template_id, recipients=_recipients([ids[5]]), source="campaign",
-                                     ref_type="campaign", now=NOON_ISH) == 0
+                                     ref_type="campaign", now=NOON_ISH) == []
         db.session.rollback()
 
 
@@ -44,11 +44,12 @@ def test_bulk_issue_numbers_each_members_coupons_and_refuses_an_inactive_templat
     first, second = new_member(app, phone="13900000201"), new_member(app, phone="13900000202")
     with app.app_context():
         coupons.issue(template_id=template_id, member_id=first, source="grant", now=NOON_ISH)
-        assert coupons.issue_to_many(template_id=template_id, recipients=_recipients([first, first, second]),
-                                     source="win_back", ref_type="marketing_message", now=NOON_ISH) == 3
+        issued = coupons.issue_to_many(template_id=template_id, recipients=_recipients([first, first, second]),
+                                       source="win_back", ref_type="marketing_message", now=NOON_ISH)
+        assert [(member, ref) for _coupon, member, ref in issued] == [(first, 7), (first, 7), (second, 7)]
         seqs = db.session.execute(select(MemberCoupon.member_id, MemberCoupon.seq).order_by(MemberCoupon.id)).all()
         assert [tuple(row) for row in seqs] == [(first, 1), (first, 2), (first, 3), (second, 1)]
         db.session.get(CouponTemplate, template_id).is_active = False
         assert coupons.issue_to_many(template_id=template_id, recipients=_recipients([second]), source="win_back",
-                                     ref_type="marketing_message", now=NOON_ISH) == 0
+                                     ref_type="marketing_message", now=NOON_ISH) == []
         db.session.rollback()
