@@ -31,6 +31,11 @@ def test_seed_reports_what_it_made_and_refuses_a_second_run(app, runner, seeded)
     assert counts["members"] == MEMBERS and counts["stores"] == 2
     assert 2.5 <= counts["work_orders"] / MEMBERS <= 3.8  # about three orders per member
     assert counts["vehicles"] >= MEMBERS
+    with app.app_context():  # last night's member metrics are in place
+        lifecycles = Counter(lifecycle for (lifecycle,) in rows("members", "lifecycle"))
+        classes = Counter(value_class for (value_class,) in rows("members", "value_class"))
+    assert {"active", "at_risk", "churned"} <= set(lifecycles)
+    assert len(classes) >= 3
 
     again = runner.invoke(args=["seed-bench", "--members", "10"])
     assert again.exit_code != 0
