@@ -1,4 +1,4 @@
-"""Indexes the statistics read through (stats owns no tables; migration 0010 creates these).
+"""What the statistics keep: a covering index on work orders and the daily sales rollup.
 
 ``ix_work_orders_stats`` covers every column the work-order figures read — status and settled_at
 first (the period filter), then store, member, vehicle and the two amounts — so car counts, the
@@ -6,9 +6,25 @@ return rate, the best customers and the daily series are answered from the index
 this made those queries 3-5x cheaper over a year of 300,000 orders (bench/bench_stats.py); on
 PostgreSQL it allows index-only scans of settled orders. It is declared here, on the work-order
 table, so the models and the migrations stay equal without touching app/workorders.
-"""
-from sqlalchemy import Index
 
+``stats_daily_sales`` (``DailySales``) holds the additive figures of the counted orders per store and
+merchant-local day, so the overview sums a few hundred rows instead of matching millions of lines
+and payments against the period's orders (see app/stats/rollup.py for how it is kept current).
+One row per (day, store, kind, name):
+ * kind ``orders`` (name ""): counted orders settled that day — work_orders, member_work_orders,
+   amount_fen (their totals), paid_fen;
+ * kind ``tender`` (name = tender type): amount_fen = the counted orders' posted payments of that type;
+ * kind ``category`` (name = line category, "part" for parts): amount_fen = line totals (net),
+   list_fen = the same lines at list price;
+ * kind ``refund`` (name = the local day the order had been settled, YYYY-MM-DD; ``day`` is the
+   refund's local day): work_orders, amount_fen (totals), paid_fen.
+"""
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
 from app.workorders.models import WorkOrder
 
 WORK_ORDERS_STATS = Index(
@@ -16,3 +32,21 @@ WORK_ORDERS_STATS = Index(
     WorkOrder.status, WorkOrder.settled_at, WorkOrder.store_id, WorkOrder.member_id, WorkOrder.vehicle_id,
     WorkOrder.total_fen, WorkOrder.paid_fen,
 )
+
+
+class DailySales(db.Model):
+    __tablename__ = "stats_daily_sales"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    work_orders: Mapped[int] = mapped_column(Integer, default=0)
+    member_work_orders: Mapped[int] = mapped_column(Integer, default=0)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    list_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# The amounts an upsert adds to an existing row.
+AMOUNTS = ("work_orders", "member_work_orders", "amount_fen", "paid_fen", "list_fen")

@@ -11,8 +11,9 @@ from sqlalchemy import and_, case, distinct, func, select
 
 from app.catalog.models import SERVICE_CATEGORIES
 from app.extensions import db
+from app.stats import rollup
 from app.stats.periods import in_period
-from app.workorders.models import TENDER_TYPES, WorkOrder, WorkOrderLine, WorkOrderPayment
+from app.workorders.models import TENDER_TYPES, WorkOrder
 
 CATEGORIES = SERVICE_CATEGORIES + ("part",)  # a part line's category is "part"
 # Orders are counted with count(*), not count(id): the id is not in ix_work_orders_stats, and
@@ -52,31 +53,18 @@ def revenue_figures(period, store_id=None):
     cash, WeChat, Alipay, bank card, stored value, points, coupons, package cards) and by service
     category (line totals; parts as "part"); money paid (paid_fen: money tenders and stored value);
     the tier discounts given (list price less line totals, the orders' discount_fen);
-    average ticket = total / car count and average paid = paid / car count (fen, rounded down)."""
-    orders = db.session.execute(
-        select(func.count(), func.sum(WorkOrder.total_fen), func.sum(WorkOrder.paid_fen))
-        .where(counted(period, store_id))
-    ).one()
-    count, total, paid = (_int(value) for value in orders)
-    # IN (the counted ids) rather than a join: SQLite then reads the ids from ix_work_orders_stats
-    # alone and probes lines and payments by order id (about 3x cheaper over a year); PostgreSQL
-    # plans both forms as the same semi-join.
-    counted_ids = select(WorkOrder.id).where(counted(period, store_id))
+    average ticket = total / car count and average paid = paid / car count (fen, rounded down).
+    Summed from the daily sales rollup (app/stats/rollup.py), which holds these per store and day."""
+    rows = rollup.sales_rows(period, store_id)
+    count, _member_orders, total, paid, _list = rows.get(("orders", ""), (0, 0, 0, 0, 0))
     by_tender = dict.fromkeys(TENDER_TYPES, 0)
-    by_tender.update({tender: _int(fen) for tender, fen in db.session.execute(
-        select(WorkOrderPayment.type, func.sum(WorkOrderPayment.amount_fen))
-        .where(WorkOrderPayment.work_order_id.in_(counted_ids), WorkOrderPayment.status == "posted")
-        .group_by(WorkOrderPayment.type)
-    )})
     by_category, discount = dict.fromkeys(CATEGORIES, 0), 0
-    for category, net, gross in db.session.execute(
-        select(WorkOrderLine.category, func.sum(WorkOrderLine.unit_net_fen * WorkOrderLine.quantity),
-               func.sum(WorkOrderLine.unit_price_fen * WorkOrderLine.quantity))
-        .where(WorkOrderLine.work_order_id.in_(counted_ids))
-        .group_by(WorkOrderLine.category)
-    ):
-        by_category[category] = _int(net)
-        discount += _int(gross) - _int(net)
+    for (kind, name), (_orders, _members, amount, _paid, list_fen) in sorted(rows.items()):
+        if kind == "tender":
+            by_tender[name] = amount
+        elif kind == "category":
+            by_category[name] = amount
+            discount += list_fen - amount
     return {
         "total_fen": total,
         "paid_fen": paid,
@@ -90,16 +78,9 @@ def revenue_figures(period, store_id=None):
 
 def refund_figures(period, store_id=None):
     """Orders refunded in the period (by ``refunded_at``), whenever they were settled; how many of
-    them had been settled before the period began (their revenue left an earlier period)."""
-    conditions = [WorkOrder.status == "refunded", in_period(WorkOrder.refunded_at, period)]
-    if store_id is not None:
-        conditions.append(WorkOrder.store_id == store_id)
-    row = db.session.execute(
-        select(func.count(), func.sum(WorkOrder.total_fen), func.sum(WorkOrder.paid_fen),
-               func.sum(case((WorkOrder.settled_at < period.start, 1), else_=0)))
-        .where(*conditions)
-    ).one()
-    count, total, paid, earlier = (_int(value) for value in row)
+    them had been settled before the period began (their revenue left an earlier period). From the
+    rollup's refund rows (by refund day and settle day)."""
+    count, total, paid, earlier = rollup.refund_row(period, store_id)
     return {"work_orders": count, "total_fen": total, "paid_fen": paid, "settled_before_period": earlier}
 
 

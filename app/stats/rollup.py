@@ -1,0 +1,167 @@
+"""The daily sales rollup (``stats_daily_sales``, see app/stats/models.py): kept current by the
+work-order events, rebuilt from the raw rows on demand.
+
+Both paths run the same grouped queries over the work-order tables (``_sales_selects`` and
+``_refund_select``), so a row kept current event by event equals the one a rebuild computes:
+ * WORK_ORDER_SETTLED adds the order to its settle day's rows (orders, its posted tenders, its lines
+   by category);
+ * WORK_ORDER_REFUNDED takes the same amounts off the settle day's rows — a refunded order is not
+   counted in any period, see app/stats/orders.py — and adds a ``refund`` row on the refund's day.
+The handlers run inside the settle or refund transaction: the rollup commits or rolls back with it.
+They add with one INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x (PostgreSQL and SQLite),
+the rows in key order, so concurrent settles at a store queue on the day's row instead of losing an
+update, and two transactions never take the row locks in opposite orders.
+
+Days are merchant-local days in the timezone of the merchant settings at the time of the write;
+after changing the timezone, ``rebuild_daily_rollups()`` re-buckets the history.
+"""
+from sqlalchemy import String, case, cast, delete, func, literal, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.common import clock
+from app.common.db import is_sqlite
+from app.extensions import db
+from app.merchant.services import get_settings
+from app.stats.models import AMOUNTS, DailySales
+from app.stats.periods import as_date, local_date, make_period
+from app.workorders.models import WorkOrder, WorkOrderLine, WorkOrderPayment
+
+KEY = ("day", "store_id", "kind", "name")
+COLUMNS = KEY + AMOUNTS
+
+
+def _zero():
+    return literal(0)
+
+
+def _sales_selects(where, period, sign=1):
+    """The settle-day rows of the orders matching ``where`` (amounts multiplied by ``sign``)."""
+    day = local_date(WorkOrder.settled_at, period).label("day")
+    orders = (
+        select(day, WorkOrder.store_id, literal("orders"), literal(""), sign * func.count(),
+               sign * func.count(WorkOrder.member_id), sign * func.sum(WorkOrder.total_fen),
+               sign * func.sum(WorkOrder.paid_fen), _zero())
+        .where(where).group_by(day, WorkOrder.store_id)
+    )
+    tenders = (
+        select(day, WorkOrder.store_id, literal("tender"), WorkOrderPayment.type, _zero(), _zero(),
+               sign * func.sum(WorkOrderPayment.amount_fen), _zero(), _zero())
+        .join(WorkOrder, WorkOrder.id == WorkOrderPayment.work_order_id)
+        .where(where, WorkOrderPayment.status == "posted")
+        .group_by(day, WorkOrder.store_id, WorkOrderPayment.type)
+    )
+    categories = (
+        select(day, WorkOrder.store_id, literal("category"), WorkOrderLine.category, _zero(), _zero(),
+               sign * func.sum(WorkOrderLine.unit_net_fen * WorkOrderLine.quantity), _zero(),
+               sign * func.sum(WorkOrderLine.unit_price_fen * WorkOrderLine.quantity))
+        .join(WorkOrder, WorkOrder.id == WorkOrderLine.work_order_id)
+        .where(where)
+        .group_by(day, WorkOrder.store_id, WorkOrderLine.category)
+    )
+    return [orders, tenders, categories]
+
+
+def _refund_select(where, period):
+    """``refund`` rows of the refunded orders matching ``where``: by refund day and settle day."""
+    day = local_date(WorkOrder.refunded_at, period).label("day")
+    settled_on = cast(local_date(WorkOrder.settled_at, period), String).label("settled_on")
+    return (
+        select(day, WorkOrder.store_id, literal("refund"), settled_on, func.count(), _zero(),
+               func.sum(WorkOrder.total_fen), func.sum(WorkOrder.paid_fen), _zero())
+        .where(where, WorkOrder.status == "refunded")
+        .group_by(day, WorkOrder.store_id, settled_on)
+    )
+
+
+def _covering_period(first, last):
+    """A period of local days holding the instants ``first``..``last`` (for local_date's SQL)."""
+    tz_name = get_settings().timezone
+    return make_period(first_day=clock.local_today(tz_name, first), last_day=clock.local_today(tz_name, last),
+                       tz_name=tz_name)
+
+
+def _add(rows):
+    """Add the rows' amounts to the rollup (insert, or add to the existing row)."""
+    rows = sorted(({**dict(zip(COLUMNS, row)), "day": as_date(row[0])} for row in rows),
+                  key=lambda row: tuple(row[name] for name in KEY))
+    if not rows:
+        return
+    insert = sqlite_insert if is_sqlite(db.session) else pg_insert
+    statement = insert(DailySales).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={name: getattr(DailySales, name) + getattr(statement.excluded, name) for name in AMOUNTS},
+    )
+    db.session.execute(statement)
+
+
+def _order_rows(work_order_id, sign, with_refund=False):
+    order_bounds = db.session.execute(
+        select(WorkOrder.settled_at, func.coalesce(WorkOrder.refunded_at, WorkOrder.settled_at))
+        .where(WorkOrder.id == work_order_id)
+    ).one()
+    period = _covering_period(*order_bounds)
+    where = WorkOrder.id == work_order_id
+    rows = [row for query in _sales_selects(where, period, sign) for row in db.session.execute(query)]
+    if with_refund:
+        rows += list(db.session.execute(_refund_select(where, period)))
+    return rows
+
+
+def on_work_order_settled(*, work_order_id, **_payload):
+    """Handler of WORK_ORDER_SETTLED: the order joins its settle day's figures."""
+    db.session.flush()
+    _add(_order_rows(work_order_id, 1))
+
+
+def on_work_order_refunded(*, work_order_id, **_payload):
+    """Handler of WORK_ORDER_REFUNDED: the order leaves its settle day's figures and appears
+    among the refunds of the refund's day."""
+    db.session.flush()
+    _add(_order_rows(work_order_id, -1, with_refund=True))
+
+
+def rebuild_daily_rollups():
+    """Recompute the whole rollup from the work orders, lines and payments (after a bulk load or a
+    timezone change); runs in the caller's transaction."""
+    db.session.execute(delete(DailySales))
+    first, last = db.session.execute(
+        select(func.min(WorkOrder.settled_at), func.max(func.coalesce(WorkOrder.refunded_at, WorkOrder.settled_at)))
+        .where(WorkOrder.status.in_(("settled", "refunded")))
+    ).one()
+    if first is None:
+        return
+    period = _covering_period(first, last)
+    columns = [getattr(DailySales, name) for name in COLUMNS]
+    for query in _sales_selects(WorkOrder.status == "settled", period) + [_refund_select(true(), period)]:
+        db.session.execute(DailySales.__table__.insert().from_select(columns, query))
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+def _in_days(period, store_id):
+    conditions = [DailySales.day >= period.first_day, DailySales.day <= period.last_day]
+    if store_id is not None:
+        conditions.append(DailySales.store_id == store_id)
+    return conditions
+
+
+def sales_rows(period, store_id=None):
+    """{(kind, name): (work_orders, member_work_orders, amount_fen, paid_fen, list_fen)} summed
+    over the period's days (``orders``, ``tender`` and ``category`` rows)."""
+    rows = db.session.execute(
+        select(DailySales.kind, DailySales.name, *(func.sum(getattr(DailySales, name)) for name in AMOUNTS))
+        .where(*_in_days(period, store_id), DailySales.kind.in_(("orders", "tender", "category")))
+        .group_by(DailySales.kind, DailySales.name)
+    ).all()
+    return {(kind, name): tuple(int(value or 0) for value in amounts) for kind, name, *amounts in rows}
+
+
+def refund_row(period, store_id=None):
+    """(orders, totals, paid, of them settled before the period) refunded in the period."""
+    return tuple(int(value or 0) for value in db.session.execute(
+        select(func.sum(DailySales.work_orders), func.sum(DailySales.amount_fen), func.sum(DailySales.paid_fen),
+               func.sum(case((DailySales.name < period.first_day.isoformat(), DailySales.work_orders), else_=0)))
+        .where(*_in_days(period, store_id), DailySales.kind == "refund")
+    ).one())

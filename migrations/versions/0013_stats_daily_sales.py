@@ -1,0 +1,105 @@
+"""daily sales rollup for the owner's statistics
+
+Revision ID: 0013
+Revises: 0012
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # The counted orders' additive figures per store and merchant-local day (app/stats/models.py),
+    # so the overview does not match millions of lines and payments against a period's orders.
+    op.create_table(
+        'stats_daily_sales',
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('store_id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=16), nullable=False),
+        sa.Column('name', sa.String(length=32), nullable=False),
+        sa.Column('work_orders', sa.Integer(), nullable=False),
+        sa.Column('member_work_orders', sa.Integer(), nullable=False),
+        sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+        sa.Column('paid_fen', sa.BigInteger(), nullable=False),
+        sa.Column('list_fen', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_stats_daily_sales_store_id_stores')),
+        sa.PrimaryKeyConstraint('day', 'store_id', 'kind', 'name', name=op.f('pk_stats_daily_sales')),
+    )
+    # Fill it from the existing orders, as app/stats/rollup.py's rebuild would (days in the
+    # merchant's timezone; counted orders by settle day, refunds by refund day and settle day).
+    bind = op.get_bind()
+    zone = bind.execute(sa.text('SELECT timezone FROM merchant_settings ORDER BY id LIMIT 1')).scalar() or 'Asia/Shanghai'
+    if bind.dialect.name == 'postgresql':
+        for statement in BACKFILL:
+            op.execute(sa.text(statement).bindparams(zone=zone))
+    else:
+        _backfill_in_python(bind, zone)
+
+
+SETTLED_DAY = "(timezone(:zone, w.settled_at))::date"
+BACKFILL = (
+    f"""INSERT INTO stats_daily_sales SELECT {SETTLED_DAY}, w.store_id, 'orders', '', count(*), count(w.member_id),
+        sum(w.total_fen), sum(w.paid_fen), 0 FROM work_orders w WHERE w.status = 'settled' GROUP BY 1, 2""",
+    f"""INSERT INTO stats_daily_sales SELECT {SETTLED_DAY}, w.store_id, 'tender', p.type, 0, 0, sum(p.amount_fen), 0, 0
+        FROM work_order_payments p JOIN work_orders w ON w.id = p.work_order_id
+        WHERE w.status = 'settled' AND p.status = 'posted' GROUP BY 1, 2, 4""",
+    f"""INSERT INTO stats_daily_sales SELECT {SETTLED_DAY}, w.store_id, 'category', l.category, 0, 0,
+        sum(l.unit_net_fen * l.quantity), 0, sum(l.unit_price_fen * l.quantity)
+        FROM work_order_lines l JOIN work_orders w ON w.id = l.work_order_id
+        WHERE w.status = 'settled' GROUP BY 1, 2, 4""",
+    f"""INSERT INTO stats_daily_sales SELECT (timezone(:zone, w.refunded_at))::date, w.store_id, 'refund',
+        ({SETTLED_DAY})::text, count(*), 0, sum(w.total_fen), sum(w.paid_fen), 0
+        FROM work_orders w WHERE w.status = 'refunded' GROUP BY 1, 2, 4""",
+)
+
+
+def _backfill_in_python(bind, zone):
+    # SQLite knows no timezones: the local days are worked out here (SQLite databases are small).
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+
+    def day(text):
+        instant = text if isinstance(text, datetime) else datetime.fromisoformat(str(text))
+        return (instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)).astimezone(tz).date()
+
+    rows = {}
+
+    def add(key, *amounts):
+        old = rows.get(key, (0, 0, 0, 0, 0))
+        rows[key] = tuple(a + b for a, b in zip(old, amounts))
+
+    orders = {}
+    for order_id, store_id, member_id, status, total, paid, settled_at, refunded_at in bind.execute(sa.text(
+            "SELECT id, store_id, member_id, status, total_fen, paid_fen, settled_at, refunded_at FROM work_orders "
+            "WHERE status IN ('settled', 'refunded')")):
+        settled_on = day(settled_at)
+        if status == 'settled':
+            orders[order_id] = (settled_on, store_id)
+            add((settled_on, store_id, 'orders', ''), 1, int(member_id is not None), total, paid, 0)
+        else:
+            add((day(refunded_at), store_id, 'refund', settled_on.isoformat()), 1, 0, total, paid, 0)
+    for order_id, tender, amount in bind.execute(sa.text(
+            "SELECT work_order_id, type, amount_fen FROM work_order_payments WHERE status = 'posted'")):
+        if order_id in orders:
+            add((*orders[order_id], 'tender', tender), 0, 0, amount, 0, 0)
+    for order_id, category, net, gross in bind.execute(sa.text(
+            "SELECT work_order_id, category, unit_net_fen * quantity, unit_price_fen * quantity FROM work_order_lines")):
+        if order_id in orders:
+            add((*orders[order_id], 'category', category), 0, 0, net, 0, gross)
+    columns = ('day', 'store_id', 'kind', 'name', 'work_orders', 'member_work_orders', 'amount_fen', 'paid_fen',
+               'list_fen')
+    table = sa.table('stats_daily_sales', *(sa.column(name) for name in columns))
+    if rows:
+        op.bulk_insert(table, [dict(zip(columns, (key[0].isoformat(), *key[1:], *amounts)))
+                               for key, amounts in rows.items()])
+
+
+def downgrade():
+    op.drop_table('stats_daily_sales')
