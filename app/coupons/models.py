@@ -6,7 +6,7 @@ has passed reads as expired, so no job has to run for the status to be right.
 """
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.db import UTCDateTime, utcnow
@@ -79,6 +79,9 @@ class MemberCoupon(db.Model):
         Index("ix_member_coupons_member_status", "member_id", "status"),
         Index("ix_member_coupons_used_ref", "used_ref_type", "used_ref_id"),
         Index("ix_member_coupons_issue_ref", "ref_type", "ref_id"),
+        # Segments' unused-coupon conditions read the holders and expiries from this alone (0014).
+        Index("ix_member_coupons_unused_member", "member_id", "valid_until",
+              sqlite_where=text("status = 'unused'"), postgresql_where=text("status = 'unused'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
