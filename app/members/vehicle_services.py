@@ -1,6 +1,6 @@
 """Vehicles: a plate belongs to at most one member; walk-in cars have none."""
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
@@ -122,7 +122,7 @@ def search_by_plate(*, plate_fragment, page, per_page):
         .where(plate_contains(fragment))
         .order_by(Vehicle.plate)
         # The counter's summary names the member and their tier; their tags are not shown.
-        .options(selectinload(Vehicle.member).lazyload(Member.tags))
+        .options(joinedload(Vehicle.member).lazyload(Member.tags))
     )
     return paginate(stmt, page, per_page)
 
