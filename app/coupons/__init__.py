@@ -2,8 +2,8 @@
 
 
 def init_app(app):
-    from app.coupons.services import summary_provider
-    from app.members.services import register_summary_provider
+    from app.coupons.services import summary_columns
+    from app.members.services import register_summary_columns
 
     # The counter's member summary shows how many unused coupons a member holds.
-    register_summary_provider(summary_provider)
+    register_summary_columns(summary_columns)

@@ -441,8 +441,11 @@ def unused_counts(member_ids, now=None) -> dict:
     return counts
 
 
-def summary_provider(member_ids):
-    return {member_id: {"unused_coupon_count": count} for member_id, count in unused_counts(member_ids).items()}
+def summary_columns(member_id, now):
+    """The counter summary's unused-coupon count, as an expression per member (see unused_counts)."""
+    return {"unused_coupon_count": select(func.count()).where(
+        MemberCoupon.member_id == member_id, MemberCoupon.status == "unused", MemberCoupon.valid_until > now,
+    ).scalar_subquery()}
 
 
 def _status_filter(stmt, status, now):

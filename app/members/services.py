@@ -213,17 +213,19 @@ def mask_phone(phone):
 
 
 # Other domains add figures to the counter's member summary without members reading their tables:
-# each provider takes member ids and returns {member_id: {field: value}} in one query.
-_summary_providers = []
+# each gives SQL expressions per member (correlated to the member id column), and one query
+# evaluates every domain's figures for all the members of a page.
+_summary_columns = []
 
 
-def register_summary_provider(provider):
-    if provider not in _summary_providers:
-        _summary_providers.append(provider)
+def register_summary_columns(columns_for):
+    """``columns_for(member_id_column, now) -> {field: scalar SQL expression}``."""
+    if columns_for not in _summary_columns:
+        _summary_columns.append(columns_for)
 
 
 def member_summaries(members):
-    """Counter summaries for many members at once (one query per provider, never per member)."""
+    """Counter summaries for many members at once: one query for every domain's figures."""
     ids = [member.id for member in members]
     settings = get_settings()
     now = clock.now()
@@ -238,7 +240,14 @@ def member_summaries(members):
         }
         for member in members
     }
-    for provider in _summary_providers:
-        for member_id, extra in provider(ids).items():
-            summaries[member_id].update(extra)
+    columns = {}
+    for columns_for in _summary_columns:
+        columns.update(columns_for(Member.id, now))
+    if ids and columns:
+        rows = db.session.execute(
+            select(Member.id, *(expression.label(name) for name, expression in columns.items()))
+            .where(Member.id.in_(ids))
+        ).mappings()
+        for row in rows:
+            summaries[row["id"]].update({name: row[name] for name in columns})
     return summaries

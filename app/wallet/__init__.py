@@ -6,9 +6,9 @@ balances and points, and a paid WeChat order of purpose "topup" credits the memb
 
 
 def init_app(app):
-    from app.members.services import register_summary_provider
+    from app.members.services import register_summary_columns
     from app.payments.services import register_payment_purpose
     from app.wallet import services
 
-    register_summary_provider(services.balances_for)
+    register_summary_columns(services.summary_columns)
     register_payment_purpose("topup", services.credit_topup_payment, services.topup_payment_closed)

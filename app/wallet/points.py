@@ -95,6 +95,13 @@ def live_points_for(member_ids, now=None) -> dict:
     return {member_id: int(total) for member_id, total in rows}
 
 
+def live_points_column(member_id, now):
+    """Usable points as a scalar SQL expression correlated to ``member_id`` (as live_points_for)."""
+    return func.coalesce(
+        select(func.sum(PointsLot.remaining)).where(PointsLot.member_id == member_id, *_live(now))
+        .scalar_subquery(), 0)
+
+
 def live_points(*, member_id, now=None) -> int:
     return live_points_for([member_id], now=now).get(member_id, 0)
 

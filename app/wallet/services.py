@@ -8,7 +8,7 @@ part ever goes below zero, also under concurrent requests. Functions flush, neve
 """
 import logging
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from app.common import clock
@@ -84,6 +84,15 @@ def balances_for(member_ids, now=None):
     ).all())
     points = points_ledger.live_points_for(ids, now=now)
     return {mid: {"balance_fen": balances.get(mid, 0), "points": points.get(mid, 0)} for mid in ids}
+
+
+def summary_columns(member_id, now):
+    """The counter summary's stored-value balance and usable points, as expressions per member."""
+    return {
+        "balance_fen": func.coalesce(
+            select(Wallet.balance_fen).where(Wallet.member_id == member_id).scalar_subquery(), 0),
+        "points": points_ledger.live_points_column(member_id, now),
+    }
 
 
 def list_entries(*, member_id, page=1, per_page=20):
