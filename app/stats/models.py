@@ -50,3 +50,29 @@ class DailySales(db.Model):
 
 # The amounts an upsert adds to an existing row.
 AMOUNTS = ("work_orders", "member_work_orders", "amount_fen", "paid_fen", "list_fen")
+
+
+class RecentVisits(db.Model):
+    """A member's or car's two latest counted orders (their local days), at every store (scope 0)
+    and at each store: the return rate and the distinct members and cars of a period that reaches
+    today are counted from the histogram of these days (``VisitDays``) instead of grouping a year
+    of orders (see app/stats/rollup.py). A row whose orders were all refunded keeps NULL days."""
+    __tablename__ = "stats_recent_visits"
+
+    subject: Mapped[str] = mapped_column(String(8), primary_key=True)  # "member" or "vehicle"
+    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: every store; else a store id
+    last_day: Mapped[date | None] = mapped_column(Date)
+    prev_day: Mapped[date | None] = mapped_column(Date)
+
+
+class VisitDays(db.Model):
+    """How many members (or cars) have their latest counted order (last_count) and their second
+    latest (prev_count) on each local day, at every store (scope 0) and at each store."""
+    __tablename__ = "stats_visit_days"
+
+    subject: Mapped[str] = mapped_column(String(8), primary_key=True)
+    scope: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_count: Mapped[int] = mapped_column(Integer, default=0)
+    prev_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -37,13 +37,20 @@ def counted(period, store_id=None, *, start=None, end=None):
 
 
 def visit_figures(period, store_id=None):
-    """Car count (台次: counted orders), distinct vehicles, and how many orders had a member."""
-    row = db.session.execute(
-        select(func.count(), func.count(distinct(WorkOrder.vehicle_id)), func.count(WorkOrder.member_id),
-               func.count(distinct(WorkOrder.member_id)))
-        .where(counted(period, store_id))
-    ).one()
-    orders, vehicles, member_orders, members = (_int(value) for value in row)
+    """Car count (台次: counted orders), distinct vehicles, and how many orders had a member.
+    When no counted order was settled after the period (it reaches today), the distinct members and
+    cars are those whose latest counted order falls in the period (the rollup's histogram);
+    otherwise they are counted from the orders."""
+    rows = rollup.sales_rows(period, store_id)
+    orders, member_orders = rows.get(("orders", ""), (0, 0))[:2]
+    if not rollup.counted_after(period.end, store_id):
+        vehicles = rollup.subjects_since("vehicle", period.first_day, period.last_day, store_id)[0]
+        members = rollup.subjects_since("member", period.first_day, period.last_day, store_id)[0]
+    else:
+        vehicles, members = (_int(value) for value in db.session.execute(
+            select(func.count(distinct(WorkOrder.vehicle_id)), func.count(distinct(WorkOrder.member_id)))
+            .where(counted(period, store_id))
+        ).one())
     return {"work_orders": orders, "vehicles": vehicles, "member_work_orders": member_orders,
             "walk_in_work_orders": orders - member_orders, "members": members}
 
@@ -84,8 +91,12 @@ def refund_figures(period, store_id=None):
     return {"work_orders": count, "total_fen": total, "paid_fen": paid, "settled_before_period": earlier}
 
 
-def return_figures(*, start, end, store_id=None):
-    """Members with a counted order in [start, end) and those with two or more (they came back)."""
+def return_figures(*, first_day, last_day, start, end, store_id=None):
+    """Members with a counted order in the local days first_day..last_day ([start, end) in UTC) and
+    those with two or more (they came back). When no counted order was settled after ``end``, from
+    the histogram of members' two latest counted orders; otherwise by grouping the orders."""
+    if not rollup.counted_after(end, store_id):
+        return rollup.subjects_since("member", first_day, last_day, store_id)
     per_member = (
         select(WorkOrder.member_id, func.count().label("visits"))
         .where(counted(None, store_id, start=start, end=end), WorkOrder.member_id.is_not(None))

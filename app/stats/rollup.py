@@ -15,7 +15,7 @@ update, and two transactions never take the row locks in opposite orders.
 Days are merchant-local days in the timezone of the merchant settings at the time of the write;
 after changing the timezone, ``rebuild_daily_rollups()`` re-buckets the history.
 """
-from sqlalchemy import String, case, cast, delete, func, literal, select, true
+from sqlalchemy import String, case, cast, delete, exists, func, literal, select, true, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -23,7 +23,7 @@ from app.common import clock
 from app.common.db import is_sqlite
 from app.extensions import db
 from app.merchant.services import get_settings
-from app.stats.models import AMOUNTS, DailySales
+from app.stats.models import AMOUNTS, DailySales, RecentVisits, VisitDays
 from app.stats.periods import as_date, local_date, make_period
 from app.workorders.models import WorkOrder, WorkOrderLine, WorkOrderPayment
 
@@ -110,22 +110,116 @@ def _order_rows(work_order_id, sign, with_refund=False):
 
 
 def on_work_order_settled(*, work_order_id, **_payload):
-    """Handler of WORK_ORDER_SETTLED: the order joins its settle day's figures."""
+    """Handler of WORK_ORDER_SETTLED: the order joins its settle day's figures, and its member's and
+    car's latest visits."""
     db.session.flush()
     _add(_order_rows(work_order_id, 1))
+    _refresh_recent_visits(work_order_id)
 
 
 def on_work_order_refunded(*, work_order_id, **_payload):
     """Handler of WORK_ORDER_REFUNDED: the order leaves its settle day's figures and appears
-    among the refunds of the refund's day."""
+    among the refunds of the refund's day; its member's and car's latest visits are looked up again."""
     db.session.flush()
     _add(_order_rows(work_order_id, -1, with_refund=True))
+    _refresh_recent_visits(work_order_id)
+
+
+# -- the latest visits of members and cars -------------------------------------------------------
+
+SUBJECTS = {"member": WorkOrder.member_id, "vehicle": WorkOrder.vehicle_id}
+
+
+def _subject_conditions(column, subject_id, scope):
+    conditions = [column == subject_id, WorkOrder.status == "settled"]
+    if scope:
+        conditions.append(WorkOrder.store_id == scope)
+    return conditions
+
+
+def _refresh_recent_visits(work_order_id):
+    """Look up again the two latest counted orders of the order's member and car, at every store
+    and at the order's store, and move the histogram's counts from the old days to the new ones.
+    Each subject's row is locked first (inserted empty when new), so two settles for one car
+    queue; the rows are taken in one order (member, then car; every store, then the store)."""
+    tz_name = get_settings().timezone
+    member_id, vehicle_id, store_id = db.session.execute(
+        select(WorkOrder.member_id, WorkOrder.vehicle_id, WorkOrder.store_id).where(WorkOrder.id == work_order_id)
+    ).one()
+    insert = sqlite_insert if is_sqlite(db.session) else pg_insert
+    deltas = {}
+    for subject, subject_id in (("member", member_id), ("vehicle", vehicle_id)):
+        if subject_id is None:
+            continue
+        for scope in (0, store_id):
+            key = {"subject": subject, "subject_id": subject_id, "scope": scope}
+            db.session.execute(insert(RecentVisits).values(**key, last_day=None, prev_day=None)
+                               .on_conflict_do_nothing(index_elements=list(key)))
+            old = db.session.execute(
+                select(RecentVisits.last_day, RecentVisits.prev_day).filter_by(**key).with_for_update()
+            ).one()
+            instants = db.session.scalars(
+                select(WorkOrder.settled_at).where(*_subject_conditions(SUBJECTS[subject], subject_id, scope))
+                .order_by(WorkOrder.settled_at.desc()).limit(2)
+            ).all()
+            new = tuple(clock.local_today(tz_name, instant) for instant in instants) + (None,) * (2 - len(instants))
+            if tuple(old) == new:
+                continue
+            db.session.execute(update(RecentVisits).filter_by(**key).values(last_day=new[0], prev_day=new[1])
+                               .execution_options(synchronize_session=False))
+            for position, (before, after) in enumerate(zip(old, new)):
+                for day, step in ((before, -1), (after, 1)):
+                    if day is not None:
+                        counts = deltas.setdefault((subject, scope, day), [0, 0])
+                        counts[position] += step
+    rows = [{"subject": subject, "scope": scope, "day": day, "last_count": last, "prev_count": prev}
+            for (subject, scope, day), (last, prev) in sorted(deltas.items()) if last or prev]
+    if rows:
+        statement = insert(VisitDays).values(rows)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["subject", "scope", "day"],
+            set_={"last_count": VisitDays.last_count + statement.excluded.last_count,
+                  "prev_count": VisitDays.prev_count + statement.excluded.prev_count}))
+
+
+def _rebuild_recent_visits(period):
+    day = local_date(WorkOrder.settled_at, period)
+    for subject, column in SUBJECTS.items():
+        for per_store in (False, True):
+            partition = [column, WorkOrder.store_id] if per_store else [column]
+            ranked = select(
+                column.label("subject_id"), (WorkOrder.store_id if per_store else literal(0)).label("scope"),
+                day.label("day"),
+                func.row_number().over(partition_by=partition,
+                                       order_by=(WorkOrder.settled_at.desc(), WorkOrder.id.desc())).label("rank"),
+            ).where(WorkOrder.status == "settled", column.is_not(None)).subquery()
+            latest = (
+                select(literal(subject), ranked.c.subject_id, ranked.c.scope,
+                       func.max(case((ranked.c.rank == 1, ranked.c.day))),
+                       func.max(case((ranked.c.rank == 2, ranked.c.day))))
+                .where(ranked.c.rank <= 2).group_by(ranked.c.subject_id, ranked.c.scope)
+            )
+            db.session.execute(RecentVisits.__table__.insert().from_select(
+                ["subject", "subject_id", "scope", "last_day", "prev_day"], latest))
+    days = union_all(
+        select(RecentVisits.subject, RecentVisits.scope, RecentVisits.last_day.label("day"),
+               literal(1).label("last_count"), literal(0).label("prev_count"))
+        .where(RecentVisits.last_day.is_not(None)),
+        select(RecentVisits.subject, RecentVisits.scope, RecentVisits.prev_day.label("day"),
+               literal(0).label("last_count"), literal(1).label("prev_count"))
+        .where(RecentVisits.prev_day.is_not(None)),
+    ).subquery()
+    db.session.execute(VisitDays.__table__.insert().from_select(
+        ["subject", "scope", "day", "last_count", "prev_count"],
+        select(days.c.subject, days.c.scope, days.c.day, func.sum(days.c.last_count), func.sum(days.c.prev_count))
+        .group_by(days.c.subject, days.c.scope, days.c.day)))
 
 
 def rebuild_daily_rollups():
     """Recompute the whole rollup from the work orders, lines and payments (after a bulk load or a
     timezone change); runs in the caller's transaction."""
-    db.session.execute(delete(DailySales))
+    for table in (DailySales, RecentVisits, VisitDays):
+        db.session.execute(delete(table))
     first, last = db.session.execute(
         select(func.min(WorkOrder.settled_at), func.max(func.coalesce(WorkOrder.refunded_at, WorkOrder.settled_at)))
         .where(WorkOrder.status.in_(("settled", "refunded")))
@@ -136,6 +230,7 @@ def rebuild_daily_rollups():
     columns = [getattr(DailySales, name) for name in COLUMNS]
     for query in _sales_selects(WorkOrder.status == "settled", period) + [_refund_select(true(), period)]:
         db.session.execute(DailySales.__table__.insert().from_select(columns, query))
+    _rebuild_recent_visits(period)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -165,3 +260,23 @@ def refund_row(period, store_id=None):
                func.sum(case((DailySales.name < period.first_day.isoformat(), DailySales.work_orders), else_=0)))
         .where(*_in_days(period, store_id), DailySales.kind == "refund")
     ).one())
+
+
+def counted_after(end, store_id=None):
+    """Whether any counted order was settled at or after ``end`` (at ``store_id`` when given)."""
+    conditions = [WorkOrder.status == "settled", WorkOrder.settled_at >= end]
+    if store_id is not None:
+        conditions.append(WorkOrder.store_id == store_id)
+    return db.session.scalar(select(exists().where(*conditions)))
+
+
+def subjects_since(subject, first_day, last_day, store_id=None):
+    """(members or cars whose latest counted order falls in first_day..last_day, those whose
+    second latest does): with no counted order after last_day, the members (cars) with an order
+    in those days and those with two or more."""
+    latest, second = db.session.execute(
+        select(func.sum(VisitDays.last_count), func.sum(VisitDays.prev_count))
+        .where(VisitDays.subject == subject, VisitDays.scope == (store_id or 0),
+               VisitDays.day >= first_day, VisitDays.day <= last_day)
+    ).one()
+    return int(latest or 0), int(second or 0)

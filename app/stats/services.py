@@ -111,7 +111,8 @@ def member_figures(period, now):
 def retention_figures(period, store_id, members):
     first_day = clock.add_months(period.last_day, -RETURN_WINDOW_MONTHS) + timedelta(days=1)
     start = clock.local_day_bounds(first_day, period.tz_name)[0]
-    visited, returning = orders.return_figures(start=start, end=period.end, store_id=store_id)
+    visited, returning = orders.return_figures(first_day=first_day, last_day=period.last_day, start=start,
+                                               end=period.end, store_id=store_id)
     lifecycles = members["by_lifecycle"]
     ever_visited = lifecycles["active"] + lifecycles["at_risk"] + lifecycles["churned"]
     return {

@@ -1,4 +1,4 @@
-"""daily sales rollup for the owner's statistics
+"""daily sales rollup and members' and cars' latest visits for the owner's statistics
 
 Revision ID: 0013
 Revises: 0012
@@ -30,13 +30,36 @@ def upgrade():
         sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_stats_daily_sales_store_id_stores')),
         sa.PrimaryKeyConstraint('day', 'store_id', 'kind', 'name', name=op.f('pk_stats_daily_sales')),
     )
-    # Fill it from the existing orders, as app/stats/rollup.py's rebuild would (days in the
+    # The two latest counted orders' local days of each member and car (at every store: scope 0,
+    # and at each store) and their histogram: the return rate and the distinct members and cars
+    # of a period reaching today, without grouping a year of orders.
+    op.create_table(
+        'stats_recent_visits',
+        sa.Column('subject', sa.String(length=8), nullable=False),
+        sa.Column('subject_id', sa.Integer(), nullable=False),
+        sa.Column('scope', sa.Integer(), nullable=False),
+        sa.Column('last_day', sa.Date(), nullable=True),
+        sa.Column('prev_day', sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint('subject', 'subject_id', 'scope', name=op.f('pk_stats_recent_visits')),
+    )
+    op.create_table(
+        'stats_visit_days',
+        sa.Column('subject', sa.String(length=8), nullable=False),
+        sa.Column('scope', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('last_count', sa.Integer(), nullable=False),
+        sa.Column('prev_count', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('subject', 'scope', 'day', name=op.f('pk_stats_visit_days')),
+    )
+    # Fill them from the existing orders, as app/stats/rollup.py's rebuild would (days in the
     # merchant's timezone; counted orders by settle day, refunds by refund day and settle day).
     bind = op.get_bind()
     zone = bind.execute(sa.text('SELECT timezone FROM merchant_settings ORDER BY id LIMIT 1')).scalar() or 'Asia/Shanghai'
     if bind.dialect.name == 'postgresql':
-        for statement in BACKFILL:
+        for statement in BACKFILL + tuple(_recent_visits_sql(column, per_store)
+                                          for column in ('member_id', 'vehicle_id') for per_store in (False, True)):
             op.execute(sa.text(statement).bindparams(zone=zone))
+        op.execute(VISIT_DAYS_SQL)
     else:
         _backfill_in_python(bind, zone)
 
@@ -58,6 +81,27 @@ BACKFILL = (
 )
 
 
+def _recent_visits_sql(column, per_store):
+    subject = column.split('_')[0]
+    partition = f'w.{column}, w.store_id' if per_store else f'w.{column}'
+    scope = 'w.store_id' if per_store else '0'
+    return f"""INSERT INTO stats_recent_visits
+        SELECT '{subject}', subject_id, scope, max(CASE WHEN rank = 1 THEN day END), max(CASE WHEN rank = 2 THEN day END)
+        FROM (SELECT w.{column} AS subject_id, {scope} AS scope, {SETTLED_DAY} AS day,
+                     row_number() OVER (PARTITION BY {partition} ORDER BY w.settled_at DESC, w.id DESC) AS rank
+              FROM work_orders w WHERE w.status = 'settled' AND w.{column} IS NOT NULL) ranked
+        WHERE rank <= 2 GROUP BY subject_id, scope"""
+
+
+VISIT_DAYS_SQL = """INSERT INTO stats_visit_days
+    SELECT subject, scope, day, sum(last_count), sum(prev_count) FROM (
+        SELECT subject, scope, last_day AS day, 1 AS last_count, 0 AS prev_count FROM stats_recent_visits
+        WHERE last_day IS NOT NULL
+        UNION ALL
+        SELECT subject, scope, prev_day, 0, 1 FROM stats_recent_visits WHERE prev_day IS NOT NULL) days
+    GROUP BY subject, scope, day"""
+
+
 def _backfill_in_python(bind, zone):
     # SQLite knows no timezones: the local days are worked out here (SQLite databases are small).
     from datetime import datetime, timezone
@@ -75,12 +119,17 @@ def _backfill_in_python(bind, zone):
         old = rows.get(key, (0, 0, 0, 0, 0))
         rows[key] = tuple(a + b for a, b in zip(old, amounts))
 
-    orders = {}
-    for order_id, store_id, member_id, status, total, paid, settled_at, refunded_at in bind.execute(sa.text(
-            "SELECT id, store_id, member_id, status, total_fen, paid_fen, settled_at, refunded_at FROM work_orders "
-            "WHERE status IN ('settled', 'refunded')")):
+    orders, latest = {}, {}
+    for order_id, store_id, member_id, vehicle_id, status, total, paid, settled_at, refunded_at in bind.execute(
+            sa.text("SELECT id, store_id, member_id, vehicle_id, status, total_fen, paid_fen, settled_at, refunded_at "
+                    "FROM work_orders WHERE status IN ('settled', 'refunded') ORDER BY settled_at DESC, id DESC")):
         settled_on = day(settled_at)
         if status == 'settled':
+            for subject, subject_id in (('member', member_id), ('vehicle', vehicle_id)):
+                for scope in ((0, store_id) if subject_id is not None else ()):
+                    days = latest.setdefault((subject, subject_id, scope), [])
+                    if len(days) < 2:
+                        days.append(settled_on)
             orders[order_id] = (settled_on, store_id)
             add((settled_on, store_id, 'orders', ''), 1, int(member_id is not None), total, paid, 0)
         else:
@@ -99,7 +148,16 @@ def _backfill_in_python(bind, zone):
     if rows:
         op.bulk_insert(table, [dict(zip(columns, (key[0].isoformat(), *key[1:], *amounts)))
                                for key, amounts in rows.items()])
+    if latest:
+        recent = sa.table('stats_recent_visits', *(sa.column(name) for name in (
+            'subject', 'subject_id', 'scope', 'last_day', 'prev_day')))
+        op.bulk_insert(recent, [{'subject': subject, 'subject_id': subject_id, 'scope': scope,
+                                 'last_day': days[0].isoformat(), 'prev_day': days[1].isoformat() if len(days) > 1 else None}
+                                for (subject, subject_id, scope), days in latest.items()])
+        op.execute(VISIT_DAYS_SQL)
 
 
 def downgrade():
+    op.drop_table('stats_visit_days')
+    op.drop_table('stats_recent_visits')
     op.drop_table('stats_daily_sales')
