@@ -29,6 +29,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -195,10 +196,11 @@ def free_port():
 
 def serve(module, env):
     port = free_port()
+    log = tempfile.TemporaryFile()  # a pipe nobody reads would fill up and stall the workers
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--worker-class", "gthread", "--threads", "4", "--log-level", "warning", module],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -207,7 +209,8 @@ def serve(module, env):
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit(f"gunicorn for {module} did not start: {process.stderr.read().decode()[-2000:]}")
+    log.seek(0)
+    raise SystemExit(f"gunicorn for {module} did not start: {log.read().decode()[-2000:]}")
 
 
 def load(url, seconds, headers=()):
