@@ -11,6 +11,7 @@ their top-up entries, points lots, package cards, member coupons (some used), ca
 outbox rows, follow-up outcomes and referrals. A PostgreSQL database that already holds members is
 only wiped with --reset (it drops the public schema); --reuse times an already seeded database again
 (PostgreSQL is vacuumed and analysed after seeding, as autovacuum would, so index-only scans apply).
+The stats rollups (app/stats/rollup.py) are rebuilt from the inserted orders, as `flask seed-bench` does.
 
 Timed through the Flask test client (a whole request: auth, query parsing, every figure, JSON or CSV):
 the overview for the last 30 days, the last 12 months, one store's last 30 days, the CSV overview,
@@ -192,6 +193,11 @@ def seed(app, members, orders, store_ids):
                           "package_card_templates", "coupon_templates", "marketing_segments", "marketing_campaigns"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT max(id) FROM {table}))"))
+    with app.app_context():  # the overview's rollups, from the orders inserted above
+        from app.stats.rollup import rebuild_daily_rollups
+
+        rebuild_daily_rollups()
+        db.session.commit()
     if db_dialect(app) == "postgresql":
         with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
