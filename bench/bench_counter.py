@@ -245,6 +245,11 @@ def seed(app, members):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT max(id) FROM {table}))"))
     with app.app_context():
+        from app.stats.rollup import rebuild_daily_rollups  # the overview's rollups, from the rows written above
+
+        rebuild_daily_rollups()
+        db.session.commit()
+    with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
