@@ -97,16 +97,11 @@ def _add(rows):
 
 
 def _order_rows(work_order_id, sign, with_refund=False):
-    order_bounds = db.session.execute(
-        select(WorkOrder.settled_at, func.coalesce(WorkOrder.refunded_at, WorkOrder.settled_at))
-        .where(WorkOrder.id == work_order_id)
-    ).one()
-    period = _covering_period(*order_bounds)
+    order = db.session.get(WorkOrder, work_order_id)  # the settle or refund has it loaded already
+    period = _covering_period(order.settled_at, order.refunded_at or order.settled_at)
     where = WorkOrder.id == work_order_id
-    rows = [row for query in _sales_selects(where, period, sign) for row in db.session.execute(query)]
-    if with_refund:
-        rows += list(db.session.execute(_refund_select(where, period)))
-    return rows
+    queries = _sales_selects(where, period, sign) + ([_refund_select(where, period)] if with_refund else [])
+    return list(db.session.execute(union_all(*queries)))  # one round trip
 
 
 def on_work_order_settled(*, work_order_id, **_payload):
@@ -137,37 +132,48 @@ def _subject_conditions(column, subject_id, scope):
     return conditions
 
 
+def _latest_instants(column, subject_id, store_id):
+    """{scope: the settled_at of the two latest counted orders} at every store (0) and at the store."""
+    ranked = [
+        select(literal(scope).label("scope"), WorkOrder.settled_at)
+        .where(*_subject_conditions(column, subject_id, scope))
+        .order_by(WorkOrder.settled_at.desc()).limit(2).subquery()
+        for scope in (0, store_id)
+    ]
+    latest = {0: [], store_id: []}
+    for scope, instant in db.session.execute(union_all(*(select(query) for query in ranked))):
+        latest[scope].append(instant)
+    return {scope: sorted(instants, reverse=True) for scope, instants in latest.items()}
+
+
 def _refresh_recent_visits(work_order_id):
     """Look up again the two latest counted orders of the order's member and car, at every store
     and at the order's store, and move the histogram's counts from the old days to the new ones.
-    Each subject's row is locked first (inserted empty when new), so two settles for one car
-    queue; the rows are taken in one order (member, then car; every store, then the store)."""
+    Each subject's row is locked first (inserted empty when new, by an upsert that returns the old
+    days), so two settles for one car queue; the rows are taken in one order (member, then car;
+    every store, then the store)."""
     tz_name = get_settings().timezone
-    member_id, vehicle_id, store_id = db.session.execute(
-        select(WorkOrder.member_id, WorkOrder.vehicle_id, WorkOrder.store_id).where(WorkOrder.id == work_order_id)
-    ).one()
+    order = db.session.get(WorkOrder, work_order_id)
     insert = sqlite_insert if is_sqlite(db.session) else pg_insert
     deltas = {}
-    for subject, subject_id in (("member", member_id), ("vehicle", vehicle_id)):
+    for subject, subject_id in (("member", order.member_id), ("vehicle", order.vehicle_id)):
         if subject_id is None:
             continue
-        for scope in (0, store_id):
-            key = {"subject": subject, "subject_id": subject_id, "scope": scope}
-            db.session.execute(insert(RecentVisits).values(**key, last_day=None, prev_day=None)
-                               .on_conflict_do_nothing(index_elements=list(key)))
-            old = db.session.execute(
-                select(RecentVisits.last_day, RecentVisits.prev_day).filter_by(**key).with_for_update()
-            ).one()
-            instants = db.session.scalars(
-                select(WorkOrder.settled_at).where(*_subject_conditions(SUBJECTS[subject], subject_id, scope))
-                .order_by(WorkOrder.settled_at.desc()).limit(2)
-            ).all()
+        old = {}
+        for scope in (0, order.store_id):
+            statement = insert(RecentVisits).values(subject=subject, subject_id=subject_id, scope=scope)
+            old[scope] = tuple(db.session.execute(
+                statement.on_conflict_do_update(index_elements=["subject", "subject_id", "scope"],
+                                                set_={"last_day": RecentVisits.last_day})
+                .returning(RecentVisits.last_day, RecentVisits.prev_day)
+            ).one())
+        for scope, instants in _latest_instants(SUBJECTS[subject], subject_id, order.store_id).items():
             new = tuple(clock.local_today(tz_name, instant) for instant in instants) + (None,) * (2 - len(instants))
-            if tuple(old) == new:
+            if old[scope] == new:
                 continue
-            db.session.execute(update(RecentVisits).filter_by(**key).values(last_day=new[0], prev_day=new[1])
-                               .execution_options(synchronize_session=False))
-            for position, (before, after) in enumerate(zip(old, new)):
+            db.session.execute(update(RecentVisits).filter_by(subject=subject, subject_id=subject_id, scope=scope)
+                               .values(last_day=new[0], prev_day=new[1]).execution_options(synchronize_session=False))
+            for position, (before, after) in enumerate(zip(old[scope], new)):
                 for day, step in ((before, -1), (after, 1)):
                     if day is not None:
                         counts = deltas.setdefault((subject, scope, day), [0, 0])
