@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from app.common.plates import validate_plate
 from app.extensions import db
 
-MEMBERS = 600
+MEMBERS = 300
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ Every documented operation gets generated requests (valid and invalid) as a call
 allows: a member, or staff as owner, cashier or marketing. A response must never be a server error,
 and its status code, content type and body must be the ones the document promises.
 
-The run is bounded (a few dozen examples per operation, a fixed seed) so it stays fast and the
+The run is bounded (a dozen examples per operation, a fixed seed) so it stays fast and the
 same in CI; widen it locally with FUZZ_EXAMPLES=500.
 """
 import os
@@ -27,7 +27,7 @@ from app.common import clock
 from app.extensions import db
 from tests.conftest import ON_POSTGRES, Api, _truncate_all, login_member
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
 
 def status_code_listed(ctx, response, case):
