@@ -7,6 +7,7 @@ the cashier of store 1 probing them is an outsider and the cashier of store 2 is
 
 The clock is pinned to Monday 2026-11-30 10:00 (+08:00); A's booking is the next day at 10:00.
 """
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -40,6 +41,17 @@ class World:
         statuses = (status,) if isinstance(status, int) else status
         assert response.status_code in statuses, (response.status_code, response.get_json())
         return response.get_json()
+
+
+def fill_ids(value, ids):
+    """Replace "{name}" strings (whole values) by the world's ids, recursively."""
+    if isinstance(value, str) and re.fullmatch(r"\{\w+\}", value):
+        return ids[value[1:-1]]
+    if isinstance(value, dict):
+        return {key: fill_ids(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fill_ids(item, ids) for item in value]
+    return value
 
 
 def open_world_app(database_template, tmp_path_factory):

@@ -25,7 +25,7 @@ import pytest
 from app import create_app
 from app.extensions import db
 
-from tests.hardening.access_world import PLATE_A, PLATE_B, RESCHEDULE_START, build_world, close_world_app, open_world_app
+from tests.hardening.access_world import fill_ids, PLATE_A, PLATE_B, RESCHEDULE_START, build_world, close_world_app, open_world_app
 
 R, OK = "R", "OK"
 ACTORS = ("anonymous", "member_a", "member_b", "cashier", "cashier2", "marketing", "owner")
@@ -256,17 +256,6 @@ def url_map_routes(app):
     return routes
 
 
-def _fill(value, ids):
-    """Replace "{name}" strings (whole values) by the world's ids, recursively."""
-    if isinstance(value, str) and re.fullmatch(r"\{\w+\}", value):
-        return ids[value[1:-1]]
-    if isinstance(value, dict):
-        return {key: _fill(item, ids) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fill(item, ids) for item in value]
-    return value
-
-
 def resolve(rule, ids):
     """The concrete URL for a rule: each placeholder becomes the matching row of the world."""
     def value(match):
@@ -295,10 +284,10 @@ def call(world, actor, method, rule):
     token = world.tokens[actor]
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    query = {name: _fill(value, world.ids) for name, value in QUERIES.get(key, {}).items()}
+    query = {name: fill_ids(value, world.ids) for name, value in QUERIES.get(key, {}).items()}
     kwargs = {"headers": headers, "query_string": query}
     if method in ("POST", "PATCH", "PUT"):
-        body = _fill(BODIES.get(key, {}), world.ids)
+        body = fill_ids(BODIES.get(key, {}), world.ids)
         if body is not None:
             kwargs["json"] = body
     return world.api.client.open(url, method=method, **kwargs)

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.hardening.access_world import PASSWORD, RESCHEDULE_START, build_world, close_world_app, open_world_app
+from tests.hardening.access_world import fill_ids, PASSWORD, RESCHEDULE_START, build_world, close_world_app, open_world_app
 
 API_PREFIX = "/api/v1"
 WRITE_METHODS = ("POST", "PATCH", "PUT")
@@ -77,16 +77,6 @@ def member_write_routes(app):
             if roles is None or "member" in roles:
                 routes.add((method, rule.rule.removeprefix(API_PREFIX)))
     return routes
-
-
-def _fill(value, ids):
-    if isinstance(value, str) and re.fullmatch(r"\{\w+\}", value):
-        return ids[value[1:-1]]
-    if isinstance(value, dict):
-        return {key: _fill(item, ids) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fill(item, ids) for item in value]
-    return value
 
 
 def _url(rule, ids):
@@ -168,7 +158,7 @@ def test_member_write_bodies_refuse_extra_fields(world):
         assert schema is not None and schema.get("additionalProperties") is False, (method, rule, schema)
         extras = {name: value for name, value in EXTRA_FIELDS.items() if name not in schema["properties"]}
         response = api.call(method, _url(rule, ids).removeprefix(API_PREFIX), member_a,
-                            json=_fill({**body, **extras}, ids))
+                            json=fill_ids({**body, **extras}, ids))
         error = (response.get_json() or {}).get("error", {})
         refused = error.get("details", {}).get("fields", {})
         # Exactly the extras are refused: the rest of the body is valid, so nothing else explains a 422.
@@ -199,7 +189,7 @@ def test_tenders_never_carry_their_own_value(world):
     before = protected_values(world)
     url = f"/me/work-orders/{ids['work_order_id']}/pay"
     for tender, field in FORGED_TENDERS:
-        response = api.post(url, member_a, json={"tenders": [_fill(tender, ids)]})
+        response = api.post(url, member_a, json={"tenders": [fill_ids(tender, ids)]})
         assert response.status_code == 422, (tender, response.get_json())
         assert field in response.json["error"]["details"]["fields"]["tenders"]["0"], response.json
     assert protected_values(world) == before
@@ -214,7 +204,7 @@ def test_routes_without_a_body_ignore_one(world):
         assert _body_schema(spec, _operation(spec, method, rule)) is None, (method, rule)
     before = protected_values(world)
     claimed = api.post(f"/coupon-templates/{ids['coupon_template_id']}/claim", member_a,
-                       json=_fill(EXTRA_FIELDS, ids))
+                       json=fill_ids(EXTRA_FIELDS, ids))
     assert claimed.status_code == 201, claimed.get_json()
     assert claimed.json["status"] == "unused"
     assert claimed.json["template"]["id"] == ids["coupon_template_id"]
@@ -225,7 +215,7 @@ def test_routes_without_a_body_ignore_one(world):
 
     # Confirming A's top-up (development only) credits the payment's own amount, not a forged one.
     payment = api.get(f"/me/payments/{ids['out_trade_no']}", member_a).json
-    confirmed = api.post(f"/dev/payments/{ids['out_trade_no']}/confirm", json=_fill(EXTRA_FIELDS, ids))
+    confirmed = api.post(f"/dev/payments/{ids['out_trade_no']}/confirm", json=fill_ids(EXTRA_FIELDS, ids))
     assert confirmed.status_code == 200, confirmed.get_json()
     wallet = api.get("/me/wallet", member_a).json
     assert wallet["balance_fen"] == before["wallet"]["balance_fen"] + payment["amount_fen"]
