@@ -17,7 +17,6 @@ import requests
 import responses
 from sqlalchemy import func, select
 
-from app import create_app
 from app.common import clock
 from app.common.jobs import run_job
 from app.extensions import db
@@ -26,7 +25,7 @@ from app.marketing.sender import BACKOFF, send_outbox
 from app.members.models import Member
 from tests.conftest import Api, error_code
 from tests.marketing.conftest import Seeder, local, messages
-from tests.wechat.conftest import API, live_config, mock_login, mock_stable_token
+from tests.wechat.conftest import API, live_application, mock_login, mock_stable_token
 
 D = date(2026, 3, 10)  # the settle; the follow-up and the campaign are due three days later
 DUE = local(D + timedelta(days=3), 15)
@@ -40,13 +39,7 @@ HANG_SECONDS = 5  # far longer than any request here takes, even on a loaded mac
 
 @pytest.fixture
 def live_app(database_url):
-    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **live_config(),
-                                         "WECHAT_TEMPLATE_IDS": TEMPLATE_IDS})
-    yield application
-    clock.set_now(None)
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from live_application(database_url, WECHAT_TEMPLATE_IDS=TEMPLATE_IDS)
 
 
 @pytest.fixture

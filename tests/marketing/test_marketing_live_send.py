@@ -6,14 +6,13 @@ from datetime import date, timedelta
 import pytest
 import responses
 
-from app import create_app
 from app.common import clock
 from app.common.jobs import run_job
 from app.extensions import db
 from app.marketing.models import SubscriptionGrant
 from app.marketing.sender import send_outbox
 from tests.marketing.conftest import Seeder, local, messages
-from tests.wechat.conftest import API, live_config, mock_stable_token
+from tests.wechat.conftest import API, live_application, mock_stable_token
 
 D = date(2026, 3, 10)
 SEND = API + "cgi-bin/message/subscribe/send"
@@ -21,13 +20,7 @@ SEND = API + "cgi-bin/message/subscribe/send"
 
 @pytest.fixture
 def live_app(database_url):
-    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **live_config(),
-                                         "WECHAT_TEMPLATE_IDS": {"birthday_greeting": "TPL-BIRTHDAY"}})
-    yield application
-    clock.set_now(None)
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from live_application(database_url, WECHAT_TEMPLATE_IDS={"birthday_greeting": "TPL-BIRTHDAY"})
 
 
 @pytest.fixture

@@ -17,14 +17,20 @@ def live_config():
             "WECHAT_APPID": TEST_APPID}
 
 
-@pytest.fixture
-def live_app(database_url):
-    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **live_config()})
+def live_application(database_url, **settings):
+    """Yield a live-mode app (plus ``settings``) on the test database; afterwards the clock is
+    released and the app's connections closed. Fixtures elsewhere ``yield from`` it."""
+    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **live_config(), **settings})
     yield application
     clock.set_now(None)
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_app(database_url):
+    yield from live_application(database_url)
 
 
 @pytest.fixture
