@@ -198,10 +198,19 @@ def lifecycle_of(member, *, now=None, settings=None):
     if member.last_paid_visit_at is None:
         return "new"
     settings = settings or get_settings()
-    idle = (now or clock.now()) - member.last_paid_visit_at
-    if idle > timedelta(days=settings.churned_after_days):
+    return lifecycle_for(member.last_paid_visit_at, now=now or clock.now(),
+                         at_risk_after_days=settings.at_risk_after_days,
+                         churned_after_days=settings.churned_after_days)
+
+
+def lifecycle_for(last_paid_visit_at, *, now, at_risk_after_days, churned_after_days):
+    """The lifecycle rule of ``lifecycle_of`` on plain values (for rows read without ORM objects)."""
+    if last_paid_visit_at is None:
+        return "new"
+    idle = now - last_paid_visit_at
+    if idle > timedelta(days=churned_after_days):
         return "churned"
-    if idle > timedelta(days=settings.at_risk_after_days):
+    if idle > timedelta(days=at_risk_after_days):
         return "at_risk"
     return "active"
 
@@ -224,6 +233,14 @@ def register_summary_columns(columns_for):
         _summary_columns.append(columns_for)
 
 
+def summary_figure_columns(member_id, now):
+    """Every domain's summary figures as SQL expressions correlated to ``member_id``."""
+    columns = {}
+    for columns_for in _summary_columns:
+        columns.update(columns_for(member_id, now))
+    return columns
+
+
 def member_summaries(members):
     """Counter summaries for many members at once: one query for every domain's figures."""
     ids = [member.id for member in members]
@@ -240,9 +257,7 @@ def member_summaries(members):
         }
         for member in members
     }
-    columns = {}
-    for columns_for in _summary_columns:
-        columns.update(columns_for(Member.id, now))
+    columns = summary_figure_columns(Member.id, now)
     if ids and columns:
         rows = db.session.execute(
             select(Member.id, *(expression.label(name) for name, expression in columns.items()))

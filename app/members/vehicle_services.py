@@ -1,13 +1,13 @@
 """Vehicles: a plate belongs to at most one member; walk-in cars have none."""
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from types import SimpleNamespace
+
+from sqlalchemy import func, select
 
 from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
-from app.common.pagination import paginate
 from app.common.plates import normalize_plate, validate_plate
 from app.extensions import db
-from app.members.models import Member, Vehicle
+from app.members.models import Member, Tier, Vehicle
 
 
 def _by_plate(plate):
@@ -108,23 +108,68 @@ def plate_contains(fragment):
 
 def search_by_plate(*, plate_fragment, page, per_page):
     """Cars whose plate contains the normalised fragment (at least 3 characters: fewer →
-    422 plate_fragment_too_short), ordered by plate, members joined in one query.
+    422 plate_fragment_too_short), ordered by plate, each with its member's counter summary.
 
-    The pattern is built here rather than concatenated in SQL, so PostgreSQL sees a literal
-    '%fragment%' and answers it from the trigram index on the plate (migration 0012)."""
+    The counter's busiest read, so it is one statement of plain rows: the page of matches (and
+    their total) comes from the trigram index on the plate (migration 0012; the pattern is built
+    here, so PostgreSQL sees a literal '%fragment%'), and the members, tiers, every domain's
+    summary figures and the lifecycle thresholds are joined onto just that page."""
+    from app.members import services
+    from app.merchant.services import LIFECYCLE_DEFAULTS, lifecycle_threshold_columns
+
     fragment = normalize_plate(plate_fragment)
     if len(fragment) < MIN_PLATE_FRAGMENT:
         raise Unprocessable("plate_fragment_too_short",
                             f"Type at least {MIN_PLATE_FRAGMENT} characters of the plate.",
                             details={"min_length": MIN_PLATE_FRAGMENT})
-    stmt = (
-        select(Vehicle)
+    matches = (
+        select(Vehicle.id, Vehicle.plate, func.count().over().label("total"))
         .where(plate_contains(fragment))
-        .order_by(Vehicle.plate)
-        # The counter's summary names the member and their tier; their tags are not shown.
-        .options(joinedload(Vehicle.member).lazyload(Member.tags))
+        .order_by(Vehicle.plate, Vehicle.id)
+        .limit(per_page).offset((page - 1) * per_page)
+        .subquery()
     )
-    return paginate(stmt, page, per_page)
+    now = clock.now()
+    figures = services.summary_figure_columns(Member.id, now)
+    thresholds = lifecycle_threshold_columns()
+    rows = db.session.execute(
+        select(matches.c.total, *(column.label(f"vehicle_{column.key}") for column in _LOOKUP_VEHICLE_COLUMNS),
+               Member.id.label("member_id"), Member.nickname, Member.phone, Member.last_paid_visit_at,
+               Tier.id.label("tier_id"), Tier.name.label("tier_name"),
+               *(expression.label(name) for name, expression in {**figures, **thresholds}.items()))
+        .select_from(matches)
+        .join(Vehicle, Vehicle.id == matches.c.id)
+        .outerjoin(Member, Member.id == Vehicle.member_id)
+        .outerjoin(Tier, Tier.id == Member.tier_id)
+        .order_by(matches.c.plate, matches.c.id)
+    ).mappings().all()
+    if rows:
+        total = rows[0]["total"]
+    elif page == 1:
+        total = 0
+    else:  # past the last page: the window saw no rows to count
+        total = db.session.scalar(select(func.count()).where(plate_contains(fragment)))
+    items = []
+    for row in rows:
+        vehicle = SimpleNamespace(**{column.key: row[f"vehicle_{column.key}"] for column in _LOOKUP_VEHICLE_COLUMNS})
+        member = None
+        if row["member_id"] is not None:
+            limits = {name: row[name] if row[name] is not None else default
+                      for name, default in LIFECYCLE_DEFAULTS.items()}
+            member = {
+                "id": row["member_id"], "nickname": row["nickname"], "phone": row["phone"],
+                "tier": {"id": row["tier_id"], "name": row["tier_name"]} if row["tier_id"] is not None else None,
+                "lifecycle": services.lifecycle_for(row["last_paid_visit_at"], now=now, **limits),
+                "last_visit_at": row["last_paid_visit_at"],
+                **{name: row[name] for name in figures},
+            }
+        items.append({"vehicle": vehicle, "member": member})
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+# What the counter's lookup shows of a car (VehicleRead).
+_LOOKUP_VEHICLE_COLUMNS = (Vehicle.id, Vehicle.member_id, Vehicle.plate, Vehicle.model, Vehicle.purchase_date,
+                           Vehicle.mileage_km, Vehicle.next_maintenance_due_date, Vehicle.next_maintenance_due_km)
 
 
 def lookup_for_counter(*, plate=None, card_token=None, page=1, per_page=20):
@@ -132,13 +177,10 @@ def lookup_for_counter(*, plate=None, card_token=None, page=1, per_page=20):
     member's summary (tier, lifecycle, balances) fetched in bulk."""
     from app.members import services
 
-    if card_token:
-        member = services.member_from_card_token(card_token)
-        vehicles = list_member_vehicles(member_id=member.id)
-        result = {"items": vehicles, "total": len(vehicles), "page": 1, "per_page": max(len(vehicles), 1)}
-    else:
-        result = search_by_plate(plate_fragment=plate or "", page=page, per_page=per_page)
-    members = {v.member.id: v.member for v in result["items"] if v.member is not None}
-    summaries = services.member_summaries(list(members.values()))
-    result["items"] = [{"vehicle": v, "member": summaries.get(v.member_id)} for v in result["items"]]
-    return result
+    if not card_token:
+        return search_by_plate(plate_fragment=plate or "", page=page, per_page=per_page)
+    member = services.member_from_card_token(card_token)
+    vehicles = list_member_vehicles(member_id=member.id)
+    summaries = services.member_summaries([member])
+    return {"items": [{"vehicle": v, "member": summaries[member.id]} for v in vehicles],
+            "total": len(vehicles), "page": 1, "per_page": max(len(vehicles), 1)}

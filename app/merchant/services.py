@@ -1,6 +1,8 @@
 """Reading and changing the merchant's rules."""
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
+
 from app.common.errors import Unprocessable
 from app.extensions import db
 from app.merchant.models import MerchantSettings
@@ -17,6 +19,18 @@ def get_settings() -> MerchantSettings:
     # (a settlement asks several times) would read the row again.
     db.session.info["merchant_settings"] = settings
     return settings
+
+
+def lifecycle_threshold_columns():
+    """The lifecycle thresholds as scalar subqueries, so a query labelling many members needs no
+    separate read of the settings row; they are NULL until the settings are first saved (the
+    field-rule defaults, ``LIFECYCLE_DEFAULTS``, apply then)."""
+    return {name: select(getattr(MerchantSettings, name)).where(MerchantSettings.id == 1).scalar_subquery()
+            for name in LIFECYCLE_DEFAULTS}
+
+
+LIFECYCLE_DEFAULTS = {name: MerchantSettings.__table__.c[name].default.arg
+                      for name in ("at_risk_after_days", "churned_after_days")}
 
 
 def merchant_timezone() -> str:

@@ -39,3 +39,57 @@ def test_the_plate_search_can_use_the_trigram_index(app):
         plan = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {sql}")))
         db.session.rollback()
     assert "ix_vehicles_plate_trgm" in plan, plan
+
+
+def test_the_lookup_shows_the_same_member_summary_as_the_member_search(app, api, staff_tokens):
+    """The plate lookup reads rows in one statement; its summaries must equal member_summaries'."""
+    from datetime import timedelta
+
+    from app.common import clock
+    from app.members.models import Member
+    from app.members.schemas import MemberSummary
+    from app.members.services import member_summaries
+    from app.members.vehicle_services import find_or_create_by_plate
+    from app.wallet.services import top_up
+
+    cashier, owner = staff_tokens["cashier"], staff_tokens["owner"]
+    ids = [api.post("/members", cashier, json={"phone": f"1381234567{n}", "nickname": f"车主{n}",
+                                               "plate": plate}).json["id"]
+           for n, plate in enumerate(["粤B12345", "粤B22345", "粤C32345"])]
+    with app.app_context():
+        top_up(member_id=ids[0], amount_fen=50_000, paid_via="cash")
+        now = clock.now()
+        for member_id, idle_days in zip(ids, (10, 200, 400)):
+            db.session.get(Member, member_id).last_paid_visit_at = now - timedelta(days=idle_days)
+        find_or_create_by_plate("粤D92345")  # a walk-in car: no member
+        db.session.commit()
+
+    def lookup(**query):
+        response = api.get("/vehicles", cashier, query_string={"plate": "2345", **query})
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def expected():
+        with app.app_context():
+            summaries = member_summaries(db.session.scalars(select(Member).where(Member.id.in_(ids))).all())
+            return {member_id: MemberSummary().dump(summaries[member_id]) for member_id in ids}
+
+    body = lookup()
+    assert [item["vehicle"]["plate"] for item in body["items"]] == ["粤B12345", "粤B22345", "粤C32345", "粤D92345"]
+    assert body["total"] == 4
+    assert [item["member"] for item in body["items"]] == [*expected().values(), None]
+    assert [item["member"]["lifecycle"] for item in body["items"][:3]] == ["active", "at_risk", "churned"]
+    assert body["items"][0]["member"]["balance_fen"] == 50_000
+
+    # The thresholds come from the saved settings, not only the defaults.
+    assert api.patch("/settings", owner, json={"at_risk_after_days": 5, "churned_after_days": 300}).status_code == 200
+    body = lookup()
+    assert [item["member"]["lifecycle"] for item in body["items"][:3]] == ["at_risk", "at_risk", "churned"]
+    assert [item["member"] for item in body["items"][:3]] == list(expected().values())
+
+    # Pages keep the total; a page past the end is empty and still counts the matches.
+    second = lookup(page=2, per_page=3)
+    assert [item["vehicle"]["plate"] for item in second["items"]] == ["粤D92345"]
+    assert (second["total"], second["page"], second["per_page"]) == (4, 2, 3)
+    beyond = lookup(page=5, per_page=3)
+    assert (beyond["items"], beyond["total"]) == ([], 4)
