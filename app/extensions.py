@@ -6,10 +6,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api as _SmorestApi
+from flask_smorest import Blueprint as _SmorestBlueprint
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
 # Ids are 32-bit integer columns; a longer number must never reach the database (SQLite and
@@ -115,6 +117,29 @@ class Api(_SmorestApi):
         # app.common.errors registers the handlers for every failure, HTTP ones included.
         pass
 
+
+class SchemaReusingParser(FlaskParser):
+    """Reads request arguments with one instance per schema class.
+
+    Routes name their argument schemas by class, and the stock parser builds a new instance (copying
+    and binding every field) for each request. Schemas keep no state between loads, so one instance
+    per class serves every request and thread."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._instances = {}
+
+    def _get_schema(self, argmap, req):
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            instance = self._instances.get(argmap)
+            if instance is None:
+                instance = self._instances.setdefault(argmap, argmap())
+            return instance
+        return super()._get_schema(argmap, req)
+
+
+# Set before any routes module is imported: each route's argument decorator takes the parser then.
+_SmorestBlueprint.ARGUMENTS_PARSER = SchemaReusingParser()
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

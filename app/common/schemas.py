@@ -47,17 +47,26 @@ class NoNul(validate.Validator):
 def _bound(field):
     """Give a request field the limits of where it is stored or computed with: integers without an
     upper bound (ids, mostly) the database integer's range, dates the years the service handles,
-    text and free-form JSON no NUL character."""
+    text and free-form JSON no NUL character.
+
+    A schema instance's fields are shallow copies of the declared ones, sharing their validator
+    lists, so the limit goes on a new list: appending would grow the declared field's list by one
+    validator per instance."""
     if isinstance(field, fields.List):
         _bound(field.inner)
     elif isinstance(field, fields.Integer) and not any(
         isinstance(v, validate.Range) and v.max is not None for v in field.validators
     ):
-        field.validators.append(validate.Range(min=INT32_MIN, max=INT32_MAX))
-    elif isinstance(field, (fields.Date, fields.DateTime)):
-        field.validators.append(YearRange())
-    elif isinstance(field, (fields.String, fields.Dict, fields.Raw)) and not isinstance(field, fields.Nested):
-        field.validators.append(NoNul())
+        field.validators = [*field.validators, validate.Range(min=INT32_MIN, max=INT32_MAX)]
+    elif isinstance(field, (fields.Date, fields.DateTime)) and not _has(field, YearRange):
+        field.validators = [*field.validators, YearRange()]
+    elif (isinstance(field, (fields.String, fields.Dict, fields.Raw)) and not isinstance(field, fields.Nested)
+          and not _has(field, NoNul)):
+        field.validators = [*field.validators, NoNul()]
+
+
+def _has(field, validator_class):
+    return any(isinstance(v, validator_class) for v in field.validators)
 
 
 class _RequestSchema(Schema):

@@ -5,7 +5,7 @@ from app.common.auth import back_office, counter_staff, current_actor, member_on
 from app.common.errors import Forbidden
 from app.common.qr import PNG_RESPONSE, png_response
 from app.common.ratelimit import login_rate_limit
-from app.common.transaction import unit_of_work
+from app.common.transaction import read_only, unit_of_work
 from app.members import services, tier_routes, vehicle_services
 from app.members.schemas import (
     CounterRegistration, LoginRequest, MemberLoginResponse, MemberRead, MemberSearchQuery, MemberStaffPage,
@@ -101,6 +101,7 @@ def member_card_qr():
 
 
 @blp.route("/vehicles")
+@read_only
 @counter_staff
 @blp.arguments(PlateQuery, location="query")
 @blp.response(200, VehicleLookupPage)
@@ -111,6 +112,7 @@ def lookup_vehicles(query):
 
 @blp.route("/members")
 class MembersResource(MethodView):
+    @read_only
     @counter_staff
     @blp.arguments(MemberSearchQuery, location="query")
     @blp.response(200, MemberStaffPage)

@@ -233,6 +233,11 @@ def register_summary_columns(columns_for):
         _summary_columns.append(columns_for)
 
 
+def summary_providers():
+    """The registered figure providers (a cache key for statements built from them)."""
+    return tuple(_summary_columns)
+
+
 def summary_figure_columns(member_id, now):
     """Every domain's summary figures as SQL expressions correlated to ``member_id``."""
     columns = {}

@@ -1,7 +1,8 @@
 """Vehicles: a plate belongs to at most one member; walk-in cars have none."""
+import functools
 from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, Integer, String, bindparam, func, select
 
 from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
@@ -103,7 +104,11 @@ def _like_pattern(fragment):
 
 def plate_contains(fragment):
     """The condition "the plate contains ``fragment``" (normalised), as the trigram index serves it."""
-    return Vehicle.plate.like(_like_pattern(fragment), escape="\\")
+    return _plate_like(_like_pattern(fragment))
+
+
+def _plate_like(pattern):
+    return Vehicle.plate.like(pattern, escape="\\")
 
 
 def search_by_plate(*, plate_fragment, page, per_page):
@@ -111,38 +116,22 @@ def search_by_plate(*, plate_fragment, page, per_page):
     422 plate_fragment_too_short), ordered by plate, each with its member's counter summary.
 
     The counter's busiest read, so it is one statement of plain rows: the page of matches (and
-    their total) comes from the trigram index on the plate (migration 0012; the pattern is built
-    here, so PostgreSQL sees a literal '%fragment%'), and the members, tiers, every domain's
-    summary figures and the lifecycle thresholds are joined onto just that page."""
+    their total) comes from the trigram index on the plate (migration 0012), and the members,
+    tiers, every domain's summary figures and the lifecycle thresholds are joined onto just that
+    page."""
     from app.members import services
-    from app.merchant.services import LIFECYCLE_DEFAULTS, lifecycle_threshold_columns
+    from app.merchant.services import LIFECYCLE_DEFAULTS
 
     fragment = normalize_plate(plate_fragment)
     if len(fragment) < MIN_PLATE_FRAGMENT:
         raise Unprocessable("plate_fragment_too_short",
                             f"Type at least {MIN_PLATE_FRAGMENT} characters of the plate.",
                             details={"min_length": MIN_PLATE_FRAGMENT})
-    matches = (
-        select(Vehicle.id, Vehicle.plate, func.count().over().label("total"))
-        .where(plate_contains(fragment))
-        .order_by(Vehicle.plate, Vehicle.id)
-        .limit(per_page).offset((page - 1) * per_page)
-        .subquery()
-    )
     now = clock.now()
-    figures = services.summary_figure_columns(Member.id, now)
-    thresholds = lifecycle_threshold_columns()
-    rows = db.session.execute(
-        select(matches.c.total, *(column.label(f"vehicle_{column.key}") for column in _LOOKUP_VEHICLE_COLUMNS),
-               Member.id.label("member_id"), Member.nickname, Member.phone, Member.last_paid_visit_at,
-               Tier.id.label("tier_id"), Tier.name.label("tier_name"),
-               *(expression.label(name) for name, expression in {**figures, **thresholds}.items()))
-        .select_from(matches)
-        .join(Vehicle, Vehicle.id == matches.c.id)
-        .outerjoin(Member, Member.id == Vehicle.member_id)
-        .outerjoin(Tier, Tier.id == Member.tier_id)
-        .order_by(matches.c.plate, matches.c.id)
-    ).mappings().all()
+    statement, figures = _lookup_statement(services.summary_providers())
+    rows = db.session.execute(statement, {
+        "pattern": _like_pattern(fragment), "now": now, "limit": per_page, "offset": (page - 1) * per_page,
+    }).mappings().all()
     if rows:
         total = rows[0]["total"]
     elif page == 1:
@@ -165,6 +154,43 @@ def search_by_plate(*, plate_fragment, page, per_page):
             }
         items.append({"vehicle": vehicle, "member": member})
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@functools.lru_cache(maxsize=4)
+def _lookup_statement(providers):
+    """The lookup's statement, built once per process (building and keying it costs as much Python
+    as the rest of the request); the fragment's pattern, the time and the page are parameters."""
+    from app.members import services
+    from app.merchant.services import lifecycle_threshold_columns
+
+    now = bindparam("now", type_=DateTime(timezone=True))
+    # Every match is gathered first (the trigram index finds them; the total counts them), then the
+    # page is cut. Materialised, because PostgreSQL would otherwise walk the whole plate index in
+    # order, filtering, to stop early -- which never happens when every match must be counted.
+    found = (
+        select(Vehicle.id, Vehicle.plate)
+        .where(_plate_like(bindparam("pattern", type_=String)))
+        .cte("plate_matches").prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    matches = (
+        select(found.c.id, found.c.plate, func.count().over().label("total"))
+        .order_by(found.c.plate, found.c.id)
+        .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+        .subquery()
+    )
+    figures = services.summary_figure_columns(Member.id, now)
+    statement = (
+        select(matches.c.total, *(column.label(f"vehicle_{column.key}") for column in _LOOKUP_VEHICLE_COLUMNS),
+               Member.id.label("member_id"), Member.nickname, Member.phone, Member.last_paid_visit_at,
+               Tier.id.label("tier_id"), Tier.name.label("tier_name"),
+               *(expression.label(name) for name, expression in {**figures, **lifecycle_threshold_columns()}.items()))
+        .select_from(matches)
+        .join(Vehicle, Vehicle.id == matches.c.id)
+        .outerjoin(Member, Member.id == Vehicle.member_id)
+        .outerjoin(Tier, Tier.id == Member.tier_id)
+        .order_by(matches.c.plate, matches.c.id)
+    )
+    return statement, tuple(figures)
 
 
 # What the counter's lookup shows of a car (VehicleRead).

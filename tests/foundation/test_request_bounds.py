@@ -1,6 +1,8 @@
 """Requests are refused at the edge (422 or 404) when a value does not fit where it is stored or
 computed with: numbers past a database integer, money past a million yuan, dates in years no one
 uses, text with a NUL character. Before, each was a server error (on PostgreSQL at least)."""
+from app.common.schemas import NoNul
+
 BIG = 2**63  # past SQLite's and PostgreSQL's integers alike
 
 
@@ -68,3 +70,24 @@ def test_the_document_states_the_bounds(client):
     assert member_id["schema"]["maximum"] == 2**31 - 1
     item_ids = spec["components"]["schemas"]["StampCardTemplateCreate"]["properties"]["service_item_ids"]
     assert item_ids["items"]["maximum"] == 2**31 - 1
+
+
+def test_request_limits_are_added_once_however_many_schema_instances_are_made():
+    """Field copies share the declared validator lists: adding limits must not grow them per instance."""
+    from app.members.schemas import PlateQuery
+
+    counts = {len(PlateQuery().fields["plate"].validators) for _ in range(5)}
+    assert len(counts) == 1
+
+
+def test_each_argument_schema_is_built_once_for_all_requests(app, api, staff_tokens):
+    from app.extensions import _SmorestBlueprint
+    from app.members.schemas import PlateQuery
+
+    parser = _SmorestBlueprint.ARGUMENTS_PARSER
+    for fragment in ("12345", "23456", "34567"):
+        assert api.get("/vehicles", staff_tokens["cashier"], query_string={"plate": fragment}).status_code == 200
+    schema = parser._instances[PlateQuery]
+    api.get("/vehicles", staff_tokens["cashier"], query_string={"plate": "45678"})
+    assert parser._instances[PlateQuery] is schema
+    assert sum(isinstance(v, NoNul) for v in schema.fields["plate"].validators) == 1
