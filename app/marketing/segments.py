@@ -22,6 +22,10 @@ OR or NOT it probes the other table's member index per row or hashes it once, wh
 larger one -- every visit to a busy store -- is rescanned for each member, which at a million
 members never finishes.) A figure kept in another table counts as 0 for members without a row there
 (no wallet: balance 0), hence ``NOT EXISTS`` of a row failing the comparison when 0 satisfies it.
+Rules mixing member columns, rows members must have, and look-ups per member select candidates
+first (see ``compile_rules``). A tier rank names its tiers by id, looked up when compiling (as the
+merchant's timezone is), so the planner can tell from the tier column how many members hold them.
+Within a group the member's own columns come first, so an OR they decide skips the other tables.
 
 Reading other domains' tables: the tag, tier, vehicle, wallet, points and coupon conditions are
 subqueries on those domains' tables inside this one read-only query. That is the
@@ -33,6 +37,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, false, func, not_, or_, select, text, true
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BooleanClauseList, Grouping, UnaryExpression
+from sqlalchemy.sql.selectable import Exists, ScalarSelect, Select
 
 from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
@@ -138,58 +146,68 @@ def _zero_matches(op, parsed):
             "lte": 0 <= parsed}[op]
 
 
-def _has_row(member_id, *conditions):
+def _has_row(scope, member_id, *conditions):
     """The member has a row (``member_id`` is that table's member column) meeting ``conditions``:
     an EXISTS correlated on the member id."""
-    return exists().where(member_id == Member.id, *conditions).correlate(Member)
+    return exists().where(member_id == scope.member.id, *conditions).correlate(scope.member)
 
 
-def _count_rows(member_id, *conditions):
+def _count_rows(scope, member_id, *conditions):
     """How many rows of the member (correlated on the member id) meet ``conditions``; 0 without."""
-    return select(func.count()).where(member_id == Member.id, *conditions).correlate(Member).scalar_subquery()
+    counted = select(func.count()).where(member_id == scope.member.id, *conditions)
+    return counted.correlate(scope.member).scalar_subquery()
 
 
-def _per_member(member_id, figure, op, value):
+def _per_member(scope, member_id, figure, op, value):
     """Members whose ``figure`` (one row per member in its table, 0 for members without a row)
     satisfies the comparison: when 0 satisfies it, all but those whose row does not."""
     parsed = _parse_number(op, value)
     if _zero_matches(op, parsed):
-        return not_(_has_row(member_id, not_(_compare(figure, op, parsed))))
-    return _has_row(member_id, _compare(figure, op, parsed))
+        return not_(_has_row(scope, member_id, not_(_compare(figure, op, parsed))))
+    return _has_row(scope, member_id, _compare(figure, op, parsed))
 
 
-def _tier(op, value, now):
+def _tier(op, value, scope):
     """A tier id; ``null`` with eq/ne selects members without (or with any) tier."""
+    tier_id = scope.member.tier_id
     if op in ("eq", "ne") and value is None:
-        return Member.tier_id.is_(None) if op == "eq" else Member.tier_id.is_not(None)
-    return _match(Member.tier_id, op, value, _int)
+        return tier_id.is_(None) if op == "eq" else tier_id.is_not(None)
+    return _match(tier_id, op, value, _int)
 
 
-def _tier_rank(op, value, now):
-    ranks = select(Tier.id).where(_number(Tier.rank, "eq" if op == "ne" else op, value))
-    inside = Member.tier_id.in_(ranks)
-    return or_(not_(inside), Member.tier_id.is_(None)) if op == "ne" else inside
+def _tier_rank(op, value, scope):
+    """The tiers of those ranks, named by id: the planner then knows from the tier column's
+    statistics how many members hold them (a subquery on tiers it would guess at as most members)."""
+    tier_id = scope.member.tier_id
+    inside = tier_id.in_(scope.tier_ids(_number(Tier.rank, "eq" if op == "ne" else op, value)))
+    return or_(not_(inside), tier_id.is_(None)) if op == "ne" else inside
 
 
-def _tags(op, value, now):
+def _tags(op, value, scope):
     tag_ids = sorted(set(_list(value, "value", _int)))
-    tagged = _has_row(MemberTag.member_id, MemberTag.tag_id.in_(tag_ids))
+    tagged = _has_row(scope, MemberTag.member_id, MemberTag.tag_id.in_(tag_ids))
     if op == "has_all":
         # Tagged with one of them (a semi-join the planner may start from), then with all of them
         # counted through that member's tags alone ((member, tag) is the key: no duplicates).
-        held = _count_rows(MemberTag.member_id, MemberTag.tag_id.in_(tag_ids))
+        held = _count_rows(scope, MemberTag.member_id, MemberTag.tag_id.in_(tag_ids))
         return and_(tagged, held == len(tag_ids))
     return tagged if op == "has_any" else not_(tagged)
 
 
-def _choices_field(column, choices):
-    def build(op, value, now):
-        return _match(column, op, value, _choice(choices))
+def _choices_field(name, choices):
+    def build(op, value, scope):
+        return _match(getattr(scope.member, name), op, value, _choice(choices))
     return build
 
 
-def _last_visit(op, value, now):
-    column = Member.last_paid_visit_at
+def _number_field(name):
+    def build(op, value, scope):
+        return _number(getattr(scope.member, name), op, value)
+    return build
+
+
+def _last_visit(op, value, scope):
+    column, now = scope.member.last_paid_visit_at, scope.now
     tz_name = get_settings().timezone
     if op == "never":
         if not isinstance(value, bool):
@@ -212,10 +230,10 @@ def years_before(day, years):
     return clock.add_months(day, -12 * years)
 
 
-def _vehicle_age(op, value, now):
+def _vehicle_age(op, value, scope):
     """Completed years since purchase of any of the member's cars: age >= n <=> bought on or before
     the same day n years ago."""
-    today = clock.local_today(get_settings().timezone, now)
+    today = clock.local_today(get_settings().timezone, scope.now)
     purchase = Vehicle.purchase_date
 
     def at_least(years):
@@ -232,56 +250,57 @@ def _vehicle_age(op, value, now):
         condition = {"eq": and_(at_least(years), at_most(years)), "gte": at_least(years),
                      "gt": at_least(years + 1), "lte": at_most(years),
                      "lt": at_most(years - 1) if years > 0 else false()}[op]
-    return _has_row(Vehicle.member_id, purchase.is_not(None), condition)
+    return _has_row(scope, Vehicle.member_id, purchase.is_not(None), condition)
 
 
-def _balance(op, value, now):
+def _balance(op, value, scope):
     from app.wallet.models import Wallet
 
-    return _per_member(Wallet.member_id, Wallet.balance_fen, op, value)
+    return _per_member(scope, Wallet.member_id, Wallet.balance_fen, op, value)
 
 
-def _points(op, value, now):
+def _points(op, value, scope):
     from app.wallet.models import PointsAccount
 
-    return _per_member(PointsAccount.member_id, PointsAccount.balance, op, value)
+    return _per_member(scope, PointsAccount.member_id, PointsAccount.balance, op, value)
 
 
-def _unused_coupons(op, value, now):
+def _unused_coupons(op, value, scope):
     from app.coupons.models import MemberCoupon
 
-    usable = (MemberCoupon.status == "unused", MemberCoupon.valid_until > now)
+    usable = (MemberCoupon.status == "unused", MemberCoupon.valid_until > scope.now)
     parsed = _parse_number(op, value)
     if (op, parsed) in (("gte", 1), ("gt", 0)):
         # "Holds an unused coupon": a semi-join, without counting every holder's coupons first.
-        return _has_row(MemberCoupon.member_id, *usable)
+        return _has_row(scope, MemberCoupon.member_id, *usable)
     # The count per member, probed through that member's coupons (0 without any); when 0 does not
     # satisfy the comparison only holders can, and the semi-join lets the planner start from them.
-    held = _compare(_count_rows(MemberCoupon.member_id, *usable), op, parsed)
-    return held if _zero_matches(op, parsed) else and_(_has_row(MemberCoupon.member_id, *usable), held)
+    held = _compare(_count_rows(scope, MemberCoupon.member_id, *usable), op, parsed)
+    return held if _zero_matches(op, parsed) else and_(_has_row(scope, MemberCoupon.member_id, *usable), held)
 
 
-def _store(op, value, now):
+def _store(op, value, scope):
     store_ids = [_int(value, "value")] if op in ("eq", "ne") else _list(value, "value", _int)
-    visited = _has_row(Visit.member_id, Visit.store_id.in_(store_ids), Visit.refunded_at.is_(None))
-    positive = or_(visited, func.coalesce(Member.registered_store_id, 0).in_(store_ids))
+    visited = _has_row(scope, Visit.member_id, Visit.store_id.in_(store_ids), Visit.refunded_at.is_(None))
+    # The registration first: where it decides, the visits are not looked up.
+    positive = or_(func.coalesce(scope.member.registered_store_id, 0).in_(store_ids), visited)
     return positive if op in ("eq", "in") else not_(positive)
 
 
-def _birthday_month(op, value, now):
-    return _match(Member.birthday_month, op, value, lambda v, p: _int(v, p, 1, 12))
+def _birthday_month(op, value, scope):
+    return _match(scope.member.birthday_month, op, value, lambda v, p: _int(v, p, 1, 12))
 
 
 FIELDS = {
     "tier": (MATCH_OPS, _tier),
     "tier_rank": (NUMBER_OPS, _tier_rank),
     "tags": (TAG_OPS, _tags),
-    "lifecycle": (MATCH_OPS, _choices_field(Member.lifecycle, LIFECYCLES)),
-    "value_class": (MATCH_OPS, _choices_field(Member.value_class, VALUE_CLASSES)),
+    "lifecycle": (MATCH_OPS, _choices_field("lifecycle", LIFECYCLES)),
+    "value_class": (MATCH_OPS, _choices_field("value_class", VALUE_CLASSES)),
     "last_visit": (LAST_VISIT_OPS, _last_visit),
-    "visit_count": (NUMBER_OPS, lambda op, value, now: _number(Member.paid_visit_count, op, value)),
-    "total_paid": (NUMBER_OPS, lambda op, value, now: _number(Member.total_paid_fen, op, value)),
-    "average_ticket": (NUMBER_OPS, lambda op, value, now: _number(Member.average_ticket_fen, op, value)),
+    "visit_count": (NUMBER_OPS, _number_field("paid_visit_count")),
+    "total_paid": (NUMBER_OPS, _number_field("total_paid_fen")),
+    "average_ticket": (NUMBER_OPS, _number_field("average_ticket_fen")),
     "birthday_month": (MATCH_OPS, _birthday_month),
     "vehicle_age": (AGE_OPS, _vehicle_age),
     "balance": (NUMBER_OPS, _balance),
@@ -293,11 +312,57 @@ FIELDS = {
 
 # -- compiling -----------------------------------------------------------------------------------
 
-def _compile_node(node, path, depth, counter, now):
+class _Scope:
+    """What conditions are compiled against: the moment, the members table (or an alias of it), and
+    the tiers of each rank condition, looked up once per compilation."""
+
+    def __init__(self, now, member=Member, tiers=None):
+        self.now, self.member = now, member
+        self._tiers = {} if tiers is None else tiers
+
+    def on(self, member):
+        """The same moment and tiers, against another alias of the members table."""
+        return _Scope(self.now, member, self._tiers)
+
+    def tier_ids(self, rank_condition):
+        key = str(rank_condition.compile(compile_kwargs={"literal_binds": True}))
+        if key not in self._tiers:
+            self._tiers[key] = db.session.scalars(select(Tier.id).where(rank_condition).order_by(Tier.id)).all()
+        return self._tiers[key]
+
+
+def _ungrouped(clause):
+    while isinstance(clause, Grouping):
+        clause = clause.element
+    return clause
+
+
+def _reads_other_tables(clause):
+    return any(isinstance(element, (Exists, ScalarSelect, Select)) for element in visitors.iterate(clause))
+
+
+def _conjuncts(clause):
+    """The terms of a condition that must all hold (nested ANDs flattened)."""
+    clause = _ungrouped(clause)
+    if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+        return [term for inner in clause.clauses for term in _conjuncts(inner)]
+    return [clause]
+
+
+def _joinable(term):
+    """A term the planner joins on rather than evaluates member by member: a condition on member
+    columns only, or an EXISTS / NOT EXISTS standing alone (a semi- or anti-join)."""
+    term = _ungrouped(term)
+    if isinstance(term, UnaryExpression) and term.operator is operators.inv:
+        term = _ungrouped(term.element)
+    return isinstance(term, Exists) or not _reads_other_tables(term)
+
+
+def _compile_node(node, path, depth, counter, scope):
     if not isinstance(node, dict):
         raise _Invalid(path, "expected a group or a condition object")
     if "field" in node or "op" in node:
-        return _compile_condition(node, path, counter, now)
+        return _compile_condition(node, path, counter, scope)
     if len(node) != 1 or next(iter(node)) not in ("all", "any"):
         raise _Invalid(path, 'a group has exactly one key, "all" or "any"')
     if depth > MAX_DEPTH:
@@ -305,14 +370,17 @@ def _compile_node(node, path, depth, counter, now):
     kind, children = next(iter(node.items()))
     if not isinstance(children, list):
         raise _Invalid(f"{path}.{kind}", "expected a list")
-    parts = [_compile_node(child, f"{path}.{kind}[{index}]", depth + 1, counter, now)
+    parts = [_compile_node(child, f"{path}.{kind}[{index}]", depth + 1, counter, scope)
              for index, child in enumerate(children)]
+    # Member columns first (a stable sort; same answer): PostgreSQL evaluates an OR's terms in the
+    # order written, and the member's own column often decides it before another table is read.
+    parts.sort(key=_reads_other_tables)
     if kind == "all":
         return and_(true(), *parts)
     return or_(false(), *parts)
 
 
-def _compile_condition(node, path, counter, now):
+def _compile_condition(node, path, counter, scope):
     counter[0] += 1
     if counter[0] > MAX_CONDITIONS:
         raise _Invalid(path, f"at most {MAX_CONDITIONS} conditions")
@@ -328,20 +396,48 @@ def _compile_condition(node, path, counter, now):
     if "value" not in node:
         raise _Invalid(f"{path}.value", "a condition needs a value")
     try:
-        return build(op, node["value"], now)
+        return build(op, node["value"], scope)
     except _Invalid as error:
         raise _Invalid(f"{path}.{error.path}", error.message) from None
 
 
-def compile_rules(rules, *, now=None):
-    """The SQL condition selecting the members of ``rules`` (merged-away members never match)."""
-    now = now or clock.now()
+def compile_rules(rules, *, now=None, candidates_first=True):
+    """The SQL condition selecting the members of ``rules`` (merged-away members never match).
+
+    With ``candidates_first`` (for counting or listing the whole segment), when the rules combine
+    conditions on member columns, other tables the members must have rows in (a wallet, a car, a
+    coupon: EXISTS) and look-ups per member (another table under OR or NOT, a count), the first two
+    select candidates in a subquery and the look-ups run on the candidates only. In one flat query
+    a condition is applied where its table is read: the look-ups would run on every member passing
+    the column conditions, so the planner joins the big tables first and reads the members last,
+    without their columns to narrow with (a million-member preview: 1.3 s, against 0.3 s when the
+    candidates come first). Without it the condition stays flat, which suits a walk through the
+    members that stops at the first few matches."""
+    return _compile_rules(rules, _Scope(now or clock.now()), candidates_first)
+
+
+def _compile_rules(rules, scope, candidates_first):
     try:
-        condition = _compile_node(rules, "rules", 1, [0], now)
+        condition = _compile_node(rules, "rules", 1, [0], scope)
     except _Invalid as error:
         raise Unprocessable("invalid_segment_rules", f"{error.path}: {error.message}",
                             details={"path": error.path, "reason": error.message}) from None
-    return and_(Member.merged_into_id.is_(None), condition)
+    terms = _conjuncts(condition)
+    joinable = [_joinable(term) for term in terms]
+    joins = any(is_joinable and _reads_other_tables(term) for term, is_joinable in zip(terms, joinable))
+    columns = any(not _reads_other_tables(term) for term in terms)
+    if not (candidates_first and joins and columns) or all(joinable):
+        # Without member columns to start from, the planner already joins first and reads each
+        # remaining member once; without joins, the column conditions filter before the look-ups.
+        return and_(Member.merged_into_id.is_(None), condition)
+    candidate = aliased(Member, name="candidate")
+    # The same rules against the alias give the same terms in the same order.
+    candidate_terms = _conjuncts(_compile_node(rules, "rules", 1, [0], scope.on(candidate)))
+    candidates = select(candidate.id).where(
+        candidate.merged_into_id.is_(None),
+        *(term for term, is_joinable in zip(candidate_terms, joinable) if is_joinable))
+    return and_(Member.merged_into_id.is_(None), Member.id.in_(candidates),
+                *(term for term, is_joinable in zip(terms, joinable) if not is_joinable))
 
 
 def members_query(rules, *, now=None):
@@ -352,13 +448,17 @@ def preview_rules(rules, *, now=None):
     """{"count", "sample"}: how many members the rules select and a few of them, newest first."""
     from app.members.services import member_summaries
 
-    condition = compile_rules(rules, now=now)
+    scope = _Scope(now or clock.now())
+    condition = _compile_rules(rules, scope, candidates_first=True)
     if db.session.get_bind().dialect.name == "postgresql":
         # PostgreSQL would JIT-compile these million-row plans, which costs more (half a second on
         # a busy server) than the JIT code saves on a count of indexed joins. Ends with the transaction.
         db.session.execute(text("SET LOCAL jit = off"))
     count = db.session.scalar(select(func.count()).select_from(Member).where(condition))
-    sample = db.session.scalars(select(Member).where(condition).order_by(Member.id.desc()).limit(SAMPLE_SIZE)).all()
+    # The newest few: walking the members newest first and checking each until ten match is
+    # quicker than selecting candidates from the whole population first.
+    newest = _compile_rules(rules, scope, candidates_first=False)
+    sample = db.session.scalars(select(Member).where(newest).order_by(Member.id.desc()).limit(SAMPLE_SIZE)).all()
     summaries = member_summaries(sample)
     return {"count": count, "sample": [summaries[member.id] for member in sample]}
 

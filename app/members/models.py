@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.db import UTCDateTime, utcnow
@@ -50,6 +50,14 @@ class Member(db.Model):
         CheckConstraint("gender IN ('male', 'female', 'unknown')", name="gender_known"),
         CheckConstraint("paid_visit_count >= 0", name="visit_count_non_negative"),
         Index("ix_members_birthday_md", "birthday_month", "birthday_day"),
+        # Segments (app/marketing/segments.py) read live members' own columns from this index alone:
+        # the members of some tiers by range, every other column a member condition compares as
+        # included values -- tens of MB against the table's hundreds (migration 0015). INCLUDE is
+        # PostgreSQL's; SQLite indexes the keys.
+        Index("ix_members_segment", "tier_id", "id",
+              postgresql_include=["last_paid_visit_at", "paid_visit_count", "total_paid_fen", "average_ticket_fen",
+                                  "lifecycle", "value_class", "birthday_month", "registered_store_id"],
+              postgresql_where=text("merged_into_id IS NULL"), sqlite_where=text("merged_into_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +103,8 @@ class Vehicle(db.Model):
         # The counter's search by any part of the plate (LIKE '%fragment%'): a trigram index on
         # PostgreSQL (migration 0012 adds pg_trgm); SQLite has a plain index of the same name.
         Index("ix_vehicles_plate_trgm", "plate", postgresql_using="gin", postgresql_ops={"plate": "gin_trgm_ops"}),
+        # Segments' car age: whether a member has a car bought in a window, from the index alone (0015).
+        Index("ix_vehicles_member_id_purchase_date", "member_id", "purchase_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.common import clock
 from app.extensions import db
@@ -186,14 +186,15 @@ def _matches(field, values):
     return st.one_of(single, many).map(lambda pair: {"field": field, "op": pair[0], "value": pair[1]})
 
 
-CONDITIONS = st.one_of(
+TAGS = st.tuples(st.sampled_from(["has_any", "has_all", "has_none"]),
+                 st.lists(st.sampled_from([1, 2, 3]), min_size=1, max_size=3)) \
+    .map(lambda p: {"field": "tags", "op": p[0], "value": p[1]})
+# Conditions on the member's own columns.
+COLUMN_CONDITIONS = st.one_of(
     _matches("tier", st.sampled_from([1, 2, 3])),
     st.sampled_from([None]).flatmap(lambda v: st.sampled_from(["eq", "ne"]).map(
         lambda op: {"field": "tier", "op": op, "value": None})),
     _numbers("tier_rank", st.integers(min_value=0, max_value=3)),
-    st.tuples(st.sampled_from(["has_any", "has_all", "has_none"]),
-              st.lists(st.sampled_from([1, 2, 3]), min_size=1, max_size=3))
-    .map(lambda p: {"field": "tags", "op": p[0], "value": p[1]}),
     _matches("lifecycle", st.sampled_from(LIFECYCLES)),
     _matches("value_class", st.sampled_from(CLASSES)),
     st.one_of(
@@ -206,6 +207,10 @@ CONDITIONS = st.one_of(
     _numbers("total_paid", money),
     _numbers("average_ticket", money),
     _matches("birthday_month", st.integers(min_value=1, max_value=12)),
+)
+# Conditions on rows in other tables (the member's tags, cars, wallet, points, coupons, visits).
+OTHER_TABLE_CONDITIONS = st.one_of(
+    TAGS,
     st.one_of(st.tuples(st.sampled_from(["eq", "gt", "gte", "lt", "lte"]), ints),
               st.tuples(st.just("between"), st.tuples(ints, ints).map(sorted).map(list)))
     .map(lambda p: {"field": "vehicle_age", "op": p[0], "value": p[1]}),
@@ -214,12 +219,19 @@ CONDITIONS = st.one_of(
     _numbers("unused_coupons", st.integers(min_value=0, max_value=3)),
     _matches("store", st.sampled_from([1, 2])),
 )
+CONDITIONS = st.one_of(COLUMN_CONDITIONS, OTHER_TABLE_CONDITIONS)
 RULES = st.recursive(
     CONDITIONS,
     lambda children: st.tuples(st.sampled_from(["all", "any"]), st.lists(children, max_size=3))
     .map(lambda p: {p[0]: p[1]}),
     max_leaves=6,
 ).map(lambda node: node if ("all" in node or "any" in node) else {"all": [node]})
+
+# Member columns, other tables, an OR mixing both and anything else, side by side: the shape
+# whose joinable conditions select candidates before the rest is checked.
+MIXED_RULES = st.tuples(COLUMN_CONDITIONS, OTHER_TABLE_CONDITIONS,
+                        st.tuples(OTHER_TABLE_CONDITIONS, COLUMN_CONDITIONS).map(lambda p: {"any": list(p)}),
+                        RULES).map(lambda p: {"all": list(p)})
 
 MEMBER = st.fixed_dictionaries({
     "tier_id": st.sampled_from([None, 1, 2, 3]),
@@ -298,6 +310,20 @@ def _stored_rules(rules, stores):
     return {**rules, "value": mapped}
 
 
+def _check_against_brute_force(population, rules, stores):
+    """Each rule's preview counts, and both forms of its condition select, exactly the members a
+    Python evaluation of the rule picks."""
+    for rule in rules:
+        expected = sorted(m["id"] for m in population if _holds(rule, m))
+        stored = _stored_rules(rule, stores)
+        preview = preview_rules(stored, now=NOW)
+        assert preview["count"] == len(expected), rule
+        assert [member["id"] for member in preview["sample"]] == sorted(expected, reverse=True)[:10], rule
+        for candidates_first in (True, False):
+            condition = compile_rules(stored, now=NOW, candidates_first=candidates_first)
+            assert sorted(db.session.scalars(select(Member.id).where(condition))) == expected, rule
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(population=st.lists(MEMBER, min_size=0, max_size=8), rules=st.lists(RULES, min_size=1, max_size=4))
@@ -306,12 +332,74 @@ def test_preview_count_equals_a_brute_force_count(app, stores, population, rules
     try:
         with app.app_context():
             _insert_population(population, stores)
-            for rule in rules:
-                expected = sum(1 for m in population if _holds(rule, m))
-                assert preview_rules(_stored_rules(rule, stores), now=NOW)["count"] == expected, rule
+            _check_against_brute_force(population, rules, stores)
             db.session.rollback()
     finally:
         clock.set_now(None)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(population=st.lists(MEMBER, min_size=1, max_size=8), rules=st.lists(MIXED_RULES, min_size=1, max_size=3))
+def test_candidates_first_selects_what_a_brute_force_selects(app, stores, population, rules):
+    clock.set_now(NOW)
+    try:
+        with app.app_context():
+            _insert_population(population, stores)
+            _check_against_brute_force(population, rules, stores)
+            db.session.rollback()
+    finally:
+        clock.set_now(None)
+
+
+def _parenthesised(sql, start):
+    """The text of the parenthesised expression opening at ``start``."""
+    depth = 0
+    for index in range(start, len(sql)):
+        depth += {"(": 1, ")": -1}.get(sql[index], 0)
+        if depth == 0:
+            return sql[start:index + 1]
+    raise AssertionError("unbalanced parentheses")
+
+
+def test_mixed_rules_select_candidates_by_columns_and_joins_first(app):
+    """The seven-condition benchmark segment: the tier, last visit, wallet, car and coupon
+    conditions select candidates; the ORs reading tags and visits run on those only. A tier rank
+    is named by the tiers' ids, so the planner knows how many members hold them."""
+    from sqlalchemy.dialects import postgresql
+
+    rules = {"all": [
+        {"field": "tier_rank", "op": "gte", "value": 1},
+        {"any": [{"field": "tags", "op": "has_any", "value": [1, 3]},
+                 {"field": "value_class", "op": "eq", "value": "high"}]},
+        {"field": "last_visit", "op": "within_days", "value": 365},
+        {"field": "balance", "op": "gte", "value": 10000},
+        {"field": "vehicle_age", "op": "between", "value": [1, 6]},
+        {"field": "unused_coupons", "op": "gte", "value": 1},
+        {"field": "store", "op": "in", "value": [1]}]}
+    with app.app_context():
+        for rank in (0, 1, 2):
+            db.session.add(Tier(name=f"rank {rank}", rank=rank, labor_discount_percent=0))
+        db.session.flush()
+        tier_ids = sorted(db.session.scalars(select(Tier.id).where(Tier.rank >= 1)))
+
+        def sql(**options):
+            return str(compile_rules(rules, now=NOW, **options).compile(
+                dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+        text = sql()
+        candidates = _parenthesised(text, text.index("(SELECT candidate.id"))
+        rest = text.replace(candidates, "")
+        assert f"candidate.tier_id IN ({', '.join(map(str, tier_ids))})" in candidates
+        for table in ("wallets", "vehicles", "member_coupons"):
+            assert f"FROM {table}" in candidates and f"FROM {table}" not in rest
+        for table in ("member_tags", "marketing_visits"):
+            assert f"FROM {table}" in rest and f"FROM {table}" not in candidates
+        # Within the ORs the member's own column is tested before another table is read.
+        assert rest.index("members.value_class") < rest.index("FROM member_tags")
+        assert rest.index("members.registered_store_id") < rest.index("FROM marketing_visits")
+        assert "candidate" not in sql(candidates_first=False)
+        db.session.rollback()
 
 
 def test_negated_conditions_include_members_without_a_value(app, seed, stores):
