@@ -112,6 +112,8 @@ class Message(db.Model):
         Index("ix_marketing_messages_member_id_kind", "member_id", "kind"),
         # The occasion jobs' coupons: the day's messages of a kind.
         Index("ix_marketing_messages_kind_occasion_date", "kind", "occasion_date"),
+        # Campaign results: a campaign's messages counted by status from the index alone (0016).
+        Index("ix_marketing_messages_campaign_id_status", "campaign_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

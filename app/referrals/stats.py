@@ -37,8 +37,9 @@ def _in_period(stmt, column, start, end):
     return stmt
 
 
-def _per_referrer(start, end):
-    """One row per referrer: invited, converted, rewarded, referred members' repeat visits and spend."""
+def _per_referrer(start, end, referrer_ids):
+    """One row per referrer of ``referrer_ids``: invited, converted, rewarded, referred members'
+    repeat visits and spend."""
     referred = aliased(Member)
     repeat_visits = case((referred.paid_visit_count > 1, referred.paid_visit_count - 1), else_=0)
     stmt = (
@@ -52,27 +53,54 @@ def _per_referrer(start, end):
         )
         .join(referred, referred.id == Referral.referred_id)
         .outerjoin(ReferralReward, ReferralReward.referral_id == Referral.id)
-        .where(Referral.status != "refused")
+        .where(Referral.status != "refused", Referral.referrer_id.in_(referrer_ids))
         .group_by(Referral.referrer_id)
     )
     return _in_period(stmt, Referral.created_at, start, end).subquery("per_referrer")
 
 
-def _referrer_rows(start, end):
-    per = _per_referrer(start, end)
-    return (
+def _ranking(start, end):
+    """Every referrer of the period with the two counts that rank them, from the referrals alone."""
+    stmt = (
+        select(
+            Referral.referrer_id.label("member_id"),
+            func.count(Referral.id).label("invited"),
+            func.sum(case((Referral.status == "converted", 1), else_=0)).label("converted"),
+        )
+        .where(Referral.status != "refused")
+        .group_by(Referral.referrer_id)
+    )
+    return _in_period(stmt, Referral.created_at, start, end).subquery("ranking")
+
+
+def _best_first(columns):
+    return columns.converted.desc(), columns.invited.desc(), columns.member_id
+
+
+def _referrer_rows(start, end, *, limit, offset=0):
+    """The referrers at [offset, offset + limit) of the ranking (best converters first, then more
+    invited, then lower id) with their counts and names. The referrers are ranked from the
+    referrals alone; only the page's few are joined to their referred members (reading those of
+    every referrer of a year joined a million members' rows)."""
+    ranking = _ranking(start, end)
+    page = db.session.scalars(
+        select(ranking.c.member_id).order_by(*_best_first(ranking.c)).limit(limit).offset(offset)
+    ).all()
+    if not page:
+        return []
+    per = _per_referrer(start, end, page)
+    return db.session.execute(
         select(per, Member.nickname, Member.referral_code)
         .join(Member, Member.id == per.c.member_id)
-        .order_by(per.c.converted.desc(), per.c.invited.desc(), per.c.member_id)
-    ), per
+        .order_by(*_best_first(per.c))
+    ).mappings().all()
 
 
 def list_referrer_stats(*, date_from=None, date_to=None, page=1, per_page=20):
     """Referrers with their counts, best converters first (the per-member view, paginated)."""
     start, end = period_bounds(date_from, date_to)
-    stmt, per = _referrer_rows(start, end)
-    total = db.session.scalar(select(func.count()).select_from(per))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).mappings().all()
+    total = db.session.scalar(select(func.count()).select_from(_ranking(start, end)))
+    rows = _referrer_rows(start, end, limit=per_page, offset=(page - 1) * per_page)
     return {"items": [dict(row) for row in rows], "total": total, "page": page, "per_page": per_page}
 
 
@@ -110,8 +138,7 @@ def referral_stats(*, date_from=None, date_to=None, top=10):
         .group_by(ReferralRefusal.reason),
         ReferralRefusal.created_at, start, end,
     )).all()
-    stmt, _ = _referrer_rows(start, end)
-    top_rows = db.session.execute(stmt.limit(top)).mappings().all()
+    top_rows = _referrer_rows(start, end, limit=top)
     count = lambda value: int(value or 0)  # noqa: E731  (SUM over no rows is NULL)
     with_visit = count(repeat["with_paid_visit"])
     return {
