@@ -83,13 +83,11 @@ class MemberCoupon(db.Model):
         Index("ix_member_coupons_unused_member", "member_id", "valid_until",
               sqlite_where=text("status = 'unused'"), postgresql_where=text("status = 'unused'")),
         # The owner's overview (0016): coupons issued in a period by source, redeemed in a period,
-        # and a campaign's used coupons with the orders they paid for (campaign results), each
-        # read from its index alone.
+        # and a campaign's used coupons (campaign results), each read from its index alone.
         Index("ix_member_coupons_created_at_source", "created_at", "source"),
         Index("ix_member_coupons_used_at", "used_at",
               sqlite_where=text("status = 'used'"), postgresql_where=text("status = 'used'")),
-        Index("ix_member_coupons_used_issue_ref", "ref_type", "ref_id",
-              postgresql_include=["used_ref_type", "used_ref_id", "id"],
+        Index("ix_member_coupons_used_issue_ref", "ref_type", "ref_id", postgresql_include=["id"],
               sqlite_where=text("status = 'used'"), postgresql_where=text("status = 'used'")),
     )
 

@@ -99,6 +99,21 @@ def _campaign_truth(app, campaign_id):
     return len(used), sum(o.total_fen for o in rows(app, WorkOrder) if o.id in paying and o.status == "settled")
 
 
+def _paid_in_the_mini_program(shop, name, plate, lines, coupon_id, when):
+    from app.payments.models import PaymentOrder
+    from app.workorders import member_pay, services
+
+    clock.set_now(local(when))
+    order = services.open_work_order(actor=None, store_id=shop.stores[0], plate=plate, lines=lines)
+    services.change_status(actor=None, work_order_id=order.id, status="completed")
+    _, payment, _ = member_pay.pay(member_id=shop.members[name], work_order_id=order.id,
+                                   tenders=[{"type": "coupon", "member_coupon_id": coupon_id}])
+    db.session.commit()
+    member_pay.on_paid(db.session.get(PaymentOrder, payment.id))
+    db.session.commit()
+    return order.id
+
+
 def test_campaign_results_of_several_campaigns_match_each_campaign_and_leave_refunded_orders_out(app, shop):
     from app.coupons import template_services as coupon_templates
     from app.marketing import campaigns, segments
@@ -136,13 +151,19 @@ def test_campaign_results_of_several_campaigns_match_each_campaign_and_leave_ref
         refund.refund(actor=None, work_order_id=gina, reason="customer complaint", now=local("2026-03-24 10:00"))
         db.session.commit()
         bob = _order(shop, 0, "粤B10002", wash, with_coupon("bob", 2750), "2026-04-01 11:00")
+        # Alice pays in the mini-program: the coupon is held under the payment attempt, and posted
+        # when WeChat confirms the rest.
+        alice = _paid_in_the_mini_program(shop, "alice", "粤B10001", wash, coupon_of[shop.members["alice"]],
+                                          "2026-03-26 10:00")
         clock.set_now(NOW)
 
     body = overview_at(app, NOW)["campaigns"]
     by_id = {item["id"]: item for item in body["items"]}
     assert list(by_id) == [shop.campaign, second_id, without_coupon_id]
     orders = {o.id: o for o in rows(app, WorkOrder)}
-    assert _campaign_truth(app, second_id) == (2, orders[carol].total_fen + orders[bob].total_fen)
+    assert orders[alice].status == "settled"
+    assert _campaign_truth(app, second_id) == (
+        3, orders[carol].total_fen + orders[bob].total_fen + orders[alice].total_fen)
     for campaign_id in (shop.campaign, second_id):
         item = by_id[campaign_id]
         assert (item["coupons_used"], item["revenue_fen"]) == _campaign_truth(app, campaign_id)
