@@ -3,7 +3,7 @@
 Services flush but never commit; ``unit_of_work`` commits after the view returns a 2xx response
 and rolls everything back otherwise. With ``idempotent=True`` the ``Idempotency-Key`` header is
 honoured: the key's record is inserted first in the same transaction (a concurrent duplicate
-waits on its unique index), the response is stored with it, and a replay returns the stored
+waits on its unique index, see ``_claim``), the response is stored with it, and a replay returns the stored
 response without running the view again.
 """
 import functools
@@ -12,8 +12,10 @@ import logging
 import time
 
 from flask import Response, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 
 from app.common.auth import current_actor
 from app.common.db import is_sqlite
@@ -87,21 +89,27 @@ def unit_of_work(idempotent=False):
     return decorator
 
 
+def _claim(actor_key, key, fingerprint):
+    """Insert the key's record unless it exists; its id, or None when the key was used before.
+
+    One statement: INSERT ... ON CONFLICT DO NOTHING RETURNING. A concurrent request with the same
+    key still in flight makes it wait on the unique index until that request commits (then nothing
+    is inserted) or rolls back (then this one inserts)."""
+    insert = sqlite_insert if is_sqlite(db.session) else pg_insert
+    return db.session.scalar(
+        insert(IdempotencyRecord).values(actor_key=actor_key, key=key, request_hash=fingerprint)
+        .on_conflict_do_nothing().returning(IdempotencyRecord.id)
+    )
+
+
 def _run_once(view, key, args, kwargs):
-    record = None
+    record_id = None
     if key is not None:
         actor_key = current_actor().key
         fingerprint = _request_fingerprint()
-        existing = _find_record(actor_key, key)
-        if existing is not None:
-            return _replay(existing, fingerprint)
-        record = IdempotencyRecord(actor_key=actor_key, key=key, request_hash=fingerprint)
-        db.session.add(record)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            # A concurrent request with the same key committed first: answer as it did.
-            db.session.rollback()
+        record_id = _claim(actor_key, key, fingerprint)
+        if record_id is None:
+            # The key was used before, or by a concurrent request that committed first: answer as it did.
             return _replay(_find_record(actor_key, key), fingerprint)
     response = view(*args, **kwargs)
     if not isinstance(response, Response):
@@ -109,11 +117,15 @@ def _run_once(view, key, args, kwargs):
     if response.status_code >= 400:
         db.session.rollback()
         return response
-    if record is not None:
-        record.status_code = response.status_code
-        record.response_body = response.get_data(as_text=True)
+    if record_id is not None:
+        db.session.execute(
+            update(IdempotencyRecord).where(IdempotencyRecord.id == record_id)
+            .values(status_code=response.status_code, response_body=response.get_data(as_text=True))
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
     return response
+
 
 
 def read_only(view):

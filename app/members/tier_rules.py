@@ -79,17 +79,18 @@ def check_upgrade(*, member_id, now=None):
     """Move the member up to the tier their rolling 12-month spend reaches. Returns the new tier
     when the member moved up, else None. Never moves a member down."""
     now = now or clock.now()
-    current_rank = db.session.scalar(
-        select(func.coalesce(Tier.rank, -1)).select_from(Member).outerjoin(Tier, Tier.id == Member.tier_id)
-        .where(Member.id == member_id)
-    )
-    if current_rank is None:
+    member = db.session.get(Member, member_id)  # a settlement holds it already (tier joined)
+    if member is None:
         return None
+    current_rank = _rank(member.tier)
+    tiers = _tiers_by_rank_desc()
+    if not any(tier.rank > current_rank for tier in tiers):
+        return None  # nothing above: the spend cannot move the member
     spend = spend_12m([member_id], now=now)[member_id]
-    target = qualified_tier(spend, _tiers_by_rank_desc())
+    target = qualified_tier(spend, tiers)
     if target is None or target.rank <= current_rank:
         return None
-    _change(db.session.get(Member, member_id), target, "upgrade", spend, now)
+    _change(member, target, "upgrade", spend, now)
     db.session.flush()
     return target
 

@@ -15,7 +15,7 @@ update, and two transactions never take the row locks in opposite orders.
 Days are merchant-local days in the timezone of the merchant settings at the time of the write;
 after changing the timezone, ``rebuild_daily_rollups()`` re-buckets the history.
 """
-from sqlalchemy import String, case, cast, delete, exists, func, literal, select, true, union_all, update
+from sqlalchemy import String, case, cast, delete, exists, func, literal, literal_column, select, true, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,7 +24,7 @@ from app.common.db import is_sqlite
 from app.extensions import db
 from app.merchant.services import get_settings
 from app.stats.models import AMOUNTS, DailySales, RecentVisits, VisitDays
-from app.stats.periods import as_date, local_date, make_period
+from app.stats.periods import local_date, make_period
 from app.workorders.models import WorkOrder, WorkOrderLine, WorkOrderPayment
 
 KEY = ("day", "store_id", "kind", "name")
@@ -81,34 +81,28 @@ def _covering_period(first, last):
                        tz_name=tz_name)
 
 
-def _add(rows):
-    """Add the rows' amounts to the rollup (insert, or add to the existing row)."""
-    rows = sorted(({**dict(zip(COLUMNS, row)), "day": as_date(row[0])} for row in rows),
-                  key=lambda row: tuple(row[name] for name in KEY))
-    if not rows:
-        return
-    insert = sqlite_insert if is_sqlite(db.session) else pg_insert
-    statement = insert(DailySales).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(KEY),
-        set_={name: getattr(DailySales, name) + getattr(statement.excluded, name) for name in AMOUNTS},
-    )
-    db.session.execute(statement)
-
-
-def _order_rows(work_order_id, sign, with_refund=False):
+def _add_order(work_order_id, sign, with_refund=False):
+    """Add the order's rows (``_sales_selects`` × ``sign``, and its ``refund`` row when asked) to
+    the rollup in one INSERT ... SELECT ... ON CONFLICT DO UPDATE (insert, or add to the existing
+    row), the rows in key order."""
     order = db.session.get(WorkOrder, work_order_id)  # the settle or refund has it loaded already
     period = _covering_period(order.settled_at, order.refunded_at or order.settled_at)
     where = WorkOrder.id == work_order_id
     queries = _sales_selects(where, period, sign) + ([_refund_select(where, period)] if with_refund else [])
-    return list(db.session.execute(union_all(*queries)))  # one round trip
+    rows = union_all(*queries).order_by(*(literal_column(str(position)) for position in range(1, len(KEY) + 1)))
+    insert = sqlite_insert if is_sqlite(db.session) else pg_insert
+    statement = insert(DailySales).from_select(list(COLUMNS), rows)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={name: getattr(DailySales, name) + getattr(statement.excluded, name) for name in AMOUNTS},
+    ))
 
 
 def on_work_order_settled(*, work_order_id, **_payload):
     """Handler of WORK_ORDER_SETTLED: the order joins its settle day's figures, and its member's and
     car's latest visits."""
     db.session.flush()
-    _add(_order_rows(work_order_id, 1))
+    _add_order(work_order_id, 1)
     _refresh_recent_visits(work_order_id)
 
 
@@ -116,7 +110,7 @@ def on_work_order_refunded(*, work_order_id, **_payload):
     """Handler of WORK_ORDER_REFUNDED: the order leaves its settle day's figures and appears
     among the refunds of the refund's day; its member's and car's latest visits are looked up again."""
     db.session.flush()
-    _add(_order_rows(work_order_id, -1, with_refund=True))
+    _add_order(work_order_id, -1, with_refund=True)
     _refresh_recent_visits(work_order_id)
 
 
@@ -132,52 +126,64 @@ def _subject_conditions(column, subject_id, scope):
     return conditions
 
 
-def _latest_instants(column, subject_id, store_id):
-    """{scope: the settled_at of the two latest counted orders} at every store (0) and at the store."""
+def _latest_instants(subjects, store_id):
+    """{(subject, scope): the settled_at of the two latest counted orders, newest first} of each
+    (subject, id) in ``subjects`` at every store (scope 0) and at the store: one query."""
     ranked = [
-        select(literal(scope).label("scope"), WorkOrder.settled_at)
-        .where(*_subject_conditions(column, subject_id, scope))
+        select(literal(subject).label("subject"), literal(scope).label("scope"), WorkOrder.settled_at)
+        .where(*_subject_conditions(SUBJECTS[subject], subject_id, scope))
         .order_by(WorkOrder.settled_at.desc()).limit(2).subquery()
-        for scope in (0, store_id)
+        for subject, subject_id in subjects for scope in (0, store_id)
     ]
-    latest = {0: [], store_id: []}
-    for scope, instant in db.session.execute(union_all(*(select(query) for query in ranked))):
-        latest[scope].append(instant)
-    return {scope: sorted(instants, reverse=True) for scope, instants in latest.items()}
+    latest = {(subject, scope): [] for subject, _subject_id in subjects for scope in (0, store_id)}
+    for subject, scope, instant in db.session.execute(union_all(*(select(query) for query in ranked))):
+        latest[(subject, scope)].append(instant)
+    return {key: sorted(instants, reverse=True) for key, instants in latest.items()}
 
 
 def _refresh_recent_visits(work_order_id):
     """Look up again the two latest counted orders of the order's member and car, at every store
     and at the order's store, and move the histogram's counts from the old days to the new ones.
-    Each subject's row is locked first (inserted empty when new, by an upsert that returns the old
-    days), so two settles for one car queue; the rows are taken in one order (member, then car;
-    every store, then the store)."""
+    The subjects' rows are locked first, all by one upsert that inserts the missing ones empty and
+    returns the old days, so two settles for one car queue; its rows are in key order (member, then
+    car; every store, then the store), so two transactions never take them in opposite orders.
+    Then one query reads the latest orders and one upsert writes the rows whose days changed."""
     tz_name = get_settings().timezone
     order = db.session.get(WorkOrder, work_order_id)
+    subjects = [(subject, subject_id) for subject, subject_id in (("member", order.member_id),
+                                                                   ("vehicle", order.vehicle_id))
+                if subject_id is not None]
+    if not subjects:
+        return
     insert = sqlite_insert if is_sqlite(db.session) else pg_insert
-    deltas = {}
-    for subject, subject_id in (("member", order.member_id), ("vehicle", order.vehicle_id)):
-        if subject_id is None:
+    keys = [{"subject": subject, "subject_id": subject_id, "scope": scope}
+            for subject, subject_id in subjects for scope in (0, order.store_id)]
+    statement = insert(RecentVisits).values(keys)
+    old = {(subject, scope): (last_day, prev_day) for subject, scope, last_day, prev_day in db.session.execute(
+        statement.on_conflict_do_update(index_elements=["subject", "subject_id", "scope"],
+                                        set_={"last_day": RecentVisits.last_day})
+        .returning(RecentVisits.subject, RecentVisits.scope, RecentVisits.last_day, RecentVisits.prev_day)
+    )}
+    ids = dict(subjects)
+    changed, deltas = [], {}
+    for (subject, scope), instants in _latest_instants(subjects, order.store_id).items():
+        new = tuple(clock.local_today(tz_name, instant) for instant in instants) + (None,) * (2 - len(instants))
+        if old[(subject, scope)] == new:
             continue
-        old = {}
-        for scope in (0, order.store_id):
-            statement = insert(RecentVisits).values(subject=subject, subject_id=subject_id, scope=scope)
-            old[scope] = tuple(db.session.execute(
-                statement.on_conflict_do_update(index_elements=["subject", "subject_id", "scope"],
-                                                set_={"last_day": RecentVisits.last_day})
-                .returning(RecentVisits.last_day, RecentVisits.prev_day)
-            ).one())
-        for scope, instants in _latest_instants(SUBJECTS[subject], subject_id, order.store_id).items():
-            new = tuple(clock.local_today(tz_name, instant) for instant in instants) + (None,) * (2 - len(instants))
-            if old[scope] == new:
-                continue
-            db.session.execute(update(RecentVisits).filter_by(subject=subject, subject_id=subject_id, scope=scope)
-                               .values(last_day=new[0], prev_day=new[1]).execution_options(synchronize_session=False))
-            for position, (before, after) in enumerate(zip(old[scope], new)):
-                for day, step in ((before, -1), (after, 1)):
-                    if day is not None:
-                        counts = deltas.setdefault((subject, scope, day), [0, 0])
-                        counts[position] += step
+        changed.append({"subject": subject, "subject_id": ids[subject], "scope": scope,
+                        "last_day": new[0], "prev_day": new[1]})
+        for position, (before, after) in enumerate(zip(old[(subject, scope)], new)):
+            for day, step in ((before, -1), (after, 1)):
+                if day is not None:
+                    counts = deltas.setdefault((subject, scope, day), [0, 0])
+                    counts[position] += step
+    if changed:
+        # The rows exist and are locked (above): this upsert only writes their new days, in key order.
+        changed.sort(key=lambda row: (row["subject"], row["subject_id"], row["scope"]))
+        statement = insert(RecentVisits).values(changed)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["subject", "subject_id", "scope"],
+            set_={"last_day": statement.excluded.last_day, "prev_day": statement.excluded.prev_day}))
     rows = [{"subject": subject, "scope": scope, "day": day, "last_count": last, "prev_count": prev}
             for (subject, scope, day), (last, prev) in sorted(deltas.items()) if last or prev]
     if rows:

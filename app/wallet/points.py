@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import exists, func, insert, literal, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.common import clock
 from app.common.errors import Conflict, Unprocessable
@@ -31,7 +32,7 @@ from app.extensions import db
 from app.members.services import get_member
 from app.merchant.services import get_settings
 from app.wallet.models import PointsAccount, PointsEntry, PointsLot, PointsLotUse
-from app.wallet.rows import check_amount, insert_if_missing, lock_row
+from app.wallet.rows import check_amount, lock_or_create_row, lock_row
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -127,21 +128,24 @@ def list_entries(*, member_id, page=1, per_page=20):
 
 def _lock_account(member_id, *, create=False):
     if create:
-        insert_if_missing(PointsAccount, member_id=member_id, balance=0, updated_at=clock.now())
+        return lock_or_create_row(PointsAccount, member_id, balance=0, updated_at=clock.now())
     return lock_row(PointsAccount, member_id)
 
 
 def _entry(account, kind, points, **fields) -> PointsEntry:
-    """Move the locked account by ``points`` (conditional UPDATE, never below zero), append the entry."""
-    result = db.session.execute(
+    """Move the locked account by ``points`` (conditional UPDATE, never below zero, returning the
+    new balance), append the entry."""
+    moved = db.session.execute(
         update(PointsAccount)
         .where(PointsAccount.member_id == account.member_id, PointsAccount.balance + points >= 0)
         .values(balance=PointsAccount.balance + points, updated_at=clock.now())
+        .returning(PointsAccount.balance, PointsAccount.updated_at)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ).one_or_none()
+    if moved is None:
         raise Conflict("insufficient_points", "Not enough points.", details={"points": account.balance})
-    db.session.refresh(account)
+    set_committed_value(account, "balance", moved.balance)
+    set_committed_value(account, "updated_at", moved.updated_at)
     entry = PointsEntry(member_id=account.member_id, kind=kind, points=points, balance_after=account.balance,
                         **fields)
     db.session.add(entry)

@@ -12,6 +12,17 @@ def insert_if_missing(model, **values):
     db.session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing())
 
 
+def lock_or_create_row(model, member_id, **empty):
+    """The member's balance row locked as ``lock_row`` does, created empty (``empty``: its column
+    values) when missing. The common case, a row that exists, takes one statement; a missing row
+    is inserted with ON CONFLICT DO NOTHING (two first uses at once create it once) and locked."""
+    row = lock_row(model, member_id)
+    if row is None:
+        insert_if_missing(model, member_id=member_id, **empty)
+        row = lock_row(model, member_id)
+    return row
+
+
 def lock_row(model, member_id):
     """The member's balance row, freshly read under a row lock (PostgreSQL ``FOR UPDATE``).
 

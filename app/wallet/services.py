@@ -10,6 +10,7 @@ import logging
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.common import clock
 from app.common.errors import Conflict, Unprocessable
@@ -21,7 +22,7 @@ from app.payments.services import create_wechat_payment
 from app.wallet import points as points_ledger
 from app.wallet.models import PAID_VIA, TopupPlan, Wallet, WalletEntry
 from app.wallet.plans import resolve_plan
-from app.wallet.rows import check_amount, insert_if_missing, lock_row
+from app.wallet.rows import check_amount, lock_or_create_row, lock_row
 
 log = logging.getLogger(__name__)
 TOPUP_PURPOSE = "topup"
@@ -106,32 +107,42 @@ def list_entries(*, member_id, page=1, per_page=20):
 
 def _lock_wallet(member_id, *, create=False):
     if create:
-        insert_if_missing(Wallet, member_id=member_id, principal_fen=0, bonus_fen=0, balance_fen=0,
-                          updated_at=clock.now())
+        return lock_or_create_row(Wallet, member_id, principal_fen=0, bonus_fen=0, balance_fen=0,
+                                  updated_at=clock.now())
     return lock_row(Wallet, member_id)
 
 
-def _record(wallet, kind, principal_delta, bonus_delta, **fields) -> WalletEntry:
-    """Move the locked wallet by the deltas (one conditional UPDATE) and append the entry."""
-    result = db.session.execute(
+MOVED_COLUMNS = ("principal_fen", "bonus_fen", "balance_fen", "updated_at")
+
+
+def _record(wallet, kind, principal_delta, bonus_delta, *, unless=None, **fields) -> WalletEntry:
+    """Move the locked wallet by the deltas (one conditional UPDATE returning the new balances) and
+    append the entry. ``unless``: a further SQL condition that refuses the move when true (the
+    UPDATE then changes no row and the caller tells why)."""
+    conditions = [
+        Wallet.member_id == wallet.member_id,
+        Wallet.principal_fen + principal_delta >= 0,
+        Wallet.bonus_fen + bonus_delta >= 0,
+    ]
+    if unless is not None:
+        conditions.append(~unless)
+    moved = db.session.execute(
         update(Wallet)
-        .where(
-            Wallet.member_id == wallet.member_id,
-            Wallet.principal_fen + principal_delta >= 0,
-            Wallet.bonus_fen + bonus_delta >= 0,
-        )
+        .where(*conditions)
         .values(
             principal_fen=Wallet.principal_fen + principal_delta,
             bonus_fen=Wallet.bonus_fen + bonus_delta,
             balance_fen=Wallet.balance_fen + principal_delta + bonus_delta,
             updated_at=clock.now(),
         )
+        .returning(*(getattr(Wallet, name) for name in MOVED_COLUMNS))
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ).one_or_none()
+    if moved is None:
         raise Conflict("insufficient_balance", "The stored-value balance is not enough.",
                        details={"balance_fen": wallet.balance_fen})
-    db.session.refresh(wallet)
+    for name, value in zip(MOVED_COLUMNS, moved):
+        set_committed_value(wallet, name, value)
     entry = WalletEntry(
         member_id=wallet.member_id, kind=kind, amount_fen=principal_delta + bonus_delta,
         principal_fen=principal_delta, bonus_fen=bonus_delta, balance_after_fen=wallet.balance_fen, **fields,
@@ -141,12 +152,12 @@ def _record(wallet, kind, principal_delta, bonus_delta, **fields) -> WalletEntry
     return entry
 
 
+def _reference_entry(ref_type, ref_id, kind):
+    return exists().where(WalletEntry.ref_type == ref_type, WalletEntry.ref_id == ref_id, WalletEntry.kind == kind)
+
+
 def _referenced(ref_type, ref_id, kind):
-    return db.session.scalar(
-        select(WalletEntry.id).where(
-            WalletEntry.ref_type == ref_type, WalletEntry.ref_id == ref_id, WalletEntry.kind == kind
-        )
-    ) is not None
+    return db.session.scalar(select(_reference_entry(ref_type, ref_id, kind)))
 
 
 def _check_paid_via(paid_via):
@@ -198,10 +209,17 @@ def spend(*, member_id, amount_fen, ref_type, ref_id) -> WalletEntry:
     if wallet is None or wallet.balance_fen < amount_fen:
         raise Conflict("insufficient_balance", "The stored-value balance is not enough.",
                        details={"balance_fen": wallet.balance_fen if wallet else 0, "amount_fen": amount_fen})
-    if _referenced(ref_type, ref_id, "spend"):
-        raise Conflict("already_spent", "This reference has already been paid with stored value.")
     principal_part, bonus_part = spend_split(amount_fen, wallet.principal_fen, wallet.bonus_fen)
-    return _record(wallet, "spend", -principal_part, -bonus_part, ref_type=ref_type, ref_id=ref_id)
+    # "Spends once" is checked by the UPDATE itself: it runs under the wallet's lock, so it sees
+    # every spend committed before, and the locked balance covers the amount, so a refused UPDATE
+    # means the reference was already paid (still asked, to answer with the right code).
+    try:
+        return _record(wallet, "spend", -principal_part, -bonus_part, ref_type=ref_type, ref_id=ref_id,
+                       unless=_reference_entry(ref_type, ref_id, "spend"))
+    except Conflict:
+        if _referenced(ref_type, ref_id, "spend"):
+            raise Conflict("already_spent", "This reference has already been paid with stored value.")
+        raise
 
 
 def reverse_reference(*, ref_type, ref_id) -> list[WalletEntry]:

@@ -1,7 +1,7 @@
 """Opening work orders, their lines and status changes, and reading them."""
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.services import parts_by_id, service_items_by_id
 from app.common import clock
@@ -108,6 +108,18 @@ def get_work_order(*, work_order_id, actor=None) -> WorkOrder:
 def lock_work_order(*, work_order_id, actor=None) -> WorkOrder:
     order = _load(work_order_id, lock=True)
     _check_store(actor, order.store_id)
+    return order
+
+
+def load_lines_and_payments(order):
+    """Read a locked order's lines and payments in one statement. Read after the row lock (not
+    joined to the locking SELECT), so they are current: PostgreSQL re-reads only the locked row of
+    a SELECT ... FOR UPDATE that waited, not the rows joined to it."""
+    db.session.execute(
+        select(WorkOrder).where(WorkOrder.id == order.id)
+        .options(joinedload(WorkOrder.lines), joinedload(WorkOrder.payments))
+        .execution_options(populate_existing=True)
+    ).unique().all()
     return order
 
 

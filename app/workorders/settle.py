@@ -22,6 +22,7 @@ from app.catalog.services import service_items_by_id
 from app.common import clock, events
 from app.extensions import db
 from app.members import maintenance, tier_rules, visits
+from app.members.models import Member
 from app.merchant.services import merchant_timezone
 from app.workorders import instruments, pricing, services
 from app.workorders.models import MONEY_TYPES, WorkOrderPayment
@@ -49,15 +50,16 @@ def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None)
         elif value.type == "stored_value":
             instruments.wallet().spend(member_id=member_id, amount_fen=value.amount_fen, ref_type=ref_type,
                                        ref_id=ref_id)
+    # Appended to the order's collection (rather than added and the collection read again): new
+    # rows get higher ids, so the collection stays in id order as a fresh read would give it.
     for value in values:
-        db.session.add(WorkOrderPayment(
+        order.payments.append(WorkOrderPayment(
             work_order_id=order.id, type=value.type, amount_fen=value.amount_fen, status=status, points=value.points,
             member_coupon_id=value.member_coupon_id, card_id=value.card_id, service_item_id=value.service_item_id,
             line_id=value.line_id, attempt_id=attempt_id, ref_type=ref_type, ref_id=ref_id,
             created_at=now or clock.now(),
         ))
     db.session.flush()
-    db.session.expire(order, ["payments"])
 
 
 def _stamp_items(order):
@@ -78,14 +80,18 @@ def finish(order, *, now, staff_id=None):
     if quantities:
         stock.take_out(quantities=quantities, ref_type=REF_TYPE, ref_id=order.id, now=now)
     posted = [p for p in order.payments if p.status == "posted"]
-    order.paid_fen = sum(p.amount_fen for p in posted if p.type in MONEY_TYPES or p.type == "stored_value")
+    paid_fen = sum(p.amount_fen for p in posted if p.type in MONEY_TYPES or p.type == "stored_value")
+    member_id = order.member_id
+    points_earned = order.points_earned
+    if member_id is not None and paid_fen > 0:
+        points_earned = instruments.points().earn(member_id=member_id, paid_fen=paid_fen, ref_type=REF_TYPE,
+                                                  ref_id=order.id, now=now) or 0
+    # The order's new state is set after the points are earned, so it is written in one UPDATE; it
+    # is flushed before the visit statistics and the tier check, which read the settled orders.
+    order.paid_fen, order.points_earned = paid_fen, points_earned
     order.status, order.settled_at, order.settled_by_staff_id = "settled", now, staff_id
     db.session.flush()
-    member_id = order.member_id
     if member_id is not None:
-        if order.paid_fen > 0:
-            order.points_earned = instruments.points().earn(member_id=member_id, paid_fen=order.paid_fen,
-                                                            ref_type=REF_TYPE, ref_id=order.id, now=now) or 0
         stamp_items = _stamp_items(order)
         if stamp_items:
             instruments.cards().add_stamps(member_id=member_id, service_item_ids=stamp_items, ref_type=REF_TYPE,
@@ -121,10 +127,17 @@ def settle(*, actor, work_order_id, tenders, now=None):
     total exactly (422 otherwise); a second settle → 409. See the module docstring."""
     now = now or clock.now()
     order = services.lock_work_order(work_order_id=work_order_id, actor=actor)
+    services.load_lines_and_payments(order)
     valuation = prepare(order, tenders=tenders, now=now)
     valuation.require_exact()
+    # The member row is read once and held until the settlement ends (``del`` below): the session's
+    # identity map keeps objects weakly, so without this reference the wallet, the points and the
+    # member metrics would each read it again. (Read only: the instruments still check the member.)
+    member = db.session.get(Member, order.member_id) if order.member_id is not None else None
     spend(order, valuation.values, ref_type=REF_TYPE, ref_id=order.id, status="posted", now=now)
-    return finish(order, now=now, staff_id=actor.id if actor is not None and actor.kind == "staff" else None)
+    finish(order, now=now, staff_id=actor.id if actor is not None and actor.kind == "staff" else None)
+    del member
+    return order
 
 
 def quote(*, actor, work_order_id, tenders, now=None):
