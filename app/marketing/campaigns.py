@@ -148,10 +148,10 @@ def _coupon_results(campaign_ids):
     """{campaign id: (coupons used, revenue_fen)} for campaigns that issued coupons.
 
     Both start from the campaigns' used coupons, which a partial index holds by issuing campaign (a
-    few thousand entries), and look up the settled order each one paid, coupon by coupon, through
-    the coupon tenders' index: joined instead, PostgreSQL read every coupon tender of every order.
-    A coupon pays one settled order at most (it is used again only after a refund gave it back),
-    so the order a coupon's posted tenders name among the settled ones is the order it paid."""
+    few thousand entries); their orders come from the posted coupon tenders, which another partial
+    index holds by coupon (app/stats/models.py): joined to every coupon tender of every order,
+    PostgreSQL read millions of payment rows. A posted coupon tender of a settled order is always
+    a used coupon's (only refunding that order gives the coupon back)."""
     from app.coupons.models import MemberCoupon
     from app.workorders.models import WorkOrder, WorkOrderPayment
 
@@ -160,23 +160,18 @@ def _coupon_results(campaign_ids):
     used = dict(db.session.execute(
         select(MemberCoupon.ref_id, func.count()).where(*used_coupons).group_by(MemberCoupon.ref_id)
     ).all())
-    paid_order = (
-        select(func.max(WorkOrderPayment.work_order_id))
-        .join(WorkOrder, WorkOrder.id == WorkOrderPayment.work_order_id)
-        .where(WorkOrderPayment.member_coupon_id == MemberCoupon.id, WorkOrderPayment.type == "coupon",
-               WorkOrderPayment.status == "posted", WorkOrder.status == "settled")
-        .scalar_subquery()
-    )
     # DISTINCT counts an order once per campaign, however many of its coupons the order used.
     paying = (
-        select(MemberCoupon.ref_id.label("campaign_id"), paid_order.label("work_order_id"))
-        .where(*used_coupons)
+        select(MemberCoupon.ref_id.label("campaign_id"), WorkOrderPayment.work_order_id)
+        .join(WorkOrderPayment, WorkOrderPayment.member_coupon_id == MemberCoupon.id)
+        .where(*used_coupons, WorkOrderPayment.type == "coupon", WorkOrderPayment.status == "posted")
         .distinct()
         .subquery()
     )
     revenue = dict(db.session.execute(
         select(paying.c.campaign_id, func.sum(WorkOrder.total_fen))
         .join(WorkOrder, WorkOrder.id == paying.c.work_order_id)
+        .where(WorkOrder.status == "settled")
         .group_by(paying.c.campaign_id)
     ).all())
     return {campaign_id: (used.get(campaign_id, 0), int(revenue.get(campaign_id) or 0))

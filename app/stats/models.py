@@ -6,7 +6,8 @@ return rate, the best customers and the daily series are answered from the index
 this made those queries 3-5x cheaper over a year of 300,000 orders (bench/bench_stats.py); on
 PostgreSQL it allows index-only scans of settled orders. It is declared here, on the work-order
 table, so the models and the migrations stay equal without touching app/workorders; so are the
-overview's indexes on members, wallet entries and points lots (migration 0016, below).
+overview's indexes on members, wallet entries, points lots and coupon tenders (migration 0016,
+below).
 
 ``stats_daily_sales`` (``DailySales``) holds the additive figures of the counted orders per store and
 merchant-local day, so the overview sums a few hundred rows instead of matching millions of lines
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.members.models import Member
 from app.wallet.models import PointsLot, WalletEntry
-from app.workorders.models import WorkOrder
+from app.workorders.models import WorkOrder, WorkOrderPayment
 
 WORK_ORDERS_STATS = Index(
     "ix_work_orders_stats",
@@ -51,6 +52,16 @@ WALLET_TOPUPS = Index(
     "ix_wallet_entries_topups",
     WalletEntry.created_at, WalletEntry.paid_via, WalletEntry.principal_fen, WalletEntry.bonus_fen,
     sqlite_where=text("kind = 'topup'"), postgresql_where=text("kind = 'topup'"),
+)
+
+# Campaign results (0016): the posted coupon tenders by coupon, with their order, so a campaign's
+# used coupons find the orders they paid in this small index (the coupon tenders only) instead of
+# the index of every payment's coupon, which holds every tender of every order.
+COUPON_TENDERS = Index(
+    "ix_work_order_payments_posted_coupon",
+    WorkOrderPayment.member_coupon_id, postgresql_include=["work_order_id"],
+    sqlite_where=text("type = 'coupon' AND status = 'posted'"),
+    postgresql_where=text("type = 'coupon' AND status = 'posted'"),
 )
 
 # The lots no expiry has closed yet, by day (0016): the points outstanding are the balances less

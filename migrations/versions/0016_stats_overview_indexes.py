@@ -39,9 +39,17 @@ def upgrade():
                               sqlite_where=sa.text("status = 'used'"), postgresql_where=sa.text("status = 'used'"))
     with op.batch_alter_table('marketing_messages', schema=None) as batch_op:
         batch_op.create_index('ix_marketing_messages_campaign_id_status', ['campaign_id', 'status'], unique=False)
+    # Campaign results: the posted coupon tenders by coupon, with their order.
+    with op.batch_alter_table('work_order_payments', schema=None) as batch_op:
+        batch_op.create_index('ix_work_order_payments_posted_coupon', ['member_coupon_id'], unique=False,
+                              postgresql_include=['work_order_id'],
+                              sqlite_where=sa.text("type = 'coupon' AND status = 'posted'"),
+                              postgresql_where=sa.text("type = 'coupon' AND status = 'posted'"))
 
 
 def downgrade():
+    with op.batch_alter_table('work_order_payments', schema=None) as batch_op:
+        batch_op.drop_index('ix_work_order_payments_posted_coupon')
     with op.batch_alter_table('marketing_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_marketing_messages_campaign_id_status')
     with op.batch_alter_table('member_coupons', schema=None) as batch_op:
