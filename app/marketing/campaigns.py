@@ -179,7 +179,7 @@ def _coupon_results(campaign_ids):
 
 
 def results_of(campaigns):
-    """{campaign id: results} of several campaigns (see ``campaign_results``), in four queries
+    """{campaign id: results} of several campaigns (see ``campaign_results``), in three queries
     whatever their number."""
     ids = [campaign.id for campaign in campaigns]
     if not ids:
