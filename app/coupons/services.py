@@ -426,23 +426,8 @@ def void(*, member_coupon_id, ref_type, ref_id, now=None) -> bool:
     return True
 
 
-def unused_counts(member_ids, now=None) -> dict:
-    """{member_id: number of unused, unexpired coupons} for many members in one query."""
-    now = now or clock.now()
-    counts = dict.fromkeys(member_ids, 0)
-    if not counts:
-        return counts
-    rows = db.session.execute(
-        select(MemberCoupon.member_id, func.count())
-        .where(MemberCoupon.member_id.in_(list(counts)), MemberCoupon.status == "unused", MemberCoupon.valid_until > now)
-        .group_by(MemberCoupon.member_id)
-    )
-    counts.update({member_id: count for member_id, count in rows})
-    return counts
-
-
 def summary_columns(member_id, now):
-    """The counter summary's unused-coupon count, as an expression per member (see unused_counts)."""
+    """The counter summary's unused-coupon count, as an expression per member."""
     return {"unused_coupon_count": select(func.count()).where(
         MemberCoupon.member_id == member_id, MemberCoupon.status == "unused", MemberCoupon.valid_until > now,
     ).scalar_subquery()}

@@ -75,18 +75,6 @@ def wallet_summary(*, member_id, now=None):
     }
 
 
-def balances_for(member_ids, now=None):
-    """{member_id: {"balance_fen", "points"}} for many members: one query per ledger."""
-    ids = list(set(member_ids))
-    if not ids:
-        return {}
-    balances = dict(db.session.execute(
-        select(Wallet.member_id, Wallet.balance_fen).where(Wallet.member_id.in_(ids))
-    ).all())
-    points = points_ledger.live_points_for(ids, now=now)
-    return {mid: {"balance_fen": balances.get(mid, 0), "points": points.get(mid, 0)} for mid in ids}
-
-
 def summary_columns(member_id, now):
     """The counter summary's stored-value balance and usable points, as expressions per member."""
     return {

@@ -3,7 +3,7 @@ import pytest
 
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
-from app.members.services import get_member
+from app.members.services import get_member, member_summaries
 from app.members.tier_services import create_tier
 from app.wallet import services as wallet
 from app.wallet.models import WalletEntry
@@ -160,21 +160,23 @@ def test_refund_pays_principal_back_and_forfeits_bonus_in_proportion(app, member
         assert (state["principal_fen"], state["bonus_fen"], state["balance_fen"]) == (0, 0, 0)
 
 
-def test_balances_for_many_members_in_one_query_each(app, member_id):
+def test_member_summaries_show_balances_and_points_of_many_members_in_one_query(app, member_id):
     from tests.wallet.conftest import new_member
 
     other = new_member(app, phone="13900000002")
     with app.app_context():
         wallet.top_up(member_id=member_id, amount_fen=800, paid_via="cash")
+        members = [get_member(member_id), get_member(other)]
         statements = []
         from sqlalchemy import event
 
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            result = wallet.balances_for([member_id, other, 999])
+            result = member_summaries(members)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
-        assert result == {member_id: {"balance_fen": 800, "points": 0}, other: {"balance_fen": 0, "points": 0},
-                          999: {"balance_fen": 0, "points": 0}}
-        assert len(statements) == 2
+        assert {mid: (summary["balance_fen"], summary["points"]) for mid, summary in result.items()} == {
+            member_id: (800, 0), other: (0, 0)}
+        ledger_reads = [sql for sql in statements if "wallets" in sql or "points_lots" in sql]
+        assert len(ledger_reads) == 1  # both figures of both members in one statement
