@@ -15,7 +15,8 @@ DATABASE_URL names the seeded database (PostgreSQL: postgresql+psycopg://...). M
   target is about this normal day; both totals are printed);
 - HTTP throughput: gunicorn (2 workers × 4 threads, gthread) serving the service's plate lookup and,
   in the same run with the same settings, a bare Flask JSON endpoint (bench/bare_app.py); the load
-  comes from bench/load_generator.py in its own process on loopback. Ratio = service / bare.
+  comes from bench/load_generator.py in its own process on loopback. Ratio = service / bare. The
+  CPU each request costs in gunicorn and in PostgreSQL (on this machine) is printed for both.
 The in-process figures go through the Flask test client, so each is a whole request (auth, schema,
 service, commit, JSON). Rate limits are off for the in-process part (one cashier settles hundreds
 of orders in seconds); the HTTP part uses the production settings.
@@ -213,6 +214,46 @@ def serve(module, env):
     raise SystemExit(f"gunicorn for {module} did not start: {log.read().decode()[-2000:]}")
 
 
+def _cpu_seconds(pid):
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def server_cpu_seconds(process):
+    """CPU used so far by a gunicorn master and its workers (Linux /proc; 0 elsewhere)."""
+    try:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return sum(_cpu_seconds(pid) for pid in [process.pid, *children])
+
+
+def postgres_cpu_seconds():
+    """CPU used so far by every PostgreSQL process on this machine (the server is on loopback)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _cpu_seconds(entry.name)
+            except OSError:
+                continue
+    return total
+
+
+def load_with_cpu(url, seconds, server, headers=()):
+    """``load`` plus the CPU milliseconds per request spent by the server and by PostgreSQL."""
+    server_before, database_before = server_cpu_seconds(server), postgres_cpu_seconds()
+    result = load(url, seconds, headers)
+    requests = max(result["requests"], 1)
+    result["server_cpu_ms"] = (server_cpu_seconds(server) - server_before) * 1000 / requests
+    result["database_cpu_ms"] = (postgres_cpu_seconds() - database_before) * 1000 / requests
+    return result
+
+
 def load(url, seconds, headers=()):
     command = [sys.executable, str(ROOT / "bench" / "load_generator.py"), url, "--seconds", str(seconds),
                "--connections", "8"]
@@ -237,8 +278,8 @@ def measure_http(url, seconds, rng, plates):
         lookup_url = f"http://127.0.0.1:{service_port}/api/v1/vehicles?plate={fragment}"
         load(lookup_url, 2, [f"Authorization: Bearer {token}"])  # warm-up
         load(f"http://127.0.0.1:{bare_port}/ping", 2)
-        bare_result = load(f"http://127.0.0.1:{bare_port}/ping", seconds)
-        service_result = load(lookup_url, seconds, [f"Authorization: Bearer {token}"])
+        bare_result = load_with_cpu(f"http://127.0.0.1:{bare_port}/ping", seconds, bare)
+        service_result = load_with_cpu(lookup_url, seconds, service, [f"Authorization: Bearer {token}"])
     finally:
         for process in (service, bare):
             process.terminate()
@@ -309,6 +350,10 @@ def main():
         print("\ndaily scan by job: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in scan.items()))
         print("first scan after seeding by job: " + ", ".join(f"{name} {seconds:.1f} s"
                                                           for name, seconds in first_scan.items()))
+    if http:
+        print("HTTP CPU per request: " + "; ".join(
+            f"{name} {result['server_cpu_ms']:.2f} ms in gunicorn + {result['database_cpu_ms']:.2f} ms in PostgreSQL"
+            for name, result in (("plate lookup", service_result), ("bare endpoint", bare_result))))
     print(f"(segment preview matched {results['segment size']:,} members; {results['settled orders']} orders "
           f"settled; whole run {time.perf_counter() - started:.0f} s)")
     if any(ok is False for *_rest, ok in rows):
