@@ -38,7 +38,9 @@ def _locked_open_card(member_id, template_id):
     return db.session.scalar(
         select(StampCard).where(StampCard.member_id == member_id, StampCard.template_id == template_id,
                                 StampCard.is_open.is_(True))
-        .with_for_update().execution_options(populate_existing=True)
+        # Only the card: its template comes joined in and is only read. Locking the shared template
+        # row too made concurrent stamps of one member queue on it in differing orders (deadlocks).
+        .with_for_update(of=StampCard).execution_options(populate_existing=True)
     )
 
 
@@ -141,7 +143,7 @@ def _revocable_cards(member_id, template_id, stamps_required):
     return db.session.scalars(
         select(StampCard).where(StampCard.member_id == member_id, StampCard.template_id == template_id,
                                 StampCard.status == "completed", StampCard.stamps_required <= stamps_required)
-        .order_by(StampCard.id.desc()).with_for_update()
+        .order_by(StampCard.id.desc()).with_for_update(of=StampCard)
     ).all()
 
 
