@@ -65,26 +65,48 @@ def get_card(*, card_id, member_id=None) -> PackageCard:
     return card
 
 
-def redeem_item(*, card_id, member_id, service_item_id, ref_type, ref_id, now=None) -> PackageCardEntry:
-    """Take one unit of a service item off the member's card for a reference. 404 card_not_found
-    (unknown or another member's), 409 card_expired, 422 card_item_not_on_card, 409 card_item_empty."""
-    now = now or clock.now()
+def _usable_card(card_id, member_id, now):
     card = get_card(card_id=card_id, member_id=member_id)
     if card.expires_at <= now:
         raise Conflict("card_expired", "This package card has expired.",
                        details={"expires_at": card.expires_at.isoformat()})
-    item_id = db.session.scalar(select(PackageCardItem.id).where(
-        PackageCardItem.card_id == card.id, PackageCardItem.service_item_id == service_item_id))
-    if item_id is None:
+    return card
+
+
+def _card_item(card, service_item_id):
+    item = db.session.execute(select(PackageCardItem.id, PackageCardItem.remaining).where(
+        PackageCardItem.card_id == card.id, PackageCardItem.service_item_id == service_item_id)).first()
+    if item is None:
         raise Unprocessable("card_item_not_on_card", "This card does not cover that service item.",
                             details={"service_item_id": service_item_id})
+    return item
+
+
+def _empty(service_item_id):
+    return Conflict("card_item_empty", "No units of this service item are left on the card.",
+                    details={"service_item_id": service_item_id})
+
+
+def check_redeemable(*, card_id, member_id, service_item_id, units=1, now=None) -> None:
+    """Whether ``units`` of a service item could be taken off the member's card now, refused with
+    the errors ``redeem_item`` gives (so a quote never values what settling then refuses)."""
+    card = _usable_card(card_id, member_id, now or clock.now())
+    if _card_item(card, service_item_id).remaining < units:
+        raise _empty(service_item_id)
+
+
+def redeem_item(*, card_id, member_id, service_item_id, ref_type, ref_id, now=None) -> PackageCardEntry:
+    """Take one unit of a service item off the member's card for a reference. 404 card_not_found
+    (unknown or another member's), 409 card_expired, 422 card_item_not_on_card, 409 card_item_empty."""
+    now = now or clock.now()
+    card = _usable_card(card_id, member_id, now)
+    item_id = _card_item(card, service_item_id).id
     taken = db.session.execute(
         update(PackageCardItem).where(PackageCardItem.id == item_id, PackageCardItem.remaining >= 1)
         .values(remaining=PackageCardItem.remaining - 1).execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
-        raise Conflict("card_item_empty", "No units of this service item are left on the card.",
-                       details={"service_item_id": service_item_id})
+        raise _empty(service_item_id)
     entry = PackageCardEntry(card_id=card.id, card_item_id=item_id, kind="redeem", delta=-1,
                              ref_type=ref_type, ref_id=ref_id, created_at=now)
     db.session.add(entry)

@@ -11,6 +11,7 @@ The server decides every value, in this order:
 No line unit is covered twice. Nothing is written here: quote and settle share this valuation,
 and settle then spends the instruments (which refuse used coupons, empty cards and short balances).
 """
+from collections import Counter
 from dataclasses import dataclass, field
 
 from app.common.errors import Conflict, Unprocessable
@@ -107,10 +108,14 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
     remaining_units = {line.id: line.quantity for line in lines}
     values = [None] * len(tenders)
 
+    card_units = Counter((t["card_id"], t["service_item_id"]) for t in tenders if t["type"] == "package_card")
+    for (card_id, service_item_id), units in card_units.items():
+        # Another member's, an expired or a used-up card is refused here too, so a quote never
+        # values what settling then refuses.
+        instruments.cards().check_redeemable(card_id=card_id, member_id=member_id, service_item_id=service_item_id,
+                                             units=units, now=now)
     for index, tender in enumerate(tenders):
         if tender["type"] == "package_card":
-            # Another member's card is refused here too, so a quote never values what settle refuses.
-            instruments.cards().get_card(card_id=tender["card_id"], member_id=member_id)
             line = _take_unit(lines, remaining_units, service_item_id=tender["service_item_id"], code="package_card")
             values[index] = TenderValue(type="package_card", amount_fen=line.unit_net_fen, card_id=tender["card_id"],
                                         service_item_id=line.service_item_id, line_id=line.id)

@@ -219,3 +219,32 @@ def test_another_members_coupon_or_card_is_refused(app, api, staff_tokens, wash_
         {"type": "package_card", "card_id": card_id, "service_item_id": catalog["wash"]}])
     assert coupon.status_code == 404 and card.status_code == 404
     assert table_rows(app) == before
+
+
+def test_quote_refuses_a_package_card_settle_would_refuse(app, api, staff_tokens, stores, catalog, member):
+    """Expired, used-up, or asked for more units than it has left: the quote answers as settle does."""
+    from datetime import timedelta
+
+    from app.cards.models import PackageCard
+    from app.common import clock
+    from app.extensions import db
+
+    two_washes = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 2}])
+    card_id = sell_card(app, member["id"], {catalog["wash"]: 1})
+    card = {"type": "package_card", "card_id": card_id, "service_item_id": catalog["wash"]}
+
+    def quote(tenders):
+        return api.post(f"/work-orders/{two_washes['id']}/quote", staff_tokens["cashier"], json={"tenders": tenders})
+
+    half = two_washes["total_fen"] // 2
+    assert quote([card, {"type": "cash", "amount_fen": two_washes["total_fen"] - half}]).status_code == 200
+    response = quote([card, card])  # two units asked of a card with one left
+    assert response.status_code == 409 and error_code(response) == "card_item_empty"
+    assert response.json["error"]["details"]["service_item_id"] == catalog["wash"]
+    assert settle(api, staff_tokens["cashier"], two_washes["id"], [card, card]).status_code == 409
+
+    with app.app_context():
+        db.session.get(PackageCard, card_id).expires_at = clock.now() - timedelta(minutes=1)
+        db.session.commit()
+    response = quote([card, {"type": "cash", "amount_fen": two_washes["total_fen"] - half}])
+    assert response.status_code == 409 and error_code(response) == "card_expired"
