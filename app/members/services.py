@@ -246,20 +246,22 @@ def summary_figure_columns(member_id, now):
     return columns
 
 
+def counter_summary(*, member_id, nickname, phone, tier, last_paid_visit_at, lifecycle, figures=None):
+    """One member's counter summary (MemberSummary); ``figures`` are the other domains' (see
+    ``summary_figure_columns``), added here when read with the member."""
+    return {"id": member_id, "nickname": nickname, "phone": phone, "tier": tier, "lifecycle": lifecycle,
+            "last_visit_at": last_paid_visit_at, **(figures or {})}
+
+
 def member_summaries(members):
     """Counter summaries for many members at once: one query for every domain's figures."""
     ids = [member.id for member in members]
     settings = get_settings()
     now = clock.now()
     summaries = {
-        member.id: {
-            "id": member.id,
-            "nickname": member.nickname,
-            "phone": member.phone,
-            "tier": member.tier,
-            "lifecycle": lifecycle_of(member, now=now, settings=settings),
-            "last_visit_at": member.last_paid_visit_at,
-        }
+        member.id: counter_summary(member_id=member.id, nickname=member.nickname, phone=member.phone,
+                                   tier=member.tier, last_paid_visit_at=member.last_paid_visit_at,
+                                   lifecycle=lifecycle_of(member, now=now, settings=settings))
         for member in members
     }
     columns = summary_figure_columns(Member.id, now)

@@ -145,13 +145,12 @@ def search_by_plate(*, plate_fragment, page, per_page):
         if row["member_id"] is not None:
             limits = {name: row[name] if row[name] is not None else default
                       for name, default in LIFECYCLE_DEFAULTS.items()}
-            member = {
-                "id": row["member_id"], "nickname": row["nickname"], "phone": row["phone"],
-                "tier": {"id": row["tier_id"], "name": row["tier_name"]} if row["tier_id"] is not None else None,
-                "lifecycle": services.lifecycle_for(row["last_paid_visit_at"], now=now, **limits),
-                "last_visit_at": row["last_paid_visit_at"],
-                **{name: row[name] for name in figures},
-            }
+            member = services.counter_summary(
+                member_id=row["member_id"], nickname=row["nickname"], phone=row["phone"],
+                tier={"id": row["tier_id"], "name": row["tier_name"]} if row["tier_id"] is not None else None,
+                last_paid_visit_at=row["last_paid_visit_at"],
+                lifecycle=services.lifecycle_for(row["last_paid_visit_at"], now=now, **limits),
+                figures={name: row[name] for name in figures})
         items.append({"vehicle": vehicle, "member": member})
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
