@@ -1,9 +1,21 @@
-"""The yardstick for HTTP throughput: a bare Flask endpoint that returns a small JSON object.
+"""The yardsticks for HTTP throughput, served by gunicorn with the same settings as the service in
+bench/bench_scale.py.
 
-Served by gunicorn with the same settings as the service in bench/bench_scale.py, so the ratio of
-the two request rates shows what the service's own work (auth, query, serialisation) costs.
+- ``GET /ping`` returns a small JSON object: the ratio of the service's request rate to this one's
+  shows what the service's own work (auth, query, serialisation) costs.
+- ``GET /lookup-sql?plate=<fragment>`` runs the service's plate-lookup statement (the very SQL
+  ``search_by_plate`` sends, compiled from ``_lookup_statement`` for PostgreSQL) through plain
+  psycopg, one autocommit connection per thread, and returns its rows as JSON: nothing else (no
+  auth, validation, ORM or schema). Its rate is the ceiling for the service's lookup, since no
+  Python-side work can make the service cheaper than its one statement. Needs DATABASE_URL: with
+  it set, each worker imports the application once as it starts, to build the statement (``/ping``
+  itself touches none of it).
 """
-from flask import Flask, jsonify
+import os
+import threading
+from datetime import UTC, date, datetime
+
+from flask import Flask, jsonify, request
 
 app = Flask(__name__)
 
@@ -11,3 +23,56 @@ app = Flask(__name__)
 @app.get("/ping")
 def ping():
     return jsonify({"ok": True, "items": [{"plate": "粤B12345"}]})
+
+
+PER_PAGE = 20  # the lookup's default page (page 1)
+_connections = threading.local()
+
+
+def _compile_lookup():
+    """The lookup's SQL text (psycopg's %(name)s style), its constant parameters, and the function
+    that turns a fragment into its LIKE pattern, built once per worker from the service's own code."""
+    from sqlalchemy.dialects import postgresql
+
+    from app import create_app  # gunicorn runs from the repository root
+    from app.common.plates import normalize_plate
+    from app.members import services
+    from app.members.vehicle_services import _like_pattern, _lookup_statement
+
+    service = create_app("testing", {"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"]})
+    with service.app_context():
+        statement, _figures = _lookup_statement(services.summary_providers())
+        dialect = postgresql.psycopg.dialect()
+        compiled = statement.compile(dialect=dialect)
+    if dialect.paramstyle != "pyformat":
+        raise RuntimeError(f"expected psycopg's %(name)s parameters, the dialect uses {dialect.paramstyle}")
+    constants = {name: value for name, value in compiled.params.items()
+                 if name not in ("pattern", "now", "limit", "offset")}
+    return compiled.string, constants, lambda fragment: _like_pattern(normalize_plate(fragment))
+
+
+def _connection():
+    connection = getattr(_connections, "connection", None)
+    if connection is None:
+        import psycopg
+
+        url = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
+        connection = _connections.connection = psycopg.connect(url, autocommit=True)
+    return connection
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+# Built as each worker starts (gunicorn imports this module per worker), so no request pays for it.
+LOOKUP = _compile_lookup() if os.environ.get("DATABASE_URL") else None
+
+
+@app.get("/lookup-sql")
+def lookup_sql():
+    sql, constants, pattern_for = LOOKUP
+    cursor = _connection().execute(sql, {**constants, "pattern": pattern_for(request.args.get("plate", "")),
+                                         "now": datetime.now(UTC), "limit": PER_PAGE, "offset": 0})
+    names = [column.name for column in cursor.description]
+    return jsonify([{name: _plain(value) for name, value in zip(names, row)} for row in cursor.fetchall()])
