@@ -3,11 +3,9 @@
 This module is a job boundary like a request: it commits between its steps, so no database lock is
 held while WeChat is called.
 
-1. Claim a batch: due ``queued`` rows get a lease (``claim_token``, ``claimed_until``) and one more
-   attempt, in one short transaction. PostgreSQL skips rows another sender has locked
-   (``FOR UPDATE SKIP LOCKED``) and re-checks the lease of rows committed meanwhile; SQLite
-   transactions take the database's write lock at BEGIN, which serialises claims. A claimed row is
-   left alone by every other sender until its lease runs out.
+1. Claim a batch: due ``queued`` rows get a lease and one more attempt, in one short transaction
+   (app/common/leases.py). A claimed row is left alone by every other sender until its lease runs
+   out.
 2. For each message: render and validate the template fields (a violation is recorded, never sent),
    take a grant (none: ``skipped_no_grant`` and a call-list entry), commit.
 3. Send through ``app.wechat.mini_program()`` with no transaction open.
@@ -23,7 +21,6 @@ A process dying between send and record leaves the lease to expire and the messa
 delivery is at least once, and only that narrow window can repeat a push.
 """
 import logging
-import uuid
 from collections import Counter
 from datetime import timedelta
 
@@ -31,8 +28,7 @@ from flask import current_app
 from sqlalchemy import literal, select, update
 
 from app import wechat
-from app.common import clock
-from app.common.db import is_sqlite
+from app.common import clock, leases
 from app.extensions import db
 from app.marketing import grants
 from app.marketing.message_templates import definition, render, render_fields, template_id
@@ -59,36 +55,15 @@ class _RateLimited(Exception):
 
 def claim_batch(*, now, limit=BATCH_SIZE):
     """Lease up to ``limit`` due messages to this sender; returns (claim token, message ids)."""
-    stmt = (
-        select(Message.id)
-        .where(Message.status == "queued", Message.next_attempt_at <= now,
-               (Message.claimed_until.is_(None)) | (Message.claimed_until <= now))
-        .order_by(Message.next_attempt_at, Message.id)
-        .limit(limit)
-    )
-    if not is_sqlite(db.session):
-        stmt = stmt.with_for_update(skip_locked=True)
-    ids = db.session.scalars(stmt).all()
-    token = uuid.uuid4().hex
-    if ids:
-        db.session.execute(
-            update(Message).where(Message.id.in_(ids))
-            .values(claim_token=token, claimed_until=now + LEASE, attempts=Message.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-    return token, ids
+    return leases.claim_due(Message, Message.status == "queued", now=now, lease=LEASE, limit=limit)
 
 
 def _finish(message_id, token, **values):
     """Write an outcome if our lease still holds; releasing the lease with it."""
-    values.update(claim_token=None, claimed_until=None)
-    result = db.session.execute(
-        update(Message).where(Message.id == message_id, Message.claim_token == token).values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not leases.finish_claimed(Message, message_id, token, **values):
         log.warning("message %s: lease lost before its outcome was recorded", message_id)
-    return result.rowcount == 1
+        return False
+    return True
 
 
 def _call_list(message, context, *, reason, now):
