@@ -40,7 +40,9 @@ class BaseConfig:
     WECHAT_PAY_PLATFORM_CERTS_DIR = None
     WECHAT_PAY_PUBLIC_KEY = None
     WECHAT_PAY_PUBLIC_KEY_ID = None
-    WECHAT_PAY_REFUND_NOTIFY_URL = None  # refunds send no notice unless set (then: a refund-only endpoint)
+    # Refunds are followed by asking WeChat (the payment_refunds job), so no notice URL is needed;
+    # one set here must not be the payment URL, which takes payment notices only.
+    WECHAT_PAY_REFUND_NOTIFY_URL = None
     WECHAT_MINIPROGRAM_STATE = "formal"  # formal | trial | developer: which version messages and codes open
     WECHAT_HTTP_TIMEOUT = (3.05, 10)  # (connect, read) seconds for WeChat and WeChat Pay calls
     DEV_ENDPOINTS = False  # development-only helpers such as confirming a fake payment

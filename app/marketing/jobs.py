@@ -54,6 +54,7 @@ OTHER_DOMAINS_JOBS = [
     ("tier_review", "app.members.tier_rules:review_tiers", {"hour": 1, "minute": 30}),
     ("package_card_expiry", "app.cards.services:expire_package_cards", {"hour": 1, "minute": 15}),
     ("payment_timeouts", "app.payments.services:close_expired_payments", {"every_minutes": 5}),
+    ("payment_refunds", "app.payments.refunds:send_payment_refunds", {"every_minutes": 1}),
 ]
 
 

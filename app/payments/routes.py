@@ -4,11 +4,13 @@ from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 
 from app import wechat
-from app.common.auth import current_actor, member_only
+from app.common.auth import current_actor, member_only, owner_only
 from app.common.errors import AppError, NotFound
 from app.common.transaction import unit_of_work
-from app.payments import services
-from app.payments.schemas import NotifyAnswer, PaymentConfirmed, PaymentRead
+from app.payments import refunds, services
+from app.payments.schemas import (
+    NotifyAnswer, PaymentConfirmed, PaymentRead, PaymentRefundPage, PaymentRefundQuery, PaymentRefundRead,
+)
 
 log = logging.getLogger(__name__)
 blp = Blueprint("payments", __name__, description="WeChat Pay orders and notifications")
@@ -61,3 +63,21 @@ def dev_confirm_payment(out_trade_no):
 def my_payment(out_trade_no):
     """One of the caller's payments (poll its status after wx.requestPayment)"""
     return services.get_payment(out_trade_no=out_trade_no, member_id=current_actor().id)
+
+
+@blp.route("/payments/refunds")
+@owner_only
+@blp.arguments(PaymentRefundQuery, location="query")
+@blp.response(200, PaymentRefundPage)
+def list_payment_refunds(query):
+    """WeChat Pay refunds, newest first (filter by status: closed, abnormal and failed need the owner)"""
+    return refunds.list_refunds(**query)
+
+
+@blp.route("/payments/refunds/<int:refund_id>/retry", methods=["POST"])
+@owner_only
+@unit_of_work(idempotent=True)
+@blp.response(200, PaymentRefundRead)
+def retry_payment_refund(refund_id):
+    """Send a failed refund to WeChat Pay again, with the same refund number"""
+    return refunds.retry_refund(refund_id=refund_id)

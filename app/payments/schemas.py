@@ -1,4 +1,15 @@
-from app.common.schemas import ResponseSchema, fields
+from app.common.schemas import PageQuery, ResponseSchema, fields, page_schema, validate
+from app.payments.models import REFUND_STATUSES
+
+
+class RefundSummary(ResponseSchema):
+    """The money of a payment on its way back to the member through WeChat Pay."""
+
+    out_refund_no = fields.String()
+    amount_fen = fields.Integer()
+    status = fields.String(metadata={"description": "pending, processing, succeeded, closed, abnormal or failed"})
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
 
 
 class PaymentRead(ResponseSchema):
@@ -10,6 +21,7 @@ class PaymentRead(ResponseSchema):
     expires_at = fields.DateTime()
     paid_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    refund = fields.Nested(RefundSummary, allow_none=True)
 
 
 class PayParams(ResponseSchema):
@@ -37,3 +49,25 @@ class NotifyAnswer(ResponseSchema):
 
     code = fields.String()
     message = fields.String()
+
+
+class PaymentRefundRead(RefundSummary):
+    """A refund as the owner follows it: its payment, and what WeChat last answered."""
+
+    id = fields.Integer()
+    out_trade_no = fields.String()
+    purpose = fields.String(metadata={"description": "what the payment was for: work_order or topup"})
+    purpose_ref_id = fields.Integer(allow_none=True)
+    member_id = fields.Integer()
+    reason = fields.String(allow_none=True)
+    refund_id = fields.String(allow_none=True, metadata={"description": "WeChat's id, once it accepted the refund"})
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime()
+    last_error = fields.String(allow_none=True)
+
+
+PaymentRefundPage = page_schema(PaymentRefundRead, name="PaymentRefundPage")
+
+
+class PaymentRefundQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(REFUND_STATUSES))

@@ -33,3 +33,9 @@ def payments():
     from app.payments import services
 
     return services
+
+
+def payment_refunds():
+    from app.payments import refunds
+
+    return refunds

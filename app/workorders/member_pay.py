@@ -12,7 +12,7 @@ The member names stored value, points and/or a coupon; whatever they leave goes 
 Nothing is spent twice (the holds are debits already) and nothing is lost (a release reverses
 them). A success arriving for an attempt that was already released (WeChat refuses to close a paid
 order, so only a payment racing its close can do this) settles nothing: the attempt is flagged
-``paid_late`` and logged for the owner to refund the money through WeChat.
+``paid_late`` and the payment is refunded to the member through WeChat Pay (app/payments/refunds.py).
 """
 import logging
 
@@ -99,10 +99,12 @@ def on_paid(payment_order, notice=None):
         return order
     if attempt.status != "pending" or order.status != "paying":
         # WeChat refuses to close a paid order, so this needs a payment racing its own close. The
-        # holds are gone; the attempt is flagged for the owner to refund the money through WeChat.
+        # holds are gone and nothing was bought: the money goes back to the member.
         attempt.status, attempt.finished_at = "paid_late", clock.now()
+        instruments.payment_refunds().refund_payment(
+            payment_order_id=payment_order.id, reason=f"Work order {order.number} was not paid in time")
         db.session.flush()
-        log.warning("payment %s arrived for work order %s after its holds were released; refund it by hand",
+        log.warning("payment %s arrived for work order %s after its holds were released; refunding it",
                     payment_order.out_trade_no, order.id)
         return order
     now = clock.now()

@@ -10,9 +10,13 @@ mini-program, ("work_order_pay", attempt id) — the refund
  * restores the coupon if it is still valid (an expired one stays used), returns card items,
    removes the stamps the order added and puts its parts back into stock;
  * reverts the member's visit statistics (count, total paid, first and last paid visit).
+What the member paid through WeChat Pay in the mini-program goes back the same way: each paid
+attempt's WeChat payment gets a refund, promised in this transaction and sent by the
+``payment_refunds`` job (app/payments/refunds.py), so a WeChat outage never blocks the refund.
 The tier is not lowered here (the scheduler's review does that from rolling spend) and the
-vehicle's maintenance record stays: the work was done. Money paid in cash, WeChat, Alipay or by
-bank card goes back through the till or the payment channel. WORK_ORDER_REFUNDED is published.
+vehicle's maintenance record stays: the work was done. Money paid at the counter in cash, WeChat,
+Alipay or by bank card goes back through the till or the payment terminal it came from.
+WORK_ORDER_REFUNDED is published.
 Refunding a refunded order returns it unchanged.
 """
 from sqlalchemy import func, select
@@ -29,15 +33,18 @@ from app.workorders.settle import REF_TYPE
 PAY_REF_TYPE = "work_order_pay"
 
 
-def references(order):
-    """Every (ref_type, ref_id) the order's ledger entries carry."""
-    refs = [(REF_TYPE, order.id)]
-    attempts = db.session.scalars(
-        select(WorkOrderPayAttempt.id).where(WorkOrderPayAttempt.work_order_id == order.id,
-                                             WorkOrderPayAttempt.status == "paid")
+def _paid_attempts(order):
+    """(attempt id, WeChat payment order id) of the order's paid mini-program attempts."""
+    return db.session.execute(
+        select(WorkOrderPayAttempt.id, WorkOrderPayAttempt.payment_order_id)
+        .where(WorkOrderPayAttempt.work_order_id == order.id, WorkOrderPayAttempt.status == "paid")
+        .order_by(WorkOrderPayAttempt.id)
     ).all()
-    refs.extend((PAY_REF_TYPE, attempt_id) for attempt_id in attempts)
-    return refs
+
+
+def references(order, attempts):
+    """Every (ref_type, ref_id) the order's ledger entries carry."""
+    return [(REF_TYPE, order.id)] + [(PAY_REF_TYPE, attempt_id) for attempt_id, _payment in attempts]
 
 
 def reverse_instruments(*, ref_type, ref_id, now):
@@ -65,8 +72,12 @@ def refund(*, actor, work_order_id, reason, now=None):
     if order.status != "settled":
         raise Conflict("work_order_not_settled", f"A {order.status} work order cannot be refunded.",
                        details={"status": order.status})
-    for ref_type, ref_id in references(order):
+    attempts = _paid_attempts(order)
+    for ref_type, ref_id in references(order, attempts):
         reverse_instruments(ref_type=ref_type, ref_id=ref_id, now=now)
+    for _attempt, payment_order_id in attempts:
+        instruments.payment_refunds().refund_payment(
+            payment_order_id=payment_order_id, reason=f"Refund of work order {order.number}", now=now)
     stock.return_reference(ref_type=REF_TYPE, ref_id=order.id, now=now)
     if order.member_id is not None:
         first_at, last_at = _remaining_visit_bounds(order.member_id, order.id)

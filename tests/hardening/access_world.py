@@ -76,6 +76,7 @@ def close_world_app(app, url):
 
 def build_world(app, url="") -> World:
     from app.marketing.models import FollowUp
+    from app.payments.models import PaymentOrder, PaymentRefund
     from app.stores.services import create_staff, create_store
 
     clock.set_now(NOW)
@@ -154,4 +155,16 @@ def build_world(app, url="") -> World:
         db.session.add(entry)
         db.session.commit()
         ids["follow_up_id"] = entry.id
+        # A failed WeChat refund the owner may send again (the payment_refunds job leaves these).
+        now = clock.now()
+        paid = PaymentOrder(out_trade_no="PSACCESSMATRIX", member_id=ids["member_a"], purpose="topup", amount_fen=100,
+                            description="access matrix", status="paid", transaction_id="access-matrix",
+                            expires_at=now, paid_at=now)
+        db.session.add(paid)
+        db.session.flush()
+        refund = PaymentRefund(payment_order_id=paid.id, out_refund_no="RFPSACCESSMATRIX", amount_fen=100,
+                               status="failed", next_attempt_at=now, finished_at=now)
+        db.session.add(refund)
+        db.session.commit()
+        ids["refund_id"] = refund.id
     return world

@@ -73,6 +73,8 @@ MATRIX = {
     ("GET",    "/openapi.json"):                                      PUBLIC,
     ("GET",    "/static/<path:filename>"):                            PUBLIC,
     ("POST",   "/payments/wechat/notify"):                            WECHAT_SIGNED,
+    ("GET",    "/payments/refunds"):                                  OWNER_READ,
+    ("POST",   "/payments/refunds/<int:refund_id>/retry"):            OWNER_WRITE,
     ("POST",   "/dev/payments/<out_trade_no>/confirm"):               DEV_ONLY,
     # the member's own data (mini-program)
     ("GET",    "/me"):                                                MEMBER_READ,
