@@ -22,6 +22,12 @@ DATABASE_URL names the seeded database (PostgreSQL: postgresql+psycopg://...). M
   the ceiling of that ratio on this machine: no Python-side work can lift the service above it,
   since the service must run that statement too. The CPU each request costs in gunicorn and in
   PostgreSQL (on this machine) is printed for all three.
+Before measuring, and again after the daily scan, the database is brought to the state a running
+server keeps it in (``bring_to_steady_state``): where the server's autovacuum is off (this machine's
+PostgreSQL is set up for test runs) the tables are vacuumed and analysed as autovacuum would have
+done, and every table and index is read into the operating system's cache (pg_prewarm), as a server
+that has been answering the counter holds them: the data set (about 6 GB at a million members) fits
+in memory. ``--cold`` measures without that step, to see the first minutes after a restart.
 The in-process figures go through the Flask test client, so each is a whole request (auth, schema,
 service, commit, JSON). Rate limits are off for the in-process part (one cashier settles hundreds
 of orders in seconds); the HTTP part uses the production settings.
@@ -171,6 +177,35 @@ def measure_in_process(app, args, rng):
     return results, today
 
 
+def bring_to_steady_state(app):
+    """Vacuum (only where autovacuum is off) and read every relation into the OS cache; returns what
+    was done, for the printout. PostgreSQL only."""
+    from app.extensions import db
+
+    done = []
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return "none (not PostgreSQL)"
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            started = time.perf_counter()
+            if connection.scalar(text("SHOW autovacuum")) == "off":
+                connection.execute(text("VACUUM (ANALYZE)"))
+                done.append(f"vacuumed and analysed (autovacuum is off) in {time.perf_counter() - started:.0f} s")
+            started = time.perf_counter()
+            try:
+                connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
+            except Exception as error:  # no contrib package on this server: measure as it is
+                done.append(f"not prewarmed ({type(error).__name__})")
+            else:
+                pages = connection.scalar(text(
+                    "SELECT sum(pg_prewarm(c.oid, 'read')) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 'm')"))
+                done.append(f"{(pages or 0) * 8 // 1024:,} MB read into the OS cache in "
+                            f"{time.perf_counter() - started:.0f} s")
+        db.engine.dispose()
+    return "; ".join(done) or "nothing to do"
+
+
 def measure_daily_scan(app, today):
     """Each daily job for tomorrow and the day after; returns ({job: seconds} of each day).
 
@@ -313,6 +348,7 @@ def main():
     parser.add_argument("--skip-scan", action="store_true", help="leave out the daily scan")
     parser.add_argument("--skip-http", action="store_true", help="leave out the HTTP throughput")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cold", action="store_true", help="measure without vacuuming and prewarming first")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -323,8 +359,11 @@ def main():
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     rng = random.Random(args.seed)
     started = time.perf_counter()
+    steady = "skipped (--cold)" if args.cold else bring_to_steady_state(app)
     results, today = measure_in_process(app, args, rng)
     first_scan, scan = ({}, {}) if args.skip_scan else measure_daily_scan(app, today)
+    if scan and not args.cold:
+        steady += "; after the daily scan: " + bring_to_steady_state(app)
     http = None
     if not args.skip_http:
         from app.extensions import db
@@ -337,6 +376,7 @@ def main():
 
     print(f"\nmachine:  {machine()}; load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"database: {results['database']}; {results['members']:,} members")
+    print(f"before measuring: {steady}")
     rows = [
         ("plate lookup p95", f"{results['plate lookup']:.1f} ms", "≤ 10 ms", results["plate lookup"] <= 10),
         ("quote p95", f"{results['quote']:.1f} ms", "≤ 50 ms", results["quote"] <= 50),
