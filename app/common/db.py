@@ -54,6 +54,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+@event.listens_for(Engine, "connect")
+def _postgresql_session_settings(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.split(".")[0] != "psycopg":
+        return
+    # JIT compilation pays off for analytical queries that run for many seconds. The service's
+    # largest (segment previews, the owner's overview) take well under one, and compiling them
+    # added 50-400 ms to each call at a million members.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    dbapi_connection.commit()
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin_immediate(conn):
     # SQLite ignores FOR UPDATE; a deferred transaction that reads and then writes can lose the
