@@ -15,6 +15,9 @@ update, and two transactions never take the row locks in opposite orders.
 Days are merchant-local days in the timezone of the merchant settings at the time of the write;
 after changing the timezone, ``rebuild_daily_rollups()`` re-buckets the history.
 """
+import functools
+from typing import NamedTuple
+
 from sqlalchemy import String, case, cast, delete, exists, func, literal, literal_column, select, true, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -155,15 +158,11 @@ def _refresh_recent_visits(work_order_id):
                 if subject_id is not None]
     if not subjects:
         return
-    insert = sqlite_insert if is_sqlite(db.session) else pg_insert
+    statements = _recent_visit_upserts(db.session.get_bind().dialect.name)
     keys = [{"subject": subject, "subject_id": subject_id, "scope": scope}
             for subject, subject_id in subjects for scope in (0, order.store_id)]
-    statement = insert(RecentVisits).values(keys)
     old = {(subject, scope): (last_day, prev_day) for subject, scope, last_day, prev_day in db.session.execute(
-        statement.on_conflict_do_update(index_elements=["subject", "subject_id", "scope"],
-                                        set_={"last_day": RecentVisits.last_day})
-        .returning(RecentVisits.subject, RecentVisits.scope, RecentVisits.last_day, RecentVisits.prev_day)
-    )}
+        statements.lock, keys)}
     ids = dict(subjects)
     changed, deltas = [], {}
     for (subject, scope), instants in _latest_instants(subjects, order.store_id).items():
@@ -180,18 +179,38 @@ def _refresh_recent_visits(work_order_id):
     if changed:
         # The rows exist and are locked (above): this upsert only writes their new days, in key order.
         changed.sort(key=lambda row: (row["subject"], row["subject_id"], row["scope"]))
-        statement = insert(RecentVisits).values(changed)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["subject", "subject_id", "scope"],
-            set_={"last_day": statement.excluded.last_day, "prev_day": statement.excluded.prev_day}))
+        db.session.execute(statements.move_days, changed)
     rows = [{"subject": subject, "scope": scope, "day": day, "last_count": last, "prev_count": prev}
             for (subject, scope, day), (last, prev) in sorted(deltas.items()) if last or prev]
     if rows:
-        statement = insert(VisitDays).values(rows)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["subject", "scope", "day"],
-            set_={"last_count": VisitDays.last_count + statement.excluded.last_count,
-                  "prev_count": VisitDays.prev_count + statement.excluded.prev_count}))
+        db.session.execute(statements.count_days, rows)
+
+
+class _RecentVisitUpserts(NamedTuple):
+    lock: object
+    move_days: object
+    count_days: object
+
+
+@functools.cache
+def _recent_visit_upserts(dialect_name):
+    """The three upserts of ``_refresh_recent_visits``, built once per dialect and run with a list of
+    rows: SQLAlchemy sends each as one multi-row INSERT, in the rows' order, and compiles it once
+    (a statement with its rows inside, ``insert().values([...])``, is compiled again on every call)."""
+    insert = sqlite_insert if dialect_name == "sqlite" else pg_insert
+    key = ["subject", "subject_id", "scope"]
+    lock = insert(RecentVisits)
+    lock = (lock.on_conflict_do_update(index_elements=key, set_={"last_day": RecentVisits.last_day})
+            .returning(RecentVisits.subject, RecentVisits.scope, RecentVisits.last_day, RecentVisits.prev_day))
+    move_days = insert(RecentVisits)
+    move_days = move_days.on_conflict_do_update(
+        index_elements=key, set_={"last_day": move_days.excluded.last_day, "prev_day": move_days.excluded.prev_day})
+    count_days = insert(VisitDays)
+    count_days = count_days.on_conflict_do_update(
+        index_elements=["subject", "scope", "day"],
+        set_={"last_count": VisitDays.last_count + count_days.excluded.last_count,
+              "prev_count": VisitDays.prev_count + count_days.excluded.prev_count})
+    return _RecentVisitUpserts(lock, move_days, count_days)
 
 
 def _rebuild_recent_visits(period):
