@@ -57,6 +57,16 @@ def member(api, member_login):
     return {"token": token, "id": body["id"], "plate": PLATE, "vehicle_id": response.json["id"]}
 
 
+@pytest.fixture
+def completed(api, staff_tokens, stores, catalog, member):
+    """A completed order of the member's car at store 1, ready to pay: two washes and a filter (18000)."""
+    order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 2},
+                                                                  {"part_id": catalog["filter"], "quantity": 1}])
+    response = api.post(f"/work-orders/{order['id']}/status", staff_tokens["cashier"], json={"status": "completed"})
+    assert response.status_code == 200
+    return response.json
+
+
 def open_order(api, token, store_id, lines, plate=PLATE, **extra):
     response = api.post("/work-orders", token, json={"store_id": store_id, "plate": plate, "lines": lines, **extra})
     assert response.status_code == 201, response.json

@@ -11,15 +11,6 @@ from tests.workorders.conftest import (
 )
 
 
-@pytest.fixture
-def completed(api, staff_tokens, stores, catalog, member):
-    order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 2},
-                                                                  {"part_id": catalog["filter"], "quantity": 1}])
-    response = api.post(f"/work-orders/{order['id']}/status", staff_tokens["cashier"], json={"status": "completed"})
-    assert response.status_code == 200
-    return response.json  # total 18000
-
-
 def _pay(api, member, order_id, tenders, key=None):
     headers = {"Idempotency-Key": key} if key else None
     return api.post(f"/me/work-orders/{order_id}/pay", member["token"], json={"tenders": tenders}, headers=headers)

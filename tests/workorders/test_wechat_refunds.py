@@ -18,18 +18,9 @@ from app.payments.models import PaymentRefund
 from app.wechat.fake import FakePay
 from tests.conftest import ON_POSTGRES, error_code
 from tests.wechat.pay_signing import PAY_GATEWAY, add_pay_answer, live_pay_config, pay_test_keys
-from tests.workorders.conftest import ledgers, open_order, scalar, settle, top_up
+from tests.workorders.conftest import ledgers, scalar, settle, top_up
 
 REFUNDS = "/v3/refund/domestic/refunds"
-
-
-@pytest.fixture
-def completed(api, staff_tokens, stores, catalog, member):
-    order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 2},
-                                                                  {"part_id": catalog["filter"], "quantity": 1}])
-    response = api.post(f"/work-orders/{order['id']}/status", staff_tokens["cashier"], json={"status": "completed"})
-    assert response.status_code == 200
-    return response.json  # total 18000
 
 
 @pytest.fixture
