@@ -17,6 +17,7 @@ from app.payments import refunds
 from app.payments.models import PaymentRefund
 from app.wechat.fake import FakePay
 from tests.conftest import ON_POSTGRES, error_code
+from tests.coupons.conftest import run_concurrently
 from tests.wechat.pay_signing import PAY_GATEWAY, add_pay_answer, live_pay_config, pay_test_keys
 from tests.workorders.conftest import ledgers, scalar, settle, top_up
 
@@ -263,24 +264,9 @@ def test_live_refund_that_wechat_could_not_pay_out_is_left_to_the_owner(live_app
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="row locks with SKIP LOCKED need PostgreSQL")
 def test_two_jobs_at_once_send_a_refund_once(app, promised, wechat_refund_calls):
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def job():
-        try:
-            with app.app_context():
-                barrier.wait(timeout=10)
-                results.append(refunds.send_payment_refunds(now=clock.now()))
-                db.session.commit()
-        except Exception as error:  # reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=job) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    results = []
+    outcomes = run_concurrently(app, lambda _index: results.append(refunds.send_payment_refunds(now=clock.now())), 2)
+    assert outcomes == ["ok", "ok"]
     assert sorted(results, key=len) == [{}, {"succeeded": 1}]
     assert len(wechat_refund_calls) == 1
 
