@@ -102,7 +102,7 @@ def on_paid(payment_order, notice=None):
         # holds are gone and nothing was bought: the money goes back to the member.
         attempt.status, attempt.finished_at = "paid_late", clock.now()
         instruments.payment_refunds().refund_payment(
-            payment_order_id=payment_order.id, reason=f"Work order {order.number} was not paid in time")
+            payment_order_id=payment_order.id, reason=f"工单{order.number}支付超时，款项原路退回")
         db.session.flush()
         log.warning("payment %s arrived for work order %s after its holds were released; refunding it",
                     payment_order.out_trade_no, order.id)

@@ -76,8 +76,9 @@ def refund(*, actor, work_order_id, reason, now=None):
     for ref_type, ref_id in references(order, attempts):
         reverse_instruments(ref_type=ref_type, ref_id=ref_id, now=now)
     for _attempt, payment_order_id in attempts:
+        # The reason is shown to the member in WeChat's refund notice, so it is written in Chinese.
         instruments.payment_refunds().refund_payment(
-            payment_order_id=payment_order_id, reason=f"Refund of work order {order.number}", now=now)
+            payment_order_id=payment_order_id, reason=f"工单{order.number}退款", now=now)
     stock.return_reference(ref_type=REF_TYPE, ref_id=order.id, now=now)
     if order.member_id is not None:
         first_at, last_at = _remaining_visit_bounds(order.member_id, order.id)

@@ -89,7 +89,7 @@ def test_refunding_an_order_paid_in_the_app_returns_its_wechat_payment_once(app,
     assert _run_job(app) == {"succeeded": 1}
     assert wechat_refund_calls == [{"out_refund_no": f"RF{out_trade_no}", "out_trade_no": out_trade_no,
                                     "refund_fen": 13000, "total_fen": 13000,
-                                    "reason": f"Refund of work order {order['number']}"}]
+                                    "reason": f"工单{order['number']}退款"}]
     assert _refund_rows(app) == [(f"RF{out_trade_no}", 13000, "succeeded", 1)]
     assert _run_job(app, clock.now() + timedelta(hours=1)) == {}  # a final refund is never sent again
     assert len(wechat_refund_calls) == 1
