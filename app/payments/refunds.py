@@ -69,11 +69,6 @@ def refund_payment(*, payment_order_id, reason, now=None) -> PaymentRefund:
     return refund
 
 
-def refund_for(payment_order_id):
-    """The refund of one payment order, or None."""
-    return db.session.scalar(select(PaymentRefund).where(PaymentRefund.payment_order_id == payment_order_id))
-
-
 @dataclass(frozen=True)
 class _Outcome:
     status: str | None = None  # the new status; None: ask again later
@@ -114,7 +109,9 @@ def _record(refund_id, token, call, outcome, now):
         log.log(log_level, "refund %s %s%s", call["out_refund_no"], status,
                 f": {outcome.error}" if outcome.error else "")
     else:
-        delay = min(BACKOFF * 2 ** max(call["attempts"] - 1, 0), MAX_BACKOFF)
+        # A refund can stay PROCESSING for days of polls: the exponent is capped before it can
+        # overflow a timedelta (2 ** 9 minutes already passes MAX_BACKOFF).
+        delay = min(BACKOFF * 2 ** min(max(call["attempts"] - 1, 0), 9), MAX_BACKOFF)
         values.update(status=status or call["status"], next_attempt_at=now + delay)
     if not leases.finish_claimed(PaymentRefund, refund_id, token, **values):
         log.warning("refund %s: lease lost before its outcome was recorded", call["out_refund_no"])

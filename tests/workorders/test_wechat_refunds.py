@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import responses
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import create_app
 from app.common import clock
@@ -200,6 +200,20 @@ def test_live_refund_processing_then_polled_until_it_succeeds(live_app, promised
     with live_app.app_context():
         refund = db.session.scalar(select(PaymentRefund))
         assert (refund.status, refund.refund_id, refund.last_error) == ("succeeded", "5000001", None)
+
+
+def test_live_refund_processing_for_weeks_is_asked_after_every_six_hours(live_app, promised):
+    now = clock.now()
+    with live_app.app_context():
+        db.session.execute(update(PaymentRefund).values(status="processing", attempts=400))
+        db.session.commit()
+    with responses.RequestsMock() as rsps:
+        add_pay_answer(rsps, pay_test_keys(), "GET", f"{REFUNDS}/{promised}", {"refund_id": "5000004",
+                                                                               "status": "PROCESSING"})
+        assert _run_job(live_app, now) == {"processing": 1}
+    with live_app.app_context():
+        refund = db.session.scalar(select(PaymentRefund))
+        assert refund.next_attempt_at == now + refunds.MAX_BACKOFF and refund.attempts == 401
 
 
 @pytest.mark.parametrize("answer", [
