@@ -80,3 +80,5 @@ class PaymentRefund(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    payment: Mapped[PaymentOrder] = relationship(viewonly=True)

@@ -23,11 +23,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from app import wechat
 from app.common import clock, leases
 from app.common.errors import AppError, Conflict, NotFound
+from app.common.pagination import paginate
 from app.extensions import db
 from app.payments.models import PaymentOrder, PaymentRefund
 
@@ -143,26 +145,15 @@ def send_payment_refunds(*, now):
 def list_refunds(*, status=None, page=1, per_page=20):
     """Refunds, newest first, each with its payment (number, purpose, member); ``status`` filters."""
     stmt = (
-        select(PaymentRefund, PaymentOrder.out_trade_no, PaymentOrder.purpose, PaymentOrder.purpose_ref_id,
-               PaymentOrder.member_id)
-        .join(PaymentOrder, PaymentOrder.id == PaymentRefund.payment_order_id)
+        select(PaymentRefund).join(PaymentRefund.payment).options(contains_eager(PaymentRefund.payment))
         .order_by(PaymentRefund.created_at.desc(), PaymentRefund.id.desc())
     )
     if status:
         stmt = stmt.where(PaymentRefund.status == status)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    items = [{**_refund_fields(refund), "out_trade_no": out_trade_no, "purpose": purpose,
-              "purpose_ref_id": purpose_ref_id, "member_id": member_id}
-             for refund, out_trade_no, purpose, purpose_ref_id, member_id in rows]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    return paginate(stmt, page, per_page)
 
 
-def _refund_fields(refund):
-    return {column.key: getattr(refund, column.key) for column in PaymentRefund.__table__.columns}
-
-
-def retry_refund(*, refund_id, now=None):
+def retry_refund(*, refund_id, now=None) -> PaymentRefund:
     """Send a failed refund again (owner), with the same refund number and a fresh count of
     attempts; only a failed refund can be retried (409 refund_not_failed)."""
     now = now or clock.now()
@@ -174,6 +165,4 @@ def retry_refund(*, refund_id, now=None):
                        details={"status": refund.status})
     refund.status, refund.attempts, refund.next_attempt_at, refund.finished_at = "pending", 0, now, None
     db.session.flush()
-    payment = db.session.get(PaymentOrder, refund.payment_order_id)
-    return {**_refund_fields(refund), "out_trade_no": payment.out_trade_no, "purpose": payment.purpose,
-            "purpose_ref_id": payment.purpose_ref_id, "member_id": payment.member_id}
+    return refund

@@ -55,10 +55,11 @@ class PaymentRefundRead(RefundSummary):
     """A refund as the owner follows it: its payment, and what WeChat last answered."""
 
     id = fields.Integer()
-    out_trade_no = fields.String()
-    purpose = fields.String(metadata={"description": "what the payment was for: work_order or topup"})
-    purpose_ref_id = fields.Integer(allow_none=True)
-    member_id = fields.Integer()
+    out_trade_no = fields.String(attribute="payment.out_trade_no")
+    purpose = fields.String(attribute="payment.purpose",
+                            metadata={"description": "what the payment was for: work_order or topup"})
+    purpose_ref_id = fields.Integer(attribute="payment.purpose_ref_id", allow_none=True)
+    member_id = fields.Integer(attribute="payment.member_id")
     reason = fields.String(allow_none=True)
     refund_id = fields.String(allow_none=True, metadata={"description": "WeChat's id, once it accepted the refund"})
     attempts = fields.Integer()
