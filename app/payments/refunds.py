@@ -105,16 +105,15 @@ def _record(refund_id, token, call, outcome, now):
     status = outcome.status
     if status is None and call["status"] == "pending" and call["attempts"] >= MAX_ATTEMPTS:
         status = "failed"
-    if status in ("succeeded", "closed", "abnormal", "failed"):
-        values.update(status=status, finished_at=now)
-        log_level = logging.INFO if status == "succeeded" else logging.ERROR
-        log.log(log_level, "refund %s %s%s", call["out_refund_no"], status,
-                f": {outcome.error}" if outcome.error else "")
-    else:
+    if status is None or status in WAITING:
         # A refund can stay PROCESSING for days of polls: the exponent is capped before it can
         # overflow a timedelta (2 ** 9 minutes already passes MAX_BACKOFF).
         delay = min(BACKOFF * 2 ** min(max(call["attempts"] - 1, 0), 9), MAX_BACKOFF)
         values.update(status=status or call["status"], next_attempt_at=now + delay)
+    else:  # final
+        values.update(status=status, finished_at=now)
+        log.log(logging.INFO if status == "succeeded" else logging.ERROR, "refund %s %s%s", call["out_refund_no"],
+                status, f": {outcome.error}" if outcome.error else "")
     if not leases.finish_claimed(PaymentRefund, refund_id, token, **values):
         log.warning("refund %s: lease lost before its outcome was recorded", call["out_refund_no"])
     return values["status"]

@@ -9,7 +9,6 @@ import pytest
 import responses
 from sqlalchemy import select, update
 
-from app import create_app
 from app.common import clock
 from app.common.jobs import registered_jobs
 from app.extensions import db
@@ -18,7 +17,8 @@ from app.payments.models import PaymentRefund
 from app.wechat.fake import FakePay
 from tests.conftest import ON_POSTGRES, error_code
 from tests.coupons.conftest import run_concurrently
-from tests.wechat.pay_signing import PAY_GATEWAY, add_pay_answer, live_pay_config, pay_test_keys
+from tests.wechat.conftest import live_application
+from tests.wechat.pay_signing import PAY_GATEWAY, add_pay_answer, pay_test_keys
 from tests.workorders.conftest import ledgers, scalar, settle, top_up
 
 REFUNDS = "/v3/refund/domestic/refunds"
@@ -165,12 +165,8 @@ def test_the_owner_lists_refunds_and_retries_a_failed_one(app, api, staff_tokens
 
 @pytest.fixture
 def live_app(app, database_url):
-    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WECHAT_MODE": "live",
-                                         **live_pay_config(pay_test_keys())})
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    """A live-mode app on the same database as ``app``, which made the paid order."""
+    yield from live_application(database_url)
 
 
 @pytest.fixture
