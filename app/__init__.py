@@ -1,4 +1,5 @@
 """The Pitstop application factory."""
+
 import importlib
 import logging
 from pathlib import Path
@@ -11,7 +12,8 @@ from app.config import load_config
 from app.extensions import Api, db, migrate
 
 # Domains are the packages under app/ (besides the shared ones). Each may have models.py (tables),
-# routes.py (a flask-smorest Blueprint ``blp``, or a list ``blueprints``) and an ``init_app(app)`` in its __init__ (event
+# routes.py (a flask-smorest Blueprint ``blp``, or a list ``blueprints``) and an ``init_app(app)``
+# in its __init__ (event
 # subscriptions, CLI commands). Discovering them keeps this factory free of per-domain edits.
 SHARED_PACKAGES = {"common", "wechat"}
 
@@ -19,7 +21,8 @@ SHARED_PACKAGES = {"common", "wechat"}
 def domain_packages():
     root = Path(__file__).resolve().parent
     return sorted(
-        path.name for path in root.iterdir()
+        path.name
+        for path in root.iterdir()
         if path.is_dir() and (path / "__init__.py").exists() and path.name not in SHARED_PACKAGES
     )
 

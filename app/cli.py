@@ -1,4 +1,5 @@
 """Command-line tools: `flask store create`, `flask staff create`, `flask seed-demo`, `flask seed-bench`."""
+
 import click
 from flask.cli import AppGroup, with_appcontext
 
@@ -105,8 +106,13 @@ def list_jobs_command():
 
 @jobs_cli.command("run")
 @click.argument("name")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Run as if it were this day in the merchant's timezone (YYYY-MM-DD).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Run as if it were this day in the merchant's timezone (YYYY-MM-DD).",
+)
 def run_job_command(name, day):
     """Run one job for one day."""
     from app.common.jobs import registered_jobs, run_job

@@ -1,4 +1,5 @@
 """Settings from environment variables, one class per environment."""
+
 import os
 
 
@@ -14,9 +15,7 @@ class BaseConfig:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
     API_SPEC_OPTIONS = {
-        "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-        }
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}
     }
     MAX_CONTENT_LENGTH = 64 * 1024  # request bodies are small JSON documents
     # No ping before each checkout (a round trip on every request): a connection found dead when used

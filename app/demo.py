@@ -1,4 +1,5 @@
 """The demo merchant: idempotent, so running it twice changes nothing."""
+
 from datetime import date
 
 from sqlalchemy import select
@@ -25,10 +26,24 @@ STAFF = [
 ]
 TIERS = [
     {"name": "普通会员", "rank": 0, "labor_discount_percent": 0, "care_note": "greeting"},
-    {"name": "银卡会员", "rank": 1, "labor_discount_percent": 5, "parts_discount_percent": 0,
-     "points_multiplier": 1.2, "min_spend_12m_fen": 200000, "care_note": "holiday gift"},
-    {"name": "金卡会员", "rank": 2, "labor_discount_percent": 10, "parts_discount_percent": 5,
-     "points_multiplier": 1.5, "min_spend_12m_fen": 500000, "care_note": "personal call and gift"},
+    {
+        "name": "银卡会员",
+        "rank": 1,
+        "labor_discount_percent": 5,
+        "parts_discount_percent": 0,
+        "points_multiplier": 1.2,
+        "min_spend_12m_fen": 200000,
+        "care_note": "holiday gift",
+    },
+    {
+        "name": "金卡会员",
+        "rank": 2,
+        "labor_discount_percent": 10,
+        "parts_discount_percent": 5,
+        "points_multiplier": 1.5,
+        "min_spend_12m_fen": 500000,
+        "care_note": "personal call and gift",
+    },
 ]
 TAGS = ["新能源车主", "家用车", "网约车", "高价值"]
 MEMBERS = [
@@ -55,8 +70,12 @@ def seed_demo():
     logins = []
     for username, role, store_numbers in STAFF:
         if db.session.scalar(select(Staff.id).where(Staff.username == username)) is None:
-            stores.create_staff(username=username, password=DEMO_PASSWORD, role=role,
-                                store_ids=[store_ids[n - 1] for n in store_numbers])
+            stores.create_staff(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                store_ids=[store_ids[n - 1] for n in store_numbers],
+            )
         logins.append(f"{role:9} {username} / {DEMO_PASSWORD}")
     for tier in TIERS:
         if db.session.scalar(select(Tier.id).where(Tier.name == tier["name"])) is None:
@@ -72,7 +91,7 @@ def seed_demo():
             claim_vehicle(member=member, plate=plate, model="demo car", mileage_km=30000)
     _seed_wallets()
     _seed_cards_and_coupons()
-    logins.append("member    any mini-program login code, e.g. POST /api/v1/auth/wechat/login {\"code\": \"alice\"}")
+    logins.append('member    any mini-program login code, e.g. POST /api/v1/auth/wechat/login {"code": "alice"}')
     return logins
 
 
@@ -81,8 +100,9 @@ def _seed_wallets():
     for name, pay_fen, bonus_fen, tier_name in TOPUP_PLANS:
         if db.session.scalar(select(TopupPlan.id).where(TopupPlan.name == name)) is None:
             tier_id = db.session.scalar(select(Tier.id).where(Tier.name == tier_name)) if tier_name else None
-            topup_plans.create_topup_plan(data={"name": name, "pay_fen": pay_fen, "bonus_fen": bonus_fen,
-                                                "grants_tier_id": tier_id})
+            topup_plans.create_topup_plan(
+                data={"name": name, "pay_fen": pay_fen, "bonus_fen": bonus_fen, "grants_tier_id": tier_id}
+            )
     member_id = db.session.scalar(select(Member.id).where(Member.phone == MEMBERS[0][0]))
     if wallet.list_entries(member_id=member_id, page=1, per_page=1)["total"] == 0:
         wallet.top_up(member_id=member_id, amount_fen=TOPUP_PLANS[1][1], paid_via="cash", actor_key="demo")

@@ -1,4 +1,5 @@
 """Extension objects, created unbound; create_app() binds them. Imports nothing from the app."""
+
 from http import HTTPStatus
 
 from apispec import BasePlugin
@@ -75,9 +76,11 @@ class ErrorResponsesPlugin(BasePlugin):
         rule = kwargs.get("rule")
         for method, operation in (operations or {}).items():
             responses = operation.setdefault("responses", {})
-            reads_input = "requestBody" in operation or any(
-                isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", ())
-            ) or "422" in map(str, responses)
+            reads_input = (
+                "requestBody" in operation
+                or any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", ()))
+                or "422" in map(str, responses)
+            )
             statuses = []
             if reads_input or method in self.WRITES:
                 statuses.append(400)

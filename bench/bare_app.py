@@ -11,6 +11,7 @@ bench/bench_scale.py.
   it set, each worker imports the application once as it starts, to build the statement (``/ping``
   itself touches none of it).
 """
+
 import os
 import threading
 from datetime import UTC, date, datetime
@@ -46,8 +47,9 @@ def _compile_lookup():
         compiled = statement.compile(dialect=dialect)
     if dialect.paramstyle != "pyformat":
         raise RuntimeError(f"expected psycopg's %(name)s parameters, the dialect uses {dialect.paramstyle}")
-    constants = {name: value for name, value in compiled.params.items()
-                 if name not in ("pattern", "now", "limit", "offset")}
+    constants = {
+        name: value for name, value in compiled.params.items() if name not in ("pattern", "now", "limit", "offset")
+    }
     return compiled.string, constants, lambda fragment: _like_pattern(normalize_plate(fragment))
 
 
@@ -72,7 +74,16 @@ LOOKUP = _compile_lookup() if os.environ.get("DATABASE_URL") else None
 @app.get("/lookup-sql")
 def lookup_sql():
     sql, constants, pattern_for = LOOKUP
-    cursor = _connection().execute(sql, {**constants, "pattern": pattern_for(request.args.get("plate", "")),
-                                         "now": datetime.now(UTC), "limit": PER_PAGE, "offset": 0})
+    cursor = _connection().execute(
+        sql,
+        {
+            **constants,
+            "pattern": pattern_for(request.args.get("plate", "")),
+            "now": datetime.now(UTC),
+            "limit": PER_PAGE,
+            "offset": 0,
+        },
+    )
     names = [column.name for column in cursor.description]
-    return jsonify([{name: _plain(value) for name, value in zip(names, row)} for row in cursor.fetchall()])
+    rows = cursor.fetchall()
+    return jsonify([{name: _plain(value) for name, value in zip(names, row, strict=False)} for row in rows])

@@ -4,6 +4,7 @@ DATABASE_URL when it is set (PostgreSQL: postgresql+psycopg://...), else a SQLit
 recreated on every run. A PostgreSQL database that already holds members is only wiped with
 ``reset`` (it drops the public schema); ``reuse`` keeps whatever is there (time again, no reseed).
 """
+
 import os
 from pathlib import Path
 

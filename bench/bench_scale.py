@@ -32,6 +32,7 @@ The in-process figures go through the Flask test client, so each is a whole requ
 service, commit, JSON). Rate limits are off for the in-process part (one cashier settles hundreds
 of orders in seconds); the HTTP part uses the production settings.
 """
+
 import argparse
 import json
 import os
@@ -51,15 +52,22 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-COMPLEX_RULES = {"all": [
-    {"field": "tier_rank", "op": "gte", "value": 1},
-    {"any": [{"field": "tags", "op": "has_any", "value": [1, 3]}, {"field": "value_class", "op": "eq", "value": "high"}]},
-    {"field": "last_visit", "op": "within_days", "value": 365},
-    {"field": "balance", "op": "gte", "value": 10_000},
-    {"field": "vehicle_age", "op": "between", "value": [1, 6]},
-    {"field": "unused_coupons", "op": "gte", "value": 1},
-    {"field": "store", "op": "in", "value": [1]},
-]}
+COMPLEX_RULES = {
+    "all": [
+        {"field": "tier_rank", "op": "gte", "value": 1},
+        {
+            "any": [
+                {"field": "tags", "op": "has_any", "value": [1, 3]},
+                {"field": "value_class", "op": "eq", "value": "high"},
+            ]
+        },
+        {"field": "last_visit", "op": "within_days", "value": 365},
+        {"field": "balance", "op": "gte", "value": 10_000},
+        {"field": "vehicle_age", "op": "between", "value": [1, 6]},
+        {"field": "unused_coupons", "op": "gte", "value": 1},
+        {"field": "store", "op": "in", "value": [1]},
+    ]
+}
 
 
 def p95(samples):
@@ -86,18 +94,27 @@ def login(client, username):
 def machine():
     model = "unknown CPU"
     try:
-        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     memory = ""
     try:
-        kib = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                       if line.startswith("MemTotal")))
+        kib = int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
         memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
     except (OSError, StopIteration):
         pass
-    return f"{model}, {os.cpu_count()} CPUs{memory}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{model}, {os.cpu_count()} CPUs{memory}, {system}, Python {platform.python_version()}"
 
 
 def measure_in_process(app, args, rng):
@@ -111,15 +128,29 @@ def measure_in_process(app, args, rng):
     with app.app_context():
         members = db.session.scalar(select(func.count()).select_from(Member))
         max_vehicle = db.session.scalar(select(func.max(Vehicle.id)))
-        candidates = db.session.execute(
-            select(Vehicle.plate).join(Wallet, Wallet.member_id == Vehicle.member_id)
-            .where(Wallet.balance_fen >= 50_000, Vehicle.id.in_([rng.randint(1, max_vehicle)
-                                                                  for _ in range(args.samples * 20)]))
-            .limit(args.samples)).scalars().all()
-        item_id = db.session.scalar(text("SELECT id FROM service_items WHERE category = 'maintenance' ORDER BY id LIMIT 1"))
+        candidates = (
+            db.session.execute(
+                select(Vehicle.plate)
+                .join(Wallet, Wallet.member_id == Vehicle.member_id)
+                .where(
+                    Wallet.balance_fen >= 50_000,
+                    Vehicle.id.in_([rng.randint(1, max_vehicle) for _ in range(args.samples * 20)]),
+                )
+                .limit(args.samples)
+            )
+            .scalars()
+            .all()
+        )
+        item_id = db.session.scalar(
+            text("SELECT id FROM service_items WHERE category = 'maintenance' ORDER BY id LIMIT 1")
+        )
         store_id = db.session.scalar(text("SELECT min(id) FROM stores"))
         dialect = db.engine.dialect.name
-        server = db.session.scalar(text("SELECT version()")) if dialect == "postgresql" else f"SQLite {db.session.scalar(text('SELECT sqlite_version()'))}"
+        server = (
+            db.session.scalar(text("SELECT version()"))
+            if dialect == "postgresql"
+            else f"SQLite {db.session.scalar(text('SELECT sqlite_version()'))}"
+        )
         plates = []
         while len(plates) < args.samples:
             plate = db.session.scalar(select(Vehicle.plate).where(Vehicle.id == rng.randint(1, max_vehicle)))
@@ -130,7 +161,7 @@ def measure_in_process(app, args, rng):
 
     lookups = []
     for plate in plates:
-        fragment = plate if rng.random() < 0.25 else plate[-rng.choice((3, 4, 5)):]
+        fragment = plate if rng.random() < 0.25 else plate[-rng.choice((3, 4, 5)) :]
         elapsed, body = timed(lambda: client.get(f"/api/v1/vehicles?plate={fragment}", headers=cashier))
         if fragment == plate and plate not in [item["vehicle"]["plate"] for item in body["items"]]:
             raise SystemExit(f"plate lookup missed {plate}")
@@ -139,16 +170,30 @@ def measure_in_process(app, args, rng):
 
     quotes, settles = [], []
     for plate in candidates:
-        _elapsed, order = timed(lambda: client.post("/api/v1/work-orders", headers=cashier, json={
-            "store_id": store_id, "plate": plate, "lines": [{"service_item_id": item_id, "quantity": 1}]}), 201)
+        _elapsed, order = timed(
+            lambda: client.post(
+                "/api/v1/work-orders",
+                headers=cashier,
+                json={"store_id": store_id, "plate": plate, "lines": [{"service_item_id": item_id, "quantity": 1}]},
+            ),
+            201,
+        )
         half = order["total_fen"] // 2
-        tenders = [{"type": "stored_value", "amount_fen": half}, {"type": "cash", "amount_fen": order["total_fen"] - half}]
-        elapsed, _quote = timed(lambda: client.post(f"/api/v1/work-orders/{order['id']}/quote", headers=cashier,
-                                                    json={"tenders": tenders}))
+        tenders = [
+            {"type": "stored_value", "amount_fen": half},
+            {"type": "cash", "amount_fen": order["total_fen"] - half},
+        ]
+        elapsed, _quote = timed(
+            lambda: client.post(f"/api/v1/work-orders/{order['id']}/quote", headers=cashier, json={"tenders": tenders})
+        )
         quotes.append(elapsed)
-        elapsed, settled = timed(lambda: client.post(
-            f"/api/v1/work-orders/{order['id']}/settle", headers={**cashier, "Idempotency-Key": f"bench-{order['id']}"},
-            json={"tenders": tenders}))
+        elapsed, settled = timed(
+            lambda: client.post(
+                f"/api/v1/work-orders/{order['id']}/settle",
+                headers={**cashier, "Idempotency-Key": f"bench-{order['id']}"},
+                json={"tenders": tenders},
+            )
+        )
         if settled["status"] != "settled":
             raise SystemExit(f"order {order['id']} did not settle: {settled}")
         settles.append(elapsed)
@@ -156,10 +201,18 @@ def measure_in_process(app, args, rng):
     results["settle"] = p95(settles)
     results["settled orders"] = len(settles)
 
-    _elapsed, segment = timed(lambda: client.post("/api/v1/segments", headers=marketing, json={
-        "name": f"bench {secrets.token_hex(4)}", "rules": COMPLEX_RULES}), 201)
-    previews = [timed(lambda: client.get(f"/api/v1/segments/{segment['id']}/preview", headers=marketing))
-                for _ in range(args.runs + 1)][1:]
+    _elapsed, segment = timed(
+        lambda: client.post(
+            "/api/v1/segments",
+            headers=marketing,
+            json={"name": f"bench {secrets.token_hex(4)}", "rules": COMPLEX_RULES},
+        ),
+        201,
+    )
+    previews = [
+        timed(lambda: client.get(f"/api/v1/segments/{segment['id']}/preview", headers=marketing))
+        for _ in range(args.runs + 1)
+    ][1:]
     results["segment preview"] = max(elapsed for elapsed, _body in previews) * 1000
     results["segment size"] = previews[0][1]["count"]
 
@@ -197,11 +250,16 @@ def bring_to_steady_state(app):
             except Exception as error:  # no contrib package on this server: measure as it is
                 done.append(f"not prewarmed ({type(error).__name__})")
             else:
-                pages = connection.scalar(text(
-                    "SELECT sum(pg_prewarm(c.oid, 'read')) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                    " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 'm')"))
-                done.append(f"{(pages or 0) * 8 // 1024:,} MB read into the OS cache in "
-                            f"{time.perf_counter() - started:.0f} s")
+                pages = connection.scalar(
+                    text(
+                        "SELECT sum(pg_prewarm(c.oid, 'read')) FROM pg_class c"
+                        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                        " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 'm')"
+                    )
+                )
+                done.append(
+                    f"{(pages or 0) * 8 // 1024:,} MB read into the OS cache in {time.perf_counter() - started:.0f} s"
+                )
         db.engine.dispose()
     return "; ".join(done) or "nothing to do"
 
@@ -217,8 +275,10 @@ def measure_daily_scan(app, today):
 
     days = []
     with app.app_context():
-        jobs = sorted((job for job in registered_jobs().values() if job.every_minutes is None),
-                      key=lambda job: (job.hour, job.minute, job.name))
+        jobs = sorted(
+            (job for job in registered_jobs().values() if job.every_minutes is None),
+            key=lambda job: (job.hour, job.minute, job.name),
+        )
         for offset in (1, 2):
             timings = {}
             for job in jobs:
@@ -239,9 +299,27 @@ def serve(module, env):
     port = free_port()
     log = tempfile.TemporaryFile()  # a pipe nobody reads would fill up and stall the workers
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--worker-class", "gthread", "--threads", "4", "--log-level", "warning", module],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+            module,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -295,8 +373,15 @@ def load_with_cpu(url, seconds, server, headers=()):
 
 
 def load(url, seconds, headers=()):
-    command = [sys.executable, str(ROOT / "bench" / "load_generator.py"), url, "--seconds", str(seconds),
-               "--connections", "8"]
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "load_generator.py"),
+        url,
+        "--seconds",
+        str(seconds),
+        "--connections",
+        "8",
+    ]
     for header in headers:
         command += ["--header", header]
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
@@ -311,16 +396,20 @@ def measure_http(url, seconds, rng, plates):
     try:
         import urllib.request
 
-        request = urllib.request.Request(f"http://127.0.0.1:{service_port}/api/v1/auth/staff/login",
-                                         data=json.dumps({"username": "bench-cashier1",
-                                                          "password": "bench-password"}).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{service_port}/api/v1/auth/staff/login",
+            data=json.dumps({"username": "bench-cashier1", "password": "bench-password"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         token = json.loads(urllib.request.urlopen(request).read())["token"]
         fragment = rng.choice(plates)[-4:]
         lookup_url = f"http://127.0.0.1:{service_port}/api/v1/vehicles?plate={fragment}"
         sql_url = f"http://127.0.0.1:{bare_port}/lookup-sql?plate={fragment}"
-        service_page = json.loads(urllib.request.urlopen(urllib.request.Request(
-            lookup_url, headers={"Authorization": f"Bearer {token}"})).read())
+        service_page = json.loads(
+            urllib.request.urlopen(
+                urllib.request.Request(lookup_url, headers={"Authorization": f"Bearer {token}"})
+            ).read()
+        )
         sql_rows = json.loads(urllib.request.urlopen(sql_url).read())  # the yardstick finds the same cars
         if [item["vehicle"]["id"] for item in service_page["items"]] != [row["vehicle_id"] for row in sql_rows]:
             raise SystemExit(f"/lookup-sql?plate={fragment} found other cars than the service's lookup")
@@ -381,10 +470,18 @@ def main():
         ("plate lookup p95", f"{results['plate lookup']:.1f} ms", "≤ 10 ms", results["plate lookup"] <= 10),
         ("quote p95", f"{results['quote']:.1f} ms", "≤ 50 ms", results["quote"] <= 50),
         ("settle p95", f"{results['settle']:.1f} ms", "≤ 50 ms", results["settle"] <= 50),
-        ("segment preview (slowest)", f"{results['segment preview']:.0f} ms", "≤ 500 ms",
-         results["segment preview"] <= 500),
-        ("stats overview (slowest)", f"{results['stats overview']:.0f} ms", "≤ 1000 ms",
-         results["stats overview"] <= 1000),
+        (
+            "segment preview (slowest)",
+            f"{results['segment preview']:.0f} ms",
+            "≤ 500 ms",
+            results["segment preview"] <= 500,
+        ),
+        (
+            "stats overview (slowest)",
+            f"{results['stats overview']:.0f} ms",
+            "≤ 1000 ms",
+            results["stats overview"] <= 1000,
+        ),
     ]
     if scan:
         total = sum(scan.values())
@@ -408,18 +505,32 @@ def main():
         print(f"| {name:<{width}} | {value:>14} | {target:>9} | {mark:<3} |")
     if scan:
         print("\ndaily scan by job: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in scan.items()))
-        print("first scan after seeding by job: " + ", ".join(f"{name} {seconds:.1f} s"
-                                                          for name, seconds in first_scan.items()))
+        print(
+            "first scan after seeding by job: "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in first_scan.items())
+        )
     if http:
-        print("HTTP CPU per request: " + "; ".join(
-            f"{name} {result['server_cpu_ms']:.2f} ms in gunicorn + {result['database_cpu_ms']:.2f} ms in PostgreSQL"
-            for name, result in (("plate lookup", service_result), ("bare endpoint", bare_result),
-                                 ("lookup SQL alone under bare Flask", sql_result))))
-        print(f"ceiling of the HTTP throughput ratio: the lookup SQL alone under bare Flask over HTTP runs at "
-              f"{ceiling:.0%} of the bare endpoint's rate (the service reaches {ratio:.0%}); no Python-side work "
-              f"can lift the service above this, since it runs the same statement")
-    print(f"(segment preview matched {results['segment size']:,} members; {results['settled orders']} orders "
-          f"settled; whole run {time.perf_counter() - started:.0f} s)")
+        print(
+            "HTTP CPU per request: "
+            + "; ".join(
+                f"{name} {result['server_cpu_ms']:.2f} ms in gunicorn"
+                f" + {result['database_cpu_ms']:.2f} ms in PostgreSQL"
+                for name, result in (
+                    ("plate lookup", service_result),
+                    ("bare endpoint", bare_result),
+                    ("lookup SQL alone under bare Flask", sql_result),
+                )
+            )
+        )
+        print(
+            f"ceiling of the HTTP throughput ratio: the lookup SQL alone under bare Flask over HTTP runs at "
+            f"{ceiling:.0%} of the bare endpoint's rate (the service reaches {ratio:.0%}); no Python-side work "
+            f"can lift the service above this, since it runs the same statement"
+        )
+    print(
+        f"(segment preview matched {results['segment size']:,} members; {results['settled orders']} orders "
+        f"settled; whole run {time.perf_counter() - started:.0f} s)"
+    )
     if any(ok is False for *_rest, ok in rows):
         sys.exit(1)
 

@@ -7,6 +7,7 @@ the last answer arrives. Prints one JSON line: requests, errors, seconds, reques
 p50 and p95 latency in milliseconds. Run it in its own process so it does not share the server's
 interpreter.
 """
+
 import argparse
 import http.client
 import json
@@ -56,7 +57,9 @@ def run(url, *, seconds, connections, headers):
     errors = sum(errors for _values, errors in results)
     count = len(latencies)
     return {
-        "requests": count, "errors": errors, "seconds": round(elapsed, 2),
+        "requests": count,
+        "errors": errors,
+        "seconds": round(elapsed, 2),
         "rps": round((count - errors) / elapsed, 1),
         "p50_ms": round(latencies[count // 2] * 1000, 2) if count else None,
         "p95_ms": round(latencies[min(count - 1, int(count * 0.95))] * 1000, 2) if count else None,

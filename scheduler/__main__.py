@@ -4,6 +4,7 @@ Daily jobs coalesce (a backlog runs once) and have a misfire grace of hours: wit
 default of one second, a job that starts late (restart, busy machine) would silently be skipped.
 SIGTERM and SIGINT stop it cleanly after the running job finishes.
 """
+
 import logging
 import signal
 import sys
@@ -40,8 +41,15 @@ def build_scheduler(app):
         else:
             trigger = CronTrigger(hour=job.hour, minute=job.minute, timezone=tz_name)
             grace = DAILY_MISFIRE_GRACE_SECONDS
-        scheduler.add_job(runner.run_registered_job, trigger, args=[name], id=name, name=name,
-                          replace_existing=True, misfire_grace_time=grace)
+        scheduler.add_job(
+            runner.run_registered_job,
+            trigger,
+            args=[name],
+            id=name,
+            name=name,
+            replace_existing=True,
+            misfire_grace_time=grace,
+        )
     return scheduler, tz_name
 
 

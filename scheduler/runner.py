@@ -1,4 +1,5 @@
 """Job entry points the job store can reference by name (module:function)."""
+
 import logging
 
 log = logging.getLogger("scheduler")

@@ -4,6 +4,7 @@ SQLite (always): the migrations run once into a template file, copied for every 
 PostgreSQL (when TEST_DATABASE_URL is set): the migrations run once; every test starts from
 empty tables (truncated after each test), so tests may commit and use real concurrent connections.
 """
+
 import os
 import shutil
 

@@ -1,4 +1,5 @@
 """The schema comes only from the migrations, and the models never drift from them."""
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext

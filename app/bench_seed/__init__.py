@@ -6,6 +6,7 @@ so an interrupted run leaves nothing behind. Afterwards the planner statistics a
 nightly member metrics are computed, so the data set looks like a shop's database the morning after
 the scheduler ran.
 """
+
 import time
 from datetime import datetime, timedelta
 
@@ -74,8 +75,12 @@ def seed_bench(*, members, stores=3, seed=2026, progress=None, now=None):
     phase("stats rollup")
     _refresh_planner_statistics()
     phase("vacuum and analyze")
-    return {"seconds": time.perf_counter() - started, "rows": dict(loader.loaded), "logins": reference.logins,
-            "phases": phases}
+    return {
+        "seconds": time.perf_counter() - started,
+        "rows": dict(loader.loaded),
+        "logins": reference.logins,
+        "phases": phases,
+    }
 
 
 def _load_members(loader, population, members, candidates, booking_wanted, progress):
@@ -88,15 +93,28 @@ def _load_members(loader, population, members, candidates, booking_wanted, progr
             population.add_walk_in_vehicle(rows)
         if len(candidates) < booking_wanted:
             candidates += [(row[1], row[0], row[2]) for row in rows["vehicles"][::7] if row[1] is not None]
-        loader.load_chunk([(table, columns, rows[table]) for table, columns in COLUMNS.items()
-                           if table != "work_order_sequences"])
+        loader.load_chunk(
+            [(table, columns, rows[table]) for table, columns in COLUMNS.items() if table != "work_order_sequences"]
+        )
         if progress:
             progress(stop - start)
     loader.wait()
 
 
-BOOKING_COLUMNS = ("id", "store_id", "member_id", "vehicle_id", "service_item_id", "plate", "start_at", "end_at",
-                   "status", "reschedule_count", "created_at", "updated_at")
+BOOKING_COLUMNS = (
+    "id",
+    "store_id",
+    "member_id",
+    "vehicle_id",
+    "service_item_id",
+    "plate",
+    "start_at",
+    "end_at",
+    "status",
+    "reschedule_count",
+    "created_at",
+    "updated_at",
+)
 
 
 def _bookings(reference, settings, candidates, now):
@@ -115,8 +133,22 @@ def _bookings(reference, settings, candidates, now):
                 item = bookable[n % len(bookable)]
                 start = datetime(day.year, day.month, day.day, 9, tzinfo=tz) + timedelta(minutes=30 * (k % 18))
                 n += 1
-                rows.append((n, store_id, member_id, vehicle_id, item[0], plate, start,
-                             start + timedelta(minutes=item[4]), "booked", 0, now, now))
+                rows.append(
+                    (
+                        n,
+                        store_id,
+                        member_id,
+                        vehicle_id,
+                        item[0],
+                        plate,
+                        start,
+                        start + timedelta(minutes=item[4]),
+                        "booked",
+                        0,
+                        now,
+                        now,
+                    )
+                )
     return rows
 
 
@@ -127,8 +159,9 @@ def _set_counters(connection, population):
     for template_id, issued in population.coupons_issued.items():
         connection.execute(update(CouponTemplate).where(CouponTemplate.id == template_id).values(issued_count=issued))
     for campaign_id, audience in population.campaign_audience.items():
-        connection.execute(update(Campaign).where(Campaign.id == campaign_id)
-                           .values(audience=audience, coupons_issued=audience))
+        connection.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(audience=audience, coupons_issued=audience)
+        )
 
 
 def _refresh_planner_statistics():

@@ -5,6 +5,7 @@ Rows arrive as tuples in the column order given with them. PostgreSQL takes them
 does not run the column types); SQLite goes through SQLAlchemy's ``insert`` so its date and time
 storage format stays the one the application reads.
 """
+
 import json
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -31,7 +32,8 @@ class BulkLoader:
                 self.load(table_name, columns, rows)
         else:
             self._pending = self._worker.submit(
-                lambda: [self.load(table_name, columns, rows) for table_name, columns, rows in tables])
+                lambda: [self.load(table_name, columns, rows) for table_name, columns, rows in tables]
+            )
 
     def wait(self):
         if self._pending is not None:
@@ -46,14 +48,19 @@ class BulkLoader:
         if self.postgres:
             self._copy(table, columns, rows)
         else:
-            self.connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
+            self.connection.execute(table.insert(), [dict(zip(columns, row, strict=False)) for row in rows])
         self.loaded[table_name] = self.loaded.get(table_name, 0) + len(rows)
 
     def _copy(self, table, columns, rows):
         json_positions = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
         if json_positions:
-            rows = [tuple(json.dumps(value, ensure_ascii=False) if i in json_positions and value is not None
-                          else value for i, value in enumerate(row)) for row in rows]
+            rows = [
+                tuple(
+                    json.dumps(value, ensure_ascii=False) if i in json_positions and value is not None else value
+                    for i, value in enumerate(row)
+                )
+                for row in rows
+            ]
         raw = self.connection.connection.driver_connection
         with raw.cursor() as cursor:
             with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -72,10 +79,12 @@ class BulkLoader:
             if "id" not in table.c or not table.c.id.autoincrement or table.c.id.foreign_keys:
                 continue
             sequence = self.connection.execute(
-                text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table_name}).scalar()
+                text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table_name}
+            ).scalar()
             if sequence:
-                self.connection.execute(text(
-                    f"SELECT setval('{sequence}', GREATEST((SELECT coalesce(max(id), 0) FROM {table_name}), 1))"))
+                self.connection.execute(
+                    text(f"SELECT setval('{sequence}', GREATEST((SELECT coalesce(max(id), 0) FROM {table_name}), 1))")
+                )
 
 
 @contextmanager
@@ -90,16 +99,21 @@ def indexes_deferred(connection, table_names):
         yield
         return
     names = list(table_names)
-    indexes = connection.execute(text("""
+    indexes = connection.execute(
+        text("""
         SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x
         JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
         WHERE t.relname = ANY(:names) AND t.relnamespace = 'public'::regnamespace AND NOT x.indisprimary
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"""), {"names": names}).all()
-    foreign_keys = connection.execute(text("""
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"""),
+        {"names": names},
+    ).all()
+    foreign_keys = connection.execute(
+        text("""
         SELECT c.conname, t.relname, pg_get_constraintdef(c.oid) FROM pg_constraint c
         JOIN pg_class t ON t.oid = c.conrelid
         WHERE c.contype = 'f' AND t.relname = ANY(:names) AND t.relnamespace = 'public'::regnamespace"""),
-        {"names": names}).all()
+        {"names": names},
+    ).all()
     for name, table, _definition in foreign_keys:
         connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
     for name, _definition in indexes:

@@ -11,9 +11,10 @@ entries and of the live lots, coupon uses name the order that used them.
 Rows are plain tuples in the column order of ``COLUMNS``, gathered per chunk of members and handed
 to the loader table by table in ``COLUMNS`` order (parents before children).
 """
+
 import math
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.common.clock import add_months
@@ -21,64 +22,251 @@ from app.wallet.points import expiry_for, points_for_payment
 from app.wallet.services import spend_split
 
 COLUMNS = {
-    "members": ("id", "appid", "openid", "phone", "nickname", "gender", "birthday", "birthday_month",
-                "birthday_day", "tier_id", "referral_code", "source", "registered_store_id", "last_paid_visit_at",
-                "first_paid_visit_at", "paid_visit_count", "total_paid_fen", "created_at"),
+    "members": (
+        "id",
+        "appid",
+        "openid",
+        "phone",
+        "nickname",
+        "gender",
+        "birthday",
+        "birthday_month",
+        "birthday_day",
+        "tier_id",
+        "referral_code",
+        "source",
+        "registered_store_id",
+        "last_paid_visit_at",
+        "first_paid_visit_at",
+        "paid_visit_count",
+        "total_paid_fen",
+        "created_at",
+    ),
     "member_tags": ("member_id", "tag_id"),
     "tier_changes": ("id", "member_id", "from_tier_id", "to_tier_id", "reason", "spend_12m_fen", "created_at"),
-    "vehicles": ("id", "member_id", "plate", "model", "purchase_date", "mileage_km", "mileage_recorded_at",
-                 "first_mileage_km", "first_mileage_recorded_at", "last_maintenance_date", "last_maintenance_km",
-                 "next_maintenance_due_date", "next_maintenance_due_km", "created_at"),
-    "work_orders": ("id", "number", "store_id", "vehicle_id", "plate", "member_id", "status", "mileage_km",
-                    "subtotal_fen", "discount_fen", "total_fen", "paid_fen", "points_earned", "opened_by_staff_id",
-                    "settled_by_staff_id", "settled_at", "cancelled_at", "refunded_at", "refund_reason",
-                    "created_at", "updated_at"),
-    "work_order_lines": ("id", "work_order_id", "kind", "service_item_id", "part_id", "name", "category", "quantity",
-                         "unit_price_fen", "discount_percent", "unit_net_fen", "created_at"),
-    "member_coupons": ("id", "code", "template_id", "member_id", "seq", "status", "source", "ref_type", "ref_id",
-                       "valid_from", "valid_until", "used_at", "used_ref_type", "used_ref_id", "created_at"),
-    "work_order_payments": ("id", "work_order_id", "type", "amount_fen", "status", "member_coupon_id", "ref_type",
-                            "ref_id", "created_at"),
+    "vehicles": (
+        "id",
+        "member_id",
+        "plate",
+        "model",
+        "purchase_date",
+        "mileage_km",
+        "mileage_recorded_at",
+        "first_mileage_km",
+        "first_mileage_recorded_at",
+        "last_maintenance_date",
+        "last_maintenance_km",
+        "next_maintenance_due_date",
+        "next_maintenance_due_km",
+        "created_at",
+    ),
+    "work_orders": (
+        "id",
+        "number",
+        "store_id",
+        "vehicle_id",
+        "plate",
+        "member_id",
+        "status",
+        "mileage_km",
+        "subtotal_fen",
+        "discount_fen",
+        "total_fen",
+        "paid_fen",
+        "points_earned",
+        "opened_by_staff_id",
+        "settled_by_staff_id",
+        "settled_at",
+        "cancelled_at",
+        "refunded_at",
+        "refund_reason",
+        "created_at",
+        "updated_at",
+    ),
+    "work_order_lines": (
+        "id",
+        "work_order_id",
+        "kind",
+        "service_item_id",
+        "part_id",
+        "name",
+        "category",
+        "quantity",
+        "unit_price_fen",
+        "discount_percent",
+        "unit_net_fen",
+        "created_at",
+    ),
+    "member_coupons": (
+        "id",
+        "code",
+        "template_id",
+        "member_id",
+        "seq",
+        "status",
+        "source",
+        "ref_type",
+        "ref_id",
+        "valid_from",
+        "valid_until",
+        "used_at",
+        "used_ref_type",
+        "used_ref_id",
+        "created_at",
+    ),
+    "work_order_payments": (
+        "id",
+        "work_order_id",
+        "type",
+        "amount_fen",
+        "status",
+        "member_coupon_id",
+        "ref_type",
+        "ref_id",
+        "created_at",
+    ),
     "coupon_events": ("id", "member_coupon_id", "kind", "ref_type", "ref_id", "created_at"),
-    "wallet_entries": ("id", "member_id", "kind", "amount_fen", "principal_fen", "bonus_fen", "balance_after_fen",
-                       "ref_type", "ref_id", "plan_id", "paid_via", "created_by", "created_at"),
+    "wallet_entries": (
+        "id",
+        "member_id",
+        "kind",
+        "amount_fen",
+        "principal_fen",
+        "bonus_fen",
+        "balance_after_fen",
+        "ref_type",
+        "ref_id",
+        "plan_id",
+        "paid_via",
+        "created_by",
+        "created_at",
+    ),
     "wallets": ("member_id", "principal_fen", "bonus_fen", "balance_fen", "updated_at"),
-    "points_lots": ("id", "member_id", "earned", "remaining", "earned_at", "expires_at", "expired_at", "ref_type",
-                    "ref_id"),
-    "points_entries": ("id", "member_id", "kind", "points", "balance_after", "shortfall", "lot_id", "ref_type",
-                       "ref_id", "created_at"),
+    "points_lots": (
+        "id",
+        "member_id",
+        "earned",
+        "remaining",
+        "earned_at",
+        "expires_at",
+        "expired_at",
+        "ref_type",
+        "ref_id",
+    ),
+    "points_entries": (
+        "id",
+        "member_id",
+        "kind",
+        "points",
+        "balance_after",
+        "shortfall",
+        "lot_id",
+        "ref_type",
+        "ref_id",
+        "created_at",
+    ),
     "points_accounts": ("member_id", "balance", "updated_at"),
-    "marketing_visits": ("work_order_id", "member_id", "store_id", "plate", "paid_fen", "settled_at", "settled_on",
-                         "refunded_at"),
-    "marketing_messages": ("id", "member_id", "kind", "template_key", "dedupe_key", "status", "campaign_id",
-                           "coupon_id", "attempts", "next_attempt_at", "created_at", "sent_at", "finished_at"),
+    "marketing_visits": (
+        "work_order_id",
+        "member_id",
+        "store_id",
+        "plate",
+        "paid_fen",
+        "settled_at",
+        "settled_on",
+        "refunded_at",
+    ),
+    "marketing_messages": (
+        "id",
+        "member_id",
+        "kind",
+        "template_key",
+        "dedupe_key",
+        "status",
+        "campaign_id",
+        "coupon_id",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "sent_at",
+        "finished_at",
+    ),
     "marketing_subscription_grants": ("member_id", "template_key", "remaining", "accepted_total", "updated_at"),
-    "package_cards": ("id", "member_id", "template_id", "name", "price_fen", "paid_via", "store_id", "sold_by",
-                      "expires_at", "created_at"),
+    "package_cards": (
+        "id",
+        "member_id",
+        "template_id",
+        "name",
+        "price_fen",
+        "paid_via",
+        "store_id",
+        "sold_by",
+        "expires_at",
+        "created_at",
+    ),
     "package_card_items": ("id", "card_id", "service_item_id", "initial_count", "remaining"),
     "package_card_entries": ("id", "card_id", "card_item_id", "kind", "delta", "ref_type", "ref_id", "created_at"),
-    "referrals": ("id", "referrer_id", "referred_id", "code", "status", "work_order_id", "order_paid_fen",
-                  "converted_at", "created_at"),
+    "referrals": (
+        "id",
+        "referrer_id",
+        "referred_id",
+        "code",
+        "status",
+        "work_order_id",
+        "order_paid_fen",
+        "converted_at",
+        "created_at",
+    ),
     "work_order_sequences": ("id", "store_id", "day", "last_number"),
 }
 
 HISTORY_DAYS = 730
 PLATE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O on plates
-PROVINCES = [("粤", 45), ("湘", 10), ("桂", 8), ("赣", 6), ("川", 6), ("鄂", 5), ("闽", 5), ("豫", 5), ("浙", 4),
-             ("苏", 3), ("京", 3)]
+PROVINCES = [
+    ("粤", 45),
+    ("湘", 10),
+    ("桂", 8),
+    ("赣", 6),
+    ("川", 6),
+    ("鄂", 5),
+    ("闽", 5),
+    ("豫", 5),
+    ("浙", 4),
+    ("苏", 3),
+    ("京", 3),
+]
 CITY_LETTERS = [("B", 40), ("A", 20), ("S", 8), ("E", 8), ("C", 8), ("D", 6), ("F", 5), ("G", 5)]
-MODELS = ["丰田卡罗拉", "本田雅阁", "大众朗逸", "日产轩逸", "比亚迪汉", "特斯拉Model 3", "宝马3系", "奔驰C级",
-          "别克英朗", "吉利星瑞", "理想L7", "奥迪A4L"]
+MODELS = [
+    "丰田卡罗拉",
+    "本田雅阁",
+    "大众朗逸",
+    "日产轩逸",
+    "比亚迪汉",
+    "特斯拉Model 3",
+    "宝马3系",
+    "奔驰C级",
+    "别克英朗",
+    "吉利星瑞",
+    "理想L7",
+    "奥迪A4L",
+]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚"
-GRANT_TEMPLATES = ["maintenance_due", "service_follow_up", "booking_reminder", "coupon_expiring", "birthday_greeting",
-                   "win_back_offer", "campaign"]
+GRANT_TEMPLATES = [
+    "maintenance_due",
+    "service_follow_up",
+    "booking_reminder",
+    "coupon_expiring",
+    "birthday_greeting",
+    "win_back_offer",
+    "campaign",
+]
 MONEY_TENDERS = [("wechat", 55), ("cash", 15), ("alipay", 15), ("card", 15)]
-UTC = timezone.utc
+UTC = UTC
 
 
 def _weighted(pairs):
-    values, weights = zip(*pairs)
+    values, weights = zip(*pairs, strict=False)
     cumulative, total = [], 0
     for weight in weights:
         total += weight
@@ -88,7 +276,7 @@ def _weighted(pairs):
 
 def plate_for(vehicle_id, rng):
     """A unique plate per vehicle id: the last five characters are a bijection of the id."""
-    code, number = [], (vehicle_id * 7919 + 104_729) % 34 ** 5
+    code, number = [], (vehicle_id * 7919 + 104_729) % 34**5
     for _ in range(5):
         number, digit = divmod(number, 34)
         code.append(PLATE_ALPHABET[digit])
@@ -157,16 +345,27 @@ class Population:
         visits = self._visit_days(rng)
         first_visit = self._instant(visits[0]) if visits else None
         if first_visit is not None:
-            created_at = first_visit - timedelta(days=rng.random() * 20 if rng.random() < 0.5 else 0,
-                                                 minutes=rng.randint(1, 30))
+            created_at = first_visit - timedelta(
+                days=rng.random() * 20 if rng.random() < 0.5 else 0, minutes=rng.randint(1, 30)
+            )
         else:
             created_at = self._instant(rng.uniform(0, 3 * 365))
         wechat = rng.random() < 0.85
-        birthday = (date(rng.randint(1960, 2002), rng.randint(1, 12), rng.randint(1, 28))
-                    if rng.random() < 0.75 else None)
+        birthday = (
+            date(rng.randint(1960, 2002), rng.randint(1, 12), rng.randint(1, 28)) if rng.random() < 0.75 else None
+        )
         member = {
-            "tier": None, "tier_since": None, "paid_visits": 0, "paid_fen": 0, "first_paid": None, "last_paid": None,
-            "wallet": None, "points": [], "coupons": [], "spend": [], "first_order": None,
+            "tier": None,
+            "tier_since": None,
+            "paid_visits": 0,
+            "paid_fen": 0,
+            "first_paid": None,
+            "last_paid": None,
+            "wallet": None,
+            "points": [],
+            "coupons": [],
+            "spend": [],
+            "first_order": None,
         }
         vehicles = self._vehicles(member_id, created_at, rows)
 
@@ -184,7 +383,8 @@ class Population:
             for key in rng.sample(GRANT_TEMPLATES, rng.randint(1, 4)):
                 accepted = rng.randint(1, 5)
                 rows["marketing_subscription_grants"].append(
-                    (member_id, key, rng.randint(0, min(accepted, 3)), accepted, now))
+                    (member_id, key, rng.randint(0, min(accepted, 3)), accepted, now)
+                )
         if rng.random() < 0.2:
             for tag_id in rng.sample(ref.tag_ids, rng.randint(1, 2)):
                 rows["member_tags"].append((member_id, tag_id))
@@ -194,12 +394,28 @@ class Population:
             self._referral(member_id, member, created_at, rows)
         phone = f"1{('38', '39', '58', '86', '37')[member_id % 5]}{member_id:08d}"
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
-        rows["members"].append((
-            member_id, "wx-bench" if wechat else None, f"o-bench-{member_id:010d}" if wechat else None, phone, name,
-            rng.choices(("male", "female", "unknown"), (55, 35, 10))[0], birthday,
-            birthday.month if birthday else None, birthday.day if birthday else None,
-            member["tier"][0] if member["tier"] else None, f"R{member_id:08X}", "wechat" if wechat else "counter",
-            home, member["last_paid"], member["first_paid"], member["paid_visits"], member["paid_fen"], created_at))
+        rows["members"].append(
+            (
+                member_id,
+                "wx-bench" if wechat else None,
+                f"o-bench-{member_id:010d}" if wechat else None,
+                phone,
+                name,
+                rng.choices(("male", "female", "unknown"), (55, 35, 10))[0],
+                birthday,
+                birthday.month if birthday else None,
+                birthday.day if birthday else None,
+                member["tier"][0] if member["tier"] else None,
+                f"R{member_id:08X}",
+                "wechat" if wechat else "counter",
+                home,
+                member["last_paid"],
+                member["first_paid"],
+                member["paid_visits"],
+                member["paid_fen"],
+                created_at,
+            )
+        )
 
     def _visit_days(self, rng):
         """Days ago of each visit, oldest first: a mean interval, a recency, about three visits on average."""
@@ -226,18 +442,37 @@ class Population:
         for _ in range(2 if rng.random() < 0.2 else 1):
             vehicle_id = self.ids("vehicles")
             purchased = self.today - timedelta(days=rng.randint(180, 12 * 365))
-            vehicles.append({"id": vehicle_id, "member_id": member_id, "plate": plate_for(vehicle_id, rng),
-                             "model": rng.choice(MODELS), "purchase_date": purchased, "km_per_day": rng.uniform(15, 70),
-                             "first": None, "last": None, "maintenance": None, "created_at": created_at})
+            vehicles.append(
+                {
+                    "id": vehicle_id,
+                    "member_id": member_id,
+                    "plate": plate_for(vehicle_id, rng),
+                    "model": rng.choice(MODELS),
+                    "purchase_date": purchased,
+                    "km_per_day": rng.uniform(15, 70),
+                    "first": None,
+                    "last": None,
+                    "maintenance": None,
+                    "created_at": created_at,
+                }
+            )
         return vehicles
 
     def add_walk_in_vehicle(self, rows):
         """A car the counter has seen without a member (walk-ins), with one paid visit."""
         rng = self.rng
-        vehicle = {"id": self.ids("vehicles"), "member_id": None, "plate": None, "model": rng.choice(MODELS),
-                   "purchase_date": self.today - timedelta(days=rng.randint(180, 12 * 365)),
-                   "km_per_day": rng.uniform(15, 70), "first": None, "last": None, "maintenance": None,
-                   "created_at": None}
+        vehicle = {
+            "id": self.ids("vehicles"),
+            "member_id": None,
+            "plate": None,
+            "model": rng.choice(MODELS),
+            "purchase_date": self.today - timedelta(days=rng.randint(180, 12 * 365)),
+            "km_per_day": rng.uniform(15, 70),
+            "first": None,
+            "last": None,
+            "maintenance": None,
+            "created_at": None,
+        }
         vehicle["plate"] = plate_for(vehicle["id"], rng)
         at = self._instant(rng.uniform(0, HISTORY_DAYS))
         vehicle["created_at"] = at
@@ -267,20 +502,64 @@ class Population:
         quantity = 1
         lines = [("labor", item_id, None, name, category, quantity, price, labor_percent)]
         if category == "maintenance":
-            lines.append(("part", None, self.parts["全合成机油 4L"][0], "全合成机油 4L", "part", 1,
-                          self.parts["全合成机油 4L"][2], parts_percent))
-            lines.append(("part", None, self.parts["机油滤芯"][0], "机油滤芯", "part", 1, self.parts["机油滤芯"][2],
-                          parts_percent))
+            lines.append(
+                (
+                    "part",
+                    None,
+                    self.parts["全合成机油 4L"][0],
+                    "全合成机油 4L",
+                    "part",
+                    1,
+                    self.parts["全合成机油 4L"][2],
+                    parts_percent,
+                )
+            )
+            lines.append(
+                (
+                    "part",
+                    None,
+                    self.parts["机油滤芯"][0],
+                    "机油滤芯",
+                    "part",
+                    1,
+                    self.parts["机油滤芯"][2],
+                    parts_percent,
+                )
+            )
             if price >= 80_000:
-                lines.append(("part", None, self.parts["空气滤芯"][0], "空气滤芯", "part", 1,
-                              self.parts["空气滤芯"][2], parts_percent))
+                lines.append(
+                    (
+                        "part",
+                        None,
+                        self.parts["空气滤芯"][0],
+                        "空气滤芯",
+                        "part",
+                        1,
+                        self.parts["空气滤芯"][2],
+                        parts_percent,
+                    )
+                )
         subtotal = total = 0
         for kind, service_item_id, part_id, line_name, line_category, qty, unit, percent in lines:
             net = unit * (100 - percent) // 100
             subtotal += unit * qty
             total += net * qty
-            rows["work_order_lines"].append((self.ids("work_order_lines"), order_id, kind, service_item_id, part_id,
-                                             line_name, line_category, qty, unit, percent, net, at))
+            rows["work_order_lines"].append(
+                (
+                    self.ids("work_order_lines"),
+                    order_id,
+                    kind,
+                    service_item_id,
+                    part_id,
+                    line_name,
+                    line_category,
+                    qty,
+                    unit,
+                    percent,
+                    net,
+                    at,
+                )
+            )
         return subtotal, total, (months, km) if months else None
 
     def _work_order(self, member_id, member, store_id, vehicle, at, rows):
@@ -309,9 +588,18 @@ class Population:
                 member["spend"].append((settled_at, paid))
                 self._check_upgrade(member_id, member, settled_at, rows)
             if member_id:
-                rows["marketing_visits"].append((
-                    order_id, member_id, store_id, vehicle["plate"], paid, settled_at, self._local_day(settled_at),
-                    settled_at + timedelta(days=1) if status == "refunded" else None))
+                rows["marketing_visits"].append(
+                    (
+                        order_id,
+                        member_id,
+                        store_id,
+                        vehicle["plate"],
+                        paid,
+                        settled_at,
+                        self._local_day(settled_at),
+                        settled_at + timedelta(days=1) if status == "refunded" else None,
+                    )
+                )
             vehicle["first"] = vehicle["first"] or (settled_at, mileage)
             vehicle["last"] = (settled_at, mileage)
             if maintenance and status == "settled":
@@ -320,19 +608,48 @@ class Population:
         if refunded_at and refunded_at > self.now:
             refunded_at = self.now
         cancelled_at = at + timedelta(minutes=10) if status == "cancelled" else None
-        rows["work_orders"].append((
-            order_id, self._number(store_id, at), store_id, vehicle["id"], vehicle["plate"], member_id, status, mileage,
-            subtotal, subtotal - total, total, paid, points, cashier, cashier if settled_at else None, settled_at,
-            cancelled_at, refunded_at, "客户不满意" if refunded_at else None, at,
-            refunded_at or cancelled_at or settled_at or at))
+        rows["work_orders"].append(
+            (
+                order_id,
+                self._number(store_id, at),
+                store_id,
+                vehicle["id"],
+                vehicle["plate"],
+                member_id,
+                status,
+                mileage,
+                subtotal,
+                subtotal - total,
+                total,
+                paid,
+                points,
+                cashier,
+                cashier if settled_at else None,
+                settled_at,
+                cancelled_at,
+                refunded_at,
+                "客户不满意" if refunded_at else None,
+                at,
+                refunded_at or cancelled_at or settled_at or at,
+            )
+        )
 
     def _tenders(self, order_id, member_id, member, total, at, refunded, rows):
         """Post the tenders of a settlement; returns the money paid (stored value counts as money)."""
         rng, ids = self.rng, self.ids
         tenders, remaining = [], total
         if member and not refunded:
-            coupon = next((c for c in member["coupons"] if c["used_at"] is None and c["valid_from"] <= at
-                           < c["valid_until"] and c["threshold"] <= total and c["value"] < total), None)
+            coupon = next(
+                (
+                    c
+                    for c in member["coupons"]
+                    if c["used_at"] is None
+                    and c["valid_from"] <= at < c["valid_until"]
+                    and c["threshold"] <= total
+                    and c["value"] < total
+                ),
+                None,
+            )
             if coupon is not None and rng.random() < 0.7:
                 coupon.update(used_at=at, used_ref_id=order_id)
                 tenders.append(("coupon", coupon["value"], coupon["id"]))
@@ -345,9 +662,23 @@ class Population:
                     principal, bonus = spend_split(remaining, wallet["principal"], wallet["bonus"])
                     wallet["principal"] -= principal
                     wallet["bonus"] -= bonus
-                    rows["wallet_entries"].append((
-                        ids("wallet_entries"), member_id, "spend", -remaining, -principal, -bonus,
-                        wallet["principal"] + wallet["bonus"], "work_order", order_id, None, None, None, at))
+                    rows["wallet_entries"].append(
+                        (
+                            ids("wallet_entries"),
+                            member_id,
+                            "spend",
+                            -remaining,
+                            -principal,
+                            -bonus,
+                            wallet["principal"] + wallet["bonus"],
+                            "work_order",
+                            order_id,
+                            None,
+                            None,
+                            None,
+                            at,
+                        )
+                    )
                     wallet["updated_at"] = at
                     tenders.append(("stored_value", remaining, None))
                     remaining = 0
@@ -360,8 +691,9 @@ class Population:
                 tenders.append((kind, remaining, None))
         paid = 0
         for kind, amount, coupon_id in tenders:
-            rows["work_order_payments"].append((ids("work_order_payments"), order_id, kind, amount, "posted", coupon_id,
-                                                "work_order", order_id, at))
+            rows["work_order_payments"].append(
+                (ids("work_order_payments"), order_id, kind, amount, "posted", coupon_id, "work_order", order_id, at)
+            )
             if kind != "coupon":
                 paid += amount
         return paid
@@ -374,22 +706,50 @@ class Population:
         wallet["principal"] += pay
         wallet["bonus"] += bonus
         wallet["updated_at"] = at
-        rows["wallet_entries"].append((
-            self.ids("wallet_entries"), member_id, "topup", pay + bonus, pay, bonus, wallet["principal"] + wallet["bonus"],
-            "topup_plan", None, plan_id, self.rng.choice(("wechat", "cash", "card")), None, at))
+        rows["wallet_entries"].append(
+            (
+                self.ids("wallet_entries"),
+                member_id,
+                "topup",
+                pay + bonus,
+                pay,
+                bonus,
+                wallet["principal"] + wallet["bonus"],
+                "topup_plan",
+                None,
+                plan_id,
+                self.rng.choice(("wechat", "cash", "card")),
+                None,
+                at,
+            )
+        )
 
     def _close_wallet(self, member_id, member, rows):
         wallet = member["wallet"]
         if wallet:
-            rows["wallets"].append((member_id, wallet["principal"], wallet["bonus"],
-                                    wallet["principal"] + wallet["bonus"], wallet["updated_at"]))
+            rows["wallets"].append(
+                (
+                    member_id,
+                    wallet["principal"],
+                    wallet["bonus"],
+                    wallet["principal"] + wallet["bonus"],
+                    wallet["updated_at"],
+                )
+            )
 
     def _earn(self, member_id, member, paid, order_id, at, rows):
         multiplier = member["tier"][4] if member["tier"] else 1
         points = points_for_payment(paid, multiplier, self.settings.points_per_yuan)
         if points > 0:
-            member["points"].append({"id": self.ids("points_lots"), "earned": points, "at": at, "ref_id": order_id,
-                                     "expires_at": self._points_expiry(at)})
+            member["points"].append(
+                {
+                    "id": self.ids("points_lots"),
+                    "earned": points,
+                    "at": at,
+                    "ref_id": order_id,
+                    "expires_at": self._points_expiry(at),
+                }
+            )
         return points
 
     def _points_expiry(self, earned_at):
@@ -406,9 +766,19 @@ class Population:
         events = []
         for lot in lots:
             expired = lot["expires_at"] <= self.now
-            rows["points_lots"].append((lot["id"], member_id, lot["earned"], 0 if expired else lot["earned"], lot["at"],
-                                        lot["expires_at"], lot["expires_at"] if expired else None, "work_order",
-                                        lot["ref_id"]))
+            rows["points_lots"].append(
+                (
+                    lot["id"],
+                    member_id,
+                    lot["earned"],
+                    0 if expired else lot["earned"],
+                    lot["at"],
+                    lot["expires_at"],
+                    lot["expires_at"] if expired else None,
+                    "work_order",
+                    lot["ref_id"],
+                )
+            )
             events.append((lot["at"], "earn", lot["earned"], lot))
             if expired:
                 events.append((lot["expires_at"], "expiry", -lot["earned"], lot))
@@ -416,18 +786,39 @@ class Population:
         balance = 0
         for at, kind, points, lot in events:
             balance += points
-            rows["points_entries"].append((self.ids("points_entries"), member_id, kind, points, balance, 0, lot["id"],
-                                           "work_order" if kind == "earn" else None,
-                                           lot["ref_id"] if kind == "earn" else None, at))
+            rows["points_entries"].append(
+                (
+                    self.ids("points_entries"),
+                    member_id,
+                    kind,
+                    points,
+                    balance,
+                    0,
+                    lot["id"],
+                    "work_order" if kind == "earn" else None,
+                    lot["ref_id"] if kind == "earn" else None,
+                    at,
+                )
+            )
         rows["points_accounts"].append((member_id, balance, events[-1][0]))
 
     def _coupon(self, member_id, member, key, issued_at, source, ref_type=None, ref_id=None):
         template_id, value, threshold, days = self.ref.coupons[key]
         seq = sum(1 for c in member["coupons"] if c["template_id"] == template_id) + 1
-        coupon = {"id": self.ids("member_coupons"), "template_id": template_id, "seq": seq, "value": value,
-                  "threshold": threshold, "source": source, "ref_type": ref_type, "ref_id": ref_id,
-                  "valid_from": issued_at, "valid_until": issued_at + timedelta(days=days), "used_at": None,
-                  "used_ref_id": None}
+        coupon = {
+            "id": self.ids("member_coupons"),
+            "template_id": template_id,
+            "seq": seq,
+            "value": value,
+            "threshold": threshold,
+            "source": source,
+            "ref_type": ref_type,
+            "ref_id": ref_id,
+            "valid_from": issued_at,
+            "valid_until": issued_at + timedelta(days=days),
+            "used_at": None,
+            "used_ref_id": None,
+        }
         member["coupons"].append(coupon)
         self.coupons_issued[template_id] = self.coupons_issued.get(template_id, 0) + 1
         return coupon
@@ -443,10 +834,23 @@ class Population:
                 continue
             coupon = self._coupon(member_id, member, "campaign", sent_at, "campaign", "campaign", campaign_id)
             delivered = wechat and self.rng.random() < 0.7
-            rows["marketing_messages"].append((
-                self.ids("marketing_messages"), member_id, "campaign", "campaign", f"campaign:{campaign_id}:{member_id}",
-                "sent" if delivered else "skipped_no_grant", campaign_id, coupon["id"], 1, sent_at, sent_at,
-                sent_at if delivered else None, sent_at))
+            rows["marketing_messages"].append(
+                (
+                    self.ids("marketing_messages"),
+                    member_id,
+                    "campaign",
+                    "campaign",
+                    f"campaign:{campaign_id}:{member_id}",
+                    "sent" if delivered else "skipped_no_grant",
+                    campaign_id,
+                    coupon["id"],
+                    1,
+                    sent_at,
+                    sent_at,
+                    sent_at if delivered else None,
+                    sent_at,
+                )
+            )
             self.campaign_audience[campaign_id] = self.campaign_audience.get(campaign_id, 0) + 1
 
     def _recent_offers(self, member_id, member, rows):
@@ -462,15 +866,32 @@ class Population:
         for c in member["coupons"]:
             code = f"BC{c['id']:010d}"
             used = c["used_at"] is not None
-            rows["member_coupons"].append((
-                c["id"], code, c["template_id"], member_id, c["seq"], "used" if used else "unused", c["source"],
-                c["ref_type"], c["ref_id"], c["valid_from"], c["valid_until"], c["used_at"],
-                "work_order" if used else None, c["used_ref_id"], c["valid_from"]))
-            rows["coupon_events"].append((self.ids("coupon_events"), c["id"], "issue", c["ref_type"], c["ref_id"],
-                                          c["valid_from"]))
+            rows["member_coupons"].append(
+                (
+                    c["id"],
+                    code,
+                    c["template_id"],
+                    member_id,
+                    c["seq"],
+                    "used" if used else "unused",
+                    c["source"],
+                    c["ref_type"],
+                    c["ref_id"],
+                    c["valid_from"],
+                    c["valid_until"],
+                    c["used_at"],
+                    "work_order" if used else None,
+                    c["used_ref_id"],
+                    c["valid_from"],
+                )
+            )
+            rows["coupon_events"].append(
+                (self.ids("coupon_events"), c["id"], "issue", c["ref_type"], c["ref_id"], c["valid_from"])
+            )
             if used:
-                rows["coupon_events"].append((self.ids("coupon_events"), c["id"], "use", "work_order",
-                                              c["used_ref_id"], c["used_at"]))
+                rows["coupon_events"].append(
+                    (self.ids("coupon_events"), c["id"], "use", "work_order", c["used_ref_id"], c["used_at"])
+                )
 
     # ---- tiers ------------------------------------------------------------------------------------
     def _spend_12m(self, member, at):
@@ -485,8 +906,9 @@ class Population:
         tier = self._qualified(spend)
         current = member["tier"]
         if tier and (current is None or tier[1] > current[1]):
-            rows["tier_changes"].append((self.ids("tier_changes"), member_id, current[0] if current else None, tier[0],
-                                         "upgrade", spend, at))
+            rows["tier_changes"].append(
+                (self.ids("tier_changes"), member_id, current[0] if current else None, tier[0], "upgrade", spend, at)
+            )
             member["tier"], member["tier_since"] = tier, at
 
     def _review_tier(self, member_id, member, rows):
@@ -498,8 +920,9 @@ class Population:
         spend = self._spend_12m(member, review_at)
         tier = self._qualified(spend)
         if tier is not None and tier[1] < current[1]:
-            rows["tier_changes"].append((self.ids("tier_changes"), member_id, current[0], tier[0], "review_downgrade",
-                                         spend, review_at))
+            rows["tier_changes"].append(
+                (self.ids("tier_changes"), member_id, current[0], tier[0], "review_downgrade", spend, review_at)
+            )
             member["tier"], member["tier_since"] = tier, review_at
 
     # ---- cars, cards, referrals -------------------------------------------------------------------
@@ -512,30 +935,70 @@ class Population:
                 last_day, last_km_serviced, (months, km) = v["maintenance"]
                 next_day = add_months(last_day, months)
                 next_km = last_km_serviced + km
-            rows["vehicles"].append((v["id"], v["member_id"], v["plate"], v["model"], v["purchase_date"], last_km,
-                                     last_at, first_km, first_at, last_day, last_km_serviced, next_day, next_km,
-                                     v["created_at"]))
+            rows["vehicles"].append(
+                (
+                    v["id"],
+                    v["member_id"],
+                    v["plate"],
+                    v["model"],
+                    v["purchase_date"],
+                    last_km,
+                    last_at,
+                    first_km,
+                    first_at,
+                    last_day,
+                    last_km_serviced,
+                    next_day,
+                    next_km,
+                    v["created_at"],
+                )
+            )
 
     def _package_card(self, member_id, store_id, created_at, rows):
         template_id, name, price, valid_days, items = self.ref.card_template
         sold_at = max(created_at, self.now - timedelta(days=self.rng.uniform(0, 400)))
         card_id = self.ids("package_cards")
-        rows["package_cards"].append((card_id, member_id, template_id, name, price, "wechat", store_id,
-                                      self.ref.cashier_ids[store_id], sold_at + timedelta(days=valid_days), sold_at))
+        rows["package_cards"].append(
+            (
+                card_id,
+                member_id,
+                template_id,
+                name,
+                price,
+                "wechat",
+                store_id,
+                self.ref.cashier_ids[store_id],
+                sold_at + timedelta(days=valid_days),
+                sold_at,
+            )
+        )
         for service_item_id, count in items:
             item_id = self.ids("package_card_items")
             rows["package_card_items"].append((item_id, card_id, service_item_id, count, count))
-            rows["package_card_entries"].append((self.ids("package_card_entries"), card_id, item_id, "sale", count,
-                                                 "package_card", card_id, sold_at))
+            rows["package_card_entries"].append(
+                (self.ids("package_card_entries"), card_id, item_id, "sale", count, "package_card", card_id, sold_at)
+            )
 
     def _referral(self, member_id, member, created_at, rows):
         referrer_id = self.rng.randint(1, member_id - 1)
         order_id, paid = member["first_order"] or (None, None)
-        rows["referrals"].append((self.ids("referrals"), referrer_id, member_id, f"R{referrer_id:08X}",
-                                  "converted" if order_id else "pending", order_id, paid,
-                                  member["first_paid"] if order_id else None, created_at))
+        rows["referrals"].append(
+            (
+                self.ids("referrals"),
+                referrer_id,
+                member_id,
+                f"R{referrer_id:08X}",
+                "converted" if order_id else "pending",
+                order_id,
+                paid,
+                member["first_paid"] if order_id else None,
+                created_at,
+            )
+        )
 
     # ---- after the last member --------------------------------------------------------------------
     def sequence_rows(self):
-        return [(self.ids("work_order_sequences"), store_id, day, last)
-                for (store_id, day), last in sorted(self.sequences.items())]
+        return [
+            (self.ids("work_order_sequences"), store_id, day, last)
+            for (store_id, day), last in sorted(self.sequences.items())
+        ]

@@ -3,6 +3,7 @@
 Created through the ORM (a few dozen rows); the population in ``population.py`` refers to them by
 the ids returned here.
 """
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -22,8 +23,12 @@ BENCH_PASSWORD = "bench-password"
 STORE_NAMES = ["Pitstop 南山店", "Pitstop 福田店", "Pitstop 宝安店", "Pitstop 龙华店", "Pitstop 天河店"]
 OPENING_HOURS = {day: ["09:00", "18:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 # (name, rank, labor %, parts %, points multiplier, 12-month spend to keep it)
-TIERS = [("普通会员", 0, 0, 0, 1, 0), ("银卡会员", 1, 5, 0, 1.2, 200_000),
-         ("金卡会员", 2, 10, 5, 1.5, 500_000), ("钻石会员", 3, 15, 8, 2, 1_500_000)]
+TIERS = [
+    ("普通会员", 0, 0, 0, 1, 0),
+    ("银卡会员", 1, 5, 0, 1.2, 200_000),
+    ("金卡会员", 2, 10, 5, 1.5, 500_000),
+    ("钻石会员", 3, 15, 8, 2, 1_500_000),
+]
 TAGS = ["新能源车主", "家用车", "网约车", "高价值", "企业客户"]
 # (name, category, price_fen, minutes, maintenance months, maintenance km, how often chosen)
 SERVICE_ITEMS = [
@@ -40,8 +45,12 @@ SERVICE_ITEMS = [
 # (name, sku, price_fen): parts a maintenance uses
 PARTS = [("全合成机油 4L", "OIL-4L", 28_000), ("机油滤芯", "FLT-OIL", 5_000), ("空气滤芯", "FLT-AIR", 8_000)]
 # (key, name, value_fen, threshold_fen, valid_days)
-COUPONS = [("welcome", "新客立减券", 2_000, 0, 30), ("birthday", "生日礼券", 5_000, 10_000, 30),
-           ("win_back", "老友回店券", 3_000, 10_000, 30), ("campaign", "会员日满减券", 5_000, 30_000, 30)]
+COUPONS = [
+    ("welcome", "新客立减券", 2_000, 0, 30),
+    ("birthday", "生日礼券", 5_000, 10_000, 30),
+    ("win_back", "老友回店券", 3_000, 10_000, 30),
+    ("campaign", "会员日满减券", 5_000, 30_000, 30),
+]
 TOPUP_PLANS = [("充500送50", 50_000, 5_000), ("充1000送150", 100_000, 15_000), ("充3000送600", 300_000, 60_000)]
 
 
@@ -66,8 +75,13 @@ def create_reference(store_count, *, now):
     marketing_settings = get_marketing_settings()
     stores = []
     for number in range(store_count):
-        store = Store(name=STORE_NAMES[number % len(STORE_NAMES)] + ("" if number < len(STORE_NAMES) else f" {number}"),
-                      bays=6, slot_minutes=30, opening_hours=OPENING_HOURS, closed_dates=[])
+        store = Store(
+            name=STORE_NAMES[number % len(STORE_NAMES)] + ("" if number < len(STORE_NAMES) else f" {number}"),
+            bays=6,
+            slot_minutes=30,
+            opening_hours=OPENING_HOURS,
+            closed_dates=[],
+        )
         db.session.add(store)
         stores.append(store)
     db.session.flush()
@@ -78,49 +92,99 @@ def create_reference(store_count, *, now):
     logins += [f"owner     bench-owner / {BENCH_PASSWORD}", f"marketing bench-marketing / {BENCH_PASSWORD}"]
     cashier_ids = {}
     for store_id in store_ids:
-        staff = create_staff(username=f"bench-cashier{store_id}", password=BENCH_PASSWORD, role="cashier",
-                             store_ids=[store_id])
+        staff = create_staff(
+            username=f"bench-cashier{store_id}", password=BENCH_PASSWORD, role="cashier", store_ids=[store_id]
+        )
         cashier_ids[store_id] = staff.id
         logins.append(f"cashier   bench-cashier{store_id} / {BENCH_PASSWORD}")
 
-    tiers = [Tier(name=name, rank=rank, labor_discount_percent=labor, parts_discount_percent=parts,
-                  points_multiplier=multiplier, min_spend_12m_fen=spend)
-             for name, rank, labor, parts, multiplier, spend in TIERS]
+    tiers = [
+        Tier(
+            name=name,
+            rank=rank,
+            labor_discount_percent=labor,
+            parts_discount_percent=parts,
+            points_multiplier=multiplier,
+            min_spend_12m_fen=spend,
+        )
+        for name, rank, labor, parts, multiplier, spend in TIERS
+    ]
     tags = [Tag(name=name) for name in TAGS]
-    items = [ServiceItem(name=name, category=category, price_fen=price, duration_minutes=minutes,
-                         maintenance_interval_months=months, maintenance_interval_km=km)
-             for name, category, price, minutes, months, km, _weight in SERVICE_ITEMS]
-    parts = [Part(name=name, sku=sku, price_fen=price, stock=1_000_000, low_stock_threshold=50)
-             for name, sku, price in PARTS]
-    coupons = {key: CouponTemplate(name=name, kind="cash_off", value_fen=value, threshold_fen=threshold,
-                                   valid_days=days, issued_count=0, claimable=key == "welcome")
-               for key, name, value, threshold, days in COUPONS}
+    items = [
+        ServiceItem(
+            name=name,
+            category=category,
+            price_fen=price,
+            duration_minutes=minutes,
+            maintenance_interval_months=months,
+            maintenance_interval_km=km,
+        )
+        for name, category, price, minutes, months, km, _weight in SERVICE_ITEMS
+    ]
+    parts = [
+        Part(name=name, sku=sku, price_fen=price, stock=1_000_000, low_stock_threshold=50) for name, sku, price in PARTS
+    ]
+    coupons = {
+        key: CouponTemplate(
+            name=name,
+            kind="cash_off",
+            value_fen=value,
+            threshold_fen=threshold,
+            valid_days=days,
+            issued_count=0,
+            claimable=key == "welcome",
+        )
+        for key, name, value, threshold, days in COUPONS
+    }
     plans = [TopupPlan(name=name, pay_fen=pay, bonus_fen=bonus) for name, pay, bonus in TOPUP_PLANS]
     card = PackageCardTemplate(name="洗车十次卡", price_fen=30_000, valid_days=365)
     db.session.add_all([*tiers, *tags, *items, *parts, *coupons.values(), *plans, card])
     db.session.flush()
     db.session.add(PackageCardTemplateItem(template_id=card.id, service_item_id=items[0].id, count=10))
-    segment = Segment(name="流失风险会员", rules={"all": [
-        {"field": "lifecycle", "op": "in", "value": ["at_risk", "churned"]}]})
+    segment = Segment(
+        name="流失风险会员", rules={"all": [{"field": "lifecycle", "op": "in", "value": ["at_risk", "churned"]}]}
+    )
     db.session.add(segment)
     db.session.flush()
-    campaigns = [Campaign(name=f"会员日 {days} 天前", segment_id=segment.id, coupon_template_id=coupons["campaign"].id,
-                          template_key="campaign", fields={"thing1": "会员日满减券已到账"}, send_at=now - timedelta(days=days),
-                          status="sent", launched_at=now - timedelta(days=days), created_at=now - timedelta(days=days + 3))
-                 for days in (90, 60, 30)]
+    campaigns = [
+        Campaign(
+            name=f"会员日 {days} 天前",
+            segment_id=segment.id,
+            coupon_template_id=coupons["campaign"].id,
+            template_key="campaign",
+            fields={"thing1": "会员日满减券已到账"},
+            send_at=now - timedelta(days=days),
+            status="sent",
+            launched_at=now - timedelta(days=days),
+            created_at=now - timedelta(days=days + 3),
+        )
+        for days in (90, 60, 30)
+    ]
     db.session.add_all(campaigns)
     marketing_settings.win_back_coupon_template_id = coupons["win_back"].id
     marketing_settings.birthday_coupons = {"default": coupons["birthday"].id}
     db.session.flush()
     return Reference(
-        store_ids=store_ids, cashier_ids=cashier_ids,
-        tiers=[(t.id, t.rank, t.labor_discount_percent, t.parts_discount_percent, float(t.points_multiplier),
-                t.min_spend_12m_fen) for t in tiers],
+        store_ids=store_ids,
+        cashier_ids=cashier_ids,
+        tiers=[
+            (
+                t.id,
+                t.rank,
+                t.labor_discount_percent,
+                t.parts_discount_percent,
+                float(t.points_multiplier),
+                t.min_spend_12m_fen,
+            )
+            for t in tiers
+        ],
         tag_ids=[tag.id for tag in tags],
-        items=[(item.id, *spec[:-1], spec[-1]) for item, spec in zip(items, SERVICE_ITEMS)],
+        items=[(item.id, *spec[:-1], spec[-1]) for item, spec in zip(items, SERVICE_ITEMS, strict=False)],
         parts=[(part.id, part.name, part.price_fen) for part in parts],
-        coupons={key: (template.id, template.value_fen, template.threshold_fen, template.valid_days)
-                 for key, template in coupons.items()},
+        coupons={
+            key: (template.id, template.value_fen, template.threshold_fen, template.valid_days)
+            for key, template in coupons.items()
+        },
         plans=[(plan.id, plan.pay_fen, plan.bonus_fen) for plan in plans],
         card_template=(card.id, card.name, card.price_fen, card.valid_days, [(items[0].id, 10)]),
         campaigns=[(campaign.id, campaign.send_at) for campaign in campaigns],

@@ -3,8 +3,16 @@ from flask_smorest import Blueprint
 
 from app.bookings import services
 from app.bookings.schemas import (
-    BookingCancel, BookingCreate, BookingPage, BookingRead, BookingReschedule, CheckInBody, MemberBookingQuery,
-    SlotList, SlotQuery, StaffBookingQuery,
+    BookingCancel,
+    BookingCreate,
+    BookingPage,
+    BookingRead,
+    BookingReschedule,
+    CheckInBody,
+    MemberBookingQuery,
+    SlotList,
+    SlotQuery,
+    StaffBookingQuery,
 )
 from app.common.auth import ROLES, auth_required, counter_staff, current_actor, member_only
 from app.common.transaction import unit_of_work
@@ -19,8 +27,11 @@ blp = Blueprint("bookings", __name__, description="Booking slots, bookings and c
 @blp.response(200, SlotList)
 def store_slots(query, store_id):
     """A store's bookable slots on a day, with the bays free for the item's duration"""
-    return {"items": services.available_slots(store_id=store_id, day=query["date"],
-                                              service_item_id=query.get("service_item_id"))}
+    return {
+        "items": services.available_slots(
+            store_id=store_id, day=query["date"], service_item_id=query.get("service_item_id")
+        )
+    }
 
 
 @blp.route("/me/bookings")

@@ -1,7 +1,15 @@
 from app.bookings.models import BOOKING_STATUSES
 from app.common import clock
 from app.common.schemas import (
-    BodySchema, Count, PageQuery, QuerySchema, ResponseSchema, StrictInteger, fields, page_schema, validate,
+    BodySchema,
+    Count,
+    PageQuery,
+    QuerySchema,
+    ResponseSchema,
+    StrictInteger,
+    fields,
+    page_schema,
+    validate,
 )
 from app.merchant.services import merchant_timezone
 
@@ -17,9 +25,10 @@ class LocalDateTime(fields.DateTime):
 
 class SlotQuery(QuerySchema):
     date = fields.Date(required=True, metadata={"description": "The merchant-local day, YYYY-MM-DD."})
-    service_item_id = fields.Integer(validate=validate.Range(min=1),
-                                     metadata={"description": "Its duration sets how many slots a start needs; "
-                                                              "default one slot."})
+    service_item_id = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "Its duration sets how many slots a start needs; default one slot."},
+    )
 
 
 class SlotRead(ResponseSchema):

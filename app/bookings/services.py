@@ -6,6 +6,7 @@ never outnumber the store's bays. Booking and rescheduling count and take capaci
 the store's row lock (``lock_store``), so concurrent requests for the last bay are serialised and
 exactly one wins; cancelling or a no-show frees the bay at once.
 """
+
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -72,9 +73,13 @@ def available_slots(*, store_id, day, service_item_id=None):
     bookings = _holding_bays(start=grid.opens, end=grid.closes, store_id=store.id)
     now = clock.now()
     return [
-        {"start": start, "end": start + span,
-         "available": max(0, store.bays - bays_in_use(bookings, start, start + span, grid.slot))}
-        for start in grid.starts(span) if start > now
+        {
+            "start": start,
+            "end": start + span,
+            "available": max(0, store.bays - bays_in_use(bookings, start, start + span, grid.slot)),
+        }
+        for start in grid.starts(span)
+        if start > now
     ]
 
 
@@ -84,12 +89,16 @@ def _validated_window(store, start, span):
     tz_name = merchant_timezone()
     local_start = _local(start, tz_name)
     if start <= clock.now():
-        raise Unprocessable("booking_in_past", "This time has already passed.",
-                            details={"start": local_start.isoformat()})
+        raise Unprocessable(
+            "booking_in_past", "This time has already passed.", details={"start": local_start.isoformat()}
+        )
     day = local_start.date()
     if day > clock.local_today(tz_name) + timedelta(days=BOOKING_HORIZON_DAYS):
-        raise Unprocessable("booking_too_far_ahead", f"Bookings open {BOOKING_HORIZON_DAYS} days ahead.",
-                            details={"horizon_days": BOOKING_HORIZON_DAYS})
+        raise Unprocessable(
+            "booking_too_far_ahead",
+            f"Bookings open {BOOKING_HORIZON_DAYS} days ahead.",
+            details={"horizon_days": BOOKING_HORIZON_DAYS},
+        )
     grid = day_grid(store, day, tz_name)
     if grid is None:
         raise Unprocessable("store_closed", "The store is closed on this day.", details={"date": day.isoformat()})
@@ -97,11 +106,17 @@ def _validated_window(store, start, span):
     if not grid.opens <= start < grid.closes:
         raise Unprocessable("outside_opening_hours", "The store is not open at this time.", details=hours)
     if not grid.is_aligned(start):
-        raise Unprocessable("slot_not_aligned", f"Bookings start on the {store.slot_minutes}-minute slot grid.",
-                            details={**hours, "slot_minutes": store.slot_minutes})
+        raise Unprocessable(
+            "slot_not_aligned",
+            f"Bookings start on the {store.slot_minutes}-minute slot grid.",
+            details={**hours, "slot_minutes": store.slot_minutes},
+        )
     if start + span > grid.closes:
-        raise Unprocessable("slot_overruns_closing", "The service would run past closing time.",
-                            details={**hours, "end": _local(start + span, tz_name).isoformat()})
+        raise Unprocessable(
+            "slot_overruns_closing",
+            "The service would run past closing time.",
+            details={**hours, "end": _local(start + span, tz_name).isoformat()},
+        )
     return grid
 
 
@@ -114,8 +129,11 @@ def _take_capacity(store, grid, start, end, exclude_id=None):
     """Call with the store locked: refuse (409 slot_full) when any covered slot has no free bay."""
     holding = _holding_bays(start=start, end=end, store_id=store.id, exclude_id=exclude_id)
     if bays_in_use(holding, start, end, grid.slot) >= store.bays:
-        raise Conflict("slot_full", "Every bay is taken for this time.",
-                       details={"start": _local(start, merchant_timezone()).isoformat()})
+        raise Conflict(
+            "slot_full",
+            "Every bay is taken for this time.",
+            details={"start": _local(start, merchant_timezone()).isoformat()},
+        )
 
 
 def create_booking(*, member_id, store_id, vehicle_id, service_item_id, start) -> Booking:
@@ -129,8 +147,16 @@ def create_booking(*, member_id, store_id, vehicle_id, service_item_id, start) -
     grid = _validated_window(store, start, end - start)
     _refuse_double_booking(vehicle_id=vehicle.id, start=start, end=end)
     _take_capacity(store, grid, start, end)
-    booking = Booking(store_id=store.id, member_id=member_id, vehicle_id=vehicle.id, plate=vehicle.plate,
-                      service_item_id=item.id, start_at=start, end_at=end, status="booked")
+    booking = Booking(
+        store_id=store.id,
+        member_id=member_id,
+        vehicle_id=vehicle.id,
+        plate=vehicle.plate,
+        service_item_id=item.id,
+        start_at=start,
+        end_at=end,
+        status="booked",
+    )
     db.session.add(booking)
     db.session.flush()
     return booking
@@ -180,7 +206,8 @@ def _move(booking, *, to_status, **values):
     """Leave ``booked`` for ``to_status`` with a conditional UPDATE, so of two concurrent
     transitions (two check-ins, a cancel and a check-in) exactly one happens; the other is 409."""
     result = db.session.execute(
-        update(Booking).where(Booking.id == booking.id, Booking.status == "booked")
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status == "booked")
         .values(status=to_status, updated_at=clock.now(), **values)
         .execution_options(synchronize_session=False)
     )
@@ -193,20 +220,29 @@ def _move(booking, *, to_status, **values):
 
 def _refuse_unless_booked(booking):
     if booking.status == "checked_in":
-        raise Conflict("already_checked_in", "This booking is already checked in.",
-                       details={"work_order_id": booking.work_order_id})
+        raise Conflict(
+            "already_checked_in",
+            "This booking is already checked in.",
+            details={"work_order_id": booking.work_order_id},
+        )
     if booking.status != "booked":
-        raise Conflict("booking_not_active", f"This booking is {booking.status.replace('_', ' ')}.",
-                       details={"status": booking.status})
+        raise Conflict(
+            "booking_not_active",
+            f"This booking is {booking.status.replace('_', ' ')}.",
+            details={"status": booking.status},
+        )
 
 
 def _refuse_after_cutoff(booking, store, code, action):
     cutoff = timedelta(minutes=store.booking_cancel_cutoff_minutes)
     if clock.now() > booking.start_at - cutoff:
         latest = _local(booking.start_at - cutoff, merchant_timezone()).isoformat()
-        raise Conflict(code, f"Bookings can be {action} until {store.booking_cancel_cutoff_minutes} minutes "
-                             "before the start; call the store.",
-                       details={"cutoff_minutes": store.booking_cancel_cutoff_minutes, "latest": latest})
+        raise Conflict(
+            code,
+            f"Bookings can be {action} until {store.booking_cancel_cutoff_minutes} minutes "
+            "before the start; call the store.",
+            details={"cutoff_minutes": store.booking_cancel_cutoff_minutes, "latest": latest},
+        )
 
 
 def cancel_member_booking(*, member_id, booking_id, reason=None) -> Booking:
@@ -214,15 +250,13 @@ def cancel_member_booking(*, member_id, booking_id, reason=None) -> Booking:
     booking = get_member_booking(member_id=member_id, booking_id=booking_id)
     _refuse_unless_booked(booking)
     _refuse_after_cutoff(booking, get_store(booking.store_id), "cancel_cutoff_passed", "cancelled")
-    return _move(booking, to_status="cancelled", cancelled_at=clock.now(), cancelled_by="member",
-                 cancel_reason=reason)
+    return _move(booking, to_status="cancelled", cancelled_at=clock.now(), cancelled_by="member", cancel_reason=reason)
 
 
 def cancel_booking_by_staff(*, actor, booking_id, reason=None) -> Booking:
     """Staff of the store cancel a booking at any time; the bay is freed."""
     booking = get_staff_booking(actor=actor, booking_id=booking_id)
-    return _move(booking, to_status="cancelled", cancelled_at=clock.now(), cancelled_by="staff",
-                 cancel_reason=reason)
+    return _move(booking, to_status="cancelled", cancelled_at=clock.now(), cancelled_by="staff", cancel_reason=reason)
 
 
 def reschedule_member_booking(*, member_id, booking_id, start) -> Booking:
@@ -237,7 +271,8 @@ def reschedule_member_booking(*, member_id, booking_id, start) -> Booking:
     _refuse_double_booking(vehicle_id=booking.vehicle_id, start=start, end=end, exclude_id=booking.id)
     _take_capacity(store, grid, start, end, exclude_id=booking.id)
     result = db.session.execute(
-        update(Booking).where(Booking.id == booking.id, Booking.status == "booked")
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status == "booked")
         .values(start_at=start, end_at=end, reschedule_count=Booking.reschedule_count + 1, updated_at=clock.now())
         .execution_options(synchronize_session=False)
     )
@@ -253,8 +288,11 @@ def mark_no_show(*, actor, booking_id) -> Booking:
     _refuse_unless_booked(booking)
     now = clock.now()
     if now < booking.start_at:
-        raise Conflict("booking_not_started", "A no-show can be marked only after the start time.",
-                       details={"start": _local(booking.start_at, merchant_timezone()).isoformat()})
+        raise Conflict(
+            "booking_not_started",
+            "A no-show can be marked only after the start time.",
+            details={"start": _local(booking.start_at, merchant_timezone()).isoformat()},
+        )
     return _move(booking, to_status="no_show", no_show_at=now)
 
 
@@ -266,14 +304,20 @@ def check_in(*, actor, booking_id, mileage_km=None):
     _refuse_unless_booked(booking)
     tz_name = merchant_timezone()
     if clock.local_today(tz_name) < _local(booking.start_at, tz_name).date():
-        raise Conflict("check_in_too_early", "Bookings are checked in on their day.",
-                       details={"start": _local(booking.start_at, tz_name).isoformat()})
+        raise Conflict(
+            "check_in_too_early",
+            "Bookings are checked in on their day.",
+            details={"start": _local(booking.start_at, tz_name).isoformat()},
+        )
     # Claim the booking first: a concurrent second check-in stops here and opens no work order.
     _move(booking, to_status="checked_in", checked_in_at=clock.now())
     work_order = open_work_order(
-        actor=actor, store_id=booking.store_id, plate=booking.plate,
+        actor=actor,
+        store_id=booking.store_id,
+        plate=booking.plate,
         lines=[{"service_item_id": booking.service_item_id, "quantity": 1}],
-        mileage_km=mileage_km, booking_id=booking.id,
+        mileage_km=mileage_km,
+        booking_id=booking.id,
     )
     booking.work_order_id = work_order.id
     db.session.flush()

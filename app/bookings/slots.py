@@ -5,6 +5,7 @@ ceil(duration / slot_minutes) consecutive slots; a start whose span would run pa
 not offered. Arithmetic is done on UTC instants, so a service lasts its real length even on a
 daylight-saving day; local wall-clock times only decide opening, closing and the calendar day.
 """
+
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta

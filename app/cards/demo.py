@@ -1,5 +1,6 @@
 """Demo package cards, stamp cards and coupons (idempotent): templates, and for the first demo
 member a wash card, two stamps and a claimed coupon, so the mini-program has something to show."""
+
 from sqlalchemy import select
 
 from app.cards import services
@@ -13,8 +14,14 @@ from app.extensions import db
 
 DEMO_ITEMS = [
     {"name": "精致洗车", "category": "wash", "price_fen": 5000, "duration_minutes": 40},
-    {"name": "小保养（机油+机滤）", "category": "maintenance", "price_fen": 39800, "duration_minutes": 60,
-     "maintenance_interval_months": 6, "maintenance_interval_km": 5000},
+    {
+        "name": "小保养（机油+机滤）",
+        "category": "maintenance",
+        "price_fen": 39800,
+        "duration_minutes": 60,
+        "maintenance_interval_months": 6,
+        "maintenance_interval_km": 5000,
+    },
 ]
 
 
@@ -31,14 +38,28 @@ def _template(model, name, create, data):
 def seed_demo_cards(*, member_id=None):
     wash, maintenance = _service_items()
     coupon_ids = seed_demo_coupons(wash_item_id=wash)
-    wash_card = _template(PackageCardTemplate, "洗车10次卡", create_package_template, {
-        "price_fen": 39900, "valid_days": 365, "items": [{"service_item_id": wash, "count": 10}]})
-    _template(PackageCardTemplate, "保养畅享卡", create_package_template, {
-        "price_fen": 99900, "valid_days": 365,
-        "items": [{"service_item_id": wash, "count": 6}, {"service_item_id": maintenance, "count": 2}]})
-    _template(StampCardTemplate, "洗车集章卡（满10送1）", create_stamp_template, {
-        "service_item_ids": [wash], "stamps_required": 10,
-        "reward_coupon_template_id": coupon_ids["免费精致洗车券"]})
+    wash_card = _template(
+        PackageCardTemplate,
+        "洗车10次卡",
+        create_package_template,
+        {"price_fen": 39900, "valid_days": 365, "items": [{"service_item_id": wash, "count": 10}]},
+    )
+    _template(
+        PackageCardTemplate,
+        "保养畅享卡",
+        create_package_template,
+        {
+            "price_fen": 99900,
+            "valid_days": 365,
+            "items": [{"service_item_id": wash, "count": 6}, {"service_item_id": maintenance, "count": 2}],
+        },
+    )
+    _template(
+        StampCardTemplate,
+        "洗车集章卡（满10送1）",
+        create_stamp_template,
+        {"service_item_ids": [wash], "stamps_required": 10, "reward_coupon_template_id": coupon_ids["免费精致洗车券"]},
+    )
     if member_id is None or db.session.scalar(select(PackageCard.id).where(PackageCard.member_id == member_id)):
         return
     services.sell_package_card(member_id=member_id, template_id=wash_card, paid_via="cash", actor_key="demo")

@@ -3,6 +3,7 @@
 Both are ledgers: a count on the card (per item for package cards, stamps for stamp cards) that
 always equals the sum of the card's append-only entries, with CHECK (>= 0) on the count.
 """
+
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
@@ -32,7 +33,8 @@ class PackageCardTemplate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     items: Mapped[list["PackageCardTemplateItem"]] = relationship(
-        lazy="selectin", order_by="PackageCardTemplateItem.id", cascade="all, delete-orphan")
+        lazy="selectin", order_by="PackageCardTemplateItem.id", cascade="all, delete-orphan"
+    )
 
 
 class PackageCardTemplateItem(db.Model):
@@ -132,7 +134,8 @@ class StampCardTemplate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     items: Mapped[list["StampCardTemplateItem"]] = relationship(
-        lazy="selectin", order_by="StampCardTemplateItem.service_item_id", cascade="all, delete-orphan")
+        lazy="selectin", order_by="StampCardTemplateItem.service_item_id", cascade="all, delete-orphan"
+    )
 
     @property
     def service_item_ids(self):
@@ -145,7 +148,8 @@ class StampCardTemplateItem(db.Model):
     __tablename__ = "stamp_card_template_items"
 
     template_id: Mapped[int] = mapped_column(
-        ForeignKey("stamp_card_templates.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("stamp_card_templates.id", ondelete="CASCADE"), primary_key=True
+    )
     service_item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"), primary_key=True, index=True)
 
 

@@ -3,9 +3,21 @@ from flask_smorest import Blueprint
 
 from app.cards import services, stamp_services, template_services
 from app.cards.schemas import (
-    CardsQuery, MemberCardsRead, PackageCardEntryList, PackageCardList, PackageCardRead, PackageCardSale,
-    PackageCardTemplateCreate, PackageCardTemplatePage, PackageCardTemplateRead, PackageCardTemplateUpdate,
-    StampCardList, StampCardTemplateCreate, StampCardTemplatePage, StampCardTemplateRead, StampCardTemplateUpdate,
+    CardsQuery,
+    MemberCardsRead,
+    PackageCardEntryList,
+    PackageCardList,
+    PackageCardRead,
+    PackageCardSale,
+    PackageCardTemplateCreate,
+    PackageCardTemplatePage,
+    PackageCardTemplateRead,
+    PackageCardTemplateUpdate,
+    StampCardList,
+    StampCardTemplateCreate,
+    StampCardTemplatePage,
+    StampCardTemplateRead,
+    StampCardTemplateUpdate,
     TemplateQuery,
 )
 from app.common.auth import ROLES, auth_required, back_office, counter_staff, current_actor, member_only, staff_any

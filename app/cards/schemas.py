@@ -1,6 +1,15 @@
 from app.cards.models import PAID_VIA
 from app.common.schemas import (
-    BodySchema, Count, Fen, PageQuery, QuerySchema, ResponseSchema, StrictInteger, fields, page_schema, validate,
+    BodySchema,
+    Count,
+    Fen,
+    PageQuery,
+    QuerySchema,
+    ResponseSchema,
+    StrictInteger,
+    fields,
+    page_schema,
+    validate,
 )
 
 DAYS = validate.Range(min=1, max=3650)

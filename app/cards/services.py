@@ -14,6 +14,7 @@ Rules kept here:
 - Expired cards cannot be redeemed (409 card_expired); ``expire_package_cards`` writes the
   expiry entries, once per card (a conditional UPDATE of ``expired_at``).
 """
+
 from sqlalchemy import func, select, update
 
 from app.cards import stamp_services
@@ -42,17 +43,34 @@ def sell_package_card(*, member_id, template_id, paid_via, actor_key=None, store
     if not template.is_active:
         raise Conflict("package_card_template_inactive", "This package card is no longer sold.")
     card = PackageCard(
-        member_id=member_id, template_id=template.id, name=template.name, price_fen=template.price_fen,
-        paid_via=paid_via, store_id=store_id, sold_by=actor_key, created_at=now,
+        member_id=member_id,
+        template_id=template.id,
+        name=template.name,
+        price_fen=template.price_fen,
+        paid_via=paid_via,
+        store_id=store_id,
+        sold_by=actor_key,
+        created_at=now,
         expires_at=clock.validity_end(template.valid_days, merchant_timezone(), now),
-        items=[PackageCardItem(service_item_id=item.service_item_id, initial_count=item.count, remaining=item.count)
-               for item in template.items],
+        items=[
+            PackageCardItem(service_item_id=item.service_item_id, initial_count=item.count, remaining=item.count)
+            for item in template.items
+        ],
     )
     db.session.add(card)
     db.session.flush()
     for item in card.items:
-        db.session.add(PackageCardEntry(card_id=card.id, card_item_id=item.id, kind="sale", delta=item.initial_count,
-                                        ref_type=SALE_REF, ref_id=card.id, created_at=now))
+        db.session.add(
+            PackageCardEntry(
+                card_id=card.id,
+                card_item_id=item.id,
+                kind="sale",
+                delta=item.initial_count,
+                ref_type=SALE_REF,
+                ref_id=card.id,
+                created_at=now,
+            )
+        )
     db.session.flush()
     return card
 
@@ -68,23 +86,33 @@ def get_card(*, card_id, member_id=None) -> PackageCard:
 def _usable_card(card_id, member_id, now):
     card = get_card(card_id=card_id, member_id=member_id)
     if card.expires_at <= now:
-        raise Conflict("card_expired", "This package card has expired.",
-                       details={"expires_at": card.expires_at.isoformat()})
+        raise Conflict(
+            "card_expired", "This package card has expired.", details={"expires_at": card.expires_at.isoformat()}
+        )
     return card
 
 
 def _card_item(card, service_item_id):
-    item = db.session.execute(select(PackageCardItem.id, PackageCardItem.remaining).where(
-        PackageCardItem.card_id == card.id, PackageCardItem.service_item_id == service_item_id)).first()
+    item = db.session.execute(
+        select(PackageCardItem.id, PackageCardItem.remaining).where(
+            PackageCardItem.card_id == card.id, PackageCardItem.service_item_id == service_item_id
+        )
+    ).first()
     if item is None:
-        raise Unprocessable("card_item_not_on_card", "This card does not cover that service item.",
-                            details={"service_item_id": service_item_id})
+        raise Unprocessable(
+            "card_item_not_on_card",
+            "This card does not cover that service item.",
+            details={"service_item_id": service_item_id},
+        )
     return item
 
 
 def _empty(service_item_id):
-    return Conflict("card_item_empty", "No units of this service item are left on the card.",
-                    details={"service_item_id": service_item_id})
+    return Conflict(
+        "card_item_empty",
+        "No units of this service item are left on the card.",
+        details={"service_item_id": service_item_id},
+    )
 
 
 def check_redeemable(*, card_id, member_id, service_item_id, units=1, now=None) -> None:
@@ -102,13 +130,16 @@ def redeem_item(*, card_id, member_id, service_item_id, ref_type, ref_id, now=No
     card = _usable_card(card_id, member_id, now)
     item_id = _card_item(card, service_item_id).id
     taken = db.session.execute(
-        update(PackageCardItem).where(PackageCardItem.id == item_id, PackageCardItem.remaining >= 1)
-        .values(remaining=PackageCardItem.remaining - 1).execution_options(synchronize_session=False)
+        update(PackageCardItem)
+        .where(PackageCardItem.id == item_id, PackageCardItem.remaining >= 1)
+        .values(remaining=PackageCardItem.remaining - 1)
+        .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
         raise _empty(service_item_id)
-    entry = PackageCardEntry(card_id=card.id, card_item_id=item_id, kind="redeem", delta=-1,
-                             ref_type=ref_type, ref_id=ref_id, created_at=now)
+    entry = PackageCardEntry(
+        card_id=card.id, card_item_id=item_id, kind="redeem", delta=-1, ref_type=ref_type, ref_id=ref_id, created_at=now
+    )
     db.session.add(entry)
     db.session.flush()
     _refresh_items(card)
@@ -123,8 +154,10 @@ def _refresh_items(card):
 
 def _add_units(item_id, units):
     db.session.execute(
-        update(PackageCardItem).where(PackageCardItem.id == item_id)
-        .values(remaining=PackageCardItem.remaining + units).execution_options(synchronize_session=False)
+        update(PackageCardItem)
+        .where(PackageCardItem.id == item_id)
+        .values(remaining=PackageCardItem.remaining + units)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -135,23 +168,44 @@ def reverse_reference(*, ref_type, ref_id, now=None) -> list[PackageCardEntry]:
     now = now or clock.now()
     reversed_ids = select(PackageCardEntry.reverses_entry_id).where(PackageCardEntry.reverses_entry_id.is_not(None))
     redemptions = db.session.scalars(
-        select(PackageCardEntry).where(PackageCardEntry.kind == "redeem", PackageCardEntry.ref_type == ref_type,
-                                       PackageCardEntry.ref_id == ref_id, PackageCardEntry.id.not_in(reversed_ids))
+        select(PackageCardEntry)
+        .where(
+            PackageCardEntry.kind == "redeem",
+            PackageCardEntry.ref_type == ref_type,
+            PackageCardEntry.ref_id == ref_id,
+            PackageCardEntry.id.not_in(reversed_ids),
+        )
         .order_by(PackageCardEntry.card_item_id, PackageCardEntry.id)  # row locks in primary-key order
     ).all()
     reversals = []
     for redemption in redemptions:
         _add_units(redemption.card_item_id, 1)
-        reversal = PackageCardEntry(card_id=redemption.card_id, card_item_id=redemption.card_item_id, kind="reversal",
-                                    delta=1, ref_type=ref_type, ref_id=ref_id, reverses_entry_id=redemption.id,
-                                    created_at=now)
+        reversal = PackageCardEntry(
+            card_id=redemption.card_id,
+            card_item_id=redemption.card_item_id,
+            kind="reversal",
+            delta=1,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            reverses_entry_id=redemption.id,
+            created_at=now,
+        )
         db.session.add(reversal)
         reversals.append(reversal)
         card = db.session.get(PackageCard, redemption.card_id)
         if card.expired_at is not None:
             _add_units(redemption.card_item_id, -1)
-            db.session.add(PackageCardEntry(card_id=card.id, card_item_id=redemption.card_item_id, kind="expiry",
-                                            delta=-1, ref_type=ref_type, ref_id=ref_id, created_at=now))
+            db.session.add(
+                PackageCardEntry(
+                    card_id=card.id,
+                    card_item_id=redemption.card_item_id,
+                    kind="expiry",
+                    delta=-1,
+                    ref_type=ref_type,
+                    ref_id=ref_id,
+                    created_at=now,
+                )
+            )
     db.session.flush()
     for card_id in {entry.card_id for entry in reversals}:
         _refresh_items(db.session.get(PackageCard, card_id))
@@ -163,26 +217,40 @@ def expire_package_cards(*, now=None) -> int:
     written off with expiry entries. Each card is closed once (safe to rerun). Returns how many."""
     now = now or clock.now()
     due = db.session.scalars(
-        select(PackageCard.id).where(PackageCard.expires_at <= now, PackageCard.expired_at.is_(None))
+        select(PackageCard.id)
+        .where(PackageCard.expires_at <= now, PackageCard.expired_at.is_(None))
         .order_by(PackageCard.id)
     ).all()
     closed = 0
     for card_id in due:
         claimed = db.session.execute(
-            update(PackageCard).where(PackageCard.id == card_id, PackageCard.expired_at.is_(None))
-            .values(expired_at=now).execution_options(synchronize_session=False)
+            update(PackageCard)
+            .where(PackageCard.id == card_id, PackageCard.expired_at.is_(None))
+            .values(expired_at=now)
+            .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:
             continue
         items = db.session.scalars(
-            select(PackageCardItem).where(PackageCardItem.card_id == card_id).order_by(PackageCardItem.id)
-            .with_for_update().execution_options(populate_existing=True)
+            select(PackageCardItem)
+            .where(PackageCardItem.card_id == card_id)
+            .order_by(PackageCardItem.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).all()
         for item in items:
             if item.remaining > 0:
-                db.session.add(PackageCardEntry(card_id=card_id, card_item_id=item.id, kind="expiry",
-                                                delta=-item.remaining, ref_type="package_card_expiry", ref_id=card_id,
-                                                created_at=now))
+                db.session.add(
+                    PackageCardEntry(
+                        card_id=card_id,
+                        card_item_id=item.id,
+                        kind="expiry",
+                        delta=-item.remaining,
+                        ref_type="package_card_expiry",
+                        ref_id=card_id,
+                        created_at=now,
+                    )
+                )
                 item.remaining = 0
         closed += 1
     db.session.flush()
@@ -201,14 +269,32 @@ def list_member_cards(*, member_id, include_expired=False, now=None) -> list[Pac
 def describe(cards, now=None) -> list[dict]:
     """Cards as the API shows them, items named (one query for all the cards' service items)."""
     now = now or clock.now()
-    names = {item.id: item.name for item in service_items_by_id(
-        list({item.service_item_id for card in cards for item in card.items})).values()}
+    names = {
+        item.id: item.name
+        for item in service_items_by_id(list({item.service_item_id for card in cards for item in card.items})).values()
+    }
     return [
-        {"id": card.id, "member_id": card.member_id, "template_id": card.template_id, "name": card.name,
-         "price_fen": card.price_fen, "paid_via": card.paid_via, "store_id": card.store_id,
-         "status": card.status_at(now), "expires_at": card.expires_at, "created_at": card.created_at,
-         "items": [{"service_item_id": item.service_item_id, "name": names.get(item.service_item_id),
-                    "initial_count": item.initial_count, "remaining": item.remaining} for item in card.items]}
+        {
+            "id": card.id,
+            "member_id": card.member_id,
+            "template_id": card.template_id,
+            "name": card.name,
+            "price_fen": card.price_fen,
+            "paid_via": card.paid_via,
+            "store_id": card.store_id,
+            "status": card.status_at(now),
+            "expires_at": card.expires_at,
+            "created_at": card.created_at,
+            "items": [
+                {
+                    "service_item_id": item.service_item_id,
+                    "name": names.get(item.service_item_id),
+                    "initial_count": item.initial_count,
+                    "remaining": item.remaining,
+                }
+                for item in card.items
+            ],
+        }
         for card in cards
     ]
 
@@ -218,7 +304,9 @@ def member_cards(*, member_id, include_expired=False, now=None) -> dict:
     now = now or clock.now()
     get_member(member_id)
     return {
-        "package_cards": describe(list_member_cards(member_id=member_id, include_expired=include_expired, now=now), now),
+        "package_cards": describe(
+            list_member_cards(member_id=member_id, include_expired=include_expired, now=now), now
+        ),
         "stamp_cards": stamp_services.list_open_cards(member_id=member_id, now=now),
     }
 
@@ -234,9 +322,11 @@ def outstanding_items(*, now=None, store_id=None) -> int:
     """Package-card units still owed to members: remaining counts on unexpired cards (optionally
     of cards sold at one store). A liability for the owner's stats."""
     now = now or clock.now()
-    stmt = (select(func.coalesce(func.sum(PackageCardItem.remaining), 0))
-            .join(PackageCard, PackageCard.id == PackageCardItem.card_id)
-            .where(PackageCard.expires_at > now))
+    stmt = (
+        select(func.coalesce(func.sum(PackageCardItem.remaining), 0))
+        .join(PackageCard, PackageCard.id == PackageCardItem.card_id)
+        .where(PackageCard.expires_at > now)
+    )
     if store_id is not None:
         stmt = stmt.where(PackageCard.store_id == store_id)
     return db.session.scalar(stmt)
@@ -244,8 +334,11 @@ def outstanding_items(*, now=None, store_id=None) -> int:
 
 def sales_summary(*, start, end, store_id=None) -> dict:
     """Package-card sales in [start, end): {paid_via: fen} (revenue for the owner's stats)."""
-    stmt = (select(PackageCard.paid_via, func.sum(PackageCard.price_fen))
-            .where(PackageCard.created_at >= start, PackageCard.created_at < end).group_by(PackageCard.paid_via))
+    stmt = (
+        select(PackageCard.paid_via, func.sum(PackageCard.price_fen))
+        .where(PackageCard.created_at >= start, PackageCard.created_at < end)
+        .group_by(PackageCard.paid_via)
+    )
     if store_id is not None:
         stmt = stmt.where(PackageCard.store_id == store_id)
     return {paid_via: total for paid_via, total in db.session.execute(stmt)}

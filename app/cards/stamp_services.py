@@ -17,6 +17,7 @@ Rules kept here:
   and the rest is taken from there. A reward already used stays with the member, and the stamps
   that cannot be taken back are forgiven. Stamps that lapsed with an expired card are not taken.
 """
+
 from collections import defaultdict
 
 from sqlalchemy import func, select
@@ -36,17 +37,28 @@ OPEN_CARD_ATTEMPTS = 5
 
 def _locked_open_card(member_id, template_id):
     return db.session.scalar(
-        select(StampCard).where(StampCard.member_id == member_id, StampCard.template_id == template_id,
-                                StampCard.is_open.is_(True))
+        select(StampCard)
+        .where(StampCard.member_id == member_id, StampCard.template_id == template_id, StampCard.is_open.is_(True))
         # Only the card: its template comes joined in and is only read. Locking the shared template
         # row too made concurrent stamps of one member queue on it in differing orders (deadlocks).
-        .with_for_update(of=StampCard).execution_options(populate_existing=True)
+        .with_for_update(of=StampCard)
+        .execution_options(populate_existing=True)
     )
 
 
 def _entry(card, kind, delta, ref_type, ref_id, now):
-    db.session.add(StampEntry(card_id=card.id, member_id=card.member_id, template_id=card.template_id, kind=kind,
-                              delta=delta, ref_type=ref_type, ref_id=ref_id, created_at=now))
+    db.session.add(
+        StampEntry(
+            card_id=card.id,
+            member_id=card.member_id,
+            template_id=card.template_id,
+            kind=kind,
+            delta=delta,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            created_at=now,
+        )
+    )
 
 
 def _close(card, status, now):
@@ -59,8 +71,15 @@ def _close(card, status, now):
 
 
 def _new_card(member_id, template, now):
-    card = StampCard(member_id=member_id, template_id=template.id, stamps=0, stamps_required=template.stamps_required,
-                     status="active", is_open=True, created_at=now)
+    card = StampCard(
+        member_id=member_id,
+        template_id=template.id,
+        stamps=0,
+        stamps_required=template.stamps_required,
+        status="active",
+        is_open=True,
+        created_at=now,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(card)
@@ -89,17 +108,32 @@ def _open_card(member_id, template, now):
 
 
 def _done(member_id, template_id, kind, ref_type, ref_id):
-    return db.session.scalar(
-        select(StampEntry.id).where(StampEntry.member_id == member_id, StampEntry.template_id == template_id,
-                                    StampEntry.kind == kind, StampEntry.ref_type == ref_type, StampEntry.ref_id == ref_id)
-        .limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(StampEntry.id)
+            .where(
+                StampEntry.member_id == member_id,
+                StampEntry.template_id == template_id,
+                StampEntry.kind == kind,
+                StampEntry.ref_type == ref_type,
+                StampEntry.ref_id == ref_id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _complete(card, template, now):
     _close(card, "completed", now)
-    coupon = coupons.issue(template_id=template.reward_coupon_template_id, member_id=card.member_id,
-                           source=REWARD_SOURCE, ref_type="stamp_card", ref_id=card.id, now=now)
+    coupon = coupons.issue(
+        template_id=template.reward_coupon_template_id,
+        member_id=card.member_id,
+        source=REWARD_SOURCE,
+        ref_type="stamp_card",
+        ref_id=card.id,
+        now=now,
+    )
     card.reward_coupon_id = coupon.id
     db.session.flush()
     return coupon
@@ -114,7 +148,8 @@ def add_stamps(*, member_id, service_item_ids, ref_type, ref_id, now=None) -> li
         return []
     listing = select(StampCardTemplateItem.template_id).where(StampCardTemplateItem.service_item_id.in_(set(wanted)))
     templates = db.session.scalars(
-        select(StampCardTemplate).where(StampCardTemplate.is_active.is_(True), StampCardTemplate.id.in_(listing))
+        select(StampCardTemplate)
+        .where(StampCardTemplate.is_active.is_(True), StampCardTemplate.id.in_(listing))
         .order_by(StampCardTemplate.id)
     ).all()
     rewards = []
@@ -141,9 +176,15 @@ def add_stamps(*, member_id, service_item_ids, ref_type, ref_id, now=None) -> li
 def _revocable_cards(member_id, template_id, stamps_required):
     # Newest first; a card that needed more stamps than the open one cannot fold back into it.
     return db.session.scalars(
-        select(StampCard).where(StampCard.member_id == member_id, StampCard.template_id == template_id,
-                                StampCard.status == "completed", StampCard.stamps_required <= stamps_required)
-        .order_by(StampCard.id.desc()).with_for_update(of=StampCard)
+        select(StampCard)
+        .where(
+            StampCard.member_id == member_id,
+            StampCard.template_id == template_id,
+            StampCard.status == "completed",
+            StampCard.stamps_required <= stamps_required,
+        )
+        .order_by(StampCard.id.desc())
+        .with_for_update(of=StampCard)
     ).all()
 
 
@@ -152,9 +193,16 @@ def _take_back(member_id, template, stamps, ref_type, ref_id, now):
     card first (every writer takes it first), then completed cards newest first."""
     card = _open_card(member_id, template, now)
     stamps -= db.session.scalar(  # stamps that lapsed with an expired card are not taken back
-        select(func.coalesce(func.sum(StampEntry.delta), 0)).join(StampCard, StampCard.id == StampEntry.card_id)
-        .where(StampEntry.member_id == member_id, StampEntry.template_id == template.id, StampEntry.kind == "stamp",
-               StampEntry.ref_type == ref_type, StampEntry.ref_id == ref_id, StampCard.status == "expired")
+        select(func.coalesce(func.sum(StampEntry.delta), 0))
+        .join(StampCard, StampCard.id == StampEntry.card_id)
+        .where(
+            StampEntry.member_id == member_id,
+            StampEntry.template_id == template.id,
+            StampEntry.kind == "stamp",
+            StampEntry.ref_type == ref_type,
+            StampEntry.ref_id == ref_id,
+            StampCard.status == "expired",
+        )
     )
     available, voided = card.stamps, []
     if available < stamps:
@@ -173,8 +221,7 @@ def _take_back(member_id, template, stamps, ref_type, ref_id, now):
     card.stamps = available - removed
     _entry(card, "removal", -removed, ref_type, ref_id, now)
     db.session.flush()
-    return {"template_id": template.id, "removed": removed, "forgiven": stamps - removed,
-            "voided_coupon_ids": voided}
+    return {"template_id": template.id, "removed": removed, "forgiven": stamps - removed, "voided_coupon_ids": voided}
 
 
 def remove_stamps(*, ref_type, ref_id, now=None) -> list[dict]:
@@ -183,8 +230,9 @@ def remove_stamps(*, ref_type, ref_id, now=None) -> list[dict]:
     now = now or clock.now()
     given = defaultdict(int)
     for entry in db.session.scalars(
-        select(StampEntry).where(StampEntry.kind == "stamp", StampEntry.ref_type == ref_type,
-                                 StampEntry.ref_id == ref_id)
+        select(StampEntry).where(
+            StampEntry.kind == "stamp", StampEntry.ref_type == ref_type, StampEntry.ref_id == ref_id
+        )
     ):
         given[(entry.member_id, entry.template_id)] += entry.delta
     results = []
@@ -200,19 +248,26 @@ def list_open_cards(*, member_id, now=None) -> list[dict]:
     """The member's open stamp cards with their template and reward (a fixed number of queries)."""
     now = now or clock.now()
     cards = db.session.scalars(
-        select(StampCard).where(StampCard.member_id == member_id, StampCard.is_open.is_(True))
+        select(StampCard)
+        .where(StampCard.member_id == member_id, StampCard.is_open.is_(True))
         .order_by(StampCard.template_id)
     ).all()
     rewards = templates_by_id([card.template.reward_coupon_template_id for card in cards])
     return [
         {
-            "id": card.id, "template_id": card.template_id, "name": card.template.name,
-            "description": card.template.description, "stamps": card.stamps,
-            "stamps_required": card.stamps_required, "service_item_ids": card.template.service_item_ids,
+            "id": card.id,
+            "template_id": card.template_id,
+            "name": card.template.name,
+            "description": card.template.description,
+            "stamps": card.stamps,
+            "stamps_required": card.stamps_required,
+            "service_item_ids": card.template.service_item_ids,
             "status": "expired" if card.expires_at is not None and card.expires_at <= now else "active",
             "expires_at": card.expires_at,
-            "reward": {"coupon_template_id": card.template.reward_coupon_template_id,
-                       "name": rewards[card.template.reward_coupon_template_id].name},
+            "reward": {
+                "coupon_template_id": card.template.reward_coupon_template_id,
+                "name": rewards[card.template.reward_coupon_template_id].name,
+            },
         }
         for card in cards
     ]

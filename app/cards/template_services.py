@@ -1,4 +1,5 @@
 """Package-card and stamp-card templates: what the back office defines."""
+
 from sqlalchemy import select
 
 from app.cards.models import PackageCardTemplate, PackageCardTemplateItem, StampCardTemplate, StampCardTemplateItem
@@ -77,8 +78,9 @@ def _reward_template(template_id):
     window could end before the reward is earned)."""
     reward = templates_by_id([template_id]).get(template_id)
     if reward is None:
-        raise Unprocessable("coupon_template_not_found", "No such coupon template.",
-                            details={"reward_coupon_template_id": template_id})
+        raise Unprocessable(
+            "coupon_template_not_found", "No such coupon template.", details={"reward_coupon_template_id": template_id}
+        )
     if reward.valid_days is None:
         raise Unprocessable("reward_needs_valid_days", "A reward coupon template must be valid for N days from issue.")
     return reward

@@ -16,9 +16,7 @@ class ServiceItem(db.Model):
     __table_args__ = (
         CheckConstraint("price_fen >= 0", name="price_non_negative"),
         CheckConstraint("duration_minutes > 0", name="duration_positive"),
-        CheckConstraint(
-            "category IN ('wash', 'maintenance', 'repair', 'beauty', 'other')", name="category_known"
-        ),
+        CheckConstraint("category IN ('wash', 'maintenance', 'repair', 'beauty', 'other')", name="category_known"),
         CheckConstraint("maintenance_interval_months > 0", name="interval_months_positive"),
         CheckConstraint("maintenance_interval_km > 0", name="interval_km_positive"),
     )

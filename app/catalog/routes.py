@@ -3,8 +3,16 @@ from flask_smorest import Blueprint
 
 from app.catalog import services
 from app.catalog.schemas import (
-    PartCreate, PartPage, PartQuery, PartRead, PartUpdate, ServiceItemCreate, ServiceItemPage, ServiceItemQuery,
-    ServiceItemRead, ServiceItemUpdate,
+    PartCreate,
+    PartPage,
+    PartQuery,
+    PartRead,
+    PartUpdate,
+    ServiceItemCreate,
+    ServiceItemPage,
+    ServiceItemQuery,
+    ServiceItemRead,
+    ServiceItemUpdate,
 )
 from app.common.auth import ROLES, auth_required, back_office, staff_any
 from app.common.transaction import unit_of_work

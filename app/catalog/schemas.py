@@ -2,7 +2,16 @@ from marshmallow import validates_schema
 
 from app.catalog.models import SERVICE_CATEGORIES
 from app.common.schemas import (
-    BodySchema, Count, Fen, PageQuery, ResponseSchema, StrictInteger, ValidationError, fields, page_schema, validate,
+    BodySchema,
+    Count,
+    Fen,
+    PageQuery,
+    ResponseSchema,
+    StrictInteger,
+    ValidationError,
+    fields,
+    page_schema,
+    validate,
 )
 
 

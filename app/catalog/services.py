@@ -1,4 +1,5 @@
 """Service items and parts: what the back office defines and the counter sells."""
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 

@@ -5,6 +5,7 @@ checked by its row count, so stock never goes below zero, also under concurrent 
 ``stock >= 0`` CHECK is the net under it). Several parts are moved in part-id order so two
 transactions touching the same parts lock them in the same order.
 """
+
 from sqlalchemy import select, update
 
 from app.catalog.models import Part
@@ -27,14 +28,22 @@ def _move(*, part_id, delta, kind, ref_type=None, ref_id=None, reverses_id=None,
             raise NotFound("part_not_found", "No such part.", details={"part_id": part_id})
         db.session.refresh(part, ["stock"])
         raise Conflict(
-            "insufficient_stock", f"Only {part.stock} of {part.name} in stock.",
+            "insufficient_stock",
+            f"Only {part.stock} of {part.name} in stock.",
             details={"part_id": part_id, "stock": part.stock, "requested": -delta},
         )
-    stock, threshold = db.session.execute(
-        select(Part.stock, Part.low_stock_threshold).where(Part.id == part_id)
-    ).one()
-    movement = PartStockMovement(part_id=part_id, kind=kind, delta=delta, stock_after=stock, ref_type=ref_type,
-                                 ref_id=ref_id, reverses_id=reverses_id, note=note, created_at=now or clock.now())
+    stock, threshold = db.session.execute(select(Part.stock, Part.low_stock_threshold).where(Part.id == part_id)).one()
+    movement = PartStockMovement(
+        part_id=part_id,
+        kind=kind,
+        delta=delta,
+        stock_after=stock,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        reverses_id=reverses_id,
+        note=note,
+        created_at=now or clock.now(),
+    )
     db.session.add(movement)
     db.session.flush()
     _update_alert(part_id=part_id, stock=stock, threshold=threshold, movement=movement)
@@ -52,8 +61,15 @@ def _update_alert(*, part_id, stock, threshold, movement):
         select(PartLowStockAlert).where(PartLowStockAlert.part_id == part_id, PartLowStockAlert.resolved_at.is_(None))
     )
     if stock <= threshold and open_alert is None:
-        db.session.add(PartLowStockAlert(part_id=part_id, movement_id=movement.id, stock=stock, threshold=threshold,
-                                         created_at=movement.created_at))
+        db.session.add(
+            PartLowStockAlert(
+                part_id=part_id,
+                movement_id=movement.id,
+                stock=stock,
+                threshold=threshold,
+                created_at=movement.created_at,
+            )
+        )
     elif stock > threshold and open_alert is not None:
         open_alert.resolved_at = movement.created_at
     db.session.flush()
@@ -70,8 +86,7 @@ def take_out(*, quantities, ref_type, ref_id, now=None):
         quantity = quantities[part_id]
         if quantity <= 0:
             raise Unprocessable("invalid_quantity", "Quantities are positive.")
-        movements.append(_move(part_id=part_id, delta=-quantity, kind="out", ref_type=ref_type, ref_id=ref_id,
-                               now=now))
+        movements.append(_move(part_id=part_id, delta=-quantity, kind="out", ref_type=ref_type, ref_id=ref_id, now=now))
     return movements
 
 
@@ -80,13 +95,24 @@ def return_reference(*, ref_type, ref_id, now=None):
     returned = select(PartStockMovement.reverses_id).where(PartStockMovement.reverses_id.is_not(None))
     outs = db.session.scalars(
         select(PartStockMovement)
-        .where(PartStockMovement.ref_type == ref_type, PartStockMovement.ref_id == ref_id,
-               PartStockMovement.kind == "out", PartStockMovement.id.not_in(returned))
+        .where(
+            PartStockMovement.ref_type == ref_type,
+            PartStockMovement.ref_id == ref_id,
+            PartStockMovement.kind == "out",
+            PartStockMovement.id.not_in(returned),
+        )
         .order_by(PartStockMovement.part_id, PartStockMovement.id)
     ).all()
     return [
-        _move(part_id=out.part_id, delta=-out.delta, kind="return", ref_type=ref_type, ref_id=ref_id,
-              reverses_id=out.id, now=now)
+        _move(
+            part_id=out.part_id,
+            delta=-out.delta,
+            kind="return",
+            ref_type=ref_type,
+            ref_id=ref_id,
+            reverses_id=out.id,
+            now=now,
+        )
         for out in outs
     ]
 

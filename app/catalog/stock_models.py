@@ -2,6 +2,7 @@
 
 A part's stock equals the stock it was created with plus the sum of its movements' deltas.
 """
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String

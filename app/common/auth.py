@@ -4,6 +4,7 @@ Tokens are HS256 JWTs (the algorithm is pinned when decoding) naming a principal
 staff), its id, role and token version. Each request reloads the principal, so a disabled staff
 account or a bumped token version stops its tokens at once.
 """
+
 import functools
 from dataclasses import dataclass, field
 from datetime import timedelta

@@ -3,10 +3,11 @@
 Production reads the system clock; tests call ``set_now`` (or use freezegun). Everything stored is
 UTC; the merchant's timezone decides what "today" means.
 """
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
+UTC = UTC
 _override = None
 
 

@@ -1,5 +1,6 @@
 """Column types and database behaviour shared by every domain."""
-from datetime import timezone
+
+from datetime import UTC
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
@@ -19,15 +20,15 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; attach a timezone")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def utcnow():
@@ -74,4 +75,3 @@ def _sqlite_begin_immediate(conn):
     # read concurrency, which the embedded database does not need; PostgreSQL uses row locks.
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-

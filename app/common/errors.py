@@ -1,4 +1,5 @@
 """One error type for the domains and one JSON envelope for every failure."""
+
 import logging
 
 from flask import jsonify
@@ -100,8 +101,10 @@ def handle_http_exception(error):
     details = {}
     if messages:
         # webargs nests messages by location ({"json": {...}}); keep the field errors.
-        if isinstance(messages, dict) and len(messages) == 1 and next(iter(messages)) in (
-            "json", "query", "form", "headers", "path", "files", "view_args"
+        if (
+            isinstance(messages, dict)
+            and len(messages) == 1
+            and next(iter(messages)) in ("json", "query", "form", "headers", "path", "files", "view_args")
         ):
             location, messages = next(iter(messages.items()))
             if location == "json" and messages == ["Invalid JSON body."]:

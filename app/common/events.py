@@ -3,6 +3,7 @@
 ``publish`` runs every handler synchronously inside the caller's transaction: a handler's
 failure rolls the whole operation back. Handlers are registered by the domains' ``init_app``.
 """
+
 from collections import defaultdict
 
 _handlers = defaultdict(list)

@@ -1,4 +1,5 @@
 """HTTP edges: the proxy in front, cross-origin access for the staff console, log redaction."""
+
 import logging
 import re
 

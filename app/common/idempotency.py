@@ -1,4 +1,5 @@
 """Stored answers to value-moving requests, keyed by (caller, Idempotency-Key)."""
+
 from datetime import datetime
 
 from sqlalchemy import Index, String, Text

@@ -6,6 +6,7 @@ at the end, and rolls back and logs on error. The scheduler process (``python -m
 ``flask jobs run`` both call ``run_job``; jobs must be idempotent (a rerun for the same day changes
 nothing), which the outbox's dedupe keys make true for pushes.
 """
+
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time

@@ -9,6 +9,7 @@ leaves its lease to run out, and the row is claimed again.
 
 The model needs ``id``, ``next_attempt_at``, ``attempts``, ``claim_token`` and ``claimed_until``.
 """
+
 import uuid
 
 from sqlalchemy import select, update
@@ -22,8 +23,9 @@ def claim_due(model, *conditions, now, lease, limit):
     that nobody holds; returns (claim token, row ids) in due order."""
     stmt = (
         select(model.id)
-        .where(*conditions, model.next_attempt_at <= now,
-               (model.claimed_until.is_(None)) | (model.claimed_until <= now))
+        .where(
+            *conditions, model.next_attempt_at <= now, (model.claimed_until.is_(None)) | (model.claimed_until <= now)
+        )
         .order_by(model.next_attempt_at, model.id)
         .limit(limit)
     )
@@ -33,7 +35,8 @@ def claim_due(model, *conditions, now, lease, limit):
     token = uuid.uuid4().hex
     if ids:
         db.session.execute(
-            update(model).where(model.id.in_(ids))
+            update(model)
+            .where(model.id.in_(ids))
             .values(claim_token=token, claimed_until=now + lease, attempts=model.attempts + 1)
             .execution_options(synchronize_session=False)
         )
@@ -45,7 +48,9 @@ def finish_claimed(model, row_id, token, **values):
     worker has taken the row over (our lease ran out), and then nothing is written."""
     values.update(claim_token=None, claimed_until=None)
     result = db.session.execute(
-        update(model).where(model.id == row_id, model.claim_token == token).values(**values)
+        update(model)
+        .where(model.id == row_id, model.claim_token == token)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1

@@ -1,4 +1,5 @@
 """Page through a select: one COUNT and one page query, never the whole table."""
+
 from sqlalchemy import func, select
 
 from app.extensions import db

@@ -4,6 +4,7 @@ A plate is a province character, a letter (the issuing city), then 5 characters,
 new-energy plates (新能源). Input is normalised to upper case without spaces, dots or "·"
 (粤b·12345 → 粤B12345).
 """
+
 import re
 
 from app.common.errors import Unprocessable
@@ -11,9 +12,7 @@ from app.common.errors import Unprocessable
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
 _SEPARATORS = re.compile(r"[\s.·•・\-]+")
 # Letters I and O are not used on plates; the last character may be 学/警/港/澳/挂 on special plates.
-_PLATE = re.compile(
-    rf"^[{PROVINCES}][A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳]|[A-HJ-NP-Z0-9]{{6}})$"
-)
+_PLATE = re.compile(rf"^[{PROVINCES}][A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳]|[A-HJ-NP-Z0-9]{{6}})$")
 
 
 def normalize_plate(raw: str) -> str:

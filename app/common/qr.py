@@ -1,12 +1,14 @@
 """QR images served as PNG responses (member card, coupon codes, ...)."""
+
 import io
 
 import qrcode
 from flask import send_file
 
 # For @blp.doc(responses=PNG_RESPONSE) on endpoints that answer with an image.
-PNG_RESPONSE = {"200": {"description": "PNG image",
-                        "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
+PNG_RESPONSE = {
+    "200": {"description": "PNG image", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
+}
 
 
 def qr_png(text) -> bytes:

@@ -4,6 +4,7 @@ Storage is Redis when REDIS_URL is set (shared by every worker), memory otherwis
 limited per client address; value-moving requests per caller. Behind a reverse proxy, set
 PROXY_FIX_X_FOR so the client address is the real one (see app/common/http.py).
 """
+
 from flask import current_app, g
 from flask_limiter.util import get_remote_address
 

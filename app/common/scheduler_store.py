@@ -3,6 +3,7 @@
 Its shape is the one APScheduler's SQLAlchemyJobStore expects (it only creates the table when it
 is missing, which never happens after the migrations ran).
 """
+
 from sqlalchemy import Column, Float, LargeBinary, Table, Unicode
 
 from app.extensions import db

@@ -1,6 +1,6 @@
 """Project-wide marshmallow bases and fields: one place to change how bodies are read."""
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 # Integer columns are 32-bit; a larger number in a request is a validation error, not an overflow in
 # the database (a server error on SQLite and PostgreSQL alike).
@@ -60,8 +60,11 @@ def _bound(field):
         field.validators = [*field.validators, validate.Range(min=INT32_MIN, max=INT32_MAX)]
     elif isinstance(field, (fields.Date, fields.DateTime)) and not _has(field, YearRange):
         field.validators = [*field.validators, YearRange()]
-    elif (isinstance(field, (fields.String, fields.Dict, fields.Raw)) and not isinstance(field, fields.Nested)
-          and not _has(field, NoNul)):
+    elif (
+        isinstance(field, (fields.String, fields.Dict, fields.Raw))
+        and not isinstance(field, fields.Nested)
+        and not _has(field, NoNul)
+    ):
         field.validators = [*field.validators, NoNul()]
 
 
@@ -113,9 +116,7 @@ FEN_MAX = 10**8
 
 def Fen(*, required=False, allow_zero=True, **kwargs):
     """Money in integer fen, never negative, at most a million yuan."""
-    return StrictInteger(
-        required=required, validate=validate.Range(min=0 if allow_zero else 1, max=FEN_MAX), **kwargs
-    )
+    return StrictInteger(required=required, validate=validate.Range(min=0 if allow_zero else 1, max=FEN_MAX), **kwargs)
 
 
 def Count(*, required=False, minimum=0, **kwargs):
@@ -141,5 +142,19 @@ def page_schema(item_schema, name=None):
     )
 
 
-__all__ = ["BodySchema", "QuerySchema", "ResponseSchema", "StrictInteger", "Fen", "Count", "PageQuery",
-           "page_schema", "YearRange", "NoNul", "FEN_MAX", "ValidationError", "fields", "validate"]
+__all__ = [
+    "BodySchema",
+    "QuerySchema",
+    "ResponseSchema",
+    "StrictInteger",
+    "Fen",
+    "Count",
+    "PageQuery",
+    "page_schema",
+    "YearRange",
+    "NoNul",
+    "FEN_MAX",
+    "ValidationError",
+    "fields",
+    "validate",
+]

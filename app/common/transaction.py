@@ -6,6 +6,7 @@ honoured: the key's record is inserted first in the same transaction (a concurre
 waits on its unique index, see ``_claim``), the response is stored with it, and a replay returns the stored
 response without running the view again.
 """
+
 import functools
 import hashlib
 import logging
@@ -58,9 +59,7 @@ def _replay(record, fingerprint):
 
 def _find_record(actor_key, key):
     return db.session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.actor_key == actor_key, IdempotencyRecord.key == key
-        )
+        select(IdempotencyRecord).where(IdempotencyRecord.actor_key == actor_key, IdempotencyRecord.key == key)
     )
 
 
@@ -97,8 +96,10 @@ def _claim(actor_key, key, fingerprint):
     is inserted) or rolls back (then this one inserts)."""
     insert = sqlite_insert if is_sqlite(db.session) else pg_insert
     return db.session.scalar(
-        insert(IdempotencyRecord).values(actor_key=actor_key, key=key, request_hash=fingerprint)
-        .on_conflict_do_nothing().returning(IdempotencyRecord.id)
+        insert(IdempotencyRecord)
+        .values(actor_key=actor_key, key=key, request_hash=fingerprint)
+        .on_conflict_do_nothing()
+        .returning(IdempotencyRecord.id)
     )
 
 
@@ -119,13 +120,13 @@ def _run_once(view, key, args, kwargs):
         return response
     if record_id is not None:
         db.session.execute(
-            update(IdempotencyRecord).where(IdempotencyRecord.id == record_id)
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == record_id)
             .values(status_code=response.status_code, response_body=response.get_data(as_text=True))
             .execution_options(synchronize_session=False)
         )
     db.session.commit()
     return response
-
 
 
 def read_only(view):
@@ -135,6 +136,7 @@ def read_only(view):
     so for a view that never writes, BEGIN and the closing ROLLBACK are two round trips that change
     nothing; the counter's lookups, the busiest requests, skip them. Goes above the auth decorator,
     whose actor query is the request's first statement. (SQLite keeps its IMMEDIATE transactions.)"""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if not is_sqlite(db.session):

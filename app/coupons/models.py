@@ -4,6 +4,7 @@ A member coupon is a one-shot instrument: its stored status is ``unused``, ``use
 (an earned reward taken back). "Expired" is not stored: an unused coupon whose ``valid_until``
 has passed reads as expired, so no job has to run for the status to be right.
 """
+
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
@@ -80,15 +81,30 @@ class MemberCoupon(db.Model):
         Index("ix_member_coupons_used_ref", "used_ref_type", "used_ref_id"),
         Index("ix_member_coupons_issue_ref", "ref_type", "ref_id"),
         # Segments' unused-coupon conditions read the holders and expiries from this alone (0014).
-        Index("ix_member_coupons_unused_member", "member_id", "valid_until",
-              sqlite_where=text("status = 'unused'"), postgresql_where=text("status = 'unused'")),
+        Index(
+            "ix_member_coupons_unused_member",
+            "member_id",
+            "valid_until",
+            sqlite_where=text("status = 'unused'"),
+            postgresql_where=text("status = 'unused'"),
+        ),
         # The owner's overview (0016): coupons issued in a period by source, redeemed in a period,
         # and a campaign's used coupons (campaign results), each read from its index alone.
         Index("ix_member_coupons_created_at_source", "created_at", "source"),
-        Index("ix_member_coupons_used_at", "used_at",
-              sqlite_where=text("status = 'used'"), postgresql_where=text("status = 'used'")),
-        Index("ix_member_coupons_used_issue_ref", "ref_type", "ref_id", postgresql_include=["id"],
-              sqlite_where=text("status = 'used'"), postgresql_where=text("status = 'used'")),
+        Index(
+            "ix_member_coupons_used_at",
+            "used_at",
+            sqlite_where=text("status = 'used'"),
+            postgresql_where=text("status = 'used'"),
+        ),
+        Index(
+            "ix_member_coupons_used_issue_ref",
+            "ref_type",
+            "ref_id",
+            postgresql_include=["id"],
+            sqlite_where=text("status = 'used'"),
+            postgresql_where=text("status = 'used'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

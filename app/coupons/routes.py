@@ -6,8 +6,16 @@ from app.common.qr import PNG_RESPONSE, png_response
 from app.common.transaction import unit_of_work
 from app.coupons import services, template_services
 from app.coupons.schemas import (
-    CouponTemplateCreate, CouponTemplatePage, CouponTemplateQuery, CouponTemplateRead, CouponTemplateUpdate,
-    MemberCouponPage, MemberCouponQuery, MemberCouponRead, MemberCouponStaffPage, MemberCouponStaffRead,
+    CouponTemplateCreate,
+    CouponTemplatePage,
+    CouponTemplateQuery,
+    CouponTemplateRead,
+    CouponTemplateUpdate,
+    MemberCouponPage,
+    MemberCouponQuery,
+    MemberCouponRead,
+    MemberCouponStaffPage,
+    MemberCouponStaffRead,
     StaffIssueBody,
 )
 from app.members.services import get_member
@@ -107,8 +115,13 @@ class MemberCoupons(MethodView):
     @blp.response(201, MemberCouponStaffRead)
     def post(self, body, member_id):
         """Give a member a coupon (issue-only or claimable templates; stock and limits apply)"""
-        return services.issue(template_id=body["template_id"], member_id=member_id, source="staff",
-                              ref_type="staff", ref_id=current_actor().id)
+        return services.issue(
+            template_id=body["template_id"],
+            member_id=member_id,
+            source="staff",
+            ref_type="staff",
+            ref_id=current_actor().id,
+        )
 
 
 @blp.route("/member-coupons/by-code/<string:code>")

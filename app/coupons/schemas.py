@@ -1,7 +1,15 @@
 from app.catalog.models import SERVICE_CATEGORIES
 from app.common import clock
 from app.common.schemas import (
-    BodySchema, Count, Fen, PageQuery, ResponseSchema, StrictInteger, fields, page_schema, validate,
+    BodySchema,
+    Count,
+    Fen,
+    PageQuery,
+    ResponseSchema,
+    StrictInteger,
+    fields,
+    page_schema,
+    validate,
 )
 from app.coupons.models import COUPON_KINDS, LISTED_STATUSES
 
@@ -49,8 +57,11 @@ class CouponTemplateCreate(BodySchema):
     max_off_fen = Fen(allow_zero=False, allow_none=True)
     threshold_fen = Fen()
     service_item_id = StrictInteger(allow_none=True)
-    applicable_categories = fields.List(fields.String(validate=validate.OneOf(SERVICE_CATEGORIES)), allow_none=True,
-                                        validate=validate.Length(max=len(SERVICE_CATEGORIES)))
+    applicable_categories = fields.List(
+        fields.String(validate=validate.OneOf(SERVICE_CATEGORIES)),
+        allow_none=True,
+        validate=validate.Length(max=len(SERVICE_CATEGORIES)),
+    )
     applicable_item_ids = fields.List(StrictInteger(), allow_none=True, validate=validate.Length(max=200))
     valid_days = StrictInteger(validate=DAYS, allow_none=True)
     valid_from = fields.Date(allow_none=True)

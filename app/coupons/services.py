@@ -21,10 +21,11 @@ Rules kept here:
 - Not applicable to an order (threshold not reached, no matching line) is 422; used, expired,
   void or not yet started is 409; another member's coupon is 404.
 """
+
 import logging
 import secrets
 
-from sqlalchemy import bindparam, func, insert, literal, or_, select, text, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.common import clock
@@ -59,7 +60,9 @@ def validity_for(template, now):
     tz_name = merchant_timezone()
     if template.valid_days is not None:
         return now, clock.validity_end(template.valid_days, tz_name, now)
-    return clock.local_day_bounds(template.valid_from, tz_name)[0], clock.local_day_bounds(template.valid_until, tz_name)[1]
+    return clock.local_day_bounds(template.valid_from, tz_name)[0], clock.local_day_bounds(
+        template.valid_until, tz_name
+    )[1]
 
 
 def issue(*, template_id, member_id, source, ref_type=None, ref_id=None, now=None) -> MemberCoupon:
@@ -82,12 +85,17 @@ def issue(*, template_id, member_id, source, ref_type=None, ref_id=None, now=Non
         )
         if not earned:
             if template.per_member_limit is not None and held >= template.per_member_limit:
-                raise Conflict("coupon_limit_reached", "The member already holds as many of these as allowed.",
-                               details={"per_member_limit": template.per_member_limit})
+                raise Conflict(
+                    "coupon_limit_reached",
+                    "The member already holds as many of these as allowed.",
+                    details={"per_member_limit": template.per_member_limit},
+                )
             taken = db.session.execute(
                 update(CouponTemplate)
-                .where(CouponTemplate.id == template.id,
-                       or_(CouponTemplate.total_stock.is_(None), CouponTemplate.issued_count < CouponTemplate.total_stock))
+                .where(
+                    CouponTemplate.id == template.id,
+                    or_(CouponTemplate.total_stock.is_(None), CouponTemplate.issued_count < CouponTemplate.total_stock),
+                )
                 .values(issued_count=CouponTemplate.issued_count + 1)
                 .execution_options(synchronize_session=False)
             )
@@ -95,14 +103,23 @@ def issue(*, template_id, member_id, source, ref_type=None, ref_id=None, now=Non
                 raise Conflict("coupon_out_of_stock", "This coupon has run out.")
             db.session.expire(template, ["issued_count"])
         coupon = MemberCoupon(
-            code=_new_code(), template_id=template.id, member_id=member_id, seq=held + 1, status="unused",
-            source=source, ref_type=ref_type, ref_id=ref_id, valid_from=valid_from, valid_until=valid_until,
+            code=_new_code(),
+            template_id=template.id,
+            member_id=member_id,
+            seq=held + 1,
+            status="unused",
+            source=source,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            valid_from=valid_from,
+            valid_until=valid_until,
             created_at=now,
         )
         db.session.add(coupon)
         db.session.flush()
-        db.session.add(CouponEvent(member_coupon_id=coupon.id, kind="issue", ref_type=ref_type, ref_id=ref_id,
-                                   created_at=now))
+        db.session.add(
+            CouponEvent(member_coupon_id=coupon.id, kind="issue", ref_type=ref_type, ref_id=ref_id, created_at=now)
+        )
         db.session.flush()
     return coupon
 
@@ -134,13 +151,19 @@ def issue_to_many(*, template_id, recipients, source, ref_type, now=None) -> lis
     wanted = recipients.subquery()
     # Counted per recipient on the (template, member, seq) index: the recipients were usually just
     # queued, so the planner knows nothing of their number and a join could go badly wrong.
-    held = (select(func.count()).where(MemberCoupon.template_id == template.id,
-                                       MemberCoupon.member_id == wanted.c.member_id).scalar_subquery())
+    held = (
+        select(func.count())
+        .where(MemberCoupon.template_id == template.id, MemberCoupon.member_id == wanted.c.member_id)
+        .scalar_subquery()
+    )
     # The member's n-th coupon of the template, counting those held and the earlier rows here.
     numbered = (
-        select(wanted.c.member_id, wanted.c.ref_id, wanted.c.position,
-               (held + func.row_number().over(partition_by=wanted.c.member_id, order_by=wanted.c.position))
-               .label("seq"))
+        select(
+            wanted.c.member_id,
+            wanted.c.ref_id,
+            wanted.c.position,
+            (held + func.row_number().over(partition_by=wanted.c.member_id, order_by=wanted.c.position)).label("seq"),
+        )
         .join(Member, Member.id == wanted.c.member_id)  # merged members get nothing (as get_member)
         .where(Member.merged_into_id.is_(None))
         .subquery()
@@ -157,20 +180,30 @@ def issue_to_many(*, template_id, recipients, source, ref_type, now=None) -> lis
     if not earned:
         taken = db.session.execute(
             update(CouponTemplate)
-            .where(CouponTemplate.id == template.id,
-                   or_(CouponTemplate.total_stock.is_(None),
-                       CouponTemplate.issued_count + len(rows) <= CouponTemplate.total_stock))
+            .where(
+                CouponTemplate.id == template.id,
+                or_(
+                    CouponTemplate.total_stock.is_(None),
+                    CouponTemplate.issued_count + len(rows) <= CouponTemplate.total_stock,
+                ),
+            )
             .values(issued_count=CouponTemplate.issued_count + len(rows))
             .execution_options(synchronize_session=False)
         )
         if taken.rowcount != 1:  # cannot happen under the lock; refuse rather than overissue
             raise Conflict("coupon_out_of_stock", "This coupon has run out.")
         db.session.expire(template, ["issued_count"])
-    common = {"template_id": template.id, "source": source, "ref_type": ref_type, "valid_from": valid_from,
-              "valid_until": valid_until, "now": now}
+    common = {
+        "template_id": template.id,
+        "source": source,
+        "ref_type": ref_type,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "now": now,
+    }
     issued = []
     for start in range(0, len(rows), BULK_CHUNK):
-        issued += _insert_chunk(rows[start:start + BULK_CHUNK], common)
+        issued += _insert_chunk(rows[start : start + BULK_CHUNK], common)
     return issued
 
 
@@ -194,34 +227,71 @@ def _insert_chunk(rows, common):
 
 def _insert_chunk_postgresql(rows, codes, common):
     # One statement per chunk: the coupons from arrays, their events from the RETURNING rows.
-    return [tuple(row) for row in db.session.execute(text(
-        "WITH new AS ("
-        " INSERT INTO member_coupons (code, template_id, member_id, seq, status, source, ref_type, ref_id,"
-        "  valid_from, valid_until, created_at)"
-        " SELECT c.code, :template_id, c.member_id, c.seq, 'unused', :source, :ref_type, c.ref_id,"
-        "  :valid_from, :valid_until, :now"
-        " FROM unnest(CAST(:codes AS text[]), CAST(:member_ids AS bigint[]), CAST(:seqs AS int[]),"
-        "  CAST(:ref_ids AS bigint[])) AS c(code, member_id, seq, ref_id)"
-        " RETURNING id, member_id, ref_type, ref_id),"
-        " events AS (INSERT INTO coupon_events (member_coupon_id, kind, ref_type, ref_id, created_at)"
-        "  SELECT id, 'issue', ref_type, ref_id, :now FROM new)"
-        " SELECT id, member_id, ref_id FROM new ORDER BY id"
-    ), {"codes": codes, "member_ids": [row.member_id for row in rows], "seqs": [row.seq for row in rows],
-        "ref_ids": [row.ref_id for row in rows], **common})]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            text(
+                "WITH new AS ("
+                " INSERT INTO member_coupons (code, template_id, member_id, seq, status, source, ref_type, ref_id,"
+                "  valid_from, valid_until, created_at)"
+                " SELECT c.code, :template_id, c.member_id, c.seq, 'unused', :source, :ref_type, c.ref_id,"
+                "  :valid_from, :valid_until, :now"
+                " FROM unnest(CAST(:codes AS text[]), CAST(:member_ids AS bigint[]), CAST(:seqs AS int[]),"
+                "  CAST(:ref_ids AS bigint[])) AS c(code, member_id, seq, ref_id)"
+                " RETURNING id, member_id, ref_type, ref_id),"
+                " events AS (INSERT INTO coupon_events (member_coupon_id, kind, ref_type, ref_id, created_at)"
+                "  SELECT id, 'issue', ref_type, ref_id, :now FROM new)"
+                " SELECT id, member_id, ref_id FROM new ORDER BY id"
+            ),
+            {
+                "codes": codes,
+                "member_ids": [row.member_id for row in rows],
+                "seqs": [row.seq for row in rows],
+                "ref_ids": [row.ref_id for row in rows],
+                **common,
+            },
+        )
+    ]
 
 
 def _insert_chunk_rows(rows, codes, common):
-    coupons = db.session.execute(
-        insert(MemberCoupon.__table__).returning(MemberCoupon.id, sort_by_parameter_order=True),
-        [{"code": code, "template_id": common["template_id"], "member_id": row.member_id, "seq": row.seq,
-          "status": "unused", "source": common["source"], "ref_type": common["ref_type"], "ref_id": row.ref_id,
-          "valid_from": common["valid_from"], "valid_until": common["valid_until"], "created_at": common["now"]}
-         for code, row in zip(codes, rows)],
-    ).scalars().all()
-    db.session.execute(insert(CouponEvent.__table__), [
-        {"member_coupon_id": coupon_id, "kind": "issue", "ref_type": common["ref_type"], "ref_id": row.ref_id,
-         "created_at": common["now"]} for coupon_id, row in zip(coupons, rows)])
-    return [(coupon_id, row.member_id, row.ref_id) for coupon_id, row in zip(coupons, rows)]
+    coupons = (
+        db.session.execute(
+            insert(MemberCoupon.__table__).returning(MemberCoupon.id, sort_by_parameter_order=True),
+            [
+                {
+                    "code": code,
+                    "template_id": common["template_id"],
+                    "member_id": row.member_id,
+                    "seq": row.seq,
+                    "status": "unused",
+                    "source": common["source"],
+                    "ref_type": common["ref_type"],
+                    "ref_id": row.ref_id,
+                    "valid_from": common["valid_from"],
+                    "valid_until": common["valid_until"],
+                    "created_at": common["now"],
+                }
+                for code, row in zip(codes, rows, strict=False)
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    db.session.execute(
+        insert(CouponEvent.__table__),
+        [
+            {
+                "member_coupon_id": coupon_id,
+                "kind": "issue",
+                "ref_type": common["ref_type"],
+                "ref_id": row.ref_id,
+                "created_at": common["now"],
+            }
+            for coupon_id, row in zip(coupons, rows, strict=False)
+        ],
+    )
+    return [(coupon_id, row.member_id, row.ref_id) for coupon_id, row in zip(coupons, rows, strict=False)]
 
 
 def claim(*, template_id, member_id, now=None) -> MemberCoupon:
@@ -253,8 +323,9 @@ def _check_usable(coupon, now):
     if coupon.valid_until <= now:
         raise Conflict("coupon_expired", "This coupon has expired.")
     if coupon.valid_from > now:
-        raise Conflict("coupon_not_started", "This coupon is not valid yet.",
-                       details={"valid_from": coupon.valid_from.isoformat()})
+        raise Conflict(
+            "coupon_not_started", "This coupon is not valid yet.", details={"valid_from": coupon.valid_from.isoformat()}
+        )
 
 
 def _uncovered_quantities(lines, covered_units):
@@ -275,8 +346,9 @@ def _applies(template, line):
         return True
     if line.get("kind") != "labor":
         return False
-    return (line.get("category") in (template.applicable_categories or ())
-            or line.get("service_item_id") in (template.applicable_item_ids or ()))
+    return line.get("category") in (template.applicable_categories or ()) or line.get("service_item_id") in (
+        template.applicable_item_ids or ()
+    )
 
 
 def _not_applicable(message, **details):
@@ -301,19 +373,30 @@ def value_for_order(*, member_coupon_id, member_id, lines, total_fen, now=None, 
     template = coupon.template
     uncovered = _uncovered_quantities(lines, already_covered_units)
     if template.kind == "item_voucher":
-        prices = [line["unit_price_fen"] for line, units in zip(lines, uncovered)
-                  if units >= 1 and line.get("kind") == "labor" and line.get("service_item_id") == template.service_item_id]
+        prices = [
+            line["unit_price_fen"]
+            for line, units in zip(lines, uncovered, strict=False)
+            if units >= 1 and line.get("kind") == "labor" and line.get("service_item_id") == template.service_item_id
+        ]
         if not prices:
-            raise _not_applicable("The order has no uncovered line this voucher pays for.",
-                                  service_item_id=template.service_item_id)
+            raise _not_applicable(
+                "The order has no uncovered line this voucher pays for.", service_item_id=template.service_item_id
+            )
         return min(max(prices), total_fen)
-    applicable = min(total_fen, sum(
-        max(0, line["line_total_fen"] - (line["quantity"] - units) * line["unit_price_fen"])
-        for line, units in zip(lines, uncovered) if _applies(template, line)
-    ))
+    applicable = min(
+        total_fen,
+        sum(
+            max(0, line["line_total_fen"] - (line["quantity"] - units) * line["unit_price_fen"])
+            for line, units in zip(lines, uncovered, strict=False)
+            if _applies(template, line)
+        ),
+    )
     if applicable <= 0 or applicable < template.threshold_fen:
-        raise _not_applicable("The order does not reach this coupon's threshold.",
-                              threshold_fen=template.threshold_fen, applicable_fen=applicable)
+        raise _not_applicable(
+            "The order does not reach this coupon's threshold.",
+            threshold_fen=template.threshold_fen,
+            applicable_fen=applicable,
+        )
     if template.kind == "cash_off":
         value = min(template.value_fen, applicable)
     else:
@@ -336,16 +419,24 @@ def coupon_infos(*, member_coupon_ids, member_id, now=None) -> dict:
     member's. Statuses are reported, not enforced (``value_for_order`` and ``use`` enforce them)."""
     now = now or clock.now()
     wanted = set(member_coupon_ids)
-    coupons = db.session.scalars(
-        select(MemberCoupon).where(MemberCoupon.id.in_(wanted), MemberCoupon.member_id == member_id)
-    ).all() if wanted else []
+    coupons = (
+        db.session.scalars(
+            select(MemberCoupon).where(MemberCoupon.id.in_(wanted), MemberCoupon.member_id == member_id)
+        ).all()
+        if wanted
+        else []
+    )
     missing = wanted - {coupon.id for coupon in coupons}
     if missing:
         raise NotFound("coupon_not_found", "No such coupon.", details={"member_coupon_ids": sorted(missing)})
     return {
-        coupon.id: {"kind": coupon.template.kind, "template_id": coupon.template_id,
-                    "service_item_id": coupon.template.service_item_id, "status": coupon.status_at(now),
-                    "valid_until": coupon.valid_until}
+        coupon.id: {
+            "kind": coupon.template.kind,
+            "template_id": coupon.template_id,
+            "service_item_id": coupon.template.service_item_id,
+            "status": coupon.status_at(now),
+            "valid_until": coupon.valid_until,
+        }
         for coupon in coupons
     }
 
@@ -366,8 +457,13 @@ def use(*, member_coupon_id, member_id, ref_type, ref_id, now=None) -> MemberCou
     now = now or clock.now()
     changed = db.session.execute(
         update(MemberCoupon)
-        .where(MemberCoupon.id == member_coupon_id, MemberCoupon.member_id == member_id,
-               MemberCoupon.status == "unused", MemberCoupon.valid_from <= now, MemberCoupon.valid_until > now)
+        .where(
+            MemberCoupon.id == member_coupon_id,
+            MemberCoupon.member_id == member_id,
+            MemberCoupon.status == "unused",
+            MemberCoupon.valid_from <= now,
+            MemberCoupon.valid_until > now,
+        )
         .values(status="used", used_at=now, used_ref_type=ref_type, used_ref_id=ref_id)
         .execution_options(synchronize_session=False)
     )
@@ -375,7 +471,9 @@ def use(*, member_coupon_id, member_id, ref_type, ref_id, now=None) -> MemberCou
     if changed.rowcount != 1:
         _check_usable(coupon, now)
         raise Conflict("coupon_used", "This coupon has already been used.")
-    db.session.add(CouponEvent(member_coupon_id=coupon.id, kind="use", ref_type=ref_type, ref_id=ref_id, created_at=now))
+    db.session.add(
+        CouponEvent(member_coupon_id=coupon.id, kind="use", ref_type=ref_type, ref_id=ref_id, created_at=now)
+    )
     db.session.flush()
     return coupon
 
@@ -385,8 +483,11 @@ def restore_reference(*, ref_type, ref_id, now=None) -> list[MemberCoupon]:
     an expired coupon stays used (its value lapsed with the time). Idempotent."""
     now = now or clock.now()
     coupons = db.session.scalars(
-        select(MemberCoupon).where(MemberCoupon.used_ref_type == ref_type, MemberCoupon.used_ref_id == ref_id,
-                                   MemberCoupon.status == "used").order_by(MemberCoupon.id)
+        select(MemberCoupon)
+        .where(
+            MemberCoupon.used_ref_type == ref_type, MemberCoupon.used_ref_id == ref_id, MemberCoupon.status == "used"
+        )
+        .order_by(MemberCoupon.id)
     ).all()
     restored = []
     for coupon in coupons:
@@ -394,14 +495,21 @@ def restore_reference(*, ref_type, ref_id, now=None) -> list[MemberCoupon]:
             continue
         changed = db.session.execute(
             update(MemberCoupon)
-            .where(MemberCoupon.id == coupon.id, MemberCoupon.status == "used",
-                   MemberCoupon.used_ref_type == ref_type, MemberCoupon.used_ref_id == ref_id)
+            .where(
+                MemberCoupon.id == coupon.id,
+                MemberCoupon.status == "used",
+                MemberCoupon.used_ref_type == ref_type,
+                MemberCoupon.used_ref_id == ref_id,
+            )
             .values(status="unused", used_at=None, used_ref_type=None, used_ref_id=None)
             .execution_options(synchronize_session=False)
         )
         if changed.rowcount == 1:
-            db.session.add(CouponEvent(member_coupon_id=coupon.id, kind="restore", ref_type=ref_type, ref_id=ref_id,
-                                       created_at=now))
+            db.session.add(
+                CouponEvent(
+                    member_coupon_id=coupon.id, kind="restore", ref_type=ref_type, ref_id=ref_id, created_at=now
+                )
+            )
             restored.append(coupon)
     db.session.flush()
     for coupon in restored:
@@ -414,13 +522,16 @@ def void(*, member_coupon_id, ref_type, ref_id, now=None) -> bool:
     back). Returns False, changing nothing, when it was already used or withdrawn."""
     now = now or clock.now()
     changed = db.session.execute(
-        update(MemberCoupon).where(MemberCoupon.id == member_coupon_id, MemberCoupon.status == "unused")
-        .values(status="void").execution_options(synchronize_session=False)
+        update(MemberCoupon)
+        .where(MemberCoupon.id == member_coupon_id, MemberCoupon.status == "unused")
+        .values(status="void")
+        .execution_options(synchronize_session=False)
     )
     if changed.rowcount != 1:
         return False
-    db.session.add(CouponEvent(member_coupon_id=member_coupon_id, kind="void", ref_type=ref_type, ref_id=ref_id,
-                               created_at=now))
+    db.session.add(
+        CouponEvent(member_coupon_id=member_coupon_id, kind="void", ref_type=ref_type, ref_id=ref_id, created_at=now)
+    )
     db.session.flush()
     _load(member_coupon_id, fresh=True)
     return True
@@ -428,9 +539,15 @@ def void(*, member_coupon_id, ref_type, ref_id, now=None) -> bool:
 
 def summary_columns(member_id, now):
     """The counter summary's unused-coupon count, as an expression per member."""
-    return {"unused_coupon_count": select(func.count()).where(
-        MemberCoupon.member_id == member_id, MemberCoupon.status == "unused", MemberCoupon.valid_until > now,
-    ).scalar_subquery()}
+    return {
+        "unused_coupon_count": select(func.count())
+        .where(
+            MemberCoupon.member_id == member_id,
+            MemberCoupon.status == "unused",
+            MemberCoupon.valid_until > now,
+        )
+        .scalar_subquery()
+    }
 
 
 def _status_filter(stmt, status, now):
@@ -467,6 +584,7 @@ def find_by_code(code) -> MemberCoupon:
 def coupons_expiring(*, start, end) -> list[MemberCoupon]:
     """Unused coupons whose validity ends in [start, end): for expiry notices."""
     return db.session.scalars(
-        select(MemberCoupon).where(MemberCoupon.status == "unused", MemberCoupon.valid_until >= start,
-                                   MemberCoupon.valid_until < end).order_by(MemberCoupon.member_id, MemberCoupon.id)
+        select(MemberCoupon)
+        .where(MemberCoupon.status == "unused", MemberCoupon.valid_until >= start, MemberCoupon.valid_until < end)
+        .order_by(MemberCoupon.member_id, MemberCoupon.id)
     ).all()

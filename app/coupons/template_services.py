@@ -1,4 +1,5 @@
 """Coupon templates: what marketing defines, with the cross-field rules of each kind."""
+
 from sqlalchemy import and_, or_, select
 
 from app.catalog.models import SERVICE_CATEGORIES
@@ -11,8 +12,16 @@ from app.extensions import db
 from app.merchant.services import merchant_timezone
 
 # The fields that decide what an issued coupon is worth; frozen once a coupon has been issued.
-VALUE_FIELDS = ("kind", "value_fen", "percent_off", "max_off_fen", "threshold_fen", "service_item_id",
-                "applicable_categories", "applicable_item_ids")
+VALUE_FIELDS = (
+    "kind",
+    "value_fen",
+    "percent_off",
+    "max_off_fen",
+    "threshold_fen",
+    "service_item_id",
+    "applicable_categories",
+    "applicable_item_ids",
+)
 # Which optional value fields each kind takes (the rest must be absent).
 KIND_FIELDS = {
     "cash_off": {"value_fen", "threshold_fen", "applicable_categories", "applicable_item_ids"},
@@ -29,13 +38,14 @@ def _validate(values):
     kind = values["kind"]
     missing = [name for name in KIND_REQUIRED[kind] if values.get(name) is None]
     if missing:
-        raise Unprocessable("coupon_value_required", f"A {kind} coupon needs {', '.join(missing)}.",
-                            details={"fields": missing})
-    stray = sorted(name for name in set(VALUE_FIELDS) - KIND_FIELDS[kind] - {"kind"}
-                   if values.get(name) not in _EMPTY)
+        raise Unprocessable(
+            "coupon_value_required", f"A {kind} coupon needs {', '.join(missing)}.", details={"fields": missing}
+        )
+    stray = sorted(name for name in set(VALUE_FIELDS) - KIND_FIELDS[kind] - {"kind"} if values.get(name) not in _EMPTY)
     if stray:
-        raise Unprocessable("coupon_field_not_allowed", f"A {kind} coupon does not take {', '.join(stray)}.",
-                            details={"fields": stray})
+        raise Unprocessable(
+            "coupon_field_not_allowed", f"A {kind} coupon does not take {', '.join(stray)}.", details={"fields": stray}
+        )
     has_days = values.get("valid_days") is not None
     has_window = values.get("valid_from") is not None or values.get("valid_until") is not None
     if has_days and has_window:
@@ -49,13 +59,17 @@ def _validate(values):
             raise Unprocessable("validity_window_invalid", "valid_from is after valid_until.")
     unknown_categories = sorted(set(values.get("applicable_categories") or ()) - set(SERVICE_CATEGORIES))
     if unknown_categories:
-        raise Unprocessable("unknown_category", "Unknown service categories.", details={"categories": unknown_categories})
+        raise Unprocessable(
+            "unknown_category", "Unknown service categories.", details={"categories": unknown_categories}
+        )
     item_ids = set(values.get("applicable_item_ids") or ())
     if values.get("service_item_id") is not None:
         item_ids.add(values["service_item_id"])
     unknown_items = sorted(item_ids - set(service_items_by_id(list(item_ids))))
     if unknown_items:
-        raise Unprocessable("service_item_not_found", "Unknown service items.", details={"service_item_ids": unknown_items})
+        raise Unprocessable(
+            "service_item_not_found", "Unknown service items.", details={"service_item_ids": unknown_items}
+        )
 
 
 def _normalized(values):
@@ -102,9 +116,7 @@ def _claimable_now(today):
 def get_template_for_member(template_id) -> CouponTemplate:
     """Members see a template only while it is active, claimable and its window has not ended."""
     today = clock.local_today(merchant_timezone())
-    template = db.session.scalar(
-        select(CouponTemplate).where(CouponTemplate.id == template_id, _claimable_now(today))
-    )
+    template = db.session.scalar(select(CouponTemplate).where(CouponTemplate.id == template_id, _claimable_now(today)))
     if template is None:
         raise NotFound("coupon_template_not_found", "No such coupon template.")
     return template
@@ -138,14 +150,22 @@ def update_template(*, template_id, changes) -> CouponTemplate:
     values.update({name: value for name, value in changes.items() if name in values})
     _validate(values)
     value_changes = [name for name in VALUE_FIELDS if name in changes and changes[name] != getattr(template, name)]
-    if value_changes and db.session.scalar(
-        select(MemberCoupon.id).where(MemberCoupon.template_id == template.id).limit(1)
-    ) is not None:
-        raise Conflict("coupon_template_in_use", "Coupons were issued from this template; its value cannot change.",
-                       details={"fields": value_changes})
+    if (
+        value_changes
+        and db.session.scalar(select(MemberCoupon.id).where(MemberCoupon.template_id == template.id).limit(1))
+        is not None
+    ):
+        raise Conflict(
+            "coupon_template_in_use",
+            "Coupons were issued from this template; its value cannot change.",
+            details={"fields": value_changes},
+        )
     if changes.get("total_stock") is not None and changes["total_stock"] < template.issued_count:
-        raise Unprocessable("stock_below_issued", "total_stock cannot be below the coupons already issued.",
-                            details={"issued_count": template.issued_count})
+        raise Unprocessable(
+            "stock_below_issued",
+            "total_stock cannot be below the coupons already issued.",
+            details={"issued_count": template.issued_count},
+        )
     for name, value in values.items():
         setattr(template, name, value)
     for name, value in changes.items():

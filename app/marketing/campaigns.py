@@ -10,6 +10,7 @@ Results read the outbox (audience, sent, skipped) and, for coupons used and the 
 orders that used them, one read-only query on the coupons and work-order tables (the same accepted
 exception as the segments: a report joins what no single service exposes).
 """
+
 import logging
 
 from sqlalchemy import func, literal, select, update
@@ -34,8 +35,9 @@ def _check_coupon_template(template_id):
     try:
         get_template(template_id)
     except NotFound:
-        raise Unprocessable("coupon_template_not_found", "No such coupon template.",
-                            details={"coupon_template_id": template_id}) from None
+        raise Unprocessable(
+            "coupon_template_not_found", "No such coupon template.", details={"coupon_template_id": template_id}
+        ) from None
 
 
 def create_campaign(*, name, segment_id, message, send_at, coupon_template_id=None, staff_id=None) -> Campaign:
@@ -47,14 +49,25 @@ def create_campaign(*, name, segment_id, message, send_at, coupon_template_id=No
         raise Unprocessable("segment_not_found", "No such segment.", details={"segment_id": segment_id}) from None
     template_key = message.get("template_key", "campaign")
     if template_key not in TEMPLATE_KEYS:
-        raise Unprocessable("unknown_template_key", "Unknown subscribe-message template key.",
-                            details={"template_key": template_key, "known": list(TEMPLATE_KEYS)})
+        raise Unprocessable(
+            "unknown_template_key",
+            "Unknown subscribe-message template key.",
+            details={"template_key": template_key, "known": list(TEMPLATE_KEYS)},
+        )
     check_campaign_message(message["fields"], message.get("page"))
     if coupon_template_id is not None:
         _check_coupon_template(coupon_template_id)
-    campaign = Campaign(name=name.strip(), segment_id=segment_id, coupon_template_id=coupon_template_id,
-                        template_key=template_key, fields=dict(message["fields"]), page=message.get("page"),
-                        send_at=send_at, status="scheduled", created_by_staff_id=staff_id)
+    campaign = Campaign(
+        name=name.strip(),
+        segment_id=segment_id,
+        coupon_template_id=coupon_template_id,
+        template_key=template_key,
+        fields=dict(message["fields"]),
+        page=message.get("page"),
+        send_at=send_at,
+        status="scheduled",
+        created_by_staff_id=staff_id,
+    )
     db.session.add(campaign)
     db.session.flush()
     return campaign
@@ -78,7 +91,9 @@ def cancel_campaign(*, campaign_id) -> Campaign:
     """Cancel a campaign that has not been sent."""
     campaign = get_campaign(campaign_id)
     done = db.session.execute(
-        update(Campaign).where(Campaign.id == campaign.id, Campaign.status == "scheduled").values(status="cancelled")
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.status == "scheduled")
+        .values(status="cancelled")
         .execution_options(synchronize_session=False)
     ).rowcount
     if not done:
@@ -89,8 +104,13 @@ def cancel_campaign(*, campaign_id) -> Campaign:
 
 
 def _first_plate(member_id_column):
-    return (select(Vehicle.plate).where(Vehicle.member_id == member_id_column).order_by(Vehicle.id)
-            .limit(1).scalar_subquery())
+    return (
+        select(Vehicle.plate)
+        .where(Vehicle.member_id == member_id_column)
+        .order_by(Vehicle.id)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _issue_coupons(campaign, now):
@@ -101,12 +121,18 @@ def _issue_coupons(campaign, now):
     from app.marketing.occasions import link_coupons
 
     pending = (Message.campaign_id == campaign.id, Message.coupon_id.is_(None))
-    recipients = select(Message.member_id.label("member_id"), literal(campaign.id).label("ref_id"),
-                        Message.id.label("position")).where(*pending)
+    recipients = select(
+        Message.member_id.label("member_id"), literal(campaign.id).label("ref_id"), Message.id.label("position")
+    ).where(*pending)
     message_of = dict(db.session.execute(select(Message.member_id, Message.id).where(*pending)).all())
     try:
-        coupons = issue_to_many(template_id=campaign.coupon_template_id, recipients=recipients, source=COUPON_SOURCE,
-                                ref_type=REF_TYPE, now=now)
+        coupons = issue_to_many(
+            template_id=campaign.coupon_template_id,
+            recipients=recipients,
+            source=COUPON_SOURCE,
+            ref_type=REF_TYPE,
+            now=now,
+        )
     except AppError as error:
         log.info("campaign %s: no coupons issued (%s)", campaign.id, error.code)
         return 0
@@ -118,18 +144,21 @@ def launch(*, campaign_id, now):
     """Send one campaign now: snapshot the audience into the outbox and issue its coupons.
     Returns False when the campaign was not scheduled (already launched or cancelled)."""
     switched = db.session.execute(
-        update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "scheduled")
-        .values(status="sent", launched_at=now).execution_options(synchronize_session=False)
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status == "scheduled")
+        .values(status="sent", launched_at=now)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if not switched:
         return False
     campaign = db.session.get(Campaign, campaign_id, populate_existing=True)
-    audience = (
-        select(Member.id.label("member_id"), key("campaign", campaign.id, Member.id).label("dedupe_key"),
-               literal(campaign.id).label("campaign_id"), _first_plate(Member.id).label("plate"),
-               home_store(Member.id, Member.registered_store_id).label("store_id"))
-        .where(compile_rules(campaign.segment.rules, now=now))
-    )
+    audience = select(
+        Member.id.label("member_id"),
+        key("campaign", campaign.id, Member.id).label("dedupe_key"),
+        literal(campaign.id).label("campaign_id"),
+        _first_plate(Member.id).label("plate"),
+        home_store(Member.id, Member.registered_store_id).label("store_id"),
+    ).where(compile_rules(campaign.segment.rules, now=now))
     enqueue_messages(audience, kind="campaign", template_key=campaign.template_key, now=now)
     campaign.audience = db.session.scalar(select(func.count()).where(Message.campaign_id == campaign.id))
     if campaign.coupon_template_id is not None:
@@ -155,11 +184,16 @@ def _coupon_results(campaign_ids):
     from app.coupons.models import MemberCoupon
     from app.workorders.models import WorkOrder, WorkOrderPayment
 
-    used_coupons = (MemberCoupon.ref_type == REF_TYPE, MemberCoupon.ref_id.in_(campaign_ids),
-                    MemberCoupon.status == "used")
-    used = dict(db.session.execute(
-        select(MemberCoupon.ref_id, func.count()).where(*used_coupons).group_by(MemberCoupon.ref_id)
-    ).all())
+    used_coupons = (
+        MemberCoupon.ref_type == REF_TYPE,
+        MemberCoupon.ref_id.in_(campaign_ids),
+        MemberCoupon.status == "used",
+    )
+    used = dict(
+        db.session.execute(
+            select(MemberCoupon.ref_id, func.count()).where(*used_coupons).group_by(MemberCoupon.ref_id)
+        ).all()
+    )
     # DISTINCT counts an order once per campaign, however many of its coupons the order used.
     paying = (
         select(MemberCoupon.ref_id.label("campaign_id"), WorkOrderPayment.work_order_id)
@@ -168,14 +202,15 @@ def _coupon_results(campaign_ids):
         .distinct()
         .subquery()
     )
-    revenue = dict(db.session.execute(
-        select(paying.c.campaign_id, func.sum(WorkOrder.total_fen))
-        .join(WorkOrder, WorkOrder.id == paying.c.work_order_id)
-        .where(WorkOrder.status == "settled")
-        .group_by(paying.c.campaign_id)
-    ).all())
-    return {campaign_id: (used.get(campaign_id, 0), int(revenue.get(campaign_id) or 0))
-            for campaign_id in campaign_ids}
+    revenue = dict(
+        db.session.execute(
+            select(paying.c.campaign_id, func.sum(WorkOrder.total_fen))
+            .join(WorkOrder, WorkOrder.id == paying.c.work_order_id)
+            .where(WorkOrder.status == "settled")
+            .group_by(paying.c.campaign_id)
+        ).all()
+    )
+    return {campaign_id: (used.get(campaign_id, 0), int(revenue.get(campaign_id) or 0)) for campaign_id in campaign_ids}
 
 
 def results_of(campaigns):
@@ -186,7 +221,8 @@ def results_of(campaigns):
         return {}
     by_status = {}
     for campaign_id, status, count in db.session.execute(
-        select(Message.campaign_id, Message.status, func.count()).where(Message.campaign_id.in_(ids))
+        select(Message.campaign_id, Message.status, func.count())
+        .where(Message.campaign_id.in_(ids))
         .group_by(Message.campaign_id, Message.status)
     ):
         by_status.setdefault(campaign_id, {})[status] = count

@@ -8,6 +8,7 @@ An outcome closes the entry: ``reached``, ``booked``, ``no_answer``, ``wrong_num
 (the customer went elsewhere: a churn reason of DESIGN.md is then required). A churn reason may
 also be given with ``reached``; it makes no sense without a conversation (no_answer, wrong_number).
 """
+
 from sqlalchemy import func, select, update
 
 from app.common import clock
@@ -25,12 +26,21 @@ def _visible(stmt, actor):
     return stmt
 
 
-def list_follow_ups(*, actor=None, kind=None, store_id=None, status="open", due_from=None, due_to=None,
-                    member_id=None, page=1, per_page=20):
+def list_follow_ups(
+    *,
+    actor=None,
+    kind=None,
+    store_id=None,
+    status="open",
+    due_from=None,
+    due_to=None,
+    member_id=None,
+    page=1,
+    per_page=20,
+):
     """The call list, oldest due first; a cashier only sees their stores' entries."""
     stmt = _visible(select(FollowUp), actor).order_by(FollowUp.due_date, FollowUp.id)
-    filters = {FollowUp.kind: kind, FollowUp.store_id: store_id, FollowUp.status: status,
-               FollowUp.member_id: member_id}
+    filters = {FollowUp.kind: kind, FollowUp.store_id: store_id, FollowUp.status: status, FollowUp.member_id: member_id}
     for column, value in filters.items():
         if value is not None:
             stmt = stmt.where(column == value)
@@ -55,16 +65,24 @@ def record_outcome(*, follow_up_id, result, churn_reason=None, note=None, actor=
     if churn_reason is not None and churn_reason not in CHURN_REASONS:
         raise Unprocessable("unknown_churn_reason", "Unknown churn reason.", details={"known": list(CHURN_REASONS)})
     if result == "lost" and churn_reason is None:
-        raise Unprocessable("churn_reason_required", "Say why the customer left.",
-                            details={"known": list(CHURN_REASONS)})
+        raise Unprocessable(
+            "churn_reason_required", "Say why the customer left.", details={"known": list(CHURN_REASONS)}
+        )
     if result in NO_CONVERSATION and churn_reason is not None:
         raise Unprocessable("churn_reason_not_applicable", "A churn reason needs a conversation.")
     entry = get_follow_up(follow_up_id=follow_up_id, actor=actor)
     now = now or clock.now()
     closed = db.session.execute(
-        update(FollowUp).where(FollowUp.id == entry.id, FollowUp.status == "open")
-        .values(status="done", result=result, churn_reason=churn_reason, note=note, handled_at=now,
-                handled_by_staff_id=actor.id if actor is not None and actor.kind == "staff" else None)
+        update(FollowUp)
+        .where(FollowUp.id == entry.id, FollowUp.status == "open")
+        .values(
+            status="done",
+            result=result,
+            churn_reason=churn_reason,
+            note=note,
+            handled_at=now,
+            handled_by_staff_id=actor.id if actor is not None and actor.kind == "staff" else None,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     if not closed:
@@ -82,8 +100,12 @@ def follow_up_outcome_counts(*, start, end, store_id=None):
     )
     if store_id is not None:
         stmt = stmt.where(FollowUp.store_id == store_id)
-    counts = {"total": 0, "by_result": dict.fromkeys(FOLLOW_UP_RESULTS, 0),
-              "by_churn_reason": dict.fromkeys(CHURN_REASONS, 0), "by_kind": {}}
+    counts = {
+        "total": 0,
+        "by_result": dict.fromkeys(FOLLOW_UP_RESULTS, 0),
+        "by_churn_reason": dict.fromkeys(CHURN_REASONS, 0),
+        "by_kind": {},
+    }
     for kind, result, churn_reason, count in db.session.execute(stmt):
         counts["total"] += count
         counts["by_result"][result] += count

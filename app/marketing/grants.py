@@ -6,6 +6,7 @@ left, so we keep our own count per (member, template key).
   gives it back when the send did not reach WeChat's user (rate limit, outage, our own refusal);
 - a send answered 43101 (no grant) sets the count to zero: our count was wrong.
 """
+
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -20,26 +21,35 @@ def record_grants(*, member_id, template_keys, now=None):
     """Add one grant per accepted template key (known keys only; a key listed twice counts once)."""
     unknown = sorted({key for key in template_keys if key not in TEMPLATE_KEYS})
     if unknown:
-        raise Unprocessable("unknown_template_key", "Unknown subscribe-message template keys.",
-                            details={"template_keys": unknown, "known": list(TEMPLATE_KEYS)})
+        raise Unprocessable(
+            "unknown_template_key",
+            "Unknown subscribe-message template keys.",
+            details={"template_keys": unknown, "known": list(TEMPLATE_KEYS)},
+        )
     now = now or clock.now()
     insert = sqlite.insert if is_sqlite(db.session) else postgresql.insert
     for template_key in sorted(set(template_keys)):
-        stmt = insert(SubscriptionGrant).values(member_id=member_id, template_key=template_key, remaining=1,
-                                                accepted_total=1, updated_at=now)
-        db.session.execute(stmt.on_conflict_do_update(
-            index_elements=["member_id", "template_key"],
-            set_={"remaining": SubscriptionGrant.remaining + 1,
-                  "accepted_total": SubscriptionGrant.accepted_total + 1,
-                  "updated_at": stmt.excluded.updated_at},
-        ))
+        stmt = insert(SubscriptionGrant).values(
+            member_id=member_id, template_key=template_key, remaining=1, accepted_total=1, updated_at=now
+        )
+        db.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["member_id", "template_key"],
+                set_={
+                    "remaining": SubscriptionGrant.remaining + 1,
+                    "accepted_total": SubscriptionGrant.accepted_total + 1,
+                    "updated_at": stmt.excluded.updated_at,
+                },
+            )
+        )
     db.session.expire_all()
     return grants_of(member_id=member_id)
 
 
 def grants_of(*, member_id):
     return db.session.scalars(
-        select(SubscriptionGrant).where(SubscriptionGrant.member_id == member_id)
+        select(SubscriptionGrant)
+        .where(SubscriptionGrant.member_id == member_id)
         .order_by(SubscriptionGrant.template_key)
     ).all()
 
@@ -48,22 +58,27 @@ def _change(member_id, template_key, values, *conditions):
     result = db.session.execute(
         update(SubscriptionGrant)
         .where(SubscriptionGrant.member_id == member_id, SubscriptionGrant.template_key == template_key, *conditions)
-        .values(**values).execution_options(synchronize_session=False)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
 def use_grant(*, member_id, template_key, now=None):
     """Take one grant for a send; False when none is left."""
-    return _change(member_id, template_key,
-                   {"remaining": SubscriptionGrant.remaining - 1, "updated_at": now or clock.now()},
-                   SubscriptionGrant.remaining > 0)
+    return _change(
+        member_id,
+        template_key,
+        {"remaining": SubscriptionGrant.remaining - 1, "updated_at": now or clock.now()},
+        SubscriptionGrant.remaining > 0,
+    )
 
 
 def give_back_grant(*, member_id, template_key, now=None):
     """Return a grant taken for a send that never reached the user."""
-    return _change(member_id, template_key,
-                   {"remaining": SubscriptionGrant.remaining + 1, "updated_at": now or clock.now()})
+    return _change(
+        member_id, template_key, {"remaining": SubscriptionGrant.remaining + 1, "updated_at": now or clock.now()}
+    )
 
 
 def zero_grants(*, member_id, template_key, now=None):

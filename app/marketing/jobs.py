@@ -5,6 +5,7 @@ own jobs only insert outbox rows; ``send_outbox`` pushes them. Jobs whose work b
 domain call that domain's service function; they are registered once the function exists.
 Daily jobs that push run at civil hours in the merchant's timezone (the sender runs every minute).
 """
+
 import importlib
 import logging
 

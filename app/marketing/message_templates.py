@@ -12,6 +12,7 @@ Settings:
 
 Field values and pages may use the placeholders of ``PLACEHOLDERS``.
 """
+
 import re
 
 from flask import current_app
@@ -24,25 +25,45 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 MARKETING_WORDS = ("促销", "特价", "秒杀", "抢购", "大促", "打折", "折扣", "限时", "甩卖", "低至", "狂欢", "免费送")
 
 DEFAULT_MESSAGES = {
-    "birthday": {"fields": {"thing1": "会员生日关怀", "thing2": "您有一份生日权益待查看", "date3": "{date}"},
-                 "page": "pages/member/benefits?from=birthday"},
-    "maintenance_due": {"fields": {"car_number1": "{plate}", "date2": "{date}", "thing3": "爱车保养即将到期，请预约到店"},
-                        "page": "pages/vehicles/maintenance?vehicle_id={ref_id}"},
-    "first_maintenance": {"fields": {"car_number1": "{plate}", "date2": "{date}", "thing3": "新车首保即将到期，请预约到店"},
-                          "page": "pages/vehicles/maintenance?vehicle_id={ref_id}"},
-    "win_back": {"fields": {"thing1": "会员权益提醒", "thing2": "您有一项车主权益待查看", "date3": "{date}"},
-                 "page": "pages/member/benefits?from=win_back"},
-    "follow_up": {"fields": {"thing1": "{store}服务回访", "thing2": "请为本次服务评价", "date3": "{date}"},
-                  "page": "pages/work-orders/detail?id={ref_id}"},
-    "booking_reminder": {"fields": {"thing1": "{store}", "time2": "{detail}", "car_number3": "{plate}",
-                                    "thing4": "请按预约时间到店"},
-                         "page": "pages/bookings/detail?id={ref_id}"},
-    "coupon_expiring": {"fields": {"thing1": "{detail}", "date2": "{date}", "thing3": "您的优惠券即将到期"},
-                        "page": "pages/coupons/index"},
+    "birthday": {
+        "fields": {"thing1": "会员生日关怀", "thing2": "您有一份生日权益待查看", "date3": "{date}"},
+        "page": "pages/member/benefits?from=birthday",
+    },
+    "maintenance_due": {
+        "fields": {"car_number1": "{plate}", "date2": "{date}", "thing3": "爱车保养即将到期，请预约到店"},
+        "page": "pages/vehicles/maintenance?vehicle_id={ref_id}",
+    },
+    "first_maintenance": {
+        "fields": {"car_number1": "{plate}", "date2": "{date}", "thing3": "新车首保即将到期，请预约到店"},
+        "page": "pages/vehicles/maintenance?vehicle_id={ref_id}",
+    },
+    "win_back": {
+        "fields": {"thing1": "会员权益提醒", "thing2": "您有一项车主权益待查看", "date3": "{date}"},
+        "page": "pages/member/benefits?from=win_back",
+    },
+    "follow_up": {
+        "fields": {"thing1": "{store}服务回访", "thing2": "请为本次服务评价", "date3": "{date}"},
+        "page": "pages/work-orders/detail?id={ref_id}",
+    },
+    "booking_reminder": {
+        "fields": {"thing1": "{store}", "time2": "{detail}", "car_number3": "{plate}", "thing4": "请按预约时间到店"},
+        "page": "pages/bookings/detail?id={ref_id}",
+    },
+    "coupon_expiring": {
+        "fields": {"thing1": "{detail}", "date2": "{date}", "thing3": "您的优惠券即将到期"},
+        "page": "pages/coupons/index",
+    },
 }
 # What a campaign's fields are checked with when it is created (the real values come at send time).
-SAMPLE_CONTEXT = {"nickname": "车主", "plate": "粤B12345", "date": "2026-01-01", "tier": "会员",
-                  "store": "门店", "detail": "服务", "ref_id": "1"}
+SAMPLE_CONTEXT = {
+    "nickname": "车主",
+    "plate": "粤B12345",
+    "date": "2026-01-01",
+    "tier": "会员",
+    "store": "门店",
+    "detail": "服务",
+    "ref_id": "1",
+}
 
 
 def definition(kind):
@@ -83,12 +104,17 @@ def check_campaign_message(fields, page=None):
     used = set().union(*(placeholders_in(text) for text in fields.values()), placeholders_in(page))
     unknown = sorted(used - set(PLACEHOLDERS))
     if unknown:
-        raise Unprocessable("unknown_placeholder", "Unknown placeholders in the message.",
-                            details={"placeholders": unknown, "known": list(PLACEHOLDERS)})
+        raise Unprocessable(
+            "unknown_placeholder",
+            "Unknown placeholders in the message.",
+            details={"placeholders": unknown, "known": list(PLACEHOLDERS)},
+        )
     for name, text in fields.items():
         words = [word for word in MARKETING_WORDS if word in text]
         if words:
-            raise Unprocessable("marketing_wording", "Subscribe messages must read as service notices; "
-                                "show the offer in the mini-program page instead.",
-                                details={"field": name, "words": words})
+            raise Unprocessable(
+                "marketing_wording",
+                "Subscribe messages must read as service notices; show the offer in the mini-program page instead.",
+                details={"field": name, "words": words},
+            )
     validate_and_truncate(render_fields(fields, SAMPLE_CONTEXT))

@@ -5,6 +5,7 @@ occasion): jobs only insert rows (``ON CONFLICT DO NOTHING``), so a rerun, a cra
 second scheduler never queues a push twice. The call list (``marketing_follow_ups``) is keyed the
 same way.
 """
+
 from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
@@ -15,8 +16,13 @@ from app.extensions import db
 from app.members.models import Member
 
 TEMPLATE_KEYS = (
-    "birthday_greeting", "maintenance_due", "win_back_offer", "service_follow_up", "booking_reminder",
-    "coupon_expiring", "campaign",
+    "birthday_greeting",
+    "maintenance_due",
+    "win_back_offer",
+    "service_follow_up",
+    "booking_reminder",
+    "coupon_expiring",
+    "campaign",
 )
 # A message's kind is the job's occasion; each kind is sent with one template key.
 KIND_TEMPLATES = {
@@ -165,8 +171,7 @@ class FollowUp(db.Model):
         UniqueConstraint("dedupe_key", name="uq_marketing_follow_ups_dedupe_key"),
         CheckConstraint("status IN ('open', 'done')", name="status_known"),
         CheckConstraint(f"result IS NULL OR result IN ({_in(FOLLOW_UP_RESULTS)})", name="result_known"),
-        CheckConstraint(f"churn_reason IS NULL OR churn_reason IN ({_in(CHURN_REASONS)})",
-                        name="churn_reason_known"),
+        CheckConstraint(f"churn_reason IS NULL OR churn_reason IN ({_in(CHURN_REASONS)})", name="churn_reason_known"),
         Index("ix_marketing_follow_ups_status_due_date", "status", "due_date"),
         Index("ix_marketing_follow_ups_handled_at", "handled_at"),
     )

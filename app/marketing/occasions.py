@@ -14,12 +14,12 @@ most once per ``win_back_interval_days``.
 Reading the bookings table for "acted on", and the member coupons issued for messages to link
 them, is the same read-only exception as the segments'.
 """
+
 import calendar
 import logging
 from datetime import timedelta
 
-from sqlalchemy import (String, and_, bindparam, case, cast, exists, func, literal, not_, or_, select, text,
-                        update)
+from sqlalchemy import String, and_, bindparam, case, cast, exists, func, literal, not_, or_, select, text, update
 
 from app.common import clock
 from app.common.errors import AppError
@@ -49,10 +49,12 @@ def _active_member():
 
 # -- coupons that come with a push ---------------------------------------------------------------
 
+
 def issue_occasion_coupons(*, kind, occasion_date, template_for, now):
     """Issue the coupon of each message of ``kind`` queued for ``occasion_date`` that has none yet;
     ``template_for(tier_id)`` names the coupon template (None: no coupon). Set-based: one bulk issue
-    per template (members grouped by tier), then the messages are linked to their coupons. A refusal (stock, limit) leaves that member without one; a rerun tries again."""
+    per template (members grouped by tier), then the messages are linked to their coupons. A refusal
+    (stock, limit) leaves that member without one; a rerun tries again."""
     from app.coupons.services import issue_to_many
 
     tier_ids = [None, *db.session.scalars(select(Tier.id).order_by(Tier.id))]
@@ -69,11 +71,13 @@ def issue_occasion_coupons(*, kind, occasion_date, template_for, now):
             in_tiers.append(Member.tier_id.is_(None))
         recipients = (
             select(Message.member_id.label("member_id"), Message.id.label("ref_id"), Message.id.label("position"))
-            .join(Member, Member.id == Message.member_id).where(*pending, or_(*in_tiers))
+            .join(Member, Member.id == Message.member_id)
+            .where(*pending, or_(*in_tiers))
         )
         try:
-            coupons = issue_to_many(template_id=template_id, recipients=recipients, source=kind,
-                                    ref_type=COUPON_REF_TYPE, now=now)
+            coupons = issue_to_many(
+                template_id=template_id, recipients=recipients, source=kind, ref_type=COUPON_REF_TYPE, now=now
+            )
         except AppError as error:  # e.g. the template was deleted meanwhile
             log.info("%s coupons of template %s refused: %s", kind, template_id, error.code)
             continue
@@ -87,20 +91,27 @@ def link_coupons(pairs):
     from arrays on PostgreSQL (the rows were just written: a planner without statistics must not
     choose the join), one executemany elsewhere."""
     for start in range(0, len(pairs), LINK_CHUNK):
-        chunk = pairs[start:start + LINK_CHUNK]
+        chunk = pairs[start : start + LINK_CHUNK]
         if db.session.get_bind().dialect.name == "postgresql":
-            db.session.execute(text(
-                "UPDATE marketing_messages SET coupon_id = v.coupon_id"
-                " FROM unnest(CAST(:ids AS bigint[]), CAST(:coupon_ids AS bigint[])) AS v(id, coupon_id)"
-                " WHERE marketing_messages.id = v.id"
-            ), {"ids": [message_id for message_id, _ in chunk], "coupon_ids": [coupon_id for _, coupon_id in chunk]})
+            db.session.execute(
+                text(
+                    "UPDATE marketing_messages SET coupon_id = v.coupon_id"
+                    " FROM unnest(CAST(:ids AS bigint[]), CAST(:coupon_ids AS bigint[])) AS v(id, coupon_id)"
+                    " WHERE marketing_messages.id = v.id"
+                ),
+                {"ids": [message_id for message_id, _ in chunk], "coupon_ids": [coupon_id for _, coupon_id in chunk]},
+            )
         else:
-            db.session.execute(update(Message.__table__).where(Message.__table__.c.id == bindparam("message_id"))
-                               .values(coupon_id=bindparam("coupon")),
-                               [{"message_id": message_id, "coupon": coupon_id} for message_id, coupon_id in chunk])
+            db.session.execute(
+                update(Message.__table__)
+                .where(Message.__table__.c.id == bindparam("message_id"))
+                .values(coupon_id=bindparam("coupon")),
+                [{"message_id": message_id, "coupon": coupon_id} for message_id, coupon_id in chunk],
+            )
 
 
 # -- birthdays -----------------------------------------------------------------------------------
+
 
 def birthday_condition(today):
     """Members whose birthday is ``today``; Feb 29 birthdays are greeted on Feb 28 in non-leap years."""
@@ -114,32 +125,56 @@ def birthday_greetings(*, today, now):
     chosen = (_active_member(), birthday_condition(today))
     occasion = key("birthday", Member.id, today.year)
     queued = enqueue_messages(
-        select(Member.id.label("member_id"), occasion.label("dedupe_key"), literal(today).label("occasion_date"),
-               home_store(Member.id, Member.registered_store_id).label("store_id")).where(*chosen),
-        kind="birthday", now=now)
+        select(
+            Member.id.label("member_id"),
+            occasion.label("dedupe_key"),
+            literal(today).label("occasion_date"),
+            home_store(Member.id, Member.registered_store_id).label("store_id"),
+        ).where(*chosen),
+        kind="birthday",
+        now=now,
+    )
     coupons = settings.birthday_coupons or {}
     issued = issue_occasion_coupons(
-        kind="birthday", occasion_date=today, now=now,
-        template_for=lambda tier_id: coupons.get(str(tier_id)) or coupons.get("default"))
+        kind="birthday",
+        occasion_date=today,
+        now=now,
+        template_for=lambda tier_id: coupons.get(str(tier_id)) or coupons.get("default"),
+    )
     calls = 0
     if settings.birthday_call_min_tier_rank is not None:
         calls = enqueue_follow_ups(
-            select(Member.id.label("member_id"), occasion.label("dedupe_key"),
-                   home_store(Member.id, Member.registered_store_id).label("store_id"))
+            select(
+                Member.id.label("member_id"),
+                occasion.label("dedupe_key"),
+                home_store(Member.id, Member.registered_store_id).label("store_id"),
+            )
             .join(Tier, Tier.id == Member.tier_id)
             .where(*chosen, Tier.rank >= settings.birthday_call_min_tier_rank),
-            kind="birthday", reason="tier_care", due_date=today, now=now)
+            kind="birthday",
+            reason="tier_care",
+            due_date=today,
+            now=now,
+        )
     return {"queued": queued, "coupons": issued, "calls": calls}
 
 
 # -- maintenance ---------------------------------------------------------------------------------
 
+
 def _acted_on(message_created_at):
     from app.bookings.models import Booking
 
     # Nested two levels deep: correlate explicitly (only bookings is this subquery's own table).
-    booked = exists().where(Booking.vehicle_id == Vehicle.id, Booking.status.in_(("booked", "checked_in")),
-                            Booking.created_at >= message_created_at).correlate_except(Booking)
+    booked = (
+        exists()
+        .where(
+            Booking.vehicle_id == Vehicle.id,
+            Booking.status.in_(("booked", "checked_in")),
+            Booking.created_at >= message_created_at,
+        )
+        .correlate_except(Booking)
+    )
     visited = Member.last_paid_visit_at >= message_created_at
     return or_(booked, visited)
 
@@ -147,31 +182,50 @@ def _acted_on(message_created_at):
 def _remind(*, kind, due, occasion, vehicle_filter, today, now):
     """Push ``kind`` for cars due 12-13 days out, and call-list entries for cars due 10-11 days
     out whose push was not delivered or not acted on. ``due`` is the due-date expression."""
-    base = select(Vehicle.member_id.label("member_id"), occasion.label("dedupe_key")) \
-        .join(Member, Member.id == Vehicle.member_id).where(_active_member(), *vehicle_filter)
+    base = (
+        select(Vehicle.member_id.label("member_id"), occasion.label("dedupe_key"))
+        .join(Member, Member.id == Vehicle.member_id)
+        .where(_active_member(), *vehicle_filter)
+    )
     push_window = due.between(_days(today, PUSH_DAYS_BEFORE[1]), _days(today, PUSH_DAYS_BEFORE[0]))
     queued = enqueue_messages(
-        base.add_columns(literal("vehicle").label("ref_type"), Vehicle.id.label("ref_id"),
-                         Vehicle.plate.label("plate"), due.label("occasion_date"),
-                         home_store(Member.id, Member.registered_store_id).label("store_id")).where(push_window),
-        kind=kind, now=now)
+        base.add_columns(
+            literal("vehicle").label("ref_type"),
+            Vehicle.id.label("ref_id"),
+            Vehicle.plate.label("plate"),
+            due.label("occasion_date"),
+            home_store(Member.id, Member.registered_store_id).label("store_id"),
+        ).where(push_window),
+        kind=kind,
+        now=now,
+    )
     call_window = due.between(_days(today, CALL_DAYS_BEFORE[1]), _days(today, CALL_DAYS_BEFORE[0]))
     delivered = exists().where(Message.dedupe_key == occasion, Message.status == "sent")
     acted = exists().where(Message.dedupe_key == occasion, Message.status == "sent", _acted_on(Message.created_at))
-    entries = base.add_columns(literal("vehicle").label("ref_type"), Vehicle.id.label("ref_id"),
-                               home_store(Member.id, Member.registered_store_id).label("store_id")).where(call_window)
-    calls = enqueue_follow_ups(entries.where(not_(delivered)), kind=kind, reason="not_delivered", due_date=today,
-                               now=now)
-    calls += enqueue_follow_ups(entries.where(delivered, not_(acted)), kind=kind, reason="no_response",
-                                due_date=today, now=now)
+    entries = base.add_columns(
+        literal("vehicle").label("ref_type"),
+        Vehicle.id.label("ref_id"),
+        home_store(Member.id, Member.registered_store_id).label("store_id"),
+    ).where(call_window)
+    calls = enqueue_follow_ups(
+        entries.where(not_(delivered)), kind=kind, reason="not_delivered", due_date=today, now=now
+    )
+    calls += enqueue_follow_ups(
+        entries.where(delivered, not_(acted)), kind=kind, reason="no_response", due_date=today, now=now
+    )
     return {"queued": queued, "calls": calls}
 
 
 def maintenance_reminders(*, today, now):
     cycle = func.coalesce(cast(Vehicle.last_maintenance_date, String), "first")
-    return _remind(kind="maintenance_due", due=Vehicle.next_maintenance_due_date,
-                   occasion=key("maintenance_due", Vehicle.member_id, Vehicle.id, cycle),
-                   vehicle_filter=(Vehicle.next_maintenance_due_date.is_not(None),), today=today, now=now)
+    return _remind(
+        kind="maintenance_due",
+        due=Vehicle.next_maintenance_due_date,
+        occasion=key("maintenance_due", Vehicle.member_id, Vehicle.id, cycle),
+        vehicle_filter=(Vehicle.next_maintenance_due_date.is_not(None),),
+        today=today,
+        now=now,
+    )
 
 
 def purchase_dates_due_on(due_day, months):
@@ -189,29 +243,45 @@ def first_maintenance_reminders(*, today, now):
     if not by_purchase:
         return {"queued": 0, "calls": 0}
     due = case(by_purchase, value=Vehicle.purchase_date, else_=None)
-    return _remind(kind="first_maintenance", due=due,
-                   occasion=key("first_maintenance", Vehicle.member_id, Vehicle.id),
-                   vehicle_filter=(Vehicle.purchase_date.in_(list(by_purchase)),
-                                   Vehicle.last_maintenance_date.is_(None),
-                                   Vehicle.next_maintenance_due_date.is_(None)),
-                   today=today, now=now)
+    return _remind(
+        kind="first_maintenance",
+        due=due,
+        occasion=key("first_maintenance", Vehicle.member_id, Vehicle.id),
+        vehicle_filter=(
+            Vehicle.purchase_date.in_(list(by_purchase)),
+            Vehicle.last_maintenance_date.is_(None),
+            Vehicle.next_maintenance_due_date.is_(None),
+        ),
+        today=today,
+        now=now,
+    )
 
 
 # -- win-back, follow-ups ------------------------------------------------------------------------
 
+
 def win_back_offers(*, today, now):
     settings, rules = get_settings(), marketing_settings()
     lapsed_before = now - timedelta(days=settings.at_risk_after_days)
-    recent_offer = exists().where(Message.member_id == Member.id, Message.kind == "win_back",
-                                  Message.created_at > now - timedelta(days=rules.win_back_interval_days))
+    recent_offer = exists().where(
+        Message.member_id == Member.id,
+        Message.kind == "win_back",
+        Message.created_at > now - timedelta(days=rules.win_back_interval_days),
+    )
     queued = enqueue_messages(
-        select(Member.id.label("member_id"), key("win_back", Member.id, today.isoformat()).label("dedupe_key"),
-               literal(today).label("occasion_date"), home_store(Member.id, Member.registered_store_id).label("store_id"))
-        .where(_active_member(), Member.last_paid_visit_at < lapsed_before, not_(recent_offer)),
-        kind="win_back", now=now)
+        select(
+            Member.id.label("member_id"),
+            key("win_back", Member.id, today.isoformat()).label("dedupe_key"),
+            literal(today).label("occasion_date"),
+            home_store(Member.id, Member.registered_store_id).label("store_id"),
+        ).where(_active_member(), Member.last_paid_visit_at < lapsed_before, not_(recent_offer)),
+        kind="win_back",
+        now=now,
+    )
     template_id = rules.win_back_coupon_template_id
-    issued = issue_occasion_coupons(kind="win_back", occasion_date=today, now=now,
-                                    template_for=lambda tier_id: template_id)
+    issued = issue_occasion_coupons(
+        kind="win_back", occasion_date=today, now=now, template_for=lambda tier_id: template_id
+    )
     return {"queued": queued, "coupons": issued}
 
 
@@ -219,16 +289,25 @@ def service_follow_ups(*, today, now):
     """One follow-up per settled (not refunded) visit 3 to 7 days ago."""
     first, last = _days(today, -FOLLOW_UP_AFTER_DAYS[1]), _days(today, -FOLLOW_UP_AFTER_DAYS[0])
     queued = enqueue_messages(
-        select(Visit.member_id.label("member_id"), key("follow_up", Visit.member_id, Visit.work_order_id)
-               .label("dedupe_key"), literal("work_order").label("ref_type"), Visit.work_order_id.label("ref_id"),
-               Visit.store_id.label("store_id"), Visit.plate.label("plate"), Visit.settled_on.label("occasion_date"))
+        select(
+            Visit.member_id.label("member_id"),
+            key("follow_up", Visit.member_id, Visit.work_order_id).label("dedupe_key"),
+            literal("work_order").label("ref_type"),
+            Visit.work_order_id.label("ref_id"),
+            Visit.store_id.label("store_id"),
+            Visit.plate.label("plate"),
+            Visit.settled_on.label("occasion_date"),
+        )
         .join(Member, Member.id == Visit.member_id)
         .where(_active_member(), Visit.refunded_at.is_(None), Visit.settled_on.between(first, last)),
-        kind="follow_up", now=now)
+        kind="follow_up",
+        now=now,
+    )
     return {"queued": queued}
 
 
 # -- bookings and coupons (their domains list what is due) ---------------------------------------
+
 
 def _insert_rows(rows):
     """Queue ready-made message rows, skipping existing dedupe keys: one INSERT ... ON CONFLICT DO
@@ -240,10 +319,23 @@ def _insert_rows(rows):
 
 
 def _row(kind, member_id, occasion, now, **values):
-    return {"member_id": member_id, "kind": kind, "template_key": KIND_TEMPLATES[kind],
-            "dedupe_key": f"{kind}:{member_id}:{occasion}", "status": "queued", "attempts": 0,
-            "next_attempt_at": now, "created_at": now, "ref_type": None, "ref_id": None, "store_id": None,
-            "plate": None, "occasion_date": None, "detail": None, **values}
+    return {
+        "member_id": member_id,
+        "kind": kind,
+        "template_key": KIND_TEMPLATES[kind],
+        "dedupe_key": f"{kind}:{member_id}:{occasion}",
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "ref_type": None,
+        "ref_id": None,
+        "store_id": None,
+        "plate": None,
+        "occasion_date": None,
+        "detail": None,
+        **values,
+    }
 
 
 def booking_reminders(*, today, now):
@@ -251,10 +343,22 @@ def booking_reminders(*, today, now):
 
     tomorrow = _days(today, 1)
     zone = clock.zone(get_settings().timezone)
-    rows = [_row("booking_reminder", booking.member_id, booking.id, now, ref_type="booking", ref_id=booking.id,
-                 store_id=booking.store_id, plate=booking.plate, occasion_date=tomorrow,
-                 detail=booking.start_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
-            for booking in bookings_for_reminder(day=tomorrow) if booking.member_id is not None]
+    rows = [
+        _row(
+            "booking_reminder",
+            booking.member_id,
+            booking.id,
+            now,
+            ref_type="booking",
+            ref_id=booking.id,
+            store_id=booking.store_id,
+            plate=booking.plate,
+            occasion_date=tomorrow,
+            detail=booking.start_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        )
+        for booking in bookings_for_reminder(day=tomorrow)
+        if booking.member_id is not None
+    ]
     return {"queued": _insert_rows(rows)}
 
 
@@ -266,8 +370,17 @@ def coupon_expiry_notices(*, today, now):
     last_day = _days(today, COUPON_NOTICE_DAYS_BEFORE)
     start, end = clock.local_day_bounds(last_day, get_settings().timezone)
     tick = timedelta(microseconds=1)
-    rows = [_row("coupon_expiring", coupon.member_id, coupon.id, now, ref_type="member_coupon", ref_id=coupon.id,
-                 occasion_date=last_day, detail=coupon.template.name[:100])
-            for coupon in coupons_expiring(start=start + tick, end=end + tick)]
+    rows = [
+        _row(
+            "coupon_expiring",
+            coupon.member_id,
+            coupon.id,
+            now,
+            ref_type="member_coupon",
+            ref_id=coupon.id,
+            occasion_date=last_day,
+            detail=coupon.template.name[:100],
+        )
+        for coupon in coupons_expiring(start=start + tick, end=end + tick)
+    ]
     return {"queued": _insert_rows(rows)}
-

@@ -4,6 +4,7 @@ Jobs describe who gets a message as a SELECT (labelled with the outbox's column 
 module turns it into a single insert; the UNIQUE dedupe key makes a rerun insert nothing. There is
 never a Python loop over members here.
 """
+
 from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -22,8 +23,9 @@ def insert_ignoring_duplicates(model, stmt, constants):
     """INSERT INTO model (labelled columns of ``stmt`` + constants) SELECT ... skipping rows whose
     unique keys exist already. Returns the number of rows inserted."""
     columns = [column.name for column in stmt.selected_columns]
-    full = stmt.add_columns(*[literal(value, getattr(model, name).type).label(name)
-                              for name, value in constants.items()])
+    full = stmt.add_columns(
+        *[literal(value, getattr(model, name).type).label(name) for name, value in constants.items()]
+    )
     if is_sqlite(db.session):
         # SQLite needs a WHERE in an INSERT ... SELECT that carries an upsert clause.
         full = full.where(literal(True))
@@ -48,7 +50,9 @@ def home_store(member_id, registered_store_id):
     last_visit_store = (
         select(Visit.store_id)
         .where(Visit.member_id == member_id, Visit.refunded_at.is_(None))
-        .order_by(Visit.settled_at.desc()).limit(1).scalar_subquery()
+        .order_by(Visit.settled_at.desc())
+        .limit(1)
+        .scalar_subquery()
     )
     return func.coalesce(last_visit_store, registered_store_id)
 
@@ -56,8 +60,14 @@ def home_store(member_id, registered_store_id):
 def enqueue_messages(stmt, *, kind, now, template_key=None):
     """Queue one message per row of ``stmt`` (labelled member_id, dedupe_key and any of ref_type,
     ref_id, store_id, plate, occasion_date, detail, campaign_id, coupon_id). Returns rows queued."""
-    constants = {"kind": kind, "template_key": template_key or KIND_TEMPLATES[kind], "status": "queued",
-                 "attempts": 0, "next_attempt_at": now, "created_at": now}
+    constants = {
+        "kind": kind,
+        "template_key": template_key or KIND_TEMPLATES[kind],
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
     return insert_ignoring_duplicates(Message, stmt, constants)
 
 
@@ -80,4 +90,3 @@ def list_messages(*, member_id=None, kind=None, status=None, campaign_id=None, p
     if campaign_id is not None:
         stmt = stmt.where(Message.campaign_id == campaign_id)
     return paginate(stmt, page, per_page)
-

@@ -7,9 +7,26 @@ from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
 from app.marketing import campaigns, followups, grants, outbox, segments, settings_services
 from app.marketing.schemas import (
-    CampaignCreate, CampaignPage, CampaignQuery, CampaignRead, FollowUpPage, FollowUpQuery, FollowUpRead,
-    MarketingSettingsRead, MarketingSettingsUpdate, MessagePage, MessageQuery, OutcomeBody, OutcomeCounts,
-    OutcomeCountsQuery, RulesBody, SegmentCreate, SegmentPage, SegmentPreview, SegmentRead, SubscriptionsBody,
+    CampaignCreate,
+    CampaignPage,
+    CampaignQuery,
+    CampaignRead,
+    FollowUpPage,
+    FollowUpQuery,
+    FollowUpRead,
+    MarketingSettingsRead,
+    MarketingSettingsUpdate,
+    MessagePage,
+    MessageQuery,
+    OutcomeBody,
+    OutcomeCounts,
+    OutcomeCountsQuery,
+    RulesBody,
+    SegmentCreate,
+    SegmentPage,
+    SegmentPreview,
+    SegmentRead,
+    SubscriptionsBody,
     SubscriptionsRead,
 )
 from app.merchant.services import merchant_timezone

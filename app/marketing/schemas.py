@@ -1,17 +1,31 @@
 from marshmallow import validates_schema
 
 from app.common.schemas import (
-    BodySchema, PageQuery, QuerySchema, ResponseSchema, StrictInteger, ValidationError, fields, page_schema, validate,
+    BodySchema,
+    PageQuery,
+    QuerySchema,
+    ResponseSchema,
+    StrictInteger,
+    ValidationError,
+    fields,
+    page_schema,
+    validate,
 )
 from app.marketing.models import (
-    CAMPAIGN_STATUSES, CHURN_REASONS, FOLLOW_UP_RESULTS, MESSAGE_KINDS, MESSAGE_STATUSES, TEMPLATE_KEYS,
+    CAMPAIGN_STATUSES,
+    CHURN_REASONS,
+    FOLLOW_UP_RESULTS,
+    MESSAGE_KINDS,
+    MESSAGE_STATUSES,
+    TEMPLATE_KEYS,
 )
 from app.members.schemas import MemberSummary, TierBrief
 
 
 class SubscriptionsBody(BodySchema):
-    template_keys = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
-                                validate=validate.Length(min=1, max=20))
+    template_keys = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), required=True, validate=validate.Length(min=1, max=20)
+    )
 
 
 class GrantRead(ResponseSchema):
@@ -46,10 +60,14 @@ class SegmentPreview(ResponseSchema):
 
 class CampaignMessage(BodySchema):
     template_key = fields.String(load_default="campaign", validate=validate.Length(min=1, max=32))
-    fields_ = fields.Dict(data_key="fields", attribute="fields", required=True,
-                          keys=fields.String(validate=validate.Length(min=1, max=32)),
-                          values=fields.String(validate=validate.Length(min=1, max=200)),
-                          validate=validate.Length(min=1, max=10))
+    fields_ = fields.Dict(
+        data_key="fields",
+        attribute="fields",
+        required=True,
+        keys=fields.String(validate=validate.Length(min=1, max=32)),
+        values=fields.String(validate=validate.Length(min=1, max=200)),
+        validate=validate.Length(min=1, max=10),
+    )
     page = fields.String(validate=validate.Length(min=1, max=200), allow_none=True)
 
 
@@ -183,8 +201,11 @@ class MarketingSettingsRead(ResponseSchema):
 
 
 class MarketingSettingsUpdate(BodySchema):
-    birthday_coupons = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=16)),
-                                   values=StrictInteger(), validate=validate.Length(max=50))
+    birthday_coupons = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=16)),
+        values=StrictInteger(),
+        validate=validate.Length(max=50),
+    )
     birthday_call_min_tier_rank = StrictInteger(allow_none=True, validate=validate.Range(min=0, max=1000))
     win_back_coupon_template_id = StrictInteger(allow_none=True)
     win_back_interval_days = StrictInteger(validate=validate.Range(min=1, max=3650))

@@ -32,6 +32,7 @@ subqueries on those domains' tables inside this one read-only query. That is the
 accepted exception to "domains do not read each other's tables": a segment must be one SQL query,
 and no service function can be composed into it. Nothing here writes to those tables.
 """
+
 import re
 from datetime import date, timedelta
 
@@ -71,6 +72,7 @@ class _Invalid(Exception):
 
 # -- value checks --------------------------------------------------------------------------------
 
+
 def _int(value, path, minimum=0, maximum=10**12):
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
         raise _Invalid(path, f"expected an integer from {minimum} to {maximum}")
@@ -97,6 +99,7 @@ def _choice(choices):
         if value not in choices:
             raise _Invalid(path, f"expected one of {', '.join(choices)}")
         return value
+
     return check
 
 
@@ -108,10 +111,12 @@ def _pair(item):
         if low > high:
             raise _Invalid(path, "low is above high")
         return low, high
+
     return check
 
 
 # -- condition builders --------------------------------------------------------------------------
+
 
 def _match(column, op, value, item):
     """eq/ne/in/not_in on a column; ne and not_in are the negation of eq and in (NULLs included)."""
@@ -131,8 +136,13 @@ def _compare(column, op, parsed):
         return column.between(*parsed)
     if op == "ne":
         return or_(column != parsed, column.is_(None))
-    return {"eq": column == parsed, "gt": column > parsed, "gte": column >= parsed, "lt": column < parsed,
-            "lte": column <= parsed}[op]
+    return {
+        "eq": column == parsed,
+        "gt": column > parsed,
+        "gte": column >= parsed,
+        "lt": column < parsed,
+        "lte": column <= parsed,
+    }[op]
 
 
 def _number(column, op, value, item=_int):
@@ -142,8 +152,14 @@ def _number(column, op, value, item=_int):
 def _zero_matches(op, parsed):
     if op == "between":
         return parsed[0] <= 0 <= parsed[1]
-    return {"eq": 0 == parsed, "ne": 0 != parsed, "gt": 0 > parsed, "gte": 0 >= parsed, "lt": 0 < parsed,
-            "lte": 0 <= parsed}[op]
+    return {
+        "eq": 0 == parsed,
+        "ne": 0 != parsed,
+        "gt": 0 > parsed,
+        "gte": 0 >= parsed,
+        "lt": 0 < parsed,
+        "lte": 0 <= parsed,
+    }[op]
 
 
 def _has_row(scope, member_id, *conditions):
@@ -197,12 +213,14 @@ def _tags(op, value, scope):
 def _choices_field(name, choices):
     def build(op, value, scope):
         return _match(getattr(scope.member, name), op, value, _choice(choices))
+
     return build
 
 
 def _number_field(name):
     def build(op, value, scope):
         return _number(getattr(scope.member, name), op, value)
+
     return build
 
 
@@ -219,7 +237,9 @@ def _last_visit(op, value, scope):
         return within if op == "within_days" else or_(not_(within), column.is_(None))
     if op == "between":
         low, high = _pair(_date)(value, "value")
-        return and_(column >= clock.local_day_bounds(low, tz_name)[0], column < clock.local_day_bounds(high, tz_name)[1])
+        return and_(
+            column >= clock.local_day_bounds(low, tz_name)[0], column < clock.local_day_bounds(high, tz_name)[1]
+        )
     day = _date(value, "value")
     start, end = clock.local_day_bounds(day, tz_name)
     return column < start if op == "before" else column >= end
@@ -247,9 +267,13 @@ def _vehicle_age(op, value, scope):
         condition = and_(at_least(low), at_most(high))
     else:
         years = _int(value, "value", 0, 200)
-        condition = {"eq": and_(at_least(years), at_most(years)), "gte": at_least(years),
-                     "gt": at_least(years + 1), "lte": at_most(years),
-                     "lt": at_most(years - 1) if years > 0 else false()}[op]
+        condition = {
+            "eq": and_(at_least(years), at_most(years)),
+            "gte": at_least(years),
+            "gt": at_least(years + 1),
+            "lte": at_most(years),
+            "lt": at_most(years - 1) if years > 0 else false(),
+        }[op]
     return _has_row(scope, Vehicle.member_id, purchase.is_not(None), condition)
 
 
@@ -312,6 +336,7 @@ FIELDS = {
 
 # -- compiling -----------------------------------------------------------------------------------
 
+
 class _Scope:
     """What conditions are compiled against: the moment, the members table (or an alias of it), and
     the tiers of each rank condition, looked up once per compilation."""
@@ -370,8 +395,10 @@ def _compile_node(node, path, depth, counter, scope):
     kind, children = next(iter(node.items()))
     if not isinstance(children, list):
         raise _Invalid(f"{path}.{kind}", "expected a list")
-    parts = [_compile_node(child, f"{path}.{kind}[{index}]", depth + 1, counter, scope)
-             for index, child in enumerate(children)]
+    parts = [
+        _compile_node(child, f"{path}.{kind}[{index}]", depth + 1, counter, scope)
+        for index, child in enumerate(children)
+    ]
     # Member columns first (a stable sort; same answer): PostgreSQL evaluates an OR's terms in the
     # order written, and the member's own column often decides it before another table is read.
     parts.sort(key=_reads_other_tables)
@@ -420,11 +447,14 @@ def _compile_rules(rules, scope, candidates_first):
     try:
         condition = _compile_node(rules, "rules", 1, [0], scope)
     except _Invalid as error:
-        raise Unprocessable("invalid_segment_rules", f"{error.path}: {error.message}",
-                            details={"path": error.path, "reason": error.message}) from None
+        raise Unprocessable(
+            "invalid_segment_rules",
+            f"{error.path}: {error.message}",
+            details={"path": error.path, "reason": error.message},
+        ) from None
     terms = _conjuncts(condition)
     joinable = [_joinable(term) for term in terms]
-    joins = any(is_joinable and _reads_other_tables(term) for term, is_joinable in zip(terms, joinable))
+    joins = any(is_joinable and _reads_other_tables(term) for term, is_joinable in zip(terms, joinable, strict=False))
     columns = any(not _reads_other_tables(term) for term in terms)
     if not (candidates_first and joins and columns) or all(joinable):
         # Without member columns to start from, the planner already joins first and reads each
@@ -435,9 +465,13 @@ def _compile_rules(rules, scope, candidates_first):
     candidate_terms = _conjuncts(_compile_node(rules, "rules", 1, [0], scope.on(candidate)))
     candidates = select(candidate.id).where(
         candidate.merged_into_id.is_(None),
-        *(term for term, is_joinable in zip(candidate_terms, joinable) if is_joinable))
-    return and_(Member.merged_into_id.is_(None), Member.id.in_(candidates),
-                *(term for term, is_joinable in zip(terms, joinable) if not is_joinable))
+        *(term for term, is_joinable in zip(candidate_terms, joinable, strict=False) if is_joinable),
+    )
+    return and_(
+        Member.merged_into_id.is_(None),
+        Member.id.in_(candidates),
+        *(term for term, is_joinable in zip(terms, joinable, strict=False) if not is_joinable),
+    )
 
 
 def members_query(rules, *, now=None):

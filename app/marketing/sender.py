@@ -20,6 +20,7 @@ held while WeChat is called.
 A process dying between send and record leaves the lease to expire and the message is sent again:
 delivery is at least once, and only that narrow window can repeat a push.
 """
+
 import logging
 from collections import Counter
 from datetime import timedelta
@@ -73,11 +74,23 @@ def _call_list(message, context, *, reason, now):
     if store_id is None:
         registered = context["member"].registered_store_id
         store_id = db.session.scalar(select(home_store(literal(message.member_id), literal(registered))))
-    db.session.execute(_insert(FollowUp).values(
-        member_id=message.member_id, kind=message.kind, reason=reason, dedupe_key=message.dedupe_key,
-        store_id=store_id, due_date=context["today"], message_id=message.id, ref_type=message.ref_type,
-        ref_id=message.ref_id, status="open", created_at=now,
-    ).on_conflict_do_nothing())
+    db.session.execute(
+        _insert(FollowUp)
+        .values(
+            member_id=message.member_id,
+            kind=message.kind,
+            reason=reason,
+            dedupe_key=message.dedupe_key,
+            store_id=store_id,
+            due_date=context["today"],
+            message_id=message.id,
+            ref_type=message.ref_type,
+            ref_id=message.ref_id,
+            status="open",
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
 def _load_batch(ids, now):
@@ -85,16 +98,29 @@ def _load_batch(ids, now):
     stores, campaigns): nothing the per-message commits would expire and reload one by one."""
     messages = db.session.execute(select(Message.__table__).where(Message.id.in_(ids)).order_by(Message.id)).all()
     member_ids = {m.member_id for m in messages}
-    members = {row.id: row for row in db.session.execute(
-        select(Member.id, Member.nickname, Member.openid, Member.registered_store_id, Tier.name.label("tier_name"))
-        .outerjoin(Tier, Tier.id == Member.tier_id).where(Member.id.in_(member_ids)))}
+    members = {
+        row.id: row
+        for row in db.session.execute(
+            select(Member.id, Member.nickname, Member.openid, Member.registered_store_id, Tier.name.label("tier_name"))
+            .outerjoin(Tier, Tier.id == Member.tier_id)
+            .where(Member.id.in_(member_ids))
+        )
+    }
     store_ids = {m.store_id for m in messages if m.store_id}
-    stores = dict(db.session.execute(select(Store.id, Store.name).where(Store.id.in_(store_ids))).all()) \
-        if store_ids else {}
+    stores = (
+        dict(db.session.execute(select(Store.id, Store.name).where(Store.id.in_(store_ids))).all()) if store_ids else {}
+    )
     campaign_ids = {m.campaign_id for m in messages if m.campaign_id}
-    campaigns = {row.id: row for row in db.session.execute(
-        select(Campaign.id, Campaign.fields, Campaign.page).where(Campaign.id.in_(campaign_ids)))} \
-        if campaign_ids else {}
+    campaigns = (
+        {
+            row.id: row
+            for row in db.session.execute(
+                select(Campaign.id, Campaign.fields, Campaign.page).where(Campaign.id.in_(campaign_ids))
+            )
+        }
+        if campaign_ids
+        else {}
+    )
     settings = get_settings()
     today = clock.local_today(settings.timezone, now)
     contexts = {}
@@ -126,8 +152,14 @@ def _content(message, context):
 
 def _retry_or_fail(message, context, token, error, now):
     if message.attempts >= MAX_ATTEMPTS:
-        _finish(message.id, token, status="failed", failure_reason="retries_exhausted", last_error=error[:200],
-                finished_at=now)
+        _finish(
+            message.id,
+            token,
+            status="failed",
+            failure_reason="retries_exhausted",
+            last_error=error[:200],
+            finished_at=now,
+        )
         _call_list(message, context, reason="not_delivered", now=now)
         return "failed"
     delay = BACKOFF * (2 ** (message.attempts - 1))
@@ -141,8 +173,14 @@ def _deliver(message, context, token, now, client):
     try:
         validate_and_truncate(data)
     except TemplateFieldInvalid as error:
-        _finish(message.id, token, status="failed", failure_reason="template_invalid", last_error=error.message,
-                finished_at=now)
+        _finish(
+            message.id,
+            token,
+            status="failed",
+            failure_reason="template_invalid",
+            last_error=error.message,
+            finished_at=now,
+        )
         return "failed"
     tid = template_id(message.template_key)
     if tid is None:
@@ -155,23 +193,42 @@ def _deliver(message, context, token, now, client):
         return "skipped_no_grant"
     db.session.commit()  # the grant is ours; nothing stays locked while WeChat answers
     try:
-        answer = client.send_subscribe_message(openid=member.openid, template_key=message.template_key,
-                                               template_id=tid, data=data, page=page)
+        answer = client.send_subscribe_message(
+            openid=member.openid, template_key=message.template_key, template_id=tid, data=data, page=page
+        )
     except wechat.SubscribeRefused as error:
         grants.zero_grants(member_id=member.id, template_key=message.template_key, now=now)
-        _finish(message.id, token, status="failed", failure_reason="refused", last_error=error.message[:200],
-                finished_at=now)
+        _finish(
+            message.id,
+            token,
+            status="failed",
+            failure_reason="refused",
+            last_error=error.message[:200],
+            finished_at=now,
+        )
         _call_list(message, context, reason="not_delivered", now=now)
         return "failed"
     except wechat.SubscribeUserInvalid as error:
-        _finish(message.id, token, status="failed", failure_reason="invalid_user", last_error=error.message[:200],
-                finished_at=now)
+        _finish(
+            message.id,
+            token,
+            status="failed",
+            failure_reason="invalid_user",
+            last_error=error.message[:200],
+            finished_at=now,
+        )
         _call_list(message, context, reason="not_delivered", now=now)
         return "failed"
     except TemplateFieldInvalid as error:
         grants.give_back_grant(member_id=member.id, template_key=message.template_key, now=now)
-        _finish(message.id, token, status="failed", failure_reason="template_invalid", last_error=error.message,
-                finished_at=now)
+        _finish(
+            message.id,
+            token,
+            status="failed",
+            failure_reason="template_invalid",
+            last_error=error.message,
+            finished_at=now,
+        )
         return "failed"
     except wechat.WeChatRateLimited as error:
         grants.give_back_grant(member_id=member.id, template_key=message.template_key, now=now)
@@ -181,8 +238,15 @@ def _deliver(message, context, token, now, client):
         grants.give_back_grant(member_id=member.id, template_key=message.template_key, now=now)
         return _retry_or_fail(message, context, token, error.message, now)
     msgid = (answer or {}).get("msgid")
-    _finish(message.id, token, status="sent", sent_at=now, finished_at=now, last_error=None,
-            wechat_msgid=str(msgid) if msgid is not None else None)
+    _finish(
+        message.id,
+        token,
+        status="sent",
+        sent_at=now,
+        finished_at=now,
+        last_error=None,
+        wechat_msgid=str(msgid) if msgid is not None else None,
+    )
     return "sent"
 
 
@@ -190,9 +254,9 @@ def _release(ids, token, now):
     """Give back claimed messages this run will not try (a rate limit stopped it)."""
     if ids:
         db.session.execute(
-            update(Message).where(Message.id.in_(ids), Message.claim_token == token)
-            .values(claim_token=None, claimed_until=None, attempts=Message.attempts - 1,
-                    next_attempt_at=now + BACKOFF)
+            update(Message)
+            .where(Message.id.in_(ids), Message.claim_token == token)
+            .values(claim_token=None, claimed_until=None, attempts=Message.attempts - 1, next_attempt_at=now + BACKOFF)
             .execution_options(synchronize_session=False)
         )
 
@@ -216,7 +280,7 @@ def send_outbox(*, today=None, now=None, max_messages=None):
                 db.session.commit()
             except _RateLimited:
                 outcomes["rate_limited"] += 1
-                _release([m.id for m in messages[index + 1:]], token, now)
+                _release([m.id for m in messages[index + 1 :]], token, now)
                 db.session.commit()
                 return dict(outcomes)
             except Exception:
@@ -224,7 +288,13 @@ def send_outbox(*, today=None, now=None, max_messages=None):
                 log.exception("message %s could not be handled; it is retried after its lease", message.id)
                 outcomes["error"] += 1
                 if message.attempts >= MAX_ATTEMPTS:  # never loop on a message that always breaks
-                    _finish(message.id, token, status="failed", failure_reason="retries_exhausted",
-                            last_error="internal error", finished_at=now)
+                    _finish(
+                        message.id,
+                        token,
+                        status="failed",
+                        failure_reason="retries_exhausted",
+                        last_error="internal error",
+                        finished_at=now,
+                    )
                     db.session.commit()
     return dict(outcomes)

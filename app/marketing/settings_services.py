@@ -1,4 +1,5 @@
 """The merchant's marketing rules (one row, created with defaults on first use)."""
+
 from app.common import clock
 from app.common.errors import Unprocessable
 from app.extensions import db
@@ -11,23 +12,30 @@ def marketing_settings() -> MarketingSettings:
     if settings is None:
         from app.marketing.outbox import _insert
 
-        defaults = {column.name: column.default.arg for column in MarketingSettings.__table__.columns
-                    if column.default is not None and not callable(column.default.arg)}
-        db.session.execute(_insert(MarketingSettings).values(**defaults, birthday_coupons={}, updated_at=clock.now())
-                           .on_conflict_do_nothing())
+        defaults = {
+            column.name: column.default.arg
+            for column in MarketingSettings.__table__.columns
+            if column.default is not None and not callable(column.default.arg)
+        }
+        db.session.execute(
+            _insert(MarketingSettings)
+            .values(**defaults, birthday_coupons={}, updated_at=clock.now())
+            .on_conflict_do_nothing()
+        )
         settings = db.session.get(MarketingSettings, 1)
     return settings
 
 
 def _check_template(template_id, field):
-    from app.coupons.template_services import get_template
     from app.common.errors import NotFound
+    from app.coupons.template_services import get_template
 
     try:
         get_template(template_id)
     except NotFound:
-        raise Unprocessable("coupon_template_not_found", "No such coupon template.",
-                            details={field: template_id}) from None
+        raise Unprocessable(
+            "coupon_template_not_found", "No such coupon template.", details={field: template_id}
+        ) from None
 
 
 def update_marketing_settings(*, changes) -> MarketingSettings:
@@ -39,8 +47,9 @@ def update_marketing_settings(*, changes) -> MarketingSettings:
     for tier_key, template_id in (changes.get("birthday_coupons") or {}).items():
         if tier_key != "default":
             if not tier_key.isdigit():
-                raise Unprocessable("invalid_birthday_coupons", 'Keys are tier ids or "default".',
-                                    details={"key": tier_key})
+                raise Unprocessable(
+                    "invalid_birthday_coupons", 'Keys are tier ids or "default".', details={"key": tier_key}
+                )
             get_tier(int(tier_key))
         _check_template(template_id, "birthday_coupons")
     if changes.get("win_back_coupon_template_id") is not None:

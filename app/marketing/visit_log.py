@@ -4,6 +4,7 @@ The settle event names the order; its store, plate and time come from the work-o
 A refund marks the visit refunded, so no follow-up is sent for it and it no longer counts for a
 segment's store condition.
 """
+
 from sqlalchemy import update
 
 from app.common import clock
@@ -19,9 +20,15 @@ def on_work_order_settled(*, work_order_id, member_id, paid_fen=0, now=None, **_
 
     order = get_work_order(work_order_id=work_order_id)
     settled_at = order.settled_at or now or clock.now()
-    values = {"member_id": member_id, "store_id": order.store_id, "plate": order.plate, "paid_fen": paid_fen or 0,
-              "settled_at": settled_at, "refunded_at": None,
-              "settled_on": clock.local_today(get_settings().timezone, settled_at)}
+    values = {
+        "member_id": member_id,
+        "store_id": order.store_id,
+        "plate": order.plate,
+        "paid_fen": paid_fen or 0,
+        "settled_at": settled_at,
+        "refunded_at": None,
+        "settled_on": clock.local_today(get_settings().timezone, settled_at),
+    }
     visit = db.session.get(Visit, work_order_id)
     if visit is None:
         db.session.add(Visit(work_order_id=work_order_id, **values))
@@ -33,6 +40,8 @@ def on_work_order_settled(*, work_order_id, member_id, paid_fen=0, now=None, **_
 
 def on_work_order_refunded(*, work_order_id, now=None, **_payload):
     db.session.execute(
-        update(Visit).where(Visit.work_order_id == work_order_id, Visit.refunded_at.is_(None))
-        .values(refunded_at=now or clock.now()).execution_options(synchronize_session=False)
+        update(Visit)
+        .where(Visit.work_order_id == work_order_id, Visit.refunded_at.is_(None))
+        .values(refunded_at=now or clock.now())
+        .execution_options(synchronize_session=False)
     )

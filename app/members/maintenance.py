@@ -9,6 +9,7 @@ next due date is the earlier of
 The due mileage is ``last_km + interval km`` (none when the mileage or the km interval is unknown).
 An order with several interval items takes the earliest date and the lowest mileage.
 """
+
 import math
 from datetime import timedelta
 
@@ -21,8 +22,12 @@ MIN_HISTORY_DAYS = 30
 
 def km_per_day(vehicle):
     """The car's average km/day from its first to its latest reading, or None if too little history."""
-    if None in (vehicle.first_mileage_km, vehicle.first_mileage_recorded_at, vehicle.mileage_km,
-                vehicle.mileage_recorded_at):
+    if None in (
+        vehicle.first_mileage_km,
+        vehicle.first_mileage_recorded_at,
+        vehicle.mileage_km,
+        vehicle.mileage_recorded_at,
+    ):
         return None
     days = (vehicle.mileage_recorded_at - vehicle.first_mileage_recorded_at).total_seconds() / 86400
     distance = vehicle.mileage_km - vehicle.first_mileage_km
@@ -55,8 +60,10 @@ def record_maintenance(*, vehicle_id, intervals, on_date, mileage_km=None):
         return vehicle
     last_km = mileage_km if mileage_km is not None else vehicle.mileage_km
     pace = km_per_day(vehicle)
-    dues = [next_due(last_date=on_date, last_km=last_km, interval_months=months, interval_km=km,
-                     pace_km_per_day=pace) for months, km in intervals]
+    dues = [
+        next_due(last_date=on_date, last_km=last_km, interval_months=months, interval_km=km, pace_km_per_day=pace)
+        for months, km in intervals
+    ]
     due_dates = [due_date for due_date, _ in dues if due_date is not None]
     due_kms = [due_km for _, due_km in dues if due_km is not None]
     vehicle.last_maintenance_date = on_date

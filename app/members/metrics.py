@@ -20,6 +20,7 @@ Rules (paid work only, DESIGN.md "Field rules"):
   The bulk run stores its cut points (``MemberMetricCuts``) so a settle can place one member without
   ranking the whole population; the next bulk run re-cuts everyone exactly.
 """
+
 from bisect import bisect_left
 from datetime import timedelta
 
@@ -36,10 +37,11 @@ VALUE_CLASSES = ("high", "medium", "low", "none")
 HIGH_FROM = 0.8  # percent rank of the score where "high" starts (top 20 %)
 MEDIUM_FROM = 0.5  # ... and "medium" (the next 30 %)
 QUANTILES = 100
-NO_INTERVAL = -10**9  # sort key of "one visit only": below every real (negated) interval
+NO_INTERVAL = -(10**9)  # sort key of "one visit only": below every real (negated) interval
 
 
 # -- one member ----------------------------------------------------------------------------------
+
 
 def average_ticket(total_paid_fen, paid_visit_count):
     return total_paid_fen // paid_visit_count if paid_visit_count > 0 else 0
@@ -76,8 +78,11 @@ def value_class_from_cuts(*, average_ticket_fen, paid_visit_count, mean_visit_in
         return "none"
     if not cuts:
         return "low"
-    score = (_rank(cuts["ticket"], average_ticket_fen) + _rank(cuts["visits"], paid_visit_count)
-             + _rank(cuts["interval"], _interval_key(mean_visit_interval_days))) / 3
+    score = (
+        _rank(cuts["ticket"], average_ticket_fen)
+        + _rank(cuts["visits"], paid_visit_count)
+        + _rank(cuts["interval"], _interval_key(mean_visit_interval_days))
+    ) / 3
     if cuts.get("high") is not None and score >= cuts["high"]:
         return "high"
     if cuts.get("medium") is not None and score >= cuts["medium"]:
@@ -94,13 +99,16 @@ def refresh_member(*, member_id, now=None):
     db.session.refresh(member, ["paid_visit_count", "total_paid_fen", "first_paid_visit_at", "last_paid_visit_at"])
     now = now or clock.now()
     member.average_ticket_fen = average_ticket(member.total_paid_fen, member.paid_visit_count)
-    member.mean_visit_interval_days = mean_interval_days(member.first_paid_visit_at, member.last_paid_visit_at,
-                                                         member.paid_visit_count)
+    member.mean_visit_interval_days = mean_interval_days(
+        member.first_paid_visit_at, member.last_paid_visit_at, member.paid_visit_count
+    )
     member.lifecycle = lifecycle_for(member.last_paid_visit_at, now=now, settings=get_settings())
     cuts_row = db.session.get(MemberMetricCuts, 1)
     member.value_class = value_class_from_cuts(
-        average_ticket_fen=member.average_ticket_fen, paid_visit_count=member.paid_visit_count,
-        mean_visit_interval_days=member.mean_visit_interval_days, cuts=cuts_row.cuts if cuts_row else None,
+        average_ticket_fen=member.average_ticket_fen,
+        paid_visit_count=member.paid_visit_count,
+        mean_visit_interval_days=member.mean_visit_interval_days,
+        cuts=cuts_row.cuts if cuts_row else None,
     )
     db.session.flush()
     return member
@@ -114,6 +122,7 @@ def on_work_order_changed(*, member_id, now=None, **_payload):
 
 # -- everyone, set-based -------------------------------------------------------------------------
 
+
 def _interval_days_sql():
     span = Member.last_paid_visit_at - Member.first_paid_visit_at
     if is_sqlite(db.session):
@@ -123,8 +132,12 @@ def _interval_days_sql():
         days = func.extract("epoch", span) / 86400.0
         rounded = cast(func.floor(days / (Member.paid_visit_count - 1) + 0.5), Integer)
     return case(
-        ((Member.paid_visit_count >= 2) & Member.first_paid_visit_at.is_not(None)
-         & Member.last_paid_visit_at.is_not(None), rounded),
+        (
+            (Member.paid_visit_count >= 2)
+            & Member.first_paid_visit_at.is_not(None)
+            & Member.last_paid_visit_at.is_not(None),
+            rounded,
+        ),
         else_=None,
     )
 
@@ -151,19 +164,25 @@ def _figures(now):
         _lifecycle_sql(now, get_settings()).label("lifecycle"),
         Member.paid_visit_count.label("visits"),
         counted.label("counted"),
-        Member.average_ticket_fen.label("old_ticket"), Member.mean_visit_interval_days.label("old_interval"),
-        Member.lifecycle.label("old_lifecycle"), Member.value_class.label("old_value_class"),
+        Member.average_ticket_fen.label("old_ticket"),
+        Member.mean_visit_interval_days.label("old_interval"),
+        Member.lifecycle.label("old_lifecycle"),
+        Member.value_class.label("old_value_class"),
     ).subquery()
     interval_key = func.coalesce(-figures.c.interval, NO_INTERVAL)
     rank = lambda key: func.percent_rank().over(partition_by=figures.c.counted, order_by=key)  # noqa: E731
     ranked = select(
-        figures, ((rank(figures.c.ticket) + rank(figures.c.visits) + rank(interval_key)) / 3.0).label("score"),
+        figures,
+        ((rank(figures.c.ticket) + rank(figures.c.visits) + rank(interval_key)) / 3.0).label("score"),
     ).subquery()
     classed = select(
-        ranked, func.percent_rank().over(partition_by=ranked.c.counted, order_by=ranked.c.score).label("pr"),
+        ranked,
+        func.percent_rank().over(partition_by=ranked.c.counted, order_by=ranked.c.score).label("pr"),
     ).subquery()
     value_class = case(
-        (classed.c.counted == 0, "none"), (classed.c.pr >= HIGH_FROM, "high"), (classed.c.pr >= MEDIUM_FROM, "medium"),
+        (classed.c.counted == 0, "none"),
+        (classed.c.pr >= HIGH_FROM, "high"),
+        (classed.c.pr >= MEDIUM_FROM, "medium"),
         else_="low",
     )
     return classed, value_class
@@ -171,9 +190,10 @@ def _figures(now):
 
 def _score_cuts(classed):
     cut_rows = db.session.execute(
-        select(func.min(case((classed.c.pr >= HIGH_FROM, classed.c.score))),
-               func.min(case((classed.c.pr >= MEDIUM_FROM, classed.c.score))))
-        .where(classed.c.counted == 1)
+        select(
+            func.min(case((classed.c.pr >= HIGH_FROM, classed.c.score))),
+            func.min(case((classed.c.pr >= MEDIUM_FROM, classed.c.score))),
+        ).where(classed.c.counted == 1)
     ).one()
     return {"high": _as_float(cut_rows[0]), "medium": _as_float(cut_rows[1])}
 
@@ -181,8 +201,11 @@ def _score_cuts(classed):
 def _quantiles(expression):
     """The lower bound of each percentile bucket of ``expression`` among members with a paid visit."""
     visited = and_(Member.paid_visit_count > 0, Member.merged_into_id.is_(None))
-    tiles = select(expression.label("v"), func.ntile(QUANTILES).over(order_by=expression).label("tile")) \
-        .where(visited).subquery()
+    tiles = (
+        select(expression.label("v"), func.ntile(QUANTILES).over(order_by=expression).label("tile"))
+        .where(visited)
+        .subquery()
+    )
     rows = db.session.execute(select(func.min(tiles.c.v)).group_by(tiles.c.tile).order_by(tiles.c.tile))
     return [int(row[0]) for row in rows]
 
@@ -199,22 +222,29 @@ def recompute_member_metrics(*, now=None):
     else:
         counts, score_cuts = _recompute_in_one_statement(now)
     interval_key = func.coalesce(-Member.mean_visit_interval_days, NO_INTERVAL)
-    cuts = {"ticket": _quantiles(Member.average_ticket_fen), "visits": _quantiles(Member.paid_visit_count),
-            "interval": _quantiles(interval_key)} | score_cuts
+    cuts = {
+        "ticket": _quantiles(Member.average_ticket_fen),
+        "visits": _quantiles(Member.paid_visit_count),
+        "interval": _quantiles(interval_key),
+    } | score_cuts
     row = db.session.get(MemberMetricCuts, 1) or MemberMetricCuts(id=1)
     row.cuts, row.computed_at = cuts, now
     db.session.add(row)
     db.session.flush()
     db.session.expire_all()
-    return {"figures_changed": int(counts["figures"]), "lifecycle_changed": int(counts["lifecycle"]),
-            "value_class_changed": int(counts["value_class"])}
+    return {
+        "figures_changed": int(counts["figures"]),
+        "lifecycle_changed": int(counts["lifecycle"]),
+        "value_class_changed": int(counts["value_class"]),
+    }
 
 
 def _changes(classed, value_class):
     """Per kind of change, the condition that a member's stored values differ from the new ones."""
     return {
-        "figures": or_(classed.c.old_ticket != classed.c.ticket,
-                       classed.c.old_interval.is_distinct_from(classed.c.interval)),
+        "figures": or_(
+            classed.c.old_ticket != classed.c.ticket, classed.c.old_interval.is_distinct_from(classed.c.interval)
+        ),
         "lifecycle": classed.c.old_lifecycle != classed.c.lifecycle,
         "value_class": classed.c.old_value_class != value_class,
     }
@@ -227,35 +257,58 @@ def _as_float(value):
 def _recompute_in_one_statement(now):
     classed, value_class = _figures(now)
     changes = _changes(classed, value_class)
-    ranked = select(classed, value_class.label("value_class"),
-                    *[changed.label(f"{name}_changed") for name, changed in changes.items()]).cte("ranked")
+    ranked = select(
+        classed,
+        value_class.label("value_class"),
+        *[changed.label(f"{name}_changed") for name, changed in changes.items()],
+    ).cte("ranked")
     changed = or_(*[ranked.c[f"{name}_changed"] for name in changes])
     written = (
-        update(Member).where(Member.id == ranked.c.id, changed)
-        .values(average_ticket_fen=ranked.c.ticket, mean_visit_interval_days=ranked.c.interval,
-                lifecycle=ranked.c.lifecycle, value_class=ranked.c.value_class)
-        .returning(Member.id).cte("written")
+        update(Member)
+        .where(Member.id == ranked.c.id, changed)
+        .values(
+            average_ticket_fen=ranked.c.ticket,
+            mean_visit_interval_days=ranked.c.interval,
+            lifecycle=ranked.c.lifecycle,
+            value_class=ranked.c.value_class,
+        )
+        .returning(Member.id)
+        .cte("written")
     )
     count_of = lambda flag: func.coalesce(func.sum(case((flag, 1), else_=0)), 0)  # noqa: E731
     cut_at = lambda start: func.min(case((and_(ranked.c.counted == 1, ranked.c.pr >= start), ranked.c.score)))  # noqa: E731
     row = db.session.execute(
-        select(*[count_of(ranked.c[f"{name}_changed"]) for name in changes], cut_at(HIGH_FROM), cut_at(MEDIUM_FROM),
-               select(func.count()).select_from(written).scalar_subquery())
-        .execution_options(synchronize_session=False)
+        select(
+            *[count_of(ranked.c[f"{name}_changed"]) for name in changes],
+            cut_at(HIGH_FROM),
+            cut_at(MEDIUM_FROM),
+            select(func.count()).select_from(written).scalar_subquery(),
+        ).execution_options(synchronize_session=False)
     ).one()
-    return dict(zip(changes, row[:3])), {"high": _as_float(row[3]), "medium": _as_float(row[4])}
+    return dict(zip(changes, row[:3], strict=False)), {"high": _as_float(row[3]), "medium": _as_float(row[4])}
 
 
 def _recompute_in_steps(now):
     classed, value_class = _figures(now)
     changes = _changes(classed, value_class)
-    counts = dict(zip(changes, db.session.execute(  # counted before writing: what this run changes
-        select(*[func.coalesce(func.sum(case((changed, 1), else_=0)), 0) for changed in changes.values()])
-    ).one()))
+    counts = dict(
+        zip(
+            changes,
+            db.session.execute(  # counted before writing: what this run changes
+                select(*[func.coalesce(func.sum(case((changed, 1), else_=0)), 0) for changed in changes.values()])
+            ).one(),
+            strict=False,
+        )
+    )
     db.session.execute(
-        update(Member).where(Member.id == classed.c.id, or_(*changes.values()))
-        .values(average_ticket_fen=classed.c.ticket, mean_visit_interval_days=classed.c.interval,
-                lifecycle=classed.c.lifecycle, value_class=value_class)
+        update(Member)
+        .where(Member.id == classed.c.id, or_(*changes.values()))
+        .values(
+            average_ticket_fen=classed.c.ticket,
+            mean_visit_interval_days=classed.c.interval,
+            lifecycle=classed.c.lifecycle,
+            value_class=value_class,
+        )
         .execution_options(synchronize_session=False)
     )
     return counts, _score_cuts(_figures(now)[0])

@@ -54,13 +54,30 @@ class Member(db.Model):
         # the members of some tiers by range, every other column a member condition compares as
         # included values -- tens of MB against the table's hundreds (migration 0015). INCLUDE is
         # PostgreSQL's; SQLite indexes the keys.
-        Index("ix_members_segment", "tier_id", "id",
-              postgresql_include=["last_paid_visit_at", "paid_visit_count", "total_paid_fen", "average_ticket_fen",
-                                  "lifecycle", "value_class", "birthday_month", "registered_store_id"],
-              postgresql_where=text("merged_into_id IS NULL"), sqlite_where=text("merged_into_id IS NULL")),
+        Index(
+            "ix_members_segment",
+            "tier_id",
+            "id",
+            postgresql_include=[
+                "last_paid_visit_at",
+                "paid_visit_count",
+                "total_paid_fen",
+                "average_ticket_fen",
+                "lifecycle",
+                "value_class",
+                "birthday_month",
+                "registered_store_id",
+            ],
+            postgresql_where=text("merged_into_id IS NULL"),
+            sqlite_where=text("merged_into_id IS NULL"),
+        ),
         # The accounts merged into a member (a settle looks for their pending referral): few rows (0017).
-        Index("ix_members_merged_into_id", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL"),
-              sqlite_where=text("merged_into_id IS NOT NULL")),
+        Index(
+            "ix_members_merged_into_id",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+            sqlite_where=text("merged_into_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

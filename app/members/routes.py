@@ -8,9 +8,23 @@ from app.common.ratelimit import login_rate_limit
 from app.common.transaction import read_only, unit_of_work
 from app.members import services, tier_routes, vehicle_services
 from app.members.schemas import (
-    CounterRegistration, LoginRequest, MemberLoginResponse, MemberRead, MemberSearchQuery, MemberStaffPage,
-    MemberStaffRead, MemberTagsBody, PhoneBind, PlateQuery, ProfileUpdate, StaffMemberUpdate, VehicleCreate,
-    VehicleList, VehicleLookupPage, VehicleRead, VehicleUpdate,
+    CounterRegistration,
+    LoginRequest,
+    MemberLoginResponse,
+    MemberRead,
+    MemberSearchQuery,
+    MemberStaffPage,
+    MemberStaffRead,
+    MemberTagsBody,
+    PhoneBind,
+    PlateQuery,
+    ProfileUpdate,
+    StaffMemberUpdate,
+    VehicleCreate,
+    VehicleList,
+    VehicleLookupPage,
+    VehicleRead,
+    VehicleUpdate,
 )
 from app.members.tier_services import set_member_tags
 
@@ -87,8 +101,9 @@ class MyVehicle(MethodView):
     @blp.response(200, VehicleRead)
     def patch(self, changes, vehicle_id):
         """Update a vehicle's model, purchase date or current mileage"""
-        return vehicle_services.update_member_vehicle(member_id=current_actor().id, vehicle_id=vehicle_id,
-                                                      changes=changes)
+        return vehicle_services.update_member_vehicle(
+            member_id=current_actor().id, vehicle_id=vehicle_id, changes=changes
+        )
 
 
 @blp.route("/me/member-card/qr.png")

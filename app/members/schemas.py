@@ -1,5 +1,13 @@
 from app.common.schemas import (
-    BodySchema, Count, Fen, PageQuery, ResponseSchema, StrictInteger, fields, page_schema, validate,
+    BodySchema,
+    Count,
+    Fen,
+    PageQuery,
+    ResponseSchema,
+    StrictInteger,
+    fields,
+    page_schema,
+    validate,
 )
 from app.members import services
 
@@ -90,8 +98,9 @@ _NEXT_MAINTENANCE = NextMaintenance()  # one instance: building a schema costs m
 def _next_maintenance(vehicle):
     if vehicle.next_maintenance_due_date is None and vehicle.next_maintenance_due_km is None:
         return None
-    return _NEXT_MAINTENANCE.dump({"due_date": vehicle.next_maintenance_due_date,
-                                   "due_mileage_km": vehicle.next_maintenance_due_km})
+    return _NEXT_MAINTENANCE.dump(
+        {"due_date": vehicle.next_maintenance_due_date, "due_mileage_km": vehicle.next_maintenance_due_km}
+    )
 
 
 class VehicleRead(ResponseSchema):

@@ -1,4 +1,5 @@
 """Member identity and profile: WeChat login, phone binding, counter registration, search."""
+
 import secrets
 from datetime import timedelta
 
@@ -67,8 +68,13 @@ def login_with_wechat(*, code, referral_code=None):
     member.session_key = session.session_key
     db.session.flush()
     if referral_code:
-        events.publish(events.REFERRAL_CODE_PRESENTED, member_id=member.id, referral_code=referral_code,
-                       created=created, now=clock.now())
+        events.publish(
+            events.REFERRAL_CODE_PRESENTED,
+            member_id=member.id,
+            referral_code=referral_code,
+            created=created,
+            now=clock.now(),
+        )
     token = issue_token(kind="member", subject_id=member.id, role="member")
     return token, member, created
 
@@ -128,8 +134,13 @@ def register_at_counter(*, phone, nickname=None, plate=None, store_id=None) -> M
     """Register a customer at the counter by phone, optionally with their car."""
     if db.session.scalar(select(Member.id).where(Member.phone == phone)) is not None:
         raise Conflict("phone_taken", "This phone number belongs to another member.")
-    member = Member(phone=phone, nickname=nickname, referral_code=_new_referral_code(), source="counter",
-                    registered_store_id=store_id)
+    member = Member(
+        phone=phone,
+        nickname=nickname,
+        referral_code=_new_referral_code(),
+        source="counter",
+        registered_store_id=store_id,
+    )
     db.session.add(member)
     db.session.flush()
     if plate:
@@ -160,8 +171,7 @@ def issue_member_card_token(*, member_id):
     """A short-lived signed token for the member-card QR; it never carries the raw id in clear."""
     member = get_member(member_id)
     ttl = current_app.config["MEMBER_CARD_TOKEN_TTL_SECONDS"]
-    return issue_token(kind="member", subject_id=member.id, role="member", purpose=MEMBER_CARD_PURPOSE,
-                       ttl_seconds=ttl)
+    return issue_token(kind="member", subject_id=member.id, role="member", purpose=MEMBER_CARD_PURPOSE, ttl_seconds=ttl)
 
 
 def member_from_card_token(token) -> Member:
@@ -176,8 +186,12 @@ def looks_like_card_token(text):
 def search_members(*, q, page, per_page):
     """Find members by phone (full or last digits), nickname, plate, or a scanned member card."""
     q = (q or "").strip()
-    stmt = (select(Member).where(Member.merged_into_id.is_(None)).order_by(Member.id.desc())
-            .options(selectinload(Member.tags)))
+    stmt = (
+        select(Member)
+        .where(Member.merged_into_id.is_(None))
+        .order_by(Member.id.desc())
+        .options(selectinload(Member.tags))
+    )
     if q and looks_like_card_token(q):
         member = member_from_card_token(q)
         stmt = stmt.where(Member.id == member.id)
@@ -198,9 +212,12 @@ def lifecycle_of(member, *, now=None, settings=None):
     if member.last_paid_visit_at is None:
         return "new"
     settings = settings or get_settings()
-    return lifecycle_for(member.last_paid_visit_at, now=now or clock.now(),
-                         at_risk_after_days=settings.at_risk_after_days,
-                         churned_after_days=settings.churned_after_days)
+    return lifecycle_for(
+        member.last_paid_visit_at,
+        now=now or clock.now(),
+        at_risk_after_days=settings.at_risk_after_days,
+        churned_after_days=settings.churned_after_days,
+    )
 
 
 def lifecycle_for(last_paid_visit_at, *, now, at_risk_after_days, churned_after_days):
@@ -217,8 +234,6 @@ def lifecycle_for(last_paid_visit_at, *, now, at_risk_after_days, churned_after_
 
 def mask_phone(phone):
     return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else phone
-
-
 
 
 # Other domains add figures to the counter's member summary without members reading their tables:
@@ -249,8 +264,15 @@ def summary_figure_columns(member_id, now):
 def counter_summary(*, member_id, nickname, phone, tier, last_paid_visit_at, lifecycle, figures=None):
     """One member's counter summary (MemberSummary); ``figures`` are the other domains' (see
     ``summary_figure_columns``), added here when read with the member."""
-    return {"id": member_id, "nickname": nickname, "phone": phone, "tier": tier, "lifecycle": lifecycle,
-            "last_visit_at": last_paid_visit_at, **(figures or {})}
+    return {
+        "id": member_id,
+        "nickname": nickname,
+        "phone": phone,
+        "tier": tier,
+        "lifecycle": lifecycle,
+        "last_visit_at": last_paid_visit_at,
+        **(figures or {}),
+    }
 
 
 def member_summaries(members):
@@ -259,16 +281,22 @@ def member_summaries(members):
     settings = get_settings()
     now = clock.now()
     summaries = {
-        member.id: counter_summary(member_id=member.id, nickname=member.nickname, phone=member.phone,
-                                   tier=member.tier, last_paid_visit_at=member.last_paid_visit_at,
-                                   lifecycle=lifecycle_of(member, now=now, settings=settings))
+        member.id: counter_summary(
+            member_id=member.id,
+            nickname=member.nickname,
+            phone=member.phone,
+            tier=member.tier,
+            last_paid_visit_at=member.last_paid_visit_at,
+            lifecycle=lifecycle_of(member, now=now, settings=settings),
+        )
         for member in members
     }
     columns = summary_figure_columns(Member.id, now)
     if ids and columns:
         rows = db.session.execute(
-            select(Member.id, *(expression.label(name) for name, expression in columns.items()))
-            .where(Member.id.in_(ids))
+            select(Member.id, *(expression.label(name) for name, expression in columns.items())).where(
+                Member.id.in_(ids)
+            )
         ).mappings()
         for row in rows:
             summaries[row["id"]].update({name: row[name] for name in columns})

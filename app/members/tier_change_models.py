@@ -1,4 +1,5 @@
 """The log of automatic tier changes (upgrades by spend, review downgrades)."""
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String

@@ -15,6 +15,7 @@ a source also gives its spend as a query (member_id, fen), and one INSERT ... SE
 change and one UPDATE ... FROM applies them; a source without a query is asked member by member
 in chunks and its figures join the query as a JSON document.
 """
+
 import json
 from datetime import timedelta
 
@@ -69,8 +70,16 @@ def _rank(tier):
 
 
 def _change(member, tier, reason, spend, now):
-    db.session.add(TierChange(member_id=member.id, from_tier_id=member.tier_id, to_tier_id=tier.id if tier else None,
-                              reason=reason, spend_12m_fen=spend, created_at=now))
+    db.session.add(
+        TierChange(
+            member_id=member.id,
+            from_tier_id=member.tier_id,
+            to_tier_id=tier.id if tier else None,
+            reason=reason,
+            spend_12m_fen=spend,
+            created_at=now,
+        )
+    )
     member.tier_id = tier.id if tier else None
     member.tier = tier
 
@@ -99,9 +108,10 @@ def _spend_rows_of(source, since, member_ids):
     """A source without a query: its figures for ``member_ids``, as rows of a JSON document."""
     figures = {}
     for start in range(0, len(member_ids), CHUNK):
-        chunk = member_ids[start:start + CHUNK]
-        figures.update({str(member_id): int(fen) for member_id, fen in
-                        source(member_ids=chunk, since=since).items() if fen})
+        chunk = member_ids[start : start + CHUNK]
+        figures.update(
+            {str(member_id): int(fen) for member_id, fen in source(member_ids=chunk, since=since).items() if fen}
+        )
     document = json.dumps(figures)
     if db.session.get_bind().dialect.name == "postgresql":
         rows = func.jsonb_each_text(cast(literal(document), JSONB)).table_valued("key", "value")
@@ -132,8 +142,10 @@ def _spend_by_member(since, members):
 
 def _by_spend(spend, tiers, attribute):
     """CASE picking ``attribute`` of the best tier ``spend`` reaches (``tiers`` best first)."""
-    return case(*[(spend >= tier.min_spend_12m_fen, literal(getattr(tier, attribute))) for tier in tiers],
-                else_=literal(-1 if attribute == "rank" else None, Integer))
+    return case(
+        *[(spend >= tier.min_spend_12m_fen, literal(getattr(tier, attribute))) for tier in tiers],
+        else_=literal(-1 if attribute == "rank" else None, Integer),
+    )
 
 
 def review_tiers(*, now=None):
@@ -149,34 +161,44 @@ def review_tiers(*, now=None):
     spend_rows = _spend_by_member(now - WINDOW, members)
     current = aliased(Tier)
     spend = func.coalesce(spend_rows.c.fen, 0) if spend_rows is not None else literal(0)
-    latest = (select(TierChange.member_id, func.max(TierChange.id).label("id"))
-              .group_by(TierChange.member_id).subquery())
+    latest = select(TierChange.member_id, func.max(TierChange.id).label("id")).group_by(TierChange.member_id).subquery()
     last = aliased(TierChange)
     target_rank, target_id = _by_spend(spend, tiers, "rank"), _by_spend(spend, tiers, "id")
     current_rank = func.coalesce(current.rank, -1)
     kept_until = literal(now - KEEP_FOR, TierChange.created_at.type)
     upgrade = target_rank > current_rank
     downgrade = and_(target_rank < current_rank, last.to_tier_id == members.c.tier_id, last.created_at <= kept_until)
-    joined = members.outerjoin(current, current.id == members.c.tier_id) \
-        .outerjoin(latest, latest.c.member_id == members.c.id).outerjoin(last, last.id == latest.c.id)
+    joined = (
+        members.outerjoin(current, current.id == members.c.tier_id)
+        .outerjoin(latest, latest.c.member_id == members.c.id)
+        .outerjoin(last, last.id == latest.c.id)
+    )
     if spend_rows is not None:
         joined = joined.outerjoin(spend_rows, spend_rows.c.member_id == members.c.id)
     decisions = (
-        select(members.c.id.label("member_id"), members.c.tier_id.label("from_tier_id"),
-               target_id.label("to_tier_id"),
-               case((upgrade, "review_upgrade"), else_="review_downgrade").label("reason"),
-               spend.label("spend_12m_fen"), literal(now, TierChange.created_at.type).label("created_at"))
-        .select_from(joined).where(or_(upgrade, downgrade))
+        select(
+            members.c.id.label("member_id"),
+            members.c.tier_id.label("from_tier_id"),
+            target_id.label("to_tier_id"),
+            case((upgrade, "review_upgrade"), else_="review_downgrade").label("reason"),
+            spend.label("spend_12m_fen"),
+            literal(now, TierChange.created_at.type).label("created_at"),
+        )
+        .select_from(joined)
+        .where(or_(upgrade, downgrade))
     )
     logged_before = db.session.scalar(select(func.coalesce(func.max(TierChange.id), 0)))
     columns = ["member_id", "from_tier_id", "to_tier_id", "reason", "spend_12m_fen", "created_at"]
     db.session.execute(insert(TierChange).from_select(columns, decisions))
     logged = (TierChange.id > logged_before, TierChange.reason.in_(REVIEW_REASONS), TierChange.created_at == now)
     db.session.execute(
-        update(Member).where(Member.id == TierChange.member_id, *logged).values(tier_id=TierChange.to_tier_id)
+        update(Member)
+        .where(Member.id == TierChange.member_id, *logged)
+        .values(tier_id=TierChange.to_tier_id)
         .execution_options(synchronize_session=False)
     )
-    counts = dict(db.session.execute(select(TierChange.reason, func.count()).where(*logged)
-                                     .group_by(TierChange.reason)).all())
+    counts = dict(
+        db.session.execute(select(TierChange.reason, func.count()).where(*logged).group_by(TierChange.reason)).all()
+    )
     db.session.expire_all()
     return {"upgraded": counts.get("review_upgrade", 0), "downgraded": counts.get("review_downgrade", 0)}

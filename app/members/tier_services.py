@@ -1,4 +1,5 @@
 """Tiers (会员等级) and tags: the back office's definitions and their assignment to members."""
+
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -80,9 +81,7 @@ def set_member_tags(*, member_id, tag_ids, replace=False):
     if replace:
         removed = current - wanted
         if removed:
-            db.session.execute(
-                delete(MemberTag).where(MemberTag.member_id == member.id, MemberTag.tag_id.in_(removed))
-            )
+            db.session.execute(delete(MemberTag).where(MemberTag.member_id == member.id, MemberTag.tag_id.in_(removed)))
     for tag_id in sorted(wanted - current):
         db.session.add(MemberTag(member_id=member.id, tag_id=tag_id))
     db.session.flush()

@@ -1,4 +1,5 @@
 """Vehicles: a plate belongs to at most one member; walk-in cars have none."""
+
 import functools
 from types import SimpleNamespace
 
@@ -39,8 +40,7 @@ def claim_vehicle(*, member, plate, model=None, purchase_date=None, mileage_km=N
 
 def add_vehicle(*, member_id, plate, model=None, purchase_date=None, mileage_km=None) -> Vehicle:
     member = db.session.get(Member, member_id)
-    return claim_vehicle(member=member, plate=plate, model=model, purchase_date=purchase_date,
-                         mileage_km=mileage_km)
+    return claim_vehicle(member=member, plate=plate, model=model, purchase_date=purchase_date, mileage_km=mileage_km)
 
 
 def record_mileage(vehicle, mileage_km, *, correction=False):
@@ -124,14 +124,26 @@ def search_by_plate(*, plate_fragment, page, per_page):
 
     fragment = normalize_plate(plate_fragment)
     if len(fragment) < MIN_PLATE_FRAGMENT:
-        raise Unprocessable("plate_fragment_too_short",
-                            f"Type at least {MIN_PLATE_FRAGMENT} characters of the plate.",
-                            details={"min_length": MIN_PLATE_FRAGMENT})
+        raise Unprocessable(
+            "plate_fragment_too_short",
+            f"Type at least {MIN_PLATE_FRAGMENT} characters of the plate.",
+            details={"min_length": MIN_PLATE_FRAGMENT},
+        )
     now = clock.now()
     statement, figures = _lookup_statement(services.summary_providers())
-    rows = db.session.execute(statement, {
-        "pattern": _like_pattern(fragment), "now": now, "limit": per_page, "offset": (page - 1) * per_page,
-    }).mappings().all()
+    rows = (
+        db.session.execute(
+            statement,
+            {
+                "pattern": _like_pattern(fragment),
+                "now": now,
+                "limit": per_page,
+                "offset": (page - 1) * per_page,
+            },
+        )
+        .mappings()
+        .all()
+    )
     if rows:
         total = rows[0]["total"]
     elif page == 1:
@@ -143,14 +155,18 @@ def search_by_plate(*, plate_fragment, page, per_page):
         vehicle = SimpleNamespace(**{column.key: row[f"vehicle_{column.key}"] for column in _LOOKUP_VEHICLE_COLUMNS})
         member = None
         if row["member_id"] is not None:
-            limits = {name: row[name] if row[name] is not None else default
-                      for name, default in LIFECYCLE_DEFAULTS.items()}
+            limits = {
+                name: row[name] if row[name] is not None else default for name, default in LIFECYCLE_DEFAULTS.items()
+            }
             member = services.counter_summary(
-                member_id=row["member_id"], nickname=row["nickname"], phone=row["phone"],
+                member_id=row["member_id"],
+                nickname=row["nickname"],
+                phone=row["phone"],
                 tier={"id": row["tier_id"], "name": row["tier_name"]} if row["tier_id"] is not None else None,
                 last_paid_visit_at=row["last_paid_visit_at"],
                 lifecycle=services.lifecycle_for(row["last_paid_visit_at"], now=now, **limits),
-                figures={name: row[name] for name in figures})
+                figures={name: row[name] for name in figures},
+            )
         items.append({"vehicle": vehicle, "member": member})
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
@@ -169,20 +185,29 @@ def _lookup_statement(providers):
     found = (
         select(Vehicle.id, Vehicle.plate)
         .where(_plate_like(bindparam("pattern", type_=String)))
-        .cte("plate_matches").prefix_with("MATERIALIZED", dialect="postgresql")
+        .cte("plate_matches")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     matches = (
         select(found.c.id, found.c.plate, func.count().over().label("total"))
         .order_by(found.c.plate, found.c.id)
-        .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
         .subquery()
     )
     figures = services.summary_figure_columns(Member.id, now)
     statement = (
-        select(matches.c.total, *(column.label(f"vehicle_{column.key}") for column in _LOOKUP_VEHICLE_COLUMNS),
-               Member.id.label("member_id"), Member.nickname, Member.phone, Member.last_paid_visit_at,
-               Tier.id.label("tier_id"), Tier.name.label("tier_name"),
-               *(expression.label(name) for name, expression in {**figures, **lifecycle_threshold_columns()}.items()))
+        select(
+            matches.c.total,
+            *(column.label(f"vehicle_{column.key}") for column in _LOOKUP_VEHICLE_COLUMNS),
+            Member.id.label("member_id"),
+            Member.nickname,
+            Member.phone,
+            Member.last_paid_visit_at,
+            Tier.id.label("tier_id"),
+            Tier.name.label("tier_name"),
+            *(expression.label(name) for name, expression in {**figures, **lifecycle_threshold_columns()}.items()),
+        )
         .select_from(matches)
         .join(Vehicle, Vehicle.id == matches.c.id)
         .outerjoin(Member, Member.id == Vehicle.member_id)
@@ -193,8 +218,16 @@ def _lookup_statement(providers):
 
 
 # What the counter's lookup shows of a car (VehicleRead).
-_LOOKUP_VEHICLE_COLUMNS = (Vehicle.id, Vehicle.member_id, Vehicle.plate, Vehicle.model, Vehicle.purchase_date,
-                           Vehicle.mileage_km, Vehicle.next_maintenance_due_date, Vehicle.next_maintenance_due_km)
+_LOOKUP_VEHICLE_COLUMNS = (
+    Vehicle.id,
+    Vehicle.member_id,
+    Vehicle.plate,
+    Vehicle.model,
+    Vehicle.purchase_date,
+    Vehicle.mileage_km,
+    Vehicle.next_maintenance_due_date,
+    Vehicle.next_maintenance_due_km,
+)
 
 
 def lookup_for_counter(*, plate=None, card_token=None, page=1, per_page=20):
@@ -207,5 +240,9 @@ def lookup_for_counter(*, plate=None, card_token=None, page=1, per_page=20):
     member = services.member_from_card_token(card_token)
     vehicles = list_member_vehicles(member_id=member.id)
     summaries = services.member_summaries([member])
-    return {"items": [{"vehicle": v, "member": summaries[member.id]} for v in vehicles],
-            "total": len(vehicles), "page": 1, "per_page": max(len(vehicles), 1)}
+    return {
+        "items": [{"vehicle": v, "member": summaries[member.id]} for v in vehicles],
+        "total": len(vehicles),
+        "page": 1,
+        "per_page": max(len(vehicles), 1),
+    }

@@ -5,6 +5,7 @@ is a visit). ``total_paid_fen`` adds the money paid (cash, WeChat, Alipay, bank 
 value). Changes are single UPDATE statements, so two orders settling for one member at once
 both count.
 """
+
 from sqlalchemy import case, literal, or_, update
 
 from app.common.db import UTCDateTime

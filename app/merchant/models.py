@@ -37,5 +37,6 @@ class MerchantSettings(db.Model):
     referral_min_order_fen: Mapped[int] = mapped_column(default=0, server_default="0")
     referral_reward_freeze_days: Mapped[int] = mapped_column(default=7, server_default="7")
     referral_monthly_cap: Mapped[int | None] = mapped_column(default=10, server_default="10")
-    referral_share_page: Mapped[str] = mapped_column(String(128), default="pages/index/index",
-                                                     server_default="pages/index/index")
+    referral_share_page: Mapped[str] = mapped_column(
+        String(128), default="pages/index/index", server_default="pages/index/index"
+    )

@@ -35,5 +35,6 @@ class SettingsUpdate(BodySchema):
     referral_reward_freeze_days = StrictInteger(validate=validate.Range(min=0, max=365))
     referral_monthly_cap = Count(minimum=1, allow_none=True)
     # A mini-program page path (no leading slash), e.g. pages/index/index.
-    referral_share_page = fields.String(validate=[validate.Length(min=1, max=128),
-                                                  validate.Regexp(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")])
+    referral_share_page = fields.String(
+        validate=[validate.Length(min=1, max=128), validate.Regexp(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")]
+    )

@@ -1,4 +1,5 @@
 """Reading and changing the merchant's rules."""
+
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -22,16 +23,19 @@ def get_settings() -> MerchantSettings:
 
 
 # The field-rule defaults of the lifecycle thresholds (before the settings are first saved).
-LIFECYCLE_DEFAULTS = {name: MerchantSettings.__table__.c[name].default.arg
-                      for name in ("at_risk_after_days", "churned_after_days")}
+LIFECYCLE_DEFAULTS = {
+    name: MerchantSettings.__table__.c[name].default.arg for name in ("at_risk_after_days", "churned_after_days")
+}
 
 
 def lifecycle_threshold_columns():
     """The lifecycle thresholds as scalar subqueries, so a query labelling many members needs no
     separate read of the settings row; they are NULL until the settings are first saved (the
     field-rule defaults, ``LIFECYCLE_DEFAULTS``, apply then)."""
-    return {name: select(getattr(MerchantSettings, name)).where(MerchantSettings.id == 1).scalar_subquery()
-            for name in LIFECYCLE_DEFAULTS}
+    return {
+        name: select(getattr(MerchantSettings, name)).where(MerchantSettings.id == 1).scalar_subquery()
+        for name in LIFECYCLE_DEFAULTS
+    }
 
 
 def merchant_timezone() -> str:

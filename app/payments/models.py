@@ -60,8 +60,9 @@ class PaymentRefund(db.Model):
     __tablename__ = "payment_refunds"
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
-        CheckConstraint("status IN ('pending', 'processing', 'succeeded', 'closed', 'abnormal', 'failed')",
-                        name="status_known"),
+        CheckConstraint(
+            "status IN ('pending', 'processing', 'succeeded', 'closed', 'abnormal', 'failed')", name="status_known"
+        ),
         # The sender's scan: due refunds still in WeChat's hands.
         Index("ix_payment_refunds_status_next_attempt_at", "status", "next_attempt_at"),
     )

@@ -18,6 +18,7 @@ The owner sees refunds that need them (``list_refunds``) and can send a failed o
 (``retry_refund``). ``out_refund_no`` never changes, so a refund sent twice (a job dying between
 send and record, or the owner's retry of one WeChat did accept) is still refunded once by WeChat.
 """
+
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -53,21 +54,28 @@ def refund_payment(*, payment_order_id, reason, now=None) -> PaymentRefund:
     if payment_order is None:
         raise NotFound("payment_not_found", "No such payment.")
     if payment_order.status != "paid":
-        raise Conflict("payment_not_paid", "Only a paid payment can be refunded.",
-                       details={"status": payment_order.status})
+        raise Conflict(
+            "payment_not_paid", "Only a paid payment can be refunded.", details={"status": payment_order.status}
+        )
     existing = db.session.scalar(select(PaymentRefund).where(PaymentRefund.payment_order_id == payment_order.id))
     if existing is not None:
         return existing
     now = now or clock.now()
     refund = PaymentRefund(
-        payment_order_id=payment_order.id, out_refund_no=f"RF{payment_order.out_trade_no}",
-        amount_fen=payment_order.amount_fen, reason=(reason or None) and reason[:80], status="pending",
-        attempts=0, next_attempt_at=now, created_at=now,
+        payment_order_id=payment_order.id,
+        out_refund_no=f"RF{payment_order.out_trade_no}",
+        amount_fen=payment_order.amount_fen,
+        reason=(reason or None) and reason[:80],
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
     )
     db.session.add(refund)
     db.session.flush()
-    log.info("payment %s: refund %s of %s fen promised", payment_order.out_trade_no, refund.out_refund_no,
-             refund.amount_fen)
+    log.info(
+        "payment %s: refund %s of %s fen promised", payment_order.out_trade_no, refund.out_refund_no, refund.amount_fen
+    )
     return refund
 
 
@@ -84,8 +92,13 @@ def _ask_wechat(pay, call):
         if call["status"] == "processing":
             answer = pay.refund_status(out_refund_no=call["out_refund_no"])
         else:
-            answer = pay.refund(out_refund_no=call["out_refund_no"], out_trade_no=call["out_trade_no"],
-                                refund_fen=call["amount_fen"], total_fen=call["total_fen"], reason=call["reason"])
+            answer = pay.refund(
+                out_refund_no=call["out_refund_no"],
+                out_trade_no=call["out_trade_no"],
+                refund_fen=call["amount_fen"],
+                total_fen=call["total_fen"],
+                reason=call["reason"],
+            )
     except (wechat.WeChatUnavailable, wechat.WeChatRateLimited) as error:
         return _Outcome(error=error.message)
     except wechat.WeChatError as error:
@@ -112,8 +125,13 @@ def _record(refund_id, token, call, outcome, now):
         values.update(status=status or call["status"], next_attempt_at=now + delay)
     else:  # final
         values.update(status=status, finished_at=now)
-        log.log(logging.INFO if status == "succeeded" else logging.ERROR, "refund %s %s%s", call["out_refund_no"],
-                status, f": {outcome.error}" if outcome.error else "")
+        log.log(
+            logging.INFO if status == "succeeded" else logging.ERROR,
+            "refund %s %s%s",
+            call["out_refund_no"],
+            status,
+            f": {outcome.error}" if outcome.error else "",
+        )
     if not leases.finish_claimed(PaymentRefund, refund_id, token, **values):
         log.warning("refund %s: lease lost before its outcome was recorded", call["out_refund_no"])
     return values["status"]
@@ -122,15 +140,31 @@ def _record(refund_id, token, call, outcome, now):
 def send_payment_refunds(*, now):
     """The ``payment_refunds`` job: send due refunds and ask after accepted ones; commits between
     steps, so no database lock is held while WeChat answers. Returns how many ended in each status."""
-    token, ids = leases.claim_due(PaymentRefund, PaymentRefund.status.in_(WAITING), now=now, lease=LEASE,
-                                  limit=BATCH_SIZE)
-    calls = [row._asdict() for row in db.session.execute(
-        select(PaymentRefund.id, PaymentRefund.status, PaymentRefund.out_refund_no, PaymentRefund.amount_fen,
-               PaymentRefund.reason, PaymentRefund.attempts, PaymentOrder.out_trade_no,
-               PaymentOrder.amount_fen.label("total_fen"))
-        .join(PaymentOrder, PaymentOrder.id == PaymentRefund.payment_order_id)
-        .where(PaymentRefund.id.in_(ids)).order_by(PaymentRefund.id)
-    )] if ids else []
+    token, ids = leases.claim_due(
+        PaymentRefund, PaymentRefund.status.in_(WAITING), now=now, lease=LEASE, limit=BATCH_SIZE
+    )
+    calls = (
+        [
+            row._asdict()
+            for row in db.session.execute(
+                select(
+                    PaymentRefund.id,
+                    PaymentRefund.status,
+                    PaymentRefund.out_refund_no,
+                    PaymentRefund.amount_fen,
+                    PaymentRefund.reason,
+                    PaymentRefund.attempts,
+                    PaymentOrder.out_trade_no,
+                    PaymentOrder.amount_fen.label("total_fen"),
+                )
+                .join(PaymentOrder, PaymentOrder.id == PaymentRefund.payment_order_id)
+                .where(PaymentRefund.id.in_(ids))
+                .order_by(PaymentRefund.id)
+            )
+        ]
+        if ids
+        else []
+    )
     db.session.commit()
     outcomes = Counter()
     pay = wechat.pay() if calls else None
@@ -144,7 +178,9 @@ def send_payment_refunds(*, now):
 def list_refunds(*, status=None, page=1, per_page=20):
     """Refunds, newest first, each with its payment (number, purpose, member); ``status`` filters."""
     stmt = (
-        select(PaymentRefund).join(PaymentRefund.payment).options(contains_eager(PaymentRefund.payment))
+        select(PaymentRefund)
+        .join(PaymentRefund.payment)
+        .options(contains_eager(PaymentRefund.payment))
         .order_by(PaymentRefund.created_at.desc(), PaymentRefund.id.desc())
     )
     if status:
@@ -160,8 +196,9 @@ def retry_refund(*, refund_id, now=None) -> PaymentRefund:
     if refund is None:
         raise NotFound("refund_not_found", "No such refund.")
     if refund.status != "failed":
-        raise Conflict("refund_not_failed", f"A {refund.status} refund cannot be sent again.",
-                       details={"status": refund.status})
+        raise Conflict(
+            "refund_not_failed", f"A {refund.status} refund cannot be sent again.", details={"status": refund.status}
+        )
     refund.status, refund.attempts, refund.next_attempt_at, refund.finished_at = "pending", 0, now, None
     db.session.flush()
     return refund

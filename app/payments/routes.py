@@ -9,7 +9,12 @@ from app.common.errors import AppError, NotFound
 from app.common.transaction import unit_of_work
 from app.payments import refunds, services
 from app.payments.schemas import (
-    NotifyAnswer, PaymentConfirmed, PaymentRead, PaymentRefundPage, PaymentRefundQuery, PaymentRefundRead,
+    NotifyAnswer,
+    PaymentConfirmed,
+    PaymentRead,
+    PaymentRefundPage,
+    PaymentRefundQuery,
+    PaymentRefundRead,
 )
 
 log = logging.getLogger(__name__)
@@ -27,8 +32,13 @@ def _answer(status, code, message=None):
 
 @blp.route("/payments/wechat/notify", methods=["POST"])
 @unit_of_work()
-@blp.doc(security=[], responses={"200": {"description": "Credited (or a repeat)"},
-                                 "401": {"description": "Signature, timestamp or content does not check out"}})
+@blp.doc(
+    security=[],
+    responses={
+        "200": {"description": "Credited (or a repeat)"},
+        "401": {"description": "Signature, timestamp or content does not check out"},
+    },
+)
 @blp.response(200, NotifyAnswer)
 def wechat_notify():
     """WeChat Pay's payment notification: verified, then credited exactly once

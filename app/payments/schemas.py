@@ -56,8 +56,9 @@ class PaymentRefundRead(RefundSummary):
 
     id = fields.Integer()
     out_trade_no = fields.String(attribute="payment.out_trade_no")
-    purpose = fields.String(attribute="payment.purpose",
-                            metadata={"description": "what the payment was for: work_order or topup"})
+    purpose = fields.String(
+        attribute="payment.purpose", metadata={"description": "what the payment was for: work_order or topup"}
+    )
     purpose_ref_id = fields.Integer(attribute="payment.purpose_ref_id", allow_none=True)
     member_id = fields.Integer(attribute="payment.member_id")
     reason = fields.String(allow_none=True)

@@ -5,11 +5,12 @@ registers "topup", work orders "work_order". ``on_paid(order, notice)`` runs onc
 the same transaction that marks it paid; ``on_closed(order)`` runs when an unpaid order lapses.
 Functions flush, never commit.
 """
+
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 from sqlalchemy import select, update
 
@@ -59,15 +60,24 @@ def create_wechat_payment(*, member_id, purpose, purpose_ref_id, amount_fen, des
         raise Conflict("wechat_not_bound", "The member has no WeChat identity to pay with.")
     now = clock.now()
     order = PaymentOrder(
-        out_trade_no=_new_out_trade_no(now), member_id=member.id, purpose=purpose, purpose_ref_id=purpose_ref_id,
-        amount_fen=amount_fen, description=description[:127], status="pending", openid=member.openid,
+        out_trade_no=_new_out_trade_no(now),
+        member_id=member.id,
+        purpose=purpose,
+        purpose_ref_id=purpose_ref_id,
+        amount_fen=amount_fen,
+        description=description[:127],
+        status="pending",
+        openid=member.openid,
         expires_at=now + PAYMENT_TTL,
     )
     db.session.add(order)
     db.session.flush()
     result = wechat.pay().create_jsapi_order(
-        out_trade_no=order.out_trade_no, amount_fen=amount_fen, description=order.description,
-        openid=member.openid, expires_at=order.expires_at,
+        out_trade_no=order.out_trade_no,
+        amount_fen=amount_fen,
+        description=order.description,
+        openid=member.openid,
+        expires_at=order.expires_at,
     )
     order.prepay_id = result["prepay_id"]
     db.session.flush()
@@ -105,14 +115,25 @@ def record_payment_notice(notice) -> PaymentOrder:
     if order.status == "paid":
         if order.transaction_id == notice.transaction_id:
             return order
-        log.error("payment %s already paid by %s; second transaction %s refused",
-                  order.out_trade_no, order.transaction_id, notice.transaction_id)
+        log.error(
+            "payment %s already paid by %s; second transaction %s refused",
+            order.out_trade_no,
+            order.transaction_id,
+            notice.transaction_id,
+        )
         raise Conflict("payment_already_paid", "This order was paid by another transaction.")
     if notice.amount_fen != order.amount_fen:
-        log.error("payment %s: notice amount %s fen differs from the order's %s fen; refused",
-                  order.out_trade_no, notice.amount_fen, order.amount_fen)
-        raise Unprocessable("amount_mismatch", "The paid amount differs from the order.",
-                            details={"amount_fen": order.amount_fen, "paid_fen": notice.amount_fen})
+        log.error(
+            "payment %s: notice amount %s fen differs from the order's %s fen; refused",
+            order.out_trade_no,
+            notice.amount_fen,
+            order.amount_fen,
+        )
+        raise Unprocessable(
+            "amount_mismatch",
+            "The paid amount differs from the order.",
+            details={"amount_fen": order.amount_fen, "paid_fen": notice.amount_fen},
+        )
     purpose = _purposes.get(order.purpose)
     if purpose is None:
         log.error("payment %s: no handler for purpose %s", order.out_trade_no, order.purpose)
@@ -136,8 +157,7 @@ def record_payment_notice(notice) -> PaymentOrder:
 def confirm_fake_payment(*, out_trade_no) -> PaymentOrder:
     """Development only: act as if WeChat reported the order paid in full (same credit path)."""
     order = get_payment(out_trade_no=out_trade_no)
-    notice = wechat.pay().fake_notice(out_trade_no=order.out_trade_no, amount_fen=order.amount_fen,
-                                      openid=order.openid)
+    notice = wechat.pay().fake_notice(out_trade_no=order.out_trade_no, amount_fen=order.amount_fen, openid=order.openid)
     return record_payment_notice(notice)
 
 

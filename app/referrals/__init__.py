@@ -4,6 +4,7 @@ Reacts to other domains through events: a referral code presented at login
 (``REFERRAL_CODE_PRESENTED``), a settled work order (``WORK_ORDER_SETTLED``) and a refunded one
 (``WORK_ORDER_REFUNDED``); the handlers run inside those operations' transactions.
 """
+
 from app.common import events
 
 

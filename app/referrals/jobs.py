@@ -1,4 +1,5 @@
 """Scheduled work of the referrals domain (registered in the package's ``init_app``)."""
+
 from app.referrals.rewards import release_frozen_referral_rewards
 
 

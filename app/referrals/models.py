@@ -6,6 +6,7 @@ UNIQUE): it is ``frozen`` for the merchant's freeze period, then ``released`` (p
 coupon issued); a refund of the qualifying order ``cancelled`` it while frozen or ``reversed`` it
 after. Work orders and coupons live in other domains' tables: their ids are plain integers here.
 """
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint
@@ -20,7 +21,12 @@ from app.members.models import Member
 REFERRAL_STATUSES = ("pending", "converted", "reversed", "refused")
 REWARD_STATUSES = ("frozen", "released", "cancelled", "reversed")
 REFUSAL_REASONS = (
-    "unknown_code", "self_referral", "already_referred", "already_visited", "circular", "same_phone",
+    "unknown_code",
+    "self_referral",
+    "already_referred",
+    "already_visited",
+    "circular",
+    "same_phone",
     "monthly_cap",
 )
 
@@ -55,8 +61,7 @@ class Referral(db.Model):
 
     referrer: Mapped[Member] = relationship(foreign_keys=[referrer_id], lazy="raise")
     referred: Mapped[Member] = relationship(foreign_keys=[referred_id], lazy="raise")
-    reward: Mapped["ReferralReward | None"] = relationship(back_populates="referral", lazy="raise",
-                                                           uselist=False)
+    reward: Mapped["ReferralReward | None"] = relationship(back_populates="referral", lazy="raise", uselist=False)
 
 
 class ReferralReward(db.Model):

@@ -22,6 +22,7 @@ taken back on refund.
 Every status change of a reward is a conditional UPDATE (``WHERE status = 'frozen'``) checked by
 its row count, so a release and a refund racing each other cannot both win.
 """
+
 import logging
 from datetime import timedelta
 
@@ -56,8 +57,14 @@ def on_work_order_settled(*, work_order_id, member_id, paid_fen, now=None, **_):
     if reason is not None:
         referral.status, referral.refused_reason = "refused", reason
         db.session.flush()
-        record_refusal(member_id=referral.referred_id, code=referral.code, reason=reason,
-                       referrer_id=referral.referrer_id, referral_id=referral.id, now=now)
+        record_refusal(
+            member_id=referral.referred_id,
+            code=referral.code,
+            reason=reason,
+            referrer_id=referral.referrer_id,
+            referral_id=referral.id,
+            now=now,
+        )
         return None
     referral.status = "converted"
     referral.work_order_id, referral.order_paid_fen, referral.converted_at = work_order_id, paid_fen, now
@@ -71,8 +78,10 @@ def _pending_referral_of(member_id):
     # unique; merged_into_id has a partial index), instead of an OR that probes every pending referral.
     accounts = union_all(select(literal(member_id)), select(Member.id).where(Member.merged_into_id == member_id))
     return db.session.scalar(
-        select(Referral).where(Referral.status == "pending", Referral.referred_id.in_(accounts))
-        .order_by(Referral.id).limit(1)
+        select(Referral)
+        .where(Referral.status == "pending", Referral.referred_id.in_(accounts))
+        .order_by(Referral.id)
+        .limit(1)
         .with_for_update(of=Referral)
     )
 
@@ -92,9 +101,14 @@ def _create_reward(referral, referrer_id, settings, now):
     if not points and template_id is None:
         return None
     reward = ReferralReward(
-        referral_id=referral.id, referrer_id=referrer_id, work_order_id=referral.work_order_id,
-        points=points, coupon_template_id=template_id, status="frozen",
-        releases_at=now + timedelta(days=settings.referral_reward_freeze_days), created_at=now,
+        referral_id=referral.id,
+        referrer_id=referrer_id,
+        work_order_id=referral.work_order_id,
+        points=points,
+        coupon_template_id=template_id,
+        status="frozen",
+        releases_at=now + timedelta(days=settings.referral_reward_freeze_days),
+        created_at=now,
     )
     db.session.add(reward)
     db.session.flush()
@@ -111,7 +125,8 @@ def release_frozen_referral_rewards(*, now=None):
     """
     now = now or clock.now()
     due = db.session.scalars(
-        select(ReferralReward.id).where(ReferralReward.status == "frozen", ReferralReward.releases_at <= now)
+        select(ReferralReward.id)
+        .where(ReferralReward.status == "frozen", ReferralReward.releases_at <= now)
         .order_by(ReferralReward.id)
     ).all()
     return sum(1 for reward_id in due if release_reward(reward_id=reward_id, now=now))
@@ -139,7 +154,8 @@ def on_work_order_refunded(*, work_order_id, member_id=None, now=None, **_):
     """A refund of the order that converted a referral takes the referrer's reward back."""
     now = now or clock.now()
     referral = db.session.scalar(
-        select(Referral).where(Referral.work_order_id == work_order_id, Referral.status == "converted")
+        select(Referral)
+        .where(Referral.work_order_id == work_order_id, Referral.status == "converted")
         .with_for_update()
     )
     if referral is None:
@@ -163,10 +179,15 @@ def on_work_order_refunded(*, work_order_id, member_id=None, now=None, **_):
 
 
 def _transition(reward_id, from_status, **values):
-    changed = db.session.execute(
-        update(ReferralReward).where(ReferralReward.id == reward_id, ReferralReward.status == from_status)
-        .values(**values).execution_options(synchronize_session=False)
-    ).rowcount == 1
+    changed = (
+        db.session.execute(
+            update(ReferralReward)
+            .where(ReferralReward.id == reward_id, ReferralReward.status == from_status)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     reward = db.session.identity_map.get(db.session.identity_key(ReferralReward, reward_id))
     if changed and reward is not None:
         db.session.expire(reward)
@@ -175,26 +196,35 @@ def _transition(reward_id, from_status, **values):
 
 # -- the other domains' ledgers ---------------------------------------------------------------
 
+
 def _grant_points(reward, now):
     from app.wallet import points
 
-    points.grant(member_id=reward.referrer_id, points=reward.points, ref_type=REWARD_REF_TYPE, ref_id=reward.id,
-                 now=now)
+    points.grant(
+        member_id=reward.referrer_id, points=reward.points, ref_type=REWARD_REF_TYPE, ref_id=reward.id, now=now
+    )
 
 
 def _reverse_points(reward, now):
     """Take the reward's points back; returns the points that could not be (already spent)."""
     from app.wallet import points
 
-    return sum(entry.shortfall for entry in points.reverse_reference(ref_type=REWARD_REF_TYPE, ref_id=reward.id,
-                                                                     now=now))
+    return sum(
+        entry.shortfall for entry in points.reverse_reference(ref_type=REWARD_REF_TYPE, ref_id=reward.id, now=now)
+    )
 
 
 def _issue_coupon(reward, now):
     from app.coupons.services import issue
 
-    coupon = issue(template_id=reward.coupon_template_id, member_id=reward.referrer_id, source=REWARD_REF_TYPE,
-                   ref_type=REWARD_REF_TYPE, ref_id=reward.id, now=now)
+    coupon = issue(
+        template_id=reward.coupon_template_id,
+        member_id=reward.referrer_id,
+        source=REWARD_REF_TYPE,
+        ref_type=REWARD_REF_TYPE,
+        ref_id=reward.id,
+        now=now,
+    )
     return coupon.id
 
 

@@ -8,8 +8,15 @@ from app.common.qr import PNG_RESPONSE
 from app.common.transaction import unit_of_work
 from app.referrals import services, share, stats
 from app.referrals.schemas import (
-    MyReferralRead, ReferralPage, ReferralQuery, ReferralStatsRead, ReferrerStatsPage, ReferrerStatsQuery,
-    RefusalPage, RefusalQuery, StatsQuery,
+    MyReferralRead,
+    ReferralPage,
+    ReferralQuery,
+    ReferralStatsRead,
+    ReferrerStatsPage,
+    ReferrerStatsQuery,
+    RefusalPage,
+    RefusalQuery,
+    StatsQuery,
 )
 
 blp = Blueprint("referrals", __name__, description="Referrals: share codes, attribution, rewards")
@@ -68,5 +75,6 @@ def referral_stats(query):
 @blp.response(200, ReferrerStatsPage)
 def referrer_stats(query):
     """Referrals per member (invited, converted, rewarded, repeat visits), best first"""
-    return stats.list_referrer_stats(date_from=query.get("from_"), date_to=query.get("to"),
-                                     page=query["page"], per_page=query["per_page"])
+    return stats.list_referrer_stats(
+        date_from=query.get("from_"), date_to=query.get("to"), page=query["page"], per_page=query["per_page"]
+    )

@@ -16,6 +16,7 @@ Phones are unique per member, so "the same phone as the referrer" shows at phone
 WeChat account binds the referrer's (counter-registered) phone and is merged into the referrer.
 That is checked when the reward would be granted (see rewards.py), with ``same_phone``.
 """
+
 import logging
 from datetime import date
 
@@ -105,12 +106,12 @@ def _same_member(account_id, member_id):
 
 def _upline(member_id, limit=1000):
     """The ids of everyone up ``member_id``'s referral chain (its referrer, theirs, ...), one query."""
-    chain = (select(Referral.referrer_id.label("member_id"))
-             .where(Referral.referred_id == member_id)
-             .cte("upline", recursive=True))
-    chain = chain.union(
-        select(Referral.referrer_id).join(chain, Referral.referred_id == chain.c.member_id)
+    chain = (
+        select(Referral.referrer_id.label("member_id"))
+        .where(Referral.referred_id == member_id)
+        .cte("upline", recursive=True)
     )
+    chain = chain.union(select(Referral.referrer_id).join(chain, Referral.referred_id == chain.c.member_id))
     return set(db.session.scalars(select(chain.c.member_id).limit(limit)))
 
 
@@ -147,8 +148,14 @@ def _give_welcome_coupon(referral, settings, now):
     # A welcome coupon that cannot be issued (template gone, out of stock) must not stop the login;
     # ``issue`` leaves no trace when it refuses.
     try:
-        coupon = issue(template_id=template_id, member_id=referral.referred_id, source="referral_welcome",
-                       ref_type="referral", ref_id=referral.id, now=now)
+        coupon = issue(
+            template_id=template_id,
+            member_id=referral.referred_id,
+            source="referral_welcome",
+            ref_type="referral",
+            ref_id=referral.id,
+            now=now,
+        )
     except AppError as error:
         log.warning("referral %s: welcome coupon template %s not issued (%s)", referral.id, template_id, error.code)
         return
@@ -157,8 +164,9 @@ def _give_welcome_coupon(referral, settings, now):
 
 
 def _refuse(*, member_id, code, reason, now, referrer_id=None, referral_id=None):
-    record_refusal(member_id=member_id, code=code, reason=reason, referrer_id=referrer_id,
-                   referral_id=referral_id, now=now)
+    record_refusal(
+        member_id=member_id, code=code, reason=reason, referrer_id=referrer_id, referral_id=referral_id, now=now
+    )
     return None
 
 
@@ -169,10 +177,14 @@ def record_refusal(*, member_id, code, reason, now, referrer_id=None, referral_i
     def bump():
         return db.session.execute(
             update(ReferralRefusal)
-            .where(ReferralRefusal.member_id == member_id, ReferralRefusal.code == code,
-                   ReferralRefusal.reason == reason)
-            .values(attempts=ReferralRefusal.attempts + 1, last_attempt_at=now,
-                    referral_id=func.coalesce(referral_id, ReferralRefusal.referral_id))
+            .where(
+                ReferralRefusal.member_id == member_id, ReferralRefusal.code == code, ReferralRefusal.reason == reason
+            )
+            .values(
+                attempts=ReferralRefusal.attempts + 1,
+                last_attempt_at=now,
+                referral_id=func.coalesce(referral_id, ReferralRefusal.referral_id),
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
 
@@ -180,13 +192,23 @@ def record_refusal(*, member_id, code, reason, now, referrer_id=None, referral_i
         return
     try:
         with db.session.begin_nested():
-            db.session.add(ReferralRefusal(member_id=member_id, code=code, reason=reason, referrer_id=referrer_id,
-                                           referral_id=referral_id, created_at=now, last_attempt_at=now))
+            db.session.add(
+                ReferralRefusal(
+                    member_id=member_id,
+                    code=code,
+                    reason=reason,
+                    referrer_id=referrer_id,
+                    referral_id=referral_id,
+                    created_at=now,
+                    last_attempt_at=now,
+                )
+            )
     except IntegrityError:
         bump()  # recorded concurrently by the same member's other request
 
 
 # -- reading ---------------------------------------------------------------------------------
+
 
 def member_referral_summary(*, member_id):
     """What a member sees of their own referrals: code, counts, rewards waiting, the share path."""
@@ -194,13 +216,16 @@ def member_referral_summary(*, member_id):
     settings = get_settings()
     # Referrals made through an account that was merged into this member count as theirs.
     accounts = select(Member.id).where(or_(Member.id == member.id, Member.merged_into_id == member.id))
-    by_status = dict(db.session.execute(
-        select(Referral.status, func.count(Referral.id)).where(Referral.referrer_id.in_(accounts))
-        .group_by(Referral.status)
-    ).all())
+    by_status = dict(
+        db.session.execute(
+            select(Referral.status, func.count(Referral.id))
+            .where(Referral.referrer_id.in_(accounts))
+            .group_by(Referral.status)
+        ).all()
+    )
     rewards = db.session.scalars(
-        select(ReferralReward).where(ReferralReward.referrer_id == member.id,
-                                     ReferralReward.status.in_(STANDING_REWARDS))
+        select(ReferralReward)
+        .where(ReferralReward.referrer_id == member.id, ReferralReward.status.in_(STANDING_REWARDS))
         .order_by(ReferralReward.releases_at)
     ).all()
     page = settings.referral_share_page
@@ -231,9 +256,15 @@ def share_path(page, code):
 
 def list_referrals(*, status=None, referrer_id=None, referred_id=None, page=1, per_page=20):
     """Referrals, newest first, with both members and the reward loaded in batches (no N+1)."""
-    stmt = select(Referral).options(
-        selectinload(Referral.referrer), selectinload(Referral.referred), selectinload(Referral.reward),
-    ).order_by(Referral.id.desc())
+    stmt = (
+        select(Referral)
+        .options(
+            selectinload(Referral.referrer),
+            selectinload(Referral.referred),
+            selectinload(Referral.reward),
+        )
+        .order_by(Referral.id.desc())
+    )
     if status:
         stmt = stmt.where(Referral.status == status)
     if referrer_id is not None:

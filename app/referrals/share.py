@@ -5,6 +5,7 @@ settings) once per member and page and keeps the PNG (WeChat limits how often co
 they never change). Fake mode, and any WeChat failure, answers a QR of the mini-program path with
 the code; that fallback is not kept, so WeChat is asked again next time.
 """
+
 import hashlib
 import logging
 
@@ -46,8 +47,9 @@ def referral_code_png(*, member_id):
 
 
 def _keep(*, member_id, page, scene, png):
-    row = ReferralShareCode(member_id=member_id, page=page, scene=scene, png=png,
-                            sha256=hashlib.sha256(png).hexdigest())
+    row = ReferralShareCode(
+        member_id=member_id, page=page, scene=scene, png=png, sha256=hashlib.sha256(png).hexdigest()
+    )
     try:
         with db.session.begin_nested():
             db.session.add(row)

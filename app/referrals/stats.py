@@ -7,6 +7,7 @@ Counts (each a fixed number of queries, whatever the number of members):
 A period (``date_from``/``date_to``, merchant-local dates, inclusive) selects referrals by the
 day they were made (refusals by the day they were first recorded).
 """
+
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
@@ -89,11 +90,15 @@ def _referrer_rows(start, end, *, limit, offset=0):
     if not page:
         return []
     per = _per_referrer(start, end, page)
-    return db.session.execute(
-        select(per, Member.nickname, Member.referral_code)
-        .join(Member, Member.id == per.c.member_id)
-        .order_by(*_best_first(per.c))
-    ).mappings().all()
+    return (
+        db.session.execute(
+            select(per, Member.nickname, Member.referral_code)
+            .join(Member, Member.id == per.c.member_id)
+            .order_by(*_best_first(per.c))
+        )
+        .mappings()
+        .all()
+    )
 
 
 def list_referrer_stats(*, date_from=None, date_to=None, page=1, per_page=20):
@@ -111,15 +116,24 @@ def _repeat_purchases(start, end):
     referral: joined instead, PostgreSQL reads every member's row (a million) for the few
     thousand referred in a year. MATERIALIZED runs the look-ups once per referral, not once
     per sum that uses them."""
+
     def of_referred(column):
         return select(column).where(Member.id == Referral.referred_id).scalar_subquery()
 
-    referred = _in_period(
-        select(Referral.id.label("referral_id"), of_referred(Member.paid_visit_count).label("visits"),
-               of_referred(Member.total_paid_fen).label("paid_fen"))
-        .where(Referral.status != "refused"),
-        Referral.created_at, start, end,
-    ).cte("referred").prefix_with("MATERIALIZED")
+    referred = (
+        _in_period(
+            select(
+                Referral.id.label("referral_id"),
+                of_referred(Member.paid_visit_count).label("visits"),
+                of_referred(Member.total_paid_fen).label("paid_fen"),
+            ).where(Referral.status != "refused"),
+            Referral.created_at,
+            start,
+            end,
+        )
+        .cte("referred")
+        .prefix_with("MATERIALIZED")
+    )
     visits = referred.c.visits
     return select(
         func.count(referred.c.referral_id).label("referred_members"),
@@ -133,26 +147,40 @@ def _repeat_purchases(start, end):
 def referral_stats(*, date_from=None, date_to=None, top=10):
     """Totals, refusals by reason, the top referrers and repeat purchases of referred members."""
     start, end = period_bounds(date_from, date_to)
-    totals = db.session.execute(_in_period(
-        select(
-            func.count(Referral.id).label("all"),
-            func.sum(case((Referral.status == "pending", 1), else_=0)).label("pending"),
-            func.sum(case((Referral.status == "converted", 1), else_=0)).label("converted"),
-            func.sum(case((Referral.status == "reversed", 1), else_=0)).label("reversed"),
-            func.sum(case((Referral.status == "refused", 1), else_=0)).label("refused"),
-            func.sum(case((ReferralReward.status.in_(STANDING_REWARDS), 1), else_=0)).label("rewarded"),
-            func.sum(case((ReferralReward.status == "frozen", 1), else_=0)).label("rewards_frozen"),
-            func.sum(case((ReferralReward.status == "released", ReferralReward.points), else_=0))
-            .label("reward_points_released"),
-        ).outerjoin(ReferralReward, ReferralReward.referral_id == Referral.id),
-        Referral.created_at, start, end,
-    )).mappings().one()
+    totals = (
+        db.session.execute(
+            _in_period(
+                select(
+                    func.count(Referral.id).label("all"),
+                    func.sum(case((Referral.status == "pending", 1), else_=0)).label("pending"),
+                    func.sum(case((Referral.status == "converted", 1), else_=0)).label("converted"),
+                    func.sum(case((Referral.status == "reversed", 1), else_=0)).label("reversed"),
+                    func.sum(case((Referral.status == "refused", 1), else_=0)).label("refused"),
+                    func.sum(case((ReferralReward.status.in_(STANDING_REWARDS), 1), else_=0)).label("rewarded"),
+                    func.sum(case((ReferralReward.status == "frozen", 1), else_=0)).label("rewards_frozen"),
+                    func.sum(case((ReferralReward.status == "released", ReferralReward.points), else_=0)).label(
+                        "reward_points_released"
+                    ),
+                ).outerjoin(ReferralReward, ReferralReward.referral_id == Referral.id),
+                Referral.created_at,
+                start,
+                end,
+            )
+        )
+        .mappings()
+        .one()
+    )
     repeat = db.session.execute(_repeat_purchases(start, end)).mappings().one()
-    refusals = db.session.execute(_in_period(
-        select(ReferralRefusal.reason, func.count(ReferralRefusal.id), func.sum(ReferralRefusal.attempts))
-        .group_by(ReferralRefusal.reason),
-        ReferralRefusal.created_at, start, end,
-    )).all()
+    refusals = db.session.execute(
+        _in_period(
+            select(ReferralRefusal.reason, func.count(ReferralRefusal.id), func.sum(ReferralRefusal.attempts)).group_by(
+                ReferralRefusal.reason
+            ),
+            ReferralRefusal.created_at,
+            start,
+            end,
+        )
+    ).all()
     top_rows = _referrer_rows(start, end, limit=top)
     count = lambda value: int(value or 0)  # noqa: E731  (SUM over no rows is NULL)
     with_visit = count(repeat["with_paid_visit"])

@@ -7,6 +7,7 @@ one in the system's legacy code page and garble Chinese names. Rows are flat: th
 ``date,value``; the top members one row per member. Text that a spreadsheet would run as a formula
 (a member's nickname starting with ``=``, ``+``, ``-`` or ``@``) is prefixed with an apostrophe.
 """
+
 import csv
 import io
 
@@ -32,8 +33,7 @@ def csv_response(header, rows, filename):
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows([_cell(value) for value in row] for row in rows)
-    response = Response((BOM + buffer.getvalue()).encode("utf-8"), status=200,
-                        content_type="text/csv; charset=utf-8")
+    response = Response((BOM + buffer.getvalue()).encode("utf-8"), status=200, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -76,18 +76,25 @@ def overview_rows(dumped):
 
 
 def overview_csv(dumped):
-    return csv_response(("section", "metric", "value"), overview_rows(dumped),
-                        f"stats-overview-{dumped['from']}-{dumped['to']}.csv")
+    return csv_response(
+        ("section", "metric", "value"), overview_rows(dumped), f"stats-overview-{dumped['from']}-{dumped['to']}.csv"
+    )
 
 
 def timeseries_csv(dumped):
-    return csv_response(("date", dumped["metric"]), [(point["date"], point["value"]) for point in dumped["points"]],
-                        f"stats-{dumped['metric']}-{dumped['from']}-{dumped['to']}.csv")
+    return csv_response(
+        ("date", dumped["metric"]),
+        [(point["date"], point["value"]) for point in dumped["points"]],
+        f"stats-{dumped['metric']}-{dumped['from']}-{dumped['to']}.csv",
+    )
 
 
 TOP_MEMBER_COLUMNS = ("rank", "member_id", "nickname", "phone", "tier", "work_orders", "paid_fen", "total_fen")
 
 
 def top_members_csv(dumped):
-    return csv_response(TOP_MEMBER_COLUMNS, [[item[column] for column in TOP_MEMBER_COLUMNS] for item in dumped["items"]],
-                        f"stats-top-members-{dumped['from']}-{dumped['to']}.csv")
+    return csv_response(
+        TOP_MEMBER_COLUMNS,
+        [[item[column] for column in TOP_MEMBER_COLUMNS] for item in dumped["items"]],
+        f"stats-top-members-{dumped['from']}-{dumped['to']}.csv",
+    )

@@ -21,6 +21,7 @@ One row per (day, store, kind, name):
  * kind ``refund`` (name = the local day the order had been settled, YYYY-MM-DD; ``day`` is the
    refund's local day): work_orders, amount_fen (totals), paid_fen.
 """
+
 from datetime import date
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, text
@@ -33,8 +34,13 @@ from app.workorders.models import WorkOrder, WorkOrderPayment
 
 WORK_ORDERS_STATS = Index(
     "ix_work_orders_stats",
-    WorkOrder.status, WorkOrder.settled_at, WorkOrder.store_id, WorkOrder.member_id, WorkOrder.vehicle_id,
-    WorkOrder.total_fen, WorkOrder.paid_fen,
+    WorkOrder.status,
+    WorkOrder.settled_at,
+    WorkOrder.store_id,
+    WorkOrder.member_id,
+    WorkOrder.vehicle_id,
+    WorkOrder.total_fen,
+    WorkOrder.paid_fen,
 )
 
 # The overview's members (0016): the current members' value class, tier, last paid visit and
@@ -42,16 +48,24 @@ WORK_ORDERS_STATS = Index(
 # at a million members) instead of every member's row.
 MEMBERS_OVERVIEW = Index(
     "ix_members_overview",
-    Member.value_class, Member.tier_id, Member.last_paid_visit_at, Member.created_at,
-    sqlite_where=text("merged_into_id IS NULL"), postgresql_where=text("merged_into_id IS NULL"),
+    Member.value_class,
+    Member.tier_id,
+    Member.last_paid_visit_at,
+    Member.created_at,
+    sqlite_where=text("merged_into_id IS NULL"),
+    postgresql_where=text("merged_into_id IS NULL"),
 )
 
 # The overview's top-ups in a period (0016): their day, payment method and amounts, read from the
 # index alone instead of every wallet entry.
 WALLET_TOPUPS = Index(
     "ix_wallet_entries_topups",
-    WalletEntry.created_at, WalletEntry.paid_via, WalletEntry.principal_fen, WalletEntry.bonus_fen,
-    sqlite_where=text("kind = 'topup'"), postgresql_where=text("kind = 'topup'"),
+    WalletEntry.created_at,
+    WalletEntry.paid_via,
+    WalletEntry.principal_fen,
+    WalletEntry.bonus_fen,
+    sqlite_where=text("kind = 'topup'"),
+    postgresql_where=text("kind = 'topup'"),
 )
 
 # Campaign results (0016): the posted coupon tenders by coupon, with their order, so a campaign's
@@ -59,7 +73,8 @@ WALLET_TOPUPS = Index(
 # the index of every payment's coupon, which holds every tender of every order.
 COUPON_TENDERS = Index(
     "ix_work_order_payments_posted_coupon",
-    WorkOrderPayment.member_coupon_id, postgresql_include=["work_order_id"],
+    WorkOrderPayment.member_coupon_id,
+    postgresql_include=["work_order_id"],
     sqlite_where=text("type = 'coupon' AND status = 'posted'"),
     postgresql_where=text("type = 'coupon' AND status = 'posted'"),
 )
@@ -70,7 +85,8 @@ COUPON_TENDERS = Index(
 POINTS_LOTS_UNEXPIRED = Index(
     "ix_points_lots_unexpired",
     PointsLot.expires_at,
-    sqlite_where=text("expired_at IS NULL"), postgresql_where=text("expired_at IS NULL"),
+    sqlite_where=text("expired_at IS NULL"),
+    postgresql_where=text("expired_at IS NULL"),
 )
 
 
@@ -97,6 +113,7 @@ class RecentVisits(db.Model):
     and at each store: the return rate and the distinct members and cars of a period that reaches
     today are counted from the histogram of these days (``VisitDays``) instead of grouping a year
     of orders (see app/stats/rollup.py). A row whose orders were all refunded keeps NULL days."""
+
     __tablename__ = "stats_recent_visits"
 
     subject: Mapped[str] = mapped_column(String(8), primary_key=True)  # "member" or "vehicle"
@@ -109,6 +126,7 @@ class RecentVisits(db.Model):
 class VisitDays(db.Model):
     """How many members (or cars) have their latest counted order (last_count) and their second
     latest (prev_count) on each local day, at every store (scope 0) and at each store."""
+
     __tablename__ = "stats_visit_days"
 
     subject: Mapped[str] = mapped_column(String(8), primary_key=True)

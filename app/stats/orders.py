@@ -7,6 +7,7 @@ refunded order is not counted anywhere here — not in the car count, the revenu
 rate — in whichever period it was settled: refunding an order settled in an earlier period restates
 that period; the period in which the refund happened shows it under ``refunds`` only.
 """
+
 from sqlalchemy import and_, case, distinct, func, select
 
 from app.catalog.models import SERVICE_CATEGORIES
@@ -47,12 +48,21 @@ def visit_figures(period, store_id=None):
         vehicles = rollup.subjects_since("vehicle", period.first_day, period.last_day, store_id)[0]
         members = rollup.subjects_since("member", period.first_day, period.last_day, store_id)[0]
     else:
-        vehicles, members = (_int(value) for value in db.session.execute(
-            select(func.count(distinct(WorkOrder.vehicle_id)), func.count(distinct(WorkOrder.member_id)))
-            .where(counted(period, store_id))
-        ).one())
-    return {"work_orders": orders, "vehicles": vehicles, "member_work_orders": member_orders,
-            "walk_in_work_orders": orders - member_orders, "members": members}
+        vehicles, members = (
+            _int(value)
+            for value in db.session.execute(
+                select(func.count(distinct(WorkOrder.vehicle_id)), func.count(distinct(WorkOrder.member_id))).where(
+                    counted(period, store_id)
+                )
+            ).one()
+        )
+    return {
+        "work_orders": orders,
+        "vehicles": vehicles,
+        "member_work_orders": member_orders,
+        "walk_in_work_orders": orders - member_orders,
+        "members": members,
+    }
 
 
 def revenue_figures(period, store_id=None):
@@ -121,5 +131,7 @@ def top_member_rows(period, store_id=None, limit=10):
         .order_by(paid.desc(), total.desc(), WorkOrder.member_id)
         .limit(limit)
     ).all()
-    return [{"member_id": member_id, "work_orders": _int(orders), "paid_fen": _int(paid_fen),
-             "total_fen": _int(total_fen)} for member_id, orders, paid_fen, total_fen in rows]
+    return [
+        {"member_id": member_id, "work_orders": _int(orders), "paid_fen": _int(paid_fen), "total_fen": _int(total_fen)}
+        for member_id, orders, paid_fen, total_fen in rows
+    ]

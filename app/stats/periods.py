@@ -14,6 +14,7 @@ Grouping by local day in SQL (``local_date``):
    offset inside the period gets one CASE branch per stretch of constant offset, split at the exact
    UTC instant of the change. Asia/Shanghai has a single offset (+08:00), so one expression.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -45,16 +46,21 @@ def make_period(*, first_day=None, last_day=None, tz_name, now=None, max_days=No
     """The period of local days ``first_day``..``last_day``; missing ends default to the 30 local
     days ending today. ``from`` after ``to`` (or a period longer than ``max_days``) → 422."""
     if last_day is None:
-        last_day = clock.local_today(tz_name, now) if first_day is None else max(
-            first_day, clock.local_today(tz_name, now))
+        last_day = (
+            clock.local_today(tz_name, now) if first_day is None else max(first_day, clock.local_today(tz_name, now))
+        )
     if first_day is None:
         first_day = last_day - timedelta(days=DEFAULT_DAYS - 1)
     if first_day > last_day:
-        raise Unprocessable("invalid_period", "from must not be after to.",
-                            details={"from": first_day.isoformat(), "to": last_day.isoformat()})
+        raise Unprocessable(
+            "invalid_period",
+            "from must not be after to.",
+            details={"from": first_day.isoformat(), "to": last_day.isoformat()},
+        )
     if max_days is not None and (last_day - first_day).days + 1 > max_days:
-        raise Unprocessable("period_too_long", f"A period covers at most {max_days} days.",
-                            details={"max_days": max_days})
+        raise Unprocessable(
+            "period_too_long", f"A period covers at most {max_days} days.", details={"max_days": max_days}
+        )
     start = clock.local_day_bounds(first_day, tz_name)[0]
     end = clock.local_day_bounds(last_day, tz_name)[1]
     return Period(first_day, last_day, tz_name, start, end)
@@ -94,8 +100,10 @@ def local_date(column, period: Period):
     shifted = [func.date(column, f"{offset:+d} seconds") for _, offset in segments]
     if len(shifted) == 1:
         return shifted[0]
-    branches = [(column < literal(changes_at, UTCDateTime()), expression)
-                for (changes_at, _), expression in zip(segments[1:], shifted[:-1])]
+    branches = [
+        (column < literal(changes_at, UTCDateTime()), expression)
+        for (changes_at, _), expression in zip(segments[1:], shifted[:-1], strict=False)
+    ]
     return case(*branches, else_=shifted[-1])
 
 

@@ -15,6 +15,7 @@ update, and two transactions never take the row locks in opposite orders.
 Days are merchant-local days in the timezone of the merchant settings at the time of the write;
 after changing the timezone, ``rebuild_daily_rollups()`` re-buckets the history.
 """
+
 import functools
 from typing import NamedTuple
 
@@ -42,22 +43,48 @@ def _sales_selects(where, period, sign=1):
     """The settle-day rows of the orders matching ``where`` (amounts multiplied by ``sign``)."""
     day = local_date(WorkOrder.settled_at, period).label("day")
     orders = (
-        select(day, WorkOrder.store_id, literal("orders"), literal(""), sign * func.count(),
-               sign * func.count(WorkOrder.member_id), sign * func.sum(WorkOrder.total_fen),
-               sign * func.sum(WorkOrder.paid_fen), _zero())
-        .where(where).group_by(day, WorkOrder.store_id)
+        select(
+            day,
+            WorkOrder.store_id,
+            literal("orders"),
+            literal(""),
+            sign * func.count(),
+            sign * func.count(WorkOrder.member_id),
+            sign * func.sum(WorkOrder.total_fen),
+            sign * func.sum(WorkOrder.paid_fen),
+            _zero(),
+        )
+        .where(where)
+        .group_by(day, WorkOrder.store_id)
     )
     tenders = (
-        select(day, WorkOrder.store_id, literal("tender"), WorkOrderPayment.type, _zero(), _zero(),
-               sign * func.sum(WorkOrderPayment.amount_fen), _zero(), _zero())
+        select(
+            day,
+            WorkOrder.store_id,
+            literal("tender"),
+            WorkOrderPayment.type,
+            _zero(),
+            _zero(),
+            sign * func.sum(WorkOrderPayment.amount_fen),
+            _zero(),
+            _zero(),
+        )
         .join(WorkOrder, WorkOrder.id == WorkOrderPayment.work_order_id)
         .where(where, WorkOrderPayment.status == "posted")
         .group_by(day, WorkOrder.store_id, WorkOrderPayment.type)
     )
     categories = (
-        select(day, WorkOrder.store_id, literal("category"), WorkOrderLine.category, _zero(), _zero(),
-               sign * func.sum(WorkOrderLine.unit_net_fen * WorkOrderLine.quantity), _zero(),
-               sign * func.sum(WorkOrderLine.unit_price_fen * WorkOrderLine.quantity))
+        select(
+            day,
+            WorkOrder.store_id,
+            literal("category"),
+            WorkOrderLine.category,
+            _zero(),
+            _zero(),
+            sign * func.sum(WorkOrderLine.unit_net_fen * WorkOrderLine.quantity),
+            _zero(),
+            sign * func.sum(WorkOrderLine.unit_price_fen * WorkOrderLine.quantity),
+        )
         .join(WorkOrder, WorkOrder.id == WorkOrderLine.work_order_id)
         .where(where)
         .group_by(day, WorkOrder.store_id, WorkOrderLine.category)
@@ -70,8 +97,17 @@ def _refund_select(where, period):
     day = local_date(WorkOrder.refunded_at, period).label("day")
     settled_on = cast(local_date(WorkOrder.settled_at, period), String).label("settled_on")
     return (
-        select(day, WorkOrder.store_id, literal("refund"), settled_on, func.count(), _zero(),
-               func.sum(WorkOrder.total_fen), func.sum(WorkOrder.paid_fen), _zero())
+        select(
+            day,
+            WorkOrder.store_id,
+            literal("refund"),
+            settled_on,
+            func.count(),
+            _zero(),
+            func.sum(WorkOrder.total_fen),
+            func.sum(WorkOrder.paid_fen),
+            _zero(),
+        )
         .where(where, WorkOrder.status == "refunded")
         .group_by(day, WorkOrder.store_id, settled_on)
     )
@@ -80,8 +116,9 @@ def _refund_select(where, period):
 def _covering_period(first, last):
     """A period of local days holding the instants ``first``..``last`` (for local_date's SQL)."""
     tz_name = get_settings().timezone
-    return make_period(first_day=clock.local_today(tz_name, first), last_day=clock.local_today(tz_name, last),
-                       tz_name=tz_name)
+    return make_period(
+        first_day=clock.local_today(tz_name, first), last_day=clock.local_today(tz_name, last), tz_name=tz_name
+    )
 
 
 def _add_order(work_order_id, sign, with_refund=False):
@@ -95,10 +132,12 @@ def _add_order(work_order_id, sign, with_refund=False):
     rows = union_all(*queries).order_by(*(literal_column(str(position)) for position in range(1, len(KEY) + 1)))
     insert = sqlite_insert if is_sqlite(db.session) else pg_insert
     statement = insert(DailySales).from_select(list(COLUMNS), rows)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=list(KEY),
-        set_={name: getattr(DailySales, name) + getattr(statement.excluded, name) for name in AMOUNTS},
-    ))
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(KEY),
+            set_={name: getattr(DailySales, name) + getattr(statement.excluded, name) for name in AMOUNTS},
+        )
+    )
 
 
 def on_work_order_settled(*, work_order_id, **_payload):
@@ -135,8 +174,11 @@ def _latest_instants(subjects, store_id):
     ranked = [
         select(literal(subject).label("subject"), literal(scope).label("scope"), WorkOrder.settled_at)
         .where(*_subject_conditions(SUBJECTS[subject], subject_id, scope))
-        .order_by(WorkOrder.settled_at.desc()).limit(2).subquery()
-        for subject, subject_id in subjects for scope in (0, store_id)
+        .order_by(WorkOrder.settled_at.desc())
+        .limit(2)
+        .subquery()
+        for subject, subject_id in subjects
+        for scope in (0, store_id)
     ]
     latest = {(subject, scope): [] for subject, _subject_id in subjects for scope in (0, store_id)}
     for subject, scope, instant in db.session.execute(union_all(*(select(query) for query in ranked))):
@@ -153,25 +195,33 @@ def _refresh_recent_visits(work_order_id):
     Then one query reads the latest orders and one upsert writes the rows whose days changed."""
     tz_name = get_settings().timezone
     order = db.session.get(WorkOrder, work_order_id)
-    subjects = [(subject, subject_id) for subject, subject_id in (("member", order.member_id),
-                                                                   ("vehicle", order.vehicle_id))
-                if subject_id is not None]
+    subjects = [
+        (subject, subject_id)
+        for subject, subject_id in (("member", order.member_id), ("vehicle", order.vehicle_id))
+        if subject_id is not None
+    ]
     if not subjects:
         return
     statements = _recent_visit_upserts(db.session.get_bind().dialect.name)
-    keys = [{"subject": subject, "subject_id": subject_id, "scope": scope}
-            for subject, subject_id in subjects for scope in (0, order.store_id)]
-    old = {(subject, scope): (last_day, prev_day) for subject, scope, last_day, prev_day in db.session.execute(
-        statements.lock, keys)}
+    keys = [
+        {"subject": subject, "subject_id": subject_id, "scope": scope}
+        for subject, subject_id in subjects
+        for scope in (0, order.store_id)
+    ]
+    old = {
+        (subject, scope): (last_day, prev_day)
+        for subject, scope, last_day, prev_day in db.session.execute(statements.lock, keys)
+    }
     ids = dict(subjects)
     changed, deltas = [], {}
     for (subject, scope), instants in _latest_instants(subjects, order.store_id).items():
         new = tuple(clock.local_today(tz_name, instant) for instant in instants) + (None,) * (2 - len(instants))
         if old[(subject, scope)] == new:
             continue
-        changed.append({"subject": subject, "subject_id": ids[subject], "scope": scope,
-                        "last_day": new[0], "prev_day": new[1]})
-        for position, (before, after) in enumerate(zip(old[(subject, scope)], new)):
+        changed.append(
+            {"subject": subject, "subject_id": ids[subject], "scope": scope, "last_day": new[0], "prev_day": new[1]}
+        )
+        for position, (before, after) in enumerate(zip(old[(subject, scope)], new, strict=False)):
             for day, step in ((before, -1), (after, 1)):
                 if day is not None:
                     counts = deltas.setdefault((subject, scope, day), [0, 0])
@@ -180,8 +230,11 @@ def _refresh_recent_visits(work_order_id):
         # The rows exist and are locked (above): this upsert only writes their new days, in key order.
         changed.sort(key=lambda row: (row["subject"], row["subject_id"], row["scope"]))
         db.session.execute(statements.move_days, changed)
-    rows = [{"subject": subject, "scope": scope, "day": day, "last_count": last, "prev_count": prev}
-            for (subject, scope, day), (last, prev) in sorted(deltas.items()) if last or prev]
+    rows = [
+        {"subject": subject, "scope": scope, "day": day, "last_count": last, "prev_count": prev}
+        for (subject, scope, day), (last, prev) in sorted(deltas.items())
+        if last or prev
+    ]
     if rows:
         db.session.execute(statements.count_days, rows)
 
@@ -200,16 +253,21 @@ def _recent_visit_upserts(dialect_name):
     insert = sqlite_insert if dialect_name == "sqlite" else pg_insert
     key = ["subject", "subject_id", "scope"]
     lock = insert(RecentVisits)
-    lock = (lock.on_conflict_do_update(index_elements=key, set_={"last_day": RecentVisits.last_day})
-            .returning(RecentVisits.subject, RecentVisits.scope, RecentVisits.last_day, RecentVisits.prev_day))
+    lock = lock.on_conflict_do_update(index_elements=key, set_={"last_day": RecentVisits.last_day}).returning(
+        RecentVisits.subject, RecentVisits.scope, RecentVisits.last_day, RecentVisits.prev_day
+    )
     move_days = insert(RecentVisits)
     move_days = move_days.on_conflict_do_update(
-        index_elements=key, set_={"last_day": move_days.excluded.last_day, "prev_day": move_days.excluded.prev_day})
+        index_elements=key, set_={"last_day": move_days.excluded.last_day, "prev_day": move_days.excluded.prev_day}
+    )
     count_days = insert(VisitDays)
     count_days = count_days.on_conflict_do_update(
         index_elements=["subject", "scope", "day"],
-        set_={"last_count": VisitDays.last_count + count_days.excluded.last_count,
-              "prev_count": VisitDays.prev_count + count_days.excluded.prev_count})
+        set_={
+            "last_count": VisitDays.last_count + count_days.excluded.last_count,
+            "prev_count": VisitDays.prev_count + count_days.excluded.prev_count,
+        },
+    )
     return _RecentVisitUpserts(lock, move_days, count_days)
 
 
@@ -218,32 +276,58 @@ def _rebuild_recent_visits(period):
     for subject, column in SUBJECTS.items():
         for per_store in (False, True):
             partition = [column, WorkOrder.store_id] if per_store else [column]
-            ranked = select(
-                column.label("subject_id"), (WorkOrder.store_id if per_store else literal(0)).label("scope"),
-                day.label("day"),
-                func.row_number().over(partition_by=partition,
-                                       order_by=(WorkOrder.settled_at.desc(), WorkOrder.id.desc())).label("rank"),
-            ).where(WorkOrder.status == "settled", column.is_not(None)).subquery()
-            latest = (
-                select(literal(subject), ranked.c.subject_id, ranked.c.scope,
-                       func.max(case((ranked.c.rank == 1, ranked.c.day))),
-                       func.max(case((ranked.c.rank == 2, ranked.c.day))))
-                .where(ranked.c.rank <= 2).group_by(ranked.c.subject_id, ranked.c.scope)
+            ranked = (
+                select(
+                    column.label("subject_id"),
+                    (WorkOrder.store_id if per_store else literal(0)).label("scope"),
+                    day.label("day"),
+                    func.row_number()
+                    .over(partition_by=partition, order_by=(WorkOrder.settled_at.desc(), WorkOrder.id.desc()))
+                    .label("rank"),
+                )
+                .where(WorkOrder.status == "settled", column.is_not(None))
+                .subquery()
             )
-            db.session.execute(RecentVisits.__table__.insert().from_select(
-                ["subject", "subject_id", "scope", "last_day", "prev_day"], latest))
+            latest = (
+                select(
+                    literal(subject),
+                    ranked.c.subject_id,
+                    ranked.c.scope,
+                    func.max(case((ranked.c.rank == 1, ranked.c.day))),
+                    func.max(case((ranked.c.rank == 2, ranked.c.day))),
+                )
+                .where(ranked.c.rank <= 2)
+                .group_by(ranked.c.subject_id, ranked.c.scope)
+            )
+            db.session.execute(
+                RecentVisits.__table__.insert().from_select(
+                    ["subject", "subject_id", "scope", "last_day", "prev_day"], latest
+                )
+            )
     days = union_all(
-        select(RecentVisits.subject, RecentVisits.scope, RecentVisits.last_day.label("day"),
-               literal(1).label("last_count"), literal(0).label("prev_count"))
-        .where(RecentVisits.last_day.is_not(None)),
-        select(RecentVisits.subject, RecentVisits.scope, RecentVisits.prev_day.label("day"),
-               literal(0).label("last_count"), literal(1).label("prev_count"))
-        .where(RecentVisits.prev_day.is_not(None)),
+        select(
+            RecentVisits.subject,
+            RecentVisits.scope,
+            RecentVisits.last_day.label("day"),
+            literal(1).label("last_count"),
+            literal(0).label("prev_count"),
+        ).where(RecentVisits.last_day.is_not(None)),
+        select(
+            RecentVisits.subject,
+            RecentVisits.scope,
+            RecentVisits.prev_day.label("day"),
+            literal(0).label("last_count"),
+            literal(1).label("prev_count"),
+        ).where(RecentVisits.prev_day.is_not(None)),
     ).subquery()
-    db.session.execute(VisitDays.__table__.insert().from_select(
-        ["subject", "scope", "day", "last_count", "prev_count"],
-        select(days.c.subject, days.c.scope, days.c.day, func.sum(days.c.last_count), func.sum(days.c.prev_count))
-        .group_by(days.c.subject, days.c.scope, days.c.day)))
+    db.session.execute(
+        VisitDays.__table__.insert().from_select(
+            ["subject", "scope", "day", "last_count", "prev_count"],
+            select(
+                days.c.subject, days.c.scope, days.c.day, func.sum(days.c.last_count), func.sum(days.c.prev_count)
+            ).group_by(days.c.subject, days.c.scope, days.c.day),
+        )
+    )
 
 
 def rebuild_daily_rollups():
@@ -252,8 +336,9 @@ def rebuild_daily_rollups():
     for table in (DailySales, RecentVisits, VisitDays):
         db.session.execute(delete(table))
     first, last = db.session.execute(
-        select(func.min(WorkOrder.settled_at), func.max(func.coalesce(WorkOrder.refunded_at, WorkOrder.settled_at)))
-        .where(WorkOrder.status.in_(("settled", "refunded")))
+        select(
+            func.min(WorkOrder.settled_at), func.max(func.coalesce(WorkOrder.refunded_at, WorkOrder.settled_at))
+        ).where(WorkOrder.status.in_(("settled", "refunded")))
     ).one()
     if first is None:
         return
@@ -265,6 +350,7 @@ def rebuild_daily_rollups():
 
 
 # -- reading -------------------------------------------------------------------------------------
+
 
 def _in_days(period, store_id):
     conditions = [DailySales.day >= period.first_day, DailySales.day <= period.last_day]
@@ -286,11 +372,17 @@ def sales_rows(period, store_id=None):
 
 def refund_row(period, store_id=None):
     """(orders, totals, paid, of them settled before the period) refunded in the period."""
-    return tuple(int(value or 0) for value in db.session.execute(
-        select(func.sum(DailySales.work_orders), func.sum(DailySales.amount_fen), func.sum(DailySales.paid_fen),
-               func.sum(case((DailySales.name < period.first_day.isoformat(), DailySales.work_orders), else_=0)))
-        .where(*_in_days(period, store_id), DailySales.kind == "refund")
-    ).one())
+    return tuple(
+        int(value or 0)
+        for value in db.session.execute(
+            select(
+                func.sum(DailySales.work_orders),
+                func.sum(DailySales.amount_fen),
+                func.sum(DailySales.paid_fen),
+                func.sum(case((DailySales.name < period.first_day.isoformat(), DailySales.work_orders), else_=0)),
+            ).where(*_in_days(period, store_id), DailySales.kind == "refund")
+        ).one()
+    )
 
 
 def counted_after(end, store_id=None):
@@ -306,8 +398,11 @@ def subjects_since(subject, first_day, last_day, store_id=None):
     second latest does): with no counted order after last_day, the members (cars) with an order
     in those days and those with two or more."""
     latest, second = db.session.execute(
-        select(func.sum(VisitDays.last_count), func.sum(VisitDays.prev_count))
-        .where(VisitDays.subject == subject, VisitDays.scope == (store_id or 0),
-               VisitDays.day >= first_day, VisitDays.day <= last_day)
+        select(func.sum(VisitDays.last_count), func.sum(VisitDays.prev_count)).where(
+            VisitDays.subject == subject,
+            VisitDays.scope == (store_id or 0),
+            VisitDays.day >= first_day,
+            VisitDays.day <= last_day,
+        )
     ).one()
     return int(latest or 0), int(second or 0)

@@ -3,13 +3,21 @@ from flask_smorest import Blueprint
 from app.common.auth import owner_only
 from app.stats import export, services
 from app.stats.schemas import (
-    OverviewRead, PeriodQuery, TimeseriesQuery, TimeseriesRead, TopMembersQuery, TopMembersRead,
+    OverviewRead,
+    PeriodQuery,
+    TimeseriesQuery,
+    TimeseriesRead,
+    TopMembersQuery,
+    TopMembersRead,
 )
 
 blp = Blueprint("stats", __name__, description="The owner's statistics (JSON, or CSV with ?format=csv)")
 
-CSV_DOC = {"schema": {"type": "string"}, "content_type": "text/csv",
-           "description": "JSON; with ?format=csv, UTF-8 CSV with a byte-order mark."}
+CSV_DOC = {
+    "schema": {"type": "string"},
+    "content_type": "text/csv",
+    "description": "JSON; with ?format=csv, UTF-8 CSV with a byte-order mark.",
+}
 
 
 def _period_args(query):
@@ -38,8 +46,9 @@ def overview(query):
 @blp.alt_response(200, success=True, **CSV_DOC)
 def timeseries(query):
     """One metric per merchant-local day, for charts"""
-    return _answer(query, services.timeseries(metric=query["metric"], **_period_args(query)), TimeseriesRead,
-                   export.timeseries_csv)
+    return _answer(
+        query, services.timeseries(metric=query["metric"], **_period_args(query)), TimeseriesRead, export.timeseries_csv
+    )
 
 
 @blp.route("/stats/top-members")
@@ -49,5 +58,6 @@ def timeseries(query):
 @blp.alt_response(200, success=True, **CSV_DOC)
 def top_members(query):
     """The members who paid the most in the period"""
-    return _answer(query, services.top_members(limit=query["limit"], **_period_args(query)), TopMembersRead,
-                   export.top_members_csv)
+    return _answer(
+        query, services.top_members(limit=query["limit"], **_period_args(query)), TopMembersRead, export.top_members_csv
+    )

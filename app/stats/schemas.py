@@ -1,4 +1,5 @@
 """Query strings and response shapes of the owner's statistics."""
+
 from app.common.schemas import QuerySchema, ResponseSchema, fields, validate
 from app.marketing.schemas import CampaignResults
 from app.referrals.schemas import ReferralStatsRead
@@ -12,13 +13,22 @@ def _counts():
 
 
 class PeriodQuery(QuerySchema):
-    from_ = fields.Date(data_key="from", load_default=None,
-                        metadata={"description": "First merchant-local day (YYYY-MM-DD); default 29 days before `to`."})
+    from_ = fields.Date(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "First merchant-local day (YYYY-MM-DD); default 29 days before `to`."},
+    )
     to = fields.Date(load_default=None, metadata={"description": "Last merchant-local day, inclusive; default today."})
-    store_id = fields.Integer(load_default=None, validate=validate.Range(min=1),
-                              metadata={"description": "Narrow the work-order figures to one store."})
-    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS),
-                           metadata={"description": "`csv`: text/csv (UTF-8 with BOM) instead of JSON."})
+    store_id = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "Narrow the work-order figures to one store."},
+    )
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(FORMATS),
+        metadata={"description": "`csv`: text/csv (UTF-8 with BOM) instead of JSON."},
+    )
 
 
 class TimeseriesQuery(PeriodQuery):

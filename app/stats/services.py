@@ -30,6 +30,7 @@ Periods are merchant-local days (``from``..``to`` inclusive, see periods.py). Th
   the period (app/referrals/stats.py); follow-up outcomes recorded in the period (by result, kind
   and churn reason; at ``store_id`` when given).
 """
+
 from datetime import timedelta
 
 from sqlalchemy import func, select, text
@@ -64,11 +65,13 @@ def _percent(part, whole):
 def _period(first_day, last_day, store_id, now, max_days=None) -> Period:
     if store_id is not None:
         get_store(store_id)
-    return make_period(first_day=first_day, last_day=last_day, tz_name=get_settings().timezone, now=now,
-                       max_days=max_days)
+    return make_period(
+        first_day=first_day, last_day=last_day, tz_name=get_settings().timezone, now=now, max_days=max_days
+    )
 
 
 # -- members -------------------------------------------------------------------------------------
+
 
 def _current_members():
     return Member.merged_into_id.is_(None)
@@ -91,9 +94,13 @@ def member_figures(period, now):
     # count(*), not count(id): the group columns and the filters are all in ix_members_overview,
     # and naming the id would make PostgreSQL read every member's row instead of that index alone.
     groups = db.session.execute(
-        select(Member.value_class, Member.tier_id, func.count(),
-               func.count().filter(in_period(Member.created_at, period)),
-               *(func.count().filter(condition) for condition in stages.values()))
+        select(
+            Member.value_class,
+            Member.tier_id,
+            func.count(),
+            func.count().filter(in_period(Member.created_at, period)),
+            *(func.count().filter(condition) for condition in stages.values()),
+        )
         .where(_current_members())
         .group_by(Member.value_class, Member.tier_id)
     ).all()
@@ -101,36 +108,48 @@ def member_figures(period, now):
     by_lifecycle, by_value_class, per_tier = dict.fromkeys(LIFECYCLES, 0), dict.fromkeys(VALUE_CLASSES, 0), {}
     for value_class, tier_id, count, joined, *staged in groups:
         total, new = total + count, new + joined
-        for stage, members in zip(stages, staged):
+        for stage, members in zip(stages, staged, strict=False):
             by_lifecycle[stage] += members
         by_lifecycle["active"] += count - sum(staged)
         by_value_class[value_class] = by_value_class.get(value_class, 0) + count
         per_tier[tier_id] = per_tier.get(tier_id, 0) + count
     tiers = db.session.execute(select(Tier.id, Tier.name, Tier.rank).order_by(Tier.rank.desc(), Tier.id)).all()
-    by_tier = [{"tier_id": tier_id, "name": name, "rank": rank, "members": per_tier.get(tier_id, 0)}
-               for tier_id, name, rank in tiers]
+    by_tier = [
+        {"tier_id": tier_id, "name": name, "rank": rank, "members": per_tier.get(tier_id, 0)}
+        for tier_id, name, rank in tiers
+    ]
     by_tier.append({"tier_id": None, "name": None, "rank": None, "members": per_tier.get(None, 0)})
-    return {"total": total, "new": new, "by_lifecycle": by_lifecycle, "by_tier": by_tier,
-            "by_value_class": by_value_class}
+    return {
+        "total": total,
+        "new": new,
+        "by_lifecycle": by_lifecycle,
+        "by_tier": by_tier,
+        "by_value_class": by_value_class,
+    }
 
 
 def retention_figures(period, store_id, members):
     first_day = clock.add_months(period.last_day, -RETURN_WINDOW_MONTHS) + timedelta(days=1)
     start = clock.local_day_bounds(first_day, period.tz_name)[0]
-    visited, returning = orders.return_figures(first_day=first_day, last_day=period.last_day, start=start,
-                                               end=period.end, store_id=store_id)
+    visited, returning = orders.return_figures(
+        first_day=first_day, last_day=period.last_day, start=start, end=period.end, store_id=store_id
+    )
     lifecycles = members["by_lifecycle"]
     ever_visited = lifecycles["active"] + lifecycles["at_risk"] + lifecycles["churned"]
     return {
-        "return_window_from": first_day, "return_window_to": period.last_day,
-        "visited_members": visited, "returning_members": returning,
+        "return_window_from": first_day,
+        "return_window_to": period.last_day,
+        "visited_members": visited,
+        "returning_members": returning,
         "return_rate_percent": _percent(returning, visited),
-        "members_with_visits": ever_visited, "churned_members": lifecycles["churned"],
+        "members_with_visits": ever_visited,
+        "churned_members": lifecycles["churned"],
         "churn_rate_percent": _percent(lifecycles["churned"], ever_visited),
     }
 
 
 # -- ledgers -------------------------------------------------------------------------------------
+
 
 def points_outstanding(now):
     """The live points: the remaining points of the lots not expired by ``now``.
@@ -141,8 +160,9 @@ def points_outstanding(now):
     live points are the balances less what the lots whose day has come, but that no expiry has
     closed yet, still hold (found through an index of the unexpired lots by day)."""
     balances = db.session.scalar(select(func.sum(PointsAccount.balance)))
-    due = db.session.scalar(select(func.sum(PointsLot.remaining)).where(
-        PointsLot.expired_at.is_(None), PointsLot.expires_at <= now))
+    due = db.session.scalar(
+        select(func.sum(PointsLot.remaining)).where(PointsLot.expired_at.is_(None), PointsLot.expires_at <= now)
+    )
     return _int(balances) - _int(due)
 
 
@@ -162,16 +182,19 @@ def prepaid_figures(period, store_id):
     topups = dict.fromkeys(PAID_VIA, 0)
     count = principal = bonus = 0
     for paid_via, entries, principal_fen, bonus_fen in db.session.execute(
-        select(WalletEntry.paid_via, func.count(), func.sum(WalletEntry.principal_fen),
-               func.sum(WalletEntry.bonus_fen))
+        select(WalletEntry.paid_via, func.count(), func.sum(WalletEntry.principal_fen), func.sum(WalletEntry.bonus_fen))
         .where(WalletEntry.kind == "topup", in_period(WalletEntry.created_at, period))
         .group_by(WalletEntry.paid_via)
     ):
         count, principal, bonus = count + entries, principal + _int(principal_fen), bonus + _int(bonus_fen)
         topups[paid_via or "other"] = topups.get(paid_via or "other", 0) + _int(principal_fen)
     card_sales = dict.fromkeys(CARD_PAID_VIA, 0)
-    card_sales.update({paid_via: _int(fen) for paid_via, fen in
-                       cards.sales_summary(start=period.start, end=period.end, store_id=store_id).items()})
+    card_sales.update(
+        {
+            paid_via: _int(fen)
+            for paid_via, fen in cards.sales_summary(start=period.start, end=period.end, store_id=store_id).items()
+        }
+    )
     return {
         "topups": {"count": count, "principal_fen": principal, "bonus_fen": bonus, "by_paid_via": topups},
         "package_cards": {"sold_fen": sum(card_sales.values()), "by_paid_via": card_sales},
@@ -179,16 +202,21 @@ def prepaid_figures(period, store_id):
 
 
 def coupon_figures(period):
-    issued = dict(db.session.execute(
-        select(MemberCoupon.source, func.count())
-        .where(in_period(MemberCoupon.created_at, period)).group_by(MemberCoupon.source)
-    ).all())
-    redeemed = db.session.scalar(select(func.count()).where(
-        MemberCoupon.status == "used", in_period(MemberCoupon.used_at, period)))
+    issued = dict(
+        db.session.execute(
+            select(MemberCoupon.source, func.count())
+            .where(in_period(MemberCoupon.created_at, period))
+            .group_by(MemberCoupon.source)
+        ).all()
+    )
+    redeemed = db.session.scalar(
+        select(func.count()).where(MemberCoupon.status == "used", in_period(MemberCoupon.used_at, period))
+    )
     return {"issued": sum(issued.values()), "redeemed": _int(redeemed), "issued_by_source": issued}
 
 
 # -- other domains' reports ----------------------------------------------------------------------
+
 
 def campaign_figures(period):
     from app.marketing.campaigns import results_of
@@ -198,10 +226,14 @@ def campaign_figures(period):
         select(Campaign).where(in_period(Campaign.launched_at, period)).order_by(Campaign.launched_at, Campaign.id)
     ).all()
     results = results_of(launched)
-    items = [{"id": campaign.id, "name": campaign.name, "launched_at": campaign.launched_at,
-              **results[campaign.id]} for campaign in launched]
-    totals = {name: sum(item[name] for item in items)
-              for name in ("audience", "sent", "skipped_no_grant", "coupons_issued", "coupons_used", "revenue_fen")}
+    items = [
+        {"id": campaign.id, "name": campaign.name, "launched_at": campaign.launched_at, **results[campaign.id]}
+        for campaign in launched
+    ]
+    totals = {
+        name: sum(item[name] for item in items)
+        for name in ("audience", "sent", "skipped_no_grant", "coupons_issued", "coupons_used", "revenue_fen")
+    }
     return {"launched": len(items), **totals, "items": items}
 
 
@@ -243,7 +275,10 @@ def overview(*, first_day=None, last_day=None, store_id=None, now=None) -> dict:
     members = member_figures(period, now)
     visits = orders.visit_figures(period, store_id)
     return {
-        "from": period.first_day, "to": period.last_day, "store_id": store_id, "timezone": period.tz_name,
+        "from": period.first_day,
+        "to": period.last_day,
+        "store_id": store_id,
+        "timezone": period.tz_name,
         "generated_at": now,
         "members": members,
         "visits": visits,
@@ -269,15 +304,30 @@ SERIES = {
     "vehicles": (WorkOrder.settled_at, lambda: func.count(func.distinct(WorkOrder.vehicle_id)), _settled, True),
     "revenue_fen": (WorkOrder.settled_at, lambda: func.sum(WorkOrder.total_fen), _settled, True),
     "paid_fen": (WorkOrder.settled_at, lambda: func.sum(WorkOrder.paid_fen), _settled, True),
-    "new_members": (Member.created_at, lambda: func.count(Member.id),
-                    lambda period, _: _current_members() & in_period(Member.created_at, period), False),
-    "topup_fen": (WalletEntry.created_at, lambda: func.sum(WalletEntry.principal_fen),
-                  lambda period, _: (WalletEntry.kind == "topup") & in_period(WalletEntry.created_at, period), False),
-    "coupons_issued": (MemberCoupon.created_at, lambda: func.count(MemberCoupon.id),
-                       lambda period, _: in_period(MemberCoupon.created_at, period), False),
-    "coupons_redeemed": (MemberCoupon.used_at, lambda: func.count(MemberCoupon.id),
-                         lambda period, _: (MemberCoupon.status == "used") & in_period(MemberCoupon.used_at, period),
-                         False),
+    "new_members": (
+        Member.created_at,
+        lambda: func.count(Member.id),
+        lambda period, _: _current_members() & in_period(Member.created_at, period),
+        False,
+    ),
+    "topup_fen": (
+        WalletEntry.created_at,
+        lambda: func.sum(WalletEntry.principal_fen),
+        lambda period, _: (WalletEntry.kind == "topup") & in_period(WalletEntry.created_at, period),
+        False,
+    ),
+    "coupons_issued": (
+        MemberCoupon.created_at,
+        lambda: func.count(MemberCoupon.id),
+        lambda period, _: in_period(MemberCoupon.created_at, period),
+        False,
+    ),
+    "coupons_redeemed": (
+        MemberCoupon.used_at,
+        lambda: func.count(MemberCoupon.id),
+        lambda period, _: (MemberCoupon.status == "used") & in_period(MemberCoupon.used_at, period),
+        False,
+    ),
 }
 METRICS = tuple(SERIES)
 
@@ -293,8 +343,14 @@ def timeseries(*, metric, first_day=None, last_day=None, store_id=None, now=None
         select(day, value()).where(conditions(period, store_id if by_store else None)).group_by(day)
     ).all()
     values = {as_date(row_day): _int(amount) for row_day, amount in rows}
-    return {"metric": metric, "from": period.first_day, "to": period.last_day, "store_id": store_id,
-            "timezone": period.tz_name, "points": [{"date": d, "value": values.get(d, 0)} for d in period.days]}
+    return {
+        "metric": metric,
+        "from": period.first_day,
+        "to": period.last_day,
+        "store_id": store_id,
+        "timezone": period.tz_name,
+        "points": [{"date": d, "value": values.get(d, 0)} for d in period.days],
+    }
 
 
 def top_members(*, first_day=None, last_day=None, store_id=None, limit=10, now=None) -> dict:
@@ -303,12 +359,22 @@ def top_members(*, first_day=None, last_day=None, store_id=None, limit=10, now=N
     period = _period(first_day, last_day, store_id, now)
     _room_for_aggregates()
     rows = orders.top_member_rows(period, store_id, limit)
-    names = {member_id: (nickname, phone, tier) for member_id, nickname, phone, tier in db.session.execute(
-        select(Member.id, Member.nickname, Member.phone, Tier.name).outerjoin(Tier, Tier.id == Member.tier_id)
-        .where(Member.id.in_([row["member_id"] for row in rows])))}
+    names = {
+        member_id: (nickname, phone, tier)
+        for member_id, nickname, phone, tier in db.session.execute(
+            select(Member.id, Member.nickname, Member.phone, Tier.name)
+            .outerjoin(Tier, Tier.id == Member.tier_id)
+            .where(Member.id.in_([row["member_id"] for row in rows]))
+        )
+    }
     items = []
     for rank, row in enumerate(rows, start=1):
         nickname, phone, tier = names[row["member_id"]]
         items.append({"rank": rank, **row, "nickname": nickname, "phone": mask_phone(phone), "tier": tier})
-    return {"from": period.first_day, "to": period.last_day, "store_id": store_id, "timezone": period.tz_name,
-            "items": items}
+    return {
+        "from": period.first_day,
+        "to": period.last_day,
+        "store_id": store_id,
+        "timezone": period.tz_name,
+        "items": items,
+    }

@@ -1,8 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.common.auth import auth_required, owner_only
-from app.common.auth import ROLES
+from app.common.auth import ROLES, auth_required, owner_only
 from app.common.transaction import unit_of_work
 from app.stores import services
 from app.stores.schemas import StoreList, StoreRead, StoreUpdate

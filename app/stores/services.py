@@ -1,4 +1,5 @@
 """Stores and staff accounts: creation, login, scoping; a store's booking capacity and hours."""
+
 import re
 from datetime import date, time
 
@@ -50,20 +51,28 @@ def _validated_opening_hours(hours) -> dict:
     cleaned = {}
     for day, span in hours.items():
         if day not in WEEKDAYS:
-            raise Unprocessable("invalid_weekday", f"{day!r} is not one of {', '.join(WEEKDAYS)}.",
-                                details={"weekday": day})
+            raise Unprocessable(
+                "invalid_weekday", f"{day!r} is not one of {', '.join(WEEKDAYS)}.", details={"weekday": day}
+            )
         if span is None or span == []:
             continue
         if not (isinstance(span, list) and len(span) == 2 and all(isinstance(v, str) for v in span)):
-            raise Unprocessable("invalid_opening_hours", "Give each weekday as [\"HH:MM\", \"HH:MM\"].",
-                                details={"weekday": day})
+            raise Unprocessable(
+                "invalid_opening_hours", 'Give each weekday as ["HH:MM", "HH:MM"].', details={"weekday": day}
+            )
         for value in span:
             if not _HHMM.match(value):
-                raise Unprocessable("invalid_time", f"{value!r} is not a time as HH:MM (00:00 to 23:59).",
-                                    details={"weekday": day, "time": value})
+                raise Unprocessable(
+                    "invalid_time",
+                    f"{value!r} is not a time as HH:MM (00:00 to 23:59).",
+                    details={"weekday": day, "time": value},
+                )
         if _parse_hhmm(span[0]) >= _parse_hhmm(span[1]):
-            raise Unprocessable("opening_not_before_closing", f"On {day} the store must open before it closes.",
-                                details={"weekday": day, "hours": span})
+            raise Unprocessable(
+                "opening_not_before_closing",
+                f"On {day} the store must open before it closes.",
+                details={"weekday": day, "hours": span},
+            )
         cleaned[day] = list(span)
     return {day: cleaned[day] for day in WEEKDAYS if day in cleaned}
 
@@ -76,13 +85,16 @@ def update_store(*, store_id, changes) -> Store:
     if "bays" in changes and not 1 <= changes["bays"] <= MAX_BAYS:
         raise Unprocessable("invalid_bays", f"bays must be between 1 and {MAX_BAYS}.")
     if "slot_minutes" in changes and changes["slot_minutes"] not in SLOT_MINUTES_ALLOWED:
-        raise Unprocessable("invalid_slot_minutes",
-                            f"slot_minutes must be one of {', '.join(map(str, SLOT_MINUTES_ALLOWED))}.",
-                            details={"allowed": list(SLOT_MINUTES_ALLOWED)})
+        raise Unprocessable(
+            "invalid_slot_minutes",
+            f"slot_minutes must be one of {', '.join(map(str, SLOT_MINUTES_ALLOWED))}.",
+            details={"allowed": list(SLOT_MINUTES_ALLOWED)},
+        )
     cutoff = changes.get("booking_cancel_cutoff_minutes")
     if cutoff is not None and not 0 <= cutoff <= MAX_CANCEL_CUTOFF_MINUTES:
-        raise Unprocessable("invalid_cancel_cutoff",
-                            f"booking_cancel_cutoff_minutes must be between 0 and {MAX_CANCEL_CUTOFF_MINUTES}.")
+        raise Unprocessable(
+            "invalid_cancel_cutoff", f"booking_cancel_cutoff_minutes must be between 0 and {MAX_CANCEL_CUTOFF_MINUTES}."
+        )
     changes = dict(changes)
     if "opening_hours" in changes:
         changes["opening_hours"] = _validated_opening_hours(changes["opening_hours"] or {})
@@ -161,11 +173,11 @@ def load_staff_actor(staff_id, claims):
     request pays for it, so no ORM objects); a disabled account has no actor."""
     rows = db.session.execute(
         select(Staff.role, Staff.is_active, Staff.token_version, StaffStore.store_id)
-        .outerjoin(StaffStore, StaffStore.staff_id == Staff.id).where(Staff.id == staff_id)
+        .outerjoin(StaffStore, StaffStore.staff_id == Staff.id)
+        .where(Staff.id == staff_id)
         .order_by(StaffStore.store_id)
     ).all()
     if not rows or not rows[0].is_active:
         return None
     store_ids = tuple(row.store_id for row in rows if row.store_id is not None)
-    return Actor(kind="staff", id=staff_id, role=rows[0].role, store_ids=store_ids,
-                 token_version=rows[0].token_version)
+    return Actor(kind="staff", id=staff_id, role=rows[0].role, store_ids=store_ids, token_version=rows[0].token_version)

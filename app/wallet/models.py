@@ -4,6 +4,7 @@ Each balance row equals the sum of its ledger entries and carries CHECK (>= 0); 
 never updated or deleted. Once-only facts (a referenced top-up, spend, earn or redeem; the
 reversal of an entry; the expiry of a lot) each have a UNIQUE index.
 """
+
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, text
@@ -67,9 +68,15 @@ class WalletEntry(db.Model):
         CheckConstraint("amount_fen = principal_fen + bonus_fen", name="amount_is_sum"),
         CheckConstraint("balance_after_fen >= 0", name="balance_after_non_negative"),
         # A reference tops up once and spends once (a work order pays with stored value once).
-        Index("uq_wallet_entries_ref_once", "ref_type", "ref_id", "kind", unique=True,
-              sqlite_where=text("ref_type IS NOT NULL AND kind IN ('topup', 'spend')"),
-              postgresql_where=text("ref_type IS NOT NULL AND kind IN ('topup', 'spend')")),
+        Index(
+            "uq_wallet_entries_ref_once",
+            "ref_type",
+            "ref_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("ref_type IS NOT NULL AND kind IN ('topup', 'spend')"),
+            postgresql_where=text("ref_type IS NOT NULL AND kind IN ('topup', 'spend')"),
+        ),
         Index("ix_wallet_entries_member_id_id", "member_id", "id"),
         Index("ix_wallet_entries_ref", "ref_type", "ref_id"),
     )
@@ -136,12 +143,23 @@ class PointsEntry(db.Model):
         CheckConstraint("balance_after >= 0", name="balance_after_non_negative"),
         CheckConstraint("shortfall >= 0", name="shortfall_non_negative"),
         # A reference earns once and redeems once.
-        Index("uq_points_entries_ref_once", "ref_type", "ref_id", "kind", unique=True,
-              sqlite_where=text("ref_type IS NOT NULL AND kind IN ('earn', 'redeem')"),
-              postgresql_where=text("ref_type IS NOT NULL AND kind IN ('earn', 'redeem')")),
+        Index(
+            "uq_points_entries_ref_once",
+            "ref_type",
+            "ref_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("ref_type IS NOT NULL AND kind IN ('earn', 'redeem')"),
+            postgresql_where=text("ref_type IS NOT NULL AND kind IN ('earn', 'redeem')"),
+        ),
         # A lot expires once.
-        Index("uq_points_entries_lot_expiry", "lot_id", unique=True,
-              sqlite_where=text("kind = 'expiry'"), postgresql_where=text("kind = 'expiry'")),
+        Index(
+            "uq_points_entries_lot_expiry",
+            "lot_id",
+            unique=True,
+            sqlite_where=text("kind = 'expiry'"),
+            postgresql_where=text("kind = 'expiry'"),
+        ),
         Index("ix_points_entries_member_id_id", "member_id", "id"),
         Index("ix_points_entries_ref", "ref_type", "ref_id"),
     )

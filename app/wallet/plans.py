@@ -1,4 +1,5 @@
 """Top-up plans (充值方案): "pay X, get Y on top", defined by the back office."""
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -29,8 +30,9 @@ def _check_tier(tier_id):
     try:
         get_tier(tier_id)
     except NotFound:
-        raise Unprocessable("tier_not_found", "The plan grants a tier that does not exist.",
-                            details={"grants_tier_id": tier_id})
+        raise Unprocessable(
+            "tier_not_found", "The plan grants a tier that does not exist.", details={"grants_tier_id": tier_id}
+        )
 
 
 def _flush_unique_name():
@@ -78,11 +80,15 @@ def resolve_plan(*, amount_fen=None, plan_id=None):
         if plan is None:
             raise Unprocessable("topup_plan_not_found", "No such top-up plan.", details={"plan_id": plan_id})
         if not plan.is_active:
-            raise Unprocessable("topup_plan_inactive", "This top-up plan is no longer offered.",
-                                details={"plan_id": plan_id})
+            raise Unprocessable(
+                "topup_plan_inactive", "This top-up plan is no longer offered.", details={"plan_id": plan_id}
+            )
         if amount_fen is not None and amount_fen != plan.pay_fen:
-            raise Unprocessable("amount_does_not_match_plan", "The amount must equal the plan's price.",
-                                details={"amount_fen": amount_fen, "pay_fen": plan.pay_fen})
+            raise Unprocessable(
+                "amount_does_not_match_plan",
+                "The amount must equal the plan's price.",
+                details={"amount_fen": amount_fen, "pay_fen": plan.pay_fen},
+            )
         return plan, plan.pay_fen
     if amount_fen is None:
         raise Unprocessable("amount_required", "Give an amount or a top-up plan.")

@@ -18,6 +18,7 @@ Rules (the merchant's settings name the numbers):
 
 The account row is locked before any lot is read for a change, so lots and balance move together.
 """
+
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -34,8 +35,8 @@ from app.merchant.services import get_settings
 from app.wallet.models import PointsAccount, PointsEntry, PointsLot, PointsLotUse
 from app.wallet.rows import check_amount, lock_or_create_row, lock_row
 
-
 # --- the rules -------------------------------------------------------------------------------
+
 
 def points_for_payment(paid_fen, multiplier, points_per_yuan) -> int:
     """Points earned for ``paid_fen``: floor(paid_fen / 100 × points_per_yuan × multiplier)."""
@@ -62,8 +63,9 @@ def points_value_fen(points) -> int:
     settings = get_settings()
     step = redeem_step(settings)
     if points % step:
-        raise Unprocessable("points_not_whole_fen", f"Points are redeemed in multiples of {step}.",
-                            details={"step": step})
+        raise Unprocessable(
+            "points_not_whole_fen", f"Points are redeemed in multiples of {step}.", details={"step": step}
+        )
     return points * 100 // settings.points_per_yuan_redeemed
 
 
@@ -78,6 +80,7 @@ def max_redeemable_points(*, member_id, bill_fen, now=None) -> int:
 
 
 # --- reading ---------------------------------------------------------------------------------
+
 
 def _live(now):
     return (PointsLot.remaining > 0, PointsLot.expired_at.is_(None), PointsLot.expires_at > now)
@@ -99,8 +102,8 @@ def live_points_for(member_ids, now=None) -> dict:
 def live_points_column(member_id, now):
     """Usable points as a scalar SQL expression correlated to ``member_id`` (as live_points_for)."""
     return func.coalesce(
-        select(func.sum(PointsLot.remaining)).where(PointsLot.member_id == member_id, *_live(now))
-        .scalar_subquery(), 0)
+        select(func.sum(PointsLot.remaining)).where(PointsLot.member_id == member_id, *_live(now)).scalar_subquery(), 0
+    )
 
 
 def live_points(*, member_id, now=None) -> int:
@@ -126,6 +129,7 @@ def list_entries(*, member_id, page=1, per_page=20):
 
 # --- moving points ---------------------------------------------------------------------------
 
+
 def _lock_account(member_id, *, create=False):
     if create:
         return lock_or_create_row(PointsAccount, member_id, balance=0, updated_at=clock.now())
@@ -146,8 +150,7 @@ def _entry(account, kind, points, **fields) -> PointsEntry:
         raise Conflict("insufficient_points", "Not enough points.", details={"points": account.balance})
     set_committed_value(account, "balance", moved.balance)
     set_committed_value(account, "updated_at", moved.updated_at)
-    entry = PointsEntry(member_id=account.member_id, kind=kind, points=points, balance_after=account.balance,
-                        **fields)
+    entry = PointsEntry(member_id=account.member_id, kind=kind, points=points, balance_after=account.balance, **fields)
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -156,8 +159,12 @@ def _entry(account, kind, points, **fields) -> PointsEntry:
 def _change_lot(lot, delta, *conditions, **values):
     result = db.session.execute(
         update(PointsLot)
-        .where(PointsLot.id == lot.id, PointsLot.remaining + delta >= 0,
-               PointsLot.remaining + delta <= PointsLot.earned, *conditions)
+        .where(
+            PointsLot.id == lot.id,
+            PointsLot.remaining + delta >= 0,
+            PointsLot.remaining + delta <= PointsLot.earned,
+            *conditions,
+        )
         .values(remaining=PointsLot.remaining + delta, **values)
         .execution_options(synchronize_session=False)
     )
@@ -173,8 +180,9 @@ def _lots(*conditions):
 def _expire_due(account, now) -> int:
     """Expire the member's lots whose day has come (each once); returns the points expired."""
     total = 0
-    for lot in _lots(PointsLot.member_id == account.member_id, PointsLot.expired_at.is_(None),
-                     PointsLot.expires_at <= now):
+    for lot in _lots(
+        PointsLot.member_id == account.member_id, PointsLot.expired_at.is_(None), PointsLot.expires_at <= now
+    ):
         remaining = lot.remaining
         _change_lot(lot, -remaining, PointsLot.expired_at.is_(None), expired_at=now)
         if remaining:
@@ -199,8 +207,14 @@ def _take_fifo(entry, points, now):
 
 
 def _new_lot(member_id, points, now, settings, **fields) -> PointsLot:
-    lot = PointsLot(member_id=member_id, earned=points, remaining=points, earned_at=now,
-                    expires_at=expiry_for(now, settings), **fields)
+    lot = PointsLot(
+        member_id=member_id,
+        earned=points,
+        remaining=points,
+        earned_at=now,
+        expires_at=expiry_for(now, settings),
+        **fields,
+    )
     db.session.add(lot)
     db.session.flush()
     return lot
@@ -235,8 +249,11 @@ def _earn_once(member_id, points, ref_type, ref_id, now):
     now = now or clock.now()
     settings = get_settings()
     account = _lock_account(member_id, create=True)
-    earned = db.session.scalar(select(PointsEntry.points).where(
-        PointsEntry.ref_type == ref_type, PointsEntry.ref_id == ref_id, PointsEntry.kind == "earn"))
+    earned = db.session.scalar(
+        select(PointsEntry.points).where(
+            PointsEntry.ref_type == ref_type, PointsEntry.ref_id == ref_id, PointsEntry.kind == "earn"
+        )
+    )
     if earned is not None:
         return earned
     _expire_due(account, now)
@@ -262,10 +279,16 @@ def redeem(*, member_id, points, ref_type, ref_id, now=None) -> PointsEntry:
     if account is not None:
         _expire_due(account, now)
     if account is None or account.balance < points:
-        raise Conflict("insufficient_points", "Not enough points.",
-                       details={"points": account.balance if account else 0, "requested": points})
-    if db.session.scalar(select(PointsEntry.id).where(
-            PointsEntry.ref_type == ref_type, PointsEntry.ref_id == ref_id, PointsEntry.kind == "redeem")):
+        raise Conflict(
+            "insufficient_points",
+            "Not enough points.",
+            details={"points": account.balance if account else 0, "requested": points},
+        )
+    if db.session.scalar(
+        select(PointsEntry.id).where(
+            PointsEntry.ref_type == ref_type, PointsEntry.ref_id == ref_id, PointsEntry.kind == "redeem"
+        )
+    ):
         raise Conflict("already_redeemed", "This reference has already been paid with points.")
     entry = _entry(account, "redeem", -points, ref_type=ref_type, ref_id=ref_id)
     _take_fifo(entry, points, now)
@@ -281,7 +304,9 @@ def reverse_reference(*, ref_type, ref_id, now=None) -> list[PointsEntry]:
     original = aliased(PointsEntry)
     reversal = aliased(PointsEntry)
     pending = select(original).where(
-        original.ref_type == ref_type, original.ref_id == ref_id, original.kind.in_(("earn", "redeem")),
+        original.ref_type == ref_type,
+        original.ref_id == ref_id,
+        original.kind.in_(("earn", "redeem")),
         ~exists().where(reversal.reverses_entry_id == original.id),
     )
     member_ids = sorted(set(db.session.scalars(pending.with_only_columns(original.member_id)).all()))
@@ -307,20 +332,37 @@ def _restore_redeem(account, entry, now):
             continue
         _change_lot(lot, use.points)
         restored += use.points
-    return _entry(account, "reversal", restored, shortfall=forfeited, reverses_entry_id=entry.id,
-                  ref_type=entry.ref_type, ref_id=entry.ref_id)
+    return _entry(
+        account,
+        "reversal",
+        restored,
+        shortfall=forfeited,
+        reverses_entry_id=entry.id,
+        ref_type=entry.ref_type,
+        ref_id=entry.ref_id,
+    )
 
 
 def _take_back_earn(account, entry, now):
     lot = _lots(PointsLot.id == entry.lot_id)[0]
-    expired = -(db.session.scalar(select(PointsEntry.points).where(
-        PointsEntry.lot_id == lot.id, PointsEntry.kind == "expiry")) or 0)
+    expired = -(
+        db.session.scalar(select(PointsEntry.points).where(PointsEntry.lot_id == lot.id, PointsEntry.kind == "expiry"))
+        or 0
+    )
     from_lot = lot.remaining
     used = lot.earned - from_lot - expired
     _change_lot(lot, -from_lot, PointsLot.revoked_at.is_(None), revoked_at=now)
     from_others = min(used, account.balance - from_lot)
-    reversal = _entry(account, "reversal", -(from_lot + from_others), shortfall=used - from_others,
-                      reverses_entry_id=entry.id, lot_id=lot.id, ref_type=entry.ref_type, ref_id=entry.ref_id)
+    reversal = _entry(
+        account,
+        "reversal",
+        -(from_lot + from_others),
+        shortfall=used - from_others,
+        reverses_entry_id=entry.id,
+        lot_id=lot.id,
+        ref_type=entry.ref_type,
+        ref_id=entry.ref_id,
+    )
     if from_lot:
         db.session.add(PointsLotUse(entry_id=reversal.id, lot_id=lot.id, points=from_lot))
     if from_others:
@@ -363,31 +405,46 @@ def expire_points(*, now) -> int:
     due = (PointsLot.expired_at.is_(None), PointsLot.expires_at <= now)
     member_ids = select(PointsLot.member_id).where(*due)
     locked = db.session.scalars(
-        select(PointsAccount.member_id).where(PointsAccount.member_id.in_(member_ids))
-        .order_by(PointsAccount.member_id).with_for_update()
+        select(PointsAccount.member_id)
+        .where(PointsAccount.member_id.in_(member_ids))
+        .order_by(PointsAccount.member_id)
+        .with_for_update()
     ).all()
     if not locked:
         return 0
     stamp = clock.now()
     taken_before = func.sum(PointsLot.remaining).over(
-        partition_by=PointsLot.member_id, order_by=(PointsLot.expires_at, PointsLot.id))
+        partition_by=PointsLot.member_id, order_by=(PointsLot.expires_at, PointsLot.id)
+    )
     entries = (
-        select(PointsLot.member_id, literal("expiry").label("kind"), (-PointsLot.remaining).label("points"),
-               (PointsAccount.balance - taken_before).label("balance_after"), literal(0).label("shortfall"),
-               PointsLot.id.label("lot_id"), literal(stamp, PointsEntry.created_at.type).label("created_at"))
+        select(
+            PointsLot.member_id,
+            literal("expiry").label("kind"),
+            (-PointsLot.remaining).label("points"),
+            (PointsAccount.balance - taken_before).label("balance_after"),
+            literal(0).label("shortfall"),
+            PointsLot.id.label("lot_id"),
+            literal(stamp, PointsEntry.created_at.type).label("created_at"),
+        )
         .join(PointsAccount, PointsAccount.member_id == PointsLot.member_id)
         .where(*due, PointsLot.remaining > 0)
         .order_by(PointsLot.member_id, PointsLot.expires_at, PointsLot.id)
     )
-    db.session.execute(insert(PointsEntry).from_select(
-        ["member_id", "kind", "points", "balance_after", "shortfall", "lot_id", "created_at"], entries))
+    db.session.execute(
+        insert(PointsEntry).from_select(
+            ["member_id", "kind", "points", "balance_after", "shortfall", "lot_id", "created_at"], entries
+        )
+    )
     expired = (
         select(PointsLot.member_id, func.sum(PointsLot.remaining).label("points"))
-        .where(*due).group_by(PointsLot.member_id).subquery()
+        .where(*due)
+        .group_by(PointsLot.member_id)
+        .subquery()
     )
     total = db.session.scalar(select(func.coalesce(func.sum(expired.c.points), 0)))
     db.session.execute(
-        update(PointsAccount).where(PointsAccount.member_id == expired.c.member_id, expired.c.points > 0)
+        update(PointsAccount)
+        .where(PointsAccount.member_id == expired.c.member_id, expired.c.points > 0)
         .values(balance=PointsAccount.balance - expired.c.points, updated_at=stamp)
         .execution_options(synchronize_session=False)
     )

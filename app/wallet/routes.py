@@ -1,16 +1,37 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.common.auth import ROLES, auth_required, back_office, counter_staff, current_actor, member_only, \
-    owner_only, staff_any
+from app.common.auth import (
+    ROLES,
+    auth_required,
+    back_office,
+    counter_staff,
+    current_actor,
+    member_only,
+    owner_only,
+    staff_any,
+)
 from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
 from app.payments.schemas import PaymentStarted
 from app.wallet import plans, points, services
 from app.wallet.schemas import (
-    CounterTopup, MemberTopup, PointsAdjusted, PointsAdjustment, PointsEntryPage, PointsEntryStaffPage,
-    PrincipalRefund, TopupPlanCreate, TopupPlanPage, TopupPlanQuery, TopupPlanRead, TopupPlanUpdate,
-    WalletEntryPage, WalletEntryStaffPage, WalletMoved, WalletSummary,
+    CounterTopup,
+    MemberTopup,
+    PointsAdjusted,
+    PointsAdjustment,
+    PointsEntryPage,
+    PointsEntryStaffPage,
+    PrincipalRefund,
+    TopupPlanCreate,
+    TopupPlanPage,
+    TopupPlanQuery,
+    TopupPlanRead,
+    TopupPlanUpdate,
+    WalletEntryPage,
+    WalletEntryStaffPage,
+    WalletMoved,
+    WalletSummary,
 )
 
 blp = Blueprint("wallet", __name__, description="Stored value and points")
@@ -23,6 +44,7 @@ def _moved(entry):
 
 
 # --- top-up plans ----------------------------------------------------------------------------
+
 
 @plans_blp.route("/topup-plans")
 class TopupPlans(MethodView):
@@ -62,6 +84,7 @@ class TopupPlanResource(MethodView):
 
 
 # --- the member's own wallet -----------------------------------------------------------------
+
 
 @blp.route("/me/wallet")
 @member_only
@@ -105,6 +128,7 @@ def my_topup(body):
 
 # --- staff -----------------------------------------------------------------------------------
 
+
 @blp.route("/members/<int:member_id>/topups", methods=["POST"])
 @counter_staff
 @unit_of_work(idempotent=True)
@@ -140,8 +164,13 @@ def member_wallet_entries(query, member_id):
 @blp.response(201, WalletMoved)
 def refund_principal(body, member_id):
     """Pay unused principal back to a member (owner); the bonus goes in proportion"""
-    entry = services.refund_principal(member_id=member_id, amount_fen=body["amount_fen"], reason=body["reason"],
-                                      paid_via=body["paid_via"], actor_key=current_actor().key)
+    entry = services.refund_principal(
+        member_id=member_id,
+        amount_fen=body["amount_fen"],
+        reason=body["reason"],
+        paid_via=body["paid_via"],
+        actor_key=current_actor().key,
+    )
     return _moved(entry)
 
 
@@ -161,6 +190,7 @@ def member_points_entries(query, member_id):
 @blp.response(201, PointsAdjusted)
 def adjust_points(body, member_id):
     """Add or remove a member's points with a reason (owner)"""
-    entry = points.adjust_points(member_id=member_id, points=body["points"], reason=body["reason"],
-                                 actor_key=current_actor().key)
+    entry = points.adjust_points(
+        member_id=member_id, points=body["points"], reason=body["reason"], actor_key=current_actor().key
+    )
     return {"entry": entry, "points": points.live_points(member_id=member_id)}

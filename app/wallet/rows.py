@@ -1,4 +1,5 @@
 """Balance rows created on first use and locked before they are read for a change."""
+
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -29,18 +30,16 @@ def lock_row(model, member_id):
     On SQLite the transaction already holds the database's write lock (BEGIN IMMEDIATE), so the
     read is just as safe. Returns None when the row does not exist yet.
     """
-    stmt = (
-        select(model)
-        .where(model.member_id == member_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    stmt = select(model).where(model.member_id == member_id).with_for_update().execution_options(populate_existing=True)
     return db.session.scalar(stmt)
 
 
 def check_amount(value, name, *, allow_zero=False):
     """Service-level guard: amounts are integers (never floats or bools), never negative."""
     if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
-        raise Unprocessable(f"invalid_{name}", f"{name} must be a {'non-negative' if allow_zero else 'positive'} "
-                                              "integer.", details={name: repr(value)})
+        raise Unprocessable(
+            f"invalid_{name}",
+            f"{name} must be a {'non-negative' if allow_zero else 'positive'} integer.",
+            details={name: repr(value)},
+        )
     return value

@@ -1,7 +1,15 @@
 from marshmallow import validates_schema
 
 from app.common.schemas import (
-    BodySchema, Fen, PageQuery, ResponseSchema, StrictInteger, ValidationError, fields, page_schema, validate,
+    BodySchema,
+    Fen,
+    PageQuery,
+    ResponseSchema,
+    StrictInteger,
+    ValidationError,
+    fields,
+    page_schema,
+    validate,
 )
 from app.members.schemas import TierBrief
 from app.wallet.models import PAID_VIA
@@ -151,9 +159,13 @@ PointsEntryStaffPage = page_schema(PointsEntryStaffRead, name="PointsEntryStaffP
 
 
 class PointsAdjustment(BodySchema):
-    points = StrictInteger(required=True, validate=[
-        validate.Range(min=-10**9, max=10**9), validate.NoneOf([0], error="An adjustment is not zero."),
-    ])
+    points = StrictInteger(
+        required=True,
+        validate=[
+            validate.Range(min=-(10**9), max=10**9),
+            validate.NoneOf([0], error="An adjustment is not zero."),
+        ],
+    )
     reason = fields.String(required=True, validate=REASON)
 
 

@@ -6,6 +6,7 @@ locks the wallet row first (PostgreSQL ``FOR UPDATE``; SQLite transactions alrea
 write lock) and moves it with one conditional UPDATE checked by its row count, so no balance
 part ever goes below zero, also under concurrent requests. Functions flush, never commit.
 """
+
 import logging
 
 from sqlalchemy import exists, func, select, update
@@ -31,6 +32,7 @@ PAYMENT_REF = "payment_order"
 
 # --- the rules -------------------------------------------------------------------------------
 
+
 def spend_split(amount_fen, principal_fen, bonus_fen):
     """THE spend rule: a spend takes principal and bonus in proportion to what the wallet holds.
 
@@ -53,6 +55,7 @@ def refund_bonus_forfeit(refund_fen, principal_fen, bonus_fen):
 
 
 # --- reading ---------------------------------------------------------------------------------
+
 
 def get_wallet(*, member_id) -> Wallet:
     """The member's wallet; a member who never topped up has an empty one (stored on first use)."""
@@ -79,7 +82,8 @@ def summary_columns(member_id, now):
     """The counter summary's stored-value balance and usable points, as expressions per member."""
     return {
         "balance_fen": func.coalesce(
-            select(Wallet.balance_fen).where(Wallet.member_id == member_id).scalar_subquery(), 0),
+            select(Wallet.balance_fen).where(Wallet.member_id == member_id).scalar_subquery(), 0
+        ),
         "points": points_ledger.live_points_column(member_id, now),
     }
 
@@ -93,10 +97,12 @@ def list_entries(*, member_id, page=1, per_page=20):
 
 # --- moving value ----------------------------------------------------------------------------
 
+
 def _lock_wallet(member_id, *, create=False):
     if create:
-        return lock_or_create_row(Wallet, member_id, principal_fen=0, bonus_fen=0, balance_fen=0,
-                                  updated_at=clock.now())
+        return lock_or_create_row(
+            Wallet, member_id, principal_fen=0, bonus_fen=0, balance_fen=0, updated_at=clock.now()
+        )
     return lock_row(Wallet, member_id)
 
 
@@ -127,13 +133,21 @@ def _record(wallet, kind, principal_delta, bonus_delta, *, unless=None, **fields
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if moved is None:
-        raise Conflict("insufficient_balance", "The stored-value balance is not enough.",
-                       details={"balance_fen": wallet.balance_fen})
-    for name, value in zip(MOVED_COLUMNS, moved):
+        raise Conflict(
+            "insufficient_balance",
+            "The stored-value balance is not enough.",
+            details={"balance_fen": wallet.balance_fen},
+        )
+    for name, value in zip(MOVED_COLUMNS, moved, strict=False):
         set_committed_value(wallet, name, value)
     entry = WalletEntry(
-        member_id=wallet.member_id, kind=kind, amount_fen=principal_delta + bonus_delta,
-        principal_fen=principal_delta, bonus_fen=bonus_delta, balance_after_fen=wallet.balance_fen, **fields,
+        member_id=wallet.member_id,
+        kind=kind,
+        amount_fen=principal_delta + bonus_delta,
+        principal_fen=principal_delta,
+        bonus_fen=bonus_delta,
+        balance_after_fen=wallet.balance_fen,
+        **fields,
     )
     db.session.add(entry)
     db.session.flush()
@@ -153,8 +167,7 @@ def _check_paid_via(paid_via):
         raise Unprocessable("invalid_paid_via", f"paid_via must be one of {', '.join(PAID_VIA)}.")
 
 
-def top_up(*, member_id, amount_fen, plan_id=None, paid_via, ref_type=None, ref_id=None,
-           actor_key=None) -> WalletEntry:
+def top_up(*, member_id, amount_fen, plan_id=None, paid_via, ref_type=None, ref_id=None, actor_key=None) -> WalletEntry:
     """Credit money paid in: ``amount_fen`` to principal, the plan's bonus to bonus.
 
     The plan follows ``plans.resolve_plan`` (an explicit plan must match the amount; otherwise the
@@ -165,8 +178,15 @@ def top_up(*, member_id, amount_fen, plan_id=None, paid_via, ref_type=None, ref_
     check_amount(amount_fen, "amount_fen")
     _check_paid_via(paid_via)
     plan, amount_fen = resolve_plan(amount_fen=amount_fen, plan_id=plan_id)
-    return _credit(member_id=member_id, amount_fen=amount_fen, plan=plan, paid_via=paid_via,
-                   ref_type=ref_type, ref_id=ref_id, actor_key=actor_key)
+    return _credit(
+        member_id=member_id,
+        amount_fen=amount_fen,
+        plan=plan,
+        paid_via=paid_via,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        actor_key=actor_key,
+    )
 
 
 def _credit(*, member_id, amount_fen, plan, paid_via, ref_type, ref_id, actor_key):
@@ -174,8 +194,17 @@ def _credit(*, member_id, amount_fen, plan, paid_via, ref_type, ref_id, actor_ke
     wallet = _lock_wallet(member_id, create=True)
     if ref_type is not None and _referenced(ref_type, ref_id, "topup"):
         raise Conflict("already_credited", "This reference has already been credited.")
-    entry = _record(wallet, "topup", amount_fen, plan.bonus_fen if plan else 0, ref_type=ref_type, ref_id=ref_id,
-                    plan_id=plan.id if plan else None, paid_via=paid_via, created_by=actor_key)
+    entry = _record(
+        wallet,
+        "topup",
+        amount_fen,
+        plan.bonus_fen if plan else 0,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        plan_id=plan.id if plan else None,
+        paid_via=paid_via,
+        created_by=actor_key,
+    )
     if plan is not None and plan.grants_tier_id is not None:
         granted = get_tier(plan.grants_tier_id)
         if member.tier is None or member.tier.rank < granted.rank:
@@ -195,15 +224,25 @@ def spend(*, member_id, amount_fen, ref_type, ref_id) -> WalletEntry:
     get_member(member_id)
     wallet = _lock_wallet(member_id)
     if wallet is None or wallet.balance_fen < amount_fen:
-        raise Conflict("insufficient_balance", "The stored-value balance is not enough.",
-                       details={"balance_fen": wallet.balance_fen if wallet else 0, "amount_fen": amount_fen})
+        raise Conflict(
+            "insufficient_balance",
+            "The stored-value balance is not enough.",
+            details={"balance_fen": wallet.balance_fen if wallet else 0, "amount_fen": amount_fen},
+        )
     principal_part, bonus_part = spend_split(amount_fen, wallet.principal_fen, wallet.bonus_fen)
     # "Spends once" is checked by the UPDATE itself: it runs under the wallet's lock, so it sees
     # every spend committed before, and the locked balance covers the amount, so a refused UPDATE
     # means the reference was already paid (still asked, to answer with the right code).
     try:
-        return _record(wallet, "spend", -principal_part, -bonus_part, ref_type=ref_type, ref_id=ref_id,
-                       unless=_reference_entry(ref_type, ref_id, "spend"))
+        return _record(
+            wallet,
+            "spend",
+            -principal_part,
+            -bonus_part,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            unless=_reference_entry(ref_type, ref_id, "spend"),
+        )
     except Conflict:
         if _referenced(ref_type, ref_id, "spend"):
             raise Conflict("already_spent", "This reference has already been paid with stored value.")
@@ -218,10 +257,11 @@ def reverse_reference(*, ref_type, ref_id) -> list[WalletEntry]:
     """
     original = aliased(WalletEntry)
     reversal = aliased(WalletEntry)
-    pending = (
-        select(original)
-        .where(original.ref_type == ref_type, original.ref_id == ref_id, original.kind != "reversal",
-               ~exists().where(reversal.reverses_entry_id == original.id))
+    pending = select(original).where(
+        original.ref_type == ref_type,
+        original.ref_id == ref_id,
+        original.kind != "reversal",
+        ~exists().where(reversal.reverses_entry_id == original.id),
     )
     member_ids = sorted(set(db.session.scalars(pending.with_only_columns(original.member_id)).all()))
     # Lock the wallets in primary-key order, so two reversals never wait on each other in a cycle.
@@ -230,8 +270,16 @@ def reverse_reference(*, ref_type, ref_id) -> list[WalletEntry]:
     entries = db.session.scalars(pending.order_by(original.amount_fen, original.id)).all()
     # Credits back (undoing spends) come before debits, so a reference's own money covers both.
     return [
-        _record(wallets[entry.member_id], "reversal", -entry.principal_fen, -entry.bonus_fen,
-                ref_type=ref_type, ref_id=ref_id, reverses_entry_id=entry.id, paid_via=entry.paid_via)
+        _record(
+            wallets[entry.member_id],
+            "reversal",
+            -entry.principal_fen,
+            -entry.bonus_fen,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            reverses_entry_id=entry.id,
+            paid_via=entry.paid_via,
+        )
         for entry in entries
     ]
 
@@ -244,13 +292,17 @@ def refund_principal(*, member_id, amount_fen, reason, paid_via="cash", actor_ke
     get_member(member_id)
     wallet = _lock_wallet(member_id)
     if wallet is None or wallet.principal_fen < amount_fen:
-        raise Conflict("insufficient_principal", "The refund exceeds the unused principal.",
-                       details={"principal_fen": wallet.principal_fen if wallet else 0, "amount_fen": amount_fen})
+        raise Conflict(
+            "insufficient_principal",
+            "The refund exceeds the unused principal.",
+            details={"principal_fen": wallet.principal_fen if wallet else 0, "amount_fen": amount_fen},
+        )
     forfeit = refund_bonus_forfeit(amount_fen, wallet.principal_fen, wallet.bonus_fen)
     return _record(wallet, "refund", -amount_fen, -forfeit, paid_via=paid_via, note=reason, created_by=actor_key)
 
 
 # --- WeChat Pay top-ups ----------------------------------------------------------------------
+
 
 def start_wechat_topup(*, member_id, amount_fen=None, plan_id=None):
     """Open a WeChat Pay order for a top-up; the wallet is credited when the payment is confirmed.
@@ -262,21 +314,35 @@ def start_wechat_topup(*, member_id, amount_fen=None, plan_id=None):
         check_amount(amount_fen, "amount_fen")
     plan, amount_fen = resolve_plan(amount_fen=amount_fen, plan_id=plan_id)
     description = f"会员储值 {plan.name}" if plan else "会员储值"
-    return create_wechat_payment(member_id=member_id, purpose=TOPUP_PURPOSE,
-                                 purpose_ref_id=plan.id if plan else None, amount_fen=amount_fen,
-                                 description=description)
+    return create_wechat_payment(
+        member_id=member_id,
+        purpose=TOPUP_PURPOSE,
+        purpose_ref_id=plan.id if plan else None,
+        amount_fen=amount_fen,
+        description=description,
+    )
 
 
 def credit_topup_payment(payment_order, notice):
     """on_paid for purpose "topup": credit the paid amount (and the order's plan) exactly once."""
     plan = db.session.get(TopupPlan, payment_order.purpose_ref_id) if payment_order.purpose_ref_id else None
     if plan is not None and plan.pay_fen != payment_order.amount_fen:
-        log.error("payment %s: plan %s no longer prices %s fen; crediting without bonus",
-                  payment_order.out_trade_no, plan.id, payment_order.amount_fen)
+        log.error(
+            "payment %s: plan %s no longer prices %s fen; crediting without bonus",
+            payment_order.out_trade_no,
+            plan.id,
+            payment_order.amount_fen,
+        )
         plan = None
-    return _credit(member_id=payment_order.member_id, amount_fen=payment_order.amount_fen, plan=plan,
-                   paid_via="wechat", ref_type=PAYMENT_REF, ref_id=payment_order.id,
-                   actor_key=f"member:{payment_order.member_id}")
+    return _credit(
+        member_id=payment_order.member_id,
+        amount_fen=payment_order.amount_fen,
+        plan=plan,
+        paid_via="wechat",
+        ref_type=PAYMENT_REF,
+        ref_id=payment_order.id,
+        actor_key=f"member:{payment_order.member_id}",
+    )
 
 
 def topup_payment_closed(payment_order):

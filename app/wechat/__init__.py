@@ -3,16 +3,17 @@
 ``mini_program()`` and ``pay()`` return the live or the fake implementation according to
 ``WECHAT_MODE``. Callers see plain values and the errors of ``app.wechat.errors``.
 """
+
 from flask import current_app
 
 from app.wechat.errors import (  # noqa: F401  (re-exported for callers)
     InvalidNotification,
+    SubscribeRefused,
+    SubscribeUserInvalid,
     WeChatError,
     WeChatInvalidCode,
     WeChatRateLimited,
     WeChatUnavailable,
-    SubscribeRefused,
-    SubscribeUserInvalid,
 )
 from app.wechat.types import PaymentNotice, PhoneNumber, Session  # noqa: F401
 

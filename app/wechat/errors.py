@@ -1,4 +1,5 @@
 """WeChat failures as the rest of the service sees them."""
+
 from app.common.errors import AppError
 
 

@@ -5,6 +5,7 @@
 - subscribe messages and mini-program codes are recorded in ``SENT`` instead of sent;
 - payments are confirmed through the development-only endpoint, which builds a ``PaymentNotice``.
 """
+
 import hashlib
 import io
 import uuid
@@ -12,8 +13,8 @@ import uuid
 import qrcode
 
 from app.wechat.errors import InvalidNotification, WeChatInvalidCode
-from app.wechat.types import PaymentNotice, PhoneNumber, Session
 from app.wechat.templates import validate_and_truncate
+from app.wechat.types import PaymentNotice, PhoneNumber, Session
 
 # Messages "sent" in fake mode, newest last; tests read and clear it.
 SENT = []
@@ -38,8 +39,7 @@ class FakeMiniProgram:
     def send_subscribe_message(self, *, openid, template_key, template_id, data, page=None, fields=None):
         payload = validate_and_truncate(data, fields or {})
         SENT.append(
-            {"openid": openid, "template_key": template_key, "template_id": template_id, "data": payload,
-             "page": page}
+            {"openid": openid, "template_key": template_key, "template_id": template_id, "data": payload, "page": page}
         )
         return {"errcode": 0, "msgid": len(SENT)}
 
@@ -73,8 +73,13 @@ class FakePay:
 
     def fake_notice(self, *, out_trade_no, amount_fen, openid=None):
         transaction_id = "fake_" + hashlib.sha256(out_trade_no.encode()).hexdigest()[:28]
-        return PaymentNotice(transaction_id=transaction_id, out_trade_no=out_trade_no, trade_state="SUCCESS",
-                             amount_fen=amount_fen, payer_openid=openid)
+        return PaymentNotice(
+            transaction_id=transaction_id,
+            out_trade_no=out_trade_no,
+            trade_state="SUCCESS",
+            amount_fen=amount_fen,
+            payer_openid=openid,
+        )
 
     def close_order(self, *, out_trade_no):
         return None

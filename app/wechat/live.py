@@ -9,6 +9,7 @@ off (it retries without limit); ``LiveMiniProgram._with_token`` refreshes once a
 
 ``session_key`` is returned to the caller and never logged; error logs carry errcode/errmsg only.
 """
+
 import io
 import logging
 import re
@@ -21,7 +22,12 @@ from wechatpy.exceptions import WeChatClientException
 
 from app.common.errors import Unprocessable
 from app.wechat.errors import (
-    SubscribeRefused, SubscribeUserInvalid, WeChatError, WeChatInvalidCode, WeChatRateLimited, WeChatUnavailable,
+    SubscribeRefused,
+    SubscribeUserInvalid,
+    WeChatError,
+    WeChatInvalidCode,
+    WeChatRateLimited,
+    WeChatUnavailable,
 )
 from app.wechat.templates import validate_and_truncate
 from app.wechat.token_store import TokenStore
@@ -43,7 +49,10 @@ _INSTANCES = {}  # LiveMiniProgram by configuration
 COMMON_ERRORS = {-1: WeChatUnavailable, 45009: WeChatRateLimited, 45011: WeChatRateLimited}
 CODE_ERRORS = {**COMMON_ERRORS, 40029: WeChatInvalidCode, 40163: WeChatInvalidCode}
 SUBSCRIBE_ERRORS = {
-    **COMMON_ERRORS, 43101: SubscribeRefused, 40003: SubscribeUserInvalid, 43004: SubscribeUserInvalid,
+    **COMMON_ERRORS,
+    43101: SubscribeRefused,
+    40003: SubscribeUserInvalid,
+    43004: SubscribeUserInvalid,
 }
 
 
@@ -88,8 +97,11 @@ def _raise_mapped(error, table, what):
 class LiveMiniProgram:
     def __init__(self, *, appid, secret, timeout=DEFAULT_TIMEOUT, state="formal"):
         if not appid or not secret:
-            raise WeChatError(code="wechat_not_configured", status=503,
-                              message="WECHAT_APPID and WECHAT_SECRET are needed in live mode.")
+            raise WeChatError(
+                code="wechat_not_configured",
+                status=503,
+                message="WECHAT_APPID and WECHAT_SECRET are needed in live mode.",
+            )
         self.appid = appid
         self._secret = secret
         self.state = state
@@ -101,9 +113,12 @@ class LiveMiniProgram:
         """One instance per configuration, so its HTTP connections are reused across requests
         (it keeps no per-request state: the token lives in the database)."""
         timeout = config.get("WECHAT_HTTP_TIMEOUT") or DEFAULT_TIMEOUT
-        settings = (config.get("WECHAT_APPID"), config.get("WECHAT_SECRET"),
-                    tuple(timeout) if isinstance(timeout, list) else timeout,
-                    config.get("WECHAT_MINIPROGRAM_STATE") or "formal")
+        settings = (
+            config.get("WECHAT_APPID"),
+            config.get("WECHAT_SECRET"),
+            tuple(timeout) if isinstance(timeout, list) else timeout,
+            config.get("WECHAT_MINIPROGRAM_STATE") or "formal",
+        )
         instance = _INSTANCES.get(settings)
         if instance is None:
             appid, secret, timeout, state = settings
@@ -134,11 +149,20 @@ class LiveMiniProgram:
     def _fetch_stable_token(self, *, force_refresh):
         # stable_token authenticates with the secret; access_token=None keeps wechatpy from
         # adding one (requests drops None parameters).
-        result = self._call("stable_token", COMMON_ERRORS, lambda: self.client.post(
-            API + "cgi-bin/stable_token", params={"access_token": None},
-            data={"grant_type": "client_credential", "appid": self.appid, "secret": self._secret,
-                  "force_refresh": bool(force_refresh)},
-        ))
+        result = self._call(
+            "stable_token",
+            COMMON_ERRORS,
+            lambda: self.client.post(
+                API + "cgi-bin/stable_token",
+                params={"access_token": None},
+                data={
+                    "grant_type": "client_credential",
+                    "appid": self.appid,
+                    "secret": self._secret,
+                    "force_refresh": bool(force_refresh),
+                },
+            ),
+        )
         if not isinstance(result, dict) or not result.get("access_token"):
             raise WeChatError(None, "no access_token", message="WeChat stable_token answered no token.")
         return result["access_token"], int(result.get("expires_in") or 7200)
@@ -148,21 +172,36 @@ class LiveMiniProgram:
     def code_to_session(self, code):
         """jscode2session: the login code for (openid, unionid, session_key)."""
         # Authenticated by the secret, not by an access_token (hence access_token=None).
-        result = self._call("login", CODE_ERRORS, lambda: self.client.get(
-            API + "sns/jscode2session",
-            params={"appid": self.appid, "secret": self._secret, "js_code": code,
-                    "grant_type": "authorization_code", "access_token": None},
-        ))
+        result = self._call(
+            "login",
+            CODE_ERRORS,
+            lambda: self.client.get(
+                API + "sns/jscode2session",
+                params={
+                    "appid": self.appid,
+                    "secret": self._secret,
+                    "js_code": code,
+                    "grant_type": "authorization_code",
+                    "access_token": None,
+                },
+            ),
+        )
         if not isinstance(result, dict) or not result.get("openid"):
             raise WeChatError(None, "no openid", message="WeChat login answered no openid.")
-        return Session(openid=result["openid"], unionid=result.get("unionid") or None,
-                       session_key=result.get("session_key"))
+        return Session(
+            openid=result["openid"], unionid=result.get("unionid") or None, session_key=result.get("session_key")
+        )
 
     def phone_number(self, code):
         """getuserphonenumber: the phone a phone-number button's code vouches for (billed per call)."""
-        result = self._with_token("phone number", CODE_ERRORS, lambda: self.client.post(
-            API + "wxa/business/getuserphonenumber", data={"code": code},
-        ))
+        result = self._with_token(
+            "phone number",
+            CODE_ERRORS,
+            lambda: self.client.post(
+                API + "wxa/business/getuserphonenumber",
+                data={"code": code},
+            ),
+        )
         info = result.get("phone_info") if isinstance(result, dict) else None
         if not info or not info.get("purePhoneNumber"):
             raise WeChatError(None, "no phone_info", message="WeChat answered no phone number.")
@@ -185,24 +224,40 @@ class LiveMiniProgram:
         }
         if page:
             payload["page"] = page
-        result = self._with_token(f"subscribe message {template_key}", SUBSCRIBE_ERRORS, lambda: self.client.post(
-            API + "cgi-bin/message/subscribe/send", data=payload,
-        ))
+        result = self._with_token(
+            f"subscribe message {template_key}",
+            SUBSCRIBE_ERRORS,
+            lambda: self.client.post(
+                API + "cgi-bin/message/subscribe/send",
+                data=payload,
+            ),
+        )
         return {"errcode": 0, "msgid": result.get("msgid") if isinstance(result, dict) else None}
 
     def unlimited_code(self, *, scene, page):
         """A mini-program code (PNG bytes) opening ``page`` with ``scene``."""
         if not isinstance(scene, str) or not SCENE.match(scene):
-            raise Unprocessable("invalid_scene", "A scene is 1 to 32 characters of 0-9A-Za-z!#$&'()*+,/:;=?@-._~",
-                                details={"scene": scene})
-        payload = {"scene": scene, "page": (page or "").lstrip("/") or None,
-                   "env_version": CODE_ENV_VERSIONS.get(self.state, "release"),
-                   # unpublished versions have no pages on WeChat's side to check against
-                   "check_path": self.state == "formal"}
+            raise Unprocessable(
+                "invalid_scene",
+                "A scene is 1 to 32 characters of 0-9A-Za-z!#$&'()*+,/:;=?@-._~",
+                details={"scene": scene},
+            )
+        payload = {
+            "scene": scene,
+            "page": (page or "").lstrip("/") or None,
+            "env_version": CODE_ENV_VERSIONS.get(self.state, "release"),
+            # unpublished versions have no pages on WeChat's side to check against
+            "check_path": self.state == "formal",
+        }
         payload = {key: value for key, value in payload.items() if value is not None}
-        result = self._with_token("mini-program code", COMMON_ERRORS, lambda: self.client.post(
-            API + "wxa/getwxacodeunlimit", data=payload,
-        ))
+        result = self._with_token(
+            "mini-program code",
+            COMMON_ERRORS,
+            lambda: self.client.post(
+                API + "wxa/getwxacodeunlimit",
+                data=payload,
+            ),
+        )
         # wechatpy returns a decoded dict for JSON answers (errors) and the response otherwise.
         if isinstance(result, requests.Response) and result.headers.get("Content-Type", "").startswith("image/"):
             return _as_png(result.content)

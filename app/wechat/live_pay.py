@@ -13,6 +13,7 @@ Incoming notifications are verified here, over the raw body, with those same key
 PEM values may be given as text (``\\n`` escapes are accepted, as environment variables often
 carry them), as a bare base64 body, or as a path to a PEM file.
 """
+
 import json
 import logging
 import os
@@ -93,22 +94,43 @@ def _load_certificates(directory):
 
 
 def _pkcs8(private_key):
-    return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption()).decode()
+    return private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def _spki(public_key):
-    return public_key.public_bytes(serialization.Encoding.PEM,
-                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
 class LivePay:
-    def __init__(self, *, appid, mchid, private_key, cert_serial_no, apiv3_key, notify_url, public_key=None,
-                 public_key_id=None, certs_dir=None, refund_notify_url=None, timeout=DEFAULT_TIMEOUT):
-        missing = [name for name, value in (
-            ("WECHAT_APPID", appid), ("WECHAT_PAY_MCHID", mchid), ("WECHAT_PAY_PRIVATE_KEY", private_key),
-            ("WECHAT_PAY_CERT_SERIAL_NO", cert_serial_no), ("WECHAT_PAY_APIV3_KEY", apiv3_key),
-            ("WECHAT_PAY_NOTIFY_URL", notify_url)) if not value]
+    def __init__(
+        self,
+        *,
+        appid,
+        mchid,
+        private_key,
+        cert_serial_no,
+        apiv3_key,
+        notify_url,
+        public_key=None,
+        public_key_id=None,
+        certs_dir=None,
+        refund_notify_url=None,
+        timeout=DEFAULT_TIMEOUT,
+    ):
+        missing = [
+            name
+            for name, value in (
+                ("WECHAT_APPID", appid),
+                ("WECHAT_PAY_MCHID", mchid),
+                ("WECHAT_PAY_PRIVATE_KEY", private_key),
+                ("WECHAT_PAY_CERT_SERIAL_NO", cert_serial_no),
+                ("WECHAT_PAY_APIV3_KEY", apiv3_key),
+                ("WECHAT_PAY_NOTIFY_URL", notify_url),
+            )
+            if not value
+        ]
         if missing:
             raise _config_error(f"WeChat Pay needs {', '.join(missing)} in live mode.")
         if len(apiv3_key.encode()) != 32:
@@ -123,13 +145,19 @@ class LivePay:
         if platform_key is not None:
             self._platform_keys[public_key_id] = platform_key
         if not self._platform_keys:
-            raise _config_error("WeChat Pay needs WECHAT_PAY_PUBLIC_KEY(_ID) or platform certificates in "
-                                "WECHAT_PAY_PLATFORM_CERTS_DIR.")
+            raise _config_error(
+                "WeChat Pay needs WECHAT_PAY_PUBLIC_KEY(_ID) or platform certificates in WECHAT_PAY_PLATFORM_CERTS_DIR."
+            )
         self._wxpay = WeChatPay(
-            wechatpay_type=WeChatPayType.MINIPROG, mchid=self.mchid, private_key=_pkcs8(_load_private_key(private_key)),
-            cert_serial_no=cert_serial_no, appid=appid, apiv3_key=apiv3_key,
+            wechatpay_type=WeChatPayType.MINIPROG,
+            mchid=self.mchid,
+            private_key=_pkcs8(_load_private_key(private_key)),
+            cert_serial_no=cert_serial_no,
+            appid=appid,
+            apiv3_key=apiv3_key,
             notify_url=None,  # given per order: refunds must not send their notices to the payment URL
-            cert_dir=certs_dir, timeout=timeout,
+            cert_dir=certs_dir,
+            timeout=timeout,
             public_key=_spki(platform_key) if platform_key is not None else None,
             public_key_id=public_key_id if platform_key is not None else None,
         )
@@ -137,11 +165,14 @@ class LivePay:
     @classmethod
     def from_config(cls, config):
         return cls(
-            appid=config.get("WECHAT_APPID"), mchid=config.get("WECHAT_PAY_MCHID"),
+            appid=config.get("WECHAT_APPID"),
+            mchid=config.get("WECHAT_PAY_MCHID"),
             private_key=config.get("WECHAT_PAY_PRIVATE_KEY"),
             cert_serial_no=config.get("WECHAT_PAY_CERT_SERIAL_NO"),
-            apiv3_key=config.get("WECHAT_PAY_APIV3_KEY"), notify_url=config.get("WECHAT_PAY_NOTIFY_URL"),
-            public_key=config.get("WECHAT_PAY_PUBLIC_KEY"), public_key_id=config.get("WECHAT_PAY_PUBLIC_KEY_ID"),
+            apiv3_key=config.get("WECHAT_PAY_APIV3_KEY"),
+            notify_url=config.get("WECHAT_PAY_NOTIFY_URL"),
+            public_key=config.get("WECHAT_PAY_PUBLIC_KEY"),
+            public_key_id=config.get("WECHAT_PAY_PUBLIC_KEY_ID"),
             certs_dir=config.get("WECHAT_PAY_PLATFORM_CERTS_DIR"),
             refund_notify_url=config.get("WECHAT_PAY_REFUND_NOTIFY_URL"),
             timeout=config.get("WECHAT_HTTP_TIMEOUT") or DEFAULT_TIMEOUT,
@@ -181,19 +212,32 @@ class LivePay:
         if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
             raise Unprocessable("invalid_amount", "An order amount is a positive number of fen.")
         time_expire = expires_at.astimezone(ORDER_ZONE).isoformat(timespec="seconds") if expires_at else None
-        result = self._request("order", lambda: self._wxpay.pay(
-            description=(description or "")[:127], out_trade_no=out_trade_no,
-            amount={"total": amount_fen, "currency": "CNY"}, payer={"openid": openid},
-            time_expire=time_expire, notify_url=self.notify_url, pay_type=WeChatPayType.JSAPI,
-        ))
+        result = self._request(
+            "order",
+            lambda: self._wxpay.pay(
+                description=(description or "")[:127],
+                out_trade_no=out_trade_no,
+                amount={"total": amount_fen, "currency": "CNY"},
+                payer={"openid": openid},
+                time_expire=time_expire,
+                notify_url=self.notify_url,
+                pay_type=WeChatPayType.JSAPI,
+            ),
+        )
         prepay_id = result.get("prepay_id")
         if not prepay_id:
             raise WeChatError(None, "no prepay_id", message="WeChat Pay answered no prepay_id.")
-        params = {"appId": self.appid, "timeStamp": str(int(clock.now().timestamp())),
-                  "nonceStr": secrets.token_hex(16), "package": f"prepay_id={prepay_id}", "signType": "RSA"}
+        params = {
+            "appId": self.appid,
+            "timeStamp": str(int(clock.now().timestamp())),
+            "nonceStr": secrets.token_hex(16),
+            "package": f"prepay_id={prepay_id}",
+            "signType": "RSA",
+        }
         # paySign: RSA-SHA256 over "appId\ntimeStamp\nnonceStr\npackage\n", base64.
-        params["paySign"] = self._wxpay.sign([params["appId"], params["timeStamp"], params["nonceStr"],
-                                              params["package"]])
+        params["paySign"] = self._wxpay.sign(
+            [params["appId"], params["timeStamp"], params["nonceStr"], params["package"]]
+        )
         return {"prepay_id": prepay_id, "params": params}
 
     def close_order(self, *, out_trade_no):
@@ -211,11 +255,16 @@ class LivePay:
                 raise Unprocessable("invalid_amount", "Refund amounts are positive numbers of fen.")
         if refund_fen > total_fen:
             raise Unprocessable("refund_exceeds_total", "A refund cannot exceed the order total.")
-        result = self._request("refund", lambda: self._wxpay.refund(
-            out_refund_no=out_refund_no, out_trade_no=out_trade_no,
-            amount={"refund": refund_fen, "total": total_fen, "currency": "CNY"},
-            reason=(reason or None) and reason[:80], notify_url=self.refund_notify_url,
-        ))
+        result = self._request(
+            "refund",
+            lambda: self._wxpay.refund(
+                out_refund_no=out_refund_no,
+                out_trade_no=out_trade_no,
+                amount={"refund": refund_fen, "total": total_fen, "currency": "CNY"},
+                reason=(reason or None) and reason[:80],
+                notify_url=self.refund_notify_url,
+            ),
+        )
         return {"refund_id": result.get("refund_id"), "status": result.get("status")}
 
     def refund_status(self, *, out_refund_no):
@@ -263,7 +312,8 @@ class LivePay:
         if resource.get("algorithm") != "AEAD_AES_256_GCM":
             raise InvalidNotification(message="Unsupported resource algorithm.")
         plaintext = AESGCM(self._apiv3_key).decrypt(
-            resource["nonce"].encode(), b64decode(resource["ciphertext"]),
+            resource["nonce"].encode(),
+            b64decode(resource["ciphertext"]),
             (resource.get("associated_data") or "").encode(),
         )
         transaction = json.loads(plaintext)
@@ -274,7 +324,9 @@ class LivePay:
         if "trade_state" not in transaction or not isinstance(total, int) or isinstance(total, bool):
             raise InvalidNotification(message="Not a payment notification.")
         return PaymentNotice(
-            transaction_id=transaction["transaction_id"], out_trade_no=transaction["out_trade_no"],
-            trade_state=transaction["trade_state"], amount_fen=total,
+            transaction_id=transaction["transaction_id"],
+            out_trade_no=transaction["out_trade_no"],
+            trade_state=transaction["trade_state"],
+            amount_fen=total,
             payer_openid=(transaction.get("payer") or {}).get("openid"),
         )

@@ -1,4 +1,5 @@
 """The shared access_token: one copy in the database for every process."""
+
 from datetime import datetime
 
 from sqlalchemy import String, Text

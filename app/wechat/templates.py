@@ -4,6 +4,7 @@ A template's keys name their type: ``thing1``, ``time2``, ``car_number3``, ``phr
 text (thing, name) is truncated to fit; values with a format (numbers, dates, plates, amounts,
 phrases) are validated and a bad one is refused here rather than by WeChat.
 """
+
 import re
 
 from app.common.errors import Unprocessable
@@ -20,9 +21,14 @@ FIELD_RULES = {
     "phone_number": (17, False, re.compile(r"^[0-9+\-() ]+$")),
     "car_number": (8, False, None),
     "amount": (12, False, re.compile(r"^[¥$€]?\d{1,10}(\.\d{1,2})?元?$")),
-    "time": (30, False, re.compile(
-        r"^(\d{4}(-\d{2}-\d{2}|年\d{1,2}月\d{1,2}日) )?\d{1,2}:\d{2}(:\d{2})?$"
-        r"|^\d{4}(-\d{2}-\d{2}|年\d{1,2}月\d{1,2}日)( \d{1,2}:\d{2}(:\d{2})?)?$")),
+    "time": (
+        30,
+        False,
+        re.compile(
+            r"^(\d{4}(-\d{2}-\d{2}|年\d{1,2}月\d{1,2}日) )?\d{1,2}:\d{2}(:\d{2})?$"
+            r"|^\d{4}(-\d{2}-\d{2}|年\d{1,2}月\d{1,2}日)( \d{1,2}:\d{2}(:\d{2})?)?$"
+        ),
+    ),
     "date": (30, False, re.compile(r"^\d{4}(-\d{2}-\d{2}|年\d{1,2}月\d{1,2}日)( \d{1,2}:\d{2}(:\d{2})?)?$")),
 }
 _KEY = re.compile(r"^([a-z_]+?)(\d+)$")

@@ -16,6 +16,7 @@ The caller's transaction is never committed or rolled back here:
   processes) and is committed with the caller's work; if the caller rolls back, the next call
   simply fetches the stable token again.
 """
+
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -42,8 +43,7 @@ def _token_session():
 
 
 def _usable(row, now):
-    return bool(row is not None and row.access_token and row.expires_at
-                and row.expires_at - now > REFRESH_MARGIN)
+    return bool(row is not None and row.access_token and row.expires_at and row.expires_at - now > REFRESH_MARGIN)
 
 
 class TokenStore:

@@ -1,4 +1,5 @@
 """Plain values crossing the WeChat boundary."""
+
 from dataclasses import dataclass
 
 

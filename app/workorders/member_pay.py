@@ -14,6 +14,7 @@ them). A success arriving for an attempt that was already released (WeChat refus
 order, so only a payment racing its close can do this) settles nothing: the attempt is flagged
 ``paid_late`` and the payment is refunded to the member through WeChat Pay (app/payments/refunds.py).
 """
+
 import logging
 
 from sqlalchemy import select
@@ -41,33 +42,57 @@ def pay(*, member_id, work_order_id, tenders, now=None):
     if order.status == "paying":
         raise Conflict("work_order_paying", "A payment for this order is already waiting.")
     if order.status != "completed":
-        raise Conflict("work_order_not_payable", "Only a completed work order can be paid in the mini-program.",
-                       details={"status": order.status})
+        raise Conflict(
+            "work_order_not_payable",
+            "Only a completed work order can be paid in the mini-program.",
+            details={"status": order.status},
+        )
     refused = sorted({t["type"] for t in tenders if t["type"] not in MEMBER_TENDERS})
     if refused:
-        raise Unprocessable("tender_not_allowed", "Pay with stored value, points or a coupon; WeChat Pay covers the "
-                            "rest.", details={"types": refused})
+        raise Unprocessable(
+            "tender_not_allowed",
+            "Pay with stored value, points or a coupon; WeChat Pay covers the rest.",
+            details={"types": refused},
+        )
     valuation = prepare(order, tenders=tenders, now=now)
     remainder = valuation.remaining_fen
     if remainder < 0:
-        raise Unprocessable("tenders_exceed_total", "These tenders are worth more than the order.",
-                            details={"total_fen": valuation.total_fen, "tendered_fen": valuation.tendered_fen})
+        raise Unprocessable(
+            "tenders_exceed_total",
+            "These tenders are worth more than the order.",
+            details={"total_fen": valuation.total_fen, "tendered_fen": valuation.tendered_fen},
+        )
     if remainder == 0:
         spend(order, valuation.values, ref_type=REF_TYPE, ref_id=order.id, status="posted", now=now)
         return finish(order, now=now), None, None
-    attempt = WorkOrderPayAttempt(work_order_id=order.id, member_id=member_id, remainder_fen=remainder,
-                                  status="pending", created_at=now)
+    attempt = WorkOrderPayAttempt(
+        work_order_id=order.id, member_id=member_id, remainder_fen=remainder, status="pending", created_at=now
+    )
     db.session.add(attempt)
     db.session.flush()
-    spend(order, valuation.values, ref_type=PAY_REF_TYPE, ref_id=attempt.id, status="held", attempt_id=attempt.id,
-          now=now)
+    spend(
+        order, valuation.values, ref_type=PAY_REF_TYPE, ref_id=attempt.id, status="held", attempt_id=attempt.id, now=now
+    )
     payment_order, pay_params = instruments.payments().create_wechat_payment(
-        member_id=member_id, purpose=PURPOSE, purpose_ref_id=order.id, amount_fen=remainder,
+        member_id=member_id,
+        purpose=PURPOSE,
+        purpose_ref_id=order.id,
+        amount_fen=remainder,
         description=f"Work order {order.number}",
     )
     attempt.payment_order_id = payment_order.id
-    db.session.add(WorkOrderPayment(work_order_id=order.id, type="wechat", amount_fen=remainder, status="pending",
-                                    attempt_id=attempt.id, ref_type=PAY_REF_TYPE, ref_id=attempt.id, created_at=now))
+    db.session.add(
+        WorkOrderPayment(
+            work_order_id=order.id,
+            type="wechat",
+            amount_fen=remainder,
+            status="pending",
+            attempt_id=attempt.id,
+            ref_type=PAY_REF_TYPE,
+            ref_id=attempt.id,
+            created_at=now,
+        )
+    )
     order.status = "paying"
     db.session.flush()
     db.session.expire(order, ["payments"])
@@ -82,8 +107,10 @@ def _attempt_for(payment_order):
         raise NotFound("work_order_payment_not_found", "No work-order payment for this WeChat order.")
     order = services.lock_work_order(work_order_id=payment_order.purpose_ref_id)  # order row first, then attempt
     attempt = db.session.scalar(
-        select(WorkOrderPayAttempt).where(WorkOrderPayAttempt.id == attempt_id)
-        .with_for_update().execution_options(populate_existing=True)
+        select(WorkOrderPayAttempt)
+        .where(WorkOrderPayAttempt.id == attempt_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     return order, attempt
 
@@ -102,10 +129,14 @@ def on_paid(payment_order, notice=None):
         # holds are gone and nothing was bought: the money goes back to the member.
         attempt.status, attempt.finished_at = "paid_late", clock.now()
         instruments.payment_refunds().refund_payment(
-            payment_order_id=payment_order.id, reason=f"工单{order.number}支付超时，款项原路退回")
+            payment_order_id=payment_order.id, reason=f"工单{order.number}支付超时，款项原路退回"
+        )
         db.session.flush()
-        log.warning("payment %s arrived for work order %s after its holds were released; refunding it",
-                    payment_order.out_trade_no, order.id)
+        log.warning(
+            "payment %s arrived for work order %s after its holds were released; refunding it",
+            payment_order.out_trade_no,
+            order.id,
+        )
         return order
     now = clock.now()
     for payment in _attempt_payments(attempt):

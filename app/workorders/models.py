@@ -1,4 +1,5 @@
 """Work orders, their lines, the tenders that paid them and the number sequence per store and day."""
+
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
@@ -74,8 +75,9 @@ class WorkOrderLine(db.Model):
             name="one_catalog_reference",
         ),
         CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("unit_price_fen >= 0 AND unit_net_fen >= 0 AND unit_net_fen <= unit_price_fen",
-                        name="unit_prices_valid"),
+        CheckConstraint(
+            "unit_price_fen >= 0 AND unit_net_fen >= 0 AND unit_net_fen <= unit_price_fen", name="unit_prices_valid"
+        ),
         CheckConstraint("discount_percent BETWEEN 0 AND 100", name="discount_percent_range"),
     )
 

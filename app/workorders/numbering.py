@@ -5,6 +5,7 @@ serialises concurrent openings on PostgreSQL; SQLite transactions are serialised
 first order of the day inserts the row; if a concurrent request inserted it first, the unique
 index refuses ours and we bump theirs instead.
 """
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -24,8 +25,9 @@ def _bump(store_id, day):
     if result.rowcount != 1:
         return None
     return db.session.scalar(
-        select(WorkOrderSequence.last_number).where(WorkOrderSequence.store_id == store_id,
-                                                    WorkOrderSequence.day == day)
+        select(WorkOrderSequence.last_number).where(
+            WorkOrderSequence.store_id == store_id, WorkOrderSequence.day == day
+        )
     )
 
 

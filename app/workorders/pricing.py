@@ -5,6 +5,7 @@ in the customer's favour (10 % off 1999 fen is 1799.1 → 1799 fen).
 Every unit then has a whole-fen price, so a package card or an item voucher covering one unit is
 worth exactly that unit's price and a line's total is unit price × quantity.
 """
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -17,7 +18,8 @@ def discount_percents(member_id):
         return 0, 0
     row = db.session.execute(
         select(Tier.labor_discount_percent, Tier.parts_discount_percent)
-        .join(Member, Member.tier_id == Tier.id).where(Member.id == member_id)
+        .join(Member, Member.tier_id == Tier.id)
+        .where(Member.id == member_id)
     ).first()
     return tuple(row) if row is not None else (0, 0)
 
@@ -47,14 +49,16 @@ def coupon_lines(lines, remaining_units):
         quantity = remaining_units.get(line.id, 0)
         if quantity <= 0:
             continue
-        result.append({
-            "line_id": line.id,
-            "kind": line.kind,
-            "service_item_id": line.service_item_id,
-            "part_id": line.part_id,
-            "category": line.category,
-            "unit_price_fen": line.unit_net_fen,
-            "quantity": quantity,
-            "line_total_fen": line.unit_net_fen * quantity,
-        })
+        result.append(
+            {
+                "line_id": line.id,
+                "kind": line.kind,
+                "service_item_id": line.service_item_id,
+                "part_id": line.part_id,
+                "category": line.category,
+                "unit_price_fen": line.unit_net_fen,
+                "quantity": quantity,
+                "line_total_fen": line.unit_net_fen * quantity,
+            }
+        )
     return result

@@ -19,6 +19,7 @@ Alipay or by bank card goes back through the till or the payment terminal it cam
 WORK_ORDER_REFUNDED is published.
 Refunding a refunded order returns it unchanged.
 """
+
 from sqlalchemy import func, select
 
 from app.catalog import stock
@@ -58,8 +59,9 @@ def reverse_instruments(*, ref_type, ref_id, now):
 
 def _remaining_visit_bounds(member_id, excluding_id):
     return db.session.execute(
-        select(func.min(WorkOrder.settled_at), func.max(WorkOrder.settled_at))
-        .where(WorkOrder.member_id == member_id, WorkOrder.status == "settled", WorkOrder.id != excluding_id)
+        select(func.min(WorkOrder.settled_at), func.max(WorkOrder.settled_at)).where(
+            WorkOrder.member_id == member_id, WorkOrder.status == "settled", WorkOrder.id != excluding_id
+        )
     ).one()
 
 
@@ -70,20 +72,23 @@ def refund(*, actor, work_order_id, reason, now=None):
     if order.status == "refunded":
         return order
     if order.status != "settled":
-        raise Conflict("work_order_not_settled", f"A {order.status} work order cannot be refunded.",
-                       details={"status": order.status})
+        raise Conflict(
+            "work_order_not_settled",
+            f"A {order.status} work order cannot be refunded.",
+            details={"status": order.status},
+        )
     attempts = _paid_attempts(order)
     for ref_type, ref_id in references(order, attempts):
         reverse_instruments(ref_type=ref_type, ref_id=ref_id, now=now)
     for _attempt, payment_order_id in attempts:
         # The reason is shown to the member in WeChat's refund notice, so it is written in Chinese.
         instruments.payment_refunds().refund_payment(
-            payment_order_id=payment_order_id, reason=f"工单{order.number}退款", now=now)
+            payment_order_id=payment_order_id, reason=f"工单{order.number}退款", now=now
+        )
     stock.return_reference(ref_type=REF_TYPE, ref_id=order.id, now=now)
     if order.member_id is not None:
         first_at, last_at = _remaining_visit_bounds(order.member_id, order.id)
-        visits.revert_paid_visit(member_id=order.member_id, paid_fen=order.paid_fen, first_at=first_at,
-                                 last_at=last_at)
+        visits.revert_paid_visit(member_id=order.member_id, paid_fen=order.paid_fen, first_at=first_at, last_at=last_at)
     order.status, order.refunded_at, order.refund_reason = "refunded", now, reason
     db.session.flush()
     events.publish(events.WORK_ORDER_REFUNDED, work_order_id=order.id, member_id=order.member_id, now=now)

@@ -6,8 +6,17 @@ from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
 from app.workorders import member_pay, refund, services, settle
 from app.workorders.schemas import (
-    WorkOrderCreate, WorkOrderLinesAdd, WorkOrderPage, WorkOrderPayBody, WorkOrderPayRead, WorkOrderQuery,
-    WorkOrderQuoteRead, WorkOrderRead, WorkOrderRefundBody, WorkOrderStatusChange, WorkOrderTenders,
+    WorkOrderCreate,
+    WorkOrderLinesAdd,
+    WorkOrderPage,
+    WorkOrderPayBody,
+    WorkOrderPayRead,
+    WorkOrderQuery,
+    WorkOrderQuoteRead,
+    WorkOrderRead,
+    WorkOrderRefundBody,
+    WorkOrderStatusChange,
+    WorkOrderTenders,
 )
 
 blp = Blueprint("work-orders", __name__, description="Work orders at the counter: open, price, settle, refund")
@@ -123,6 +132,7 @@ def my_work_order(work_order_id):
 @member_blp.response(200, WorkOrderPayRead)
 def pay_my_work_order(body, work_order_id):
     """Pay a completed work order: stored value, points, a coupon, and WeChat Pay for the rest"""
-    order, payment, pay_params = member_pay.pay(member_id=current_actor().id, work_order_id=work_order_id,
-                                                tenders=body["tenders"])
+    order, payment, pay_params = member_pay.pay(
+        member_id=current_actor().id, work_order_id=work_order_id, tenders=body["tenders"]
+    )
     return {"work_order": order, "payment": payment, "pay_params": pay_params}

@@ -1,11 +1,20 @@
 from marshmallow import validates_schema
 
 from app.common.schemas import (
-    BodySchema, Count, Fen, PageQuery, ResponseSchema, StrictInteger, ValidationError, fields, page_schema, validate,
+    BodySchema,
+    Count,
+    Fen,
+    PageQuery,
+    ResponseSchema,
+    StrictInteger,
+    ValidationError,
+    fields,
+    page_schema,
+    validate,
 )
 from app.workorders.models import STATUSES, TENDER_TYPES
 
-ID = dict(validate=validate.Range(min=1))
+ID = {"validate": validate.Range(min=1)}
 # The fields each tender type takes (besides "type").
 TENDER_FIELDS = {
     "stored_value": {"amount_fen"},

@@ -1,4 +1,5 @@
 """Opening work orders, their lines and status changes, and reading them."""
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -37,18 +38,37 @@ def _new_lines(lines):
         if line.get("service_item_id"):
             item = items.get(line["service_item_id"])
             if item is None or not item.is_active:
-                raise Unprocessable("service_item_not_found", "No such service item on sale.",
-                                    details={"service_item_id": line["service_item_id"]})
-            rows.append(WorkOrderLine(kind="labor", service_item_id=item.id, name=item.name, category=item.category,
-                                      quantity=line["quantity"], unit_price_fen=item.price_fen,
-                                      unit_net_fen=item.price_fen))
+                raise Unprocessable(
+                    "service_item_not_found",
+                    "No such service item on sale.",
+                    details={"service_item_id": line["service_item_id"]},
+                )
+            rows.append(
+                WorkOrderLine(
+                    kind="labor",
+                    service_item_id=item.id,
+                    name=item.name,
+                    category=item.category,
+                    quantity=line["quantity"],
+                    unit_price_fen=item.price_fen,
+                    unit_net_fen=item.price_fen,
+                )
+            )
         else:
             part = parts.get(line["part_id"])
             if part is None or not part.is_active:
                 raise Unprocessable("part_not_found", "No such part on sale.", details={"part_id": line["part_id"]})
-            rows.append(WorkOrderLine(kind="part", part_id=part.id, name=part.name, category="part",
-                                      quantity=line["quantity"], unit_price_fen=part.price_fen,
-                                      unit_net_fen=part.price_fen))
+            rows.append(
+                WorkOrderLine(
+                    kind="part",
+                    part_id=part.id,
+                    name=part.name,
+                    category="part",
+                    quantity=line["quantity"],
+                    unit_price_fen=part.price_fen,
+                    unit_net_fen=part.price_fen,
+                )
+            )
     return rows
 
 
@@ -60,8 +80,9 @@ def _vehicle_for(plate):
         return find_or_create_by_plate(plate)
 
 
-def open_work_order(*, actor, store_id, plate, lines, mileage_km=None, mileage_correction=False, booking_id=None,
-                    now=None) -> WorkOrder:
+def open_work_order(
+    *, actor, store_id, plate, lines, mileage_km=None, mileage_correction=False, booking_id=None, now=None
+) -> WorkOrder:
     """Open a work order for a car at a store the actor works at (403 otherwise).
 
     A known plate links the car's member; an unknown plate creates a walk-in car with no member.
@@ -74,10 +95,17 @@ def open_work_order(*, actor, store_id, plate, lines, mileage_km=None, mileage_c
     if mileage_km is not None:
         record_mileage(vehicle, mileage_km, correction=mileage_correction)
     order = WorkOrder(
-        number=next_number(store_id=store_id, now=now), store_id=store_id, vehicle_id=vehicle.id, plate=vehicle.plate,
-        member_id=vehicle.member_id, booking_id=booking_id, status="open", mileage_km=mileage_km,
+        number=next_number(store_id=store_id, now=now),
+        store_id=store_id,
+        vehicle_id=vehicle.id,
+        plate=vehicle.plate,
+        member_id=vehicle.member_id,
+        booking_id=booking_id,
+        status="open",
+        mileage_km=mileage_km,
         opened_by_staff_id=actor.id if actor is not None and actor.kind == "staff" else None,
-        created_at=now, updated_at=now,
+        created_at=now,
+        updated_at=now,
     )
     order.lines = _new_lines(lines)
     pricing.price(order)
@@ -116,7 +144,8 @@ def load_lines_and_payments(order):
     joined to the locking SELECT), so they are current: PostgreSQL re-reads only the locked row of
     a SELECT ... FOR UPDATE that waited, not the rows joined to it."""
     db.session.execute(
-        select(WorkOrder).where(WorkOrder.id == order.id)
+        select(WorkOrder)
+        .where(WorkOrder.id == order.id)
         .options(joinedload(WorkOrder.lines), joinedload(WorkOrder.payments))
         .execution_options(populate_existing=True)
     ).unique().all()
@@ -127,8 +156,9 @@ def add_lines(*, actor, work_order_id, lines) -> WorkOrder:
     """Add labor or parts to an order that is open or in progress (409 otherwise)."""
     order = lock_work_order(work_order_id=work_order_id, actor=actor)
     if order.status not in EDITABLE:
-        raise Conflict("work_order_not_editable", f"A {order.status} work order cannot change.",
-                       details={"status": order.status})
+        raise Conflict(
+            "work_order_not_editable", f"A {order.status} work order cannot change.", details={"status": order.status}
+        )
     order.lines.extend(_new_lines(lines))
     pricing.price(order)
     db.session.flush()
@@ -139,8 +169,9 @@ def remove_line(*, actor, work_order_id, line_id) -> WorkOrder:
     """Remove a line from an order that is open or in progress."""
     order = lock_work_order(work_order_id=work_order_id, actor=actor)
     if order.status not in EDITABLE:
-        raise Conflict("work_order_not_editable", f"A {order.status} work order cannot change.",
-                       details={"status": order.status})
+        raise Conflict(
+            "work_order_not_editable", f"A {order.status} work order cannot change.", details={"status": order.status}
+        )
     line = next((line for line in order.lines if line.id == line_id), None)
     if line is None:
         raise NotFound("work_order_line_not_found", "No such line on this work order.")
@@ -156,8 +187,11 @@ def change_status(*, actor, work_order_id, status, now=None) -> WorkOrder:
     if status == order.status:
         return order
     if status not in TRANSITIONS.get(order.status, set()):
-        raise Conflict("invalid_status_change", f"A {order.status} work order cannot become {status}.",
-                       details={"from": order.status, "to": status})
+        raise Conflict(
+            "invalid_status_change",
+            f"A {order.status} work order cannot become {status}.",
+            details={"from": order.status, "to": status},
+        )
     order.status = status
     if status == "cancelled":
         order.cancelled_at = now or clock.now()
@@ -208,7 +242,10 @@ def ensure_settleable(order):
     if order.status == "paying":
         raise Conflict("work_order_paying", "The member is paying this order in the mini-program.")
     if order.status not in SETTLEABLE:
-        raise Conflict("work_order_not_settleable", f"A {order.status} work order cannot be settled.",
-                       details={"status": order.status})
+        raise Conflict(
+            "work_order_not_settleable",
+            f"A {order.status} work order cannot be settled.",
+            details={"status": order.status},
+        )
     if not order.lines:
         raise Unprocessable("work_order_empty", "Add labor or parts before settling.")

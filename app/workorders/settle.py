@@ -17,6 +17,7 @@ Settling also records:
  * the member's visit statistics, a tier upgrade check, the vehicle's next maintenance due;
  * WORK_ORDER_SETTLED (work_order_id, member_id, paid_fen, now) for referrals and follow-ups.
 """
+
 from app.catalog import stock
 from app.catalog.services import service_items_by_id
 from app.common import clock, events
@@ -38,27 +39,46 @@ def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None)
     member_id = order.member_id
     for value in sorted(values, key=lambda v: SPEND_ORDER.get(v.type, 9)):
         if value.type == "package_card":
-            instruments.cards().redeem_item(card_id=value.card_id, member_id=member_id,
-                                            service_item_id=value.service_item_id, ref_type=ref_type, ref_id=ref_id,
-                                            now=now)
+            instruments.cards().redeem_item(
+                card_id=value.card_id,
+                member_id=member_id,
+                service_item_id=value.service_item_id,
+                ref_type=ref_type,
+                ref_id=ref_id,
+                now=now,
+            )
         elif value.type == "coupon":
-            instruments.coupons().use(member_coupon_id=value.member_coupon_id, member_id=member_id,
-                                      ref_type=ref_type, ref_id=ref_id, now=now)
+            instruments.coupons().use(
+                member_coupon_id=value.member_coupon_id, member_id=member_id, ref_type=ref_type, ref_id=ref_id, now=now
+            )
         elif value.type == "points":
-            instruments.points().redeem(member_id=member_id, points=value.points, ref_type=ref_type, ref_id=ref_id,
-                                        now=now)
+            instruments.points().redeem(
+                member_id=member_id, points=value.points, ref_type=ref_type, ref_id=ref_id, now=now
+            )
         elif value.type == "stored_value":
-            instruments.wallet().spend(member_id=member_id, amount_fen=value.amount_fen, ref_type=ref_type,
-                                       ref_id=ref_id)
+            instruments.wallet().spend(
+                member_id=member_id, amount_fen=value.amount_fen, ref_type=ref_type, ref_id=ref_id
+            )
     # Appended to the order's collection (rather than added and the collection read again): new
     # rows get higher ids, so the collection stays in id order as a fresh read would give it.
     for value in values:
-        order.payments.append(WorkOrderPayment(
-            work_order_id=order.id, type=value.type, amount_fen=value.amount_fen, status=status, points=value.points,
-            member_coupon_id=value.member_coupon_id, card_id=value.card_id, service_item_id=value.service_item_id,
-            line_id=value.line_id, attempt_id=attempt_id, ref_type=ref_type, ref_id=ref_id,
-            created_at=now or clock.now(),
-        ))
+        order.payments.append(
+            WorkOrderPayment(
+                work_order_id=order.id,
+                type=value.type,
+                amount_fen=value.amount_fen,
+                status=status,
+                points=value.points,
+                member_coupon_id=value.member_coupon_id,
+                card_id=value.card_id,
+                service_item_id=value.service_item_id,
+                line_id=value.line_id,
+                attempt_id=attempt_id,
+                ref_type=ref_type,
+                ref_id=ref_id,
+                created_at=now or clock.now(),
+            )
+        )
     db.session.flush()
 
 
@@ -67,8 +87,13 @@ def _stamp_items(order):
     for payment in order.payments:
         if payment.line_id is not None and payment.status == "posted":
             covered[payment.line_id] = covered.get(payment.line_id, 0) + 1
-    return sorted({line.service_item_id for line in order.lines
-                   if line.kind == "labor" and line.quantity > covered.get(line.id, 0)})
+    return sorted(
+        {
+            line.service_item_id
+            for line in order.lines
+            if line.kind == "labor" and line.quantity > covered.get(line.id, 0)
+        }
+    )
 
 
 def finish(order, *, now, staff_id=None):
@@ -84,8 +109,12 @@ def finish(order, *, now, staff_id=None):
     member_id = order.member_id
     points_earned = order.points_earned
     if member_id is not None and paid_fen > 0:
-        points_earned = instruments.points().earn(member_id=member_id, paid_fen=paid_fen, ref_type=REF_TYPE,
-                                                  ref_id=order.id, now=now) or 0
+        points_earned = (
+            instruments.points().earn(
+                member_id=member_id, paid_fen=paid_fen, ref_type=REF_TYPE, ref_id=order.id, now=now
+            )
+            or 0
+        )
     # The order's new state is set after the points are earned, so it is written in one UPDATE; it
     # is flushed before the visit statistics and the tier check, which read the settled orders.
     order.paid_fen, order.points_earned = paid_fen, points_earned
@@ -94,14 +123,16 @@ def finish(order, *, now, staff_id=None):
     if member_id is not None:
         stamp_items = _stamp_items(order)
         if stamp_items:
-            instruments.cards().add_stamps(member_id=member_id, service_item_ids=stamp_items, ref_type=REF_TYPE,
-                                           ref_id=order.id, now=now)
+            instruments.cards().add_stamps(
+                member_id=member_id, service_item_ids=stamp_items, ref_type=REF_TYPE, ref_id=order.id, now=now
+            )
         visits.record_paid_visit(member_id=member_id, paid_fen=order.paid_fen, at=now)
         tier_rules.check_upgrade(member_id=member_id, now=now)
     _record_maintenance(order, now)
     db.session.flush()
-    events.publish(events.WORK_ORDER_SETTLED, work_order_id=order.id, member_id=member_id, paid_fen=order.paid_fen,
-                   now=now)
+    events.publish(
+        events.WORK_ORDER_SETTLED, work_order_id=order.id, member_id=member_id, paid_fen=order.paid_fen, now=now
+    )
     return order
 
 
@@ -109,9 +140,12 @@ def _record_maintenance(order, now):
     items = service_items_by_id({line.service_item_id for line in order.lines if line.kind == "labor"})
     intervals = [(item.maintenance_interval_months, item.maintenance_interval_km) for item in items.values()]
     if any(months or km for months, km in intervals):
-        maintenance.record_maintenance(vehicle_id=order.vehicle_id, intervals=intervals,
-                                       on_date=clock.local_today(merchant_timezone(), now),
-                                       mileage_km=order.mileage_km)
+        maintenance.record_maintenance(
+            vehicle_id=order.vehicle_id,
+            intervals=intervals,
+            on_date=clock.local_today(merchant_timezone(), now),
+            mileage_km=order.mileage_km,
+        )
 
 
 def prepare(order, *, tenders, now):
@@ -175,8 +209,17 @@ def _points_max(order, valuation, now):
 
 
 def _line_dict(line):
-    return {"id": line.id, "kind": line.kind, "service_item_id": line.service_item_id, "part_id": line.part_id,
-            "name": line.name, "category": line.category, "quantity": line.quantity,
-            "unit_price_fen": line.unit_price_fen, "discount_percent": line.discount_percent,
-            "unit_net_fen": line.unit_net_fen, "discount_fen": line.discount_fen,
-            "line_total_fen": line.line_total_fen}
+    return {
+        "id": line.id,
+        "kind": line.kind,
+        "service_item_id": line.service_item_id,
+        "part_id": line.part_id,
+        "name": line.name,
+        "category": line.category,
+        "quantity": line.quantity,
+        "unit_price_fen": line.unit_price_fen,
+        "discount_percent": line.discount_percent,
+        "unit_net_fen": line.unit_net_fen,
+        "discount_fen": line.discount_fen,
+        "line_total_fen": line.line_total_fen,
+    }

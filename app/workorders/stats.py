@@ -1,4 +1,5 @@
 """Figures other domains read from work orders (stats, tier qualification)."""
+
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -12,8 +13,7 @@ def paid_spend_by_member(*, member_ids, since, until=None):
         return {}
     stmt = (
         select(WorkOrder.member_id, func.coalesce(func.sum(WorkOrder.paid_fen), 0))
-        .where(WorkOrder.member_id.in_(list(member_ids)), WorkOrder.status == "settled",
-               WorkOrder.settled_at >= since)
+        .where(WorkOrder.member_id.in_(list(member_ids)), WorkOrder.status == "settled", WorkOrder.settled_at >= since)
         .group_by(WorkOrder.member_id)
     )
     if until is not None:

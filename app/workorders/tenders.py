@@ -11,6 +11,7 @@ The server decides every value, in this order:
 No line unit is covered twice. Nothing is written here: quote and settle share this valuation,
 and settle then spends the instruments (which refuse used coupons, empty cards and short balances).
 """
+
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -59,9 +60,12 @@ class Valuation:
             raise Unprocessable(
                 "tenders_do_not_add_up",
                 f"The tenders are worth {self.tendered_fen} fen; the order's total is {self.total_fen} fen.",
-                details={"total_fen": self.total_fen, "tendered_fen": self.tendered_fen,
-                         "remaining_fen": self.remaining_fen,
-                         "tender_values": [{"type": v.type, "amount_fen": v.amount_fen} for v in self.values]},
+                details={
+                    "total_fen": self.total_fen,
+                    "tendered_fen": self.tendered_fen,
+                    "remaining_fen": self.remaining_fen,
+                    "tender_values": [{"type": v.type, "amount_fen": v.amount_fen} for v in self.values],
+                },
             )
 
 
@@ -69,8 +73,9 @@ def _check_shape(order, tenders):
     if order.member_id is None:
         needing = sorted({t["type"] for t in tenders if t["type"] in MEMBER_TYPES})
         if needing:
-            raise Unprocessable("member_required", "A walk-in order is paid with money only.",
-                                details={"types": needing})
+            raise Unprocessable(
+                "member_required", "A walk-in order is paid with money only.", details={"types": needing}
+            )
     seen = set()
     for tender in tenders:
         if tender["type"] == "coupon":
@@ -80,24 +85,31 @@ def _check_shape(order, tenders):
         else:
             key = (tender["type"],)
         if key in seen:
-            raise Unprocessable("duplicate_tender", "Each tender type (and each coupon) appears once.",
-                                details={"type": tender["type"]})
+            raise Unprocessable(
+                "duplicate_tender", "Each tender type (and each coupon) appears once.", details={"type": tender["type"]}
+            )
         seen.add(key)
 
 
 def _take_unit(lines, remaining_units, *, service_item_id, code, consume=True):
     matching = [line for line in lines if line.kind == "labor" and line.service_item_id == service_item_id]
     if not matching:
-        raise Unprocessable("no_matching_line", "No line of this work order is that service item.",
-                            details={"service_item_id": service_item_id, "tender": code})
+        raise Unprocessable(
+            "no_matching_line",
+            "No line of this work order is that service item.",
+            details={"service_item_id": service_item_id, "tender": code},
+        )
     # The dearest uncovered unit (tier prices of one item rarely differ, but then in the customer's favour).
     for line in sorted(matching, key=lambda line: (-line.unit_net_fen, line.id)):
         if remaining_units.get(line.id, 0) > 0:
             if consume:
                 remaining_units[line.id] -= 1
             return line
-    raise Unprocessable("unit_already_covered", "Every unit of this service item is already covered by another "
-                        "card or voucher.", details={"service_item_id": service_item_id, "tender": code})
+    raise Unprocessable(
+        "unit_already_covered",
+        "Every unit of this service item is already covered by another card or voucher.",
+        details={"service_item_id": service_item_id, "tender": code},
+    )
 
 
 def value_tenders(*, order, tenders, now=None) -> Valuation:
@@ -112,40 +124,60 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
     for (card_id, service_item_id), units in card_units.items():
         # Another member's, an expired or a used-up card is refused here too, so a quote never
         # values what settling then refuses.
-        instruments.cards().check_redeemable(card_id=card_id, member_id=member_id, service_item_id=service_item_id,
-                                             units=units, now=now)
+        instruments.cards().check_redeemable(
+            card_id=card_id, member_id=member_id, service_item_id=service_item_id, units=units, now=now
+        )
     for index, tender in enumerate(tenders):
         if tender["type"] == "package_card":
             line = _take_unit(lines, remaining_units, service_item_id=tender["service_item_id"], code="package_card")
-            values[index] = TenderValue(type="package_card", amount_fen=line.unit_net_fen, card_id=tender["card_id"],
-                                        service_item_id=line.service_item_id, line_id=line.id)
+            values[index] = TenderValue(
+                type="package_card",
+                amount_fen=line.unit_net_fen,
+                card_id=tender["card_id"],
+                service_item_id=line.service_item_id,
+                line_id=line.id,
+            )
 
     coupon_indexes = [i for i, t in enumerate(tenders) if t["type"] == "coupon"]
     if coupon_indexes:
         infos = instruments.coupons().coupon_infos(
-            member_coupon_ids=[tenders[i]["member_coupon_id"] for i in coupon_indexes], member_id=member_id, now=now)
+            member_coupon_ids=[tenders[i]["member_coupon_id"] for i in coupon_indexes], member_id=member_id, now=now
+        )
         order_level = [i for i in coupon_indexes if infos[tenders[i]["member_coupon_id"]]["kind"] in ORDER_COUPON_KINDS]
         if len(order_level) > 1:
-            raise Unprocessable("coupons_do_not_stack", "At most one cash-off or percent-off coupon per order.",
-                                details={"member_coupon_ids": [tenders[i]["member_coupon_id"] for i in order_level]})
+            raise Unprocessable(
+                "coupons_do_not_stack",
+                "At most one cash-off or percent-off coupon per order.",
+                details={"member_coupon_ids": [tenders[i]["member_coupon_id"] for i in order_level]},
+            )
         for index in [i for i in coupon_indexes if i not in order_level] + order_level:  # vouchers first
             coupon_id = tenders[index]["member_coupon_id"]
             info = infos[coupon_id]
             covered_fen = sum(v.amount_fen for v in values if v is not None)
             if info["kind"] == "item_voucher":  # our stacking rule first: an uncovered unit must be left
-                _take_unit(lines, remaining_units, service_item_id=info["service_item_id"], code="coupon",
-                           consume=False)
+                _take_unit(
+                    lines, remaining_units, service_item_id=info["service_item_id"], code="coupon", consume=False
+                )
             value = instruments.coupons().value_for_order(
-                member_coupon_id=coupon_id, member_id=member_id,
-                lines=pricing.coupon_lines(lines, remaining_units), total_fen=order.total_fen - covered_fen, now=now)
+                member_coupon_id=coupon_id,
+                member_id=member_id,
+                lines=pricing.coupon_lines(lines, remaining_units),
+                total_fen=order.total_fen - covered_fen,
+                now=now,
+            )
             line_id = None
             if info["kind"] == "item_voucher":
                 line = _take_unit(lines, remaining_units, service_item_id=info["service_item_id"], code="coupon")
                 line_id, value = line.id, line.unit_net_fen
             value = min(value, order.total_fen - covered_fen)
-            values[index] = TenderValue(type="coupon", amount_fen=value, member_coupon_id=coupon_id,
-                                        coupon_kind=info["kind"], service_item_id=info.get("service_item_id"),
-                                        line_id=line_id)
+            values[index] = TenderValue(
+                type="coupon",
+                amount_fen=value,
+                member_coupon_id=coupon_id,
+                coupon_kind=info["kind"],
+                service_item_id=info.get("service_item_id"),
+                line_id=line_id,
+            )
 
     valuation = Valuation(total_fen=order.total_fen)
     for index, tender in enumerate(tenders):
@@ -156,10 +188,16 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
             if tender["points"] > cap:
                 live = instruments.points().live_points(member_id=member_id, now=now)
                 if tender["points"] > live:
-                    raise Conflict("insufficient_points", "Not enough points.",
-                                   details={"points": live, "requested": tender["points"]})
-                raise Unprocessable("points_over_limit", f"At most {cap} points can pay this order.",
-                                    details={"points": tender["points"], "max_points": cap})
+                    raise Conflict(
+                        "insufficient_points",
+                        "Not enough points.",
+                        details={"points": live, "requested": tender["points"]},
+                    )
+                raise Unprocessable(
+                    "points_over_limit",
+                    f"At most {cap} points can pay this order.",
+                    details={"points": tender["points"], "max_points": cap},
+                )
             value = instruments.points().points_value_fen(tender["points"])  # 422 unless whole fen
             values[index] = TenderValue(type="points", amount_fen=value, points=tender["points"])
         elif tender["type"] == "stored_value" or tender["type"] in MONEY_TYPES:

@@ -3,11 +3,11 @@
 Revision ID: 0018
 Revises: 0017
 """
+
 from alembic import op
 
-
-revision = '0018'
-down_revision = '0017'
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
@@ -18,11 +18,12 @@ def upgrade():
     # pages vacuumed since their last change: at the default fifth of a million rows, the overview's
     # member count took twice as long for a day or two after each run. (PostgreSQL only; SQLite
     # has no autovacuum.)
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute('ALTER TABLE members SET (autovacuum_vacuum_scale_factor = 0.02, '
-                   'autovacuum_analyze_scale_factor = 0.02)')
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "ALTER TABLE members SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02)"
+        )
 
 
 def downgrade():
-    if op.get_bind().dialect.name == 'postgresql':
-        op.execute('ALTER TABLE members RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor)')
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE members RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor)")

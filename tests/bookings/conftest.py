@@ -4,6 +4,7 @@ Times: the merchant's timezone is Asia/Shanghai (+08:00). The clock is pinned to
 2026-11-30 10:00 local; DAY is Tuesday 2026-12-01, when store 1 opens 09:00-18:00 with 30-minute
 slots and 2 bays.
 """
+
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -36,10 +37,16 @@ class Booker:
         return token, response.json["id"]
 
     def book(self, token, vehicle_id, start, *, item_id=None, store_id=None):
-        return self.api.post("/me/bookings", token, json={
-            "store_id": store_id or self.stores[0], "vehicle_id": vehicle_id,
-            "service_item_id": item_id or self.item_id, "start": start,
-        })
+        return self.api.post(
+            "/me/bookings",
+            token,
+            json={
+                "store_id": store_id or self.stores[0],
+                "vehicle_id": vehicle_id,
+                "service_item_id": item_id or self.item_id,
+                "start": start,
+            },
+        )
 
     def booked(self, code, start, **kwargs):
         """A member with a car and a successful booking: (token, booking json)."""
@@ -50,14 +57,19 @@ class Booker:
 
     def slots(self, day=DAY, item_id=None, token=None, store_id=None):
         item = item_id or self.item_id
-        response = self.api.get(f"/stores/{store_id or self.stores[0]}/slots?date={day.isoformat()}"
-                                f"&service_item_id={item}", token or self.staff["owner"])
+        response = self.api.get(
+            f"/stores/{store_id or self.stores[0]}/slots?date={day.isoformat()}&service_item_id={item}",
+            token or self.staff["owner"],
+        )
         assert response.status_code == 200, response.json
         return {slot["start"]: slot for slot in response.json["items"]}
 
     def service_item(self, duration_minutes, name="保养"):
-        response = self.api.post("/service-items", self.staff["owner"], json={
-            "name": name, "category": "maintenance", "price_fen": 20000, "duration_minutes": duration_minutes})
+        response = self.api.post(
+            "/service-items",
+            self.staff["owner"],
+            json={"name": name, "category": "maintenance", "price_fen": 20000, "duration_minutes": duration_minutes},
+        )
         assert response.status_code == 201, response.json
         return response.json["id"]
 
@@ -69,8 +81,14 @@ def _login(api, code):
 
 
 def configure_store(api, owner_token, store_id, **changes):
-    body = {"bays": 2, "slot_minutes": 30, "opening_hours": WEEK_HOURS, "closed_dates": ["2026-12-25"],
-            "booking_cancel_cutoff_minutes": 120, **changes}
+    body = {
+        "bays": 2,
+        "slot_minutes": 30,
+        "opening_hours": WEEK_HOURS,
+        "closed_dates": ["2026-12-25"],
+        "booking_cancel_cutoff_minutes": 120,
+        **changes,
+    }
     response = api.patch(f"/stores/{store_id}", owner_token, json=body)
     assert response.status_code == 200, response.json
     return response.json

@@ -1,4 +1,5 @@
 """POST /bookings/{id}/check-in: the booked car arrives and a work order opens for the booked item."""
+
 from datetime import datetime, timedelta
 
 from app.bookings import services
@@ -10,8 +11,9 @@ from tests.conftest import error_code
 def test_check_in_opens_a_work_order_for_the_booked_car_and_item_and_links_it(booker):
     alice, booking = booker.booked("alice", at(10))
     clock.set_now(datetime(2026, 12, 1, 9, 50, tzinfo=SHANGHAI))
-    response = booker.api.post(f"/bookings/{booking['id']}/check-in", booker.staff["cashier"],
-                               json={"mileage_km": 42000})
+    response = booker.api.post(
+        f"/bookings/{booking['id']}/check-in", booker.staff["cashier"], json={"mileage_km": 42000}
+    )
     assert response.status_code == 201, response.json
     order = response.json
     assert (order["store_id"], order["plate"], order["booking_id"]) == (booker.stores[0], "粤B00001", booking["id"])
@@ -43,8 +45,10 @@ def test_a_checked_in_car_keeps_its_bay_and_cannot_be_cancelled_or_marked_no_sho
     assert booker.slots()[at(10)]["available"] == 1
     assert error_code(booker.api.post(f"/me/bookings/{booking['id']}/cancel", alice)) == "already_checked_in"
     clock.set_now(datetime(2026, 12, 1, 10, 30, tzinfo=SHANGHAI))
-    assert error_code(booker.api.post(f"/bookings/{booking['id']}/no-show", booker.staff["cashier"])) \
+    assert (
+        error_code(booker.api.post(f"/bookings/{booking['id']}/no-show", booker.staff["cashier"]))
         == "already_checked_in"
+    )
 
 
 def test_check_in_refuses_cancelled_bookings_other_stores_and_days_ahead(booker):

@@ -1,4 +1,5 @@
 """Races: twenty members for the last free bay, a cancel against a booking, two check-ins (SQLite and PostgreSQL)."""
+
 import threading
 from datetime import datetime
 
@@ -24,8 +25,12 @@ def test_twenty_concurrent_bookings_for_the_last_bay_let_exactly_one_in(app, boo
     def race(index):
         token, vehicle_id = racers[index]
         api = Api(app.test_client())  # its own request context, session and connection
-        body = {"store_id": booker.stores[0], "vehicle_id": vehicle_id, "service_item_id": booker.item_id,
-                "start": at(10)}
+        body = {
+            "store_id": booker.stores[0],
+            "vehicle_id": vehicle_id,
+            "service_item_id": booker.item_id,
+            "start": at(10),
+        }
         barrier.wait()
         response = api.post("/me/bookings", token, json=body)
         results[index] = (response.status_code, (response.get_json().get("error") or {}).get("code"))
@@ -57,8 +62,16 @@ def test_a_cancel_racing_a_booking_leaves_the_capacity_consistent(app, booker):
     def rebook():
         api = Api(app.test_client())
         barrier.wait()
-        response = api.post("/me/bookings", bob, json={
-            "store_id": booker.stores[0], "vehicle_id": bobs_car, "service_item_id": booker.item_id, "start": at(10)})
+        response = api.post(
+            "/me/bookings",
+            bob,
+            json={
+                "store_id": booker.stores[0],
+                "vehicle_id": bobs_car,
+                "service_item_id": booker.item_id,
+                "start": at(10),
+            },
+        )
         results["rebook"] = response.status_code
 
     threads = [threading.Thread(target=cancel), threading.Thread(target=rebook)]
@@ -89,5 +102,7 @@ def test_two_cashiers_checking_in_one_booking_at_once_open_one_work_order(app, b
         thread.join(timeout=60)
     assert sorted(results) == [(201, None), (409, "already_checked_in")]
     with app.app_context():
-        orders = db.session.scalar(select(func.count()).select_from(WorkOrder).where(WorkOrder.booking_id == booking["id"]))
+        orders = db.session.scalar(
+            select(func.count()).select_from(WorkOrder).where(WorkOrder.booking_id == booking["id"])
+        )
         assert orders == 1

@@ -1,4 +1,5 @@
 """Cancelling, rescheduling, no-shows, the staff's day list and the reminder list."""
+
 from datetime import datetime, timedelta
 
 from app.bookings import services
@@ -37,8 +38,9 @@ def test_members_cancel_until_the_cut_off_and_staff_any_time(booker):
     response = booker.api.post(path, alice)
     assert response.status_code == 409 and error_code(response) == "cancel_cutoff_passed"
     assert response.json["error"]["details"]["latest"] == at(8)
-    response = booker.api.post(f"/bookings/{booking['id']}/cancel", booker.staff["cashier"],
-                               json={"reason": "customer called"})
+    response = booker.api.post(
+        f"/bookings/{booking['id']}/cancel", booker.staff["cashier"], json={"reason": "customer called"}
+    )
     assert response.status_code == 200
     assert (response.json["cancelled_by"], response.json["cancel_reason"]) == ("staff", "customer called")
 
@@ -81,8 +83,12 @@ def test_a_reschedule_follows_the_booking_rules_and_changes_nothing_when_refused
     booker.booked("bob", at(14))
     booker.booked("carol", at(14))
     path = f"/me/bookings/{booking['id']}/reschedule"
-    for start, code in [(at(14), "slot_full"), (at(17, 30), "slot_overruns_closing"), (at(10, 10), "slot_not_aligned"),
-                        (at(9, day=DAY - timedelta(days=1)), "booking_in_past")]:
+    for start, code in [
+        (at(14), "slot_full"),
+        (at(17, 30), "slot_overruns_closing"),
+        (at(10, 10), "slot_not_aligned"),
+        (at(9, day=DAY - timedelta(days=1)), "booking_in_past"),
+    ]:
         assert error_code(booker.api.post(path, alice, json={"start": start})) == code
     assert booker.api.get(f"/me/bookings/{booking['id']}", alice).json["start"] == at(10)
     clock.set_now(_local(8, 30))

@@ -1,4 +1,5 @@
 """POST /me/bookings: every refusal has its own status and code."""
+
 from datetime import timedelta
 
 import pytest
@@ -23,21 +24,24 @@ def test_a_member_books_a_slot_for_their_car(booker):
     assert booker.api.get(f"/me/bookings/{booking['id']}", token).json["start"] == at(10)
 
 
-@pytest.mark.parametrize("start, status, code", [
-    (at(9, day=TODAY), 422, "booking_in_past"),
-    (at(10, day=TODAY), 422, "booking_in_past"),  # exactly now
-    (at(10, day=YESTERDAY), 422, "booking_in_past"),
-    (at(8, 30), 422, "outside_opening_hours"),
-    (at(18), 422, "outside_opening_hours"),
-    (at(10, day=DAY.replace(day=25)), 422, "store_closed"),  # a closed date
-    (at(10, day=DAY.replace(day=6)), 422, "store_closed"),  # Sunday: no hours
-    (at(10, 15), 422, "slot_not_aligned"),
-    (at(10, 0).replace("10:00:00", "10:00:30"), 422, "slot_not_aligned"),
-    (at(17, 30), 422, "slot_overruns_closing"),  # an hour-long item from 17:30 ends 18:30
-    (at(10, day=DAY + timedelta(days=61)), 422, "booking_too_far_ahead"),
-    ("2026-12-01T10:00:00", 422, "validation_error"),  # no offset: which 10:00?
-    ("tomorrow at ten", 422, "validation_error"),
-])
+@pytest.mark.parametrize(
+    "start, status, code",
+    [
+        (at(9, day=TODAY), 422, "booking_in_past"),
+        (at(10, day=TODAY), 422, "booking_in_past"),  # exactly now
+        (at(10, day=YESTERDAY), 422, "booking_in_past"),
+        (at(8, 30), 422, "outside_opening_hours"),
+        (at(18), 422, "outside_opening_hours"),
+        (at(10, day=DAY.replace(day=25)), 422, "store_closed"),  # a closed date
+        (at(10, day=DAY.replace(day=6)), 422, "store_closed"),  # Sunday: no hours
+        (at(10, 15), 422, "slot_not_aligned"),
+        (at(10, 0).replace("10:00:00", "10:00:30"), 422, "slot_not_aligned"),
+        (at(17, 30), 422, "slot_overruns_closing"),  # an hour-long item from 17:30 ends 18:30
+        (at(10, day=DAY + timedelta(days=61)), 422, "booking_too_far_ahead"),
+        ("2026-12-01T10:00:00", 422, "validation_error"),  # no offset: which 10:00?
+        ("tomorrow at ten", 422, "validation_error"),
+    ],
+)
 def test_a_start_the_store_cannot_take_is_refused_with_a_clear_code(booker, start, status, code):
     token, vehicle_id = booker.member_with_car("alice")
     response = booker.book(token, vehicle_id, start)
@@ -91,16 +95,14 @@ def test_unknown_store_or_item_is_404_and_staff_cannot_book_as_members(booker):
 
 def test_a_booking_body_rejects_unknown_fields_and_loose_types(booker):
     token, vehicle_id = booker.member_with_car("alice")
-    body = {"store_id": booker.stores[0], "vehicle_id": vehicle_id, "service_item_id": booker.item_id,
-            "start": at(10)}
+    body = {"store_id": booker.stores[0], "vehicle_id": vehicle_id, "service_item_id": booker.item_id, "start": at(10)}
     assert error_code(booker.api.post("/me/bookings", token, json={**body, "bays": 1})) == "validation_error"
     assert error_code(booker.api.post("/me/bookings", token, json={**body, "store_id": "1"})) == "validation_error"
 
 
 def test_a_replayed_booking_request_books_once(booker):
     token, vehicle_id = booker.member_with_car("alice")
-    body = {"store_id": booker.stores[0], "vehicle_id": vehicle_id, "service_item_id": booker.item_id,
-            "start": at(10)}
+    body = {"store_id": booker.stores[0], "vehicle_id": vehicle_id, "service_item_id": booker.item_id, "start": at(10)}
     first = booker.api.post("/me/bookings", token, json=body, headers={"Idempotency-Key": "tap-1"})
     again = booker.api.post("/me/bookings", token, json=body, headers={"Idempotency-Key": "tap-1"})
     assert first.status_code == again.status_code == 201 and first.json["id"] == again.json["id"]

@@ -1,4 +1,5 @@
 """GET /stores/{id}/slots: the local day's grid, each start with the bays free for the item's span."""
+
 from datetime import date, timedelta
 
 from sqlalchemy import event

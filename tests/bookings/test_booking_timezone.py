@@ -3,7 +3,8 @@
 Tuesday DAY 00:30 local is Monday 16:30 UTC. The store opens Monday 09:00-12:00 and Tuesday
 00:00-12:00 local, so reading the instant in UTC (Monday 16:30) would put it outside the hours.
 """
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,8 +18,13 @@ UTC_INSTANT = "2026-11-30T16:30:00+00:00"  # = DAY 00:30 local
 
 @pytest.fixture
 def night_store(booker):
-    configure_store(booker.api, booker.staff["owner"], booker.stores[0], bays=1,
-                    opening_hours={"mon": ["09:00", "12:00"], "tue": ["00:00", "12:00"]})
+    configure_store(
+        booker.api,
+        booker.staff["owner"],
+        booker.stores[0],
+        bays=1,
+        opening_hours={"mon": ["09:00", "12:00"], "tue": ["00:00", "12:00"]},
+    )
     clock.set_now(datetime(2026, 11, 30, 23, 50, tzinfo=SHANGHAI))  # Monday 15:50 UTC
     return booker
 
@@ -37,7 +43,7 @@ def test_a_booking_at_half_past_midnight_local_is_on_that_local_day(app, night_s
         assert [b.id for b in services.bookings_for_reminder(day=DAY)] == [booking["id"]]
         assert services.bookings_for_reminder(day=DAY - timedelta(days=1)) == []
         stored = services.get_member_booking(member_id=booking["member_id"], booking_id=booking["id"])
-        assert stored.start_at == datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc)
+        assert stored.start_at == datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
 
 
 def test_slots_for_a_day_run_from_local_opening_time(night_store):
@@ -58,9 +64,14 @@ def test_past_and_today_are_judged_in_local_time(night_store):
 
 
 def test_a_closed_date_is_a_local_date(night_store):
-    configure_store(night_store.api, night_store.staff["owner"], night_store.stores[0], bays=1,
-                    opening_hours={"mon": ["09:00", "12:00"], "tue": ["00:00", "12:00"]},
-                    closed_dates=[DAY.isoformat()])
+    configure_store(
+        night_store.api,
+        night_store.staff["owner"],
+        night_store.stores[0],
+        bays=1,
+        opening_hours={"mon": ["09:00", "12:00"], "tue": ["00:00", "12:00"]},
+        closed_dates=[DAY.isoformat()],
+    )
     token, vehicle_id = night_store.member_with_car("alice")
     assert error_code(night_store.book(token, vehicle_id, UTC_INSTANT)) == "store_closed"
 

@@ -1,4 +1,5 @@
 """The demo merchant offers coupons and cards, and its first member holds some, created once."""
+
 from sqlalchemy import func, select
 
 from app.cards.models import PackageCard, PackageCardTemplate, StampCard, StampCardTemplate
@@ -10,6 +11,7 @@ def test_seed_demo_creates_offers_and_a_members_cards_once(app, runner):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
+
         def count(model):
             return db.session.scalar(select(func.count()).select_from(model))
 

@@ -1,4 +1,5 @@
 """Package-card and stamp-card templates over HTTP: access and validation that writes nothing."""
+
 from datetime import date
 
 import pytest
@@ -9,8 +10,12 @@ from tests.coupons.conftest import count_rows, make_template
 
 
 def _package(catalog, **changes):
-    body = {"name": "洗车套餐", "price_fen": 20000, "valid_days": 365,
-            "items": [{"service_item_id": catalog["wash"], "count": 10}]}
+    body = {
+        "name": "洗车套餐",
+        "price_fen": 20000,
+        "valid_days": 365,
+        "items": [{"service_item_id": catalog["wash"], "count": 10}],
+    }
     body.update(changes)
     return body
 
@@ -19,9 +24,17 @@ def test_marketing_creates_and_changes_a_package_template(api, staff_tokens, cat
     created = api.post("/package-card-templates", staff_tokens["marketing"], json=_package(catalog))
     assert created.status_code == 201, created.json
     assert created.json["items"] == [{"service_item_id": catalog["wash"], "count": 10}]
-    changed = api.patch(f"/package-card-templates/{created.json['id']}", staff_tokens["owner"], json={
-        "price_fen": 18000, "items": [{"service_item_id": catalog["wash"], "count": 8},
-                                      {"service_item_id": catalog["oil"], "count": 1}]})
+    changed = api.patch(
+        f"/package-card-templates/{created.json['id']}",
+        staff_tokens["owner"],
+        json={
+            "price_fen": 18000,
+            "items": [
+                {"service_item_id": catalog["wash"], "count": 8},
+                {"service_item_id": catalog["oil"], "count": 1},
+            ],
+        },
+    )
     assert changed.status_code == 200, changed.json
     assert changed.json["price_fen"] == 18000
     assert [item["count"] for item in changed.json["items"]] == [8, 1]
@@ -40,18 +53,21 @@ def test_template_access_by_role(api, staff_tokens, member_login, catalog):
     assert api.get(f"/package-card-templates/{retired['id']}", staff_tokens["cashier"]).status_code == 200
 
 
-@pytest.mark.parametrize("changes, code", [
-    ({"price_fen": -1}, "validation_error"),
-    ({"price_fen": 199.5}, "validation_error"),
-    ({"valid_days": 0}, "validation_error"),
-    ({"items": []}, "validation_error"),
-    ({"items": [{"service_item_id": "wash", "count": 1}]}, "validation_error"),
-    ({"items": [{"service_item_id": 4040, "count": 1}]}, "service_item_not_found"),
-    ("count", -2),
-    ("count", 0),
-    ("count", 1.5),
-    ("duplicate", None),
-])
+@pytest.mark.parametrize(
+    "changes, code",
+    [
+        ({"price_fen": -1}, "validation_error"),
+        ({"price_fen": 199.5}, "validation_error"),
+        ({"valid_days": 0}, "validation_error"),
+        ({"items": []}, "validation_error"),
+        ({"items": [{"service_item_id": "wash", "count": 1}]}, "validation_error"),
+        ({"items": [{"service_item_id": 4040, "count": 1}]}, "service_item_not_found"),
+        ("count", -2),
+        ("count", 0),
+        ("count", 1.5),
+        ("duplicate", None),
+    ],
+)
 def test_bad_package_templates_are_422_and_write_nothing(api, staff_tokens, app, catalog, changes, code):
     if changes == "count":
         body = _package(catalog, items=[{"service_item_id": catalog["wash"], "count": code}])
@@ -68,11 +84,22 @@ def test_bad_package_templates_are_422_and_write_nothing(api, staff_tokens, app,
 
 
 def test_stamp_template_needs_known_items_and_a_days_valid_reward(api, staff_tokens, app, catalog):
-    reward = make_template(app, kind="item_voucher", value_fen=None, threshold_fen=None,
-                           service_item_id=catalog["wash"], claimable=False, valid_days=60)
+    reward = make_template(
+        app,
+        kind="item_voucher",
+        value_fen=None,
+        threshold_fen=None,
+        service_item_id=catalog["wash"],
+        claimable=False,
+        valid_days=60,
+    )
     windowed = make_template(app, valid_days=None, valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31))
-    body = {"name": "洗车集章", "service_item_ids": [catalog["wash"]], "stamps_required": 10,
-            "reward_coupon_template_id": reward}
+    body = {
+        "name": "洗车集章",
+        "service_item_ids": [catalog["wash"]],
+        "stamps_required": 10,
+        "reward_coupon_template_id": reward,
+    }
     cases = [
         ({"reward_coupon_template_id": 4040}, 422, "coupon_template_not_found"),
         ({"reward_coupon_template_id": windowed}, 422, "reward_needs_valid_days"),
@@ -91,8 +118,11 @@ def test_stamp_template_needs_known_items_and_a_days_valid_reward(api, staff_tok
     created = api.post("/stamp-card-templates", staff_tokens["marketing"], json=body)
     assert created.status_code == 201, created.json
     assert created.json["service_item_ids"] == [catalog["wash"]]
-    changed = api.patch(f"/stamp-card-templates/{created.json['id']}", staff_tokens["marketing"],
-                        json={"service_item_ids": [catalog["wash"], catalog["oil"]], "stamps_required": 8})
+    changed = api.patch(
+        f"/stamp-card-templates/{created.json['id']}",
+        staff_tokens["marketing"],
+        json={"service_item_ids": [catalog["wash"], catalog["oil"]], "stamps_required": 8},
+    )
     assert changed.status_code == 200
     assert sorted(changed.json["service_item_ids"]) == sorted([catalog["wash"], catalog["oil"]])
     assert api.get(f"/stamp-card-templates/{created.json['id']}", staff_tokens["cashier"]).status_code == 200

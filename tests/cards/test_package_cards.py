@@ -1,5 +1,6 @@
 """Selling, redeeming, reversing and expiring package cards; GET /me/cards."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -16,19 +17,20 @@ from tests.coupons.conftest import count_rows, new_member
 
 def _sell(app, member_id, template_id, now=None):
     with app.app_context():
-        card_id = services.sell_package_card(member_id=member_id, template_id=template_id, paid_via="cash",
-                                             now=now).id
+        card_id = services.sell_package_card(member_id=member_id, template_id=template_id, paid_via="cash", now=now).id
         db.session.commit()
     return card_id
 
 
 def _redeem(card_id, member_id, item_id, ref_id=1):
-    return services.redeem_item(card_id=card_id, member_id=member_id, service_item_id=item_id,
-                                ref_type="work_order", ref_id=ref_id)
+    return services.redeem_item(
+        card_id=card_id, member_id=member_id, service_item_id=item_id, ref_type="work_order", ref_id=ref_id
+    )
 
 
-def test_counter_sells_a_card_once_per_idempotency_key(api, staff_tokens, member_login, app, package_template,
-                                                        catalog, fixed_clock):
+def test_counter_sells_a_card_once_per_idempotency_key(
+    api, staff_tokens, member_login, app, package_template, catalog, fixed_clock
+):
     _, member = member_login("alice")
     path = f"/members/{member['id']}/package-cards"
     body = {"template_id": package_template, "paid_via": "wechat", "store_id": 1}
@@ -41,20 +43,25 @@ def test_counter_sells_a_card_once_per_idempotency_key(api, staff_tokens, member
     card = sold.json
     assert card["price_fen"] == 15000 and card["paid_via"] == "wechat" and card["status"] == "active"
     assert [(i["service_item_id"], i["name"], i["remaining"]) for i in card["items"]] == [
-        (catalog["wash"], "精致洗车", 3), (catalog["oil"], "机油保养", 1)]
+        (catalog["wash"], "精致洗车", 3),
+        (catalog["oil"], "机油保养", 1),
+    ]
     # 30 local days including 2026-03-10: until the end of 2026-04-08 in Shanghai.
-    assert datetime.fromisoformat(card["expires_at"]) == datetime(2026, 4, 8, 16, 0, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(card["expires_at"]) == datetime(2026, 4, 8, 16, 0, tzinfo=UTC)
     listed = api.get(f"{path}", staff_tokens["cashier"])
     assert [item["id"] for item in listed.json["items"]] == [card["id"]]
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"template_id": 4040, "paid_via": "cash"}, 404, "package_card_template_not_found"),
-    ({"template_id": "1", "paid_via": "cash"}, 422, "validation_error"),
-    ({"template_id": 1, "paid_via": "stored_value"}, 422, "validation_error"),
-    ({"template_id": 1, "paid_via": "cash", "store_id": 2}, 403, "store_forbidden"),
-    ({"template_id": 1, "paid_via": "cash", "price_fen": 1}, 422, "validation_error"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"template_id": 4040, "paid_via": "cash"}, 404, "package_card_template_not_found"),
+        ({"template_id": "1", "paid_via": "cash"}, 422, "validation_error"),
+        ({"template_id": 1, "paid_via": "stored_value"}, 422, "validation_error"),
+        ({"template_id": 1, "paid_via": "cash", "store_id": 2}, 403, "store_forbidden"),
+        ({"template_id": 1, "paid_via": "cash", "price_fen": 1}, 422, "validation_error"),
+    ],
+)
 def test_bad_sales_write_nothing(api, staff_tokens, member_login, app, package_template, body, status, code):
     _, member = member_login("alice")
     response = api.post(f"/members/{member['id']}/package-cards", staff_tokens["cashier"], json=body)
@@ -62,8 +69,9 @@ def test_bad_sales_write_nothing(api, staff_tokens, member_login, app, package_t
     assert count_rows(app, PackageCard) == 0 and count_rows(app, PackageCardEntry) == 0
 
 
-def test_sales_need_counter_staff_an_active_template_and_a_member(api, staff_tokens, member_login, app,
-                                                                  package_template):
+def test_sales_need_counter_staff_an_active_template_and_a_member(
+    api, staff_tokens, member_login, app, package_template
+):
     token, member = member_login("alice")
     body = {"template_id": package_template, "paid_via": "cash"}
     assert api.post(f"/members/{member['id']}/package-cards", token, json=body).status_code == 403
@@ -118,17 +126,18 @@ def test_reversal_returns_a_references_units_once(app, member_id, package_templa
         assert package_ledger_holds(card_id) == {catalog["wash"]: 2, catalog["oil"]: 1}
 
 
-def test_expired_cards_cannot_be_redeemed_and_the_job_writes_them_off(app, member_id, package_template, catalog,
-                                                                      fixed_clock):
+def test_expired_cards_cannot_be_redeemed_and_the_job_writes_them_off(
+    app, member_id, package_template, catalog, fixed_clock
+):
     card_id = _sell(app, member_id, package_template)
     with app.app_context():
         _redeem(card_id, member_id, catalog["wash"], ref_id=7)
         db.session.commit()
         assert services.outstanding_items() == 3
-        clock.set_now(datetime(2026, 4, 8, 15, 59, tzinfo=timezone.utc))  # 23:59 of the last local day
+        clock.set_now(datetime(2026, 4, 8, 15, 59, tzinfo=UTC))  # 23:59 of the last local day
         _redeem(card_id, member_id, catalog["wash"], ref_id=8)
         db.session.commit()
-        clock.set_now(datetime(2026, 4, 8, 16, 0, tzinfo=timezone.utc))
+        clock.set_now(datetime(2026, 4, 8, 16, 0, tzinfo=UTC))
         with pytest.raises(Conflict) as expired:
             _redeem(card_id, member_id, catalog["wash"], ref_id=9)
         assert expired.value.code == "card_expired"
@@ -141,8 +150,9 @@ def test_expired_cards_cannot_be_redeemed_and_the_job_writes_them_off(app, membe
         assert len(services.reverse_reference(ref_type="work_order", ref_id=7)) == 1
         db.session.commit()
         assert package_ledger_holds(card_id) == {catalog["wash"]: 0, catalog["oil"]: 0}
-        kinds = db.session.scalars(db.select(PackageCardEntry.kind).where(PackageCardEntry.card_id == card_id)
-                                   .order_by(PackageCardEntry.id)).all()
+        kinds = db.session.scalars(
+            db.select(PackageCardEntry.kind).where(PackageCardEntry.card_id == card_id).order_by(PackageCardEntry.id)
+        ).all()
         assert kinds == ["sale", "sale", "redeem", "redeem", "expiry", "expiry", "reversal", "expiry"]
 
 
@@ -157,14 +167,14 @@ def test_outstanding_items_by_store_and_sales_summary(app, member_id, package_te
         assert summary == {"cash": 15000, "alipay": 15000}
 
 
-def test_me_cards_lists_cards_and_stamps_in_a_fixed_number_of_queries(api, member_login, app, package_template,
-                                                                      catalog, reward_template, fixed_clock):
+def test_me_cards_lists_cards_and_stamps_in_a_fixed_number_of_queries(
+    api, member_login, app, package_template, catalog, reward_template, fixed_clock
+):
     token, member = member_login("alice")
     stamp_template = make_stamp_template(app, [catalog["wash"]], reward_template, stamps_required=5)
     _sell(app, member["id"], package_template)
     with app.app_context():
-        services.add_stamps(member_id=member["id"], service_item_ids=[catalog["wash"]], ref_type="work_order",
-                            ref_id=1)
+        services.add_stamps(member_id=member["id"], service_item_ids=[catalog["wash"]], ref_type="work_order", ref_id=1)
         db.session.commit()
 
     def queries():
@@ -195,8 +205,9 @@ def test_me_cards_lists_cards_and_stamps_in_a_fixed_number_of_queries(api, membe
     assert len(api.get("/me/cards?include_expired=true", token).json["package_cards"]) == 5
 
 
-def test_card_entries_are_shown_to_staff_and_to_the_owner_of_the_card(api, staff_tokens, member_login, app,
-                                                                      package_template):
+def test_card_entries_are_shown_to_staff_and_to_the_owner_of_the_card(
+    api, staff_tokens, member_login, app, package_template
+):
     alice, member = member_login("alice")
     bob, _ = member_login("bob")
     card_id = _sell(app, member["id"], package_template)

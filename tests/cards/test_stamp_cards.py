@@ -1,4 +1,5 @@
 """Stamp cards: progress, the reward on the last stamp, roll-over, replays, take-backs, expiry."""
+
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -17,8 +18,12 @@ def _stamp(member_id, item_ids, ref_id):
 
 
 def _coupons(member_id):
-    return db.session.scalars(select(MemberCoupon).where(MemberCoupon.member_id == member_id)
-                              .order_by(MemberCoupon.id).execution_options(populate_existing=True)).all()
+    return db.session.scalars(
+        select(MemberCoupon)
+        .where(MemberCoupon.member_id == member_id)
+        .order_by(MemberCoupon.id)
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def test_the_last_stamp_issues_exactly_one_reward_and_opens_a_new_card(app, member_id, catalog, reward_template):
@@ -103,8 +108,12 @@ def test_a_used_reward_stays_and_the_stamps_are_forgiven(app, member_id, catalog
         reward = _stamp(member_id, [catalog["wash"]], 2)[0]
         coupons.use(member_coupon_id=reward.id, member_id=member_id, ref_type="work_order", ref_id=3)
         result = services.remove_stamps(ref_type="work_order", ref_id=2)
-        assert result[0] == {"template_id": result[0]["template_id"], "removed": 0, "forgiven": 1,
-                             "voided_coupon_ids": []}
+        assert result[0] == {
+            "template_id": result[0]["template_id"],
+            "removed": 0,
+            "forgiven": 1,
+            "voided_coupon_ids": [],
+        }
         db.session.commit()
         assert [(c.status, c.stamps) for c in stamp_ledger_holds(member_id)] == [("completed", 2), ("active", 0)]
         assert _coupons(member_id)[0].status == "used"

@@ -1,7 +1,8 @@
 """Coupon fixtures: a small catalog, members made through the services, templates, and a helper
 that runs a function in many threads at once (each with its own app context and connection)."""
+
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from app.extensions import db
 from app.members.services import register_at_counter
 
 # 2026-03-10 10:00 in Shanghai.
-NOON_ISH = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)
+NOON_ISH = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -43,12 +44,19 @@ def member_id(app):
 
 
 def make_template(app, **fields):
-    data = {"name": "满100减20", "kind": "cash_off", "value_fen": 2000, "threshold_fen": 10000, "valid_days": 30,
-            "claimable": True}
+    data = {
+        "name": "满100减20",
+        "kind": "cash_off",
+        "value_fen": 2000,
+        "threshold_fen": 10000,
+        "valid_days": 30,
+        "claimable": True,
+    }
     data.update(fields)
     # None drops a default field (e.g. valid_days=None for a fixed window); limits keep None (unlimited).
-    data = {name: value for name, value in data.items()
-            if value is not None or name in ("per_member_limit", "total_stock")}
+    data = {
+        name: value for name, value in data.items() if value is not None or name in ("per_member_limit", "total_stock")
+    }
     with app.app_context():
         template_id = template_services.create_template(data=data).id
         db.session.commit()
@@ -98,10 +106,24 @@ def fixed_clock():
 
 
 def labor(item_id, unit_price_fen, quantity=1, category="wash"):
-    return {"kind": "labor", "service_item_id": item_id, "part_id": None, "category": category,
-            "unit_price_fen": unit_price_fen, "quantity": quantity, "line_total_fen": unit_price_fen * quantity}
+    return {
+        "kind": "labor",
+        "service_item_id": item_id,
+        "part_id": None,
+        "category": category,
+        "unit_price_fen": unit_price_fen,
+        "quantity": quantity,
+        "line_total_fen": unit_price_fen * quantity,
+    }
 
 
 def part(part_id, unit_price_fen, quantity=1):
-    return {"kind": "part", "service_item_id": None, "part_id": part_id, "category": None,
-            "unit_price_fen": unit_price_fen, "quantity": quantity, "line_total_fen": unit_price_fen * quantity}
+    return {
+        "kind": "part",
+        "service_item_id": None,
+        "part_id": part_id,
+        "category": None,
+        "unit_price_fen": unit_price_fen,
+        "quantity": quantity,
+        "line_total_fen": unit_price_fen * quantity,
+    }

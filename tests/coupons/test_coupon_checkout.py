@@ -1,4 +1,5 @@
 """The functions the work-order checkout calls: value, use, restore, stacking, earned rewards."""
+
 from datetime import timedelta
 
 import pytest
@@ -20,8 +21,9 @@ def _issue(app, template_id, member_id, source="staff"):
 
 def _value(coupon_id, member_id, lines, total_fen=None, **kwargs):
     total = sum(line["line_total_fen"] for line in lines) if total_fen is None else total_fen
-    return services.value_for_order(member_coupon_id=coupon_id, member_id=member_id, lines=lines, total_fen=total,
-                                    **kwargs)
+    return services.value_for_order(
+        member_coupon_id=coupon_id, member_id=member_id, lines=lines, total_fen=total, **kwargs
+    )
 
 
 def test_cash_off_needs_the_threshold_and_is_capped_at_the_total(app, member_id, catalog):
@@ -37,8 +39,9 @@ def test_cash_off_needs_the_threshold_and_is_capped_at_the_total(app, member_id,
 
 
 def test_percent_off_rounds_down_and_stops_at_its_cap(app, member_id, catalog):
-    template_id = make_template(app, kind="percent_off", value_fen=None, threshold_fen=None, percent_off=15,
-                                max_off_fen=6000)
+    template_id = make_template(
+        app, kind="percent_off", value_fen=None, threshold_fen=None, percent_off=15, max_off_fen=6000
+    )
     coupon_id = _issue(app, template_id, member_id)
     with app.app_context():
         assert _value(coupon_id, member_id, [labor(catalog["wash"], 3333, 1)]) == 499  # 499.95 rounds down
@@ -46,16 +49,23 @@ def test_percent_off_rounds_down_and_stops_at_its_cap(app, member_id, catalog):
 
 
 def test_restricted_coupons_count_only_their_lines(app, member_id, catalog):
-    template_id = make_template(app, kind="percent_off", value_fen=None, threshold_fen=None, percent_off=50,
-                                applicable_categories=["maintenance"])
+    template_id = make_template(
+        app,
+        kind="percent_off",
+        value_fen=None,
+        threshold_fen=None,
+        percent_off=50,
+        applicable_categories=["maintenance"],
+    )
     coupon_id = _issue(app, template_id, member_id)
     lines = [labor(catalog["wash"], 5000), labor(catalog["oil"], 30000, 1, "maintenance"), part(7, 20000)]
     with app.app_context():
         assert _value(coupon_id, member_id, lines) == 15000
         with pytest.raises(Unprocessable):
             _value(coupon_id, member_id, [labor(catalog["wash"], 5000), part(7, 20000)])
-    by_item = _issue(app, make_template(app, value_fen=3000, threshold_fen=6000,
-                                        applicable_item_ids=[catalog["wash"]]), member_id)
+    by_item = _issue(
+        app, make_template(app, value_fen=3000, threshold_fen=6000, applicable_item_ids=[catalog["wash"]]), member_id
+    )
     with app.app_context():
         with pytest.raises(Unprocessable):  # only 5000 of wash: below the 6000 threshold
             _value(by_item, member_id, lines)
@@ -63,8 +73,9 @@ def test_restricted_coupons_count_only_their_lines(app, member_id, catalog):
 
 
 def test_item_voucher_is_worth_one_uncovered_unit(app, member_id, catalog):
-    template_id = make_template(app, kind="item_voucher", value_fen=None, threshold_fen=None,
-                                service_item_id=catalog["wash"])
+    template_id = make_template(
+        app, kind="item_voucher", value_fen=None, threshold_fen=None, service_item_id=catalog["wash"]
+    )
     coupon_id = _issue(app, template_id, member_id)
     lines = [labor(catalog["wash"], 4500, 2), labor(catalog["oil"], 30000, 1, "maintenance")]
     with app.app_context():
@@ -105,9 +116,10 @@ def test_use_is_once_and_refunds_restore_a_still_valid_coupon(app, member_id, ca
         used = services.use(member_coupon_id=coupon_id, member_id=member_id, ref_type="work_order", ref_id=7)
         assert used.status == "used" and used.used_ref_id == 7
         db.session.commit()
-        for attempt in (lambda: services.use(member_coupon_id=coupon_id, member_id=member_id,
-                                             ref_type="work_order", ref_id=8),
-                        lambda: _value(coupon_id, member_id, lines)):
+        for attempt in (
+            lambda: services.use(member_coupon_id=coupon_id, member_id=member_id, ref_type="work_order", ref_id=8),
+            lambda: _value(coupon_id, member_id, lines),
+        ):
             with pytest.raises(Conflict) as refused:
                 attempt()
             assert refused.value.code == "coupon_used"
@@ -118,8 +130,9 @@ def test_use_is_once_and_refunds_restore_a_still_valid_coupon(app, member_id, ca
         assert _value(coupon_id, member_id, lines) == 2000
         services.use(member_coupon_id=coupon_id, member_id=member_id, ref_type="work_order", ref_id=9)
         db.session.commit()
-        kinds = db.session.scalars(db.select(CouponEvent.kind).where(CouponEvent.member_coupon_id == coupon_id)
-                                   .order_by(CouponEvent.id)).all()
+        kinds = db.session.scalars(
+            db.select(CouponEvent.kind).where(CouponEvent.member_coupon_id == coupon_id).order_by(CouponEvent.id)
+        ).all()
         assert kinds == ["issue", "use", "restore", "use"]
 
 
@@ -135,8 +148,12 @@ def test_a_refund_after_expiry_leaves_the_coupon_used(app, member_id, fixed_cloc
 
 def test_expired_and_not_yet_valid_coupons_cannot_be_used(app, member_id, catalog, fixed_clock):
     coupon_id = _issue(app, make_template(app, valid_days=2), member_id)
-    later = make_template(app, valid_days=None, valid_from=(fixed_clock + timedelta(days=10)).date(),
-                          valid_until=(fixed_clock + timedelta(days=20)).date())
+    later = make_template(
+        app,
+        valid_days=None,
+        valid_from=(fixed_clock + timedelta(days=10)).date(),
+        valid_until=(fixed_clock + timedelta(days=20)).date(),
+    )
     future_id = _issue(app, later, member_id)
     with app.app_context():
         with pytest.raises(Conflict) as early:
@@ -154,8 +171,14 @@ def test_expired_and_not_yet_valid_coupons_cannot_be_used(app, member_id, catalo
 def test_infos_and_stacking(app, member_id, catalog):
     cash = _issue(app, make_template(app), member_id)
     percent = _issue(app, make_template(app, kind="percent_off", value_fen=None, percent_off=10), member_id)
-    voucher_template = make_template(app, kind="item_voucher", value_fen=None, threshold_fen=None,
-                                     service_item_id=catalog["wash"], per_member_limit=None)
+    voucher_template = make_template(
+        app,
+        kind="item_voucher",
+        value_fen=None,
+        threshold_fen=None,
+        service_item_id=catalog["wash"],
+        per_member_limit=None,
+    )
     voucher, voucher2 = _issue(app, voucher_template, member_id), _issue(app, voucher_template, member_id)
     with app.app_context():
         infos = services.coupon_infos(member_coupon_ids=[cash, voucher], member_id=member_id)

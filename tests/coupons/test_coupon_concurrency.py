@@ -3,6 +3,7 @@
 They run on SQLite (writers serialised by BEGIN IMMEDIATE) and on PostgreSQL (row locks and
 conditional updates re-checked after the lock) alike.
 """
+
 import threading
 
 from sqlalchemy import func, select
@@ -20,8 +21,11 @@ def test_twenty_concurrent_uses_of_one_coupon_succeed_once(app, member_id):
         coupon_id = services.issue(template_id=template_id, member_id=member_id, source="staff").id
         db.session.commit()
 
-    outcomes = run_concurrently(app, lambda i: services.use(
-        member_coupon_id=coupon_id, member_id=member_id, ref_type="work_order", ref_id=100 + i), 20)
+    outcomes = run_concurrently(
+        app,
+        lambda i: services.use(member_coupon_id=coupon_id, member_id=member_id, ref_type="work_order", ref_id=100 + i),
+        20,
+    )
 
     assert outcomes.count("ok") == 1, outcomes
     assert outcomes.count("coupon_used") == 19, outcomes
@@ -40,8 +44,10 @@ def test_twenty_concurrent_claims_of_a_stock_of_five_give_exactly_five(app, clie
         own = Api(app.test_client())
         barrier.wait()
         response = own.post(f"/coupon-templates/{template_id}/claim", tokens[index])
-        statuses[index] = (response.status_code, response.get_json()["error"]["code"]
-                           if response.status_code != 201 else None)
+        statuses[index] = (
+            response.status_code,
+            response.get_json()["error"]["code"] if response.status_code != 201 else None,
+        )
 
     threads = [threading.Thread(target=claim, args=(index,)) for index in range(20)]
     for thread in threads:
@@ -69,8 +75,13 @@ def test_concurrent_claims_by_one_member_respect_the_per_member_limit(app, membe
 
 def test_concurrent_earned_rewards_for_one_member_are_all_issued(app, member_id):
     template_id = make_template(app, claimable=False)
-    outcomes = run_concurrently(app, lambda i: services.issue(
-        template_id=template_id, member_id=member_id, source="stamp_reward", ref_type="stamp_card", ref_id=i), 8)
+    outcomes = run_concurrently(
+        app,
+        lambda i: services.issue(
+            template_id=template_id, member_id=member_id, source="stamp_reward", ref_type="stamp_card", ref_id=i
+        ),
+        8,
+    )
 
     assert outcomes == ["ok"] * 8
     with app.app_context():

@@ -1,12 +1,19 @@
 """Coupon templates over HTTP: who may do what, and cross-field validation that writes nothing."""
+
 import pytest
 
 from app.coupons.models import CouponTemplate
 from tests.conftest import error_code
 from tests.coupons.conftest import count_rows, make_template
 
-CASH = {"name": "满100减20", "kind": "cash_off", "value_fen": 2000, "threshold_fen": 10000, "valid_days": 30,
-        "claimable": True}
+CASH = {
+    "name": "满100减20",
+    "kind": "cash_off",
+    "value_fen": 2000,
+    "threshold_fen": 10000,
+    "valid_days": 30,
+    "claimable": True,
+}
 
 
 def test_marketing_creates_a_cash_off_template_with_defaults(api, staff_tokens):
@@ -25,16 +32,35 @@ def test_issue_only_templates_default_to_no_per_member_limit(api, staff_tokens):
 
 
 def test_percent_and_item_voucher_templates(api, staff_tokens, catalog):
-    percent = api.post("/coupon-templates", staff_tokens["marketing"], json={
-        "name": "保养8折", "kind": "percent_off", "percent_off": 20, "max_off_fen": 5000,
-        "applicable_categories": ["maintenance"], "valid_from": "2026-04-01", "valid_until": "2026-04-30",
-        "claimable": True, "total_stock": 100})
+    percent = api.post(
+        "/coupon-templates",
+        staff_tokens["marketing"],
+        json={
+            "name": "保养8折",
+            "kind": "percent_off",
+            "percent_off": 20,
+            "max_off_fen": 5000,
+            "applicable_categories": ["maintenance"],
+            "valid_from": "2026-04-01",
+            "valid_until": "2026-04-30",
+            "claimable": True,
+            "total_stock": 100,
+        },
+    )
     assert percent.status_code == 201, percent.json
     assert percent.json["applicable_categories"] == ["maintenance"]
     assert percent.json["valid_from"] == "2026-04-01" and percent.json["valid_days"] is None
-    voucher = api.post("/coupon-templates", staff_tokens["marketing"], json={
-        "name": "免费洗车", "kind": "item_voucher", "service_item_id": catalog["wash"], "valid_days": 7,
-        "claimable": False})
+    voucher = api.post(
+        "/coupon-templates",
+        staff_tokens["marketing"],
+        json={
+            "name": "免费洗车",
+            "kind": "item_voucher",
+            "service_item_id": catalog["wash"],
+            "valid_days": 7,
+            "claimable": False,
+        },
+    )
     assert voucher.status_code == 201, voucher.json
 
 
@@ -57,7 +83,10 @@ def test_members_see_only_active_claimable_templates(api, staff_tokens, member_l
     claimable = make_template(app)
     issue_only = make_template(app, claimable=False)
     retired = make_template(app)
-    assert api.patch(f"/coupon-templates/{retired}", staff_tokens["marketing"], json={"is_active": False}).status_code == 200
+    assert (
+        api.patch(f"/coupon-templates/{retired}", staff_tokens["marketing"], json={"is_active": False}).status_code
+        == 200
+    )
     token, _ = member_login("alice")
     listed = api.get("/coupon-templates", token)
     assert [item["id"] for item in listed.json["items"]] == [claimable]
@@ -66,25 +95,28 @@ def test_members_see_only_active_claimable_templates(api, staff_tokens, member_l
     assert api.get(f"/coupon-templates/{retired}", token).status_code == 404
 
 
-@pytest.mark.parametrize("changes, code", [
-    ({"valid_from": "2026-04-01", "valid_until": "2026-04-30"}, "validity_conflict"),
-    ({"valid_days": None}, "validity_required"),
-    ({"valid_days": None, "valid_from": "2026-04-01"}, "validity_window_invalid"),
-    ({"valid_days": None, "valid_from": "2026-05-01", "valid_until": "2026-04-30"}, "validity_window_invalid"),
-    ({"value_fen": None}, "coupon_value_required"),
-    ({"percent_off": 10}, "coupon_field_not_allowed"),
-    ({"kind": "percent_off", "value_fen": None}, "coupon_value_required"),
-    ({"kind": "item_voucher", "value_fen": None, "threshold_fen": 0}, "coupon_value_required"),
-    ({"applicable_item_ids": [999]}, "service_item_not_found"),
-    ({"value_fen": 12.5}, "validation_error"),
-    ({"value_fen": -100}, "validation_error"),
-    ({"value_fen": "2000"}, "validation_error"),
-    ({"percent_off": 100, "kind": "percent_off", "value_fen": None}, "validation_error"),
-    ({"total_stock": -1}, "validation_error"),
-    ({"per_member_limit": 0}, "validation_error"),
-    ({"applicable_categories": ["tyres"]}, "validation_error"),
-    ({"surprise": True}, "validation_error"),
-])
+@pytest.mark.parametrize(
+    "changes, code",
+    [
+        ({"valid_from": "2026-04-01", "valid_until": "2026-04-30"}, "validity_conflict"),
+        ({"valid_days": None}, "validity_required"),
+        ({"valid_days": None, "valid_from": "2026-04-01"}, "validity_window_invalid"),
+        ({"valid_days": None, "valid_from": "2026-05-01", "valid_until": "2026-04-30"}, "validity_window_invalid"),
+        ({"value_fen": None}, "coupon_value_required"),
+        ({"percent_off": 10}, "coupon_field_not_allowed"),
+        ({"kind": "percent_off", "value_fen": None}, "coupon_value_required"),
+        ({"kind": "item_voucher", "value_fen": None, "threshold_fen": 0}, "coupon_value_required"),
+        ({"applicable_item_ids": [999]}, "service_item_not_found"),
+        ({"value_fen": 12.5}, "validation_error"),
+        ({"value_fen": -100}, "validation_error"),
+        ({"value_fen": "2000"}, "validation_error"),
+        ({"percent_off": 100, "kind": "percent_off", "value_fen": None}, "validation_error"),
+        ({"total_stock": -1}, "validation_error"),
+        ({"per_member_limit": 0}, "validation_error"),
+        ({"applicable_categories": ["tyres"]}, "validation_error"),
+        ({"surprise": True}, "validation_error"),
+    ],
+)
 def test_bad_templates_are_422_and_nothing_is_written(api, staff_tokens, app, changes, code):
     body = {name: value for name, value in {**CASH, **changes}.items() if value is not None}
     response = api.post("/coupon-templates", staff_tokens["marketing"], json=body)
@@ -94,23 +126,36 @@ def test_bad_templates_are_422_and_nothing_is_written(api, staff_tokens, app, ch
 
 
 def test_item_voucher_takes_only_its_service_item(api, staff_tokens, catalog):
-    body = {"name": "免费洗车", "kind": "item_voucher", "service_item_id": catalog["wash"], "valid_days": 7,
-            "claimable": True, "threshold_fen": 5000}
+    body = {
+        "name": "免费洗车",
+        "kind": "item_voucher",
+        "service_item_id": catalog["wash"],
+        "valid_days": 7,
+        "claimable": True,
+        "threshold_fen": 5000,
+    }
     response = api.post("/coupon-templates", staff_tokens["marketing"], json=body)
     assert response.status_code == 422 and error_code(response) == "coupon_field_not_allowed"
-    unknown = api.post("/coupon-templates", staff_tokens["marketing"],
-                       json={**body, "threshold_fen": 0, "service_item_id": 4040})
+    unknown = api.post(
+        "/coupon-templates", staff_tokens["marketing"], json={**body, "threshold_fen": 0, "service_item_id": 4040}
+    )
     assert unknown.status_code == 422 and error_code(unknown) == "service_item_not_found"
 
 
 def test_patch_switches_validity_and_guards_issued_value(api, staff_tokens, member_login, app):
     template_id = make_template(app, total_stock=10)
-    switched = api.patch(f"/coupon-templates/{template_id}", staff_tokens["marketing"],
-                         json={"valid_from": "2026-06-01", "valid_until": "2026-06-30"})
+    switched = api.patch(
+        f"/coupon-templates/{template_id}",
+        staff_tokens["marketing"],
+        json={"valid_from": "2026-06-01", "valid_until": "2026-06-30"},
+    )
     assert switched.status_code == 200, switched.json
     assert switched.json["valid_days"] is None and switched.json["valid_until"] == "2026-06-30"
-    both = api.patch(f"/coupon-templates/{template_id}", staff_tokens["marketing"],
-                     json={"valid_days": 5, "valid_from": "2026-06-01"})
+    both = api.patch(
+        f"/coupon-templates/{template_id}",
+        staff_tokens["marketing"],
+        json={"valid_days": 5, "valid_from": "2026-06-01"},
+    )
     assert both.status_code == 422 and error_code(both) == "validity_conflict"
     back = api.patch(f"/coupon-templates/{template_id}", staff_tokens["marketing"], json={"valid_days": 5})
     assert back.status_code == 200 and back.json["valid_from"] is None and back.json["valid_days"] == 5

@@ -1,5 +1,6 @@
 """Claiming, listing and showing member coupons; staff issue; the counter's summary count."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 from app.common import clock
 from app.coupons.models import MemberCoupon
@@ -24,18 +25,19 @@ def test_claim_gives_a_coupon_with_a_short_plain_code_valid_for_n_local_days(api
     assert coupon["status"] == "unused" and coupon["template"]["id"] == template_id
     assert coupon["template"]["value_fen"] == 2000
     # Issued 2026-03-10 (Shanghai): valid through the end of 2026-03-16 local time.
-    assert datetime.fromisoformat(coupon["valid_until"]) == datetime(2026, 3, 16, 16, 0, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(coupon["valid_until"]) == datetime(2026, 3, 16, 16, 0, tzinfo=UTC)
     assert datetime.fromisoformat(coupon["valid_from"]) == fixed_clock
 
 
 def test_fixed_window_runs_from_the_first_local_day_to_the_end_of_the_last(api, member_login, app, fixed_clock):
-    template_id = make_template(app, valid_days=None, valid_from=datetime(2026, 4, 1).date(),
-                                valid_until=datetime(2026, 4, 30).date())
+    template_id = make_template(
+        app, valid_days=None, valid_from=datetime(2026, 4, 1).date(), valid_until=datetime(2026, 4, 30).date()
+    )
     token, _ = member_login("alice")
     coupon = _claim(api, token, template_id).json
-    assert datetime.fromisoformat(coupon["valid_from"]) == datetime(2026, 3, 31, 16, 0, tzinfo=timezone.utc)
-    assert datetime.fromisoformat(coupon["valid_until"]) == datetime(2026, 4, 30, 16, 0, tzinfo=timezone.utc)
-    clock.set_now(datetime(2026, 5, 1, 2, 0, tzinfo=timezone.utc))
+    assert datetime.fromisoformat(coupon["valid_from"]) == datetime(2026, 3, 31, 16, 0, tzinfo=UTC)
+    assert datetime.fromisoformat(coupon["valid_until"]) == datetime(2026, 4, 30, 16, 0, tzinfo=UTC)
+    clock.set_now(datetime(2026, 5, 1, 2, 0, tzinfo=UTC))
     bob, _ = member_login("bob")
     late = _claim(api, bob, template_id)
     assert late.status_code == 409 and error_code(late) == "coupon_template_expired"
@@ -108,7 +110,10 @@ def test_my_coupons_filter_by_derived_status(api, member_login, app, fixed_clock
     assert ids("expired") == ([short_coupon["id"]], 1)
     listed = api.get("/me/coupons", token).json["items"]
     assert {item["id"]: item["status"] for item in listed} == {
-        short_coupon["id"]: "expired", long_coupon["id"]: "unused", used_coupon["id"]: "used"}
+        short_coupon["id"]: "expired",
+        long_coupon["id"]: "unused",
+        used_coupon["id"]: "used",
+    }
     assert api.get("/me/coupons?status=void", token).status_code == 422
 
 

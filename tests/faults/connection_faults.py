@@ -12,6 +12,7 @@ before the ``nth`` statement that starts with ``statement`` (or just before COMM
 ``LostCommitAcknowledgement`` lets the server commit and then loses the connection before the
 answer is read: the one case where the client is told of a failure for work that was kept.
 """
+
 import sqlite3
 
 from sqlalchemy import create_engine, event, text

@@ -10,13 +10,24 @@ the client also sees a 503, and its retry replays the committed outcome instead 
 On PostgreSQL the server process of the connection is terminated for real; on SQLite the DBAPI
 connection is closed underneath, or the driver raises OperationalError.
 """
+
 import pytest
 
 from app.extensions import db
 from tests.conftest import ON_POSTGRES, error_code
 from tests.faults.connection_faults import ConnectionDrop, LostCommitAcknowledgement
 from tests.workorders.conftest import (  # noqa: F401  (fixtures)
-    catalog, fixed_clock, give_coupon, give_points, ledgers, member, open_order, scalar, settle, table_rows, top_up,
+    catalog,
+    fixed_clock,
+    give_coupon,
+    give_points,
+    ledgers,
+    member,
+    open_order,
+    scalar,
+    settle,
+    table_rows,
+    top_up,
 )
 
 WASH, FILTER = 5000, 8000
@@ -44,10 +55,18 @@ def counter(app, api, staff_tokens, stores, catalog, member):
     top_up(app, member["id"], 100000)
     give_points(app, member["id"], 5000)
     coupon_id = give_coupon(app, member["id"], kind="cash_off", value_fen=COUPON_FEN)
-    order = open_order(api, staff_tokens["cashier"], stores[0], [
-        {"service_item_id": catalog["wash"], "quantity": 1}, {"part_id": catalog["filter"], "quantity": 1}])
-    tenders = [{"type": "coupon", "member_coupon_id": coupon_id}, {"type": "points", "points": POINTS},
-               {"type": "stored_value", "amount_fen": STORED_FEN}, {"type": "cash", "amount_fen": CASH_FEN}]
+    order = open_order(
+        api,
+        staff_tokens["cashier"],
+        stores[0],
+        [{"service_item_id": catalog["wash"], "quantity": 1}, {"part_id": catalog["filter"], "quantity": 1}],
+    )
+    tenders = [
+        {"type": "coupon", "member_coupon_id": coupon_id},
+        {"type": "points", "points": POINTS},
+        {"type": "stored_value", "amount_fen": STORED_FEN},
+        {"type": "cash", "amount_fen": CASH_FEN},
+    ]
     return {"order": order, "tenders": tenders, "coupon_id": coupon_id, "member_id": member["id"]}
 
 
@@ -62,7 +81,8 @@ def _idempotency_records(app):
 
 @pytest.mark.parametrize("how, statement", DROPS)
 def test_a_connection_lost_mid_settle_changes_nothing_and_the_retry_settles_once(
-        app, api, staff_tokens, counter, catalog, how, statement):
+    app, api, staff_tokens, counter, catalog, how, statement
+):
     cashier, order, member_id = staff_tokens["cashier"], counter["order"], counter["member_id"]
     before, before_ledgers = table_rows(app), ledgers(app, member_id)
     assert _idempotency_records(app) == 0
@@ -72,8 +92,13 @@ def test_a_connection_lost_mid_settle_changes_nothing_and_the_retry_settles_once
     assert drop.dropped
 
     assert failed.status_code == 503
-    assert failed.get_json() == {"error": {
-        "code": "database_unavailable", "message": "The service is briefly unavailable; try again.", "details": {}}}
+    assert failed.get_json() == {
+        "error": {
+            "code": "database_unavailable",
+            "message": "The service is briefly unavailable; try again.",
+            "details": {},
+        }
+    }
     assert failed.headers["Retry-After"] == "1"
     assert b"Traceback" not in failed.data
 
@@ -92,7 +117,7 @@ def test_a_connection_lost_mid_settle_changes_nothing_and_the_retry_settles_once
     assert replayed.json == retried.json
 
     after = ledgers(app, member_id)
-    (principal, bonus, balance), = before_ledgers["wallet"]
+    ((principal, bonus, balance),) = before_ledgers["wallet"]
     assert after["wallet"] == [(principal - STORED_FEN, bonus, balance - STORED_FEN)]
     assert after["wallet_entries"] == [(before_ledgers["wallet_entries"][0][0] - STORED_FEN, 0)]
     assert after["coupons"] == [(counter["coupon_id"], "used")]
@@ -101,8 +126,7 @@ def test_a_connection_lost_mid_settle_changes_nothing_and_the_retry_settles_once
     stock = dict(after["stock"])
     assert stock[catalog["filter"]] == dict(before_ledgers["stock"])[catalog["filter"]] - 1
     assert scalar(app, "SELECT COUNT(*) FROM work_order_payments WHERE work_order_id = :o", o=order["id"]) == 4
-    assert scalar(app, "SELECT COUNT(*) FROM wallet_entries WHERE ref_id = :o AND kind = 'spend'",
-                  o=order["id"]) == 1
+    assert scalar(app, "SELECT COUNT(*) FROM wallet_entries WHERE ref_id = :o AND kind = 'spend'", o=order["id"]) == 1
     assert scalar(app, "SELECT COUNT(*) FROM idempotency_records WHERE status_code = 200") == 1
 
 

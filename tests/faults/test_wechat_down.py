@@ -7,6 +7,7 @@ are queued by jobs and pushed by the sender), the sender keeps every message que
 later run delivers each message exactly once. Member login, which needs WeChat itself, answers a
 clean 503.
 """
+
 import json
 import re
 import time
@@ -32,8 +33,11 @@ DUE = local(D + timedelta(days=3), 15)
 SEND = API + "cgi-bin/message/subscribe/send"
 ANY_WECHAT = re.compile(re.escape(API) + ".*")
 TEMPLATE_IDS = {"service_follow_up": "TPL-FOLLOW-UP", "campaign": "TPL-CAMPAIGN"}
-CAMPAIGN_MESSAGE = {"template_key": "campaign", "fields": {"thing1": "{nickname}的爱车", "thing2": "您有一项车主权益待查看"},
-                    "page": "pages/member/benefits?from=campaign"}
+CAMPAIGN_MESSAGE = {
+    "template_key": "campaign",
+    "fields": {"thing1": "{nickname}的爱车", "thing2": "您有一项车主权益待查看"},
+    "page": "pages/member/benefits?from=campaign",
+}
 HANG_SECONDS = 5  # far longer than any request here takes, even on a loaded machine
 
 
@@ -74,8 +78,9 @@ def shop(live_app, live_api):
     alice = seeder.member("alice", grants={"service_follow_up": 1, "campaign": 1})
     seeder.vehicle(alice, "粤B12345")
     bob = seeder.member("bob", grants={"campaign": 1})
-    wash = live_api.post("/service-items", tokens["owner"], json={"name": "精洗", "category": "wash",
-                                                                  "price_fen": 5000})
+    wash = live_api.post(
+        "/service-items", tokens["owner"], json={"name": "精洗", "category": "wash", "price_fen": 5000}
+    )
     assert wash.status_code == 201, wash.json
     return {"store_id": store_id, "tokens": tokens, "alice": alice, "bob": bob, "wash": wash.json["id"]}
 
@@ -96,18 +101,45 @@ def _web_requests_while_wechat_hangs(live_api, wx, shop):
     wx.add_callback(responses.GET, ANY_WECHAT, callback=_hanging)
     wx.add_callback(responses.POST, ANY_WECHAT, callback=_hanging)
     cashier, marketing = shop["tokens"]["cashier"], shop["tokens"]["marketing"]
-    opened, took = _timed(lambda: live_api.post("/work-orders", cashier, json={
-        "store_id": shop["store_id"], "plate": "粤B12345", "lines": [{"service_item_id": shop["wash"], "quantity": 1}]}))
+    opened, took = _timed(
+        lambda: live_api.post(
+            "/work-orders",
+            cashier,
+            json={
+                "store_id": shop["store_id"],
+                "plate": "粤B12345",
+                "lines": [{"service_item_id": shop["wash"], "quantity": 1}],
+            },
+        )
+    )
     assert opened.status_code == 201, opened.json
-    settled, took_settle = _timed(lambda: live_api.post(
-        f"/work-orders/{opened.json['id']}/settle", cashier, json={"tenders": [{"type": "cash", "amount_fen": 5000}]},
-        headers={"Idempotency-Key": "wash-1"}))
+    settled, took_settle = _timed(
+        lambda: live_api.post(
+            f"/work-orders/{opened.json['id']}/settle",
+            cashier,
+            json={"tenders": [{"type": "cash", "amount_fen": 5000}]},
+            headers={"Idempotency-Key": "wash-1"},
+        )
+    )
     assert settled.status_code == 200 and settled.json["status"] == "settled", settled.json
-    segment = live_api.post("/segments", marketing, json={"name": "全部会员", "rules": {"all": [
-        {"field": "visit_count", "op": "gte", "value": 0}]}})
+    segment = live_api.post(
+        "/segments",
+        marketing,
+        json={"name": "全部会员", "rules": {"all": [{"field": "visit_count", "op": "gte", "value": 0}]}},
+    )
     assert segment.status_code == 201, segment.json
-    campaign, took_campaign = _timed(lambda: live_api.post("/campaigns", marketing, json={
-        "name": "春季回馈", "segment_id": segment.json["id"], "message": CAMPAIGN_MESSAGE, "send_at": DUE.isoformat()}))
+    campaign, took_campaign = _timed(
+        lambda: live_api.post(
+            "/campaigns",
+            marketing,
+            json={
+                "name": "春季回馈",
+                "segment_id": segment.json["id"],
+                "message": CAMPAIGN_MESSAGE,
+                "send_at": DUE.isoformat(),
+            },
+        )
+    )
     assert campaign.status_code == 201, campaign.json
     assert max(took, took_settle, took_campaign) < HANG_SECONDS
     assert len(wx.calls) == 0  # none of them waited on WeChat
@@ -153,8 +185,11 @@ def _wechat_is_back(wx):
     wx.reset()
     mock_stable_token(wx, token="TOKEN-2")
     msgids = iter(range(1000, 2000))
-    wx.add_callback(responses.POST, SEND,
-                    callback=lambda request: (200, {}, json.dumps({"errcode": 0, "errmsg": "ok", "msgid": next(msgids)})))
+    wx.add_callback(
+        responses.POST,
+        SEND,
+        callback=lambda request: (200, {}, json.dumps({"errcode": 0, "errmsg": "ok", "msgid": next(msgids)})),
+    )
 
 
 def _sends(wx):
@@ -196,7 +231,10 @@ def test_messages_wait_for_wechat_and_are_delivered_once_when_it_is_back(live_ap
     assert _run_sender(live_app, third + timedelta(hours=1)) == {}
     sends = _sends(wx)
     assert sorted((s["touser"].split("-")[1], s["template_id"]) for s in sends) == [
-        ("alice", "TPL-CAMPAIGN"), ("alice", "TPL-FOLLOW-UP"), ("bob", "TPL-CAMPAIGN")]
+        ("alice", "TPL-CAMPAIGN"),
+        ("alice", "TPL-FOLLOW-UP"),
+        ("bob", "TPL-CAMPAIGN"),
+    ]
     assert {(m.status, m.attempts, m.sent_at) for m in messages(live_app)} == {("sent", 3, third)}
     assert len({m.wechat_msgid for m in messages(live_app)}) == 3
     assert _grants(live_app) == {key: remaining - 1 for key, remaining in grants_before.items()}

@@ -1,5 +1,6 @@
 """Tokens and roles: who may call what."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -16,7 +17,7 @@ def test_no_token_is_401(api):
 
 def test_expired_token_is_401(api, member_login):
     token, _ = member_login("alice")
-    clock.set_now(datetime.now(timezone.utc) + timedelta(days=8))
+    clock.set_now(datetime.now(UTC) + timedelta(days=8))
     response = api.get("/me", token)
     assert response.status_code == 401
     assert error_code(response) == "token_expired"
@@ -58,7 +59,9 @@ def test_member_cannot_read_another_members_vehicle(api, member_login):
 
 def test_cashier_cannot_manage_tiers_or_tags(api, staff_tokens):
     cashier = staff_tokens["cashier"]
-    assert api.post("/tiers", cashier, json={"name": "金卡", "rank": 2, "labor_discount_percent": 10}).status_code == 403
+    assert (
+        api.post("/tiers", cashier, json={"name": "金卡", "rank": 2, "labor_discount_percent": 10}).status_code == 403
+    )
     assert api.post("/tags", cashier, json={"name": "VIP"}).status_code == 403
     assert api.get("/tiers", cashier).status_code == 200
     marketing = staff_tokens["marketing"]
@@ -91,10 +94,11 @@ def test_staff_login_returns_role_and_stores(api, staff_tokens, stores):
 
 
 def test_disabling_a_staff_account_revokes_its_tokens(app, api, staff_tokens):
+    from sqlalchemy import select
+
     from app.extensions import db
     from app.stores.models import Staff
     from app.stores.services import disable_staff
-    from sqlalchemy import select
 
     token = staff_tokens["cashier"]
     assert api.get("/members", token).status_code == 200
@@ -107,9 +111,9 @@ def test_disabling_a_staff_account_revokes_its_tokens(app, api, staff_tokens):
 
 
 def test_the_token_clock_is_the_service_clock(api, member_login):
-    clock.set_now(datetime(2030, 1, 1, tzinfo=timezone.utc))
+    clock.set_now(datetime(2030, 1, 1, tzinfo=UTC))
     token, _ = member_login("alice")
-    clock.set_now(datetime(2030, 1, 7, tzinfo=timezone.utc))
+    clock.set_now(datetime(2030, 1, 7, tzinfo=UTC))
     assert api.get("/me", token).status_code == 200
-    clock.set_now(datetime(2030, 1, 9, tzinfo=timezone.utc))
+    clock.set_now(datetime(2030, 1, 9, tzinfo=UTC))
     assert api.get("/me", token).status_code == 401

@@ -1,4 +1,5 @@
 """The CLI of API.md, the scheduler process and the OpenAPI document."""
+
 import os
 import signal
 import subprocess
@@ -19,14 +20,28 @@ def test_store_and_staff_commands(app, runner):
     result = runner.invoke(args=["store", "create", "--name", "南山店"])
     assert result.exit_code == 0, result.output
     store_id = int(result.output.strip())
-    result = runner.invoke(args=["staff", "create", "--username", "amy", "--password", "secret-pass",
-                                 "--role", "cashier", "--store", str(store_id)])
+    result = runner.invoke(
+        args=[
+            "staff",
+            "create",
+            "--username",
+            "amy",
+            "--password",
+            "secret-pass",
+            "--role",
+            "cashier",
+            "--store",
+            str(store_id),
+        ]
+    )
     assert result.exit_code == 0, result.output
-    result = runner.invoke(args=["staff", "create", "--username", "amy", "--password", "secret-pass",
-                                 "--role", "cashier"])
+    result = runner.invoke(
+        args=["staff", "create", "--username", "amy", "--password", "secret-pass", "--role", "cashier"]
+    )
     assert result.exit_code != 0 and "taken" in result.output
-    result = runner.invoke(args=["staff", "create", "--username", "bo", "--password", "secret-pass",
-                                 "--role", "janitor"])
+    result = runner.invoke(
+        args=["staff", "create", "--username", "bo", "--password", "secret-pass", "--role", "janitor"]
+    )
     assert result.exit_code != 0
     with app.app_context():
         staff = db.session.scalar(select(Staff).where(Staff.username == "amy"))
@@ -41,8 +56,10 @@ def test_seed_demo_is_idempotent_and_its_logins_work(app, runner, api):
         counts = (db.session.scalar(select(func.count(Store.id))), db.session.scalar(select(func.count(Member.id))))
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
-        assert counts == (db.session.scalar(select(func.count(Store.id))),
-                          db.session.scalar(select(func.count(Member.id))))
+        assert counts == (
+            db.session.scalar(select(func.count(Store.id))),
+            db.session.scalar(select(func.count(Member.id))),
+        )
     for username in ("owner", "marketing", "cashier1", "cashier2"):
         assert username in first.output
         response = api.post("/auth/staff/login", json={"username": username, "password": "pitstop-demo"})
@@ -69,8 +86,14 @@ def test_openapi_describes_every_endpoint(app, client):
 
 def test_scheduler_process_starts_logs_its_jobs_and_stops_on_sigterm(database_url):
     env = dict(os.environ, DATABASE_URL=database_url, PITSTOP_ENV="development", PYTHONUNBUFFERED="1")
-    process = subprocess.Popen([sys.executable, "-m", "scheduler"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         lines = []
         deadline = time.monotonic() + 60

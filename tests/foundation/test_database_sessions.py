@@ -1,4 +1,5 @@
 """Session settings every connection to the database gets (app/common/db.py)."""
+
 import pytest
 from sqlalchemy import text
 

@@ -1,4 +1,5 @@
 """Bad input gets a clear JSON error with a stable code, and writes nothing."""
+
 from sqlalchemy import func, select
 
 from app.extensions import db

@@ -1,4 +1,5 @@
 """Rate limits, log redaction, CORS and the proxy in front."""
+
 import logging
 
 import pytest
@@ -10,8 +11,15 @@ from tests.conftest import Api, error_code
 
 @pytest.fixture
 def limited_api(database_url):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True,
-                                 "LOGIN_RATE_LIMIT": "3 per minute", "CORS_ORIGINS": ("https://console.example",)})
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "3 per minute",
+            "CORS_ORIGINS": ("https://console.example",),
+        },
+    )
     yield Api(app.test_client())
     from app.extensions import db
 
@@ -25,8 +33,9 @@ def test_logins_are_rate_limited_per_client(limited_api):
     response = limited_api.post("/auth/wechat/login", json={"code": "alice"})
     assert response.status_code == 429
     assert error_code(response) == "rate_limited"
-    other_client = limited_api.post("/auth/wechat/login", json={"code": "bob"},
-                                    environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    other_client = limited_api.post(
+        "/auth/wechat/login", json={"code": "bob"}, environ_base={"REMOTE_ADDR": "10.9.9.9"}
+    )
     assert other_client.status_code == 200
 
 

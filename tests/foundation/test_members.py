@@ -1,4 +1,5 @@
 """Member profile, phone binding, vehicles and the counter's lookups."""
+
 import jwt
 from sqlalchemy import func, select
 
@@ -36,8 +37,9 @@ def test_a_phone_bound_to_another_wechat_member_is_409(api, member_login):
 
 
 def test_a_counter_registration_is_joined_by_the_wechat_login_with_that_phone(app, api, member_login, staff_tokens):
-    registered = api.post("/members", staff_tokens["cashier"],
-                          json={"phone": "13812345678", "nickname": "张伟", "plate": "粤B12345"})
+    registered = api.post(
+        "/members", staff_tokens["cashier"], json={"phone": "13812345678", "nickname": "张伟", "plate": "粤B12345"}
+    )
     assert registered.status_code == 201, registered.json
     token, fresh = member_login("zhangwei")
     response = api.post("/me/phone", token, json={"code": "13812345678"})
@@ -105,10 +107,12 @@ def test_member_search_by_phone_name_and_plate(api, staff_tokens):
     cashier = staff_tokens["cashier"]
     api.post("/members", cashier, json={"phone": "13812345678", "nickname": "张伟", "plate": "粤B12345"})
     api.post("/members", cashier, json={"phone": "13900001111", "nickname": "李娜", "plate": "京A88888"})
+
     def ids(q):
         response = api.get("/members", cashier, query_string={"q": q})
         assert response.status_code == 200
         return [m["nickname"] for m in response.json["items"]]
+
     assert ids("13812345678") == ["张伟"]
     assert ids("5678") == ["张伟"]
     assert ids("李") == ["李娜"]
@@ -147,8 +151,11 @@ def test_member_card_qr_is_a_short_lived_token_the_counter_accepts(app, api, mem
     with app.app_context():
         card = issue_member_card_token(member_id=member["id"])
     assert card != str(member["id"])
-    forged = jwt.encode(dict(jwt.decode(card, options={"verify_signature": False}), sub="999"),
-                        "not-the-server-key-not-the-server-key", algorithm="HS256")
+    forged = jwt.encode(
+        dict(jwt.decode(card, options={"verify_signature": False}), sub="999"),
+        "not-the-server-key-not-the-server-key",
+        algorithm="HS256",
+    )
     assert api.get("/members", staff_tokens["cashier"], query_string={"q": forged}).status_code == 401
     found = api.get("/members", staff_tokens["cashier"], query_string={"q": card}).json["items"]
     assert [m["id"] for m in found] == [member["id"]]
@@ -162,8 +169,9 @@ def test_member_card_qr_is_a_short_lived_token_the_counter_accepts(app, api, mem
 
 def test_staff_set_tier_and_tags(api, staff_tokens, member_login):
     marketing = staff_tokens["marketing"]
-    tier = api.post("/tiers", marketing, json={"name": "金卡", "rank": 2, "labor_discount_percent": 10,
-                                               "points_multiplier": 1.5}).json
+    tier = api.post(
+        "/tiers", marketing, json={"name": "金卡", "rank": 2, "labor_discount_percent": 10, "points_multiplier": 1.5}
+    ).json
     tag = api.post("/tags", marketing, json={"name": "网约车"}).json
     _, member = member_login("alice")
     response = api.patch(f"/members/{member['id']}", staff_tokens["cashier"], json={"tier_id": tier["id"]})
@@ -178,10 +186,15 @@ def test_staff_set_tier_and_tags(api, staff_tokens, member_login):
 
 def test_tier_names_and_ranks_are_unique(api, staff_tokens):
     marketing = staff_tokens["marketing"]
-    assert api.post("/tiers", marketing, json={"name": "银卡", "rank": 1, "labor_discount_percent": 5}).status_code == 201
+    assert (
+        api.post("/tiers", marketing, json={"name": "银卡", "rank": 1, "labor_discount_percent": 5}).status_code == 201
+    )
     response = api.post("/tiers", marketing, json={"name": "银卡", "rank": 3, "labor_discount_percent": 5})
     assert response.status_code == 409 and error_code(response) == "tier_exists"
     response = api.post("/tiers", marketing, json={"name": "金卡", "rank": 1, "labor_discount_percent": 101})
     assert response.status_code == 422
     tier_id = api.get("/tiers", marketing).json["items"][0]["id"]
-    assert api.patch(f"/tiers/{tier_id}", marketing, json={"labor_discount_percent": 8}).json["labor_discount_percent"] == 8
+    assert (
+        api.patch(f"/tiers/{tier_id}", marketing, json={"labor_discount_percent": 8}).json["labor_discount_percent"]
+        == 8
+    )

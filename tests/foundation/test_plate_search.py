@@ -1,4 +1,5 @@
 """The counter's search by part of a plate: fragment length, escaping, and the trigram index."""
+
 import pytest
 from sqlalchemy import select, text
 
@@ -53,13 +54,16 @@ def test_the_lookup_shows_the_same_member_summary_as_the_member_search(app, api,
     from app.wallet.services import top_up
 
     cashier, owner = staff_tokens["cashier"], staff_tokens["owner"]
-    ids = [api.post("/members", cashier, json={"phone": f"1381234567{n}", "nickname": f"车主{n}",
-                                               "plate": plate}).json["id"]
-           for n, plate in enumerate(["粤B12345", "粤B22345", "粤C32345"])]
+    ids = [
+        api.post("/members", cashier, json={"phone": f"1381234567{n}", "nickname": f"车主{n}", "plate": plate}).json[
+            "id"
+        ]
+        for n, plate in enumerate(["粤B12345", "粤B22345", "粤C32345"])
+    ]
     with app.app_context():
         top_up(member_id=ids[0], amount_fen=50_000, paid_via="cash")
         now = clock.now()
-        for member_id, idle_days in zip(ids, (10, 200, 400)):
+        for member_id, idle_days in zip(ids, (10, 200, 400), strict=False):
             db.session.get(Member, member_id).last_paid_visit_at = now - timedelta(days=idle_days)
         find_or_create_by_plate("粤D92345")  # a walk-in car: no member
         db.session.commit()

@@ -4,13 +4,16 @@ from app.common.errors import Unprocessable
 from app.common.plates import is_new_energy, normalize_plate, validate_plate
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("粤b·12345", "粤B12345"),
-    (" 京 A 8K9Q2 ", "京A8K9Q2"),
-    ("沪a.d12345", "沪AD12345"),
-    ("粤BD12345", "粤BD12345"),  # new energy: 6 characters after the city letter
-    ("粤B1234学", "粤B1234学"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("粤b·12345", "粤B12345"),
+        (" 京 A 8K9Q2 ", "京A8K9Q2"),
+        ("沪a.d12345", "沪AD12345"),
+        ("粤BD12345", "粤BD12345"),  # new energy: 6 characters after the city letter
+        ("粤B1234学", "粤B1234学"),
+    ],
+)
 def test_valid_plates_are_normalised(raw, expected):
     assert validate_plate(raw) == expected
 

@@ -1,6 +1,7 @@
 """Requests are refused at the edge (422 or 404) when a value does not fit where it is stored or
 computed with: numbers past a database integer, money past a million yuan, dates in years no one
 uses, text with a NUL character. Before, each was a server error (on PostgreSQL at least)."""
+
 from app.common.schemas import NoNul
 
 BIG = 2**63  # past SQLite's and PostgreSQL's integers alike
@@ -13,9 +14,16 @@ def test_an_id_too_large_in_the_path_is_not_found(api, staff_tokens):
 
 
 def test_an_id_too_large_in_a_body_is_a_validation_error(api, staff_tokens):
-    response = api.post("/stamp-card-templates", staff_tokens["owner"], json={
-        "name": "洗车集章", "stamps_required": 5, "reward_coupon_template_id": 1, "service_item_ids": [BIG],
-    })
+    response = api.post(
+        "/stamp-card-templates",
+        staff_tokens["owner"],
+        json={
+            "name": "洗车集章",
+            "stamps_required": 5,
+            "reward_coupon_template_id": 1,
+            "service_item_ids": [BIG],
+        },
+    )
     assert response.status_code == 422
     assert "service_item_ids" in response.json["error"]["details"]["fields"]
 

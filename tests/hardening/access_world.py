@@ -7,6 +7,7 @@ the cashier of store 1 probing them is an outsider and the cashier of store 2 is
 
 The clock is pinned to Monday 2026-11-30 10:00 (+08:00); A's booking is the next day at 10:00.
 """
+
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -25,8 +26,12 @@ WEEK_HOURS = {day: ["09:00", "18:00"] for day in ("mon", "tue", "wed", "thu", "f
 PLATE_A = "粤B1A001"
 PLATE_B = "粤B2B002"
 PASSWORD = "password-123"
-STAFF = {"owner": ("owner", (1, 2)), "marketing": ("marketing", (1, 2)), "cashier": ("cashier", (1,)),
-         "cashier2": ("cashier", (2,))}
+STAFF = {
+    "owner": ("owner", (1, 2)),
+    "marketing": ("marketing", (1, 2)),
+    "cashier": ("cashier", (1,)),
+    "cashier2": ("cashier", (2,)),
+}
 
 
 @dataclass
@@ -86,8 +91,9 @@ def build_world(app, url="") -> World:
         stores = [create_store(name="南山店").id, create_store(name="福田店").id]
         db.session.commit()
         for username, (role, store_numbers) in STAFF.items():
-            create_staff(username=username, password=PASSWORD, role=role,
-                         store_ids=[stores[n - 1] for n in store_numbers])
+            create_staff(
+                username=username, password=PASSWORD, role=role, store_ids=[stores[n - 1] for n in store_numbers]
+            )
         db.session.commit()
     ids.update(store_1=stores[0], store_2=stores[1], store_id=stores[1])
     world.tokens["anonymous"] = None
@@ -100,27 +106,58 @@ def build_world(app, url="") -> World:
         return world.ok(api.post(path, token, json=body), 201)["id"]
 
     # The catalog and the rules, as the back office sets them up.
-    world.ok(api.patch(f"/stores/{ids['store_2']}", owner, json={
-        "bays": 2, "slot_minutes": 30, "opening_hours": WEEK_HOURS}))
+    world.ok(
+        api.patch(f"/stores/{ids['store_2']}", owner, json={"bays": 2, "slot_minutes": 30, "opening_hours": WEEK_HOURS})
+    )
     ids["tier_id"] = create("/tiers", {"name": "金卡", "rank": 2, "labor_discount_percent": 10})
     ids["tag_id"] = create("/tags", {"name": "常客"})
-    ids["service_item_id"] = ids["item_id"] = create("/service-items", {
-        "name": "精洗", "category": "wash", "price_fen": 5000, "duration_minutes": 60})
+    ids["service_item_id"] = ids["item_id"] = create(
+        "/service-items", {"name": "精洗", "category": "wash", "price_fen": 5000, "duration_minutes": 60}
+    )
     ids["part_id"] = create("/parts", {"name": "机油滤芯", "sku": "F-1", "price_fen": 8000, "stock": 50})
     ids["plan_id"] = create("/topup-plans", {"name": "充1000送100", "pay_fen": 100000, "bonus_fen": 10000})
-    ids["coupon_template_id"] = create("/coupon-templates", {
-        "name": "洗车立减10元", "kind": "cash_off", "value_fen": 1000, "valid_days": 30, "claimable": True,
-        "per_member_limit": 50})
-    ids["package_card_template_id"] = create("/package-card-templates", {
-        "name": "洗车十次卡", "price_fen": 40000, "valid_days": 365,
-        "items": [{"service_item_id": ids["service_item_id"], "count": 10}]})
-    ids["stamp_card_template_id"] = create("/stamp-card-templates", {
-        "name": "洗车集章", "service_item_ids": [ids["service_item_id"]], "stamps_required": 5,
-        "reward_coupon_template_id": ids["coupon_template_id"]})
+    ids["coupon_template_id"] = create(
+        "/coupon-templates",
+        {
+            "name": "洗车立减10元",
+            "kind": "cash_off",
+            "value_fen": 1000,
+            "valid_days": 30,
+            "claimable": True,
+            "per_member_limit": 50,
+        },
+    )
+    ids["package_card_template_id"] = create(
+        "/package-card-templates",
+        {
+            "name": "洗车十次卡",
+            "price_fen": 40000,
+            "valid_days": 365,
+            "items": [{"service_item_id": ids["service_item_id"], "count": 10}],
+        },
+    )
+    ids["stamp_card_template_id"] = create(
+        "/stamp-card-templates",
+        {
+            "name": "洗车集章",
+            "service_item_ids": [ids["service_item_id"]],
+            "stamps_required": 5,
+            "reward_coupon_template_id": ids["coupon_template_id"],
+        },
+    )
     ids["segment_id"] = create("/segments", {"name": "所有人", "rules": {"all": []}})
-    ids["campaign_id"] = create("/campaigns", {
-        "name": "春季回馈", "segment_id": ids["segment_id"], "send_at": "2026-12-10T10:00:00+08:00",
-        "message": {"template_key": "campaign", "fields": {"thing1": "车主权益", "thing2": "您有一项车主权益待查看"}}})
+    ids["campaign_id"] = create(
+        "/campaigns",
+        {
+            "name": "春季回馈",
+            "segment_id": ids["segment_id"],
+            "send_at": "2026-12-10T10:00:00+08:00",
+            "message": {
+                "template_key": "campaign",
+                "fields": {"thing1": "车主权益", "thing2": "您有一项车主权益待查看"},
+            },
+        },
+    )
 
     # The two members: A owns one of everything, B owns a car of their own.
     for name in ("a", "b"):
@@ -131,39 +168,80 @@ def build_world(app, url="") -> World:
     ids["member_id"] = ids["member_a"]
     ids["vehicle_id"] = create("/me/vehicles", {"plate": PLATE_A, "mileage_km": 12000}, member_a)
     ids["vehicle_b"] = create("/me/vehicles", {"plate": PLATE_B}, world.tokens["member_b"])
-    ids["booking_id"] = create("/me/bookings", {
-        "store_id": ids["store_2"], "vehicle_id": ids["vehicle_id"], "service_item_id": ids["service_item_id"],
-        "start": BOOKING_START.isoformat()}, member_a)
+    ids["booking_id"] = create(
+        "/me/bookings",
+        {
+            "store_id": ids["store_2"],
+            "vehicle_id": ids["vehicle_id"],
+            "service_item_id": ids["service_item_id"],
+            "start": BOOKING_START.isoformat(),
+        },
+        member_a,
+    )
     coupon = world.ok(api.post(f"/coupon-templates/{ids['coupon_template_id']}/claim", member_a), 201)
     ids["coupon_id"], ids["code"] = coupon["id"], coupon["code"]
-    ids["card_id"] = create(f"/members/{ids['member_a']}/package-cards", {
-        "template_id": ids["package_card_template_id"], "paid_via": "cash", "store_id": ids["store_2"]},
-        world.tokens["cashier2"])
+    ids["card_id"] = create(
+        f"/members/{ids['member_a']}/package-cards",
+        {"template_id": ids["package_card_template_id"], "paid_via": "cash", "store_id": ids["store_2"]},
+        world.tokens["cashier2"],
+    )
     payment = world.ok(api.post("/me/topups", member_a, json={"amount_fen": 20000}), 201)
     ids["out_trade_no"] = payment["payment"]["out_trade_no"]
-    order = world.ok(api.post("/work-orders", world.tokens["cashier2"], json={
-        "store_id": ids["store_2"], "plate": PLATE_A,
-        "lines": [{"service_item_id": ids["service_item_id"], "quantity": 1},
-                  {"part_id": ids["part_id"], "quantity": 1}]}), 201)
+    order = world.ok(
+        api.post(
+            "/work-orders",
+            world.tokens["cashier2"],
+            json={
+                "store_id": ids["store_2"],
+                "plate": PLATE_A,
+                "lines": [
+                    {"service_item_id": ids["service_item_id"], "quantity": 1},
+                    {"part_id": ids["part_id"], "quantity": 1},
+                ],
+            },
+        ),
+        201,
+    )
     ids["work_order_id"], ids["line_id"] = order["id"], order["lines"][-1]["id"]
     assert order["member_id"] == ids["member_a"]
 
     # A call-list entry at store 2 (the jobs make these; here it is written directly).
     with app.app_context():
-        entry = FollowUp(member_id=ids["member_a"], kind="follow_up", reason="visit", dedupe_key="access-matrix",
-                         store_id=ids["store_2"], due_date=date(2026, 11, 30), status="open")
+        entry = FollowUp(
+            member_id=ids["member_a"],
+            kind="follow_up",
+            reason="visit",
+            dedupe_key="access-matrix",
+            store_id=ids["store_2"],
+            due_date=date(2026, 11, 30),
+            status="open",
+        )
         db.session.add(entry)
         db.session.commit()
         ids["follow_up_id"] = entry.id
         # A failed WeChat refund the owner may send again (the payment_refunds job leaves these).
         now = clock.now()
-        paid = PaymentOrder(out_trade_no="PSACCESSMATRIX", member_id=ids["member_a"], purpose="topup", amount_fen=100,
-                            description="access matrix", status="paid", transaction_id="access-matrix",
-                            expires_at=now, paid_at=now)
+        paid = PaymentOrder(
+            out_trade_no="PSACCESSMATRIX",
+            member_id=ids["member_a"],
+            purpose="topup",
+            amount_fen=100,
+            description="access matrix",
+            status="paid",
+            transaction_id="access-matrix",
+            expires_at=now,
+            paid_at=now,
+        )
         db.session.add(paid)
         db.session.flush()
-        refund = PaymentRefund(payment_order_id=paid.id, out_refund_no="RFPSACCESSMATRIX", amount_fen=100,
-                               status="failed", next_attempt_at=now, finished_at=now)
+        refund = PaymentRefund(
+            payment_order_id=paid.id,
+            out_refund_no="RFPSACCESSMATRIX",
+            amount_fen=100,
+            status="failed",
+            next_attempt_at=now,
+            finished_at=now,
+        )
         db.session.add(refund)
         db.session.commit()
         ids["refund_id"] = refund.id

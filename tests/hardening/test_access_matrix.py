@@ -17,6 +17,7 @@ Outcomes:
 The table is one entry per (method, rule). A route added to the URL map without an entry fails
 test_every_route_has_an_entry, and so does an entry whose route is gone.
 """
+
 import re
 from dataclasses import dataclass
 
@@ -24,8 +25,15 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-
-from tests.hardening.access_world import fill_ids, PLATE_A, PLATE_B, RESCHEDULE_START, build_world, close_world_app, open_world_app
+from tests.hardening.access_world import (
+    PLATE_A,
+    PLATE_B,
+    RESCHEDULE_START,
+    build_world,
+    close_world_app,
+    fill_ids,
+    open_world_app,
+)
 
 R, OK = "R", "OK"
 ACTORS = ("anonymous", "member_a", "member_b", "cashier", "cashier2", "marketing", "owner")
@@ -43,170 +51,170 @@ class Who:
 
 
 #                                                                          anon  A    B    c1   c2   mkt  owner
-PUBLIC          = Who("public (no token needed)",                          (OK,  OK,  OK,  OK,  OK,  OK,  OK))
-DEV_ONLY        = Who("public, development only (404 in production)",     (OK,  OK,  OK,  OK,  OK,  OK,  OK))
-WECHAT_SIGNED   = Who("WeChat Pay only: a signature, not a token",        (401, 401, 401, 401, 401, 401, 401))
-SIGNED_IN_READ  = Who("anyone signed in: reads the catalog",              (401, R,   R,   R,   R,   R,   R))
-MEMBER_READ     = Who("member: reads their own data",                     (401, R,   R,   403, 403, 403, 403))
-MEMBER_WRITE    = Who("member: writes their own data",                    (401, OK,  OK,  403, 403, 403, 403))
-MEMBER_OWN_READ = Who("member: reads A's resource (B: missing)",          (401, R,   404, 403, 403, 403, 403))
-MEMBER_OWN_ACT  = Who("member: acts on A's resource (B: missing)",        (401, OK,  404, 403, 403, 403, 403))
-STAFF_READ      = Who("any staff: reads (members are chain-wide)",        (401, 403, 403, R,   R,   R,   R))
-STAFF_WRITE     = Who("any staff: writes",                                (401, 403, 403, OK,  OK,  OK,  OK))
-STAFF_AT_STORE2 = Who("any staff; a store-2 entry (c1: missing)",         (401, 403, 403, 404, OK,  OK,  OK))
-COUNTER_READ    = Who("counter staff: reads",                             (401, 403, 403, R,   R,   403, R))
-COUNTER_WRITE   = Who("counter staff: writes",                            (401, 403, 403, OK,  OK,  403, OK))
-COUNTER_STORE2_READ = Who("counter staff of store 2 (c1: 403)",           (401, 403, 403, 403, R,   403, R))
-COUNTER_STORE2_ACT  = Who("counter staff of store 2 (c1: 403)",           (401, 403, 403, 403, OK,  403, OK))
-COUNTER_STORE2_HIDDEN_READ = Who("counter staff of store 2 (c1: missing)", (401, 403, 403, 404, R,   403, R))
-COUNTER_STORE2_HIDDEN_ACT  = Who("counter staff of store 2 (c1: missing)", (401, 403, 403, 404, OK,  403, OK))
-BACK_OFFICE_READ  = Who("back office (marketing, owner): reads",          (401, 403, 403, 403, 403, R,   R))
-BACK_OFFICE_WRITE = Who("back office (marketing, owner): writes",         (401, 403, 403, 403, 403, OK,  OK))
-OWNER_READ      = Who("owner only: reads",                                (401, 403, 403, 403, 403, 403, R))
-OWNER_WRITE     = Who("owner only: writes",                               (401, 403, 403, 403, 403, 403, OK))
+PUBLIC = Who("public (no token needed)", (OK, OK, OK, OK, OK, OK, OK))
+DEV_ONLY = Who("public, development only (404 in production)", (OK, OK, OK, OK, OK, OK, OK))
+WECHAT_SIGNED = Who("WeChat Pay only: a signature, not a token", (401, 401, 401, 401, 401, 401, 401))
+SIGNED_IN_READ = Who("anyone signed in: reads the catalog", (401, R, R, R, R, R, R))
+MEMBER_READ = Who("member: reads their own data", (401, R, R, 403, 403, 403, 403))
+MEMBER_WRITE = Who("member: writes their own data", (401, OK, OK, 403, 403, 403, 403))
+MEMBER_OWN_READ = Who("member: reads A's resource (B: missing)", (401, R, 404, 403, 403, 403, 403))
+MEMBER_OWN_ACT = Who("member: acts on A's resource (B: missing)", (401, OK, 404, 403, 403, 403, 403))
+STAFF_READ = Who("any staff: reads (members are chain-wide)", (401, 403, 403, R, R, R, R))
+STAFF_WRITE = Who("any staff: writes", (401, 403, 403, OK, OK, OK, OK))
+STAFF_AT_STORE2 = Who("any staff; a store-2 entry (c1: missing)", (401, 403, 403, 404, OK, OK, OK))
+COUNTER_READ = Who("counter staff: reads", (401, 403, 403, R, R, 403, R))
+COUNTER_WRITE = Who("counter staff: writes", (401, 403, 403, OK, OK, 403, OK))
+COUNTER_STORE2_READ = Who("counter staff of store 2 (c1: 403)", (401, 403, 403, 403, R, 403, R))
+COUNTER_STORE2_ACT = Who("counter staff of store 2 (c1: 403)", (401, 403, 403, 403, OK, 403, OK))
+COUNTER_STORE2_HIDDEN_READ = Who("counter staff of store 2 (c1: missing)", (401, 403, 403, 404, R, 403, R))
+COUNTER_STORE2_HIDDEN_ACT = Who("counter staff of store 2 (c1: missing)", (401, 403, 403, 404, OK, 403, OK))
+BACK_OFFICE_READ = Who("back office (marketing, owner): reads", (401, 403, 403, 403, 403, R, R))
+BACK_OFFICE_WRITE = Who("back office (marketing, owner): writes", (401, 403, 403, 403, 403, OK, OK))
+OWNER_READ = Who("owner only: reads", (401, 403, 403, 403, 403, 403, R))
+OWNER_WRITE = Who("owner only: writes", (401, 403, 403, 403, 403, 403, OK))
 
 # One entry per (method, rule); rules are relative to /api/v1 except the static files'.
 MATRIX = {
     # auth, documentation, payments from WeChat
-    ("POST",   "/auth/staff/login"):                                  PUBLIC,
-    ("POST",   "/auth/wechat/login"):                                 PUBLIC,
-    ("GET",    "/openapi.json"):                                      PUBLIC,
-    ("GET",    "/static/<path:filename>"):                            PUBLIC,
-    ("POST",   "/payments/wechat/notify"):                            WECHAT_SIGNED,
-    ("GET",    "/payments/refunds"):                                  OWNER_READ,
-    ("POST",   "/payments/refunds/<int:refund_id>/retry"):            OWNER_WRITE,
-    ("POST",   "/dev/payments/<out_trade_no>/confirm"):               DEV_ONLY,
+    ("POST", "/auth/staff/login"): PUBLIC,
+    ("POST", "/auth/wechat/login"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/static/<path:filename>"): PUBLIC,
+    ("POST", "/payments/wechat/notify"): WECHAT_SIGNED,
+    ("GET", "/payments/refunds"): OWNER_READ,
+    ("POST", "/payments/refunds/<int:refund_id>/retry"): OWNER_WRITE,
+    ("POST", "/dev/payments/<out_trade_no>/confirm"): DEV_ONLY,
     # the member's own data (mini-program)
-    ("GET",    "/me"):                                                MEMBER_READ,
-    ("PATCH",  "/me"):                                                MEMBER_WRITE,
-    ("POST",   "/me/phone"):                                          MEMBER_WRITE,
-    ("GET",    "/me/vehicles"):                                       MEMBER_READ,
-    ("POST",   "/me/vehicles"):                                       MEMBER_WRITE,
-    ("GET",    "/me/vehicles/<int:vehicle_id>"):                      MEMBER_OWN_READ,
-    ("PATCH",  "/me/vehicles/<int:vehicle_id>"):                      MEMBER_OWN_ACT,
-    ("GET",    "/me/bookings"):                                       MEMBER_READ,
-    ("POST",   "/me/bookings"):                                       MEMBER_WRITE,
-    ("GET",    "/me/bookings/<int:booking_id>"):                      MEMBER_OWN_READ,
-    ("POST",   "/me/bookings/<int:booking_id>/cancel"):               MEMBER_OWN_ACT,
-    ("POST",   "/me/bookings/<int:booking_id>/reschedule"):           MEMBER_OWN_ACT,
-    ("GET",    "/me/cards"):                                          MEMBER_READ,
-    ("GET",    "/me/package-cards/<int:card_id>/entries"):            MEMBER_OWN_READ,
-    ("GET",    "/me/coupons"):                                        MEMBER_READ,
-    ("GET",    "/me/coupons/<int:coupon_id>"):                        MEMBER_OWN_READ,
-    ("GET",    "/me/coupons/<int:coupon_id>/qr.png"):                 MEMBER_OWN_READ,
-    ("POST",   "/coupon-templates/<int:template_id>/claim"):          MEMBER_WRITE,
-    ("GET",    "/me/member-card/qr.png"):                             MEMBER_READ,
-    ("GET",    "/me/payments/<out_trade_no>"):                        MEMBER_OWN_READ,
-    ("GET",    "/me/wallet"):                                         MEMBER_READ,
-    ("GET",    "/me/wallet/entries"):                                 MEMBER_READ,
-    ("GET",    "/me/points/entries"):                                 MEMBER_READ,
-    ("POST",   "/me/topups"):                                         MEMBER_WRITE,
-    ("GET",    "/me/referral"):                                       MEMBER_READ,
-    ("GET",    "/me/referral/qr.png"):                                MEMBER_READ,
-    ("GET",    "/me/subscriptions"):                                  MEMBER_READ,
-    ("POST",   "/me/subscriptions"):                                  MEMBER_WRITE,
-    ("GET",    "/me/work-orders"):                                    MEMBER_READ,
-    ("GET",    "/me/work-orders/<int:work_order_id>"):                MEMBER_OWN_READ,
-    ("POST",   "/me/work-orders/<int:work_order_id>/pay"):            MEMBER_OWN_ACT,
+    ("GET", "/me"): MEMBER_READ,
+    ("PATCH", "/me"): MEMBER_WRITE,
+    ("POST", "/me/phone"): MEMBER_WRITE,
+    ("GET", "/me/vehicles"): MEMBER_READ,
+    ("POST", "/me/vehicles"): MEMBER_WRITE,
+    ("GET", "/me/vehicles/<int:vehicle_id>"): MEMBER_OWN_READ,
+    ("PATCH", "/me/vehicles/<int:vehicle_id>"): MEMBER_OWN_ACT,
+    ("GET", "/me/bookings"): MEMBER_READ,
+    ("POST", "/me/bookings"): MEMBER_WRITE,
+    ("GET", "/me/bookings/<int:booking_id>"): MEMBER_OWN_READ,
+    ("POST", "/me/bookings/<int:booking_id>/cancel"): MEMBER_OWN_ACT,
+    ("POST", "/me/bookings/<int:booking_id>/reschedule"): MEMBER_OWN_ACT,
+    ("GET", "/me/cards"): MEMBER_READ,
+    ("GET", "/me/package-cards/<int:card_id>/entries"): MEMBER_OWN_READ,
+    ("GET", "/me/coupons"): MEMBER_READ,
+    ("GET", "/me/coupons/<int:coupon_id>"): MEMBER_OWN_READ,
+    ("GET", "/me/coupons/<int:coupon_id>/qr.png"): MEMBER_OWN_READ,
+    ("POST", "/coupon-templates/<int:template_id>/claim"): MEMBER_WRITE,
+    ("GET", "/me/member-card/qr.png"): MEMBER_READ,
+    ("GET", "/me/payments/<out_trade_no>"): MEMBER_OWN_READ,
+    ("GET", "/me/wallet"): MEMBER_READ,
+    ("GET", "/me/wallet/entries"): MEMBER_READ,
+    ("GET", "/me/points/entries"): MEMBER_READ,
+    ("POST", "/me/topups"): MEMBER_WRITE,
+    ("GET", "/me/referral"): MEMBER_READ,
+    ("GET", "/me/referral/qr.png"): MEMBER_READ,
+    ("GET", "/me/subscriptions"): MEMBER_READ,
+    ("POST", "/me/subscriptions"): MEMBER_WRITE,
+    ("GET", "/me/work-orders"): MEMBER_READ,
+    ("GET", "/me/work-orders/<int:work_order_id>"): MEMBER_OWN_READ,
+    ("POST", "/me/work-orders/<int:work_order_id>/pay"): MEMBER_OWN_ACT,
     # the catalog and the shops, readable by anyone signed in
-    ("GET",    "/stores"):                                            SIGNED_IN_READ,
-    ("GET",    "/stores/<int:store_id>"):                             SIGNED_IN_READ,
-    ("PATCH",  "/stores/<int:store_id>"):                             OWNER_WRITE,
-    ("GET",    "/stores/<int:store_id>/slots"):                       SIGNED_IN_READ,
-    ("GET",    "/service-items"):                                     SIGNED_IN_READ,
-    ("POST",   "/service-items"):                                     BACK_OFFICE_WRITE,
-    ("GET",    "/service-items/<int:item_id>"):                       SIGNED_IN_READ,
-    ("PATCH",  "/service-items/<int:item_id>"):                       BACK_OFFICE_WRITE,
-    ("GET",    "/coupon-templates"):                                  SIGNED_IN_READ,
-    ("POST",   "/coupon-templates"):                                  BACK_OFFICE_WRITE,
-    ("GET",    "/coupon-templates/<int:template_id>"):                SIGNED_IN_READ,
-    ("PATCH",  "/coupon-templates/<int:template_id>"):                BACK_OFFICE_WRITE,
-    ("GET",    "/package-card-templates"):                            SIGNED_IN_READ,
-    ("POST",   "/package-card-templates"):                            BACK_OFFICE_WRITE,
-    ("GET",    "/package-card-templates/<int:template_id>"):          SIGNED_IN_READ,
-    ("PATCH",  "/package-card-templates/<int:template_id>"):          BACK_OFFICE_WRITE,
-    ("GET",    "/stamp-card-templates"):                              SIGNED_IN_READ,
-    ("POST",   "/stamp-card-templates"):                              BACK_OFFICE_WRITE,
-    ("GET",    "/stamp-card-templates/<int:template_id>"):            SIGNED_IN_READ,
-    ("PATCH",  "/stamp-card-templates/<int:template_id>"):            BACK_OFFICE_WRITE,
-    ("GET",    "/topup-plans"):                                       SIGNED_IN_READ,
-    ("POST",   "/topup-plans"):                                       BACK_OFFICE_WRITE,
-    ("GET",    "/topup-plans/<int:plan_id>"):                         SIGNED_IN_READ,
-    ("PATCH",  "/topup-plans/<int:plan_id>"):                         BACK_OFFICE_WRITE,
+    ("GET", "/stores"): SIGNED_IN_READ,
+    ("GET", "/stores/<int:store_id>"): SIGNED_IN_READ,
+    ("PATCH", "/stores/<int:store_id>"): OWNER_WRITE,
+    ("GET", "/stores/<int:store_id>/slots"): SIGNED_IN_READ,
+    ("GET", "/service-items"): SIGNED_IN_READ,
+    ("POST", "/service-items"): BACK_OFFICE_WRITE,
+    ("GET", "/service-items/<int:item_id>"): SIGNED_IN_READ,
+    ("PATCH", "/service-items/<int:item_id>"): BACK_OFFICE_WRITE,
+    ("GET", "/coupon-templates"): SIGNED_IN_READ,
+    ("POST", "/coupon-templates"): BACK_OFFICE_WRITE,
+    ("GET", "/coupon-templates/<int:template_id>"): SIGNED_IN_READ,
+    ("PATCH", "/coupon-templates/<int:template_id>"): BACK_OFFICE_WRITE,
+    ("GET", "/package-card-templates"): SIGNED_IN_READ,
+    ("POST", "/package-card-templates"): BACK_OFFICE_WRITE,
+    ("GET", "/package-card-templates/<int:template_id>"): SIGNED_IN_READ,
+    ("PATCH", "/package-card-templates/<int:template_id>"): BACK_OFFICE_WRITE,
+    ("GET", "/stamp-card-templates"): SIGNED_IN_READ,
+    ("POST", "/stamp-card-templates"): BACK_OFFICE_WRITE,
+    ("GET", "/stamp-card-templates/<int:template_id>"): SIGNED_IN_READ,
+    ("PATCH", "/stamp-card-templates/<int:template_id>"): BACK_OFFICE_WRITE,
+    ("GET", "/topup-plans"): SIGNED_IN_READ,
+    ("POST", "/topup-plans"): BACK_OFFICE_WRITE,
+    ("GET", "/topup-plans/<int:plan_id>"): SIGNED_IN_READ,
+    ("PATCH", "/topup-plans/<int:plan_id>"): BACK_OFFICE_WRITE,
     # catalog and rules for staff only
-    ("GET",    "/parts"):                                             STAFF_READ,
-    ("POST",   "/parts"):                                             BACK_OFFICE_WRITE,
-    ("GET",    "/parts/<int:part_id>"):                               STAFF_READ,
-    ("PATCH",  "/parts/<int:part_id>"):                               BACK_OFFICE_WRITE,
-    ("GET",    "/tiers"):                                             STAFF_READ,
-    ("POST",   "/tiers"):                                             BACK_OFFICE_WRITE,
-    ("GET",    "/tiers/<int:tier_id>"):                               STAFF_READ,
-    ("PATCH",  "/tiers/<int:tier_id>"):                               BACK_OFFICE_WRITE,
-    ("GET",    "/tags"):                                              STAFF_READ,
-    ("POST",   "/tags"):                                              BACK_OFFICE_WRITE,
-    ("GET",    "/tags/<int:tag_id>"):                                 STAFF_READ,
-    ("PATCH",  "/tags/<int:tag_id>"):                                 BACK_OFFICE_WRITE,
-    ("GET",    "/settings"):                                          STAFF_READ,
-    ("PATCH",  "/settings"):                                          OWNER_WRITE,
-    ("GET",    "/marketing/settings"):                                BACK_OFFICE_READ,
-    ("PATCH",  "/marketing/settings"):                                OWNER_WRITE,
+    ("GET", "/parts"): STAFF_READ,
+    ("POST", "/parts"): BACK_OFFICE_WRITE,
+    ("GET", "/parts/<int:part_id>"): STAFF_READ,
+    ("PATCH", "/parts/<int:part_id>"): BACK_OFFICE_WRITE,
+    ("GET", "/tiers"): STAFF_READ,
+    ("POST", "/tiers"): BACK_OFFICE_WRITE,
+    ("GET", "/tiers/<int:tier_id>"): STAFF_READ,
+    ("PATCH", "/tiers/<int:tier_id>"): BACK_OFFICE_WRITE,
+    ("GET", "/tags"): STAFF_READ,
+    ("POST", "/tags"): BACK_OFFICE_WRITE,
+    ("GET", "/tags/<int:tag_id>"): STAFF_READ,
+    ("PATCH", "/tags/<int:tag_id>"): BACK_OFFICE_WRITE,
+    ("GET", "/settings"): STAFF_READ,
+    ("PATCH", "/settings"): OWNER_WRITE,
+    ("GET", "/marketing/settings"): BACK_OFFICE_READ,
+    ("PATCH", "/marketing/settings"): OWNER_WRITE,
     # members as staff see them (membership is chain-wide, not per store)
-    ("GET",    "/members"):                                           COUNTER_READ,
-    ("POST",   "/members"):                                           COUNTER_STORE2_ACT,
-    ("GET",    "/members/<int:member_id>"):                           STAFF_READ,
-    ("PATCH",  "/members/<int:member_id>"):                           STAFF_WRITE,
-    ("POST",   "/members/<int:member_id>/tags"):                      BACK_OFFICE_WRITE,
-    ("GET",    "/members/<int:member_id>/coupons"):                   STAFF_READ,
-    ("POST",   "/members/<int:member_id>/coupons"):                   BACK_OFFICE_WRITE,
-    ("GET",    "/members/<int:member_id>/package-cards"):             STAFF_READ,
-    ("POST",   "/members/<int:member_id>/package-cards"):             COUNTER_STORE2_ACT,
-    ("GET",    "/members/<int:member_id>/stamp-cards"):               STAFF_READ,
-    ("GET",    "/package-cards/<int:card_id>/entries"):               STAFF_READ,
-    ("GET",    "/members/<int:member_id>/wallet"):                    STAFF_READ,
-    ("GET",    "/members/<int:member_id>/wallet/entries"):            STAFF_READ,
-    ("POST",   "/members/<int:member_id>/topups"):                    COUNTER_WRITE,
-    ("POST",   "/members/<int:member_id>/wallet/refund"):             OWNER_WRITE,
-    ("GET",    "/members/<int:member_id>/points/entries"):            STAFF_READ,
-    ("POST",   "/members/<int:member_id>/points/adjustments"):        OWNER_WRITE,
-    ("GET",    "/member-coupons/by-code/<string:code>"):              COUNTER_READ,
-    ("GET",    "/vehicles"):                                          COUNTER_READ,
+    ("GET", "/members"): COUNTER_READ,
+    ("POST", "/members"): COUNTER_STORE2_ACT,
+    ("GET", "/members/<int:member_id>"): STAFF_READ,
+    ("PATCH", "/members/<int:member_id>"): STAFF_WRITE,
+    ("POST", "/members/<int:member_id>/tags"): BACK_OFFICE_WRITE,
+    ("GET", "/members/<int:member_id>/coupons"): STAFF_READ,
+    ("POST", "/members/<int:member_id>/coupons"): BACK_OFFICE_WRITE,
+    ("GET", "/members/<int:member_id>/package-cards"): STAFF_READ,
+    ("POST", "/members/<int:member_id>/package-cards"): COUNTER_STORE2_ACT,
+    ("GET", "/members/<int:member_id>/stamp-cards"): STAFF_READ,
+    ("GET", "/package-cards/<int:card_id>/entries"): STAFF_READ,
+    ("GET", "/members/<int:member_id>/wallet"): STAFF_READ,
+    ("GET", "/members/<int:member_id>/wallet/entries"): STAFF_READ,
+    ("POST", "/members/<int:member_id>/topups"): COUNTER_WRITE,
+    ("POST", "/members/<int:member_id>/wallet/refund"): OWNER_WRITE,
+    ("GET", "/members/<int:member_id>/points/entries"): STAFF_READ,
+    ("POST", "/members/<int:member_id>/points/adjustments"): OWNER_WRITE,
+    ("GET", "/member-coupons/by-code/<string:code>"): COUNTER_READ,
+    ("GET", "/vehicles"): COUNTER_READ,
     # the counter: bookings and work orders of store 2
-    ("GET",    "/bookings"):                                          COUNTER_STORE2_READ,
-    ("GET",    "/bookings/<int:booking_id>"):                         COUNTER_STORE2_HIDDEN_READ,
-    ("POST",   "/bookings/<int:booking_id>/cancel"):                  COUNTER_STORE2_HIDDEN_ACT,
-    ("POST",   "/bookings/<int:booking_id>/no-show"):                 COUNTER_STORE2_HIDDEN_ACT,
-    ("POST",   "/bookings/<int:booking_id>/check-in"):                COUNTER_STORE2_HIDDEN_ACT,
-    ("GET",    "/work-orders"):                                       COUNTER_STORE2_READ,
-    ("POST",   "/work-orders"):                                       COUNTER_STORE2_ACT,
-    ("GET",    "/work-orders/<int:work_order_id>"):                   COUNTER_STORE2_READ,
-    ("POST",   "/work-orders/<int:work_order_id>/lines"):             COUNTER_STORE2_ACT,
+    ("GET", "/bookings"): COUNTER_STORE2_READ,
+    ("GET", "/bookings/<int:booking_id>"): COUNTER_STORE2_HIDDEN_READ,
+    ("POST", "/bookings/<int:booking_id>/cancel"): COUNTER_STORE2_HIDDEN_ACT,
+    ("POST", "/bookings/<int:booking_id>/no-show"): COUNTER_STORE2_HIDDEN_ACT,
+    ("POST", "/bookings/<int:booking_id>/check-in"): COUNTER_STORE2_HIDDEN_ACT,
+    ("GET", "/work-orders"): COUNTER_STORE2_READ,
+    ("POST", "/work-orders"): COUNTER_STORE2_ACT,
+    ("GET", "/work-orders/<int:work_order_id>"): COUNTER_STORE2_READ,
+    ("POST", "/work-orders/<int:work_order_id>/lines"): COUNTER_STORE2_ACT,
     ("DELETE", "/work-orders/<int:work_order_id>/lines/<int:line_id>"): COUNTER_STORE2_ACT,
-    ("POST",   "/work-orders/<int:work_order_id>/status"):            COUNTER_STORE2_ACT,
-    ("POST",   "/work-orders/<int:work_order_id>/quote"):             COUNTER_STORE2_ACT,
-    ("POST",   "/work-orders/<int:work_order_id>/settle"):            COUNTER_STORE2_ACT,
-    ("POST",   "/work-orders/<int:work_order_id>/refund"):            OWNER_WRITE,
+    ("POST", "/work-orders/<int:work_order_id>/status"): COUNTER_STORE2_ACT,
+    ("POST", "/work-orders/<int:work_order_id>/quote"): COUNTER_STORE2_ACT,
+    ("POST", "/work-orders/<int:work_order_id>/settle"): COUNTER_STORE2_ACT,
+    ("POST", "/work-orders/<int:work_order_id>/refund"): OWNER_WRITE,
     # marketing: call list, segments, campaigns, pushes, referrals
-    ("GET",    "/follow-ups"):                                        STAFF_READ,
-    ("GET",    "/follow-ups/outcomes"):                               BACK_OFFICE_READ,
-    ("POST",   "/follow-ups/<int:follow_up_id>/outcome"):             STAFF_AT_STORE2,
-    ("GET",    "/segments"):                                          BACK_OFFICE_READ,
-    ("POST",   "/segments"):                                          BACK_OFFICE_WRITE,
-    ("GET",    "/segments/<int:segment_id>"):                         BACK_OFFICE_READ,
-    ("GET",    "/segments/<int:segment_id>/preview"):                 BACK_OFFICE_READ,
-    ("POST",   "/segments/preview"):                                  BACK_OFFICE_WRITE,
-    ("GET",    "/campaigns"):                                         BACK_OFFICE_READ,
-    ("POST",   "/campaigns"):                                         BACK_OFFICE_WRITE,
-    ("GET",    "/campaigns/<int:campaign_id>"):                       BACK_OFFICE_READ,
-    ("POST",   "/campaigns/<int:campaign_id>/cancel"):                BACK_OFFICE_WRITE,
-    ("GET",    "/messages"):                                          BACK_OFFICE_READ,
-    ("GET",    "/referrals"):                                         BACK_OFFICE_READ,
-    ("GET",    "/referrals/refusals"):                                BACK_OFFICE_READ,
-    ("GET",    "/referrals/stats"):                                   BACK_OFFICE_READ,
-    ("GET",    "/referrals/referrers"):                               BACK_OFFICE_READ,
+    ("GET", "/follow-ups"): STAFF_READ,
+    ("GET", "/follow-ups/outcomes"): BACK_OFFICE_READ,
+    ("POST", "/follow-ups/<int:follow_up_id>/outcome"): STAFF_AT_STORE2,
+    ("GET", "/segments"): BACK_OFFICE_READ,
+    ("POST", "/segments"): BACK_OFFICE_WRITE,
+    ("GET", "/segments/<int:segment_id>"): BACK_OFFICE_READ,
+    ("GET", "/segments/<int:segment_id>/preview"): BACK_OFFICE_READ,
+    ("POST", "/segments/preview"): BACK_OFFICE_WRITE,
+    ("GET", "/campaigns"): BACK_OFFICE_READ,
+    ("POST", "/campaigns"): BACK_OFFICE_WRITE,
+    ("GET", "/campaigns/<int:campaign_id>"): BACK_OFFICE_READ,
+    ("POST", "/campaigns/<int:campaign_id>/cancel"): BACK_OFFICE_WRITE,
+    ("GET", "/messages"): BACK_OFFICE_READ,
+    ("GET", "/referrals"): BACK_OFFICE_READ,
+    ("GET", "/referrals/refusals"): BACK_OFFICE_READ,
+    ("GET", "/referrals/stats"): BACK_OFFICE_READ,
+    ("GET", "/referrals/referrers"): BACK_OFFICE_READ,
     # the owner's statistics
-    ("GET",    "/stats/overview"):                                    OWNER_READ,
-    ("GET",    "/stats/timeseries"):                                  OWNER_READ,
-    ("GET",    "/stats/top-members"):                                 OWNER_READ,
+    ("GET", "/stats/overview"): OWNER_READ,
+    ("GET", "/stats/timeseries"): OWNER_READ,
+    ("GET", "/stats/top-members"): OWNER_READ,
 }
 
 # Query strings the reads need to answer 200 (store-scoped lists name store 2: cashier 1 is refused).
@@ -231,11 +239,15 @@ BODIES = {
     ("POST", "/bookings/<int:booking_id>/no-show"): None,
     ("POST", "/follow-ups/<int:follow_up_id>/outcome"): {"result": "no_answer"},
     ("POST", "/members/<int:member_id>/package-cards"): {
-        "template_id": "{package_card_template_id}", "paid_via": "cash", "store_id": "{store_2}"},
+        "template_id": "{package_card_template_id}",
+        "paid_via": "cash",
+        "store_id": "{store_2}",
+    },
     ("POST", "/members"): {"phone": "13700000001", "nickname": "到店新客", "store_id": "{store_2}"},
     ("POST", "/work-orders"): {"store_id": "{store_2}", "plate": PLATE_A, "lines": []},
-    ("POST", "/work-orders/<int:work_order_id>/lines"): {"lines": [{"service_item_id": "{service_item_id}",
-                                                                    "quantity": 1}]},
+    ("POST", "/work-orders/<int:work_order_id>/lines"): {
+        "lines": [{"service_item_id": "{service_item_id}", "quantity": 1}]
+    },
     ("DELETE", "/work-orders/<int:work_order_id>/lines/<int:line_id>"): None,
     ("POST", "/work-orders/<int:work_order_id>/status"): {"status": "in_progress"},
     ("POST", "/work-orders/<int:work_order_id>/quote"): {"tenders": []},
@@ -244,8 +256,11 @@ BODIES = {
 }
 
 # Which row a rule's placeholder names; template_id depends on the kind of template.
-TEMPLATE_KINDS = {"/coupon-templates": "coupon_template_id", "/package-card-templates": "package_card_template_id",
-                  "/stamp-card-templates": "stamp_card_template_id"}
+TEMPLATE_KINDS = {
+    "/coupon-templates": "coupon_template_id",
+    "/package-card-templates": "package_card_template_id",
+    "/stamp-card-templates": "stamp_card_template_id",
+}
 API_PREFIX = "/api/v1"
 
 
@@ -260,6 +275,7 @@ def url_map_routes(app):
 
 def resolve(rule, ids):
     """The concrete URL for a rule: each placeholder becomes the matching row of the world."""
+
     def value(match):
         name = match.group(1)
         if name == "template_id":
@@ -326,7 +342,7 @@ def test_every_caller_gets_the_expected_outcome_on_every_route(world):
     """One pass over the whole matrix (one data set, one report listing every mismatch)."""
     failures = []
     for (method, rule), who in MATRIX.items():
-        for actor, expected in zip(ACTORS, who.expected):
+        for actor, expected in zip(ACTORS, who.expected, strict=False):
             problem = _mismatch(expected, call(world, actor, method, rule))
             if problem:
                 failures.append(f"{method} {rule} ({who.label}) as {actor}: {problem}")
@@ -342,8 +358,12 @@ def _ids(world, actor, path, key="items", **query):
 def test_lists_show_only_what_the_caller_may_see(world):
     ids = world.ids
     # Member B's lists hold none of A's rows (A's own lists do hold them: the probe is real).
-    for path, own_id in [("/me/vehicles", "vehicle_id"), ("/me/bookings", "booking_id"),
-                         ("/me/coupons", "coupon_id"), ("/me/work-orders", "work_order_id")]:
+    for path, own_id in [
+        ("/me/vehicles", "vehicle_id"),
+        ("/me/bookings", "booking_id"),
+        ("/me/coupons", "coupon_id"),
+        ("/me/work-orders", "work_order_id"),
+    ]:
         assert ids[own_id] in _ids(world, "member_a", path), path
         assert ids[own_id] not in _ids(world, "member_b", path), path
     assert ids["card_id"] in _ids(world, "member_a", "/me/cards", key="package_cards")
@@ -355,6 +375,7 @@ def test_lists_show_only_what_the_caller_may_see(world):
     for path, own_id, query in [("/work-orders", "work_order_id", {}), ("/bookings", "booking_id", day)]:
         assert ids[own_id] in _ids(world, "cashier2", path, **query), path
         assert ids[own_id] not in _ids(world, "cashier", path, **query), path
+
     def call_list(actor):  # open or already closed by an earlier probe
         return _ids(world, actor, "/follow-ups", status="open") | _ids(world, actor, "/follow-ups", status="done")
 
@@ -381,16 +402,29 @@ def test_bodies_cannot_name_another_members_rows(world):
     with A's coupon; the counter cannot settle B's order with A's coupon or package card."""
     api, ids, tokens = world.api, world.ids, world.tokens
     member_b, cashier2 = tokens["member_b"], tokens["cashier2"]
-    booking = api.post("/me/bookings", member_b, json={
-        "store_id": ids["store_2"], "vehicle_id": ids["vehicle_id"], "service_item_id": ids["service_item_id"],
-        "start": RESCHEDULE_START.isoformat()})
+    booking = api.post(
+        "/me/bookings",
+        member_b,
+        json={
+            "store_id": ids["store_2"],
+            "vehicle_id": ids["vehicle_id"],
+            "service_item_id": ids["service_item_id"],
+            "start": RESCHEDULE_START.isoformat(),
+        },
+    )
     assert (booking.status_code, booking.json["error"]["code"]) == (404, "vehicle_not_found")
     plate = api.post("/me/vehicles", member_b, json={"plate": PLATE_A})
     assert plate.status_code == 409, plate.json
     # B's own order at store 2, completed, so that only the foreign instruments stand in the way.
-    order = api.post("/work-orders", cashier2, json={
-        "store_id": ids["store_2"], "plate": PLATE_B, "lines": [{"service_item_id": ids["service_item_id"],
-                                                                   "quantity": 1}]})
+    order = api.post(
+        "/work-orders",
+        cashier2,
+        json={
+            "store_id": ids["store_2"],
+            "plate": PLATE_B,
+            "lines": [{"service_item_id": ids["service_item_id"], "quantity": 1}],
+        },
+    )
     assert order.status_code == 201 and order.json["member_id"] == ids["member_b"], order.json
     order_id = order.json["id"]
     done = api.post(f"/work-orders/{order_id}/status", cashier2, json={"status": "completed"})

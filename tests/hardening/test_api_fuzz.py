@@ -7,6 +7,7 @@ and its status code, content type and body must be the ones the document promise
 The run is bounded (a dozen examples per operation, a fixed seed) so it stays fast and the
 same in CI; widen it locally with FUZZ_EXAMPLES=500.
 """
+
 import os
 import re
 import shutil
@@ -14,7 +15,8 @@ import shutil
 import hypothesis
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, strategies as st
+from hypothesis import HealthCheck
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -39,8 +41,13 @@ def status_code_listed(ctx, response, case):
         )
 
 
-CHECKS = [not_a_server_error, status_code_conformance, status_code_listed, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    status_code_listed,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 # The document comes from the application itself; building it touches no database.
 _spec_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
@@ -115,13 +122,20 @@ def callers(fuzz_app):
     tokens["member"], _ = login_member(api, "fuzz-member")
     response = api.post("/me/vehicles", tokens["member"], json={"plate": "粤B12345", "mileage_km": 20000})
     assert response.status_code == 201, response.json
-    response = api.post("/service-items", tokens["marketing"],
-                        json={"name": "精洗", "category": "wash", "price_fen": 5000})
+    response = api.post(
+        "/service-items", tokens["marketing"], json={"name": "精洗", "category": "wash", "price_fen": 5000}
+    )
     assert response.status_code == 201, response.json
     # An open work order for that car, so quoting and settling reach their rules.
-    response = api.post("/work-orders", tokens["cashier"], json={
-        "store_id": stores[0], "plate": "粤B12345", "lines": [{"service_item_id": response.json["id"], "quantity": 1}],
-    })
+    response = api.post(
+        "/work-orders",
+        tokens["cashier"],
+        json={
+            "store_id": stores[0],
+            "plate": "粤B12345",
+            "lines": [{"service_item_id": response.json["id"], "quantity": 1}],
+        },
+    )
     assert response.status_code == 201, response.json
     return tokens
 

@@ -8,22 +8,44 @@ someone else's id, a status): the body schemas raise on unknown fields, so the a
 validation_error naming exactly the extra fields, and the member's wallet, points and tier and the
 catalog's prices are unchanged afterwards.
 """
+
 import re
 
 import pytest
 
-from tests.hardening.access_world import fill_ids, PASSWORD, RESCHEDULE_START, build_world, close_world_app, open_world_app
+from tests.hardening.access_world import (
+    PASSWORD,
+    RESCHEDULE_START,
+    build_world,
+    close_world_app,
+    fill_ids,
+    open_world_app,
+)
 
 API_PREFIX = "/api/v1"
 WRITE_METHODS = ("POST", "PATCH", "PUT")
 
 # What a client might try to slip in, with tempting values ("{name}" is a row of the world).
 EXTRA_FIELDS = {
-    "balance_fen": 10**9, "principal_fen": 10**9, "bonus_fen": 10**9, "points": 10**6, "points_balance": 10**6,
-    "tier_id": "{tier_id}", "tier": {"id": "{tier_id}", "name": "金卡"}, "price_fen": 1, "total_fen": 1,
-    "amount_fen": 1, "paid_fen": 10**9, "member_id": "{member_b}", "discount_percent": 100,
-    "labor_discount_percent": 100, "status": "settled", "role": "owner", "tag_ids": ["{tag_id}"],
-    "store_ids": ["{store_1}", "{store_2}"], "id": 1,
+    "balance_fen": 10**9,
+    "principal_fen": 10**9,
+    "bonus_fen": 10**9,
+    "points": 10**6,
+    "points_balance": 10**6,
+    "tier_id": "{tier_id}",
+    "tier": {"id": "{tier_id}", "name": "金卡"},
+    "price_fen": 1,
+    "total_fen": 1,
+    "amount_fen": 1,
+    "paid_fen": 10**9,
+    "member_id": "{member_b}",
+    "discount_percent": 100,
+    "labor_discount_percent": 100,
+    "status": "settled",
+    "role": "owner",
+    "tag_ids": ["{tag_id}"],
+    "store_ids": ["{store_1}", "{store_2}"],
+    "id": 1,
 }
 
 # Valid bodies of every write route a member may call; the extras are added to them.
@@ -34,8 +56,12 @@ VALID_BODIES = {
     ("POST", "/me/phone"): {"code": "13800138000"},
     ("POST", "/me/vehicles"): {"plate": "粤B9Z999"},
     ("PATCH", "/me/vehicles/<int:vehicle_id>"): {"model": "Model Y"},
-    ("POST", "/me/bookings"): {"store_id": "{store_2}", "vehicle_id": "{vehicle_id}",
-                               "service_item_id": "{service_item_id}", "start": RESCHEDULE_START.isoformat()},
+    ("POST", "/me/bookings"): {
+        "store_id": "{store_2}",
+        "vehicle_id": "{vehicle_id}",
+        "service_item_id": "{service_item_id}",
+        "start": RESCHEDULE_START.isoformat(),
+    },
     ("POST", "/me/bookings/<int:booking_id>/cancel"): {"reason": "plans changed"},
     ("POST", "/me/bookings/<int:booking_id>/reschedule"): {"start": RESCHEDULE_START.isoformat()},
     ("POST", "/me/subscriptions"): {"template_keys": ["maintenance_due"]},
@@ -127,7 +153,9 @@ def protected_values(world):
     kept = {
         "wallet": ("balance_fen", "principal_fen", "bonus_fen", "points", "tier"),
         "member": ("tier", "tags", "total_paid_fen", "paid_visit_count"),
-        "service_item": ("price_fen",), "part": ("price_fen", "stock"), "plan": ("pay_fen", "bonus_fen"),
+        "service_item": ("price_fen",),
+        "part": ("price_fen", "stock"),
+        "plan": ("pay_fen", "bonus_fen"),
         "tier": ("labor_discount_percent", "parts_discount_percent", "rank"),
         "coupon_template": ("value_fen", "percent_off", "max_off_fen", "threshold_fen"),
         "package_card_template": ("price_fen",),
@@ -157,13 +185,15 @@ def test_member_write_bodies_refuse_extra_fields(world):
         schema = _body_schema(spec, _operation(spec, method, rule))
         assert schema is not None and schema.get("additionalProperties") is False, (method, rule, schema)
         extras = {name: value for name, value in EXTRA_FIELDS.items() if name not in schema["properties"]}
-        response = api.call(method, _url(rule, ids).removeprefix(API_PREFIX), member_a,
-                            json=fill_ids({**body, **extras}, ids))
+        response = api.call(
+            method, _url(rule, ids).removeprefix(API_PREFIX), member_a, json=fill_ids({**body, **extras}, ids)
+        )
         error = (response.get_json() or {}).get("error", {})
         refused = error.get("details", {}).get("fields", {})
         # Exactly the extras are refused: the rest of the body is valid, so nothing else explains a 422.
-        if (response.status_code, error.get("code")) != (422, "validation_error") or \
-                refused != {name: ["Unknown field."] for name in extras}:
+        if (response.status_code, error.get("code")) != (422, "validation_error") or refused != {
+            name: ["Unknown field."] for name in extras
+        }:
             failures.append(f"{method} {rule}: {response.status_code} {error.get('code')} {refused}")
     assert not failures, "extra fields not refused:\n  " + "\n  ".join(failures)
     assert protected_values(world) == before
@@ -173,9 +203,17 @@ def test_member_profile_refuses_staff_only_fields_one_by_one(world):
     """PATCH /me takes nickname, birthday and gender; what staff set (tier, tags, phone) is refused."""
     api, ids, member_a = world.api, world.ids, world.tokens["member_a"]
     before = protected_values(world)
-    for name, value in [("tier_id", ids["tier_id"]), ("tier", {"id": ids["tier_id"]}), ("tag_ids", [ids["tag_id"]]),
-                        ("tags", [{"id": ids["tag_id"]}]), ("phone", "13900000000"), ("source", "counter"),
-                        ("total_paid_fen", 10**9), ("paid_visit_count", 99), ("referral_code", "FREE")]:
+    for name, value in [
+        ("tier_id", ids["tier_id"]),
+        ("tier", {"id": ids["tier_id"]}),
+        ("tag_ids", [ids["tag_id"]]),
+        ("tags", [{"id": ids["tag_id"]}]),
+        ("phone", "13900000000"),
+        ("source", "counter"),
+        ("total_paid_fen", 10**9),
+        ("paid_visit_count", 99),
+        ("referral_code", "FREE"),
+    ]:
         response = api.patch("/me", member_a, json={"nickname": "小王", name: value})
         assert response.status_code == 422, (name, response.get_json())
         assert response.json["error"]["details"]["fields"] == {name: ["Unknown field."]}, name
@@ -203,8 +241,9 @@ def test_routes_without_a_body_ignore_one(world):
     for method, rule in NO_BODY:
         assert _body_schema(spec, _operation(spec, method, rule)) is None, (method, rule)
     before = protected_values(world)
-    claimed = api.post(f"/coupon-templates/{ids['coupon_template_id']}/claim", member_a,
-                       json=fill_ids(EXTRA_FIELDS, ids))
+    claimed = api.post(
+        f"/coupon-templates/{ids['coupon_template_id']}/claim", member_a, json=fill_ids(EXTRA_FIELDS, ids)
+    )
     assert claimed.status_code == 201, claimed.get_json()
     assert claimed.json["status"] == "unused"
     assert claimed.json["template"]["id"] == ids["coupon_template_id"]

@@ -3,6 +3,7 @@
 The merchant's timezone is Asia/Shanghai (+08:00). ``Seeder`` writes members (and their cars,
 tiers, grants) as rows, because the jobs under test read the rows, not the requests that made them.
 """
+
 import itertools
 from datetime import datetime, timedelta, timezone
 
@@ -28,26 +29,47 @@ class Seeder:
     def __init__(self, app):
         self.app = app
 
-    def member(self, name, *, birthday=None, tier=None, last_visit=None, first_visit=None, visits=None,
-               total_paid_fen=None, openid=True, store_id=None, grants=None):
+    def member(
+        self,
+        name,
+        *,
+        birthday=None,
+        tier=None,
+        last_visit=None,
+        first_visit=None,
+        visits=None,
+        total_paid_fen=None,
+        openid=True,
+        store_id=None,
+        grants=None,
+    ):
         """A member row; ``last_visit`` as an aware instant; ``grants`` {template_key: count}."""
         number = next(self._numbers)
         with self.app.app_context():
             member = Member(
-                nickname=name, referral_code=f"R{number:07d}", phone=f"139{number:08d}",
-                appid="wx-fake-appid" if openid else None, openid=f"openid-{name}-{number}" if openid else None,
-                birthday=birthday, birthday_month=birthday.month if birthday else None,
-                birthday_day=birthday.day if birthday else None, registered_store_id=store_id,
+                nickname=name,
+                referral_code=f"R{number:07d}",
+                phone=f"139{number:08d}",
+                appid="wx-fake-appid" if openid else None,
+                openid=f"openid-{name}-{number}" if openid else None,
+                birthday=birthday,
+                birthday_month=birthday.month if birthday else None,
+                birthday_day=birthday.day if birthday else None,
+                registered_store_id=store_id,
                 tier_id=self.tier(tier) if tier else None,
-                last_paid_visit_at=last_visit, first_paid_visit_at=first_visit or last_visit,
+                last_paid_visit_at=last_visit,
+                first_paid_visit_at=first_visit or last_visit,
                 paid_visit_count=visits if visits is not None else (1 if last_visit else 0),
                 total_paid_fen=total_paid_fen if total_paid_fen is not None else (10000 if last_visit else 0),
             )
             db.session.add(member)
             db.session.flush()
             for template_key, count in (grants or {}).items():
-                db.session.add(SubscriptionGrant(member_id=member.id, template_key=template_key, remaining=count,
-                                                 accepted_total=count))
+                db.session.add(
+                    SubscriptionGrant(
+                        member_id=member.id, template_key=template_key, remaining=count, accepted_total=count
+                    )
+                )
             db.session.commit()
             return member.id
 
@@ -71,8 +93,11 @@ class Seeder:
         with self.app.app_context():
             grant = db.session.get(SubscriptionGrant, (member_id, template_key))
             if grant is None:
-                db.session.add(SubscriptionGrant(member_id=member_id, template_key=template_key, remaining=count,
-                                                 accepted_total=count))
+                db.session.add(
+                    SubscriptionGrant(
+                        member_id=member_id, template_key=template_key, remaining=count, accepted_total=count
+                    )
+                )
             else:
                 grant.remaining += count
             db.session.commit()
@@ -86,9 +111,11 @@ def seed(app):
 @pytest.fixture
 def run(app):
     """run(job_name, day) -> the job's result, as `flask jobs run NAME --date` would."""
+
     def runner(name, day):
         with app.app_context():
             return run_job(name, day=day)
+
     return runner
 
 
@@ -107,4 +134,3 @@ def member_ids(app, **filters):
 
 def sent_openids():
     return [entry["openid"] for entry in fake_wechat.SENT]
-

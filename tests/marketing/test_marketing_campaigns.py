@@ -1,5 +1,6 @@
 """Campaigns end to end: schedule, launch on time (once), coupons issued, pushes sent or skipped,
 and the results counting the coupons used and the revenue of the orders that used them."""
+
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -14,8 +15,11 @@ from tests.conftest import error_code
 from tests.marketing.conftest import local, messages
 
 D = date(2026, 3, 10)
-MESSAGE = {"template_key": "campaign", "fields": {"thing1": "{nickname}的爱车{plate}", "thing2": "您有一项车主权益待查看"},
-           "page": "pages/member/benefits?from=campaign"}
+MESSAGE = {
+    "template_key": "campaign",
+    "fields": {"thing1": "{nickname}的爱车{plate}", "thing2": "您有一项车主权益待查看"},
+    "page": "pages/member/benefits?from=campaign",
+}
 
 
 def _post(api, token, path, body, status=201):
@@ -54,13 +58,30 @@ def test_a_campaign_runs_once_on_time_and_reports_what_it_produced(app, api, mem
     for member_id in (alice, bob):
         assert api.post(f"/members/{member_id}/tags", marketing, json={"tag_ids": [tag]}).status_code == 200
     assert api.post("/me/subscriptions", alice_token, json={"template_keys": ["campaign"]}).status_code == 200
-    segment = _post(api, marketing, "/segments", {"name": "常客", "rules": {"all": [
-        {"field": "tags", "op": "has_any", "value": [tag]}]}})
-    template = _post(api, marketing, "/coupon-templates", {"name": "洗车立减10元", "kind": "cash_off", "value_fen": 1000,
-                                                           "valid_days": 30, "claimable": False})
-    campaign = _post(api, marketing, "/campaigns", {
-        "name": "春季回馈", "segment_id": segment["id"], "coupon_template_id": template["id"], "message": MESSAGE,
-        "send_at": local(D, 2).isoformat()})
+    segment = _post(
+        api,
+        marketing,
+        "/segments",
+        {"name": "常客", "rules": {"all": [{"field": "tags", "op": "has_any", "value": [tag]}]}},
+    )
+    template = _post(
+        api,
+        marketing,
+        "/coupon-templates",
+        {"name": "洗车立减10元", "kind": "cash_off", "value_fen": 1000, "valid_days": 30, "claimable": False},
+    )
+    campaign = _post(
+        api,
+        marketing,
+        "/campaigns",
+        {
+            "name": "春季回馈",
+            "segment_id": segment["id"],
+            "coupon_template_id": template["id"],
+            "message": MESSAGE,
+            "send_at": local(D, 2).isoformat(),
+        },
+    )
     assert campaign["status"] == "scheduled" and campaign["results"]["audience"] == 0
 
     assert _launch(app, D - timedelta(days=1)) == {"launched": 0}  # 03:00 the day before: not yet
@@ -78,16 +99,31 @@ def test_a_campaign_runs_once_on_time_and_reports_what_it_produced(app, api, mem
     coupons = api.get("/me/coupons?status=unused", alice_token).json["items"]
     [coupon] = [c for c in coupons if c["template"]["id"] == template["id"]]
     wash = _post(api, staff_tokens["owner"], "/service-items", {"name": "精洗", "category": "wash", "price_fen": 5000})
-    order = _post(api, cashier, "/work-orders", {"store_id": stores[0], "plate": "粤B12345",
-                                                 "lines": [{"service_item_id": wash["id"], "quantity": 1}]})
-    settled = api.post(f"/work-orders/{order['id']}/settle", cashier, json={"tenders": [
-        {"type": "coupon", "member_coupon_id": coupon["id"]}, {"type": "cash", "amount_fen": 4000}]})
+    order = _post(
+        api,
+        cashier,
+        "/work-orders",
+        {"store_id": stores[0], "plate": "粤B12345", "lines": [{"service_item_id": wash["id"], "quantity": 1}]},
+    )
+    settled = api.post(
+        f"/work-orders/{order['id']}/settle",
+        cashier,
+        json={"tenders": [{"type": "coupon", "member_coupon_id": coupon["id"]}, {"type": "cash", "amount_fen": 4000}]},
+    )
     assert settled.status_code == 200, settled.json
 
     result = api.get(f"/campaigns/{campaign['id']}", marketing).json
     assert result["status"] == "sent"
-    assert result["results"] == {"audience": 2, "sent": 1, "skipped_no_grant": 1, "failed": 0, "queued": 0,
-                                 "coupons_issued": 2, "coupons_used": 1, "revenue_fen": 5000}
+    assert result["results"] == {
+        "audience": 2,
+        "sent": 1,
+        "skipped_no_grant": 1,
+        "failed": 0,
+        "queued": 0,
+        "coupons_issued": 2,
+        "coupons_used": 1,
+        "revenue_fen": 5000,
+    }
     assert sorted(m.member_id for m in messages(app, campaign_id=campaign["id"])) == sorted([alice, bob])
 
 
@@ -96,8 +132,17 @@ def test_campaign_messages_must_read_as_service_notices_and_fit_their_fields(api
     segment = _post(api, marketing, "/segments", {"name": "everyone", "rules": {"all": []}})
 
     def create(message, **extra):
-        return api.post("/campaigns", marketing, json={"name": "c", "segment_id": segment["id"], "message": message,
-                                                       "send_at": "2026-03-10T10:00:00+08:00", **extra})
+        return api.post(
+            "/campaigns",
+            marketing,
+            json={
+                "name": "c",
+                "segment_id": segment["id"],
+                "message": message,
+                "send_at": "2026-03-10T10:00:00+08:00",
+                **extra,
+            },
+        )
 
     cases = [
         ({"fields": {"thing1": "限时特价，保养低至五折"}}, "marketing_wording"),
@@ -109,13 +154,23 @@ def test_campaign_messages_must_read_as_service_notices_and_fit_their_fields(api
     for message, code in cases:
         response = create(message)
         assert response.status_code == 422 and error_code(response) == code, (message, response.json)
-    naive = api.post("/campaigns", marketing, json={"name": "c", "segment_id": segment["id"],
-                                                     "message": {"fields": {"thing1": "您好"}},
-                                                     "send_at": "2026-03-10T10:00:00"})
+    naive = api.post(
+        "/campaigns",
+        marketing,
+        json={
+            "name": "c",
+            "segment_id": segment["id"],
+            "message": {"fields": {"thing1": "您好"}},
+            "send_at": "2026-03-10T10:00:00",
+        },
+    )
     assert naive.status_code == 422
     assert error_code(create({"fields": {"thing1": "您好"}}, coupon_template_id=999)) == "coupon_template_not_found"
-    missing = api.post("/campaigns", marketing, json={"name": "c", "segment_id": 999, "message": MESSAGE,
-                                                       "send_at": "2026-03-10T10:00:00+08:00"})
+    missing = api.post(
+        "/campaigns",
+        marketing,
+        json={"name": "c", "segment_id": 999, "message": MESSAGE, "send_at": "2026-03-10T10:00:00+08:00"},
+    )
     assert error_code(missing) == "segment_not_found"
     assert api.post("/campaigns", staff_tokens["cashier"], json={}).status_code == 403
 
@@ -124,8 +179,12 @@ def test_a_cancelled_campaign_is_never_sent(app, api, staff_tokens, seed):
     seed.member("someone")
     marketing = staff_tokens["marketing"]
     segment = _post(api, marketing, "/segments", {"name": "everyone", "rules": {"all": []}})
-    campaign = _post(api, marketing, "/campaigns", {"name": "c", "segment_id": segment["id"], "message": MESSAGE,
-                                                     "send_at": local(D, 2).isoformat()})
+    campaign = _post(
+        api,
+        marketing,
+        "/campaigns",
+        {"name": "c", "segment_id": segment["id"], "message": MESSAGE, "send_at": local(D, 2).isoformat()},
+    )
     cancelled = api.post(f"/campaigns/{campaign['id']}/cancel", marketing)
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
     assert _launch(app) == {"launched": 0}
@@ -145,11 +204,24 @@ def test_two_schedulers_launching_at_once_issue_each_coupon_once(app, api, staff
     members = [seed.member(f"m{index}") for index in range(10)]
     marketing = staff_tokens["marketing"]
     segment = _post(api, marketing, "/segments", {"name": "everyone", "rules": {"all": []}})
-    template = _post(api, marketing, "/coupon-templates", {"name": "权益券", "kind": "cash_off", "value_fen": 500,
-                                                           "valid_days": 30, "claimable": False})
-    campaign = _post(api, marketing, "/campaigns", {"name": "c", "segment_id": segment["id"], "message": MESSAGE,
-                                                     "coupon_template_id": template["id"],
-                                                     "send_at": local(D, 2).isoformat()})
+    template = _post(
+        api,
+        marketing,
+        "/coupon-templates",
+        {"name": "权益券", "kind": "cash_off", "value_fen": 500, "valid_days": 30, "claimable": False},
+    )
+    campaign = _post(
+        api,
+        marketing,
+        "/campaigns",
+        {
+            "name": "c",
+            "segment_id": segment["id"],
+            "message": MESSAGE,
+            "coupon_template_id": template["id"],
+            "send_at": local(D, 2).isoformat(),
+        },
+    )
     with app.app_context():
         get_settings()
         db.session.commit()
@@ -170,7 +242,10 @@ def test_two_schedulers_launching_at_once_issue_each_coupon_once(app, api, staff
         thread.join(60)
     assert errors == [] and sorted(results) == [0, 1]
     with app.app_context():
-        held = db.session.execute(select(MemberCoupon.member_id, func.count()).where(
-            MemberCoupon.template_id == template["id"]).group_by(MemberCoupon.member_id)).all()
+        held = db.session.execute(
+            select(MemberCoupon.member_id, func.count())
+            .where(MemberCoupon.template_id == template["id"])
+            .group_by(MemberCoupon.member_id)
+        ).all()
     assert sorted(held) == sorted((member_id, 1) for member_id in members)
     assert api.get(f"/campaigns/{campaign['id']}", marketing).json["results"]["coupons_issued"] == 10

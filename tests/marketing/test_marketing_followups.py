@@ -1,4 +1,5 @@
 """The call list: who sees which entries, recording outcomes and churn reasons, and the counts stats read."""
+
 from datetime import date, timedelta
 
 from app.common import clock
@@ -27,8 +28,10 @@ def test_back_office_sees_the_whole_list_and_cashiers_their_stores(app, api, see
     first, second = _call_list(app, seed, stores)
     everything = api.get("/follow-ups", staff_tokens["marketing"])
     assert everything.status_code == 200, everything.json
-    assert [(e["member_id"], e["kind"], e["reason"], e["due_date"], e["status"]) for e in everything.json["items"]] == \
-        [(first, "birthday", "no_grant", "2026-03-10", "open"), (second, "birthday", "no_grant", "2026-03-10", "open")]
+    assert [(e["member_id"], e["kind"], e["reason"], e["due_date"], e["status"]) for e in everything.json["items"]] == [
+        (first, "birthday", "no_grant", "2026-03-10", "open"),
+        (second, "birthday", "no_grant", "2026-03-10", "open"),
+    ]
     assert everything.json["items"][0]["member"]["nickname"] == "first"
     assert everything.json["items"][0]["member"]["phone"]  # staff call the member back
 
@@ -38,8 +41,9 @@ def test_back_office_sees_the_whole_list_and_cashiers_their_stores(app, api, see
     assert [e["member_id"] for e in theirs["items"]] == [second]
     assert api.get(f"/follow-ups?store_id={stores[1]}", staff_tokens["cashier"]).json["total"] == 0
 
-    filtered = api.get("/follow-ups?kind=birthday&due_from=2026-03-10&due_to=2026-03-10&per_page=1",
-                       staff_tokens["owner"]).json
+    filtered = api.get(
+        "/follow-ups?kind=birthday&due_from=2026-03-10&due_to=2026-03-10&per_page=1", staff_tokens["owner"]
+    ).json
     assert (filtered["total"], len(filtered["items"]), filtered["per_page"]) == (2, 1, 1)
     assert api.get("/follow-ups?due_from=2026-03-11", staff_tokens["owner"]).json["total"] == 0
     assert api.get("/follow-ups?kind=win_back", staff_tokens["owner"]).json["total"] == 0
@@ -52,22 +56,34 @@ def test_outcomes_close_entries_and_churn_reasons_are_counted(app, api, seed, st
     own, other = entries[0]["id"], entries[1]["id"]
     cashier = staff_tokens["cashier"]
 
-    assert error_code(api.post(f"/follow-ups/{other}/outcome", cashier, json={"result": "reached"})) == \
-        "follow_up_not_found"
-    assert error_code(api.post(f"/follow-ups/{own}/outcome", cashier, json={"result": "lost"})) == \
-        "churn_reason_required"
-    assert error_code(api.post(f"/follow-ups/{own}/outcome", cashier,
-                               json={"result": "no_answer", "churn_reason": "price"})) == "churn_reason_not_applicable"
-    assert api.post(f"/follow-ups/{own}/outcome", cashier, json={"result": "lost", "churn_reason": "cheap"}) \
-        .status_code == 422
-    done = api.post(f"/follow-ups/{own}/outcome", cashier,
-                    json={"result": "lost", "churn_reason": "distance", "note": "搬家到外地"})
+    assert (
+        error_code(api.post(f"/follow-ups/{other}/outcome", cashier, json={"result": "reached"}))
+        == "follow_up_not_found"
+    )
+    assert (
+        error_code(api.post(f"/follow-ups/{own}/outcome", cashier, json={"result": "lost"})) == "churn_reason_required"
+    )
+    assert (
+        error_code(
+            api.post(f"/follow-ups/{own}/outcome", cashier, json={"result": "no_answer", "churn_reason": "price"})
+        )
+        == "churn_reason_not_applicable"
+    )
+    assert (
+        api.post(f"/follow-ups/{own}/outcome", cashier, json={"result": "lost", "churn_reason": "cheap"}).status_code
+        == 422
+    )
+    done = api.post(
+        f"/follow-ups/{own}/outcome", cashier, json={"result": "lost", "churn_reason": "distance", "note": "搬家到外地"}
+    )
     assert done.status_code == 200, done.json
     assert (done.json["status"], done.json["result"], done.json["churn_reason"]) == ("done", "lost", "distance")
     again = api.post(f"/follow-ups/{own}/outcome", cashier, json={"result": "reached"})
     assert again.status_code == 409 and error_code(again) == "follow_up_closed"
-    assert api.post(f"/follow-ups/{other}/outcome", staff_tokens["marketing"],
-                    json={"result": "booked"}).status_code == 200
+    assert (
+        api.post(f"/follow-ups/{other}/outcome", staff_tokens["marketing"], json={"result": "booked"}).status_code
+        == 200
+    )
 
     assert api.get("/follow-ups", staff_tokens["owner"]).json["total"] == 0  # open ones by default
     assert api.get("/follow-ups?status=done", staff_tokens["owner"]).json["total"] == 2

@@ -1,5 +1,6 @@
 """Each daily job selects exactly the right members on the right day (injected dates), and a rerun
 for the same day queues nothing more."""
+
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -76,8 +77,12 @@ def test_maintenance_reminders_push_13_days_before_and_call_11_days_before(app, 
     pushed = messages(app, kind="maintenance_due")
     assert sorted(m.member_id for m in pushed) == sorted([due13, due12])  # 12: a day late, still reminded
     first = next(m for m in pushed if m.member_id == due13)
-    assert (first.ref_type, first.ref_id, first.plate, first.occasion_date) == \
-        ("vehicle", v13, "粤B00013", D + timedelta(days=13))
+    assert (first.ref_type, first.ref_id, first.plate, first.occasion_date) == (
+        "vehicle",
+        v13,
+        "粤B00013",
+        D + timedelta(days=13),
+    )
     assert [(f.member_id, f.reason) for f in _follow_ups(app)] == [(due11, "not_delivered")]
     assert run("maintenance_reminders", D) == {"queued": 0, "calls": 0}
 
@@ -87,18 +92,24 @@ def test_maintenance_reminders_push_13_days_before_and_call_11_days_before(app, 
 
 
 def test_maintenance_call_list_skips_cars_whose_reminder_was_delivered_and_acted_on(app, seed, run, stores):
-    from app.marketing.sender import send_outbox
-
     from app.bookings.models import Booking
     from app.catalog.models import ServiceItem
+    from app.marketing.sender import send_outbox
 
     visited = seed.member("visited", grants={"maintenance_due": 1})
     booked = seed.member("booked", grants={"maintenance_due": 1})
     ignored = seed.member("ignored", grants={"maintenance_due": 1})
     no_grant = seed.member("no-grant")
     due = D + timedelta(days=13)
-    cars = {member_id: seed.vehicle(member_id, plate, next_maintenance_due_date=due) for member_id, plate in
-            ((visited, "粤B10001"), (booked, "粤B10004"), (ignored, "粤B10002"), (no_grant, "粤B10003"))}
+    cars = {
+        member_id: seed.vehicle(member_id, plate, next_maintenance_due_date=due)
+        for member_id, plate in (
+            (visited, "粤B10001"),
+            (booked, "粤B10004"),
+            (ignored, "粤B10002"),
+            (no_grant, "粤B10003"),
+        )
+    }
     run("maintenance_reminders", D)
     with app.app_context():
         assert send_outbox(now=local(D, 10, 1)) == {"sent": 3, "skipped_no_grant": 1}
@@ -111,14 +122,24 @@ def test_maintenance_call_list_skips_cars_whose_reminder_was_delivered_and_acted
         db.session.add(item)
         db.session.flush()
         slot = local(D + timedelta(days=5), 9)
-        db.session.add(Booking(store_id=stores[0], member_id=booked, vehicle_id=cars[booked], service_item_id=item.id,
-                               plate="粤B10004", start_at=slot, end_at=slot + timedelta(minutes=30),
-                               created_at=local(D + timedelta(days=1))))
+        db.session.add(
+            Booking(
+                store_id=stores[0],
+                member_id=booked,
+                vehicle_id=cars[booked],
+                service_item_id=item.id,
+                plate="粤B10004",
+                start_at=slot,
+                end_at=slot + timedelta(minutes=30),
+                created_at=local(D + timedelta(days=1)),
+            )
+        )
         db.session.commit()
 
     assert run("maintenance_reminders", D + timedelta(days=2))["calls"] == 2
-    assert sorted((f.member_id, f.reason) for f in _follow_ups(app)) == \
-        sorted([(ignored, "no_response"), (no_grant, "not_delivered")])
+    assert sorted((f.member_id, f.reason) for f in _follow_ups(app)) == sorted(
+        [(ignored, "no_response"), (no_grant, "not_delivered")]
+    )
 
 
 def test_first_maintenance_reminders_for_new_cars_from_the_purchase_date(app, seed, run):
@@ -128,19 +149,32 @@ def test_first_maintenance_reminders_for_new_cars_from_the_purchase_date(app, se
     # six months (the default) after purchase; D + 13 = 2026-03-23
     v = seed.vehicle(fresh, "粤B20001", purchase_date=date(2025, 9, 23))
     seed.vehicle(later, "粤B20002", purchase_date=date(2025, 9, 24))
-    seed.vehicle(serviced, "粤B20003", purchase_date=date(2025, 9, 23), last_maintenance_date=date(2026, 1, 5),
-                 next_maintenance_due_date=date(2026, 7, 5))
+    seed.vehicle(
+        serviced,
+        "粤B20003",
+        purchase_date=date(2025, 9, 23),
+        last_maintenance_date=date(2026, 1, 5),
+        next_maintenance_due_date=date(2026, 7, 5),
+    )
 
     assert run("first_maintenance_reminders", D)["queued"] == 1
     [message] = messages(app, kind="first_maintenance")
-    assert (message.member_id, message.ref_id, message.occasion_date, message.template_key) == \
-        (fresh, v, date(2026, 3, 23), "maintenance_due")
+    assert (message.member_id, message.ref_id, message.occasion_date, message.template_key) == (
+        fresh,
+        v,
+        date(2026, 3, 23),
+        "maintenance_due",
+    )
     assert run("first_maintenance_reminders", D)["queued"] == 0
 
 
 def test_first_maintenance_due_dates_clamp_to_month_end():
-    assert purchase_dates_due_on(date(2026, 2, 28), 6) == [date(2025, 8, 28), date(2025, 8, 29),
-                                                          date(2025, 8, 30), date(2025, 8, 31)]
+    assert purchase_dates_due_on(date(2026, 2, 28), 6) == [
+        date(2025, 8, 28),
+        date(2025, 8, 29),
+        date(2025, 8, 30),
+        date(2025, 8, 31),
+    ]
     assert purchase_dates_due_on(date(2026, 8, 30), 6) == []  # Feb has no 30th
     assert purchase_dates_due_on(date(2026, 3, 23), 6) == [date(2025, 9, 23)]
 
@@ -164,9 +198,18 @@ def test_service_follow_ups_three_to_seven_days_after_a_settle(app, seed, run, s
     with app.app_context():
         for number, (name, days_ago) in enumerate((("d2", 2), ("d3", 3), ("d7", 7), ("d8", 8), ("refunded", 4))):
             day = D - timedelta(days=days_ago)
-            db.session.add(Visit(work_order_id=100 + number, member_id=members[name], store_id=stores[0],
-                                 plate="粤B30001", paid_fen=1000, settled_at=local(day, 23, 30), settled_on=day,
-                                 refunded_at=local(D) if name == "refunded" else None))
+            db.session.add(
+                Visit(
+                    work_order_id=100 + number,
+                    member_id=members[name],
+                    store_id=stores[0],
+                    plate="粤B30001",
+                    paid_fen=1000,
+                    settled_at=local(day, 23, 30),
+                    settled_on=day,
+                    refunded_at=local(D) if name == "refunded" else None,
+                )
+            )
         db.session.commit()
     assert run("service_follow_ups", D)["queued"] == 2
     assert member_ids(app, kind="follow_up") == sorted([members["d3"], members["d7"]])
@@ -184,17 +227,28 @@ def test_booking_reminders_the_day_before(app, seed, run, stores):
         item = ServiceItem(name="洗车", category="wash", price_fen=3000)
         db.session.add(item)
         db.session.flush()
-        for member_id, plate, day, status in ((tomorrow, "粤B40001", D + timedelta(days=1), "booked"),
-                                              (later, "粤B40002", D + timedelta(days=2), "booked"),
-                                              (cancelled, "粤B40003", D + timedelta(days=1), "cancelled")):
+        for member_id, plate, day, status in (
+            (tomorrow, "粤B40001", D + timedelta(days=1), "booked"),
+            (later, "粤B40002", D + timedelta(days=2), "booked"),
+            (cancelled, "粤B40003", D + timedelta(days=1), "cancelled"),
+        ):
             from app.members.models import Vehicle
 
             vehicle = Vehicle(member_id=member_id, plate=plate)
             db.session.add(vehicle)
             db.session.flush()
-            db.session.add(Booking(store_id=stores[0], member_id=member_id, vehicle_id=vehicle.id,
-                                   service_item_id=item.id, plate=plate, start_at=local(day, 9, 30),
-                                   end_at=local(day, 10), status=status))
+            db.session.add(
+                Booking(
+                    store_id=stores[0],
+                    member_id=member_id,
+                    vehicle_id=vehicle.id,
+                    service_item_id=item.id,
+                    plate=plate,
+                    start_at=local(day, 9, 30),
+                    end_at=local(day, 10),
+                    status=status,
+                )
+            )
         db.session.commit()
     assert run("booking_reminders", D)["queued"] == 1
     [message] = messages(app, kind="booking_reminder")
@@ -208,9 +262,18 @@ def test_coupon_expiry_notices_three_days_before_the_last_valid_day(app, seed, r
 
     soon, later, used = seed.member("soon"), seed.member("later"), seed.member("used")
     with app.app_context():
+
         def template(last_day):
-            return create_template(data={"name": f"洗车券{last_day}", "kind": "cash_off", "value_fen": 1000,
-                                         "valid_from": D - timedelta(days=10), "valid_until": last_day}).id
+            return create_template(
+                data={
+                    "name": f"洗车券{last_day}",
+                    "kind": "cash_off",
+                    "value_fen": 1000,
+                    "valid_from": D - timedelta(days=10),
+                    "valid_until": last_day,
+                }
+            ).id
+
         ends_in_3, ends_in_4 = template(D + timedelta(days=3)), template(D + timedelta(days=4))
         issued_at = local(D - timedelta(days=1))
         coupons.issue(template_id=ends_in_3, member_id=soon, source="grant", now=issued_at)
@@ -230,10 +293,21 @@ def test_every_daily_job_run_twice_for_a_day_queues_nothing_more(app, seed, run)
     now = local(D, 11)
     for index in range(3):
         member_id = seed.member(f"m{index}", birthday=date(1990, 3, 10), last_visit=now - timedelta(days=300))
-        seed.vehicle(member_id, f"粤B5000{index}", next_maintenance_due_date=D + timedelta(days=13),
-                     purchase_date=date(2025, 9, 23))
-    daily = ["birthday_greetings", "maintenance_reminders", "first_maintenance_reminders", "win_back_offers",
-             "service_follow_ups", "booking_reminders", "coupon_expiry_notices"]
+        seed.vehicle(
+            member_id,
+            f"粤B5000{index}",
+            next_maintenance_due_date=D + timedelta(days=13),
+            purchase_date=date(2025, 9, 23),
+        )
+    daily = [
+        "birthday_greetings",
+        "maintenance_reminders",
+        "first_maintenance_reminders",
+        "win_back_offers",
+        "service_follow_ups",
+        "booking_reminders",
+        "coupon_expiry_notices",
+    ]
     for name in daily:
         run(name, D)
     counts = (_count(app, Message), _count(app, FollowUp))
@@ -247,9 +321,19 @@ def test_flask_jobs_lists_every_job_and_runs_one_for_a_date(app, runner, seed):
     listed = runner.invoke(args=["jobs", "list"])
     assert listed.exit_code == 0
     names = listed.output.split()
-    assert set(names) >= {"birthday_greetings", "maintenance_reminders", "first_maintenance_reminders",
-                          "win_back_offers", "service_follow_ups", "booking_reminders", "coupon_expiry_notices",
-                          "points_expiry", "tier_review", "campaign_sends", "send_outbox"}
+    assert set(names) >= {
+        "birthday_greetings",
+        "maintenance_reminders",
+        "first_maintenance_reminders",
+        "win_back_offers",
+        "service_follow_ups",
+        "booking_reminders",
+        "coupon_expiry_notices",
+        "points_expiry",
+        "tier_review",
+        "campaign_sends",
+        "send_outbox",
+    }
     member_id = seed.member("ann", birthday=date(1990, 3, 10))
     ran = runner.invoke(args=["jobs", "run", "birthday_greetings", "--date", "2026-03-10"])
     assert ran.exit_code == 0, ran.output

@@ -1,5 +1,6 @@
 """The sender in live mode against mocked WeChat endpoints (``responses``): success, 43101,
 40001 then success after a token refresh, and a rate limit retried on a later run."""
+
 import json
 from datetime import date, timedelta
 

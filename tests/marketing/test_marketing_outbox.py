@@ -1,5 +1,6 @@
 """Grants, the outbox sender and its outcomes, and "nothing is sent twice" under reruns and
 concurrent senders (real threads; on PostgreSQL when TEST_DATABASE_URL is set)."""
+
 import threading
 from datetime import date, timedelta
 
@@ -34,8 +35,10 @@ def _send(app, now=NOW):
 
 
 def _birthdays(app, seed, count, grants=1):
-    ids = [seed.member(f"b{index}", birthday=date(1990, 3, 10), grants={"birthday_greeting": grants})
-           for index in range(count)]
+    ids = [
+        seed.member(f"b{index}", birthday=date(1990, 3, 10), grants={"birthday_greeting": grants})
+        for index in range(count)
+    ]
     with app.app_context():
         run_job("birthday_greetings", day=D)
     return ids
@@ -46,14 +49,18 @@ def test_subscriptions_record_one_grant_per_accepted_key_and_refuse_unknown_keys
     response = api.post("/me/subscriptions", token, json={"template_keys": ["maintenance_due", "booking_reminder"]})
     assert response.status_code == 200, response.json
     again = api.post("/me/subscriptions", token, json={"template_keys": ["maintenance_due"]})
-    assert {g["template_key"]: g["remaining"] for g in again.json["grants"]} == \
-        {"booking_reminder": 1, "maintenance_due": 2}
+    assert {g["template_key"]: g["remaining"] for g in again.json["grants"]} == {
+        "booking_reminder": 1,
+        "maintenance_due": 2,
+    }
 
     unknown = api.post("/me/subscriptions", token, json={"template_keys": ["maintenance_due", "promo"]})
     assert unknown.status_code == 422 and error_code(unknown) == "unknown_template_key"
     listed = api.get("/me/subscriptions", token)
-    assert {g["template_key"]: g["remaining"] for g in listed.json["grants"]} == \
-        {"booking_reminder": 1, "maintenance_due": 2}  # the refused request changed nothing
+    assert {g["template_key"]: g["remaining"] for g in listed.json["grants"]} == {
+        "booking_reminder": 1,
+        "maintenance_due": 2,
+    }  # the refused request changed nothing
 
 
 def test_each_send_uses_one_grant_and_no_grant_means_skipped_and_a_call(app, seed):
@@ -104,7 +111,9 @@ def test_template_fields_are_checked_before_sending(app, seed):
 
 def test_long_free_text_is_truncated_to_the_field_limit(app, seed):
     seed.member("一个名字非常非常长的车主朋友们大家好", birthday=date(1990, 3, 10), grants={"birthday_greeting": 1})
-    app.config["MARKETING_MESSAGES"] = {"birthday": {"fields": {"thing1": "{nickname}，祝您生日快乐，爱车出行平安顺利"}}}
+    app.config["MARKETING_MESSAGES"] = {
+        "birthday": {"fields": {"thing1": "{nickname}，祝您生日快乐，爱车出行平安顺利"}}
+    }
     with app.app_context():
         run_job("birthday_greetings", day=D)
     assert _send(app) == {"sent": 1}
@@ -217,8 +226,12 @@ def test_two_senders_at_once_send_each_message_once(app, seed):
 @pytest.mark.parametrize("job", ["birthday_greetings", "win_back_offers"])
 def test_two_schedulers_running_a_job_at_once_queue_each_push_once(app, seed, job):
     for index in range(20):
-        seed.member(f"c{index}", birthday=date(1990, 3, 10), last_visit=NOW - timedelta(days=300),
-                    grants={"birthday_greeting": 1, "win_back_offer": 1})
+        seed.member(
+            f"c{index}",
+            birthday=date(1990, 3, 10),
+            last_visit=NOW - timedelta(days=300),
+            grants={"birthday_greeting": 1, "win_back_offer": 1},
+        )
     _in_threads(app, lambda: run_job(job, day=D), count=2)
     rows = messages(app)
     assert len(rows) == 20 and len({m.member_id for m in rows}) == 20

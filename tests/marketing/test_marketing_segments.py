@@ -1,5 +1,6 @@
 """Segments: rules are validated (422 on unknown fields or operators), compiled into one query,
 and a preview counts exactly what a brute-force Python evaluation counts over the same data."""
+
 from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +22,7 @@ CLASSES = ["high", "medium", "low", "none"]
 
 
 # -- the API -------------------------------------------------------------------------------------
+
 
 def test_segment_rules_with_unknown_fields_operators_or_values_are_refused(api, staff_tokens):
     token = staff_tokens["marketing"]
@@ -54,9 +56,12 @@ def test_segment_preview_counts_and_samples_members(app, api, staff_tokens, seed
     seed.member("once", visits=1, last_visit=NOW - timedelta(days=10))
     seed.member("never")
     token = staff_tokens["marketing"]
-    rules = {"all": [{"field": "visit_count", "op": "gte", "value": 3},
-                     {"any": [{"field": "total_paid", "op": "gt", "value": 1000},
-                              {"field": "tier", "op": "eq", "value": None}]}]}
+    rules = {
+        "all": [
+            {"field": "visit_count", "op": "gte", "value": 3},
+            {"any": [{"field": "total_paid", "op": "gt", "value": 1000}, {"field": "tier", "op": "eq", "value": None}]},
+        ]
+    }
     created = api.post("/segments", token, json={"name": "regulars", "rules": rules})
     assert created.status_code == 201, created.json
     assert api.post("/segments", token, json={"name": "regulars", "rules": rules}).status_code == 409
@@ -76,12 +81,20 @@ def test_segment_preview_counts_and_samples_members(app, api, staff_tokens, seed
 def test_a_segment_is_one_query_whatever_its_rules(app, seed):
     for index in range(5):
         seed.member(f"m{index}", visits=index, last_visit=NOW - timedelta(days=index) if index else None)
-    rules = {"any": [{"field": "tags", "op": "has_all", "value": [1, 2]},
-                     {"all": [{"field": "balance", "op": "gte", "value": 0},
-                              {"field": "unused_coupons", "op": "lt", "value": 3},
-                              {"field": "vehicle_age", "op": "between", "value": [1, 5]},
-                              {"field": "store", "op": "in", "value": [1]}]},
-                     {"field": "points", "op": "eq", "value": 0}]}
+    rules = {
+        "any": [
+            {"field": "tags", "op": "has_all", "value": [1, 2]},
+            {
+                "all": [
+                    {"field": "balance", "op": "gte", "value": 0},
+                    {"field": "unused_coupons", "op": "lt", "value": 3},
+                    {"field": "vehicle_age", "op": "between", "value": [1, 5]},
+                    {"field": "store", "op": "in", "value": [1]},
+                ]
+            },
+            {"field": "points", "op": "eq", "value": 0},
+        ]
+    }
     statements = []
     with app.app_context():
         engine = db.engine
@@ -103,6 +116,7 @@ def test_a_segment_is_one_query_whatever_its_rules(app, seed):
 
 
 # -- property: preview count == brute force -------------------------------------------------------
+
 
 def _age(purchase, today):
     return today.year - purchase.year - ((today.month, today.day) < (purchase.month, purchase.day))
@@ -142,8 +156,11 @@ def _holds(node, m):
         return _match(op, m["tier_rank"], value)
     if field == "tags":
         wanted = set(value)
-        return {"has_any": bool(wanted & m["tags"]), "has_all": wanted <= m["tags"],
-                "has_none": not wanted & m["tags"]}[op]
+        return {
+            "has_any": bool(wanted & m["tags"]),
+            "has_all": wanted <= m["tags"],
+            "has_none": not wanted & m["tags"],
+        }[op]
     if field == "last_visit":
         last = m["last"]
         if op == "never":
@@ -170,7 +187,7 @@ def _holds(node, m):
 
 
 ints = st.integers(min_value=0, max_value=6)
-money = st.integers(min_value=0, max_value=5) .map(lambda n: n * 1000)
+money = st.integers(min_value=0, max_value=5).map(lambda n: n * 1000)
 days = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 3, 20)).map(lambda d: d.isoformat())
 
 
@@ -186,14 +203,15 @@ def _matches(field, values):
     return st.one_of(single, many).map(lambda pair: {"field": field, "op": pair[0], "value": pair[1]})
 
 
-TAGS = st.tuples(st.sampled_from(["has_any", "has_all", "has_none"]),
-                 st.lists(st.sampled_from([1, 2, 3]), min_size=1, max_size=3)) \
-    .map(lambda p: {"field": "tags", "op": p[0], "value": p[1]})
+TAGS = st.tuples(
+    st.sampled_from(["has_any", "has_all", "has_none"]), st.lists(st.sampled_from([1, 2, 3]), min_size=1, max_size=3)
+).map(lambda p: {"field": "tags", "op": p[0], "value": p[1]})
 # Conditions on the member's own columns.
 COLUMN_CONDITIONS = st.one_of(
     _matches("tier", st.sampled_from([1, 2, 3])),
-    st.sampled_from([None]).flatmap(lambda v: st.sampled_from(["eq", "ne"]).map(
-        lambda op: {"field": "tier", "op": op, "value": None})),
+    st.sampled_from([None]).flatmap(
+        lambda v: st.sampled_from(["eq", "ne"]).map(lambda op: {"field": "tier", "op": op, "value": None})
+    ),
     _numbers("tier_rank", st.integers(min_value=0, max_value=3)),
     _matches("lifecycle", st.sampled_from(LIFECYCLES)),
     _matches("value_class", st.sampled_from(CLASSES)),
@@ -211,9 +229,10 @@ COLUMN_CONDITIONS = st.one_of(
 # Conditions on rows in other tables (the member's tags, cars, wallet, points, coupons, visits).
 OTHER_TABLE_CONDITIONS = st.one_of(
     TAGS,
-    st.one_of(st.tuples(st.sampled_from(["eq", "gt", "gte", "lt", "lte"]), ints),
-              st.tuples(st.just("between"), st.tuples(ints, ints).map(sorted).map(list)))
-    .map(lambda p: {"field": "vehicle_age", "op": p[0], "value": p[1]}),
+    st.one_of(
+        st.tuples(st.sampled_from(["eq", "gt", "gte", "lt", "lte"]), ints),
+        st.tuples(st.just("between"), st.tuples(ints, ints).map(sorted).map(list)),
+    ).map(lambda p: {"field": "vehicle_age", "op": p[0], "value": p[1]}),
     _numbers("balance", money),
     _numbers("points", ints),
     _numbers("unused_coupons", st.integers(min_value=0, max_value=3)),
@@ -222,35 +241,42 @@ OTHER_TABLE_CONDITIONS = st.one_of(
 CONDITIONS = st.one_of(COLUMN_CONDITIONS, OTHER_TABLE_CONDITIONS)
 RULES = st.recursive(
     CONDITIONS,
-    lambda children: st.tuples(st.sampled_from(["all", "any"]), st.lists(children, max_size=3))
-    .map(lambda p: {p[0]: p[1]}),
+    lambda children: st.tuples(st.sampled_from(["all", "any"]), st.lists(children, max_size=3)).map(
+        lambda p: {p[0]: p[1]}
+    ),
     max_leaves=6,
 ).map(lambda node: node if ("all" in node or "any" in node) else {"all": [node]})
 
 # Member columns, other tables, an OR mixing both and anything else, side by side: the shape
 # whose joinable conditions select candidates before the rest is checked.
-MIXED_RULES = st.tuples(COLUMN_CONDITIONS, OTHER_TABLE_CONDITIONS,
-                        st.tuples(OTHER_TABLE_CONDITIONS, COLUMN_CONDITIONS).map(lambda p: {"any": list(p)}),
-                        RULES).map(lambda p: {"all": list(p)})
+MIXED_RULES = st.tuples(
+    COLUMN_CONDITIONS,
+    OTHER_TABLE_CONDITIONS,
+    st.tuples(OTHER_TABLE_CONDITIONS, COLUMN_CONDITIONS).map(lambda p: {"any": list(p)}),
+    RULES,
+).map(lambda p: {"all": list(p)})
 
-MEMBER = st.fixed_dictionaries({
-    "tier_id": st.sampled_from([None, 1, 2, 3]),
-    "tags": st.sets(st.sampled_from([1, 2, 3]), max_size=3),
-    "lifecycle": st.sampled_from(LIFECYCLES),
-    "value_class": st.sampled_from(CLASSES),
-    "last": st.one_of(st.none(), st.integers(min_value=0, max_value=900 * 24).map(
-        lambda hours: NOW - timedelta(hours=hours))),
-    "visit_count": ints,
-    "total_paid": money,
-    "average_ticket": money,
-    "birthday_month": st.one_of(st.none(), st.integers(min_value=1, max_value=12)),
-    "purchases": st.lists(st.dates(min_value=date(2018, 1, 1), max_value=TODAY), max_size=2),
-    "balance": st.one_of(st.none(), money),
-    "points": st.one_of(st.none(), ints),
-    "coupons": st.lists(st.tuples(st.sampled_from(["unused", "used"]), st.booleans()), max_size=3),
-    "stores": st.sets(st.sampled_from([1, 2]), max_size=2),
-    "registered_store_id": st.sampled_from([None, 1, 2]),
-})
+MEMBER = st.fixed_dictionaries(
+    {
+        "tier_id": st.sampled_from([None, 1, 2, 3]),
+        "tags": st.sets(st.sampled_from([1, 2, 3]), max_size=3),
+        "lifecycle": st.sampled_from(LIFECYCLES),
+        "value_class": st.sampled_from(CLASSES),
+        "last": st.one_of(
+            st.none(), st.integers(min_value=0, max_value=900 * 24).map(lambda hours: NOW - timedelta(hours=hours))
+        ),
+        "visit_count": ints,
+        "total_paid": money,
+        "average_ticket": money,
+        "birthday_month": st.one_of(st.none(), st.integers(min_value=1, max_value=12)),
+        "purchases": st.lists(st.dates(min_value=date(2018, 1, 1), max_value=TODAY), max_size=2),
+        "balance": st.one_of(st.none(), money),
+        "points": st.one_of(st.none(), ints),
+        "coupons": st.lists(st.tuples(st.sampled_from(["unused", "used"]), st.booleans()), max_size=3),
+        "stores": st.sets(st.sampled_from([1, 2]), max_size=2),
+        "registered_store_id": st.sampled_from([None, 1, 2]),
+    }
+)
 
 
 def _insert_population(population, stores):
@@ -266,12 +292,20 @@ def _insert_population(population, stores):
     for index, m in enumerate(population):
         m["tier_rank"] = m["tier_id"] - 1 if m["tier_id"] else None
         m["store_map"] = {store: stores[store - 1] for store in (1, 2)}
-        member = Member(nickname=f"p{index}", referral_code=f"P{index:07d}", tier_id=m["tier_id"],
-                        lifecycle=m["lifecycle"], value_class=m["value_class"], last_paid_visit_at=m["last"],
-                        paid_visit_count=m["visit_count"], total_paid_fen=m["total_paid"],
-                        average_ticket_fen=m["average_ticket"], birthday_month=m["birthday_month"],
-                        birthday_day=1 if m["birthday_month"] else None,
-                        registered_store_id=stores[m["registered_store_id"] - 1] if m["registered_store_id"] else None)
+        member = Member(
+            nickname=f"p{index}",
+            referral_code=f"P{index:07d}",
+            tier_id=m["tier_id"],
+            lifecycle=m["lifecycle"],
+            value_class=m["value_class"],
+            last_paid_visit_at=m["last"],
+            paid_visit_count=m["visit_count"],
+            total_paid_fen=m["total_paid"],
+            average_ticket_fen=m["average_ticket"],
+            birthday_month=m["birthday_month"],
+            birthday_day=1 if m["birthday_month"] else None,
+            registered_store_id=stores[m["registered_store_id"] - 1] if m["registered_store_id"] else None,
+        )
         db.session.add(member)
         db.session.flush()
         m["id"] = member.id
@@ -280,18 +314,35 @@ def _insert_population(population, stores):
         for number, purchase in enumerate(m["purchases"]):
             db.session.add(Vehicle(member_id=member.id, plate=f"粤B{index:03d}{number}Q", purchase_date=purchase))
         if m["balance"] is not None:
-            db.session.add(Wallet(member_id=member.id, balance_fen=m["balance"], principal_fen=m["balance"],
-                                  bonus_fen=0))
+            db.session.add(
+                Wallet(member_id=member.id, balance_fen=m["balance"], principal_fen=m["balance"], bonus_fen=0)
+            )
         if m["points"] is not None:
             db.session.add(PointsAccount(member_id=member.id, balance=m["points"]))
         for seq, (status, still_valid) in enumerate(m["coupons"], start=1):
-            db.session.add(MemberCoupon(
-                code=f"C{index:04d}{seq}", template_id=template.id, member_id=member.id, seq=seq, status=status,
-                source="grant", valid_from=NOW - timedelta(days=10),
-                valid_until=NOW + timedelta(days=5) if still_valid else NOW - timedelta(days=1)))
+            db.session.add(
+                MemberCoupon(
+                    code=f"C{index:04d}{seq}",
+                    template_id=template.id,
+                    member_id=member.id,
+                    seq=seq,
+                    status=status,
+                    source="grant",
+                    valid_from=NOW - timedelta(days=10),
+                    valid_until=NOW + timedelta(days=5) if still_valid else NOW - timedelta(days=1),
+                )
+            )
         for number, store in enumerate(sorted(m["stores"])):
-            db.session.add(Visit(work_order_id=index * 10 + number + 1, member_id=member.id, store_id=stores[store - 1],
-                                 paid_fen=100, settled_at=NOW - timedelta(days=3), settled_on=TODAY))
+            db.session.add(
+                Visit(
+                    work_order_id=index * 10 + number + 1,
+                    member_id=member.id,
+                    store_id=stores[store - 1],
+                    paid_fen=100,
+                    settled_at=NOW - timedelta(days=3),
+                    settled_on=TODAY,
+                )
+            )
         m["balance"] = m["balance"] or 0
         m["points"] = m["points"] or 0
         m["unused_coupons"] = sum(1 for status, valid in m["coupons"] if status == "unused" and valid)
@@ -324,15 +375,17 @@ def _check_against_brute_force(population, rules, stores):
             assert sorted(db.session.scalars(select(Member.id).where(condition))) == expected, rule
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(population=st.lists(MEMBER, min_size=0, max_size=8), rules=st.lists(RULES, min_size=1, max_size=4))
 def test_preview_count_equals_a_brute_force_count(app, stores, population, rules):
     _compare_with_brute_force(app, stores, population, rules)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(population=st.lists(MEMBER, min_size=1, max_size=8), rules=st.lists(MIXED_RULES, min_size=1, max_size=3))
 def test_candidates_first_selects_what_a_brute_force_selects(app, stores, population, rules):
     _compare_with_brute_force(app, stores, population, rules)
@@ -356,7 +409,7 @@ def _parenthesised(sql, start):
     for index in range(start, len(sql)):
         depth += {"(": 1, ")": -1}.get(sql[index], 0)
         if depth == 0:
-            return sql[start:index + 1]
+            return sql[start : index + 1]
     raise AssertionError("unbalanced parentheses")
 
 
@@ -366,15 +419,22 @@ def test_mixed_rules_select_candidates_by_columns_and_joins_first(app):
     is named by the tiers' ids, so the planner knows how many members hold them."""
     from sqlalchemy.dialects import postgresql
 
-    rules = {"all": [
-        {"field": "tier_rank", "op": "gte", "value": 1},
-        {"any": [{"field": "tags", "op": "has_any", "value": [1, 3]},
-                 {"field": "value_class", "op": "eq", "value": "high"}]},
-        {"field": "last_visit", "op": "within_days", "value": 365},
-        {"field": "balance", "op": "gte", "value": 10000},
-        {"field": "vehicle_age", "op": "between", "value": [1, 6]},
-        {"field": "unused_coupons", "op": "gte", "value": 1},
-        {"field": "store", "op": "in", "value": [1]}]}
+    rules = {
+        "all": [
+            {"field": "tier_rank", "op": "gte", "value": 1},
+            {
+                "any": [
+                    {"field": "tags", "op": "has_any", "value": [1, 3]},
+                    {"field": "value_class", "op": "eq", "value": "high"},
+                ]
+            },
+            {"field": "last_visit", "op": "within_days", "value": 365},
+            {"field": "balance", "op": "gte", "value": 10000},
+            {"field": "vehicle_age", "op": "between", "value": [1, 6]},
+            {"field": "unused_coupons", "op": "gte", "value": 1},
+            {"field": "store", "op": "in", "value": [1]},
+        ]
+    }
     with app.app_context():
         for rank in (0, 1, 2):
             db.session.add(Tier(name=f"rank {rank}", rank=rank, labor_discount_percent=0))
@@ -382,8 +442,11 @@ def test_mixed_rules_select_candidates_by_columns_and_joins_first(app):
         tier_ids = sorted(db.session.scalars(select(Tier.id).where(Tier.rank >= 1)))
 
         def sql(**options):
-            return str(compile_rules(rules, now=NOW, **options).compile(
-                dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+            return str(
+                compile_rules(rules, now=NOW, **options).compile(
+                    dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+                )
+            )
 
         text = sql()
         candidates = _parenthesised(text, text.index("(SELECT candidate.id"))
@@ -404,6 +467,7 @@ def test_negated_conditions_include_members_without_a_value(app, seed, stores):
     nowhere = seed.member("nowhere")  # no registered store, no visits, no tier, no birthday
     local_member = seed.member("local", store_id=stores[0])
     with app.app_context():
+
         def ids(condition):
             from sqlalchemy import select
 

@@ -1,4 +1,5 @@
 """The marketing rules: read by the back office, changed by the owner, checked against what exists."""
+
 from datetime import date
 
 from app.common.jobs import run_job
@@ -9,17 +10,25 @@ from tests.marketing.conftest import member_ids, messages
 def test_owner_sets_birthday_coupons_by_tier_and_the_job_issues_them(app, api, staff_tokens, seed):
     owner, marketing = staff_tokens["owner"], staff_tokens["marketing"]
     gold = api.post("/tiers", owner, json={"name": "金卡", "rank": 2, "labor_discount_percent": 10}).json["id"]
-    template = api.post("/coupon-templates", owner, json={"name": "生日券", "kind": "cash_off", "value_fen": 2000,
-                                                          "valid_days": 30, "claimable": False}).json["id"]
+    template = api.post(
+        "/coupon-templates",
+        owner,
+        json={"name": "生日券", "kind": "cash_off", "value_fen": 2000, "valid_days": 30, "claimable": False},
+    ).json["id"]
     assert api.get("/marketing/settings", marketing).json["win_back_interval_days"] == 90
     assert api.patch("/marketing/settings", marketing, json={"win_back_interval_days": 30}).status_code == 403
-    assert error_code(api.patch("/marketing/settings", owner, json={"birthday_coupons": {"vip": template}})) == \
-        "invalid_birthday_coupons"
-    assert error_code(api.patch("/marketing/settings", owner, json={"birthday_coupons": {str(gold): 999}})) == \
-        "coupon_template_not_found"
+    assert (
+        error_code(api.patch("/marketing/settings", owner, json={"birthday_coupons": {"vip": template}}))
+        == "invalid_birthday_coupons"
+    )
+    assert (
+        error_code(api.patch("/marketing/settings", owner, json={"birthday_coupons": {str(gold): 999}}))
+        == "coupon_template_not_found"
+    )
     assert api.patch("/marketing/settings", owner, json={"win_back_interval_days": 0}).status_code == 422
-    changed = api.patch("/marketing/settings", owner, json={"birthday_coupons": {str(gold): template},
-                                                             "first_maintenance_months": 3})
+    changed = api.patch(
+        "/marketing/settings", owner, json={"birthday_coupons": {str(gold): template}, "first_maintenance_months": 3}
+    )
     assert changed.status_code == 200, changed.json
     assert changed.json["birthday_coupons"] == {str(gold): template} and changed.json["first_maintenance_months"] == 3
 

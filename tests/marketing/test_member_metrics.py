@@ -1,5 +1,6 @@
 """Member metrics: kept current by the settle and refund events, recomputed in bulk by the daily
 job, and both ways agree."""
+
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -33,10 +34,15 @@ def test_settle_and_refund_keep_a_members_metrics_current(app, api, member_login
     wash = _post(api, owner, "/service-items", {"name": "精洗", "category": "wash", "price_fen": 10000})
 
     def visit(price_fen):
-        order = _post(api, cashier, "/work-orders", {"store_id": stores[0], "plate": "粤B12345",
-                                                     "lines": [{"service_item_id": wash["id"], "quantity": 1}]})
-        settled = api.post(f"/work-orders/{order['id']}/settle", cashier,
-                           json={"tenders": [{"type": "cash", "amount_fen": price_fen}]})
+        order = _post(
+            api,
+            cashier,
+            "/work-orders",
+            {"store_id": stores[0], "plate": "粤B12345", "lines": [{"service_item_id": wash["id"], "quantity": 1}]},
+        )
+        settled = api.post(
+            f"/work-orders/{order['id']}/settle", cashier, json={"tenders": [{"type": "cash", "amount_fen": price_fen}]}
+        )
         assert settled.status_code == 200, settled.json
         return order["id"]
 
@@ -52,7 +58,9 @@ def test_settle_and_refund_keep_a_members_metrics_current(app, api, member_login
     with app.app_context():
         visits = db.session.scalars(select(Visit).order_by(Visit.work_order_id)).all()
         assert [(v.work_order_id, v.store_id, v.plate, v.settled_on) for v in visits] == [
-            (first, stores[0], "粤B12345", D), (second, stores[0], "粤B12345", D + timedelta(days=30))]
+            (first, stores[0], "粤B12345", D),
+            (second, stores[0], "粤B12345", D + timedelta(days=30)),
+        ]
 
     refunded = api.post(f"/work-orders/{second}/refund", owner, json={"reason": "返工"})
     assert refunded.status_code == 200, refunded.json
@@ -67,9 +75,15 @@ def test_bulk_recompute_cuts_value_classes_by_percentile(app, seed, run):
     ranked = []
     for index in range(10):  # member i is better than member i-1 on all three factors
         visits = index + 2
-        ranked.append(seed.member(f"v{index}", visits=visits, total_paid_fen=(index + 1) * 10000 * visits,
-                                  first_visit=now - timedelta(days=(100 - index * 5) * (visits - 1)),
-                                  last_visit=now - timedelta(days=1)))
+        ranked.append(
+            seed.member(
+                f"v{index}",
+                visits=visits,
+                total_paid_fen=(index + 1) * 10000 * visits,
+                first_visit=now - timedelta(days=(100 - index * 5) * (visits - 1)),
+                last_visit=now - timedelta(days=1),
+            )
+        )
     never = seed.member("never")
     result = run("member_metrics", D)
     assert result["figures_changed"] == 10  # the member who never visited keeps 0 and no interval
@@ -83,7 +97,8 @@ def test_bulk_recompute_cuts_value_classes_by_percentile(app, seed, run):
     with app.app_context():
         cuts = db.session.get(MemberMetricCuts, 1).cuts
     place = lambda ticket, visits, interval: metrics.value_class_from_cuts(  # noqa: E731
-        average_ticket_fen=ticket, paid_visit_count=visits, mean_visit_interval_days=interval, cuts=cuts)
+        average_ticket_fen=ticket, paid_visit_count=visits, mean_visit_interval_days=interval, cuts=cuts
+    )
     assert place(200000, 20, 10) == "high"
     assert place(5000, 1, None) == "low"
     assert place(0, 0, None) == "none"
@@ -106,16 +121,25 @@ def test_lifecycles_move_with_time_in_the_daily_refresh(app, seed, run):
 def test_bulk_and_single_member_computations_agree(app, seed):
     now = local(D, 2)
     ids = []
-    for index, (visits, span_hours, total) in enumerate([(1, 0, 999), (2, 37, 1001), (3, 1000, 30000),
-                                                          (7, 24 * 365, 77777), (2, 12, 5)]):
-        ids.append(seed.member(f"a{index}", visits=visits, total_paid_fen=total,
-                               first_visit=now - timedelta(days=200, hours=span_hours),
-                               last_visit=now - timedelta(days=200)))
+    for index, (visits, span_hours, total) in enumerate(
+        [(1, 0, 999), (2, 37, 1001), (3, 1000, 30000), (7, 24 * 365, 77777), (2, 12, 5)]
+    ):
+        ids.append(
+            seed.member(
+                f"a{index}",
+                visits=visits,
+                total_paid_fen=total,
+                first_visit=now - timedelta(days=200, hours=span_hours),
+                last_visit=now - timedelta(days=200),
+            )
+        )
     with app.app_context():
         metrics.recompute_member_metrics(now=now)
         db.session.commit()
-        bulk = {m.id: (m.average_ticket_fen, m.mean_visit_interval_days, m.lifecycle)
-                for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))}
+        bulk = {
+            m.id: (m.average_ticket_fen, m.mean_visit_interval_days, m.lifecycle)
+            for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))
+        }
         single = {}
         for member_id in ids:
             m = metrics.refresh_member(member_id=member_id, now=now)

@@ -1,4 +1,5 @@
 """WeChat Pay top-ups in fake mode: the order, the development confirm endpoint, lapsed orders."""
+
 from datetime import timedelta
 
 import pytest
@@ -21,8 +22,9 @@ def _wallet_entries():
 
 @pytest.fixture
 def plan(api, staff_tokens):
-    response = api.post("/topup-plans", staff_tokens["marketing"],
-                        json={"name": "充500送50", "pay_fen": 50000, "bonus_fen": 5000})
+    response = api.post(
+        "/topup-plans", staff_tokens["marketing"], json={"name": "充500送50", "pay_fen": 50000, "bonus_fen": 5000}
+    )
     assert response.status_code == 201
     return response.json
 
@@ -79,14 +81,17 @@ def test_a_replayed_me_topup_opens_one_order(app, api, member_login):
         assert len(db.session.scalars(select(PaymentOrder)).all()) == 1
 
 
-@pytest.mark.parametrize("body, code", [
-    ({}, "validation_error"),
-    ({"amount_fen": -1}, "validation_error"),
-    ({"amount_fen": 0}, "validation_error"),
-    ({"amount_fen": 10.5}, "validation_error"),
-    ({"plan_id": 999}, "topup_plan_not_found"),
-    ({"plan_id": "PLAN", "amount_fen": 1}, "amount_does_not_match_plan"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({}, "validation_error"),
+        ({"amount_fen": -1}, "validation_error"),
+        ({"amount_fen": 0}, "validation_error"),
+        ({"amount_fen": 10.5}, "validation_error"),
+        ({"plan_id": 999}, "topup_plan_not_found"),
+        ({"plan_id": "PLAN", "amount_fen": 1}, "amount_does_not_match_plan"),
+    ],
+)
 def test_bad_me_topups_are_refused_and_write_nothing(app, api, member_login, plan, body, code):
     token, _ = member_login("alice")
     if body.get("plan_id") == "PLAN":
@@ -103,12 +108,14 @@ def test_a_counter_registered_member_without_wechat_cannot_pay_online(app, membe
     member_id = new_member(app)
     with app.app_context():
         with pytest.raises(Conflict) as caught:
-            payments.create_wechat_payment(member_id=member_id, purpose="topup", purpose_ref_id=None,
-                                           amount_fen=100, description="x")
+            payments.create_wechat_payment(
+                member_id=member_id, purpose="topup", purpose_ref_id=None, amount_fen=100, description="x"
+            )
         assert caught.value.code == "wechat_not_bound"
         with pytest.raises(Unprocessable):
-            payments.create_wechat_payment(member_id=member_id, purpose="nothing", purpose_ref_id=None,
-                                           amount_fen=100, description="x")
+            payments.create_wechat_payment(
+                member_id=member_id, purpose="nothing", purpose_ref_id=None, amount_fen=100, description="x"
+            )
 
 
 def test_a_notice_with_another_amount_is_refused_and_credits_nothing(app, api, member_login):
@@ -116,19 +123,23 @@ def test_a_notice_with_another_amount_is_refused_and_credits_nothing(app, api, m
     trade_no = api.post("/me/topups", token, json={"amount_fen": 1000}).json["payment"]["out_trade_no"]
     with app.app_context():
         with pytest.raises(Unprocessable) as caught:
-            payments.record_payment_notice(PaymentNotice(transaction_id="T-1", out_trade_no=trade_no,
-                                                         trade_state="SUCCESS", amount_fen=999))
+            payments.record_payment_notice(
+                PaymentNotice(transaction_id="T-1", out_trade_no=trade_no, trade_state="SUCCESS", amount_fen=999)
+            )
         assert caught.value.code == "amount_mismatch"
         db.session.rollback()
         assert _wallet_entries() == []
-        failed = payments.record_payment_notice(PaymentNotice(transaction_id="T-1", out_trade_no=trade_no,
-                                                              trade_state="PAYERROR", amount_fen=1000))
+        failed = payments.record_payment_notice(
+            PaymentNotice(transaction_id="T-1", out_trade_no=trade_no, trade_state="PAYERROR", amount_fen=1000)
+        )
         assert failed.status == "pending" and _wallet_entries() == []
-        payments.record_payment_notice(PaymentNotice(transaction_id="T-1", out_trade_no=trade_no,
-                                                     trade_state="SUCCESS", amount_fen=1000))
+        payments.record_payment_notice(
+            PaymentNotice(transaction_id="T-1", out_trade_no=trade_no, trade_state="SUCCESS", amount_fen=1000)
+        )
         with pytest.raises(Conflict) as other:
-            payments.record_payment_notice(PaymentNotice(transaction_id="T-2", out_trade_no=trade_no,
-                                                         trade_state="SUCCESS", amount_fen=1000))
+            payments.record_payment_notice(
+                PaymentNotice(transaction_id="T-2", out_trade_no=trade_no, trade_state="SUCCESS", amount_fen=1000)
+            )
         assert other.value.code == "payment_already_paid"
         assert len(_wallet_entries()) == 1
 
@@ -158,8 +169,9 @@ def test_the_confirm_endpoint_is_404_unless_development_and_fake(database_url):
 @pytest.fixture
 def closed_calls():
     calls = []
-    payments.register_payment_purpose("test_purpose", lambda order, notice: None,
-                                      lambda order: calls.append(order.out_trade_no))
+    payments.register_payment_purpose(
+        "test_purpose", lambda order, notice: None, lambda order: calls.append(order.out_trade_no)
+    )
     yield calls
     payments._purposes.pop("test_purpose")
 
@@ -169,8 +181,9 @@ def test_lapsed_orders_close_once_and_a_late_payment_still_credits(app, api, mem
     trade_no = api.post("/me/topups", token, json={"amount_fen": 1000}).json["payment"]["out_trade_no"]
     with app.app_context():
         member_id = db.session.scalar(select(PaymentOrder.member_id))
-        other, _ = payments.create_wechat_payment(member_id=member_id, purpose="test_purpose", purpose_ref_id=7,
-                                                  amount_fen=300, description="test")
+        other, _ = payments.create_wechat_payment(
+            member_id=member_id, purpose="test_purpose", purpose_ref_id=7, amount_fen=300, description="test"
+        )
         other_no = other.out_trade_no
         db.session.commit()
         later = clock.now() + timedelta(minutes=29)
@@ -184,4 +197,3 @@ def test_lapsed_orders_close_once_and_a_late_payment_still_credits(app, api, mem
     # The member paid just before the close reached WeChat: the money moved, so it credits.
     assert api.post(f"/dev/payments/{trade_no}/confirm").json["payment"]["status"] == "paid"
     assert api.get("/me/wallet", token).json["balance_fen"] == 1000
-

@@ -1,5 +1,6 @@
 """Live-mode WeChat Pay: the order is placed at WeChat (mocked) and its signed, encrypted
 notification credits the wallet exactly once; anything that does not verify credits nothing."""
+
 import pytest
 import responses
 from sqlalchemy import select
@@ -10,8 +11,13 @@ from app.extensions import db
 from app.payments.models import PaymentOrder
 from app.wallet.models import WalletEntry
 from tests.conftest import Api
-from tests.wechat.pay_signing import add_pay_answer, build_notification, generate_rsa_key, live_pay_config, \
-    pay_test_keys
+from tests.wechat.pay_signing import (
+    add_pay_answer,
+    build_notification,
+    generate_rsa_key,
+    live_pay_config,
+    pay_test_keys,
+)
 
 NOTIFY = "/api/v1/payments/wechat/notify"
 
@@ -19,8 +25,9 @@ NOTIFY = "/api/v1/payments/wechat/notify"
 @pytest.fixture
 def live_app(app, database_url):
     """A live-mode app on the same database as ``app`` (members log in through the fake one)."""
-    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WECHAT_MODE": "live",
-                                         **live_pay_config(pay_test_keys())})
+    application = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WECHAT_MODE": "live", **live_pay_config(pay_test_keys())}
+    )
     yield application
     clock.set_now(None)
     with application.app_context():
@@ -52,13 +59,15 @@ def _credited(live_app):
 
 def test_a_signed_notification_credits_once_and_its_replays_are_no_ops(live_app, order):
     keys = pay_test_keys()
-    headers, body = build_notification(keys, out_trade_no=order["out_trade_no"], amount_fen=10000,
-                                       transaction_id="4200001234202501010000000001")
+    headers, body = build_notification(
+        keys, out_trade_no=order["out_trade_no"], amount_fen=10000, transaction_id="4200001234202501010000000001"
+    )
     first = _notify(live_app, headers, body)
     assert first.status_code == 200 and first.get_json() == {"code": "SUCCESS"}
     assert _notify(live_app, headers, body).status_code == 200  # the same delivery again
-    again_headers, again_body = build_notification(keys, out_trade_no=order["out_trade_no"], amount_fen=10000,
-                                                   transaction_id="4200001234202501010000000001")
+    again_headers, again_body = build_notification(
+        keys, out_trade_no=order["out_trade_no"], amount_fen=10000, transaction_id="4200001234202501010000000001"
+    )
     assert _notify(live_app, again_headers, again_body).status_code == 200  # a fresh retry
     assert _credited(live_app) == [10000]
     with live_app.app_context():

@@ -1,4 +1,5 @@
 """Referral test helpers: joining with a code, the merchant's referral rules, reading the records."""
+
 import pytest
 from sqlalchemy import select, update
 
@@ -54,32 +55,54 @@ class Shop:
 
     def __init__(self, api, tokens, store_id):
         self.api, self.tokens, self.store_id = api, tokens, store_id
-        self.items = {name: self._item(name, category, price) for name, category, price in (
-            ("wash", "wash", 5000), ("maintenance", "maintenance", 30000))}
+        self.items = {
+            name: self._item(name, category, price)
+            for name, category, price in (("wash", "wash", 5000), ("maintenance", "maintenance", 30000))
+        }
 
     def _item(self, name, category, price_fen):
-        response = self.api.post("/service-items", self.tokens["marketing"],
-                                 json={"name": name, "category": category, "price_fen": price_fen})
+        response = self.api.post(
+            "/service-items",
+            self.tokens["marketing"],
+            json={"name": name, "category": category, "price_fen": price_fen},
+        )
         assert response.status_code == 201, response.json
         return response.json["id"]
 
     def coupon_template(self, name, value_fen=2000, **fields):
-        body = {"name": name, "kind": "cash_off", "value_fen": value_fen, "valid_days": 30, "claimable": False,
-                **fields}
+        body = {
+            "name": name,
+            "kind": "cash_off",
+            "value_fen": value_fen,
+            "valid_days": 30,
+            "claimable": False,
+            **fields,
+        }
         response = self.api.post("/coupon-templates", self.tokens["marketing"], json=body)
         assert response.status_code == 201, response.json
         return response.json["id"]
 
     def open_order(self, plate, item="maintenance"):
-        response = self.api.post("/work-orders", self.tokens["cashier"], json={
-            "store_id": self.store_id, "plate": plate, "lines": [{"service_item_id": self.items[item], "quantity": 1}]})
+        response = self.api.post(
+            "/work-orders",
+            self.tokens["cashier"],
+            json={
+                "store_id": self.store_id,
+                "plate": plate,
+                "lines": [{"service_item_id": self.items[item], "quantity": 1}],
+            },
+        )
         assert response.status_code == 201, response.json
         return response.json
 
     def settle(self, order, key=None):
         headers = {"Idempotency-Key": key} if key else None
-        return self.api.post(f"/work-orders/{order['id']}/settle", self.tokens["cashier"], headers=headers,
-                             json={"tenders": [{"type": "cash", "amount_fen": order["total_fen"]}]})
+        return self.api.post(
+            f"/work-orders/{order['id']}/settle",
+            self.tokens["cashier"],
+            headers=headers,
+            json={"tenders": [{"type": "cash", "amount_fen": order["total_fen"]}]},
+        )
 
     def visit(self, plate, item="maintenance"):
         """Open and settle (in cash) an order for the car; returns the work order id."""
@@ -89,8 +112,12 @@ class Shop:
         return order["id"]
 
     def refund(self, work_order_id):
-        response = self.api.post(f"/work-orders/{work_order_id}/refund", self.tokens["owner"],
-                                 headers={"Idempotency-Key": f"refund-{work_order_id}"}, json={"reason": "complaint"})
+        response = self.api.post(
+            f"/work-orders/{work_order_id}/refund",
+            self.tokens["owner"],
+            headers={"Idempotency-Key": f"refund-{work_order_id}"},
+            json={"reason": "complaint"},
+        )
         assert response.status_code == 200, response.json
         return response.json
 

@@ -1,5 +1,6 @@
 """Rules checked again when the reward would be granted: an account merged by phone binding into
 the referrer (same phone) or into a member who had visited before is refused, and recorded."""
+
 from sqlalchemy import select
 
 from app.extensions import db

@@ -1,6 +1,7 @@
 """Attribution over the API: a code presented at login makes the new member referred, or is
 refused with a recorded reason."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from app.common import clock
 from tests.conftest import error_code
@@ -17,7 +18,11 @@ def test_a_new_member_joining_with_a_code_is_referred_and_counted_for_the_referr
     body = response.json
     assert body["referral_code"] == alice["referral_code"]
     assert (body["invited_count"], body["pending_count"], body["converted_count"], body["rewarded_count"]) == (
-        1, 1, 0, 0)
+        1,
+        1,
+        0,
+        0,
+    )
     assert body["share_path"] == f"pages/index/index?scene={alice['referral_code']}"
 
 
@@ -82,13 +87,13 @@ def test_the_monthly_cap_counts_the_merchants_local_month(app, joiner):
     set_rules(app, referral_monthly_cap=2)
     _, alice = joiner("alice")
     code = alice["referral_code"]
-    clock.set_now(datetime(2026, 3, 1, 0, 0, tzinfo=timezone.utc))  # 08:00 on 1 March in Shanghai
+    clock.set_now(datetime(2026, 3, 1, 0, 0, tzinfo=UTC))  # 08:00 on 1 March in Shanghai
     _, first = joiner("m1", code)
-    clock.set_now(datetime(2026, 3, 31, 15, 0, tzinfo=timezone.utc))  # 23:00 on 31 March
+    clock.set_now(datetime(2026, 3, 31, 15, 0, tzinfo=UTC))  # 23:00 on 31 March
     _, second = joiner("m2", code)
-    clock.set_now(datetime(2026, 3, 31, 15, 59, tzinfo=timezone.utc))  # 23:59, still March
+    clock.set_now(datetime(2026, 3, 31, 15, 59, tzinfo=UTC))  # 23:59, still March
     _, third = joiner("m3", code)
-    clock.set_now(datetime(2026, 3, 31, 16, 0, tzinfo=timezone.utc))  # 00:00 on 1 April
+    clock.set_now(datetime(2026, 3, 31, 16, 0, tzinfo=UTC))  # 00:00 on 1 April
     _, fourth = joiner("m4", code)
     joiner("m3", code)  # in April the third one fits
 
@@ -115,20 +120,30 @@ def test_refusals_are_listed_for_the_back_office_by_reason(api, joiner, staff_to
     response = api.get("/referrals/refusals?reason=self_referral", staff_tokens["marketing"])
     assert response.status_code == 200, response.json
     assert [(r["member_id"], r["reason"], r["attempts"]) for r in response.json["items"]] == [
-        (alice["id"], "self_referral", 1)]
+        (alice["id"], "self_referral", 1)
+    ]
     assert response.json["total"] == 1
     assert api.get("/referrals/refusals", staff_tokens["cashier"]).status_code == 403
     assert error_code(api.get("/referrals/refusals?reason=bogus", staff_tokens["owner"])) == "validation_error"
 
 
 def test_referral_rules_are_owner_settings(api, staff_tokens):
-    response = api.patch("/settings", staff_tokens["owner"], json={
-        "referral_reward_points": 200, "referral_min_order_fen": 10000, "referral_reward_freeze_days": 14,
-        "referral_monthly_cap": 5, "referral_share_page": "pages/invite/index"})
+    response = api.patch(
+        "/settings",
+        staff_tokens["owner"],
+        json={
+            "referral_reward_points": 200,
+            "referral_min_order_fen": 10000,
+            "referral_reward_freeze_days": 14,
+            "referral_monthly_cap": 5,
+            "referral_share_page": "pages/invite/index",
+        },
+    )
     assert response.status_code == 200, response.json
     assert response.json["referral_reward_freeze_days"] == 14
     assert response.json["referral_share_page"] == "pages/invite/index"
     bad = api.patch("/settings", staff_tokens["owner"], json={"referral_share_page": "/pages/x?y=1"})
     assert error_code(bad) == "validation_error"
     assert error_code(api.patch("/settings", staff_tokens["owner"], json={"referral_reward_points": 1.5})) == (
-        "validation_error")
+        "validation_error"
+    )

@@ -1,5 +1,6 @@
 """Concurrent requests (real threads, separate connections): the monthly cap and the one reward
 per referral hold. PostgreSQL only; SQLite serialises every write transaction anyway."""
+
 import threading
 
 import pytest
@@ -36,8 +37,9 @@ def test_concurrent_friends_joining_never_exceed_the_monthly_cap(app, joiner):
     _, alice = joiner("alice")
 
     def join(name):
-        return lambda api: api.post("/auth/wechat/login",
-                                    json={"code": name, "referral_code": alice["referral_code"]}).status_code
+        return lambda api: (
+            api.post("/auth/wechat/login", json={"code": name, "referral_code": alice["referral_code"]}).status_code
+        )
 
     statuses = run_together(app, [join(f"friend-{n}") for n in range(8)])
 
@@ -56,8 +58,13 @@ def test_two_orders_settled_at_once_reward_the_referrer_once(app, api, joiner, s
     orders = [shop.open_order("粤B10001"), shop.open_order("粤B10002")]
 
     def settle(order):
-        return lambda api: api.post(f"/work-orders/{order['id']}/settle", staff_tokens["cashier"],
-                                    json={"tenders": [{"type": "cash", "amount_fen": order["total_fen"]}]}).status_code
+        return lambda api: (
+            api.post(
+                f"/work-orders/{order['id']}/settle",
+                staff_tokens["cashier"],
+                json={"tenders": [{"type": "cash", "amount_fen": order["total_fen"]}]},
+            ).status_code
+        )
 
     assert run_together(app, [settle(order) for order in orders]) == [200, 200]
     assert referral_rows(app) == {bob["id"]: (alice["id"], "converted")}

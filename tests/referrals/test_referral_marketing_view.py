@@ -1,6 +1,7 @@
 """The marketing view: referrals per member, top referrers, repeat purchases; lists without N+1."""
+
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event
@@ -10,7 +11,7 @@ from app.extensions import db
 from tests.conftest import error_code
 from tests.referrals.conftest import add_car, set_rules
 
-T0 = datetime(2026, 5, 10, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 10, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -64,15 +65,27 @@ def test_stats_count_per_referrer_top_referrers_and_repeat_purchases(app, api, j
     assert response.status_code == 200, response.json
     stats = response.json
     assert (stats["invited"], stats["pending"], stats["converted"], stats["reversed"], stats["rewarded"]) == (
-        6, 3, 2, 1, 2)
+        6,
+        3,
+        2,
+        1,
+        2,
+    )
     assert stats["reward_points_released"] == 200
     assert stats["refusals"] == {"unknown_code": {"count": 1, "attempts": 1}}
-    top = [(r["member_id"], r["invited"], r["converted"], r["rewarded"], r["repeat_visits"])
-           for r in stats["top_referrers"]]
+    top = [
+        (r["member_id"], r["invited"], r["converted"], r["rewarded"], r["repeat_visits"])
+        for r in stats["top_referrers"]
+    ]
     assert top == [(dave["id"], 4, 1, 1, 0), (alice["id"], 2, 1, 1, 2)]  # tied on conversions: more invited first
     assert stats["repeat_purchases"] == {
-        "referred_members": 6, "with_paid_visit": 2, "with_repeat_visit": 1, "repeat_visits": 2,
-        "repeat_rate_percent": 50, "paid_fen": 4 * 30000}
+        "referred_members": 6,
+        "with_paid_visit": 2,
+        "with_repeat_visit": 1,
+        "repeat_visits": 2,
+        "repeat_rate_percent": 50,
+        "paid_fen": 4 * 30000,
+    }
 
 
 def test_referrers_are_ranked_by_conversions_then_invitations_and_paginated(app, api, joiner, shop):
@@ -93,9 +106,9 @@ def test_referrers_are_ranked_by_conversions_then_invitations_and_paginated(app,
 
 def test_a_period_selects_referrals_by_the_local_day_they_were_made(app, api, joiner, shop):
     _, alice = joiner("alice")
-    clock.set_now(datetime(2026, 5, 10, 15, 59, tzinfo=timezone.utc))  # 23:59 on 10 May in Shanghai
+    clock.set_now(datetime(2026, 5, 10, 15, 59, tzinfo=UTC))  # 23:59 on 10 May in Shanghai
     joiner("bob", alice["referral_code"])
-    clock.set_now(datetime(2026, 5, 10, 16, 0, tzinfo=timezone.utc))  # 00:00 on 11 May
+    clock.set_now(datetime(2026, 5, 10, 16, 0, tzinfo=UTC))  # 00:00 on 11 May
     joiner("carol", alice["referral_code"])
 
     def invited(query):
@@ -107,7 +120,8 @@ def test_a_period_selects_referrals_by_the_local_day_they_were_made(app, api, jo
     assert invited("from=2026-05-11") == 1
     assert invited("") == 2
     assert error_code(api.get("/referrals/stats?from=2026-05-11&to=2026-05-10", shop.tokens["owner"])) == (
-        "invalid_period")
+        "invalid_period"
+    )
 
 
 def test_the_referral_list_filters_and_loads_without_a_query_per_row(app, api, joiner, shop):
@@ -125,7 +139,8 @@ def test_the_referral_list_filters_and_loads_without_a_query_per_row(app, api, j
     assert len(many) == len(few)
     converted = api.get("/referrals?status=converted", shop.tokens["marketing"]).json["items"]
     assert [(r["referrer"]["id"], r["referred"]["nickname"], r["status"]) for r in converted] == [
-        (alice["id"], None, "converted")]
+        (alice["id"], None, "converted")
+    ]
     by_dave = api.get(f"/referrals?referrer_id={dave['id']}&per_page=2", shop.tokens["marketing"]).json
     assert (by_dave["total"], len(by_dave["items"])) == (5, 2)
     assert api.get("/referrals", shop.tokens["cashier"]).status_code == 403

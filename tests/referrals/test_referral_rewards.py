@@ -1,6 +1,7 @@
 """Rewards over the API: the welcome coupon on joining; the referrer's reward on the new member's
 first qualifying paid order, frozen, released by the job, granted once, taken back on refund."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from app.referrals.models import ReferralReward
 from app.referrals.rewards import release_frozen_referral_rewards
 from tests.referrals.conftest import add_car, referral_rows, set_rules
 
-T0 = datetime(2026, 5, 10, 2, 0, tzinfo=timezone.utc)  # 10:00 in Shanghai
+T0 = datetime(2026, 5, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
 @pytest.fixture(autouse=True)
@@ -29,8 +30,10 @@ def release(app, at):
 
 def rewards(app):
     with app.app_context():
-        return [(r.referrer_id, r.status, r.points, r.points_not_recovered)
-                for r in db.session.scalars(select(ReferralReward).order_by(ReferralReward.id))]
+        return [
+            (r.referrer_id, r.status, r.points, r.points_not_recovered)
+            for r in db.session.scalars(select(ReferralReward).order_by(ReferralReward.id))
+        ]
 
 
 def points_of(api, token):
@@ -55,8 +58,13 @@ def first_visit_of_a_friend(api, joiner, shop):
 
 def test_share_join_visit_reward_end_to_end_and_a_replayed_settle_rewards_once(app, api, joiner, shop):
     welcome = shop.coupon_template("welcome")
-    set_rules(app, referral_welcome_coupon_template_id=welcome, referral_reward_points=500,
-              referral_min_order_fen=10000, referral_reward_freeze_days=3)
+    set_rules(
+        app,
+        referral_welcome_coupon_template_id=welcome,
+        referral_reward_points=500,
+        referral_min_order_fen=10000,
+        referral_reward_freeze_days=3,
+    )
     # share
     alice_token, alice = joiner("alice")
     share = api.get("/me/referral", alice_token).json
@@ -78,8 +86,9 @@ def test_share_join_visit_reward_end_to_end_and_a_replayed_settle_rewards_once(a
     assert rewards(app) == [(alice["id"], "frozen", 500, 0)]
     mine = api.get("/me/referral", alice_token).json
     assert (mine["invited_count"], mine["converted_count"], mine["rewarded_count"]) == (1, 1, 1)
-    assert mine["frozen_rewards"] == [{"points": 500, "coupon_template_id": None,
-                                       "releases_at": (T0 + timedelta(days=3)).isoformat()}]
+    assert mine["frozen_rewards"] == [
+        {"points": 500, "coupon_template_id": None, "releases_at": (T0 + timedelta(days=3)).isoformat()}
+    ]
     assert points_of(api, alice_token) == 0  # frozen: nothing to use yet
 
     assert release(app, T0 + timedelta(days=3) - timedelta(seconds=1)) == 0
@@ -142,8 +151,11 @@ def test_a_reward_already_spent_is_taken_back_as_far_as_it_can_be_and_the_rest_r
     alice_token, alice, _, order_id = first_visit_of_a_friend(api, joiner, shop)
     add_car(api, alice_token, "粤A54321")
     wash = shop.open_order("粤A54321", item="wash")  # 50 yuan: 300 points pay 3 yuan, 47 yuan in cash
-    paid = api.post(f"/work-orders/{wash['id']}/settle", shop.tokens["cashier"], json={"tenders": [
-        {"type": "points", "points": 300}, {"type": "cash", "amount_fen": wash["total_fen"] - 300}]})
+    paid = api.post(
+        f"/work-orders/{wash['id']}/settle",
+        shop.tokens["cashier"],
+        json={"tenders": [{"type": "points", "points": 300}, {"type": "cash", "amount_fen": wash["total_fen"] - 300}]},
+    )
     assert paid.status_code == 200, paid.json
     assert points_of(api, alice_token) == 500 - 300 + 47  # 1 point per yuan paid
     shop.refund(order_id)

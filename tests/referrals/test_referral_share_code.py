@@ -1,5 +1,6 @@
 """The share image: a plain QR in fake mode; in live mode a mini-program code fetched once from
 WeChat and kept, with the plain QR whenever WeChat fails."""
+
 import io
 import json
 from urllib.parse import parse_qs, urlparse

@@ -1,4 +1,5 @@
 """The overview's figures against a recomputation, in plain Python, over the raw rows of the shop."""
+
 from collections import Counter
 from datetime import date, timedelta
 
@@ -21,8 +22,11 @@ def _in(instant, first, last):
 
 
 def counted_orders(app, first, last, store_id=None):
-    return [order for order in rows(app, WorkOrder) if order.status == "settled"
-            and _in(order.settled_at, first, last) and store_id in (None, order.store_id)]
+    return [
+        order
+        for order in rows(app, WorkOrder)
+        if order.status == "settled" and _in(order.settled_at, first, last) and store_id in (None, order.store_id)
+    ]
 
 
 def expected_overview(app, first, last, store_id=None):
@@ -51,82 +55,135 @@ def expected_overview(app, first, last, store_id=None):
         if last_at is None:
             return "new"
         idle = NOW - last_at
-        return "churned" if idle > timedelta(days=CHURNED_DAYS) else (
-            "at_risk" if idle > timedelta(days=AT_RISK_DAYS) else "active")
+        return (
+            "churned"
+            if idle > timedelta(days=CHURNED_DAYS)
+            else ("at_risk" if idle > timedelta(days=AT_RISK_DAYS) else "active")
+        )
 
     lifecycles = Counter(lifecycle(member) for member in members)
     window_first = date(last.year - 1, last.month, last.day) + timedelta(days=1)
-    visits_in_window = Counter(order.member_id for order in counted_orders(app, window_first, last, store_id)
-                               if order.member_id is not None)
-    refunded = [order for order in all_orders if order.status == "refunded" and _in(order.refunded_at, first, last)
-                and store_id in (None, order.store_id)]
+    visits_in_window = Counter(
+        order.member_id for order in counted_orders(app, window_first, last, store_id) if order.member_id is not None
+    )
+    refunded = [
+        order
+        for order in all_orders
+        if order.status == "refunded" and _in(order.refunded_at, first, last) and store_id in (None, order.store_id)
+    ]
     wallets = rows(app, Wallet)
     cards = {card.id: card for card in rows(app, PackageCard)}
     topups = [entry for entry in rows(app, WalletEntry) if entry.kind == "topup" and _in(entry.created_at, first, last)]
-    card_sales = [card for card in cards.values() if _in(card.created_at, first, last)
-                  and store_id in (None, card.store_id)]
+    card_sales = [
+        card for card in cards.values() if _in(card.created_at, first, last) and store_id in (None, card.store_id)
+    ]
     coupons = rows(app, MemberCoupon)
-    follow_ups = [entry for entry in rows(app, FollowUp) if entry.status == "done"
-                  and _in(entry.handled_at, first, last) and store_id in (None, entry.store_id)]
+    follow_ups = [
+        entry
+        for entry in rows(app, FollowUp)
+        if entry.status == "done" and _in(entry.handled_at, first, last) and store_id in (None, entry.store_id)
+    ]
     referrals = [referral for referral in rows(app, Referral) if _in(referral.created_at, first, last)]
     ever = lifecycles["active"] + lifecycles["at_risk"] + lifecycles["churned"]
     visited = len(visits_in_window)
     returning = sum(1 for count in visits_in_window.values() if count >= 2)
     return {
-        "visits": {"work_orders": len(orders), "vehicles": len({o.vehicle_id for o in orders}),
-                   "member_work_orders": sum(1 for o in orders if o.member_id),
-                   "walk_in_work_orders": sum(1 for o in orders if o.member_id is None),
-                   "members": len({o.member_id for o in orders if o.member_id})},
-        "revenue": {"total_fen": total, "paid_fen": paid, "by_tender": by_tender,
-                    "tier_discount_fen": sum(order.discount_fen for order in orders),
-                    "by_category": {c: by_category[c] for c in ("wash", "maintenance", "repair", "beauty", "other",
-                                                                "part")},
-                    "average_ticket_fen": total // len(orders) if orders else 0,
-                    "average_paid_fen": paid // len(orders) if orders else 0},
-        "refunds": {"work_orders": len(refunded), "total_fen": sum(o.total_fen for o in refunded),
-                    "paid_fen": sum(o.paid_fen for o in refunded),
-                    "settled_before_period": sum(1 for o in refunded if local_day(o.settled_at) < first)},
-        "members": {
-            "total": len(members), "new": sum(1 for m in members if _in(m.created_at, first, last)),
-            "by_lifecycle": {name: lifecycles[name] for name in ("new", "active", "at_risk", "churned")},
-            "by_value_class": {name: sum(1 for m in members if m.value_class == name)
-                               for name in ("high", "medium", "low", "none")},
-            "by_tier": sorted(
-                [{"tier_id": tier.id, "name": tier.name, "rank": tier.rank,
-                  "members": sum(1 for m in members if m.tier_id == tier.id)} for tier in rows(app, Tier)],
-                key=lambda t: -t["rank"]) + [{"tier_id": None, "name": None, "rank": None,
-                                              "members": sum(1 for m in members if m.tier_id is None)}],
+        "visits": {
+            "work_orders": len(orders),
+            "vehicles": len({o.vehicle_id for o in orders}),
+            "member_work_orders": sum(1 for o in orders if o.member_id),
+            "walk_in_work_orders": sum(1 for o in orders if o.member_id is None),
+            "members": len({o.member_id for o in orders if o.member_id}),
         },
-        "retention": {"return_window_from": window_first.isoformat(), "return_window_to": last.isoformat(),
-                      "visited_members": visited, "returning_members": returning,
-                      "return_rate_percent": round(100 * returning / visited, 1) if visited else 0.0,
-                      "members_with_visits": ever, "churned_members": lifecycles["churned"],
-                      "churn_rate_percent": round(100 * lifecycles["churned"] / ever, 1) if ever else 0.0},
+        "revenue": {
+            "total_fen": total,
+            "paid_fen": paid,
+            "by_tender": by_tender,
+            "tier_discount_fen": sum(order.discount_fen for order in orders),
+            "by_category": {c: by_category[c] for c in ("wash", "maintenance", "repair", "beauty", "other", "part")},
+            "average_ticket_fen": total // len(orders) if orders else 0,
+            "average_paid_fen": paid // len(orders) if orders else 0,
+        },
+        "refunds": {
+            "work_orders": len(refunded),
+            "total_fen": sum(o.total_fen for o in refunded),
+            "paid_fen": sum(o.paid_fen for o in refunded),
+            "settled_before_period": sum(1 for o in refunded if local_day(o.settled_at) < first),
+        },
+        "members": {
+            "total": len(members),
+            "new": sum(1 for m in members if _in(m.created_at, first, last)),
+            "by_lifecycle": {name: lifecycles[name] for name in ("new", "active", "at_risk", "churned")},
+            "by_value_class": {
+                name: sum(1 for m in members if m.value_class == name) for name in ("high", "medium", "low", "none")
+            },
+            "by_tier": sorted(
+                [
+                    {
+                        "tier_id": tier.id,
+                        "name": tier.name,
+                        "rank": tier.rank,
+                        "members": sum(1 for m in members if m.tier_id == tier.id),
+                    }
+                    for tier in rows(app, Tier)
+                ],
+                key=lambda t: -t["rank"],
+            )
+            + [{"tier_id": None, "name": None, "rank": None, "members": sum(1 for m in members if m.tier_id is None)}],
+        },
+        "retention": {
+            "return_window_from": window_first.isoformat(),
+            "return_window_to": last.isoformat(),
+            "visited_members": visited,
+            "returning_members": returning,
+            "return_rate_percent": round(100 * returning / visited, 1) if visited else 0.0,
+            "members_with_visits": ever,
+            "churned_members": lifecycles["churned"],
+            "churn_rate_percent": round(100 * lifecycles["churned"] / ever, 1) if ever else 0.0,
+        },
         "liabilities": {
             "stored_value_principal_fen": sum(w.principal_fen for w in wallets),
             "stored_value_bonus_fen": sum(w.bonus_fen for w in wallets),
             "stored_value_fen": sum(w.balance_fen for w in wallets),
-            "points_outstanding": sum(lot.remaining for lot in rows(app, PointsLot)
-                                      if lot.expired_at is None and lot.expires_at > NOW),
-            "package_card_items_outstanding": sum(item.remaining for item in rows(app, PackageCardItem)
-                                                  if cards[item.card_id].expires_at > NOW),
+            "points_outstanding": sum(
+                lot.remaining for lot in rows(app, PointsLot) if lot.expired_at is None and lot.expires_at > NOW
+            ),
+            "package_card_items_outstanding": sum(
+                item.remaining for item in rows(app, PackageCardItem) if cards[item.card_id].expires_at > NOW
+            ),
         },
         "prepaid": {
-            "topups": {"count": len(topups), "principal_fen": sum(e.principal_fen for e in topups),
-                       "bonus_fen": sum(e.bonus_fen for e in topups),
-                       "by_paid_via": {via: sum(e.principal_fen for e in topups if e.paid_via == via)
-                                       for via in ("cash", "wechat", "alipay", "card")}},
-            "package_cards": {"sold_fen": sum(c.price_fen for c in card_sales),
-                              "by_paid_via": {via: sum(c.price_fen for c in card_sales if c.paid_via == via)
-                                              for via in ("cash", "wechat", "alipay", "card")}},
+            "topups": {
+                "count": len(topups),
+                "principal_fen": sum(e.principal_fen for e in topups),
+                "bonus_fen": sum(e.bonus_fen for e in topups),
+                "by_paid_via": {
+                    via: sum(e.principal_fen for e in topups if e.paid_via == via)
+                    for via in ("cash", "wechat", "alipay", "card")
+                },
+            },
+            "package_cards": {
+                "sold_fen": sum(c.price_fen for c in card_sales),
+                "by_paid_via": {
+                    via: sum(c.price_fen for c in card_sales if c.paid_via == via)
+                    for via in ("cash", "wechat", "alipay", "card")
+                },
+            },
         },
-        "coupons": {"issued": sum(1 for c in coupons if _in(c.created_at, first, last)),
-                    "redeemed": sum(1 for c in coupons if c.status == "used" and _in(c.used_at, first, last)),
-                    "issued_by_source": dict(Counter(c.source for c in coupons if _in(c.created_at, first, last)))},
-        "follow_ups": {"total": len(follow_ups), "results": Counter(e.result for e in follow_ups),
-                       "churn_reasons": Counter(e.churn_reason for e in follow_ups if e.churn_reason)},
-        "referrals": {"invited": sum(1 for r in referrals if r.status != "refused"),
-                      "converted": sum(1 for r in referrals if r.status == "converted")},
+        "coupons": {
+            "issued": sum(1 for c in coupons if _in(c.created_at, first, last)),
+            "redeemed": sum(1 for c in coupons if c.status == "used" and _in(c.used_at, first, last)),
+            "issued_by_source": dict(Counter(c.source for c in coupons if _in(c.created_at, first, last))),
+        },
+        "follow_ups": {
+            "total": len(follow_ups),
+            "results": Counter(e.result for e in follow_ups),
+            "churn_reasons": Counter(e.churn_reason for e in follow_ups if e.churn_reason),
+        },
+        "referrals": {
+            "invited": sum(1 for r in referrals if r.status != "refused"),
+            "converted": sum(1 for r in referrals if r.status == "converted"),
+        },
     }
 
 
@@ -144,11 +201,16 @@ def test_every_figure_equals_a_recomputation_from_the_raw_rows(app, api, shop, t
     assert body["follow_ups"]["total"] == expected["follow_ups"]["total"]
     assert {k: v for k, v in body["follow_ups"]["by_result"].items() if v} == dict(expected["follow_ups"]["results"])
     assert {k: v for k, v in body["follow_ups"]["by_churn_reason"].items() if v} == dict(
-        expected["follow_ups"]["churn_reasons"])
+        expected["follow_ups"]["churn_reasons"]
+    )
     assert body["referrals"]["invited"] == expected["referrals"]["invited"]
     assert body["referrals"]["converted"] == expected["referrals"]["converted"]
     assert (body["from"], body["to"], body["store_id"], body["timezone"]) == (
-        "2026-03-01", "2026-03-31", None, "Asia/Shanghai")
+        "2026-03-01",
+        "2026-03-31",
+        None,
+        "Asia/Shanghai",
+    )
 
 
 def test_the_shop_has_the_figures_it_was_built_with(api, shop, tokens):
@@ -159,25 +221,43 @@ def test_the_shop_has_the_figures_it_was_built_with(api, shop, tokens):
     assert body["visits"]["work_orders"] == 6 and body["visits"]["walk_in_work_orders"] == 2
     revenue = body["revenue"]
     assert revenue["total_fen"] == 5000 + 26999 + 22499 + 5000 + 4500 + 28500
-    assert revenue["by_tender"] == {"stored_value": 15000, "points": 2000, "coupon": 3000 + 1000,
-                                    "package_card": 4500, "cash": 5499 + 5000, "wechat": 23999, "alipay": 0,
-                                    "card": 5000 + 27500}
+    assert revenue["by_tender"] == {
+        "stored_value": 15000,
+        "points": 2000,
+        "coupon": 3000 + 1000,
+        "package_card": 4500,
+        "cash": 5499 + 5000,
+        "wechat": 23999,
+        "alipay": 0,
+        "card": 5000 + 27500,
+    }
     assert sum(revenue["by_tender"].values()) == revenue["total_fen"] == sum(revenue["by_category"].values())
     assert revenue["by_category"]["part"] == 8000 and revenue["by_category"]["repair"] == 28500
-    assert body["refunds"] == {"work_orders": 2, "total_fen": 4750 + 5000, "paid_fen": 4750 + 5000,
-                               "settled_before_period": 1}
+    assert body["refunds"] == {
+        "work_orders": 2,
+        "total_fen": 4750 + 5000,
+        "paid_fen": 4750 + 5000,
+        "settled_before_period": 1,
+    }
     members = body["members"]
     assert members["total"] == 7 and members["new"] == 1  # Erin; Frank joined on 1 April
     assert members["by_lifecycle"] == {"new": 2, "active": 3, "at_risk": 1, "churned": 1}
     assert [(tier["name"], tier["members"]) for tier in members["by_tier"]] == [
-        ("钻石卡", 0), ("金卡", 1), ("银卡", 2), (None, 4)]
+        ("钻石卡", 0),
+        ("金卡", 1),
+        ("银卡", 2),
+        (None, 4),
+    ]
     # Window 2025-04-01..2026-03-31: Alice (2 visits), Bob (May + March), Dave (June, Sept, March)
     # came back; Gina (August) did not; Carol's only visit in it was refunded.
     assert body["retention"]["visited_members"] == 4 and body["retention"]["returning_members"] == 3
     assert body["retention"]["return_rate_percent"] == 75.0
     assert body["retention"]["churn_rate_percent"] == 20.0
     liabilities = body["liabilities"]
-    assert liabilities["stored_value_principal_fen"] + liabilities["stored_value_bonus_fen"] == 100000 + 20000 + 30000 - 15000
+    assert (
+        liabilities["stored_value_principal_fen"] + liabilities["stored_value_bonus_fen"]
+        == 100000 + 20000 + 30000 - 15000
+    )
     # One point per yuan paid, on every counted or earlier order (refunded ones taken back), plus
     # Alice's 5,000 less the 2,000 she spent.
     earned = {"alice": 204 + 45, "bob": 47 + 239, "carol": 50, "dave": 47 + 47 + 275, "gina": 50}
@@ -195,12 +275,19 @@ def test_campaign_results_are_what_the_campaign_produced(app, api, shop, tokens)
     messages = [m for m in rows(app, Message) if m.campaign_id == campaign.id]
     coupons = [c for c in rows(app, MemberCoupon) if c.ref_type == "campaign" and c.ref_id == campaign.id]
     used_ids = {c.id for c in coupons if c.status == "used"}
-    paying = {p.work_order_id for p in rows(app, WorkOrderPayment)
-              if p.type == "coupon" and p.status == "posted" and p.member_coupon_id in used_ids}
+    paying = {
+        p.work_order_id
+        for p in rows(app, WorkOrderPayment)
+        if p.type == "coupon" and p.status == "posted" and p.member_coupon_id in used_ids
+    }
     revenue = sum(o.total_fen for o in rows(app, WorkOrder) if o.id in paying and o.status == "settled")
     assert body["items"][0]["name"] == "三月回店"
     assert (body["audience"], body["coupons_issued"], body["coupons_used"], body["revenue_fen"]) == (
-        len(messages), len(coupons), len(used_ids), revenue)
+        len(messages),
+        len(coupons),
+        len(used_ids),
+        revenue,
+    )
     assert (len(messages), len(used_ids), revenue) == (5, 1, 28500)
 
 

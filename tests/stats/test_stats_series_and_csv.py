@@ -1,8 +1,9 @@
 """Daily series in the merchant's timezone, the best customers, and the CSV answers."""
+
 import csv
 import io
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,8 +30,11 @@ def expected_series(app, metric, first, last, store_id=None):
     per_day = Counter()
     if metric in ("work_orders", "revenue_fen", "paid_fen"):
         for order in orders:
-            per_day[local_day(order.settled_at)] += {"work_orders": 1, "revenue_fen": order.total_fen,
-                                                     "paid_fen": order.paid_fen}[metric]
+            per_day[local_day(order.settled_at)] += {
+                "work_orders": 1,
+                "revenue_fen": order.total_fen,
+                "paid_fen": order.paid_fen,
+            }[metric]
     elif metric == "vehicles":
         for day, vehicles in _group(orders, lambda o: local_day(o.settled_at), lambda o: o.vehicle_id).items():
             per_day[day] = len(vehicles)
@@ -68,8 +72,9 @@ def test_an_order_settled_at_23_30_counts_on_that_local_day(api, shop, tokens):
     assert by_day["2026-03-10"] == 22499 and by_day["2026-03-11"] == 0  # 23:30 local = 15:30 UTC
     assert by_day["2026-03-31"] == 28500  # 23:30 on the period's last day
     assert by_day["2026-03-01"] == 5000  # 00:05 local, still 28 February in UTC
-    store_2 = api.get(f"/stats/timeseries?metric=work_orders&from=2026-03-01&to=2026-03-31&store_id={shop.stores[1]}",
-                      tokens["owner"]).json
+    store_2 = api.get(
+        f"/stats/timeseries?metric=work_orders&from=2026-03-01&to=2026-03-31&store_id={shop.stores[1]}", tokens["owner"]
+    ).json
     assert sum(point["value"] for point in store_2["points"]) == 1
 
 
@@ -90,8 +95,9 @@ def test_top_members_rank_by_money_paid_in_the_period(app, api, shop, tokens):
             total[order.member_id] += order.total_fen
             visits[order.member_id] += 1
     ranking = sorted(paid, key=lambda member_id: (-paid[member_id], -total[member_id], member_id))
-    assert [(item["member_id"], item["paid_fen"], item["total_fen"], item["work_orders"]) for item in body["items"]] == [
-        (member_id, paid[member_id], total[member_id], visits[member_id]) for member_id in ranking]
+    assert [
+        (item["member_id"], item["paid_fen"], item["total_fen"], item["work_orders"]) for item in body["items"]
+    ] == [(member_id, paid[member_id], total[member_id], visits[member_id]) for member_id in ranking]
     members = shop.members
     assert [item["member_id"] for item in body["items"]] == [members["dave"], members["bob"], members["alice"]]
     assert body["items"][0]["tier"] == "银卡" and body["items"][0]["phone"] == "139****0004"
@@ -121,7 +127,8 @@ def test_overview_csv_has_a_bom_and_flat_section_metric_value_rows(api, shop, to
     assert values[("revenue", "by_tender.cash")] == str(body["revenue"]["by_tender"]["cash"])
     assert values[("visits", "work_orders")] == "6"
     assert values[("liabilities", "stored_value_principal_fen")] == str(
-        body["liabilities"]["stored_value_principal_fen"])
+        body["liabilities"]["stored_value_principal_fen"]
+    )
     assert values[("period", "from")] == "2026-03-01" and values[("period", "timezone")] == "Asia/Shanghai"
     assert values[("retention", "churn_rate_percent")] == "20.0"
     campaign = body["campaigns"]["items"][0]
@@ -129,8 +136,9 @@ def test_overview_csv_has_a_bom_and_flat_section_metric_value_rows(api, shop, to
 
 
 def test_series_and_top_members_csv(api, shop, tokens):
-    series = _csv(api.get("/stats/timeseries?metric=revenue_fen&from=2026-03-09&to=2026-03-11&format=csv",
-                          tokens["owner"]))
+    series = _csv(
+        api.get("/stats/timeseries?metric=revenue_fen&from=2026-03-09&to=2026-03-11&format=csv", tokens["owner"])
+    )
     assert series == [["date", "revenue_fen"], ["2026-03-09", "0"], ["2026-03-10", "22499"], ["2026-03-11", "0"]]
     top = _csv(api.get("/stats/top-members?from=2026-03-01&to=2026-03-31&format=csv", tokens["owner"]))
     assert top[0] == ["rank", "member_id", "nickname", "phone", "tier", "work_orders", "paid_fen", "total_fen"]
@@ -147,13 +155,18 @@ def test_csv_is_for_owners_only_too(api, shop, tokens):
 
 # -- a timezone with daylight saving time -----------------------------------------------------------
 
+
 def test_offset_segments_split_at_the_exact_dst_change():
     period = make_period(first_day=date(2026, 3, 1), last_day=date(2026, 3, 31), tz_name="America/New_York")
     assert offset_segments(period.start, period.end, period.tz_name) == [
-        (period.start, -5 * 3600), (datetime(2026, 3, 8, 7, 0, tzinfo=timezone.utc), -4 * 3600)]
+        (period.start, -5 * 3600),
+        (datetime(2026, 3, 8, 7, 0, tzinfo=UTC), -4 * 3600),
+    ]
     autumn = make_period(first_day=date(2026, 10, 1), last_day=date(2026, 11, 30), tz_name="America/New_York")
     assert offset_segments(autumn.start, autumn.end, autumn.tz_name)[1] == (
-        datetime(2026, 11, 1, 6, 0, tzinfo=timezone.utc), -5 * 3600)
+        datetime(2026, 11, 1, 6, 0, tzinfo=UTC),
+        -5 * 3600,
+    )
     shanghai = make_period(first_day=date(2026, 1, 1), last_day=date(2026, 12, 31), tz_name="Asia/Shanghai")
     assert offset_segments(shanghai.start, shanghai.end, shanghai.tz_name) == [(shanghai.start, 8 * 3600)]
 
@@ -163,17 +176,31 @@ def test_series_group_by_local_day_across_a_dst_change(app, api, stores, staff_t
     from app.merchant.services import update_settings
     from app.workorders import services, settle
 
-    settled = ["2026-03-07 23:30", "2026-03-08 01:30", "2026-03-08 03:30", "2026-03-08 23:30", "2026-03-09 00:30",
-               "2026-10-31 23:30", "2026-11-01 01:30", "2026-11-01 23:30"]
+    settled = [
+        "2026-03-07 23:30",
+        "2026-03-08 01:30",
+        "2026-03-08 03:30",
+        "2026-03-08 23:30",
+        "2026-03-09 00:30",
+        "2026-10-31 23:30",
+        "2026-11-01 01:30",
+        "2026-11-01 23:30",
+    ]
     with app.app_context():
         update_settings(changes={"timezone": "America/New_York"})
         wash = create_service_item(data={"name": "Wash", "category": "wash", "price_fen": 1000}).id
         for index, text in enumerate(settled):
             instant = local(text, NEW_YORK)
-            order = services.open_work_order(actor=None, store_id=stores[0], plate=f"京A{10000 + index}",
-                                             lines=[{"service_item_id": wash, "quantity": 1}], now=instant)
-            settle.settle(actor=None, work_order_id=order.id, tenders=[{"type": "cash", "amount_fen": 1000}],
-                          now=instant)
+            order = services.open_work_order(
+                actor=None,
+                store_id=stores[0],
+                plate=f"京A{10000 + index}",
+                lines=[{"service_item_id": wash, "quantity": 1}],
+                now=instant,
+            )
+            settle.settle(
+                actor=None, work_order_id=order.id, tenders=[{"type": "cash", "amount_fen": 1000}], now=instant
+            )
         db.session.commit()
         instants = [order.settled_at for order in db.session.scalars(db.select(WorkOrder))]
     owner = staff_tokens["owner"]

@@ -1,4 +1,5 @@
 """Points rules at the service level: earning, lots and their expiry day, FIFO, redeeming, reversals."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -23,8 +24,12 @@ def at(year, month, day, hour=12, minute=0):
 
 
 def lots(member_id):
-    return db.session.scalars(select(PointsLot).where(PointsLot.member_id == member_id)
-                              .order_by(PointsLot.id).execution_options(populate_existing=True)).all()
+    return db.session.scalars(
+        select(PointsLot)
+        .where(PointsLot.member_id == member_id)
+        .order_by(PointsLot.id)
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def test_points_for_payment_floors_and_applies_the_multiplier():
@@ -61,8 +66,9 @@ def test_a_lot_expires_at_the_start_of_the_local_day_its_validity_ends(app, memb
         assert points.expire_points(now=at(2026, 1, 15, 9, 0)) == 0  # a lot expires once
         assert points.expire_points(now=at(2026, 1, 16, 0, 0)) == 50
         assert points.expire_points(now=at(2026, 2, 1)) == 0
-        expiries = db.session.scalars(select(PointsEntry).where(PointsEntry.kind == "expiry")
-                                      .order_by(PointsEntry.id)).all()
+        expiries = db.session.scalars(
+            select(PointsEntry).where(PointsEntry.kind == "expiry").order_by(PointsEntry.id)
+        ).all()
         assert [(e.points, e.lot_id) for e in expiries] == [(-100, first.id), (-50, second.id)]
         state = ledger_state(member_id)
         assert state["points"] == state["points_entries"] == state["points_lots"] == 0
@@ -76,8 +82,9 @@ def test_the_expiry_job_writes_each_members_entries_with_a_running_balance(app, 
         points.earn(member_id=member_id, paid_fen=7000, ref_type="work_order", ref_id=3, now=at(2025, 6, 1))
         points.redeem(member_id=member_id, points=40, ref_type="work_order", ref_id=4, now=at(2025, 2, 1))
         assert points.expire_points(now=at(2026, 1, 12)) == 90  # 60 left of the first lot, then 30
-        expiries = db.session.scalars(select(PointsEntry).where(PointsEntry.kind == "expiry")
-                                      .order_by(PointsEntry.id)).all()
+        expiries = db.session.scalars(
+            select(PointsEntry).where(PointsEntry.kind == "expiry").order_by(PointsEntry.id)
+        ).all()
         assert [(e.points, e.balance_after) for e in expiries] == [(-60, 100), (-30, 70)]
         assert points.expire_points(now=at(2026, 1, 12)) == 0
         state = ledger_state(member_id)

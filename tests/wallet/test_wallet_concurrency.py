@@ -1,6 +1,7 @@
 """Concurrent debits from one wallet or points account: real threads, one connection and one
 committed transaction each. Runs on SQLite (serialised by BEGIN IMMEDIATE) and on PostgreSQL
 (row locks), where it matters most."""
+
 import threading
 
 from sqlalchemy import select
@@ -53,8 +54,9 @@ def test_twenty_concurrent_spends_from_a_wallet_that_affords_five(app, member_id
         wallet.top_up(member_id=member_id, amount_fen=400, plan_id=plan.id, paid_via="cash")
         db.session.commit()
 
-    outcomes = run_together(app, lambda i: wallet.spend(member_id=member_id, amount_fen=100,
-                                                        ref_type="work_order", ref_id=i))
+    outcomes = run_together(
+        app, lambda i: wallet.spend(member_id=member_id, amount_fen=100, ref_type="work_order", ref_id=i)
+    )
 
     assert sorted(outcomes) == ["insufficient_balance"] * 15 + ["ok"] * 5, outcomes
     with app.app_context():
@@ -70,8 +72,9 @@ def test_twenty_concurrent_redeems_from_points_that_afford_five(app, member_id):
         points.adjust_points(member_id=member_id, points=500, reason="opening balance")
         db.session.commit()
 
-    outcomes = run_together(app, lambda i: points.redeem(member_id=member_id, points=100,
-                                                         ref_type="work_order", ref_id=i))
+    outcomes = run_together(
+        app, lambda i: points.redeem(member_id=member_id, points=100, ref_type="work_order", ref_id=i)
+    )
 
     assert sorted(outcomes) == ["insufficient_points"] * 15 + ["ok"] * 5, outcomes
     with app.app_context():
@@ -91,8 +94,9 @@ def test_twenty_concurrent_first_top_ups_create_one_wallet(app, member_id):
 
 def test_twenty_concurrent_confirms_of_one_payment_credit_once(app, member_login):
     token, _ = member_login("alice")
-    trade_no = Api(app.test_client()).post("/me/topups", token, json={"amount_fen": 700}).json["payment"][
-        "out_trade_no"]
+    trade_no = (
+        Api(app.test_client()).post("/me/topups", token, json={"amount_fen": 700}).json["payment"]["out_trade_no"]
+    )
     barrier = threading.Barrier(THREADS)
     statuses = [None] * THREADS
 

@@ -1,4 +1,5 @@
 """The demo merchant offers top-up plans and shows a first balance; seeding twice adds nothing."""
+
 from sqlalchemy import func, select
 
 from app.extensions import db

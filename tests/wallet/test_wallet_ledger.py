@@ -1,4 +1,5 @@
 """Stored-value rules at the service level: top-ups, the spend rule, refunds, reversals."""
+
 import pytest
 
 from app.common.errors import Conflict, NotFound, Unprocessable
@@ -56,10 +57,12 @@ def test_plan_granting_a_tier_lifts_but_never_lowers(app, member_id):
     with app.app_context():
         silver = create_tier(data={"name": "银卡", "rank": 1, "labor_discount_percent": 5})
         gold = create_tier(data={"name": "金卡", "rank": 2, "labor_discount_percent": 10})
-        silver_plan = create_topup_plan(data={"name": "银卡卡", "pay_fen": 1000, "bonus_fen": 0,
-                                              "grants_tier_id": silver.id})
-        gold_plan = create_topup_plan(data={"name": "金卡卡", "pay_fen": 5000, "bonus_fen": 0,
-                                            "grants_tier_id": gold.id})
+        silver_plan = create_topup_plan(
+            data={"name": "银卡卡", "pay_fen": 1000, "bonus_fen": 0, "grants_tier_id": silver.id}
+        )
+        gold_plan = create_topup_plan(
+            data={"name": "金卡卡", "pay_fen": 5000, "bonus_fen": 0, "grants_tier_id": gold.id}
+        )
         wallet.top_up(member_id=member_id, amount_fen=1000, plan_id=silver_plan.id, paid_via="cash")
         assert get_member(member_id).tier_id == silver.id
         wallet.top_up(member_id=member_id, amount_fen=5000, plan_id=gold_plan.id, paid_via="cash")
@@ -80,8 +83,11 @@ def test_top_up_refuses_unknown_inactive_or_mismatching_plans(app, member_id):
     with app.app_context():
         plan = create_topup_plan(data={"name": "充100送10", "pay_fen": 10000, "bonus_fen": 1000})
         old = create_topup_plan(data={"name": "停用", "pay_fen": 20000, "bonus_fen": 1000, "is_active": False})
-        cases = [(10000, 999, "topup_plan_not_found"), (20000, old.id, "topup_plan_inactive"),
-                 (9999, plan.id, "amount_does_not_match_plan")]
+        cases = [
+            (10000, 999, "topup_plan_not_found"),
+            (20000, old.id, "topup_plan_inactive"),
+            (9999, plan.id, "amount_does_not_match_plan"),
+        ]
         for amount, plan_id, code in cases:
             with pytest.raises(Unprocessable) as caught:
                 wallet.top_up(member_id=member_id, amount_fen=amount, plan_id=plan_id, paid_via="cash")
@@ -123,11 +129,11 @@ def test_reverse_reference_restores_principal_and_bonus_exactly_once(app, member
         wallet.spend(member_id=member_id, amount_fen=50, ref_type="work_order", ref_id=10)
         reversals = wallet.reverse_reference(ref_type="work_order", ref_id=9)
         assert [(r.kind, r.principal_fen, r.bonus_fen, r.reverses_entry_id) for r in reversals] == [
-            ("reversal", -spent.principal_fen, -spent.bonus_fen, spent.id)]
+            ("reversal", -spent.principal_fen, -spent.bonus_fen, spent.id)
+        ]
         assert wallet.reverse_reference(ref_type="work_order", ref_id=9) == []
         state = ledger_state(member_id)
-        assert state["balance_fen"] == 350 and state["entries_fen"] == (350, state["principal_fen"],
-                                                                        state["bonus_fen"])
+        assert state["balance_fen"] == 350 and state["entries_fen"] == (350, state["principal_fen"], state["bonus_fen"])
         db.session.commit()
     with app.app_context():  # also idempotent across transactions
         assert wallet.reverse_reference(ref_type="work_order", ref_id=9) == []
@@ -149,8 +155,7 @@ def test_refund_pays_principal_back_and_forfeits_bonus_in_proportion(app, member
     with app.app_context():
         plan = create_topup_plan(data={"name": "充1000送200", "pay_fen": 1000, "bonus_fen": 200})
         wallet.top_up(member_id=member_id, amount_fen=1000, plan_id=plan.id, paid_via="cash")
-        entry = wallet.refund_principal(member_id=member_id, amount_fen=500, reason="moving away",
-                                        actor_key="staff:1")
+        entry = wallet.refund_principal(member_id=member_id, amount_fen=500, reason="moving away", actor_key="staff:1")
         assert (entry.kind, entry.principal_fen, entry.bonus_fen, entry.note) == ("refund", -500, -100, "moving away")
         with pytest.raises(Conflict) as over:
             wallet.refund_principal(member_id=member_id, amount_fen=501, reason="too much")
@@ -177,6 +182,8 @@ def test_member_summaries_show_balances_and_points_of_many_members_in_one_query(
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         assert {mid: (summary["balance_fen"], summary["points"]) for mid, summary in result.items()} == {
-            member_id: (800, 0), other: (0, 0)}
+            member_id: (800, 0),
+            other: (0, 0),
+        }
         ledger_reads = [sql for sql in statements if "wallets" in sql or "points_lots" in sql]
         assert len(ledger_reads) == 1  # both figures of both members in one statement

@@ -1,10 +1,12 @@
 """Ledger invariants under random sequences of top-ups, spends, refunds, reversals, point earns,
 redeems, adjustments and expiries (service level, each operation in its own savepoint as a request
 would be in its own transaction)."""
-import itertools
-from datetime import datetime, timedelta, timezone
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.common.errors import AppError
@@ -17,7 +19,7 @@ from app.wallet.models import PointsLot, TopupPlan, WalletEntry
 from app.wallet.plans import create_topup_plan
 from tests.wallet.conftest import ledger_state
 
-START = datetime(2025, 1, 1, 4, tzinfo=timezone.utc)
+START = datetime(2025, 1, 1, 4, tzinfo=UTC)
 # Hypothesis runs every example against the same database: phones and references stay unique.
 _phones = itertools.count(13700000000)
 _refs = itertools.count(1)
@@ -44,8 +46,11 @@ def check_invariants(member_id, now):
     assert min(state["balance_fen"], state["principal_fen"], state["bonus_fen"]) >= 0
     assert (db.session.scalar(select(func.min(WalletEntry.balance_after_fen))) or 0) >= 0
     assert state["points"] == state["points_entries"] == state["points_lots"] >= 0
-    bad_lots = db.session.scalar(select(func.count()).select_from(PointsLot).where(
-        (PointsLot.remaining < 0) | (PointsLot.remaining > PointsLot.earned)))
+    bad_lots = db.session.scalar(
+        select(func.count())
+        .select_from(PointsLot)
+        .where((PointsLot.remaining < 0) | (PointsLot.remaining > PointsLot.earned))
+    )
     assert bad_lots == 0
     assert points.live_points(member_id=member_id, now=now) <= state["points"]
 
@@ -69,8 +74,12 @@ def test_ledgers_hold_their_invariants_under_random_operations(app, steps):
                 with db.session.begin_nested():
                     if kind == "top_up":
                         amount = plan.pay_fen if step[2] else step[1]
-                        wallet.top_up(member_id=member_id, amount_fen=amount, plan_id=plan.id if step[2] else None,
-                                      paid_via="cash")
+                        wallet.top_up(
+                            member_id=member_id,
+                            amount_fen=amount,
+                            plan_id=plan.id if step[2] else None,
+                            paid_via="cash",
+                        )
                     elif kind == "spend":
                         ref = next(_refs)
                         amount = max(1, wallet.get_wallet(member_id=member_id).balance_fen * step[1] // 100)
@@ -90,8 +99,13 @@ def test_ledgers_hold_their_invariants_under_random_operations(app, steps):
                         ref = order_refs[-1] if step[2] and order_refs else next(_refs)
                         order_refs.append(ref)
                         held = points.live_points(member_id=member_id, now=now)
-                        points.redeem(member_id=member_id, points=max(1, held * step[1] // 100), ref_type="work_order",
-                                      ref_id=ref, now=now)
+                        points.redeem(
+                            member_id=member_id,
+                            points=max(1, held * step[1] // 100),
+                            ref_type="work_order",
+                            ref_id=ref,
+                            now=now,
+                        )
                     elif kind == "reverse_order" and order_refs:  # as a work-order refund does
                         ref = order_refs[step[1] % len(order_refs)]
                         wallet.reverse_reference(ref_type="work_order", ref_id=ref)

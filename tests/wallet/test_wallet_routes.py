@@ -1,4 +1,5 @@
 """Wallet endpoints: top-up plans, counter top-ups, refunds, the member's wallet, points adjustments."""
+
 import pytest
 
 from app.extensions import db
@@ -10,18 +11,21 @@ from tests.wallet.conftest import count_rows
 
 @pytest.fixture
 def plan(api, staff_tokens):
-    response = api.post("/topup-plans", staff_tokens["marketing"],
-                        json={"name": "充1000送100", "pay_fen": 100000, "bonus_fen": 10000})
+    response = api.post(
+        "/topup-plans", staff_tokens["marketing"], json={"name": "充1000送100", "pay_fen": 100000, "bonus_fen": 10000}
+    )
     assert response.status_code == 201, response.json
     return response.json
 
 
-def test_topup_plans_are_managed_by_marketing_and_read_by_cashiers_and_members(api, staff_tokens, member_login,
-                                                                               plan):
-    assert api.post("/topup-plans", staff_tokens["cashier"],
-                    json={"name": "x", "pay_fen": 1, "bonus_fen": 0}).status_code == 403
-    duplicate = api.post("/topup-plans", staff_tokens["owner"], json={"name": "充1000送100", "pay_fen": 5,
-                                                                      "bonus_fen": 0})
+def test_topup_plans_are_managed_by_marketing_and_read_by_cashiers_and_members(api, staff_tokens, member_login, plan):
+    assert (
+        api.post("/topup-plans", staff_tokens["cashier"], json={"name": "x", "pay_fen": 1, "bonus_fen": 0}).status_code
+        == 403
+    )
+    duplicate = api.post(
+        "/topup-plans", staff_tokens["owner"], json={"name": "充1000送100", "pay_fen": 5, "bonus_fen": 0}
+    )
     assert duplicate.status_code == 409 and error_code(duplicate) == "topup_plan_exists"
     changed = api.patch(f"/topup-plans/{plan['id']}", staff_tokens["marketing"], json={"bonus_fen": 12000})
     assert changed.status_code == 200 and changed.json["bonus_fen"] == 12000
@@ -37,14 +41,17 @@ def test_topup_plans_are_managed_by_marketing_and_read_by_cashiers_and_members(a
     assert len(api.get("/topup-plans?include_inactive=true", staff_tokens["cashier"]).json["items"]) == 1
 
 
-@pytest.mark.parametrize("body", [
-    {"name": "neg", "pay_fen": -1, "bonus_fen": 0},
-    {"name": "zero", "pay_fen": 0, "bonus_fen": 0},
-    {"name": "frac", "pay_fen": 10.5, "bonus_fen": 0},
-    {"name": "str", "pay_fen": "100", "bonus_fen": 0},
-    {"name": "tier", "pay_fen": 100, "bonus_fen": 0, "grants_tier_id": 999},
-    {"name": "extra", "pay_fen": 100, "bonus_fen": 0, "colour": "red"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "neg", "pay_fen": -1, "bonus_fen": 0},
+        {"name": "zero", "pay_fen": 0, "bonus_fen": 0},
+        {"name": "frac", "pay_fen": 10.5, "bonus_fen": 0},
+        {"name": "str", "pay_fen": "100", "bonus_fen": 0},
+        {"name": "tier", "pay_fen": 100, "bonus_fen": 0, "grants_tier_id": 999},
+        {"name": "extra", "pay_fen": 100, "bonus_fen": 0, "colour": "red"},
+    ],
+)
 def test_bad_plans_are_refused_and_nothing_is_written(app, api, staff_tokens, body):
     response = api.post("/topup-plans", staff_tokens["owner"], json=body)
     assert response.status_code == 422, response.json
@@ -54,13 +61,20 @@ def test_bad_plans_are_refused_and_nothing_is_written(app, api, staff_tokens, bo
 
 def test_counter_top_up_with_a_plan_answers_entry_and_wallet(api, staff_tokens, member_login, plan):
     token, member = member_login("alice")
-    response = api.post(f"/members/{member['id']}/topups", staff_tokens["cashier"],
-                        json={"amount_fen": 100000, "plan_id": plan["id"], "paid_via": "cash"})
+    response = api.post(
+        f"/members/{member['id']}/topups",
+        staff_tokens["cashier"],
+        json={"amount_fen": 100000, "plan_id": plan["id"], "paid_via": "cash"},
+    )
     assert response.status_code == 201, response.json
     assert response.json["entry"]["bonus_fen"] == 10000
     assert response.json["entry"]["created_by"].startswith("staff:")
-    assert response.json["wallet"] == {"member_id": member["id"], "balance_fen": 110000, "principal_fen": 100000,
-                                       "bonus_fen": 10000}
+    assert response.json["wallet"] == {
+        "member_id": member["id"],
+        "balance_fen": 110000,
+        "principal_fen": 100000,
+        "bonus_fen": 10000,
+    }
     mine = api.get("/me/wallet", token).json
     assert (mine["balance_fen"], mine["principal_fen"], mine["bonus_fen"], mine["points"]) == (110000, 100000, 10000, 0)
     entries = api.get("/me/wallet/entries", token).json
@@ -78,21 +92,25 @@ def test_a_replayed_top_up_credits_once(app, api, staff_tokens, member_login):
     assert again.json == first.json and again.headers.get("Idempotent-Replayed") == "true"
     with app.app_context():
         assert count_rows(WalletEntry) == 1
-    other = api.post(f"/members/{member['id']}/topups", staff_tokens["cashier"], json={**body, "amount_fen": 1},
-                     headers=headers)
+    other = api.post(
+        f"/members/{member['id']}/topups", staff_tokens["cashier"], json={**body, "amount_fen": 1}, headers=headers
+    )
     assert other.status_code == 409 and error_code(other) == "idempotency_key_reused"
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"amount_fen": -100, "paid_via": "cash"}, 422),
-    ({"amount_fen": 0, "paid_via": "cash"}, 422),
-    ({"amount_fen": 100.5, "paid_via": "cash"}, 422),
-    ({"amount_fen": "100", "paid_via": "cash"}, 422),
-    ({"amount_fen": 100, "paid_via": "bitcoin"}, 422),
-    ({"amount_fen": 100}, 422),
-    ({"amount_fen": 100000, "plan_id": 999, "paid_via": "cash"}, 422),
-    ({"amount_fen": 99999, "plan_id": "PLAN", "paid_via": "cash"}, 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"amount_fen": -100, "paid_via": "cash"}, 422),
+        ({"amount_fen": 0, "paid_via": "cash"}, 422),
+        ({"amount_fen": 100.5, "paid_via": "cash"}, 422),
+        ({"amount_fen": "100", "paid_via": "cash"}, 422),
+        ({"amount_fen": 100, "paid_via": "bitcoin"}, 422),
+        ({"amount_fen": 100}, 422),
+        ({"amount_fen": 100000, "plan_id": 999, "paid_via": "cash"}, 422),
+        ({"amount_fen": 99999, "plan_id": "PLAN", "paid_via": "cash"}, 422),
+    ],
+)
 def test_bad_top_ups_are_refused_and_nothing_is_written(app, api, staff_tokens, member_login, plan, body, status):
     _, member = member_login("alice")
     if body.get("plan_id") == "PLAN":
@@ -116,8 +134,10 @@ def test_only_counter_staff_top_up_and_only_the_owner_refunds(api, staff_tokens,
     assert done.json["entry"]["kind"] == "refund" and done.json["wallet"]["balance_fen"] == 600
     over = api.post(refund, staff_tokens["owner"], json={"amount_fen": 601, "reason": "too much"})
     assert over.status_code == 409 and error_code(over) == "insufficient_principal"
-    assert api.post("/members/999/topups", staff_tokens["owner"],
-                    json={"amount_fen": 1, "paid_via": "cash"}).status_code == 404
+    assert (
+        api.post("/members/999/topups", staff_tokens["owner"], json={"amount_fen": 1, "paid_via": "cash"}).status_code
+        == 404
+    )
 
 
 def test_points_adjustment_is_owner_only_and_shows_in_the_entries(api, staff_tokens, member_login):
@@ -142,8 +162,9 @@ def test_points_adjustment_is_owner_only_and_shows_in_the_entries(api, staff_tok
 def test_entries_are_newest_first_and_paginated(app, api, staff_tokens, member_login):
     token, member = member_login("alice")
     for amount in (100, 200, 300):
-        api.post(f"/members/{member['id']}/topups", staff_tokens["cashier"], json={"amount_fen": amount,
-                                                                                     "paid_via": "cash"})
+        api.post(
+            f"/members/{member['id']}/topups", staff_tokens["cashier"], json={"amount_fen": amount, "paid_via": "cash"}
+        )
     with app.app_context():
         points.earn(member_id=member["id"], paid_fen=1000, ref_type="work_order", ref_id=1)
         points.earn(member_id=member["id"], paid_fen=2000, ref_type="work_order", ref_id=2)
@@ -157,10 +178,10 @@ def test_entries_are_newest_first_and_paginated(app, api, staff_tokens, member_l
 def test_counter_lookup_shows_balance_and_points(api, staff_tokens, member_login):
     token, member = member_login("alice")
     api.post("/me/vehicles", token, json={"plate": "粤B12345"})
-    api.post(f"/members/{member['id']}/topups", staff_tokens["cashier"], json={"amount_fen": 2500,
-                                                                                 "paid_via": "cash"})
-    api.post(f"/members/{member['id']}/points/adjustments", staff_tokens["owner"], json={"points": 40,
-                                                                                          "reason": "gift"})
+    api.post(f"/members/{member['id']}/topups", staff_tokens["cashier"], json={"amount_fen": 2500, "paid_via": "cash"})
+    api.post(
+        f"/members/{member['id']}/points/adjustments", staff_tokens["owner"], json={"points": 40, "reason": "gift"}
+    )
     found = api.get("/vehicles?plate=B123", staff_tokens["cashier"])
     assert found.status_code == 200, found.json
     summary = found.json["items"][0]["member"]
@@ -169,16 +190,31 @@ def test_counter_lookup_shows_balance_and_points(api, staff_tokens, member_login
 
 def test_me_wallet_is_empty_for_a_new_member_and_members_only(api, staff_tokens, member_login):
     token, _ = member_login("bob")
-    assert api.get("/me/wallet", token).json == {"balance_fen": 0, "principal_fen": 0, "bonus_fen": 0, "points": 0,
-                                                 "next_points_expiry": None, "tier": None}
+    assert api.get("/me/wallet", token).json == {
+        "balance_fen": 0,
+        "principal_fen": 0,
+        "bonus_fen": 0,
+        "points": 0,
+        "next_points_expiry": None,
+        "tier": None,
+    }
     assert api.get("/me/wallet", staff_tokens["owner"]).status_code == 403
 
 
 def test_me_wallet_shows_the_tier_and_its_benefits(api, staff_tokens, member_login):
     token, member = member_login("alice")
-    tier = api.post("/tiers", staff_tokens["marketing"], json={"name": "金卡", "rank": 2, "labor_discount_percent": 10,
-                                                               "points_multiplier": 1.5}).json
+    tier = api.post(
+        "/tiers",
+        staff_tokens["marketing"],
+        json={"name": "金卡", "rank": 2, "labor_discount_percent": 10, "points_multiplier": 1.5},
+    ).json
     api.patch(f"/members/{member['id']}", staff_tokens["cashier"], json={"tier_id": tier["id"]})
     shown = api.get("/me/wallet", token).json["tier"]
-    assert shown == {"id": tier["id"], "name": "金卡", "rank": 2, "labor_discount_percent": 10,
-                     "parts_discount_percent": 0, "points_multiplier": 1.5}
+    assert shown == {
+        "id": tier["id"],
+        "name": "金卡",
+        "rank": 2,
+        "labor_discount_percent": 10,
+        "parts_discount_percent": 0,
+        "points_multiplier": 1.5,
+    }

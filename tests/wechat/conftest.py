@@ -1,4 +1,5 @@
 """Live-mode WeChat fixtures: an app with WECHAT_MODE=live and a strict ``responses`` mock."""
+
 import pytest
 import responses
 
@@ -13,8 +14,12 @@ SECRET = "test-app-secret"
 
 
 def live_config():
-    return {"WECHAT_MODE": "live", "WECHAT_SECRET": SECRET, **live_pay_config(pay_test_keys()),
-            "WECHAT_APPID": TEST_APPID}
+    return {
+        "WECHAT_MODE": "live",
+        "WECHAT_SECRET": SECRET,
+        **live_pay_config(pay_test_keys()),
+        "WECHAT_APPID": TEST_APPID,
+    }
 
 
 def live_application(database_url, **settings):
@@ -53,15 +58,23 @@ def mock_login(rsps, *, openid="o-alice", session_key="SESSION-KEY-alice==", uni
 
 
 def mock_stable_token(rsps, token="TOKEN-1", expires_in=7200):
-    return rsps.add(responses.POST, API + "cgi-bin/stable_token",
-                    json={"access_token": token, "expires_in": expires_in})
+    return rsps.add(
+        responses.POST, API + "cgi-bin/stable_token", json={"access_token": token, "expires_in": expires_in}
+    )
 
 
 def mock_phone(rsps, phone="13800138000", errcode=None):
     if errcode:
         body = {"errcode": errcode, "errmsg": "error"}
     else:
-        body = {"errcode": 0, "errmsg": "ok", "phone_info": {
-            "phoneNumber": phone, "purePhoneNumber": phone, "countryCode": "86",
-            "watermark": {"timestamp": 1700000000, "appid": TEST_APPID}}}
+        body = {
+            "errcode": 0,
+            "errmsg": "ok",
+            "phone_info": {
+                "phoneNumber": phone,
+                "purePhoneNumber": phone,
+                "countryCode": "86",
+                "watermark": {"timestamp": 1700000000, "appid": TEST_APPID},
+            },
+        }
     return rsps.add(responses.POST, API + "wxa/business/getuserphonenumber", json=body)

@@ -13,6 +13,7 @@ Import it from any test: ``from tests.wechat.pay_signing import ...``. Typical u
 
 Timestamps default to ``app.common.clock.now()`` (so ``clock.set_now`` moves them too).
 """
+
 import functools
 import json
 import secrets
@@ -60,8 +61,9 @@ def generate_rsa_key():
 
 def private_pem(key):
     """PKCS#8 PEM text of a private key (the form of WeChat's apiclient_key.pem)."""
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def public_pem(key):
@@ -121,27 +123,58 @@ def encrypt_resource(apiv3_key, plaintext, *, associated_data="transaction", non
     text = json.dumps(plaintext, ensure_ascii=False) if isinstance(plaintext, dict) else plaintext
     nonce = nonce or secrets.token_hex(6)  # 12 characters
     ciphertext = AESGCM(apiv3_key.encode()).encrypt(nonce.encode(), text.encode("utf-8"), associated_data.encode())
-    return {"original_type": original_type, "algorithm": "AEAD_AES_256_GCM",
-            "ciphertext": b64encode(ciphertext).decode(), "associated_data": associated_data, "nonce": nonce}
+    return {
+        "original_type": original_type,
+        "algorithm": "AEAD_AES_256_GCM",
+        "ciphertext": b64encode(ciphertext).decode(),
+        "associated_data": associated_data,
+        "nonce": nonce,
+    }
 
 
-def transaction(*, out_trade_no, amount_fen, transaction_id=None, trade_state="SUCCESS", openid="o-test-payer",
-                appid=TEST_APPID, mchid=TEST_MCHID):
+def transaction(
+    *,
+    out_trade_no,
+    amount_fen,
+    transaction_id=None,
+    trade_state="SUCCESS",
+    openid="o-test-payer",
+    appid=TEST_APPID,
+    mchid=TEST_MCHID,
+):
     """The decrypted content of a payment notification, as WeChat writes it."""
     return {
-        "mchid": mchid, "appid": appid, "out_trade_no": out_trade_no,
+        "mchid": mchid,
+        "appid": appid,
+        "out_trade_no": out_trade_no,
         "transaction_id": transaction_id or "4200000" + secrets.token_hex(10)[:21],
-        "trade_type": "JSAPI", "trade_state": trade_state, "trade_state_desc": "支付成功",
-        "bank_type": "OTHERS", "attach": "", "success_time": clock.now().astimezone(clock.zone("Asia/Shanghai"))
-        .isoformat(timespec="seconds"),
+        "trade_type": "JSAPI",
+        "trade_state": trade_state,
+        "trade_state_desc": "支付成功",
+        "bank_type": "OTHERS",
+        "attach": "",
+        "success_time": clock.now().astimezone(clock.zone("Asia/Shanghai")).isoformat(timespec="seconds"),
         "payer": {"openid": openid},
         "amount": {"total": amount_fen, "payer_total": amount_fen, "currency": "CNY", "payer_currency": "CNY"},
     }
 
 
-def build_notification(keys, *, out_trade_no=None, amount_fen=None, content=None, transaction_id=None,
-                       trade_state="SUCCESS", openid="o-test-payer", appid=TEST_APPID, mchid=TEST_MCHID,
-                       timestamp=None, serial=None, signing_key=None, signature=None):
+def build_notification(
+    keys,
+    *,
+    out_trade_no=None,
+    amount_fen=None,
+    content=None,
+    transaction_id=None,
+    trade_state="SUCCESS",
+    openid="o-test-payer",
+    appid=TEST_APPID,
+    mchid=TEST_MCHID,
+    timestamp=None,
+    serial=None,
+    signing_key=None,
+    signature=None,
+):
     """(headers, body bytes) of a payment notification, signed and encrypted as WeChat does.
 
     Give ``out_trade_no`` + ``amount_fen`` (and optionally transaction_id, trade_state, openid...),
@@ -150,16 +183,27 @@ def build_notification(keys, *, out_trade_no=None, amount_fen=None, content=None
     e.g. "WECHATPAY/SIGNTEST/...").
     """
     if content is None:
-        content = transaction(out_trade_no=out_trade_no, amount_fen=amount_fen, transaction_id=transaction_id,
-                              trade_state=trade_state, openid=openid, appid=appid, mchid=mchid)
+        content = transaction(
+            out_trade_no=out_trade_no,
+            amount_fen=amount_fen,
+            transaction_id=transaction_id,
+            trade_state=trade_state,
+            openid=openid,
+            appid=appid,
+            mchid=mchid,
+        )
     envelope = {
-        "id": "EV-" + secrets.token_hex(8), "create_time": clock.now().isoformat(timespec="seconds"),
-        "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+        "id": "EV-" + secrets.token_hex(8),
+        "create_time": clock.now().isoformat(timespec="seconds"),
+        "resource_type": "encrypt-resource",
+        "event_type": "TRANSACTION.SUCCESS",
+        "summary": "支付成功",
         "resource": encrypt_resource(keys.apiv3_key, content),
     }
     body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
-    headers = signature_headers(signing_key or keys.platform_private, serial or keys.public_key_id, body,
-                                timestamp=timestamp)
+    headers = signature_headers(
+        signing_key or keys.platform_private, serial or keys.public_key_id, body, timestamp=timestamp
+    )
     if signature is not None:
         headers["Wechatpay-Signature"] = signature
     return headers, body
@@ -174,5 +218,11 @@ def add_pay_answer(rsps, keys, method, path, body=None, *, status=200):
     text = json.dumps(body) if body is not None else ""
     headers = signature_headers(keys.platform_private, keys.public_key_id, text)
     headers["Request-ID"] = secrets.token_hex(8)
-    return rsps.add(method, PAY_GATEWAY + path, body=text, status=status, headers=headers,
-                    content_type="application/json" if body is not None else "text/plain")
+    return rsps.add(
+        method,
+        PAY_GATEWAY + path,
+        body=text,
+        status=status,
+        headers=headers,
+        content_type="application/json" if body is not None else "text/plain",
+    )

@@ -1,4 +1,5 @@
 """Live mini-program APIs (login, phone, subscribe messages, codes) against mocked WeChat endpoints."""
+
 import io
 import json
 import logging
@@ -14,7 +15,12 @@ from app.common.errors import Unprocessable
 from app.extensions import db
 from app.members.models import Member
 from app.wechat import (
-    SubscribeRefused, SubscribeUserInvalid, WeChatError, WeChatRateLimited, WeChatUnavailable, mini_program,
+    SubscribeRefused,
+    SubscribeUserInvalid,
+    WeChatError,
+    WeChatRateLimited,
+    WeChatUnavailable,
+    mini_program,
 )
 from app.wechat.templates import TemplateFieldInvalid
 from tests.conftest import error_code
@@ -42,6 +48,7 @@ def _login(live_api, wx, openid="o-alice"):
 
 # -- login ------------------------------------------------------------------------------------
 
+
 def test_login_maps_the_openid_to_one_member_and_never_logs_the_session_key(live_app, live_api, wx, caplog):
     caplog.set_level(logging.DEBUG)
     mock_login(wx, openid="o-alice", session_key="SESSION-KEY-alice==", unionid="u-alice")
@@ -51,8 +58,12 @@ def test_login_maps_the_openid_to_one_member_and_never_logs_the_session_key(live
     assert first.status_code == again.status_code == 200
     assert first.json["member"]["id"] == again.json["member"]["id"]
     call = wx.calls[0]
-    assert _query(call) == {"appid": [TEST_APPID], "secret": [SECRET], "js_code": ["code-1"],
-                            "grant_type": ["authorization_code"]}  # no access_token needed or fetched
+    assert _query(call) == {
+        "appid": [TEST_APPID],
+        "secret": [SECRET],
+        "js_code": ["code-1"],
+        "grant_type": ["authorization_code"],
+    }  # no access_token needed or fetched
     with live_app.app_context():
         member = db.session.scalar(select(Member))
         assert (member.appid, member.openid, member.unionid) == (TEST_APPID, "o-alice", "u-alice")
@@ -61,13 +72,16 @@ def test_login_maps_the_openid_to_one_member_and_never_logs_the_session_key(live
     assert "SESSION-KEY-alice" not in first.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("errcode, status, code", [
-    (40029, 400, "wechat_invalid_code"),
-    (40163, 400, "wechat_invalid_code"),
-    (45011, 503, "wechat_rate_limited"),
-    (-1, 503, "wechat_unavailable"),
-    (40226, 502, "wechat_error"),
-])
+@pytest.mark.parametrize(
+    "errcode, status, code",
+    [
+        (40029, 400, "wechat_invalid_code"),
+        (40163, 400, "wechat_invalid_code"),
+        (45011, 503, "wechat_rate_limited"),
+        (-1, 503, "wechat_unavailable"),
+        (40226, 502, "wechat_error"),
+    ],
+)
 def test_login_errors_answer_their_code_and_create_no_member(live_app, live_api, wx, errcode, status, code):
     mock_login(wx, errcode=errcode)
     response = live_api.post("/auth/wechat/login", json={"code": "used-code"})
@@ -101,6 +115,7 @@ def test_http_error_status_from_wechat_maps_to_unavailable_or_error(live_app, wx
 
 # -- phone ------------------------------------------------------------------------------------
 
+
 def test_member_binds_the_phone_wechat_vouches_for_once(live_app, live_api, wx):
     token, _ = _login(live_api, wx)
     mock_stable_token(wx, token="TOKEN-1")
@@ -120,12 +135,15 @@ def test_member_binds_the_phone_wechat_vouches_for_once(live_app, live_api, wx):
         assert db.session.scalar(select(Member.phone)) == "13800138000"
 
 
-@pytest.mark.parametrize("errcode, status, code", [
-    (40029, 400, "wechat_invalid_code"),
-    (45011, 503, "wechat_rate_limited"),
-    (-1, 503, "wechat_unavailable"),
-    (40013, 502, "wechat_error"),
-])
+@pytest.mark.parametrize(
+    "errcode, status, code",
+    [
+        (40029, 400, "wechat_invalid_code"),
+        (45011, 503, "wechat_rate_limited"),
+        (-1, 503, "wechat_unavailable"),
+        (40013, 502, "wechat_error"),
+    ],
+)
 def test_phone_binding_errors_leave_the_member_without_phone(live_app, live_api, wx, errcode, status, code):
     token, _ = _login(live_api, wx)
     mock_stable_token(wx)
@@ -140,18 +158,33 @@ def test_phone_binding_errors_leave_the_member_without_phone(live_app, live_api,
 
 def test_phone_of_another_app_is_refused(live_app, wx):
     mock_stable_token(wx)
-    wx.add(responses.POST, API + "wxa/business/getuserphonenumber", json={
-        "errcode": 0, "phone_info": {"purePhoneNumber": "13800138000", "countryCode": "86",
-                                     "watermark": {"appid": "wx-someone-else"}}})
+    wx.add(
+        responses.POST,
+        API + "wxa/business/getuserphonenumber",
+        json={
+            "errcode": 0,
+            "phone_info": {
+                "purePhoneNumber": "13800138000",
+                "countryCode": "86",
+                "watermark": {"appid": "wx-someone-else"},
+            },
+        },
+    )
     with live_app.app_context(), pytest.raises(WeChatError):
         mini_program().phone_number("code")
 
 
 # -- subscribe messages -----------------------------------------------------------------------
 
+
 def _send(live_app, **overrides):
-    arguments = dict(openid="o-alice", template_key="maintenance_due", template_id="TPL-1",
-                     data={"thing1": "保养提醒", "car_number2": "粤B12345"}, page="pages/home/index")
+    arguments = {
+        "openid": "o-alice",
+        "template_key": "maintenance_due",
+        "template_id": "TPL-1",
+        "data": {"thing1": "保养提醒", "car_number2": "粤B12345"},
+        "page": "pages/home/index",
+    }
     arguments.update(overrides)
     with live_app.app_context():
         return mini_program().send_subscribe_message(**arguments)
@@ -159,8 +192,9 @@ def _send(live_app, **overrides):
 
 def test_subscribe_message_is_fitted_to_the_field_rules_before_sending(live_app, wx):
     mock_stable_token(wx, token="TOKEN-1")
-    send = wx.add(responses.POST, API + "cgi-bin/message/subscribe/send",
-                  json={"errcode": 0, "errmsg": "ok", "msgid": 2001})
+    send = wx.add(
+        responses.POST, API + "cgi-bin/message/subscribe/send", json={"errcode": 0, "errmsg": "ok", "msgid": 2001}
+    )
     long_thing = "您的爱车保养已到期请尽快到店保养以免影响车况和保修"  # 26 characters
 
     result = _send(live_app, data={"thing1": long_thing, "car_number2": "粤B12345", "time3": "2025-03-01 10:00"})
@@ -182,15 +216,18 @@ def test_subscribe_message_that_cannot_be_fitted_is_never_sent(live_app, wx):
     assert len(wx.calls) == 0
 
 
-@pytest.mark.parametrize("errcode, error", [
-    (43101, SubscribeRefused),
-    (40003, SubscribeUserInvalid),
-    (43004, SubscribeUserInvalid),
-    (45009, WeChatRateLimited),
-    (45011, WeChatRateLimited),
-    (-1, WeChatUnavailable),
-    (47003, WeChatError),
-])
+@pytest.mark.parametrize(
+    "errcode, error",
+    [
+        (43101, SubscribeRefused),
+        (40003, SubscribeUserInvalid),
+        (43004, SubscribeUserInvalid),
+        (45009, WeChatRateLimited),
+        (45011, WeChatRateLimited),
+        (-1, WeChatUnavailable),
+        (47003, WeChatError),
+    ],
+)
 def test_subscribe_errors_map_to_their_type(live_app, wx, errcode, error):
     mock_stable_token(wx)
     wx.add(responses.POST, API + "cgi-bin/message/subscribe/send", json={"errcode": errcode, "errmsg": "no"})
@@ -201,6 +238,7 @@ def test_subscribe_errors_map_to_their_type(live_app, wx, errcode, error):
 
 
 # -- mini-program codes -----------------------------------------------------------------------
+
 
 def _image(fmt):
     buffer = io.BytesIO()
@@ -215,7 +253,11 @@ def test_unlimited_code_returns_the_png(live_app, wx):
     with live_app.app_context():
         assert mini_program().unlimited_code(scene="r=AB23CD45", page="/pages/invite/index") == png
     assert json.loads(call.calls[0].request.body) == {
-        "scene": "r=AB23CD45", "page": "pages/invite/index", "env_version": "release", "check_path": True}
+        "scene": "r=AB23CD45",
+        "page": "pages/invite/index",
+        "env_version": "release",
+        "check_path": True,
+    }
 
 
 def test_unlimited_code_converts_wechat_jpeg_to_png(live_app, wx):

@@ -1,7 +1,8 @@
 """Live WeChat Pay APIv3: notifications verified and decrypted, orders signed, refunds, error answers."""
+
 import json
 from base64 import b64decode
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -17,11 +18,22 @@ from app.common.errors import Unprocessable
 from app.wechat import InvalidNotification, PaymentNotice, WeChatError, WeChatRateLimited, WeChatUnavailable, pay
 from app.wechat.live_pay import LivePay
 from tests.wechat.pay_signing import (
-    PAY_GATEWAY, TEST_APPID, TEST_MCHID, TEST_NOTIFY_URL, add_pay_answer, build_notification, encrypt_resource,
-    generate_rsa_key, live_pay_config, pay_test_keys, private_pem, signature_headers, transaction,
+    PAY_GATEWAY,
+    TEST_APPID,
+    TEST_MCHID,
+    TEST_NOTIFY_URL,
+    add_pay_answer,
+    build_notification,
+    encrypt_resource,
+    generate_rsa_key,
+    live_pay_config,
+    pay_test_keys,
+    private_pem,
+    signature_headers,
+    transaction,
 )
 
-NOW = datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -37,18 +49,26 @@ def live_pay(live_app):
 
 
 def _verify(public_key, signature, message):
-    public_key.verify(b64decode(signature), message.encode() if isinstance(message, str) else message,
-                      PKCS1v15(), SHA256())  # raises InvalidSignature
+    public_key.verify(
+        b64decode(signature), message.encode() if isinstance(message, str) else message, PKCS1v15(), SHA256()
+    )  # raises InvalidSignature
 
 
 # -- notifications ----------------------------------------------------------------------------
 
+
 def test_a_signed_encrypted_notification_gives_the_payment_notice(live_pay, keys):
-    headers, body = build_notification(keys, out_trade_no="TOPUP-1", amount_fen=10000,
-                                       transaction_id="4200000001202503010001", openid="o-alice")
+    headers, body = build_notification(
+        keys, out_trade_no="TOPUP-1", amount_fen=10000, transaction_id="4200000001202503010001", openid="o-alice"
+    )
     notice = live_pay.parse_notification(headers, body)
-    assert notice == PaymentNotice(transaction_id="4200000001202503010001", out_trade_no="TOPUP-1",
-                                   trade_state="SUCCESS", amount_fen=10000, payer_openid="o-alice")
+    assert notice == PaymentNotice(
+        transaction_id="4200000001202503010001",
+        out_trade_no="TOPUP-1",
+        trade_state="SUCCESS",
+        amount_fen=10000,
+        payer_openid="o-alice",
+    )
 
 
 def test_header_names_are_read_case_insensitively(live_pay, keys):
@@ -67,21 +87,28 @@ def _bad_notifications(keys):
     wrong_key_body = json.dumps(envelope).encode()
     return {
         "signed by another key": build_notification(keys, out_trade_no="T-1", amount_fen=100, signing_key=other),
-        "signature probe": build_notification(keys, out_trade_no="T-1", amount_fen=100,
-                                              signature="WECHATPAY/SIGNTEST/" + good_headers["Wechatpay-Signature"]),
+        "signature probe": build_notification(
+            keys,
+            out_trade_no="T-1",
+            amount_fen=100,
+            signature="WECHATPAY/SIGNTEST/" + good_headers["Wechatpay-Signature"],
+        ),
         "stale timestamp": build_notification(keys, out_trade_no="T-1", amount_fen=100, timestamp=now - 301),
         "future timestamp": build_notification(keys, out_trade_no="T-1", amount_fen=100, timestamp=now + 301),
         "unknown serial": build_notification(keys, out_trade_no="T-1", amount_fen=100, serial="PUB_KEY_ID_OTHER"),
         "tampered body": (good_headers, tampered),
         "missing signature": ({k: v for k, v in good_headers.items() if k != "Wechatpay-Signature"}, good_body),
         "encrypted with another APIv3 key": (
-            signature_headers(keys.platform_private, keys.public_key_id, wrong_key_body), wrong_key_body),
+            signature_headers(keys.platform_private, keys.public_key_id, wrong_key_body),
+            wrong_key_body,
+        ),
         "another merchant": build_notification(keys, out_trade_no="T-1", amount_fen=100, mchid="1900000999"),
         "another app": build_notification(keys, out_trade_no="T-1", amount_fen=100, appid="wx-other"),
         "not JSON": (signature_headers(keys.platform_private, keys.public_key_id, b"<xml/>"), b"<xml/>"),
         "amount not an integer": build_notification(
-            keys, content={**transaction(out_trade_no="T-1", amount_fen=100),
-                           "amount": {"total": "100", "currency": "CNY"}}),
+            keys,
+            content={**transaction(out_trade_no="T-1", amount_fen=100), "amount": {"total": "100", "currency": "CNY"}},
+        ),
     }
 
 
@@ -104,12 +131,23 @@ def test_platform_certificates_verify_notifications_by_their_serial(live_app, ke
     clock.set_now(NOW)
     platform = generate_rsa_key()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA")])
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(platform.public_key())
-                   .serial_number(0x6F2A9C01).not_valid_before(datetime(2020, 1, 1, tzinfo=timezone.utc))
-                   .not_valid_after(datetime(2100, 1, 1, tzinfo=timezone.utc)).sign(platform, SHA256()))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(platform.public_key())
+        .serial_number(0x6F2A9C01)
+        .not_valid_before(datetime(2020, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2100, 1, 1, tzinfo=UTC))
+        .sign(platform, SHA256())
+    )
     (tmp_path / "6F2A9C01.pem").write_bytes(certificate.public_bytes(Encoding.PEM))
-    config = {**live_pay_config(keys), "WECHAT_PAY_PUBLIC_KEY": None, "WECHAT_PAY_PUBLIC_KEY_ID": None,
-              "WECHAT_PAY_PLATFORM_CERTS_DIR": str(tmp_path)}
+    config = {
+        **live_pay_config(keys),
+        "WECHAT_PAY_PUBLIC_KEY": None,
+        "WECHAT_PAY_PUBLIC_KEY_ID": None,
+        "WECHAT_PAY_PLATFORM_CERTS_DIR": str(tmp_path),
+    }
     live = LivePay.from_config(config)
     headers, body = build_notification(keys, out_trade_no="T-9", amount_fen=5, signing_key=platform, serial="6F2A9C01")
     assert live.parse_notification(headers, body).out_trade_no == "T-9"
@@ -120,23 +158,39 @@ def test_platform_certificates_verify_notifications_by_their_serial(live_app, ke
 
 # -- orders -----------------------------------------------------------------------------------
 
+
 def test_jsapi_order_answers_signed_parameters_for_the_mini_program(live_pay, keys, wx):
     answer = add_pay_answer(wx, keys, "POST", "/v3/pay/transactions/jsapi", {"prepay_id": "wx0108prepay123"})
-    order = live_pay.create_jsapi_order(out_trade_no="TOPUP-7", amount_fen=50000, description="储值 500 元",
-                                        openid="o-alice", expires_at=NOW + timedelta(minutes=30))
+    order = live_pay.create_jsapi_order(
+        out_trade_no="TOPUP-7",
+        amount_fen=50000,
+        description="储值 500 元",
+        openid="o-alice",
+        expires_at=NOW + timedelta(minutes=30),
+    )
 
     assert order["prepay_id"] == "wx0108prepay123"
     params = order["params"]
     assert params["appId"] == TEST_APPID and params["package"] == "prepay_id=wx0108prepay123"
     assert params["signType"] == "RSA" and params["timeStamp"] == str(int(NOW.timestamp()))
-    _verify(keys.merchant_public, params["paySign"],
-            f"{params['appId']}\n{params['timeStamp']}\n{params['nonceStr']}\n{params['package']}\n")
+    _verify(
+        keys.merchant_public,
+        params["paySign"],
+        f"{params['appId']}\n{params['timeStamp']}\n{params['nonceStr']}\n{params['package']}\n",
+    )
 
     request = answer.calls[0].request
     sent = json.loads(request.body)
-    assert sent == {"notify_url": TEST_NOTIFY_URL, "description": "储值 500 元", "out_trade_no": "TOPUP-7",
-                    "amount": {"total": 50000, "currency": "CNY"}, "payer": {"openid": "o-alice"},
-                    "time_expire": "2025-03-01T16:30:00+08:00", "appid": TEST_APPID, "mchid": TEST_MCHID}
+    assert sent == {
+        "notify_url": TEST_NOTIFY_URL,
+        "description": "储值 500 元",
+        "out_trade_no": "TOPUP-7",
+        "amount": {"total": 50000, "currency": "CNY"},
+        "payer": {"openid": "o-alice"},
+        "time_expire": "2025-03-01T16:30:00+08:00",
+        "appid": TEST_APPID,
+        "mchid": TEST_MCHID,
+    }
     # The request is signed with the merchant key: "METHOD\npath\ntimestamp\nnonce\nbody\n".
     scheme, _, fields = request.headers["Authorization"].partition(" ")
     auth = dict(part.split("=", 1) for part in fields.split(","))
@@ -144,27 +198,42 @@ def test_jsapi_order_answers_signed_parameters_for_the_mini_program(live_pay, ke
     assert scheme == "WECHATPAY2-SHA256-RSA2048" and auth["mchid"] == TEST_MCHID
     assert auth["serial_no"] == keys.merchant_serial
     body = request.body.decode() if isinstance(request.body, bytes) else request.body
-    _verify(keys.merchant_public, auth["signature"],
-            f"POST\n/v3/pay/transactions/jsapi\n{auth['timestamp']}\n{auth['nonce_str']}\n{body}\n")
+    _verify(
+        keys.merchant_public,
+        auth["signature"],
+        f"POST\n/v3/pay/transactions/jsapi\n{auth['timestamp']}\n{auth['nonce_str']}\n{body}\n",
+    )
 
 
 def test_an_answer_not_signed_by_the_platform_is_refused(live_pay, keys, wx):
     text = json.dumps({"prepay_id": "wx-forged"})
-    wx.add(responses.POST, PAY_GATEWAY + "/v3/pay/transactions/jsapi", body=text, content_type="application/json",
-           headers=signature_headers(generate_rsa_key(), keys.public_key_id, text))
+    wx.add(
+        responses.POST,
+        PAY_GATEWAY + "/v3/pay/transactions/jsapi",
+        body=text,
+        content_type="application/json",
+        headers=signature_headers(generate_rsa_key(), keys.public_key_id, text),
+    )
     with pytest.raises(WeChatError):
         live_pay.create_jsapi_order(out_trade_no="T-1", amount_fen=100, description="x", openid="o-1")
 
 
-@pytest.mark.parametrize("status, code, error", [
-    (400, "PARAM_ERROR", WeChatError),
-    (403, "NOTENOUGH", WeChatError),
-    (429, "FREQUENCY_LIMITED", WeChatRateLimited),
-    (500, "SYSTEM_ERROR", WeChatUnavailable),
-])
+@pytest.mark.parametrize(
+    "status, code, error",
+    [
+        (400, "PARAM_ERROR", WeChatError),
+        (403, "NOTENOUGH", WeChatError),
+        (429, "FREQUENCY_LIMITED", WeChatRateLimited),
+        (500, "SYSTEM_ERROR", WeChatUnavailable),
+    ],
+)
 def test_pay_error_answers_map_to_wechat_errors(live_pay, keys, wx, status, code, error):
-    wx.add(responses.POST, PAY_GATEWAY + "/v3/pay/transactions/jsapi", status=status,
-           json={"code": code, "message": "refused"})
+    wx.add(
+        responses.POST,
+        PAY_GATEWAY + "/v3/pay/transactions/jsapi",
+        status=status,
+        json={"code": code, "message": "refused"},
+    )
     with pytest.raises(error) as raised:
         live_pay.create_jsapi_order(out_trade_no="T-1", amount_fen=100, description="x", openid="o-1")
     assert type(raised.value) is error and raised.value.errcode == code
@@ -191,21 +260,40 @@ def test_close_order(live_pay, keys, wx):
 
 # -- refunds ----------------------------------------------------------------------------------
 
+
 def test_refund_sends_the_amounts_and_answers_its_status(live_pay, keys, wx):
-    answer = add_pay_answer(wx, keys, "POST", "/v3/refund/domestic/refunds",
-                            {"refund_id": "50000000382019052709732678859", "out_refund_no": "R-1",
-                             "status": "PROCESSING", "amount": {"refund": 3000, "total": 10000}})
-    result = live_pay.refund(out_refund_no="R-1", out_trade_no="T-1", refund_fen=3000, total_fen=10000,
-                             reason="未使用的储值退款")
+    answer = add_pay_answer(
+        wx,
+        keys,
+        "POST",
+        "/v3/refund/domestic/refunds",
+        {
+            "refund_id": "50000000382019052709732678859",
+            "out_refund_no": "R-1",
+            "status": "PROCESSING",
+            "amount": {"refund": 3000, "total": 10000},
+        },
+    )
+    result = live_pay.refund(
+        out_refund_no="R-1", out_trade_no="T-1", refund_fen=3000, total_fen=10000, reason="未使用的储值退款"
+    )
     assert result == {"refund_id": "50000000382019052709732678859", "status": "PROCESSING"}
     assert json.loads(answer.calls[0].request.body) == {
-        "out_refund_no": "R-1", "out_trade_no": "T-1", "reason": "未使用的储值退款",
-        "amount": {"refund": 3000, "total": 10000, "currency": "CNY"}}  # no notify_url: not the payment URL
+        "out_refund_no": "R-1",
+        "out_trade_no": "T-1",
+        "reason": "未使用的储值退款",
+        "amount": {"refund": 3000, "total": 10000, "currency": "CNY"},
+    }  # no notify_url: not the payment URL
 
 
 def test_refund_retry_reuses_its_refund_number(live_pay, keys, wx):
-    answer = add_pay_answer(wx, keys, "POST", "/v3/refund/domestic/refunds",
-                            {"refund_id": "5000000038", "out_refund_no": "R-1", "status": "SUCCESS"})
+    answer = add_pay_answer(
+        wx,
+        keys,
+        "POST",
+        "/v3/refund/domestic/refunds",
+        {"refund_id": "5000000038", "out_refund_no": "R-1", "status": "SUCCESS"},
+    )
     first = live_pay.refund(out_refund_no="R-1", out_trade_no="T-1", refund_fen=100, total_fen=100)
     again = live_pay.refund(out_refund_no="R-1", out_trade_no="T-1", refund_fen=100, total_fen=100)
     assert first == again
@@ -225,13 +313,17 @@ def test_refund_cannot_exceed_the_total(live_pay, wx):
 
 # -- configuration ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("change", [
-    {"WECHAT_PAY_MCHID": None},
-    {"WECHAT_PAY_APIV3_KEY": "too-short"},
-    {"WECHAT_PAY_PUBLIC_KEY": None, "WECHAT_PAY_PUBLIC_KEY_ID": None},
-    {"WECHAT_PAY_PUBLIC_KEY_ID": None},
-    {"WECHAT_PAY_PRIVATE_KEY": "not a key"},
-])
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"WECHAT_PAY_MCHID": None},
+        {"WECHAT_PAY_APIV3_KEY": "too-short"},
+        {"WECHAT_PAY_PUBLIC_KEY": None, "WECHAT_PAY_PUBLIC_KEY_ID": None},
+        {"WECHAT_PAY_PUBLIC_KEY_ID": None},
+        {"WECHAT_PAY_PRIVATE_KEY": "not a key"},
+    ],
+)
 def test_incomplete_pay_configuration_is_reported(keys, change):
     with pytest.raises(WeChatError) as raised:
         LivePay.from_config({**live_pay_config(keys), **change})

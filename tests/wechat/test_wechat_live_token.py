@@ -1,8 +1,9 @@
 """The shared access_token: one row for every process, refreshed under a lock, 40001 handled once."""
+
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -20,7 +21,7 @@ from tests.conftest import ON_POSTGRES
 from tests.wechat.conftest import API, SECRET, mock_phone, mock_stable_token
 from tests.wechat.pay_signing import TEST_APPID
 
-NOW = datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def _token_used(call):
@@ -34,8 +35,14 @@ def _stored(app):
 
 def _store_token(app, token, expires_at):
     with app.app_context():
-        db.session.add(WeChatAccessToken(appid=TEST_APPID, access_token=token, expires_at=expires_at,
-                                         refreshed_at=expires_at - timedelta(hours=2)))
+        db.session.add(
+            WeChatAccessToken(
+                appid=TEST_APPID,
+                access_token=token,
+                expires_at=expires_at,
+                refreshed_at=expires_at - timedelta(hours=2),
+            )
+        )
         db.session.commit()
 
 
@@ -51,7 +58,11 @@ def test_token_is_fetched_once_and_shared_by_every_instance(live_app, wx):
 
     assert fetch.call_count == 1
     assert json.loads(fetch.calls[0].request.body) == {
-        "grant_type": "client_credential", "appid": TEST_APPID, "secret": SECRET, "force_refresh": False}
+        "grant_type": "client_credential",
+        "appid": TEST_APPID,
+        "secret": SECRET,
+        "force_refresh": False,
+    }
     assert "access_token" not in parse_qs(urlparse(fetch.calls[0].request.url).query)
     assert [_token_used(call) for call in wx.calls[1:]] == ["TOKEN-1", "TOKEN-1"]
     assert phone.call_count == 2
@@ -59,12 +70,15 @@ def test_token_is_fetched_once_and_shared_by_every_instance(live_app, wx):
     assert (row.access_token, row.expires_at, row.refreshed_at) == ("TOKEN-1", NOW + timedelta(hours=2), NOW)
 
 
-@pytest.mark.parametrize("remaining, refreshed", [
-    (timedelta(minutes=4, seconds=59), True),
-    (timedelta(minutes=5), True),
-    (timedelta(minutes=5, seconds=1), False),
-    (-timedelta(hours=1), True),
-])
+@pytest.mark.parametrize(
+    "remaining, refreshed",
+    [
+        (timedelta(minutes=4, seconds=59), True),
+        (timedelta(minutes=5), True),
+        (timedelta(minutes=5, seconds=1), False),
+        (-timedelta(hours=1), True),
+    ],
+)
 def test_token_expiring_within_five_minutes_is_refreshed_first(live_app, wx, remaining, refreshed):
     clock.set_now(NOW)
     _store_token(live_app, "OLD", NOW + remaining)
@@ -118,8 +132,9 @@ def test_rejected_token_already_replaced_by_another_process_is_not_fetched_again
             db.session.commit()
         return 200, {}, json.dumps({"errcode": 40001, "errmsg": "invalid"})
 
-    wx.add_callback(responses.POST, API + "wxa/business/getuserphonenumber",
-                    callback=reject_and_let_another_process_refresh)
+    wx.add_callback(
+        responses.POST, API + "wxa/business/getuserphonenumber", callback=reject_and_let_another_process_refresh
+    )
     mock_phone(wx)
     # No stable_token mock: a fetch would fail.
     with live_app.app_context():

@@ -1,5 +1,6 @@
 """Rules the counter relies on in the members domain: maintenance due, tier rules, visit statistics."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import literal, select, union_all
@@ -10,7 +11,7 @@ from app.members import maintenance, tier_rules, visits
 from app.members.models import Member, Tier, Vehicle
 from app.members.tier_change_models import TierChange
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_next_due_is_the_earlier_of_time_and_projected_mileage():
@@ -18,19 +19,26 @@ def test_next_due_is_the_earlier_of_time_and_projected_mileage():
     # Time only: months are calendar months, clamped to the month's end.
     assert maintenance.next_due(last_date=last, last_km=None, interval_months=1) == (date(2026, 2, 28), None)
     # 50 km/day reaches 5,000 km in 100 days, before 6 months.
-    assert maintenance.next_due(last_date=last, last_km=20000, interval_months=6, interval_km=5000,
-                                pace_km_per_day=50) == (date(2026, 5, 11), 25000)
+    assert maintenance.next_due(
+        last_date=last, last_km=20000, interval_months=6, interval_km=5000, pace_km_per_day=50
+    ) == (date(2026, 5, 11), 25000)
     # 10 km/day needs 500 days: the 6 months come first.
-    assert maintenance.next_due(last_date=last, last_km=20000, interval_months=6, interval_km=5000,
-                                pace_km_per_day=10) == (date(2026, 7, 31), 25000)
+    assert maintenance.next_due(
+        last_date=last, last_km=20000, interval_months=6, interval_km=5000, pace_km_per_day=10
+    ) == (date(2026, 7, 31), 25000)
     # A km interval without a pace gives a mileage but no date.
     assert maintenance.next_due(last_date=last, last_km=20000, interval_km=5000) == (None, 25000)
 
 
 def test_pace_needs_thirty_days_of_history():
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    car = Vehicle(plate="粤B12345", first_mileage_km=1000, first_mileage_recorded_at=start,
-                  mileage_km=1600, mileage_recorded_at=start + timedelta(days=29))
+    car = Vehicle(
+        plate="粤B12345",
+        first_mileage_km=1000,
+        first_mileage_recorded_at=start,
+        mileage_km=1600,
+        mileage_recorded_at=start + timedelta(days=29),
+    )
     assert maintenance.km_per_day(car) is None
     car.mileage_recorded_at = start + timedelta(days=30)
     assert maintenance.km_per_day(car) == 20
@@ -43,12 +51,14 @@ def test_record_maintenance_takes_the_earliest_item(app):
         car = Vehicle(plate="粤B12345", mileage_km=30000)
         db.session.add(car)
         db.session.flush()
-        maintenance.record_maintenance(vehicle_id=car.id, intervals=[(12, 10000), (6, None), (None, None)],
-                                       on_date=date(2026, 3, 2))
+        maintenance.record_maintenance(
+            vehicle_id=car.id, intervals=[(12, 10000), (6, None), (None, None)], on_date=date(2026, 3, 2)
+        )
         assert (car.next_maintenance_due_date, car.next_maintenance_due_km) == (date(2026, 9, 2), 40000)
         assert (car.last_maintenance_date, car.last_maintenance_km) == (date(2026, 3, 2), 30000)
-        untouched = maintenance.record_maintenance(vehicle_id=car.id, intervals=[(None, None)],
-                                                   on_date=date(2026, 4, 1))
+        untouched = maintenance.record_maintenance(
+            vehicle_id=car.id, intervals=[(None, None)], on_date=date(2026, 4, 1)
+        )
         assert untouched.last_maintenance_date == date(2026, 3, 2)
         db.session.rollback()
 
@@ -62,9 +72,11 @@ def _member(code, tier=None):
 
 def _spend_query(spend):
     """The spend dict as a SELECT (member_id, fen), read when the review runs."""
+
     def query(*, since):
         rows = [select(literal(m).label("member_id"), literal(fen).label("fen")) for m, fen in spend.items()]
         return union_all(*rows) if len(rows) > 1 else rows[0]
+
     return query
 
 
@@ -124,6 +136,8 @@ def test_paid_spend_by_member_counts_settled_orders_in_the_window(app, api, staf
     open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}])
     with app.app_context():
         now = clock.now()
-        assert paid_spend_by_member(member_ids=[member["id"], 999], since=now - timedelta(days=1)) == {member["id"]: 5000}
+        assert paid_spend_by_member(member_ids=[member["id"], 999], since=now - timedelta(days=1)) == {
+            member["id"]: 5000
+        }
         assert paid_spend_by_member(member_ids=[member["id"]], since=now + timedelta(seconds=1)) == {}
         assert paid_spend_by_member(member_ids=[], since=now) == {}

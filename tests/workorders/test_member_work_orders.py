@@ -1,13 +1,19 @@
 """The member's own work orders, and paying a completed one from the mini-program."""
-from datetime import timedelta
 
-import pytest
+from datetime import timedelta
 
 from app.common import clock
 from app.extensions import db
 from tests.conftest import error_code
 from tests.workorders.conftest import (
-    give_coupon, give_points, ledgers, open_order, scalar, settle, table_rows, top_up,
+    give_coupon,
+    give_points,
+    ledgers,
+    open_order,
+    scalar,
+    settle,
+    table_rows,
+    top_up,
 )
 
 
@@ -17,8 +23,9 @@ def _pay(api, member, order_id, tenders, key=None):
 
 
 def test_members_see_only_their_own_orders(api, staff_tokens, stores, catalog, member, member_login, completed):
-    open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}],
-               plate="京A99999")
+    open_order(
+        api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}], plate="京A99999"
+    )
     mine = api.get("/me/work-orders", member["token"]).json
     assert mine["total"] == 1 and mine["items"][0]["id"] == completed["id"]
     assert len(mine["items"][0]["lines"]) == 2 and mine["items"][0]["payments"] == []
@@ -44,15 +51,26 @@ def test_remainder_through_wechat_holds_then_posts(app, api, staff_tokens, membe
     top_up(app, member["id"], 5000)
     give_points(app, member["id"], 2000)
     coupon_id = give_coupon(app, member["id"], kind="cash_off", value_fen=1000)
-    response = _pay(api, member, completed["id"], [{"type": "stored_value", "amount_fen": 5000},
-                                                   {"type": "points", "points": 2000},
-                                                   {"type": "coupon", "member_coupon_id": coupon_id}])
+    response = _pay(
+        api,
+        member,
+        completed["id"],
+        [
+            {"type": "stored_value", "amount_fen": 5000},
+            {"type": "points", "points": 2000},
+            {"type": "coupon", "member_coupon_id": coupon_id},
+        ],
+    )
     assert response.status_code == 200, response.json
     body = response.json
     assert body["work_order"]["status"] == "paying"
     assert body["payment"]["amount_fen"] == 18000 - 8000 and body["pay_params"]["package"].startswith("prepay_id=")
     assert sorted((p["type"], p["status"]) for p in body["work_order"]["payments"]) == [
-        ("coupon", "held"), ("points", "held"), ("stored_value", "held"), ("wechat", "pending")]
+        ("coupon", "held"),
+        ("points", "held"),
+        ("stored_value", "held"),
+        ("wechat", "pending"),
+    ]
     held = ledgers(app, member["id"])
     assert held["wallet"] == [(0, 0, 0)] and held["points"] == [(0,)] and held["coupons"] == [(coupon_id, "used")]
     # Nothing else can settle or change it meanwhile.
@@ -67,8 +85,11 @@ def test_remainder_through_wechat_holds_then_posts(app, api, staff_tokens, membe
     order = api.get(f"/me/work-orders/{completed['id']}", member["token"]).json
     assert order["status"] == "settled" and order["paid_fen"] == 5000 + 10000
     assert sorted((p["type"], p["amount_fen"], p["status"]) for p in order["payments"]) == [
-        ("coupon", 1000, "posted"), ("points", 2000, "posted"), ("stored_value", 5000, "posted"),
-        ("wechat", 10000, "posted")]
+        ("coupon", 1000, "posted"),
+        ("points", 2000, "posted"),
+        ("stored_value", 5000, "posted"),
+        ("wechat", 10000, "posted"),
+    ]
     assert order["points_earned"] == 150
     settled = table_rows(app)
     assert api.post(f"/dev/payments/{out_trade_no}/confirm").status_code == 200  # WeChat repeats: a no-op
@@ -109,9 +130,12 @@ def test_a_closed_payment_releases_the_holds_and_a_new_attempt_works(app, api, s
     assert after == {name: value for name, value in before.items() if name != "points"}
 
 
-def test_only_a_completed_own_order_with_member_tenders_can_be_paid(app, api, staff_tokens, stores, catalog, member,
-                                                                   member_login, completed):
-    open_one = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}])
+def test_only_a_completed_own_order_with_member_tenders_can_be_paid(
+    app, api, staff_tokens, stores, catalog, member, member_login, completed
+):
+    open_one = open_order(
+        api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}]
+    )
     not_done = _pay(api, member, open_one["id"], [])
     assert not_done.status_code == 409 and error_code(not_done) == "work_order_not_payable"
     cash = _pay(api, member, completed["id"], [{"type": "cash", "amount_fen": 18000}])

@@ -1,4 +1,5 @@
 """The parts stock ledger: take out, give back by reference, alerts."""
+
 import pytest
 
 from app.catalog import stock
@@ -10,8 +11,10 @@ from app.extensions import db
 
 def test_take_out_return_and_alerts(app):
     with app.app_context():
-        filter_, oil = Part(name="Filter", sku="F", price_fen=1, stock=5, low_stock_threshold=2), \
-            Part(name="Oil", sku="O", price_fen=1, stock=1, low_stock_threshold=0)
+        filter_, oil = (
+            Part(name="Filter", sku="F", price_fen=1, stock=5, low_stock_threshold=2),
+            Part(name="Oil", sku="O", price_fen=1, stock=1, low_stock_threshold=0),
+        )
         db.session.add_all([filter_, oil])
         db.session.flush()
         stock.take_out(quantities={filter_.id: 2}, ref_type="work_order", ref_id=1)

@@ -1,6 +1,7 @@
 """Concurrent settlements: real threads, each with its own connection. They matter on PostgreSQL
 (row locks; run with TEST_DATABASE_URL) and pass on SQLite too, where the write lock taken at
 BEGIN serialises the transactions."""
+
 import threading
 
 from tests.conftest import error_code
@@ -27,20 +28,34 @@ def _race(app, calls):
 
 def _settle_call(token, work_order_id, tenders):
     def call(client):
-        return client.post(f"/api/v1/work-orders/{work_order_id}/settle", json={"tenders": tenders},
-                           headers={"Authorization": f"Bearer {token}"})
+        return client.post(
+            f"/api/v1/work-orders/{work_order_id}/settle",
+            json={"tenders": tenders},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
     return call
 
 
 def test_two_cashiers_settling_one_order_one_wins(app, api, staff_tokens, stores, catalog, member):
     top_up(app, member["id"], 10000)
-    order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1},
-                                                                  {"part_id": catalog["filter"], "quantity": 1}])
-    results = _race(app, [
-        _settle_call(staff_tokens["cashier"], order["id"], [{"type": "stored_value", "amount_fen": 10000},
-                                                            {"type": "cash", "amount_fen": 3000}]),
-        _settle_call(staff_tokens["owner"], order["id"], [{"type": "wechat", "amount_fen": 13000}]),
-    ])
+    order = open_order(
+        api,
+        staff_tokens["cashier"],
+        stores[0],
+        [{"service_item_id": catalog["wash"], "quantity": 1}, {"part_id": catalog["filter"], "quantity": 1}],
+    )
+    results = _race(
+        app,
+        [
+            _settle_call(
+                staff_tokens["cashier"],
+                order["id"],
+                [{"type": "stored_value", "amount_fen": 10000}, {"type": "cash", "amount_fen": 3000}],
+            ),
+            _settle_call(staff_tokens["owner"], order["id"], [{"type": "wechat", "amount_fen": 13000}]),
+        ],
+    )
     statuses = sorted(response.status_code for response in results)
     assert statuses == [200, 409], [r.get_json() for r in results]
     loser = next(r for r in results if r.status_code == 409)
@@ -56,10 +71,17 @@ def test_two_cashiers_settling_one_order_one_wins(app, api, staff_tokens, stores
 
 def test_eight_orders_spending_one_wallet(app, api, staff_tokens, stores, catalog, member):
     top_up(app, member["id"], 27000)
-    orders = [open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}])
-              for _ in range(8)]
-    results = _race(app, [_settle_call(staff_tokens["cashier"], order["id"],
-                                       [{"type": "stored_value", "amount_fen": 5000}]) for order in orders])
+    orders = [
+        open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}])
+        for _ in range(8)
+    ]
+    results = _race(
+        app,
+        [
+            _settle_call(staff_tokens["cashier"], order["id"], [{"type": "stored_value", "amount_fen": 5000}])
+            for order in orders
+        ],
+    )
     statuses = sorted(response.status_code for response in results)
     assert statuses == [200] * 5 + [409] * 3, [r.get_json() for r in results]
     assert {error_code(r) for r in results if r.status_code == 409} == {"insufficient_balance"}
@@ -73,8 +95,11 @@ def test_eight_orders_spending_one_wallet(app, api, staff_tokens, stores, catalo
 
 def test_concurrent_openings_get_distinct_numbers(app, api, staff_tokens, stores):
     def call(client):
-        return client.post("/api/v1/work-orders", json={"store_id": stores[0], "plate": "粤B12345", "lines": []},
-                           headers={"Authorization": f"Bearer {staff_tokens['cashier']}"})
+        return client.post(
+            "/api/v1/work-orders",
+            json={"store_id": stores[0], "plate": "粤B12345", "lines": []},
+            headers={"Authorization": f"Bearer {staff_tokens['cashier']}"},
+        )
 
     results = _race(app, [call] * 8)
     assert [r.status_code for r in results] == [201] * 8, [r.get_json() for r in results]

@@ -1,5 +1,6 @@
 """What a settlement records besides the tenders: stock, points, stamps, visits, tier, maintenance, events."""
-from datetime import date, datetime, timedelta, timezone
+
+from datetime import UTC, date, datetime, timedelta
 
 from app.common import clock, events
 from app.extensions import db
@@ -14,10 +15,22 @@ def test_parts_leave_stock_with_a_movement_and_a_low_stock_alert(app, api, staff
     assert (part["stock"], part["low_stock"]) == (3, True)
     low = api.get("/parts?low_stock=true", staff_tokens["cashier"]).json
     assert [p["id"] for p in low["items"]] == [catalog["filter"]]
-    assert scalar(app, "SELECT COUNT(*) FROM part_low_stock_alerts WHERE part_id = :p AND resolved_at IS NULL",
-                  p=catalog["filter"]) == 1
-    assert scalar(app, "SELECT SUM(delta) FROM part_stock_movements WHERE ref_type = 'work_order' AND ref_id = :o",
-                  o=order["id"]) == -7
+    assert (
+        scalar(
+            app,
+            "SELECT COUNT(*) FROM part_low_stock_alerts WHERE part_id = :p AND resolved_at IS NULL",
+            p=catalog["filter"],
+        )
+        == 1
+    )
+    assert (
+        scalar(
+            app,
+            "SELECT SUM(delta) FROM part_stock_movements WHERE ref_type = 'work_order' AND ref_id = :o",
+            o=order["id"],
+        )
+        == -7
+    )
 
 
 def test_short_stock_is_409_and_changes_nothing(app, api, staff_tokens, stores, catalog, member):
@@ -36,9 +49,17 @@ def test_points_are_earned_on_money_and_stored_value_only(app, api, staff_tokens
 
     coupon_id = give_coupon(app, member["id"], kind="cash_off", value_fen=1000)
     order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 2}])
-    response = settle(api, staff_tokens["cashier"], order["id"], [
-        {"type": "coupon", "member_coupon_id": coupon_id}, {"type": "stored_value", "amount_fen": 3000},
-        {"type": "cash", "amount_fen": 5999}, {"type": "wechat", "amount_fen": 1}])
+    response = settle(
+        api,
+        staff_tokens["cashier"],
+        order["id"],
+        [
+            {"type": "coupon", "member_coupon_id": coupon_id},
+            {"type": "stored_value", "amount_fen": 3000},
+            {"type": "cash", "amount_fen": 5999},
+            {"type": "wechat", "amount_fen": 1},
+        ],
+    )
     body = response.json
     assert body["paid_fen"] == 9000 and body["points_earned"] == 90
 
@@ -48,7 +69,9 @@ def test_visit_statistics_and_event(app, api, staff_tokens, stores, catalog, mem
     handler = lambda **payload: seen.append(payload)  # noqa: E731
     events.subscribe(events.WORK_ORDER_SETTLED, handler)
     try:
-        first = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}])
+        first = open_order(
+            api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}]
+        )
         settle(api, staff_tokens["cashier"], first["id"], [{"type": "cash", "amount_fen": 5000}])
         travel(api, staff_tokens, timedelta(days=30))
         second = open_order(api, staff_tokens["cashier"], stores[0], [{"part_id": catalog["filter"], "quantity": 1}])
@@ -83,13 +106,20 @@ def test_tier_upgrade_when_rolling_spend_reaches_the_threshold(app, api, staff_t
     spend([{"service_item_id": catalog["oil_change"], "quantity": 50}], 999950)
     assert tier()["id"] == gold["id"]
     assert scalar(app, "SELECT reason FROM tier_changes WHERE member_id = :m", m=member["id"]) == "upgrade"
-    next_order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}])
+    next_order = open_order(
+        api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}]
+    )
     assert next_order["total_fen"] == 4500  # the gold labor discount applies from the next order
 
 
 def test_settled_order_moves_next_maintenance_by_the_item_interval(app, api, staff_tokens, stores, catalog, member):
-    order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["oil_change"],
-                                                                   "quantity": 1}], mileage_km=10500)
+    order = open_order(
+        api,
+        staff_tokens["cashier"],
+        stores[0],
+        [{"service_item_id": catalog["oil_change"], "quantity": 1}],
+        mileage_km=10500,
+    )
     settle(api, staff_tokens["cashier"], order["id"], [{"type": "cash", "amount_fen": 19999}])
     vehicle = api.get(f"/me/vehicles/{member['vehicle_id']}", member["token"]).json
     # Too little mileage history for a km/day pace: the 6-month interval decides the date.
@@ -97,9 +127,14 @@ def test_settled_order_moves_next_maintenance_by_the_item_interval(app, api, sta
 
     # 90 days later at 13,500 km: 3,500 km in 90 days since the first reading (10,000 km on 2026-03-02)
     # → 38.9 km/day; 5,000 km takes 128 days → 2026-10-06, earlier than 2026-11-30 (6 months).
-    travel(api, staff_tokens, datetime(2026, 5, 31, 2, 0, tzinfo=timezone.utc) - clock.now(), member=member)
-    again = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["oil_change"],
-                                                                   "quantity": 1}], mileage_km=13500)
+    travel(api, staff_tokens, datetime(2026, 5, 31, 2, 0, tzinfo=UTC) - clock.now(), member=member)
+    again = open_order(
+        api,
+        staff_tokens["cashier"],
+        stores[0],
+        [{"service_item_id": catalog["oil_change"], "quantity": 1}],
+        mileage_km=13500,
+    )
     settle(api, staff_tokens["cashier"], again["id"], [{"type": "cash", "amount_fen": 19999}])
     vehicle = api.get(f"/me/vehicles/{member['vehicle_id']}", member["token"]).json
     assert vehicle["next_maintenance"] == {"due_date": "2026-10-06", "due_mileage_km": 18500}
@@ -112,7 +147,8 @@ def test_settled_order_moves_next_maintenance_by_the_item_interval(app, api, sta
 
 
 def test_a_wash_does_not_touch_the_maintenance_schedule(app, api, staff_tokens, stores, catalog, member):
-    order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}],
-                       plate=PLATE)
+    order = open_order(
+        api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}], plate=PLATE
+    )
     settle(api, staff_tokens["cashier"], order["id"], [{"type": "cash", "amount_fen": 5000}])
     assert api.get(f"/me/vehicles/{member['vehicle_id']}", member["token"]).json["next_maintenance"] is None

@@ -1,15 +1,21 @@
 """Settling with money tenders: sums, finality, idempotency, walk-ins."""
+
 from tests.conftest import error_code
 from tests.workorders.conftest import open_order, settle, table_rows
 
 
 def _order(api, staff_tokens, stores, catalog, **kwargs):
-    return open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1},
-                                                                 {"part_id": catalog["filter"], "quantity": 1}], **kwargs)
+    return open_order(
+        api,
+        staff_tokens["cashier"],
+        stores[0],
+        [{"service_item_id": catalog["wash"], "quantity": 1}, {"part_id": catalog["filter"], "quantity": 1}],
+        **kwargs,
+    )
 
 
 def test_each_money_tender_alone_settles(api, staff_tokens, stores, catalog, member):
-    for index, kind in enumerate(("cash", "wechat", "alipay", "card")):
+    for _index, kind in enumerate(("cash", "wechat", "alipay", "card")):
         order = _order(api, staff_tokens, stores, catalog)
         response = settle(api, staff_tokens["cashier"], order["id"], [{"type": kind, "amount_fen": 13000}])
         assert response.status_code == 200, response.json
@@ -21,9 +27,17 @@ def test_each_money_tender_alone_settles(api, staff_tokens, stores, catalog, mem
 
 def test_money_tenders_combine(api, staff_tokens, stores, catalog, member):
     order = _order(api, staff_tokens, stores, catalog)
-    response = settle(api, staff_tokens["cashier"], order["id"], [
-        {"type": "cash", "amount_fen": 3000}, {"type": "wechat", "amount_fen": 4000},
-        {"type": "alipay", "amount_fen": 5000}, {"type": "card", "amount_fen": 1000}])
+    response = settle(
+        api,
+        staff_tokens["cashier"],
+        order["id"],
+        [
+            {"type": "cash", "amount_fen": 3000},
+            {"type": "wechat", "amount_fen": 4000},
+            {"type": "alipay", "amount_fen": 5000},
+            {"type": "card", "amount_fen": 1000},
+        ],
+    )
     assert response.status_code == 200, response.json
     assert sum(p["amount_fen"] for p in response.json["payments"]) == response.json["total_fen"] == 13000
 
@@ -36,11 +50,20 @@ def test_wrong_sums_are_refused_and_change_nothing(app, api, staff_tokens, store
         assert response.status_code == 422 and error_code(response) == "tenders_do_not_add_up"
         details = response.json["error"]["details"]
         assert details["total_fen"] == 13000 and details["remaining_fen"] == 13000 - details["tendered_fen"]
-    duplicate = settle(api, staff_tokens["cashier"], order["id"], [{"type": "cash", "amount_fen": 6500},
-                                                                     {"type": "cash", "amount_fen": 6500}])
+    duplicate = settle(
+        api,
+        staff_tokens["cashier"],
+        order["id"],
+        [{"type": "cash", "amount_fen": 6500}, {"type": "cash", "amount_fen": 6500}],
+    )
     assert duplicate.status_code == 422 and error_code(duplicate) == "duplicate_tender"
-    for bad in ({"type": "cash", "amount_fen": 0}, {"type": "cash", "amount_fen": -5},
-                {"type": "cash", "amount_fen": 130.5}, {"type": "cash", "amount_fen": "13000"}, {"type": "cheque"}):
+    for bad in (
+        {"type": "cash", "amount_fen": 0},
+        {"type": "cash", "amount_fen": -5},
+        {"type": "cash", "amount_fen": 130.5},
+        {"type": "cash", "amount_fen": "13000"},
+        {"type": "cheque"},
+    ):
         assert settle(api, staff_tokens["cashier"], order["id"], [bad]).status_code == 422
     assert table_rows(app) == before
 
@@ -60,8 +83,12 @@ def test_second_settle_is_refused_but_a_replay_answers_the_same(app, api, staff_
 
 def test_walk_in_order_takes_money_only(api, staff_tokens, stores, catalog):
     order = _order(api, staff_tokens, stores, catalog, plate="京A99999")
-    refused = settle(api, staff_tokens["cashier"], order["id"], [{"type": "points", "points": 100},
-                                                                 {"type": "cash", "amount_fen": 12999}])
+    refused = settle(
+        api,
+        staff_tokens["cashier"],
+        order["id"],
+        [{"type": "points", "points": 100}, {"type": "cash", "amount_fen": 12999}],
+    )
     assert refused.status_code == 422 and error_code(refused) == "member_required"
     paid = settle(api, staff_tokens["cashier"], order["id"], [{"type": "cash", "amount_fen": 13000}])
     assert paid.status_code == 200 and paid.json["member_id"] is None

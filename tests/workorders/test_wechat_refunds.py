@@ -1,6 +1,7 @@
 """What a member paid through WeChat Pay goes back through WeChat Pay: promised with the work
 order's refund (or when a payment came too late to settle anything), sent by the payment_refunds
 job, once, and followed until WeChat calls it final."""
+
 import json
 import threading
 from datetime import timedelta
@@ -28,8 +29,11 @@ REFUNDS = "/v3/refund/domestic/refunds"
 def paid_in_app(app, api, member, completed):
     """The completed order paid in the mini-program: 5000 stored value, 13000 through WeChat Pay."""
     top_up(app, member["id"], 5000)
-    response = api.post(f"/me/work-orders/{completed['id']}/pay", member["token"],
-                        json={"tenders": [{"type": "stored_value", "amount_fen": 5000}]})
+    response = api.post(
+        f"/me/work-orders/{completed['id']}/pay",
+        member["token"],
+        json={"tenders": [{"type": "stored_value", "amount_fen": 5000}]},
+    )
     assert response.status_code == 200, response.json
     out_trade_no = response.json["payment"]["out_trade_no"]
     assert api.post(f"/dev/payments/{out_trade_no}/confirm").status_code == 200
@@ -38,14 +42,17 @@ def paid_in_app(app, api, member, completed):
 
 def _refund_order(api, staff_tokens, work_order_id, key=None):
     headers = {"Idempotency-Key": key} if key else None
-    return api.post(f"/work-orders/{work_order_id}/refund", staff_tokens["owner"], json={"reason": "wrong car"},
-                    headers=headers)
+    return api.post(
+        f"/work-orders/{work_order_id}/refund", staff_tokens["owner"], json={"reason": "wrong car"}, headers=headers
+    )
 
 
 def _refund_rows(app):
     with app.app_context():
-        return [(row.out_refund_no, row.amount_fen, row.status, row.attempts)
-                for row in db.session.scalars(select(PaymentRefund).order_by(PaymentRefund.id))]
+        return [
+            (row.out_refund_no, row.amount_fen, row.status, row.attempts)
+            for row in db.session.scalars(select(PaymentRefund).order_by(PaymentRefund.id))
+        ]
 
 
 def _run_job(app, now=None):
@@ -69,8 +76,9 @@ def wechat_refund_calls(monkeypatch):
     return calls
 
 
-def test_refunding_an_order_paid_in_the_app_returns_its_wechat_payment_once(app, api, staff_tokens, member,
-                                                                            paid_in_app, wechat_refund_calls):
+def test_refunding_an_order_paid_in_the_app_returns_its_wechat_payment_once(
+    app, api, staff_tokens, member, paid_in_app, wechat_refund_calls
+):
     order, out_trade_no = paid_in_app["order"], paid_in_app["out_trade_no"]
     response = _refund_order(api, staff_tokens, order["id"], key="refund-1")
     assert response.status_code == 200 and response.json["status"] == "refunded"
@@ -87,9 +95,15 @@ def test_refunding_an_order_paid_in_the_app_returns_its_wechat_payment_once(app,
     assert len(_refund_rows(app)) == 1
 
     assert _run_job(app) == {"succeeded": 1}
-    assert wechat_refund_calls == [{"out_refund_no": f"RF{out_trade_no}", "out_trade_no": out_trade_no,
-                                    "refund_fen": 13000, "total_fen": 13000,
-                                    "reason": f"工单{order['number']}退款"}]
+    assert wechat_refund_calls == [
+        {
+            "out_refund_no": f"RF{out_trade_no}",
+            "out_trade_no": out_trade_no,
+            "refund_fen": 13000,
+            "total_fen": 13000,
+            "reason": f"工单{order['number']}退款",
+        }
+    ]
     assert _refund_rows(app) == [(f"RF{out_trade_no}", 13000, "succeeded", 1)]
     assert _run_job(app, clock.now() + timedelta(hours=1)) == {}  # a final refund is never sent again
     assert len(wechat_refund_calls) == 1
@@ -108,8 +122,11 @@ def test_a_payment_too_late_to_settle_anything_is_refunded(app, api, member, com
     from app.payments.services import close_expired_payments
 
     top_up(app, member["id"], 5000)
-    first = api.post(f"/me/work-orders/{completed['id']}/pay", member["token"],
-                     json={"tenders": [{"type": "stored_value", "amount_fen": 5000}]}).json
+    first = api.post(
+        f"/me/work-orders/{completed['id']}/pay",
+        member["token"],
+        json={"tenders": [{"type": "stored_value", "amount_fen": 5000}]},
+    ).json
     clock.set_now(clock.now() + timedelta(minutes=31))
     with app.app_context():
         assert close_expired_payments(now=clock.now()) == 1
@@ -128,12 +145,14 @@ def test_the_job_is_registered_to_run_every_minute(app):
     assert job.every_minutes == 1
 
 
-def test_the_owner_lists_refunds_and_retries_a_failed_one(app, api, staff_tokens, member, paid_in_app,
-                                                          wechat_refund_calls, monkeypatch):
+def test_the_owner_lists_refunds_and_retries_a_failed_one(
+    app, api, staff_tokens, member, paid_in_app, wechat_refund_calls, monkeypatch
+):
     _refund_order(api, staff_tokens, paid_in_app["order"]["id"])
 
     def refuse(self, **kwargs):
         from app.wechat import WeChatError
+
         raise WeChatError("INVALID_REQUEST", "订单已全额退款")
 
     with monkeypatch.context() as patched:
@@ -143,7 +162,11 @@ def test_the_owner_lists_refunds_and_retries_a_failed_one(app, api, staff_tokens
     assert listed.status_code == 200 and listed.json["total"] == 1
     item = listed.json["items"][0]
     assert (item["out_trade_no"], item["purpose"], item["purpose_ref_id"], item["member_id"]) == (
-        paid_in_app["out_trade_no"], "work_order", paid_in_app["order"]["id"], member["id"])
+        paid_in_app["out_trade_no"],
+        "work_order",
+        paid_in_app["order"]["id"],
+        member["id"],
+    )
     assert "订单已全额退款" in item["last_error"] and item["attempts"] == 1
     assert api.get("/payments/refunds?status=pending", staff_tokens["owner"]).json["total"] == 0
     for caller in ("cashier", "marketing"):
@@ -151,7 +174,9 @@ def test_the_owner_lists_refunds_and_retries_a_failed_one(app, api, staff_tokens
     bad = api.get("/payments/refunds?status=lost", staff_tokens["owner"])
     assert bad.status_code == 422
 
-    retried = api.post(f"/payments/refunds/{item['id']}/retry", staff_tokens["owner"], headers={"Idempotency-Key": "r1"})
+    retried = api.post(
+        f"/payments/refunds/{item['id']}/retry", staff_tokens["owner"], headers={"Idempotency-Key": "r1"}
+    )
     assert retried.status_code == 200 and retried.json["status"] == "pending" and retried.json["attempts"] == 0
     again = api.post(f"/payments/refunds/{item['id']}/retry", staff_tokens["owner"])
     assert again.status_code == 409 and error_code(again) == "refund_not_failed"
@@ -162,6 +187,7 @@ def test_the_owner_lists_refunds_and_retries_a_failed_one(app, api, staff_tokens
 
 
 # -- live mode: WeChat Pay's answers, mocked --------------------------------------------------------
+
 
 @pytest.fixture
 def live_app(app, database_url):
@@ -183,8 +209,9 @@ def test_live_refund_processing_then_polled_until_it_succeeds(live_app, promised
     keys = pay_test_keys()
     now = clock.now()
     with responses.RequestsMock() as rsps:
-        add_pay_answer(rsps, keys, "POST", REFUNDS, {"refund_id": "5000001", "out_refund_no": promised,
-                                                     "status": "PROCESSING"})
+        add_pay_answer(
+            rsps, keys, "POST", REFUNDS, {"refund_id": "5000001", "out_refund_no": promised, "status": "PROCESSING"}
+        )
         assert _run_job(live_app, now) == {"processing": 1}
         assert _run_job(live_app, now + timedelta(seconds=30)) == {}  # not due yet
         add_pay_answer(rsps, keys, "GET", f"{REFUNDS}/{promised}", {"refund_id": "5000001", "status": "PROCESSING"})
@@ -204,26 +231,31 @@ def test_live_refund_processing_for_weeks_is_asked_after_every_six_hours(live_ap
         db.session.execute(update(PaymentRefund).values(status="processing", attempts=400))
         db.session.commit()
     with responses.RequestsMock() as rsps:
-        add_pay_answer(rsps, pay_test_keys(), "GET", f"{REFUNDS}/{promised}", {"refund_id": "5000004",
-                                                                               "status": "PROCESSING"})
+        add_pay_answer(
+            rsps, pay_test_keys(), "GET", f"{REFUNDS}/{promised}", {"refund_id": "5000004", "status": "PROCESSING"}
+        )
         assert _run_job(live_app, now) == {"processing": 1}
     with live_app.app_context():
         refund = db.session.scalar(select(PaymentRefund))
         assert refund.next_attempt_at == now + refunds.MAX_BACKOFF and refund.attempts == 401
 
 
-@pytest.mark.parametrize("answer", [
-    {"status": 500, "body": {"code": "SYSTEM_ERROR", "message": "系统错误"}},
-    {"status": 429, "body": {"code": "FREQUENCY_LIMITED", "message": "频率限制"}},
-    {"status": 403, "body": {"code": "NOT_ENOUGH", "message": "余额不足"}},
-    {"status": None, "body": None},  # WeChat does not answer at all
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 500, "body": {"code": "SYSTEM_ERROR", "message": "系统错误"}},
+        {"status": 429, "body": {"code": "FREQUENCY_LIMITED", "message": "频率限制"}},
+        {"status": 403, "body": {"code": "NOT_ENOUGH", "message": "余额不足"}},
+        {"status": None, "body": None},  # WeChat does not answer at all
+    ],
+)
 def test_live_refund_waits_out_an_outage_and_is_sent_again_with_the_same_number(live_app, promised, answer):
     keys = pay_test_keys()
     now = clock.now()
     with responses.RequestsMock() as rsps:
         if answer["status"] is None:
             import requests
+
             rsps.add(responses.POST, PAY_GATEWAY + REFUNDS, body=requests.ConnectionError("down"))
         else:
             add_pay_answer(rsps, keys, "POST", REFUNDS, answer["body"], status=answer["status"])
@@ -249,10 +281,13 @@ def test_live_refund_gives_up_after_the_last_attempt(live_app, promised):
     assert _run_job(live_app, now + timedelta(days=30)) == {}
 
 
-@pytest.mark.parametrize("answer, status", [
-    ({"code": "INVALID_REQUEST", "message": "订单已全额退款"}, "failed"),
-    ({"code": "PARAM_ERROR", "message": "参数错误"}, "failed"),
-])
+@pytest.mark.parametrize(
+    "answer, status",
+    [
+        ({"code": "INVALID_REQUEST", "message": "订单已全额退款"}, "failed"),
+        ({"code": "PARAM_ERROR", "message": "参数错误"}, "failed"),
+    ],
+)
 def test_live_refund_refused_for_good_fails_at_once(live_app, promised, answer, status):
     with responses.RequestsMock() as rsps:
         add_pay_answer(rsps, pay_test_keys(), "POST", REFUNDS, answer, status=400)
@@ -272,6 +307,7 @@ def test_live_refund_that_wechat_could_not_pay_out_is_left_to_the_owner(live_app
 
 # -- concurrency (PostgreSQL) -----------------------------------------------------------------------
 
+
 @pytest.mark.skipif(not ON_POSTGRES, reason="row locks with SKIP LOCKED need PostgreSQL")
 def test_two_jobs_at_once_send_a_refund_once(app, promised, wechat_refund_calls):
     results = []
@@ -289,8 +325,11 @@ def test_concurrent_refunds_of_one_order_promise_one_wechat_refund(app, api, sta
     def refund():
         client = app.test_client()
         barrier.wait(timeout=10)
-        response = client.post(f"/api/v1/work-orders/{paid_in_app['order']['id']}/refund",
-                               json={"reason": "twice"}, headers={"Authorization": f"Bearer {staff_tokens['owner']}"})
+        response = client.post(
+            f"/api/v1/work-orders/{paid_in_app['order']['id']}/refund",
+            json={"reason": "twice"},
+            headers={"Authorization": f"Bearer {staff_tokens['owner']}"},
+        )
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=refund) for _ in range(2)]

@@ -1,4 +1,5 @@
 """Opening work orders by plate, lines, numbers, status changes and listing."""
+
 from datetime import timedelta
 
 from sqlalchemy import event
@@ -10,13 +11,19 @@ from tests.workorders.conftest import PLATE, open_order
 
 
 def test_known_plate_links_member_and_copies_prices(api, staff_tokens, stores, catalog, member):
-    order = open_order(api, staff_tokens["cashier"], stores[0],
-                       [{"service_item_id": catalog["wash"], "quantity": 1}, {"part_id": catalog["filter"], "quantity": 2}],
-                       plate="粤b·12345")
+    order = open_order(
+        api,
+        staff_tokens["cashier"],
+        stores[0],
+        [{"service_item_id": catalog["wash"], "quantity": 1}, {"part_id": catalog["filter"], "quantity": 2}],
+        plate="粤b·12345",
+    )
     assert order["member_id"] == member["id"]
     assert order["plate"] == PLATE and order["status"] == "open"
     assert [(line["kind"], line["unit_price_fen"], line["quantity"]) for line in order["lines"]] == [
-        ("labor", 5000, 1), ("part", 8000, 2)]
+        ("labor", 5000, 1),
+        ("part", 8000, 2),
+    ]
     assert order["subtotal_fen"] == order["total_fen"] == 21000 and order["discount_fen"] == 0
     assert order["payments"] == []
     # A later price change does not touch the copied price.
@@ -26,8 +33,9 @@ def test_known_plate_links_member_and_copies_prices(api, staff_tokens, stores, c
 
 
 def test_unknown_plate_creates_a_walk_in_vehicle(api, staff_tokens, stores, catalog):
-    order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}],
-                       plate="京A99999")
+    order = open_order(
+        api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}], plate="京A99999"
+    )
     assert order["member_id"] is None and order["plate"] == "京A99999"
     lookup = api.get("/vehicles?plate=A9999", staff_tokens["cashier"]).json
     assert [item["vehicle"]["plate"] for item in lookup["items"]] == ["京A99999"]
@@ -38,26 +46,44 @@ def test_invalid_plate_and_lines_are_refused(api, staff_tokens, stores, catalog)
     cashier = staff_tokens["cashier"]
     bad_plate = api.post("/work-orders", cashier, json={"store_id": stores[0], "plate": "XX123", "lines": []})
     assert bad_plate.status_code == 422 and error_code(bad_plate) == "invalid_plate"
-    both = api.post("/work-orders", cashier, json={"store_id": stores[0], "plate": PLATE, "lines": [
-        {"service_item_id": catalog["wash"], "part_id": catalog["oil"], "quantity": 1}]})
+    both = api.post(
+        "/work-orders",
+        cashier,
+        json={
+            "store_id": stores[0],
+            "plate": PLATE,
+            "lines": [{"service_item_id": catalog["wash"], "part_id": catalog["oil"], "quantity": 1}],
+        },
+    )
     assert both.status_code == 422
-    unknown = api.post("/work-orders", cashier, json={"store_id": stores[0], "plate": PLATE, "lines": [
-        {"service_item_id": 999, "quantity": 1}]})
+    unknown = api.post(
+        "/work-orders",
+        cashier,
+        json={"store_id": stores[0], "plate": PLATE, "lines": [{"service_item_id": 999, "quantity": 1}]},
+    )
     assert unknown.status_code == 422 and error_code(unknown) == "service_item_not_found"
-    fractional = api.post("/work-orders", cashier, json={"store_id": stores[0], "plate": PLATE, "lines": [
-        {"part_id": catalog["oil"], "quantity": 1.5}]})
+    fractional = api.post(
+        "/work-orders",
+        cashier,
+        json={"store_id": stores[0], "plate": PLATE, "lines": [{"part_id": catalog["oil"], "quantity": 1.5}]},
+    )
     assert fractional.status_code == 422
 
 
 def test_cashier_works_only_at_their_own_store(api, staff_tokens, stores, catalog):
-    other_store = api.post("/work-orders", staff_tokens["cashier"], json={"store_id": stores[1], "plate": PLATE,
-                                                                          "lines": []})
+    other_store = api.post(
+        "/work-orders", staff_tokens["cashier"], json={"store_id": stores[1], "plate": PLATE, "lines": []}
+    )
     assert other_store.status_code == 403 and error_code(other_store) == "store_forbidden"
     order = open_order(api, staff_tokens["cashier2"], stores[1], [])
     assert api.get(f"/work-orders/{order['id']}", staff_tokens["cashier"]).status_code == 403
     assert api.get(f"/work-orders/{order['id']}", staff_tokens["owner"]).status_code == 200
-    assert api.post("/work-orders", staff_tokens["marketing"], json={"store_id": stores[0], "plate": PLATE,
-                                                                     "lines": []}).status_code == 403
+    assert (
+        api.post(
+            "/work-orders", staff_tokens["marketing"], json={"store_id": stores[0], "plate": PLATE, "lines": []}
+        ).status_code
+        == 403
+    )
 
 
 def test_numbers_are_per_store_and_local_day(app, api, staff_tokens, stores):
@@ -77,11 +103,15 @@ def test_mileage_at_intake_moves_forward_only(api, staff_tokens, stores, member)
     open_order(api, cashier, stores[0], [], mileage_km=12000)
     vehicle = api.get(f"/me/vehicles/{member['vehicle_id']}", member["token"]).json
     assert vehicle["mileage_km"] == 12000
-    backwards = api.post("/work-orders", cashier, json={"store_id": stores[0], "plate": PLATE, "lines": [],
-                                                        "mileage_km": 11000})
+    backwards = api.post(
+        "/work-orders", cashier, json={"store_id": stores[0], "plate": PLATE, "lines": [], "mileage_km": 11000}
+    )
     assert backwards.status_code == 422 and error_code(backwards) == "mileage_backwards"
-    corrected = api.post("/work-orders", cashier, json={"store_id": stores[0], "plate": PLATE, "lines": [],
-                                                        "mileage_km": 11000, "mileage_correction": True})
+    corrected = api.post(
+        "/work-orders",
+        cashier,
+        json={"store_id": stores[0], "plate": PLATE, "lines": [], "mileage_km": 11000, "mileage_correction": True},
+    )
     assert corrected.status_code == 201
     assert api.get(f"/me/vehicles/{member['vehicle_id']}", member["token"]).json["mileage_km"] == 11000
 
@@ -89,8 +119,9 @@ def test_mileage_at_intake_moves_forward_only(api, staff_tokens, stores, member)
 def test_lines_and_status_changes(api, staff_tokens, stores, catalog):
     cashier = staff_tokens["cashier"]
     order = open_order(api, cashier, stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}])
-    added = api.post(f"/work-orders/{order['id']}/lines", cashier, json={"lines": [
-        {"part_id": catalog["oil"], "quantity": 1}]})
+    added = api.post(
+        f"/work-orders/{order['id']}/lines", cashier, json={"lines": [{"part_id": catalog["oil"], "quantity": 1}]}
+    )
     assert added.status_code == 200 and added.json["total_fen"] == 35000
     line_id = added.json["lines"][0]["id"]
     removed = api.call("DELETE", f"/work-orders/{order['id']}/lines/{line_id}", cashier)
@@ -98,24 +129,30 @@ def test_lines_and_status_changes(api, staff_tokens, stores, catalog):
     for status in ("in_progress", "completed"):
         response = api.post(f"/work-orders/{order['id']}/status", cashier, json={"status": status})
         assert response.status_code == 200 and response.json["status"] == status
-    locked = api.post(f"/work-orders/{order['id']}/lines", cashier, json={"lines": [
-        {"part_id": catalog["oil"], "quantity": 1}]})
+    locked = api.post(
+        f"/work-orders/{order['id']}/lines", cashier, json={"lines": [{"part_id": catalog["oil"], "quantity": 1}]}
+    )
     assert locked.status_code == 409 and error_code(locked) == "work_order_not_editable"
     cancelled = api.post(f"/work-orders/{order['id']}/status", cashier, json={"status": "cancelled"})
     assert cancelled.json["status"] == "cancelled"
     reopen = api.post(f"/work-orders/{order['id']}/status", cashier, json={"status": "in_progress"})
     assert reopen.status_code == 409 and error_code(reopen) == "invalid_status_change"
-    settle = api.post(f"/work-orders/{order['id']}/settle", cashier, json={"tenders": [
-        {"type": "cash", "amount_fen": 30000}]})
+    settle = api.post(
+        f"/work-orders/{order['id']}/settle", cashier, json={"tenders": [{"type": "cash", "amount_fen": 30000}]}
+    )
     assert settle.status_code == 409 and error_code(settle) == "work_order_not_settleable"
 
 
 def test_list_filters_paginates_and_scopes_to_stores(app, api, staff_tokens, stores, catalog):
     cashier, cashier2 = staff_tokens["cashier"], staff_tokens["cashier2"]
     for index in range(5):
-        open_order(api, cashier, stores[0], [{"service_item_id": catalog["wash"], "quantity": 1},
-                                              {"part_id": catalog["filter"], "quantity": 1}],
-                   plate=f"粤B1000{index}")
+        open_order(
+            api,
+            cashier,
+            stores[0],
+            [{"service_item_id": catalog["wash"], "quantity": 1}, {"part_id": catalog["filter"], "quantity": 1}],
+            plate=f"粤B1000{index}",
+        )
     open_order(api, cashier2, stores[1], [], plate="粤C20000")
     page = api.get("/work-orders?per_page=2&page=2", cashier).json
     assert page["total"] == 5 and len(page["items"]) == 2 and page["items"][0]["plate"] == "粤B10002"
@@ -144,8 +181,13 @@ def test_open_work_order_service_for_bookings(app, stores, catalog, member):
 
     with app.app_context():
         actor = Actor(kind="staff", id=1, role="cashier", store_ids=(stores[0],))
-        order = open_work_order(actor=actor, store_id=stores[0], plate=PLATE, booking_id=77,
-                                lines=[{"service_item_id": catalog["oil_change"], "quantity": 1}])
+        order = open_work_order(
+            actor=actor,
+            store_id=stores[0],
+            plate=PLATE,
+            booking_id=77,
+            lines=[{"service_item_id": catalog["oil_change"], "quantity": 1}],
+        )
         assert (order.booking_id, order.member_id, order.total_fen) == (77, member["id"], 19999)
         db.session.rollback()
 

@@ -1,4 +1,5 @@
 """Tier discounts and the quote, which changes nothing."""
+
 from tests.conftest import error_code
 from tests.workorders.conftest import open_order, table_rows
 
@@ -10,10 +11,15 @@ def _make_gold(api, staff_tokens, member, gold):
 
 def test_tier_discounts_labor_and_parts_per_unit_rounded_down(api, staff_tokens, stores, catalog, member, gold):
     _make_gold(api, staff_tokens, member, gold)
-    order = open_order(api, staff_tokens["cashier"], stores[0], [
-        {"service_item_id": catalog["oil_change"], "quantity": 1},  # 19999 × 90 % = 17999.1 → 17999
-        {"part_id": catalog["filter"], "quantity": 3},               # 8000 × 95 % = 7600 each
-    ])
+    order = open_order(
+        api,
+        staff_tokens["cashier"],
+        stores[0],
+        [
+            {"service_item_id": catalog["oil_change"], "quantity": 1},  # 19999 × 90 % = 17999.1 → 17999
+            {"part_id": catalog["filter"], "quantity": 3},  # 8000 × 95 % = 7600 each
+        ],
+    )
     labor, part = order["lines"]
     assert (labor["discount_percent"], labor["unit_net_fen"], labor["discount_fen"]) == (10, 17999, 2000)
     assert (part["discount_percent"], part["unit_net_fen"], part["line_total_fen"]) == (5, 7600, 22800)
@@ -23,19 +29,31 @@ def test_tier_discounts_labor_and_parts_per_unit_rounded_down(api, staff_tokens,
 
 
 def test_walk_in_pays_list_price(api, staff_tokens, stores, catalog, gold):
-    order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["oil_change"],
-                                                                   "quantity": 2}], plate="京A99999")
+    order = open_order(
+        api,
+        staff_tokens["cashier"],
+        stores[0],
+        [{"service_item_id": catalog["oil_change"], "quantity": 2}],
+        plate="京A99999",
+    )
     assert order["discount_fen"] == 0 and order["total_fen"] == 39998
 
 
 def test_quote_values_tenders_and_changes_nothing(app, api, staff_tokens, stores, catalog, member, gold):
-    order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1},
-                                                                  {"part_id": catalog["oil"], "quantity": 1}])
+    order = open_order(
+        api,
+        staff_tokens["cashier"],
+        stores[0],
+        [{"service_item_id": catalog["wash"], "quantity": 1}, {"part_id": catalog["oil"], "quantity": 1}],
+    )
     # The member turns gold after the order was opened: the quote and the settlement use the tier now.
     _make_gold(api, staff_tokens, member, gold)
     before = table_rows(app)
-    response = api.post(f"/work-orders/{order['id']}/quote", staff_tokens["cashier"], json={"tenders": [
-        {"type": "cash", "amount_fen": 10000}, {"type": "wechat", "amount_fen": 5000}]})
+    response = api.post(
+        f"/work-orders/{order['id']}/quote",
+        staff_tokens["cashier"],
+        json={"tenders": [{"type": "cash", "amount_fen": 10000}, {"type": "wechat", "amount_fen": 5000}]},
+    )
     assert response.status_code == 200, response.json
     quote = response.json
     assert quote["total_fen"] == 4500 + 28500
@@ -48,11 +66,16 @@ def test_quote_values_tenders_and_changes_nothing(app, api, staff_tokens, stores
 
 
 def test_quote_reports_rule_breaks_like_settle(api, staff_tokens, stores, catalog):
-    order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}],
-                       plate="京A99999")
-    response = api.post(f"/work-orders/{order['id']}/quote", staff_tokens["cashier"], json={"tenders": [
-        {"type": "stored_value", "amount_fen": 5000}]})
+    order = open_order(
+        api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}], plate="京A99999"
+    )
+    response = api.post(
+        f"/work-orders/{order['id']}/quote",
+        staff_tokens["cashier"],
+        json={"tenders": [{"type": "stored_value", "amount_fen": 5000}]},
+    )
     assert response.status_code == 422 and error_code(response) == "member_required"
-    malformed = api.post(f"/work-orders/{order['id']}/quote", staff_tokens["cashier"], json={"tenders": [
-        {"type": "cash", "points": 5}]})
+    malformed = api.post(
+        f"/work-orders/{order['id']}/quote", staff_tokens["cashier"], json={"tenders": [{"type": "cash", "points": 5}]}
+    )
     assert malformed.status_code == 422
