@@ -341,4 +341,4 @@ def sales_summary(*, start, end, store_id=None) -> dict:
     )
     if store_id is not None:
         stmt = stmt.where(PackageCard.store_id == store_id)
-    return {paid_via: total for paid_via, total in db.session.execute(stmt)}
+    return dict(db.session.execute(stmt).all())
