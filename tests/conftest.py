@@ -9,15 +9,26 @@ import os
 import shutil
 
 import pytest
+import responses
 from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.common import clock
 from app.extensions import db
 from app.wechat import fake as fake_wechat
+from tests.factories import make_staff, make_stores
+from tests.helpers import (  # noqa: F401  (Api, error_code: still importable from here by older tests)
+    ON_POSTGRES,
+    TEST_DATABASE_URL,
+    Api,
+    error_code,
+    login_member,
+    login_staff,
+    truncate_all,
+)
+from tests.wechat_live import live_application
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-ON_POSTGRES = bool(TEST_DATABASE_URL)
+_truncate_all = truncate_all  # the name older tests import
 
 
 def _worker_database(url):
@@ -61,19 +72,11 @@ def database_template(tmp_path_factory):
     return path
 
 
-def _truncate_all(url):
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        tables = [t.name for t in db.metadata.sorted_tables]
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture
 def database_url(database_template, tmp_path):
     if ON_POSTGRES:
         yield database_template
-        _truncate_all(database_template)
+        truncate_all(database_template)
     else:
         path = tmp_path / "test.db"
         shutil.copyfile(database_template, path)
@@ -101,29 +104,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class Api:
-    """A thin client: JSON in, (status, json) out, tokens by name."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def call(self, method, path, token=None, json=None, headers=None, **kwargs):
-        all_headers = dict(headers or {})
-        if token:
-            all_headers["Authorization"] = f"Bearer {token}"
-        response = self.client.open(f"/api/v1{path}", method=method, json=json, headers=all_headers, **kwargs)
-        return response
-
-    def get(self, path, token=None, **kwargs):
-        return self.call("GET", path, token, **kwargs)
-
-    def post(self, path, token=None, json=None, **kwargs):
-        return self.call("POST", path, token, json=json, **kwargs)
-
-    def patch(self, path, token=None, json=None, **kwargs):
-        return self.call("PATCH", path, token, json=json, **kwargs)
-
-
 @pytest.fixture
 def api(client):
     return Api(client)
@@ -131,41 +111,20 @@ def api(client):
 
 @pytest.fixture
 def stores(app):
-    from app.stores.services import create_store
-
-    with app.app_context():
-        ids = [create_store(name="南山店").id, create_store(name="福田店").id]
-        db.session.commit()
-    return ids
+    return make_stores(app)
 
 
 @pytest.fixture
 def staff_tokens(app, api, stores):
     """Tokens for owner, marketing, cashier (store 1) and cashier2 (store 2)."""
-    from app.stores.services import create_staff
-
     accounts = {
         "owner": ("owner", stores),
         "marketing": ("marketing", stores),
         "cashier": ("cashier", [stores[0]]),
         "cashier2": ("cashier", [stores[1]]),
     }
-    with app.app_context():
-        for username, (role, store_ids) in accounts.items():
-            create_staff(username=username, password="password-123", role=role, store_ids=store_ids)
-        db.session.commit()
-    tokens = {}
-    for username in accounts:
-        response = api.post("/auth/staff/login", json={"username": username, "password": "password-123"})
-        assert response.status_code == 200, response.json
-        tokens[username] = response.json["token"]
-    return tokens
-
-
-def login_member(api, code):
-    response = api.post("/auth/wechat/login", json={"code": code})
-    assert response.status_code == 200, response.json
-    return response.json["token"], response.json["member"]
+    make_staff(app, accounts)
+    return {username: login_staff(api, username) for username in accounts}
 
 
 @pytest.fixture
@@ -173,7 +132,30 @@ def member_login(api):
     return lambda code: login_member(api, code)
 
 
-def error_code(response):
-    body = response.get_json()
-    assert body is not None and "error" in body, response.data[:300]
-    return body["error"]["code"]
+# --- WeChat in live mode: every call to WeChat is mocked ----------------------------------------------
+
+
+@pytest.fixture
+def live_settings():
+    """Settings the live-mode app takes on top of the live WeChat ones; a module overrides this
+    fixture to add its own (e.g. WECHAT_TEMPLATE_IDS)."""
+    return {}
+
+
+@pytest.fixture
+def live_app(app, database_url, live_settings):
+    """An app in WECHAT_MODE=live on the same database as ``app`` (which is made first, so a test
+    may use both: members log in through the fake one)."""
+    yield from live_application(database_url, **live_settings)
+
+
+@pytest.fixture
+def live_api(live_app):
+    return Api(live_app.test_client())
+
+
+@pytest.fixture
+def wx():
+    """Every WeChat call must be mocked (an unmocked one raises ConnectionError) and every mock used."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps

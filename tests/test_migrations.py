@@ -7,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import ON_POSTGRES
+from tests.helpers import ON_POSTGRES
 
 
 def test_migrations_build_exactly_the_models(database_url):

@@ -1,4 +1,4 @@
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 
 def test_member_logs_in_and_registers_a_vehicle(api, member_login):

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 from app.bookings import services
 from app.common import clock
-from tests.bookings.conftest import DAY, SHANGHAI, at
-from tests.conftest import error_code
+from tests.bookings.helpers import DAY, SHANGHAI, at
+from tests.helpers import error_code
 
 
 def test_check_in_opens_a_work_order_for_the_booked_car_and_item_and_links_it(booker):

@@ -1,7 +1,7 @@
 """Races: twenty members for the last free bay, a cancel against a booking, two check-ins (SQLite and PostgreSQL)."""
 
-import threading
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import func, select
 
@@ -9,8 +9,8 @@ from app.bookings.models import Booking
 from app.common import clock
 from app.extensions import db
 from app.workorders.models import WorkOrder
-from tests.bookings.conftest import SHANGHAI, at, configure_store
-from tests.conftest import Api
+from tests.bookings.helpers import SHANGHAI, at, configure_store
+from tests.helpers import Api, run_together
 
 RACERS = 20
 
@@ -19,8 +19,6 @@ def test_twenty_concurrent_bookings_for_the_last_bay_let_exactly_one_in(app, boo
     configure_store(booker.api, booker.staff["owner"], booker.stores[0], bays=2)
     booker.booked("first", at(10))  # one of the two bays is taken
     racers = [booker.member_with_car(f"racer-{n}") for n in range(RACERS)]
-    barrier = threading.Barrier(RACERS)
-    results = [None] * RACERS
 
     def race(index):
         token, vehicle_id = racers[index]
@@ -31,15 +29,10 @@ def test_twenty_concurrent_bookings_for_the_last_bay_let_exactly_one_in(app, boo
             "service_item_id": booker.item_id,
             "start": at(10),
         }
-        barrier.wait()
         response = api.post("/me/bookings", token, json=body)
-        results[index] = (response.status_code, (response.get_json().get("error") or {}).get("code"))
+        return (response.status_code, (response.get_json().get("error") or {}).get("code"))
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together(*(partial(race, n) for n in range(RACERS)), timeout=60)
     assert sorted(results) == [(201, None)] + [(409, "slot_full")] * (RACERS - 1)
     assert booker.slots()[at(10)]["available"] == 0
     with app.app_context():
@@ -51,18 +44,12 @@ def test_a_cancel_racing_a_booking_leaves_the_capacity_consistent(app, booker):
     configure_store(booker.api, booker.staff["owner"], booker.stores[0], bays=1)
     alice, booking = booker.booked("alice", at(10))
     bob, bobs_car = booker.member_with_car("bob")
-    barrier = threading.Barrier(2)
-    results = {}
 
     def cancel():
-        api = Api(app.test_client())
-        barrier.wait()
-        results["cancel"] = api.post(f"/me/bookings/{booking['id']}/cancel", alice).status_code
+        return Api(app.test_client()).post(f"/me/bookings/{booking['id']}/cancel", alice).status_code
 
     def rebook():
-        api = Api(app.test_client())
-        barrier.wait()
-        response = api.post(
+        response = Api(app.test_client()).post(
             "/me/bookings",
             bob,
             json={
@@ -72,34 +59,22 @@ def test_a_cancel_racing_a_booking_leaves_the_capacity_consistent(app, booker):
                 "start": at(10),
             },
         )
-        results["rebook"] = response.status_code
+        return response.status_code
 
-    threads = [threading.Thread(target=cancel), threading.Thread(target=rebook)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert results["cancel"] == 200 and results["rebook"] in (201, 409)
-    assert booker.slots()[at(10)]["available"] == (0 if results["rebook"] == 201 else 1)
+    cancelled, rebooked = run_together(cancel, rebook, timeout=60)
+    assert cancelled == 200 and rebooked in (201, 409)
+    assert booker.slots()[at(10)]["available"] == (0 if rebooked == 201 else 1)
 
 
 def test_two_cashiers_checking_in_one_booking_at_once_open_one_work_order(app, booker):
     _, booking = booker.booked("alice", at(10))
     clock.set_now(datetime(2026, 12, 1, 9, 55, tzinfo=SHANGHAI))
-    barrier = threading.Barrier(2)
-    results = []
 
     def check_in(role):
-        api = Api(app.test_client())
-        barrier.wait()
-        response = api.post(f"/bookings/{booking['id']}/check-in", booker.staff[role])
-        results.append((response.status_code, (response.get_json().get("error") or {}).get("code")))
+        response = Api(app.test_client()).post(f"/bookings/{booking['id']}/check-in", booker.staff[role])
+        return (response.status_code, (response.get_json().get("error") or {}).get("code"))
 
-    threads = [threading.Thread(target=check_in, args=(role,)) for role in ("cashier", "owner")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together(partial(check_in, "cashier"), partial(check_in, "owner"), timeout=60)
     assert sorted(results) == [(201, None), (409, "already_checked_in")]
     with app.app_context():
         orders = db.session.scalar(

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 from app.bookings import services
 from app.common import clock
-from tests.bookings.conftest import DAY, SHANGHAI, at
-from tests.conftest import error_code
+from tests.bookings.helpers import DAY, SHANGHAI, at
+from tests.helpers import error_code
 
 
 def _local(hour, minute=0, day=DAY):

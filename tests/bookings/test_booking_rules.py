@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.bookings.conftest import DAY, at
-from tests.conftest import error_code
+from tests.bookings.helpers import DAY, at
+from tests.helpers import error_code
 
 YESTERDAY = DAY - timedelta(days=2)
 TODAY = DAY - timedelta(days=1)

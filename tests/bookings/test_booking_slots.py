@@ -6,8 +6,8 @@ from sqlalchemy import event
 
 from app.bookings import services
 from app.extensions import db
-from tests.bookings.conftest import DAY, at
-from tests.conftest import error_code
+from tests.bookings.helpers import DAY, at
+from tests.helpers import error_code
 
 
 def test_an_hour_long_item_is_offered_where_two_slots_fit_before_closing(booker):

@@ -10,8 +10,8 @@ import pytest
 
 from app.bookings import services
 from app.common import clock
-from tests.bookings.conftest import DAY, SHANGHAI, at, configure_store
-from tests.conftest import error_code
+from tests.bookings.helpers import DAY, SHANGHAI, at, configure_store
+from tests.helpers import error_code
 
 UTC_INSTANT = "2026-11-30T16:30:00+00:00"  # = DAY 00:30 local
 

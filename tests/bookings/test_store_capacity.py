@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.bookings.conftest import WEEK_HOURS
-from tests.conftest import error_code
+from tests.bookings.helpers import WEEK_HOURS
+from tests.helpers import error_code
 
 
 def test_owner_sets_booking_capacity_and_everyone_reads_it(api, stores, staff_tokens, member_login):

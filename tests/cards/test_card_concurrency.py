@@ -7,8 +7,9 @@ from app.cards import services
 from app.cards.models import PackageCardEntry
 from app.coupons.models import MemberCoupon
 from app.extensions import db
-from tests.cards.conftest import make_stamp_template, package_ledger_holds, stamp_ledger_holds
-from tests.coupons.conftest import run_concurrently
+from tests.factories import make_stamp_template
+from tests.helpers import run_concurrently
+from tests.ledgers import package_ledger_holds, stamp_ledger_holds
 
 
 def test_twenty_concurrent_redemptions_of_an_item_with_three_left_give_exactly_three(

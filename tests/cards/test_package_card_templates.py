@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 
 from app.cards.models import PackageCardTemplate, StampCardTemplate
-from tests.conftest import error_code
-from tests.coupons.conftest import count_rows, make_template
+from tests.factories import make_template
+from tests.helpers import error_code
+from tests.ledgers import count_rows
 
 
 def _package(catalog, **changes):

@@ -10,9 +10,9 @@ from app.cards.models import PackageCard, PackageCardEntry
 from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
-from tests.cards.conftest import make_stamp_template, package_ledger_holds
-from tests.conftest import error_code
-from tests.coupons.conftest import count_rows, new_member
+from tests.factories import make_stamp_template, new_member
+from tests.helpers import error_code
+from tests.ledgers import count_rows, package_ledger_holds
 
 
 def _sell(app, member_id, template_id, now=None):

@@ -10,7 +10,8 @@ from app.common import clock
 from app.coupons import services as coupons
 from app.coupons.models import MemberCoupon
 from app.extensions import db
-from tests.cards.conftest import make_stamp_template, stamp_ledger_holds
+from tests.factories import make_stamp_template
+from tests.ledgers import stamp_ledger_holds
 
 
 def _stamp(member_id, item_ids, ref_id):

@@ -6,7 +6,7 @@ from app.coupons import services as coupons
 from app.coupons.models import CouponEvent, CouponTemplate, MemberCoupon
 from app.extensions import db
 from app.members.models import Member
-from tests.coupons.conftest import NOON_ISH, make_template, new_member
+from tests.factories import NOON_ISH, make_template, new_member
 
 
 def _recipients(member_ids, ref_id=7):

@@ -9,7 +9,7 @@ from app.common.errors import Conflict, NotFound, Unprocessable
 from app.coupons import services
 from app.coupons.models import CouponEvent, CouponTemplate, MemberCoupon
 from app.extensions import db
-from tests.coupons.conftest import labor, make_template, new_member, part
+from tests.factories import labor, make_template, new_member, part
 
 
 def _issue(app, template_id, member_id, source="staff"):

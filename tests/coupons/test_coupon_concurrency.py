@@ -4,15 +4,15 @@ They run on SQLite (writers serialised by BEGIN IMMEDIATE) and on PostgreSQL (ro
 conditional updates re-checked after the lock) alike.
 """
 
-import threading
+from functools import partial
 
 from sqlalchemy import func, select
 
 from app.coupons import services
 from app.coupons.models import CouponTemplate, MemberCoupon
 from app.extensions import db
-from tests.conftest import Api, login_member
-from tests.coupons.conftest import make_template, run_concurrently
+from tests.factories import make_template
+from tests.helpers import Api, login_member, run_concurrently, run_together
 
 
 def test_twenty_concurrent_uses_of_one_coupon_succeed_once(app, member_id):
@@ -37,23 +37,15 @@ def test_twenty_concurrent_claims_of_a_stock_of_five_give_exactly_five(app, clie
     template_id = make_template(app, total_stock=5)
     api = Api(client)
     tokens = [login_member(api, f"racer-{index}")[0] for index in range(20)]
-    barrier = threading.Barrier(20)
-    statuses = [None] * 20
 
     def claim(index):
-        own = Api(app.test_client())
-        barrier.wait()
-        response = own.post(f"/coupon-templates/{template_id}/claim", tokens[index])
-        statuses[index] = (
+        response = Api(app.test_client()).post(f"/coupon-templates/{template_id}/claim", tokens[index])
+        return (
             response.status_code,
             response.get_json()["error"]["code"] if response.status_code != 201 else None,
         )
 
-    threads = [threading.Thread(target=claim, args=(index,)) for index in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    statuses = run_together(*(partial(claim, index) for index in range(20)))
 
     assert statuses.count((201, None)) == 5, statuses
     assert statuses.count((409, "coupon_out_of_stock")) == 15, statuses

@@ -3,8 +3,9 @@
 import pytest
 
 from app.coupons.models import CouponTemplate
-from tests.conftest import error_code
-from tests.coupons.conftest import count_rows, make_template
+from tests.factories import make_template
+from tests.helpers import error_code
+from tests.ledgers import count_rows
 
 CASH = {
     "name": "满100减20",

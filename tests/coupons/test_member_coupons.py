@@ -7,8 +7,9 @@ from app.coupons.models import MemberCoupon
 from app.coupons.services import CODE_ALPHABET
 from app.extensions import db
 from app.members.services import get_member, member_summaries
-from tests.conftest import error_code
-from tests.coupons.conftest import count_rows, make_template
+from tests.factories import make_template
+from tests.helpers import error_code
+from tests.ledgers import count_rows
 
 
 def _claim(api, token, template_id, **kwargs):

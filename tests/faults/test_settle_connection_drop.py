@@ -14,21 +14,11 @@ connection is closed underneath, or the driver raises OperationalError.
 import pytest
 
 from app.extensions import db
-from tests.conftest import ON_POSTGRES, error_code
+from tests.counter_fixtures import catalog, fixed_clock, member  # noqa: F401  (fixtures)
+from tests.factories import give_coupon, give_points, open_order, top_up
 from tests.faults.connection_faults import ConnectionDrop, LostCommitAcknowledgement
-from tests.workorders.conftest import (  # noqa: F401  (fixtures)
-    catalog,
-    fixed_clock,
-    give_coupon,
-    give_points,
-    ledgers,
-    member,
-    open_order,
-    scalar,
-    settle,
-    table_rows,
-    top_up,
-)
+from tests.helpers import ON_POSTGRES, error_code, settle
+from tests.ledgers import ledgers, scalar, table_rows
 
 WASH, FILTER = 5000, 8000
 TOTAL = WASH + FILTER

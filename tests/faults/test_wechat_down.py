@@ -24,9 +24,9 @@ from app.extensions import db
 from app.marketing.models import FollowUp, SubscriptionGrant
 from app.marketing.sender import BACKOFF, send_outbox
 from app.members.models import Member
-from tests.conftest import Api, error_code
-from tests.marketing.conftest import Seeder, local, messages
-from tests.wechat.conftest import API, live_application, mock_login, mock_stable_token
+from tests.helpers import error_code
+from tests.marketing.helpers import Seeder, local, messages
+from tests.wechat_live import API, mock_login, mock_stable_token
 
 D = date(2026, 3, 10)  # the settle; the follow-up and the campaign are due three days later
 DUE = local(D + timedelta(days=3), 15)
@@ -42,13 +42,8 @@ HANG_SECONDS = 5  # far longer than any request here takes, even on a loaded mac
 
 
 @pytest.fixture
-def live_app(database_url):
-    yield from live_application(database_url, WECHAT_TEMPLATE_IDS=TEMPLATE_IDS)
-
-
-@pytest.fixture
-def live_api(live_app):
-    return Api(live_app.test_client())
+def live_settings():
+    return {"WECHAT_TEMPLATE_IDS": TEMPLATE_IDS}
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from app.common import clock
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 
 def test_no_token_is_401(api):

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.conftest import ON_POSTGRES
+from tests.helpers import ON_POSTGRES
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's JIT setting")

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.members.models import Member, Vehicle
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 
 def _counts(app):

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.members.models import Member
-from tests.conftest import error_code
+from tests.helpers import error_code
 
 
 def test_same_code_is_the_same_member_and_phone_is_masked(api, member_login):

@@ -6,7 +6,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.members.models import Vehicle
 from app.members.vehicle_services import _like_pattern, plate_contains
-from tests.conftest import ON_POSTGRES, error_code
+from tests.helpers import ON_POSTGRES, error_code
 
 
 def test_a_fragment_needs_three_characters_after_normalising(api, staff_tokens):

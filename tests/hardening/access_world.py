@@ -16,7 +16,8 @@ from datetime import date, datetime, timedelta, timezone
 from app import create_app
 from app.common import clock
 from app.extensions import db
-from tests.conftest import ON_POSTGRES, Api, _truncate_all
+from tests.helpers import ON_POSTGRES, Api
+from tests.helpers import truncate_all as _truncate_all
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)

@@ -27,7 +27,8 @@ from schemathesis.specs.openapi.checks import (
 from app import create_app
 from app.common import clock
 from app.extensions import db
-from tests.conftest import ON_POSTGRES, Api, _truncate_all, login_member
+from tests.helpers import ON_POSTGRES, Api, login_member
+from tests.helpers import truncate_all as _truncate_all
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 

@@ -11,8 +11,8 @@ from app.extensions import db
 from app.marketing.models import FollowUp
 from app.marketing.sender import send_outbox
 from app.wechat import fake as fake_wechat
-from tests.conftest import error_code
-from tests.marketing.conftest import local, messages
+from tests.helpers import error_code, run_together
+from tests.marketing.helpers import local, messages
 
 D = date(2026, 3, 10)
 MESSAGE = {
@@ -196,7 +196,6 @@ def test_a_cancelled_campaign_is_never_sent(app, api, staff_tokens, seed):
 
 
 def test_two_schedulers_launching_at_once_issue_each_coupon_once(app, api, staff_tokens, seed):
-    import threading
 
     from app.coupons.models import MemberCoupon
     from app.merchant.services import get_settings
@@ -225,22 +224,12 @@ def test_two_schedulers_launching_at_once_issue_each_coupon_once(app, api, staff
     with app.app_context():
         get_settings()
         db.session.commit()
-    barrier, results, errors = threading.Barrier(2), [], []
 
     def scheduler():
-        try:
-            with app.app_context():
-                barrier.wait()
-                results.append(run_job("campaign_sends", day=D)["launched"])
-        except Exception as error:  # reported below
-            errors.append(error)
+        with app.app_context():
+            return run_job("campaign_sends", day=D)["launched"]
 
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == [] and sorted(results) == [0, 1]
+    assert sorted(run_together(scheduler, scheduler, timeout=60)) == [0, 1]
     with app.app_context():
         held = db.session.execute(
             select(MemberCoupon.member_id, func.count())

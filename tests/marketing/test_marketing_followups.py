@@ -7,8 +7,8 @@ from app.common.jobs import run_job
 from app.extensions import db
 from app.marketing.followups import follow_up_outcome_counts
 from app.marketing.sender import send_outbox
-from tests.conftest import error_code
-from tests.marketing.conftest import local
+from tests.helpers import error_code
+from tests.marketing.helpers import local
 
 D = date(2026, 3, 10)
 

@@ -10,7 +10,7 @@ from app.marketing.models import FollowUp, Message, Visit
 from app.marketing.occasions import purchase_dates_due_on
 from app.marketing.settings_services import update_marketing_settings
 from app.members.models import Member
-from tests.marketing.conftest import local, member_ids, messages
+from tests.marketing.helpers import local, member_ids, messages
 
 D = date(2026, 3, 10)
 

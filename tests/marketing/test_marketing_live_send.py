@@ -12,22 +12,16 @@ from app.common.jobs import run_job
 from app.extensions import db
 from app.marketing.models import SubscriptionGrant
 from app.marketing.sender import send_outbox
-from tests.marketing.conftest import Seeder, local, messages
-from tests.wechat.conftest import API, live_application, mock_stable_token
+from tests.marketing.helpers import Seeder, local, messages
+from tests.wechat_live import API, mock_stable_token
 
 D = date(2026, 3, 10)
 SEND = API + "cgi-bin/message/subscribe/send"
 
 
 @pytest.fixture
-def live_app(database_url):
-    yield from live_application(database_url, WECHAT_TEMPLATE_IDS={"birthday_greeting": "TPL-BIRTHDAY"})
-
-
-@pytest.fixture
-def wx():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        yield rsps
+def live_settings():
+    return {"WECHAT_TEMPLATE_IDS": {"birthday_greeting": "TPL-BIRTHDAY"}}
 
 
 @pytest.fixture

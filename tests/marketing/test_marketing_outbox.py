@@ -1,7 +1,6 @@
 """Grants, the outbox sender and its outcomes, and "nothing is sent twice" under reruns and
 concurrent senders (real threads; on PostgreSQL when TEST_DATABASE_URL is set)."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -14,8 +13,8 @@ from app.marketing.sender import MAX_ATTEMPTS, send_outbox
 from app.merchant.services import get_settings
 from app.wechat import SubscribeRefused, WeChatRateLimited, WeChatUnavailable
 from app.wechat import fake as fake_wechat
-from tests.conftest import error_code
-from tests.marketing.conftest import local, messages, sent_openids
+from tests.helpers import error_code, run_together
+from tests.marketing.helpers import local, messages, sent_openids
 
 D = date(2026, 3, 10)
 NOW = local(D, 9, 1)
@@ -189,25 +188,16 @@ def test_messages_endpoint_filters_the_outbox_for_back_office_only(app, api, see
 
 
 def _in_threads(app, target, count=2):
-    errors, barrier = [], threading.Barrier(count)
+    """Run ``target`` in ``count`` threads at once, each in its own app context; any error fails the test."""
 
     def work():
-        try:
-            with app.app_context():
-                barrier.wait()
-                target()
-        except Exception as error:  # reported to the test below
-            errors.append(error)
+        with app.app_context():
+            target()
 
     with app.app_context():  # the merchant's settings row exists before the schedulers start
         get_settings()
         db.session.commit()
-    threads = [threading.Thread(target=work) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    run_together(*[work] * count, timeout=60)
 
 
 def test_two_senders_at_once_send_each_message_once(app, seed):

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.marketing.models import Visit
 from app.marketing.segments import compile_rules, preview_rules
 from app.members.models import Member, MemberTag, Tag, Tier, Vehicle
-from tests.conftest import error_code
-from tests.marketing.conftest import SHANGHAI, local
+from tests.helpers import error_code
+from tests.marketing.helpers import SHANGHAI, local
 
 NOW = local(date(2026, 3, 10), 10)
 TODAY = date(2026, 3, 10)

@@ -3,8 +3,8 @@
 from datetime import date
 
 from app.common.jobs import run_job
-from tests.conftest import error_code
-from tests.marketing.conftest import member_ids, messages
+from tests.helpers import error_code
+from tests.marketing.helpers import member_ids, messages
 
 
 def test_owner_sets_birthday_coupons_by_tier_and_the_job_issues_them(app, api, staff_tokens, seed):

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.marketing.models import Visit
 from app.members import metrics
 from app.members.models import Member, MemberMetricCuts
-from tests.marketing.conftest import local
+from tests.marketing.helpers import local
 
 D = date(2026, 3, 10)
 

@@ -13,7 +13,7 @@ from app.payments import services as payments
 from app.payments.models import PaymentOrder
 from app.wallet.models import WalletEntry
 from app.wechat import PaymentNotice
-from tests.conftest import Api, error_code
+from tests.helpers import Api, error_code
 
 
 def _wallet_entries():
@@ -103,7 +103,7 @@ def test_bad_me_topups_are_refused_and_write_nothing(app, api, member_login, pla
 
 
 def test_a_counter_registered_member_without_wechat_cannot_pay_online(app, member_login):
-    from tests.wallet.conftest import new_member
+    from tests.factories import new_member
 
     member_id = new_member(app)
     with app.app_context():

@@ -5,34 +5,19 @@ import pytest
 import responses
 from sqlalchemy import select
 
-from app import create_app
 from app.common import clock
 from app.extensions import db
 from app.payments.models import PaymentOrder
 from app.wallet.models import WalletEntry
-from tests.conftest import Api
+from tests.helpers import Api
 from tests.wechat.pay_signing import (
     add_pay_answer,
     build_notification,
     generate_rsa_key,
-    live_pay_config,
     pay_test_keys,
 )
 
 NOTIFY = "/api/v1/payments/wechat/notify"
-
-
-@pytest.fixture
-def live_app(app, database_url):
-    """A live-mode app on the same database as ``app`` (members log in through the fake one)."""
-    application = create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WECHAT_MODE": "live", **live_pay_config(pay_test_keys())}
-    )
-    yield application
-    clock.set_now(None)
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

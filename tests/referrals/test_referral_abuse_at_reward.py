@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.referrals.models import ReferralReward
-from tests.referrals.conftest import referral_rows, refusal_rows, set_rules
+from tests.referrals.helpers import referral_rows, refusal_rows, set_rules
 
 
 def register_at_counter(api, shop, phone, plate):

@@ -4,8 +4,8 @@ refused with a recorded reason."""
 from datetime import UTC, datetime
 
 from app.common import clock
-from tests.conftest import error_code
-from tests.referrals.conftest import mark_visited, referral_rows, refusal_rows, set_rules
+from tests.helpers import error_code
+from tests.referrals.helpers import mark_visited, referral_rows, refusal_rows, set_rules
 
 
 def test_a_new_member_joining_with_a_code_is_referred_and_counted_for_the_referrer(api, joiner):

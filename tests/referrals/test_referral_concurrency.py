@@ -1,35 +1,15 @@
 """Concurrent requests (real threads, separate connections): the monthly cap and the one reward
 per referral hold. PostgreSQL only; SQLite serialises every write transaction anyway."""
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.referrals.models import ReferralReward
-from tests.conftest import ON_POSTGRES, Api
-from tests.referrals.conftest import Shop, add_car, referral_rows, refusal_rows, set_rules
+from tests.helpers import ON_POSTGRES, Api, run_together
+from tests.referrals.helpers import Shop, add_car, referral_rows, refusal_rows, set_rules
 
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL")]
-
-
-def run_together(app, calls):
-    """Run each call(api) in its own thread with its own client, all released at once."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(n, call):
-        api = Api(app.test_client())
-        barrier.wait()
-        results[n] = call(api)
-
-    threads = [threading.Thread(target=worker, args=(n, call)) for n, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_concurrent_friends_joining_never_exceed_the_monthly_cap(app, joiner):
@@ -37,11 +17,13 @@ def test_concurrent_friends_joining_never_exceed_the_monthly_cap(app, joiner):
     _, alice = joiner("alice")
 
     def join(name):
-        return lambda api: (
-            api.post("/auth/wechat/login", json={"code": name, "referral_code": alice["referral_code"]}).status_code
+        return lambda: (
+            Api(app.test_client())
+            .post("/auth/wechat/login", json={"code": name, "referral_code": alice["referral_code"]})
+            .status_code
         )
 
-    statuses = run_together(app, [join(f"friend-{n}") for n in range(8)])
+    statuses = run_together(*(join(f"friend-{n}") for n in range(8)))
 
     assert statuses == [200] * 8
     assert len(referral_rows(app)) == 3
@@ -58,15 +40,17 @@ def test_two_orders_settled_at_once_reward_the_referrer_once(app, api, joiner, s
     orders = [shop.open_order("粤B10001"), shop.open_order("粤B10002")]
 
     def settle(order):
-        return lambda api: (
-            api.post(
+        return lambda: (
+            Api(app.test_client())
+            .post(
                 f"/work-orders/{order['id']}/settle",
                 staff_tokens["cashier"],
                 json={"tenders": [{"type": "cash", "amount_fen": order["total_fen"]}]},
-            ).status_code
+            )
+            .status_code
         )
 
-    assert run_together(app, [settle(order) for order in orders]) == [200, 200]
+    assert run_together(*(settle(order) for order in orders)) == [200, 200]
     assert referral_rows(app) == {bob["id"]: (alice["id"], "converted")}
     with app.app_context():
         assert db.session.scalar(select(func.count(ReferralReward.id))) == 1

@@ -8,8 +8,8 @@ from sqlalchemy import event
 
 from app.common import clock
 from app.extensions import db
-from tests.conftest import error_code
-from tests.referrals.conftest import add_car, set_rules
+from tests.helpers import error_code
+from tests.referrals.helpers import add_car, set_rules
 
 T0 = datetime(2026, 5, 10, 2, 0, tzinfo=UTC)
 

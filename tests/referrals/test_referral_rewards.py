@@ -11,7 +11,7 @@ from app.common.jobs import run_job
 from app.extensions import db
 from app.referrals.models import ReferralReward
 from app.referrals.rewards import release_frozen_referral_rewards
-from tests.referrals.conftest import add_car, referral_rows, set_rules
+from tests.referrals.helpers import add_car, referral_rows, set_rules
 
 T0 = datetime(2026, 5, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 

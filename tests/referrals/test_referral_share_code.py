@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.referrals.models import ReferralShareCode
-from tests.referrals.conftest import set_rules
-from tests.wechat.conftest import API, mock_login, mock_stable_token
+from tests.referrals.helpers import set_rules
+from tests.wechat_live import API, mock_login, mock_stable_token
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -1,8 +1,8 @@
 """The daily sales rollup, kept current by settles and refunds, always equals a rebuild from the
 raw rows (and the overview built on it equals the recomputation in test_stats_overview.py)."""
 
-import threading
 from datetime import date
+from functools import partial
 
 from sqlalchemy import select
 
@@ -11,7 +11,8 @@ from app.extensions import db
 from app.stats import rollup
 from app.stats.models import AMOUNTS, DailySales, RecentVisits, VisitDays
 from app.stats.rollup import rebuild_daily_rollups
-from tests.stats.conftest import NOW, SHANGHAI, local
+from tests.helpers import run_together
+from tests.stats.helpers import NOW, SHANGHAI, local
 from tests.stats.test_stats_overview import expected_overview
 
 
@@ -143,24 +144,16 @@ def test_concurrent_settles_at_one_store_all_reach_the_rollup(app, api, shop, to
         for n in range(8)
     ]
     before = rollup_rows(app).get((NOW.astimezone(SHANGHAI).date(), shop.stores[0], "orders", ""), (0,))[0]
-    barrier = threading.Barrier(len(orders))
-    statuses = []
 
     def settle(order):
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(
+        response = app.test_client().post(
             f"/api/v1/work-orders/{order['id']}/settle",
             json={"tenders": [{"type": "cash", "amount_fen": order["total_fen"]}]},
             headers={"Authorization": f"Bearer {tokens['cashier']}"},
         )
-        statuses.append(response.status_code)
+        return response.status_code
 
-    threads = [threading.Thread(target=settle, args=(order,)) for order in orders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = run_together(*(partial(settle, order) for order in orders), timeout=60)
     assert statuses == [200] * 8
     kept = rollup_rows(app)
     assert kept[(NOW.astimezone(SHANGHAI).date(), shop.stores[0], "orders", "")][0] == before + 8

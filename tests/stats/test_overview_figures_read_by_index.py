@@ -13,7 +13,7 @@ from app.marketing.models import Campaign
 from app.members.models import Member
 from app.wallet.models import PointsLot
 from app.workorders.models import WorkOrder, WorkOrderPayment
-from tests.stats.conftest import NOW, _order, local, rows
+from tests.stats.helpers import NOW, _order, local, rows
 
 MARCH = {"first_day": date(2026, 3, 1), "last_day": date(2026, 3, 31)}
 # Two years after the shop's first visits: lots earned in 2025 have reached their day (points are

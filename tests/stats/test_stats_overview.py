@@ -10,8 +10,8 @@ from app.members.models import Member, Tier
 from app.referrals.models import Referral
 from app.wallet.models import PointsLot, Wallet, WalletEntry
 from app.workorders.models import TENDER_TYPES, WorkOrder, WorkOrderLine, WorkOrderPayment
-from tests.conftest import error_code
-from tests.stats.conftest import NOW, local_day, rows
+from tests.helpers import error_code
+from tests.stats.helpers import NOW, local_day, rows
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 AT_RISK_DAYS, CHURNED_DAYS = 182, 365  # the settings' defaults

@@ -16,8 +16,8 @@ from app.stats.periods import make_period, offset_segments
 from app.stats.services import METRICS
 from app.wallet.models import WalletEntry
 from app.workorders.models import WorkOrder
-from tests.conftest import error_code
-from tests.stats.conftest import NOW, days_between, local, local_day, rows
+from tests.helpers import error_code
+from tests.stats.helpers import NOW, days_between, local, local_day, rows
 from tests.stats.test_stats_overview import counted_orders
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))

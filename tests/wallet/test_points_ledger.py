@@ -13,7 +13,7 @@ from app.members.tier_services import create_tier
 from app.merchant.services import update_settings
 from app.wallet import points
 from app.wallet.models import PointsEntry, PointsLot
-from tests.wallet.conftest import count_rows, ledger_state
+from tests.ledgers import ledger_state, session_count
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -45,7 +45,7 @@ def test_earn_uses_the_tier_multiplier_and_a_reference_earns_once(app, member_id
         update_member_by_staff(member_id=member_id, changes={"tier_id": gold.id})
         assert points.earn(member_id=member_id, paid_fen=20000, ref_type="work_order", ref_id=1) == 300
         assert points.earn(member_id=member_id, paid_fen=20000, ref_type="work_order", ref_id=1) == 300
-        assert count_rows(PointsEntry) == 1
+        assert session_count(PointsEntry) == 1
         state = ledger_state(member_id)
         assert state["points"] == state["points_entries"] == state["points_lots"] == 300
 
@@ -138,7 +138,7 @@ def test_redeem_rate_value_and_the_bill_cap(app, member_id):
         assert points.max_redeemable_points(member_id=member_id, bill_fen=1000) == 150
         with pytest.raises(Unprocessable):
             points.redeem(member_id=member_id, points=100, ref_type="work_order", ref_id=1)
-        assert count_rows(PointsEntry) == 1
+        assert session_count(PointsEntry) == 1
 
 
 def test_reversing_a_redeem_puts_points_back_into_their_lots_unless_expired(app, member_id):

@@ -2,50 +2,17 @@
 committed transaction each. Runs on SQLite (serialised by BEGIN IMMEDIATE) and on PostgreSQL
 (row locks), where it matters most."""
 
-import threading
-
 from sqlalchemy import select
 
-from app.common.errors import Conflict
 from app.extensions import db
 from app.wallet import points
 from app.wallet import services as wallet
 from app.wallet.models import WalletEntry
 from app.wallet.plans import create_topup_plan
-from tests.conftest import Api
-from tests.wallet.conftest import ledger_state
+from tests.helpers import Api, run_concurrently, run_together
+from tests.ledgers import ledger_state
 
 THREADS = 20
-
-
-def run_together(app, work):
-    """Run ``work(i)`` in THREADS threads released at once; each commits or rolls back.
-    Returns the outcomes: "ok" or the Conflict code."""
-    barrier = threading.Barrier(THREADS)
-    outcomes = [None] * THREADS
-
-    def worker(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                work(i)
-                db.session.commit()
-                outcomes[i] = "ok"
-            except Conflict as error:
-                db.session.rollback()
-                outcomes[i] = error.code
-            except Exception as error:  # recorded, so the assertion shows it
-                db.session.rollback()
-                outcomes[i] = repr(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def test_twenty_concurrent_spends_from_a_wallet_that_affords_five(app, member_id):
@@ -54,8 +21,8 @@ def test_twenty_concurrent_spends_from_a_wallet_that_affords_five(app, member_id
         wallet.top_up(member_id=member_id, amount_fen=400, plan_id=plan.id, paid_via="cash")
         db.session.commit()
 
-    outcomes = run_together(
-        app, lambda i: wallet.spend(member_id=member_id, amount_fen=100, ref_type="work_order", ref_id=i)
+    outcomes = run_concurrently(
+        app, lambda i: wallet.spend(member_id=member_id, amount_fen=100, ref_type="work_order", ref_id=i), THREADS
     )
 
     assert sorted(outcomes) == ["insufficient_balance"] * 15 + ["ok"] * 5, outcomes
@@ -72,8 +39,8 @@ def test_twenty_concurrent_redeems_from_points_that_afford_five(app, member_id):
         points.adjust_points(member_id=member_id, points=500, reason="opening balance")
         db.session.commit()
 
-    outcomes = run_together(
-        app, lambda i: points.redeem(member_id=member_id, points=100, ref_type="work_order", ref_id=i)
+    outcomes = run_concurrently(
+        app, lambda i: points.redeem(member_id=member_id, points=100, ref_type="work_order", ref_id=i), THREADS
     )
 
     assert sorted(outcomes) == ["insufficient_points"] * 15 + ["ok"] * 5, outcomes
@@ -83,7 +50,9 @@ def test_twenty_concurrent_redeems_from_points_that_afford_five(app, member_id):
 
 
 def test_twenty_concurrent_first_top_ups_create_one_wallet(app, member_id):
-    outcomes = run_together(app, lambda i: wallet.top_up(member_id=member_id, amount_fen=100 + i, paid_via="cash"))
+    outcomes = run_concurrently(
+        app, lambda i: wallet.top_up(member_id=member_id, amount_fen=100 + i, paid_via="cash"), THREADS
+    )
 
     assert outcomes == ["ok"] * THREADS, outcomes
     with app.app_context():
@@ -97,19 +66,11 @@ def test_twenty_concurrent_confirms_of_one_payment_credit_once(app, member_login
     trade_no = (
         Api(app.test_client()).post("/me/topups", token, json={"amount_fen": 700}).json["payment"]["out_trade_no"]
     )
-    barrier = threading.Barrier(THREADS)
-    statuses = [None] * THREADS
 
-    def confirm(i):
-        client = app.test_client()
-        barrier.wait()
-        statuses[i] = client.post(f"/api/v1/dev/payments/{trade_no}/confirm").status_code
+    def confirm():
+        return Api(app.test_client()).post(f"/dev/payments/{trade_no}/confirm").status_code
 
-    threads = [threading.Thread(target=confirm, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    statuses = run_together(*[confirm] * THREADS)
 
     assert statuses == [200] * THREADS
     with app.app_context():

@@ -9,7 +9,7 @@ from app.members.tier_services import create_tier
 from app.wallet import services as wallet
 from app.wallet.models import WalletEntry
 from app.wallet.plans import create_topup_plan
-from tests.wallet.conftest import count_rows, ledger_state
+from tests.ledgers import ledger_state, session_count
 
 
 def test_spend_split_is_proportional_and_never_overdraws_a_part():
@@ -76,7 +76,7 @@ def test_top_up_refuses_bad_amounts_and_writes_nothing(app, member_id, amount):
     with app.app_context():
         with pytest.raises(Unprocessable):
             wallet.top_up(member_id=member_id, amount_fen=amount, paid_via="cash")
-        assert count_rows(WalletEntry) == 0
+        assert session_count(WalletEntry) == 0
 
 
 def test_top_up_refuses_unknown_inactive_or_mismatching_plans(app, member_id):
@@ -94,7 +94,7 @@ def test_top_up_refuses_unknown_inactive_or_mismatching_plans(app, member_id):
             assert caught.value.code == code
         with pytest.raises(Unprocessable):
             wallet.top_up(member_id=member_id, amount_fen=100, paid_via="bitcoin")
-        assert count_rows(WalletEntry) == 0
+        assert session_count(WalletEntry) == 0
 
 
 def test_unknown_member_is_404(app):
@@ -166,7 +166,7 @@ def test_refund_pays_principal_back_and_forfeits_bonus_in_proportion(app, member
 
 
 def test_member_summaries_show_balances_and_points_of_many_members_in_one_query(app, member_id):
-    from tests.wallet.conftest import new_member
+    from tests.factories import new_member
 
     other = new_member(app, phone="13900000002")
     with app.app_context():

@@ -17,7 +17,7 @@ from app.wallet import points
 from app.wallet import services as wallet
 from app.wallet.models import PointsLot, TopupPlan, WalletEntry
 from app.wallet.plans import create_topup_plan
-from tests.wallet.conftest import ledger_state
+from tests.ledgers import ledger_state
 
 START = datetime(2025, 1, 1, 4, tzinfo=UTC)
 # Hypothesis runs every example against the same database: phones and references stay unique.

@@ -5,8 +5,8 @@ import pytest
 from app.extensions import db
 from app.wallet import points
 from app.wallet.models import TopupPlan, WalletEntry
-from tests.conftest import error_code
-from tests.wallet.conftest import count_rows
+from tests.helpers import error_code
+from tests.ledgers import session_count
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_bad_plans_are_refused_and_nothing_is_written(app, api, staff_tokens, bo
     response = api.post("/topup-plans", staff_tokens["owner"], json=body)
     assert response.status_code == 422, response.json
     with app.app_context():
-        assert count_rows(TopupPlan) == 0
+        assert session_count(TopupPlan) == 0
 
 
 def test_counter_top_up_with_a_plan_answers_entry_and_wallet(api, staff_tokens, member_login, plan):
@@ -91,7 +91,7 @@ def test_a_replayed_top_up_credits_once(app, api, staff_tokens, member_login):
     assert first.status_code == again.status_code == 201
     assert again.json == first.json and again.headers.get("Idempotent-Replayed") == "true"
     with app.app_context():
-        assert count_rows(WalletEntry) == 1
+        assert session_count(WalletEntry) == 1
     other = api.post(
         f"/members/{member['id']}/topups", staff_tokens["cashier"], json={**body, "amount_fen": 1}, headers=headers
     )
@@ -118,7 +118,7 @@ def test_bad_top_ups_are_refused_and_nothing_is_written(app, api, staff_tokens, 
     response = api.post(f"/members/{member['id']}/topups", staff_tokens["cashier"], json=body)
     assert response.status_code == status, response.json
     with app.app_context():
-        assert count_rows(WalletEntry) == 0
+        assert session_count(WalletEntry) == 0
 
 
 def test_only_counter_staff_top_up_and_only_the_owner_refunds(api, staff_tokens, member_login):

@@ -23,9 +23,9 @@ from app.wechat import (
     mini_program,
 )
 from app.wechat.templates import TemplateFieldInvalid
-from tests.conftest import error_code
-from tests.wechat.conftest import API, SECRET, mock_login, mock_phone, mock_stable_token
+from tests.helpers import error_code
 from tests.wechat.pay_signing import TEST_APPID
+from tests.wechat_live import API, SECRET, mock_login, mock_phone, mock_stable_token
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

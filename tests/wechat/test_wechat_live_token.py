@@ -1,7 +1,6 @@
 """The shared access_token: one row for every process, refreshed under a lock, 40001 handled once."""
 
 import json
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
@@ -17,9 +16,9 @@ from app.stores.services import create_store
 from app.wechat import WeChatError, mini_program
 from app.wechat.live import LiveMiniProgram
 from app.wechat.models import WeChatAccessToken
-from tests.conftest import ON_POSTGRES
-from tests.wechat.conftest import API, SECRET, mock_phone, mock_stable_token
+from tests.helpers import ON_POSTGRES, run_together
 from tests.wechat.pay_signing import TEST_APPID
+from tests.wechat_live import API, SECRET, mock_phone, mock_stable_token
 
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -189,23 +188,12 @@ def test_concurrent_processes_fetch_the_token_once(live_app, wx):
 
     wx.add_callback(responses.POST, API + "cgi-bin/stable_token", callback=slow_stable_token)
     mock_phone(wx)
-    barrier = threading.Barrier(3)
-    errors = []
 
     def worker():
-        try:
-            with live_app.app_context():
-                barrier.wait()
-                mini_program().phone_number("code")
-                db.session.remove()
-        except Exception as error:  # reported below
-            errors.append(error)
+        with live_app.app_context():
+            mini_program().phone_number("code")
+            db.session.remove()
 
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert errors == []
+    run_together(worker, worker, worker, timeout=30)
     assert len(fetched) == 1
     assert [_token_used(call) for call in wx.calls if "getuserphonenumber" in call.request.url] == ["TOKEN-1"] * 3

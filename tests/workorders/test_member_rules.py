@@ -129,7 +129,8 @@ def test_visits_count_and_revert(app):
 
 def test_paid_spend_by_member_counts_settled_orders_in_the_window(app, api, staff_tokens, stores, catalog, member):
     from app.workorders.stats import paid_spend_by_member
-    from tests.workorders.conftest import open_order, settle
+    from tests.factories import open_order
+    from tests.helpers import settle
 
     order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}])
     settle(api, staff_tokens["cashier"], order["id"], [{"type": "cash", "amount_fen": 5000}])

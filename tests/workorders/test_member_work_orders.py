@@ -4,17 +4,9 @@ from datetime import timedelta
 
 from app.common import clock
 from app.extensions import db
-from tests.conftest import error_code
-from tests.workorders.conftest import (
-    give_coupon,
-    give_points,
-    ledgers,
-    open_order,
-    scalar,
-    settle,
-    table_rows,
-    top_up,
-)
+from tests.factories import give_coupon, give_points, open_order, top_up
+from tests.helpers import error_code, settle
+from tests.ledgers import ledgers, scalar, table_rows
 
 
 def _pay(api, member, order_id, tenders, key=None):

@@ -5,20 +5,9 @@ from datetime import timedelta
 import pytest
 
 from app.common import events
-from tests.conftest import error_code
-from tests.workorders.conftest import (
-    give_coupon,
-    give_points,
-    ledgers,
-    open_order,
-    scalar,
-    sell_card,
-    settle,
-    stamp_card_for,
-    table_rows,
-    top_up,
-    travel,
-)
+from tests.factories import give_coupon, give_points, open_order, sell_card, stamp_card_for, top_up
+from tests.helpers import error_code, settle, travel
+from tests.ledgers import ledgers, scalar, table_rows
 
 
 @pytest.fixture

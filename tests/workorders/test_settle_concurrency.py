@@ -2,33 +2,16 @@
 (row locks; run with TEST_DATABASE_URL) and pass on SQLite too, where the write lock taken at
 BEGIN serialises the transactions."""
 
-import threading
-
-from tests.conftest import error_code
-from tests.workorders.conftest import ledgers, open_order, scalar, top_up
-
-
-def _race(app, calls):
-    """Run each call on its own thread and test client, released together; returns the responses."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        client = app.test_client()
-        barrier.wait()
-        results[index] = call(client)
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+from tests.factories import open_order, top_up
+from tests.helpers import error_code, run_together
+from tests.ledgers import ledgers, scalar
 
 
-def _settle_call(token, work_order_id, tenders):
-    def call(client):
-        return client.post(
+def _settle_call(app, token, work_order_id, tenders):
+    """A settle request on its own test client (its own session and connection)."""
+
+    def call():
+        return app.test_client().post(
             f"/api/v1/work-orders/{work_order_id}/settle",
             json={"tenders": tenders},
             headers={"Authorization": f"Bearer {token}"},
@@ -45,16 +28,15 @@ def test_two_cashiers_settling_one_order_one_wins(app, api, staff_tokens, stores
         stores[0],
         [{"service_item_id": catalog["wash"], "quantity": 1}, {"part_id": catalog["filter"], "quantity": 1}],
     )
-    results = _race(
-        app,
-        [
-            _settle_call(
-                staff_tokens["cashier"],
-                order["id"],
-                [{"type": "stored_value", "amount_fen": 10000}, {"type": "cash", "amount_fen": 3000}],
-            ),
-            _settle_call(staff_tokens["owner"], order["id"], [{"type": "wechat", "amount_fen": 13000}]),
-        ],
+    results = run_together(
+        _settle_call(
+            app,
+            staff_tokens["cashier"],
+            order["id"],
+            [{"type": "stored_value", "amount_fen": 10000}, {"type": "cash", "amount_fen": 3000}],
+        ),
+        _settle_call(app, staff_tokens["owner"], order["id"], [{"type": "wechat", "amount_fen": 13000}]),
+        timeout=60,
     )
     statuses = sorted(response.status_code for response in results)
     assert statuses == [200, 409], [r.get_json() for r in results]
@@ -75,12 +57,12 @@ def test_eight_orders_spending_one_wallet(app, api, staff_tokens, stores, catalo
         open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}])
         for _ in range(8)
     ]
-    results = _race(
-        app,
-        [
-            _settle_call(staff_tokens["cashier"], order["id"], [{"type": "stored_value", "amount_fen": 5000}])
+    results = run_together(
+        *(
+            _settle_call(app, staff_tokens["cashier"], order["id"], [{"type": "stored_value", "amount_fen": 5000}])
             for order in orders
-        ],
+        ),
+        timeout=60,
     )
     statuses = sorted(response.status_code for response in results)
     assert statuses == [200] * 5 + [409] * 3, [r.get_json() for r in results]
@@ -94,14 +76,14 @@ def test_eight_orders_spending_one_wallet(app, api, staff_tokens, stores, catalo
 
 
 def test_concurrent_openings_get_distinct_numbers(app, api, staff_tokens, stores):
-    def call(client):
-        return client.post(
+    def call():
+        return app.test_client().post(
             "/api/v1/work-orders",
             json={"store_id": stores[0], "plate": "粤B12345", "lines": []},
             headers={"Authorization": f"Bearer {staff_tokens['cashier']}"},
         )
 
-    results = _race(app, [call] * 8)
+    results = run_together(*[call] * 8, timeout=60)
     assert [r.status_code for r in results] == [201] * 8, [r.get_json() for r in results]
     numbers = sorted(r.get_json()["number"] for r in results)
     assert numbers == [f"S{stores[0]}-20260302-{n:03d}" for n in range(1, 9)]

@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from app.common import clock, events
 from app.extensions import db
-from tests.conftest import error_code
-from tests.workorders.conftest import PLATE, ledgers, open_order, scalar, settle, table_rows, top_up, travel
+from tests.factories import PLATE, open_order, top_up
+from tests.helpers import error_code, settle, travel
+from tests.ledgers import ledgers, scalar, table_rows
 
 
 def test_parts_leave_stock_with_a_movement_and_a_low_stock_alert(app, api, staff_tokens, stores, catalog, member):
@@ -45,7 +46,7 @@ def test_short_stock_is_409_and_changes_nothing(app, api, staff_tokens, stores, 
 
 def test_points_are_earned_on_money_and_stored_value_only(app, api, staff_tokens, stores, catalog, member):
     top_up(app, member["id"], 3000)
-    from tests.workorders.conftest import give_coupon
+    from tests.factories import give_coupon
 
     coupon_id = give_coupon(app, member["id"], kind="cash_off", value_fen=1000)
     order = open_order(api, staff_tokens["cashier"], stores[0], [{"service_item_id": catalog["wash"], "quantity": 2}])

@@ -2,17 +2,9 @@
 
 import pytest
 
-from tests.conftest import error_code
-from tests.workorders.conftest import (
-    give_coupon,
-    give_points,
-    ledgers,
-    open_order,
-    sell_card,
-    settle,
-    table_rows,
-    top_up,
-)
+from tests.factories import give_coupon, give_points, open_order, sell_card, top_up
+from tests.helpers import error_code, settle
+from tests.ledgers import ledgers, table_rows
 
 TOTAL = 5000 * 2 + 19999 + 8000  # two washes, an oil change, a filter
 

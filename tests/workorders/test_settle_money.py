@@ -1,7 +1,8 @@
 """Settling with money tenders: sums, finality, idempotency, walk-ins."""
 
-from tests.conftest import error_code
-from tests.workorders.conftest import open_order, settle, table_rows
+from tests.factories import open_order
+from tests.helpers import error_code, settle
+from tests.ledgers import table_rows
 
 
 def _order(api, staff_tokens, stores, catalog, **kwargs):

@@ -3,7 +3,6 @@ order's refund (or when a payment came too late to settle anything), sent by the
 job, once, and followed until WeChat calls it final."""
 
 import json
-import threading
 from datetime import timedelta
 
 import pytest
@@ -16,11 +15,10 @@ from app.extensions import db
 from app.payments import refunds
 from app.payments.models import PaymentRefund
 from app.wechat.fake import FakePay
-from tests.conftest import ON_POSTGRES, error_code
-from tests.coupons.conftest import run_concurrently
-from tests.wechat.conftest import live_application
+from tests.factories import top_up
+from tests.helpers import ON_POSTGRES, error_code, run_concurrently, run_together, settle
+from tests.ledgers import ledgers, scalar
 from tests.wechat.pay_signing import PAY_GATEWAY, add_pay_answer, pay_test_keys
-from tests.workorders.conftest import ledgers, scalar, settle, top_up
 
 REFUNDS = "/v3/refund/domestic/refunds"
 
@@ -190,12 +188,6 @@ def test_the_owner_lists_refunds_and_retries_a_failed_one(
 
 
 @pytest.fixture
-def live_app(app, database_url):
-    """A live-mode app on the same database as ``app``, which made the paid order."""
-    yield from live_application(database_url)
-
-
-@pytest.fixture
 def promised(app, api, staff_tokens, paid_in_app):
     assert _refund_order(api, staff_tokens, paid_in_app["order"]["id"]).status_code == 200
     return f"RF{paid_in_app['out_trade_no']}"
@@ -319,23 +311,14 @@ def test_two_jobs_at_once_send_a_refund_once(app, promised, wechat_refund_calls)
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="concurrent refunds need PostgreSQL's row locks")
 def test_concurrent_refunds_of_one_order_promise_one_wechat_refund(app, api, staff_tokens, paid_in_app):
-    barrier = threading.Barrier(2)
-    statuses = []
 
     def refund():
-        client = app.test_client()
-        barrier.wait(timeout=10)
-        response = client.post(
+        response = app.test_client().post(
             f"/api/v1/work-orders/{paid_in_app['order']['id']}/refund",
             json={"reason": "twice"},
             headers={"Authorization": f"Bearer {staff_tokens['owner']}"},
         )
-        statuses.append(response.status_code)
+        return response.status_code
 
-    threads = [threading.Thread(target=refund) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert statuses == [200, 200]
+    assert run_together(refund, refund, timeout=30) == [200, 200]
     assert len(_refund_rows(app)) == 1

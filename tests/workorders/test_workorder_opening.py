@@ -6,8 +6,8 @@ from sqlalchemy import event
 
 from app.common import clock
 from app.extensions import db
-from tests.conftest import error_code
-from tests.workorders.conftest import PLATE, open_order
+from tests.factories import PLATE, open_order
+from tests.helpers import error_code
 
 
 def test_known_plate_links_member_and_copies_prices(api, staff_tokens, stores, catalog, member):

@@ -1,7 +1,8 @@
 """Tier discounts and the quote, which changes nothing."""
 
-from tests.conftest import error_code
-from tests.workorders.conftest import open_order, table_rows
+from tests.factories import open_order
+from tests.helpers import error_code
+from tests.ledgers import table_rows
 
 
 def _make_gold(api, staff_tokens, member, gold):
