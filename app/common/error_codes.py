@@ -102,6 +102,8 @@ def _placeholder(node):
     while True:
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "join" and node.args:
             node = node.args[0]  # ", ".join(names) -> {names}
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
+            node = node.args[-1]  # map(str, SLOTS) -> {SLOTS}
         elif isinstance(node, ast.Call):
             node = node.func.value if isinstance(node.func, ast.Attribute) else node.func
         elif isinstance(node, ast.Subscript):
@@ -138,17 +140,56 @@ def _init_signature(error_class):
 
 
 def _constructed(error_class, call):
-    """(code, status, message) of ``error_class(...)``; the class's own when not passed."""
+    """(code, status, message) of ``error_class(...)``, the class's own code when none is passed;
+    None when the code is computed (a helper's parameter: see ``_forwarded``)."""
     signature = _init_signature(error_class)
     code_node = _argument(call, signature, "code") if call is not None else None
     status_node = _argument(call, signature, "status") if call is not None else None
     message_node = _argument(call, signature, "message") if call is not None else None
-    code = code_node.value if isinstance(code_node, ast.Constant) and code_node.value else error_class.code
+    if code_node is not None and not (isinstance(code_node, ast.Constant) and code_node.value is None):
+        if not isinstance(code_node, ast.Constant):
+            return None
+        code = code_node.value
+    else:
+        code = error_class.code
     status = status_node.value if isinstance(status_node, ast.Constant) and status_node.value else error_class.status
     message = _text(message_node) if message_node is not None else None
     if message is None and code == error_class.code and error_class.__doc__ and error_class is not AppError:
         message = inspect.cleandoc(error_class.__doc__).split("\n\n")[0].replace("\n", " ")
     return code, status, message
+
+
+@functools.cache
+def _forwarded(function):
+    """How a helper builds an error from its own parameters (``def _unique_flush(code, message): ...
+    raise Conflict(code, message)``): ((code parameter, status, message parameter or text), ...)."""
+    tree = _function_tree(function)
+    if tree is None:
+        return ()
+    parameters = set(inspect.signature(function).parameters)
+    scope, found = _scope_of(function), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _is_error_class(target := _resolve(node.func, scope)):
+            signature = _init_signature(target)
+            code_node = _argument(node, signature, "code")
+            if isinstance(code_node, ast.Name) and code_node.id in parameters:
+                status_node = _argument(node, signature, "status")
+                status = status_node.value if isinstance(status_node, ast.Constant) else target.status
+                message_node = _argument(node, signature, "message")
+                message = message_node.id if isinstance(message_node, ast.Name) else _text(message_node)
+                found.append((code_node.id, status, message, isinstance(message_node, ast.Name)))
+    return tuple(found)
+
+
+def _forwarded_codes(function, call, found):
+    signature = inspect.signature(function)
+    for parameter, status, message, message_is_parameter in _forwarded(function):
+        code_node = _argument(call, signature, parameter)
+        if isinstance(code_node, ast.Constant) and isinstance(code_node.value, str):
+            if message_is_parameter:
+                message_node = _argument(call, signature, message)
+                message = _text(message_node) if message_node is not None else None
+            _add(found, code_node.value, status, message)
 
 
 def _resolve(node, scope):
@@ -228,13 +269,15 @@ def _scan(tree, scope, found, callees):
             called.add(id(node.func))
             target = _resolve(node.func, scope)
             if _is_error_class(target):
-                _add(found, *_constructed(target, node))
+                if (constructed := _constructed(target, node)) is not None:
+                    _add(found, *constructed)
             elif target is error_response:
                 code, message, status = (node.args + [None] * 3)[:3]
                 if isinstance(code, ast.Constant) and isinstance(status, ast.Constant):
                     _add(found, code.value, status.value, _text(message) if message is not None else None)
             elif (function := _unwrap_callable(target)) is not None and _in_app(function):
                 callees.append(function)
+                _forwarded_codes(function, node, found)
             elif isinstance(node.func, ast.Attribute) and _unknown(node.func.value, scope):
                 callees.extend(_methods_by_name().get(node.func.attr, ()))
         elif isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in called:

@@ -159,10 +159,15 @@ class ContractPlugin(BasePlugin):
             by_status.setdefault(status, set()).update(error_codes.FRAMEWORK_CODES[status])
         for status, codes in sorted(by_status.items()):
             names = ", ".join(f"`{code}`" for code in sorted(codes))
-            responses[str(status)] = {
-                "description": f"{HTTPStatus(status).phrase}: {names}.",
-                "content": ERROR_ENVELOPE,
-            }
+            declared = responses.get(str(status))
+            if isinstance(declared, dict) and "$ref" not in declared:
+                # The route wrote this response itself (WeChat's notification answers in WeChat's shape).
+                declared["description"] = f"{declared.get('description', '')} Codes: {names}.".strip()
+            else:
+                responses[str(status)] = {
+                    "description": f"{HTTPStatus(status).phrase}: {names}.",
+                    "content": ERROR_ENVELOPE,
+                }
         operation["x-error-codes"] = sorted(set().union(*by_status.values()))
 
 
