@@ -17,6 +17,8 @@ from app import create_app
 from app.common import error_codes
 from app.common.errors import AppError
 from app.common.openapi import handler_of
+from tests.hardening.access_world import build_world, close_world_app, open_world_app
+from tests.hardening.test_access_matrix import ACTORS, MATRIX, R, call
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -362,3 +364,39 @@ def test_descriptions_keep_the_docstring_beside_the_roles_the_decorators_admit(a
         if not operation.get("summary"):
             wrong.append(f"{method.upper()} {path}: no summary (the docstring's first line)")
     assert wrong == []
+
+
+@pytest.fixture(scope="module")
+def world(database_template, tmp_path_factory):
+    app, url = open_world_app(database_template, tmp_path_factory)
+    yield build_world(app, url)
+    close_world_app(app, url)
+
+
+def test_every_read_answers_what_its_document_promises_on_real_rows(world):
+    """Every GET of the access matrix, as each caller that may read it, over the access world's rows
+    (one of everything): the body must match its documented schema, so a field dumped as null
+    without nullable, a value outside its enum or a required field left out fails here."""
+    document = world.api.client.get("/api/v1/openapi.json").get_json()
+    components = _json_schema(document["components"])
+    failures, checked = [], 0
+    for (method, rule), who in MATRIX.items():
+        if method != "GET":
+            continue
+        path = "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+        if path not in document["paths"]:  # the document itself
+            continue
+        content = document["paths"][path]["get"]["responses"]["200"].get("content", {}).get("application/json")
+        if content is None:
+            continue
+        validator = jsonschema_rs.validator_for({"components": components, **_json_schema(content["schema"])})
+        for actor, expected in zip(ACTORS, who.expected, strict=False):
+            if expected != R:
+                continue
+            response = call(world, actor, method, rule)
+            checked += 1
+            errors = [f"{e.instance_path}: {e.message}"[:200] for e in validator.iter_errors(response.get_json())]
+            if errors:
+                failures.append(f"GET {rule} as {actor}: {errors[:3]}")
+    assert checked > 50
+    assert failures == []
