@@ -21,11 +21,15 @@ import pkgutil
 import textwrap
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from pathlib import Path
 
 from flask.views import MethodView
 
-import app as app_package
 from app.common.errors import _HTTP_CODES, AppError, error_response
+
+# The application package, found from here rather than imported (app/common imports no domain).
+APP_PACKAGE = __name__.split(".")[0]
+APP_ROOT = Path(__file__).resolve().parents[1]
 
 # Codes the framework answers on any route with the status listed (webargs, Werkzeug, the error
 # handlers in app/common/errors.py), so no raise site names them for a given view.
@@ -71,8 +75,8 @@ class Code:
 
 
 def _app_modules():
-    names = [app_package.__name__]
-    for info in pkgutil.walk_packages(app_package.__path__, prefix=f"{app_package.__name__}."):
+    names = [APP_PACKAGE]
+    for info in pkgutil.walk_packages([str(APP_ROOT)], prefix=f"{APP_PACKAGE}."):
         names.append(info.name)
     return [importlib.import_module(name) for name in sorted(names)]
 
@@ -82,7 +86,7 @@ def _is_error_class(obj):
 
 
 def _in_app(obj):
-    return (getattr(obj, "__module__", None) or "").split(".")[0] == app_package.__name__
+    return (getattr(obj, "__module__", None) or "").split(".")[0] == APP_PACKAGE
 
 
 def _text(node):
