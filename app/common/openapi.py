@@ -30,17 +30,30 @@ IDEMPOTENCY_PARAMETER = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 128},
 }
 _ID_NAME = re.compile(r"^(id|\w+_id|\w+_ids)$")
-# Any JSON value, written out so a generator types it (an error's details differ by code).
-JSON_VALUE = {
+# Any JSON value, written out so a generator types it (an error's details differ by code). The
+# recursion goes through an object type: TypeScript refuses a union that names itself directly.
+ERROR_DETAIL = {
     "nullable": True,
     "oneOf": [
         {"type": "string"},
         {"type": "number"},
         {"type": "boolean"},
-        {"type": "array", "items": {"$ref": "#/components/schemas/JsonValue"}},
-        {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/JsonValue"}},
+        {
+            "type": "array",
+            "items": {
+                "nullable": True,
+                "oneOf": [
+                    {"type": "string"},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                    {"$ref": "#/components/schemas/ErrorDetailObject"},
+                ],
+            },
+        },
+        {"$ref": "#/components/schemas/ErrorDetailObject"},
     ],
 }
+ERROR_DETAIL_OBJECT = {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ErrorDetail"}}
 ERROR_ENVELOPE = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}}
 
 
@@ -192,11 +205,12 @@ def _add_catalogue(spec):
     )
     body = spec.components.schemas["ErrorBody"]
     body["properties"]["code"] = {"$ref": "#/components/schemas/ErrorCode"}
-    spec.components.schema("JsonValue", JSON_VALUE)
+    spec.components.schema("ErrorDetail", ERROR_DETAIL)
+    spec.components.schema("ErrorDetailObject", ERROR_DETAIL_OBJECT)
     body["properties"]["details"] = {
         "type": "object",
         "description": "Facts about the failure, by code (`fields` maps each invalid field to its messages).",
-        "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
+        "additionalProperties": {"$ref": "#/components/schemas/ErrorDetail"},
     }
     spec.options["x-error-codes"] = {
         code: {"statuses": sorted(entry.statuses), "meaning": entry.meaning} for code, entry in catalogue.items()

@@ -100,7 +100,13 @@ def _reachable(document, start):
 
 def _response_schemas(document):
     responses = [operation["responses"] for _, _, operation, _ in _operations(document)]
-    return _reachable(document, responses) - {"ErrorEnvelope", "ErrorBody", "ErrorCode", "JsonValue"}
+    return _reachable(document, responses) - {
+        "ErrorEnvelope",
+        "ErrorBody",
+        "ErrorCode",
+        "ErrorDetail",
+        "ErrorDetailObject",
+    }
 
 
 def _typed(node):
