@@ -106,12 +106,6 @@ class ResponseSchema(Schema):
         unknown = EXCLUDE
 
 
-def Choice(choices, **kwargs):
-    """A string from a fixed set (a status, kind, type, role...): validated on load and documented as
-    an ``enum`` in both directions, so response fields use it too."""
-    return fields.String(validate=validate.OneOf(choices), **kwargs)
-
-
 class Computed(fields.Function):
     """A value computed from the object when dumping, documented as ``shape`` (a field instance), e.g.
     ``Computed(lambda p: p.stock <= p.low_stock_threshold, fields.Boolean())``."""
@@ -171,7 +165,6 @@ __all__ = [
     "QuerySchema",
     "ResponseSchema",
     "StrictInteger",
-    "Choice",
     "Computed",
     "Fen",
     "Count",
