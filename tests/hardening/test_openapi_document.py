@@ -11,12 +11,17 @@ from pathlib import Path
 
 import jsonschema_rs
 import pytest
+from flask_smorest import Blueprint
 from flask_smorest.utils import load_info_from_docstring
 
 from app import create_app
 from app.common import error_codes
-from app.common.errors import AppError
+from app.common.auth import owner_only
+from app.common.errors import AppError, Conflict
 from app.common.openapi import handler_of
+from app.common.transaction import unit_of_work
+from app.stores import services as store_services
+from app.stores.schemas import StoreRead
 from tests.hardening.access_world import build_world, close_world_app, open_world_app
 from tests.hardening.test_access_matrix import ACTORS, MATRIX, R, call
 
@@ -406,3 +411,34 @@ def test_every_read_answers_what_its_document_promises_on_real_rows(world):
                 failures.append(f"GET {rule} as {actor}: {errors[:3]}")
     assert checked > 50
     assert failures == []
+
+
+def test_a_new_route_is_documented_from_its_decorators_and_the_code_it_reaches():
+    """No list to update: a route added tomorrow gets its roles, its Idempotency-Key and its codes."""
+    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    blueprint = Blueprint("probe", __name__)
+
+    @blueprint.route("/probes/<int:store_id>", methods=["POST"])
+    @owner_only
+    @unit_of_work(idempotent=True)
+    @blueprint.response(200, StoreRead)
+    def probe(store_id):
+        """Probe a store
+
+        Refuses a store that is already probed.
+        """
+        store = store_services.get_store(store_id)
+        if store.name:
+            raise Conflict("store_already_probed", "This store was probed.")
+        return store
+
+    application.extensions["pitstop_api"].register_blueprint(blueprint, url_prefix="/api/v1")
+    document = application.test_client().get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/probes/{store_id}"]["post"]
+    assert operation["summary"] == "Probe a store"
+    assert operation["description"] == "Refuses a store that is already probed.\n\nRoles: owner."
+    assert {"store_already_probed", "store_not_found", "idempotency_key_reused", "missing_token"} <= set(
+        operation["x-error-codes"]
+    )
+    assert "store_already_probed" in operation["responses"]["409"]["description"]
+    assert [p["name"] for p in operation["parameters"] if p["in"] == "header"] == ["Idempotency-Key"]
