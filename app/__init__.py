@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.common.http import init_http, install_log_redaction
+from app.common.openapi import ContractPlugin, finish_document
 from app.common.ratelimit import init_rate_limits
 from app.config import load_config
 from app.extensions import Api, db, migrate
@@ -69,7 +70,9 @@ def register_extensions(app):
     init_rate_limits(app)
     init_http(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-    app.extensions["pitstop_api"] = Api(app)
+    contract = ContractPlugin(app)
+    app.extensions["pitstop_api"] = Api(app, spec_kwargs={"extra_plugins": [contract]})
+    app.extensions["pitstop_contract"] = contract
     # Domains register how their principals load from a token.
     from app.common.auth import register_principal_loader
     from app.members.services import load_member_actor
@@ -89,6 +92,7 @@ def register_blueprints(app):
         package = importlib.import_module(f"app.{name}")
         if hasattr(package, "init_app"):
             package.init_app(app)
+    finish_document(api, app.extensions["pitstop_contract"])
 
 
 def register_error_handlers(app):

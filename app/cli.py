@@ -1,7 +1,9 @@
-"""Command-line tools: `flask store create`, `flask staff create`, `flask seed-demo`, `flask seed-bench`."""
+"""Command-line tools: `flask store create`, `flask staff create`, `flask seed-demo`, `flask seed-bench`,
+`flask openapi errors-doc`."""
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from flask_smorest.spec import openapi_cli  # `flask openapi print|write`, and errors-doc below
 
 from app.extensions import db
 
@@ -121,6 +123,21 @@ def run_job_command(name, day):
         raise click.ClickException(f"unknown job {name!r}; see `flask jobs list`")
     result = run_job(name, day=day.date() if day else None)
     click.echo(f"{name}: {result}")
+
+
+@openapi_cli.command("errors-doc")
+@click.option("--output", default=None, help="Where to write (default: docs/errors.md in the repository).")
+@with_appcontext
+def errors_doc_command(output):
+    """Write the error catalogue (every code, status and meaning) as Markdown."""
+    from pathlib import Path
+
+    from app.common.error_codes import render_markdown
+
+    path = Path(output) if output else Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_markdown())
+    click.echo(f"wrote {path}")
 
 
 def register_cli(app):

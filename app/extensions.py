@@ -43,9 +43,11 @@ class ErrorEnvelope(Schema):
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:...>`` in a URL: at most a database integer, so a longer id is a 404, and the document says so."""
+    """``<int:...>`` in a URL: an id from 1 to the largest database integer, so another number is a 404,
+    and the document says so."""
 
     def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
         kwargs.setdefault("max", DATABASE_INT_MAX)
         super().__init__(map, *args, **kwargs)
 
@@ -113,7 +115,8 @@ class Api(_SmorestApi):
         super().init_app(app, *args, **kwargs)
 
     def _init_spec(self, *, extra_plugins=None, **kwargs):
-        plugins = [*(extra_plugins or ()), ErrorResponsesPlugin(self)]
+        # The statuses first: plugins given by the app (app/common/openapi.py) document their codes.
+        plugins = [ErrorResponsesPlugin(self), *(extra_plugins or ())]
         super()._init_spec(extra_plugins=plugins, **kwargs)
 
     def _register_error_handlers(self):

@@ -20,7 +20,7 @@ class StaffLoginResponse(ResponseSchema):
 
 @blp.route("/auth/staff/login", methods=["POST"])
 @login_rate_limit
-@blp.arguments(StaffLogin)
+@blp.arguments(StaffLogin, example={"username": "cashier01", "password": "correct-horse-42"})
 @blp.response(200, StaffLoginResponse)
 @blp.alt_response(401, response="UNAUTHORIZED")  # wrong username or password
 def staff_login(body):

@@ -50,7 +50,7 @@ class BookingRead(ResponseSchema):
     service_item_id = fields.Integer()
     start = LocalDateTime(attribute="start_at")
     end = LocalDateTime(attribute="end_at")
-    status = fields.String(metadata={"description": "booked | checked_in | cancelled | no_show"})
+    status = fields.String(validate=validate.OneOf(BOOKING_STATUSES))
     work_order_id = fields.Integer(allow_none=True)
     reschedule_count = fields.Integer()
     cancelled_at = fields.DateTime(allow_none=True)

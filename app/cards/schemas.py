@@ -1,4 +1,4 @@
-from app.cards.models import PAID_VIA
+from app.cards.models import PACKAGE_ENTRY_KINDS, PAID_VIA
 from app.common.schemas import (
     BodySchema,
     Count,
@@ -104,7 +104,7 @@ class PackageCardRead(ResponseSchema):
     price_fen = fields.Integer()
     paid_via = fields.String()
     store_id = fields.Integer(allow_none=True)
-    status = fields.String(metadata={"description": "active, used_up or expired"})
+    status = fields.String(validate=validate.OneOf(("active", "used_up", "expired")))
     expires_at = fields.DateTime()
     created_at = fields.DateTime()
     items = fields.List(fields.Nested(PackageCardItemRead))
@@ -113,7 +113,7 @@ class PackageCardRead(ResponseSchema):
 class PackageCardEntryRead(ResponseSchema):
     id = fields.Integer()
     card_item_id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(PACKAGE_ENTRY_KINDS))
     delta = fields.Integer()
     ref_type = fields.String(allow_none=True)
     ref_id = fields.Integer(allow_none=True)
@@ -133,7 +133,7 @@ class StampCardRead(ResponseSchema):
     stamps = fields.Integer()
     stamps_required = fields.Integer()
     service_item_ids = fields.List(fields.Integer())
-    status = fields.String(metadata={"description": "active or expired"})
+    status = fields.String(validate=validate.OneOf(("active", "expired")))
     expires_at = fields.DateTime(allow_none=True)
     reward = fields.Nested(RewardBrief)
 

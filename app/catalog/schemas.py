@@ -3,6 +3,7 @@ from marshmallow import validates_schema
 from app.catalog.models import SERVICE_CATEGORIES
 from app.common.schemas import (
     BodySchema,
+    Computed,
     Count,
     Fen,
     PageQuery,
@@ -56,7 +57,7 @@ class PartRead(ResponseSchema):
     price_fen = fields.Integer()
     stock = fields.Integer()
     low_stock_threshold = fields.Integer()
-    low_stock = fields.Function(lambda p: p.stock <= p.low_stock_threshold)
+    low_stock = Computed(lambda p: p.stock <= p.low_stock_threshold, fields.Boolean())
     is_active = fields.Boolean()
 
 

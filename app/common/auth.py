@@ -123,7 +123,7 @@ def auth_required(*roles):
         apidoc = dict(getattr(view, "_apidoc", {}))
         manual = dict(apidoc.get("manual_doc", {}))
         manual["security"] = [{"bearerAuth": []}]
-        manual.setdefault("description", f"Roles: {', '.join(sorted(allowed))}.")
+        # The description (docstring + these roles) is written by app/common/openapi.py from ``_roles``.
         apidoc["manual_doc"] = manual
         wrapper._apidoc = apidoc
         return wrapper

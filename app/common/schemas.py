@@ -72,9 +72,18 @@ def _has(field, validator_class):
     return any(isinstance(v, validator_class) for v in field.validators)
 
 
+def _is_id(field_name):
+    return field_name == "id" or field_name.endswith(("_id", "_ids"))
+
+
 class _RequestSchema(Schema):
     def on_bind_field(self, field_name, field_obj):
         # Fields are copied per schema instance, so this never changes the declared field.
+        if _is_id(field_name):
+            # Ids start at 1: zero or less names no row, and the document says minimum 1.
+            inner = field_obj.inner if isinstance(field_obj, fields.List) else field_obj
+            if isinstance(inner, fields.Integer) and not any(isinstance(v, validate.Range) for v in inner.validators):
+                inner.validators = [*inner.validators, validate.Range(min=1, max=INT32_MAX)]
         _bound(field_obj)
 
 
@@ -95,6 +104,15 @@ class QuerySchema(_RequestSchema):
 class ResponseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
+
+
+class Computed(fields.Function):
+    """A value computed from the object when dumping, documented as ``shape`` (a field instance), e.g.
+    ``Computed(lambda p: p.stock <= p.low_stock_threshold, fields.Boolean())``."""
+
+    def __init__(self, serialize, shape, **kwargs):
+        super().__init__(serialize, **kwargs)
+        self.shape = shape
 
 
 class StrictInteger(fields.Integer):
@@ -147,6 +165,7 @@ __all__ = [
     "QuerySchema",
     "ResponseSchema",
     "StrictInteger",
+    "Computed",
     "Fen",
     "Count",
     "PageQuery",

@@ -83,7 +83,12 @@ def unit_of_work(idempotent=False):
                     log.info("retrying a transaction after %s", error.orig.sqlstate)
                     time.sleep(0.01 * attempt)
 
-        return value_rate_limit(wrapper) if idempotent else wrapper
+        if not idempotent:
+            return wrapper
+        wrapper._idempotent = True  # the OpenAPI document declares the Idempotency-Key header from this
+        limited = value_rate_limit(wrapper)
+        limited._idempotent = True
+        return limited
 
     return decorator
 

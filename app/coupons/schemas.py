@@ -2,6 +2,7 @@ from app.catalog.models import SERVICE_CATEGORIES
 from app.common import clock
 from app.common.schemas import (
     BodySchema,
+    Computed,
     Count,
     Fen,
     PageQuery,
@@ -23,7 +24,7 @@ class CouponTemplateBrief(ResponseSchema):
     id = fields.Integer()
     name = fields.String()
     description = fields.String(allow_none=True)
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(COUPON_KINDS))
     value_fen = fields.Integer(allow_none=True)
     percent_off = fields.Integer(allow_none=True)
     max_off_fen = fields.Integer(allow_none=True)
@@ -88,7 +89,10 @@ class MemberCouponRead(ResponseSchema):
     id = fields.Integer()
     code = fields.String()
     template = fields.Nested(CouponTemplateBrief)
-    status = fields.Function(lambda coupon: coupon.status_at(clock.now()))
+    status = Computed(
+        lambda coupon: coupon.status_at(clock.now()),
+        fields.String(validate=validate.OneOf(LISTED_STATUSES + ("void",))),
+    )
     source = fields.String()
     valid_from = fields.DateTime()
     valid_until = fields.DateTime()

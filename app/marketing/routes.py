@@ -5,7 +5,7 @@ from app.common import clock
 from app.common.auth import back_office, current_actor, member_only, owner_only, staff_any
 from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
-from app.marketing import campaigns, followups, grants, outbox, segments, settings_services
+from app.marketing import campaigns, examples, followups, grants, outbox, segments, settings_services
 from app.marketing.schemas import (
     CampaignCreate,
     CampaignPage,
@@ -62,7 +62,7 @@ class Segments(MethodView):
 
     @back_office
     @unit_of_work()
-    @blp.arguments(SegmentCreate)
+    @blp.arguments(SegmentCreate, example=examples.SEGMENT)
     @blp.response(201, SegmentRead)
     def post(self, body):
         """Save a segment (rules are validated and compiled; unknown fields or operators → 422)"""
@@ -71,7 +71,7 @@ class Segments(MethodView):
 
 @blp.route("/segments/preview", methods=["POST"])
 @back_office
-@blp.arguments(RulesBody)
+@blp.arguments(RulesBody, example={"rules": examples.SEGMENT["rules"]})
 @blp.response(200, SegmentPreview)
 def preview_unsaved(body):
     """Count and sample the members of rules before saving them"""
@@ -108,7 +108,7 @@ class Campaigns(MethodView):
 
     @back_office
     @unit_of_work()
-    @blp.arguments(CampaignCreate)
+    @blp.arguments(CampaignCreate, example=examples.CAMPAIGN)
     @blp.response(201, CampaignRead)
     def post(self, body):
         """Schedule a campaign: a segment, an optional coupon and a service-notice message"""

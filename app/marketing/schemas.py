@@ -2,6 +2,7 @@ from marshmallow import validates_schema
 
 from app.common.schemas import (
     BodySchema,
+    Computed,
     PageQuery,
     QuerySchema,
     ResponseSchema,
@@ -11,6 +12,7 @@ from app.common.schemas import (
     page_schema,
     validate,
 )
+from app.marketing import segments
 from app.marketing.models import (
     CAMPAIGN_STATUSES,
     CHURN_REASONS,
@@ -19,6 +21,7 @@ from app.marketing.models import (
     MESSAGE_STATUSES,
     TEMPLATE_KEYS,
 )
+from app.members.metrics import LIFECYCLES
 from app.members.schemas import MemberSummary, TierBrief
 
 
@@ -37,19 +40,59 @@ class SubscriptionsRead(ResponseSchema):
     grants = fields.List(fields.Nested(GrantRead))
 
 
+def _rules_shape():
+    """The rules' grammar for the document (app/marketing/segments.py checks it when compiling)."""
+    ref = "#/components/schemas/{}".format
+    scalar = [{"type": "integer"}, {"type": "string"}, {"type": "boolean"}]
+    # Which keys a group or condition has is the grammar's choice, not always the same: x-omitted.
+    group = {"type": "array", "items": {"$ref": ref("SegmentRules")}, "x-omitted": True}
+    return {
+        "shape": {"allOf": [{"$ref": ref("SegmentRules")}]},
+        "components": {
+            "SegmentRules": {
+                "description": 'A group ({"all": [...]} or {"any": [...]}) or a condition, nested at most '
+                f"{segments.MAX_DEPTH} deep, at most {segments.MAX_CONDITIONS} conditions in all.",
+                "oneOf": [{"$ref": ref("SegmentGroup")}, {"$ref": ref("SegmentCondition")}],
+            },
+            "SegmentGroup": {
+                "type": "object",
+                "properties": {"all": group, "any": group},
+                "minProperties": 1,
+                "maxProperties": 1,
+                "additionalProperties": False,
+            },
+            "SegmentCondition": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string", "enum": list(segments.FIELDS)},
+                    "op": {"type": "string", "enum": sorted({op for ops, _ in segments.FIELDS.values() for op in ops})},
+                    "value": {
+                        "x-omitted": True,
+                        "description": "A number, text (a date is YYYY-MM-DD), true/false, a list of them, or null.",
+                        "nullable": True,
+                        "oneOf": [*scalar, {"type": "array", "items": {"oneOf": scalar, "nullable": True}}],
+                    },
+                },
+                "required": ["field", "op"],
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
 class SegmentCreate(BodySchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    rules = fields.Dict(required=True)
+    rules = fields.Dict(required=True, metadata=_rules_shape())
 
 
 class RulesBody(BodySchema):
-    rules = fields.Dict(required=True)
+    rules = fields.Dict(required=True, metadata=_rules_shape())
 
 
 class SegmentRead(ResponseSchema):
     id = fields.Integer()
     name = fields.String()
-    rules = fields.Dict()
+    rules = fields.Dict(metadata=_rules_shape())
     created_at = fields.DateTime()
 
 
@@ -90,14 +133,23 @@ class CampaignResults(ResponseSchema):
     revenue_fen = fields.Integer()
 
 
+class CampaignMessageRead(ResponseSchema):
+    template_key = fields.String()
+    fields_ = fields.Dict(data_key="fields", attribute="fields", keys=fields.String(), values=fields.String())
+    page = fields.String(allow_none=True)
+
+
 class CampaignRead(ResponseSchema):
     id = fields.Integer()
     name = fields.String()
     segment_id = fields.Integer()
     coupon_template_id = fields.Integer(allow_none=True)
-    message = fields.Function(lambda c: {"template_key": c.template_key, "fields": c.fields, "page": c.page})
+    message = Computed(
+        lambda c: {"template_key": c.template_key, "fields": c.fields, "page": c.page},
+        fields.Nested(CampaignMessageRead),
+    )
     send_at = fields.DateTime()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES))
     launched_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     results = fields.Nested(CampaignResults)
@@ -117,10 +169,10 @@ class MessageQuery(PageQuery):
 class MessageRead(ResponseSchema):
     id = fields.Integer()
     member_id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(MESSAGE_KINDS))
     template_key = fields.String()
     dedupe_key = fields.String()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(MESSAGE_STATUSES))
     failure_reason = fields.String(allow_none=True)
     attempts = fields.Integer()
     next_attempt_at = fields.DateTime()
@@ -144,17 +196,17 @@ class FollowUpMember(ResponseSchema):
     nickname = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     tier = fields.Nested(TierBrief, allow_none=True)
-    lifecycle = fields.String()
+    lifecycle = fields.String(validate=validate.OneOf(LIFECYCLES))
 
 
 class FollowUpRead(ResponseSchema):
     id = fields.Integer()
     member_id = fields.Integer()
     member = fields.Nested(FollowUpMember)
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(MESSAGE_KINDS))
     reason = fields.String()
     due_date = fields.Date()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(("open", "done")))
     store_id = fields.Integer(allow_none=True)
     message_id = fields.Integer(allow_none=True)
     ref_type = fields.String(allow_none=True)
@@ -188,16 +240,18 @@ class OutcomeCounts(ResponseSchema):
     total = fields.Integer()
     by_result = fields.Dict(keys=fields.String(), values=fields.Integer())
     by_churn_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
-    by_kind = fields.Dict(keys=fields.String(), values=fields.Dict())
+    by_kind = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()))
 
 
 class MarketingSettingsRead(ResponseSchema):
-    birthday_coupons = fields.Dict()
+    birthday_coupons = fields.Dict(keys=fields.String(), values=fields.Integer())
     birthday_call_min_tier_rank = fields.Integer(allow_none=True)
     win_back_coupon_template_id = fields.Integer(allow_none=True)
     win_back_interval_days = fields.Integer()
     first_maintenance_months = fields.Integer()
-    template_keys = fields.Constant(list(TEMPLATE_KEYS))
+    template_keys = fields.Constant(
+        list(TEMPLATE_KEYS), metadata={"type": "array", "items": {"type": "string", "enum": list(TEMPLATE_KEYS)}}
+    )
 
 
 class MarketingSettingsUpdate(BodySchema):

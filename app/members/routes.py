@@ -35,7 +35,7 @@ blueprints = [blp, tier_routes.blp]
 @blp.route("/auth/wechat/login", methods=["POST"])
 @login_rate_limit
 @unit_of_work()
-@blp.arguments(LoginRequest)
+@blp.arguments(LoginRequest, example={"code": "0c3Xk2000aBc1Q1d2e3f4g5h6i7j8k9l", "referral_code": "K7P2QX"})
 @blp.response(200, MemberLoginResponse)
 def wechat_login(body):
     """Log a member in with a mini-program login code"""

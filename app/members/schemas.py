@@ -1,5 +1,6 @@
 from app.common.schemas import (
     BodySchema,
+    Computed,
     Count,
     Fen,
     PageQuery,
@@ -10,6 +11,7 @@ from app.common.schemas import (
     validate,
 )
 from app.members import services
+from app.members.metrics import LIFECYCLES
 
 PHONE = validate.Regexp(r"^1\d{10}$", error="A mainland mobile number has 11 digits starting with 1.")
 
@@ -29,11 +31,11 @@ class MemberRead(ResponseSchema):
 
     id = fields.Integer()
     nickname = fields.String(allow_none=True)
-    phone = fields.Function(lambda m: services.mask_phone(m.phone), allow_none=True)
+    phone = Computed(lambda m: services.mask_phone(m.phone), fields.String(allow_none=True))
     gender = fields.String()
     birthday = fields.Date(allow_none=True)
     tier = fields.Nested(TierBrief, allow_none=True)
-    tags = fields.Function(lambda m: [tag.name for tag in m.tags])
+    tags = Computed(lambda m: [tag.name for tag in m.tags], fields.List(fields.String()))
     referral_code = fields.String()
     created_at = fields.DateTime()
 
@@ -44,7 +46,7 @@ class MemberStaffRead(MemberRead):
     phone = fields.String(allow_none=True)
     tags = fields.List(fields.Nested(TagRead))
     source = fields.String()
-    lifecycle = fields.Function(lambda m: services.lifecycle_of(m))
+    lifecycle = Computed(services.lifecycle_of, fields.String(validate=validate.OneOf(LIFECYCLES)))
     last_visit_at = fields.DateTime(attribute="last_paid_visit_at", allow_none=True)
     paid_visit_count = fields.Integer()
     total_paid_fen = fields.Integer()
@@ -109,7 +111,7 @@ class VehicleRead(ResponseSchema):
     model = fields.String(allow_none=True)
     purchase_date = fields.Date(allow_none=True)
     mileage_km = fields.Integer(allow_none=True)
-    next_maintenance = fields.Function(_next_maintenance)
+    next_maintenance = Computed(_next_maintenance, fields.Nested(NextMaintenance, allow_none=True))
 
 
 class VehicleList(ResponseSchema):
@@ -134,7 +136,7 @@ class MemberSummary(ResponseSchema):
     nickname = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     tier = fields.Nested(TierBrief, allow_none=True)
-    lifecycle = fields.String()
+    lifecycle = fields.String(validate=validate.OneOf(LIFECYCLES))
     last_visit_at = fields.DateTime(allow_none=True)
     # Filled by the domains that hold value (wallet, coupons) through summary providers.
     balance_fen = fields.Integer()

@@ -1,5 +1,5 @@
 from app.common.schemas import PageQuery, ResponseSchema, fields, page_schema, validate
-from app.payments.models import REFUND_STATUSES
+from app.payments.models import PAYMENT_STATUSES, REFUND_STATUSES
 
 
 class RefundSummary(ResponseSchema):
@@ -7,7 +7,7 @@ class RefundSummary(ResponseSchema):
 
     out_refund_no = fields.String()
     amount_fen = fields.Integer()
-    status = fields.String(metadata={"description": "pending, processing, succeeded, closed, abnormal or failed"})
+    status = fields.String(validate=validate.OneOf(REFUND_STATUSES))
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
 
@@ -17,7 +17,7 @@ class PaymentRead(ResponseSchema):
     purpose = fields.String()
     purpose_ref_id = fields.Integer(allow_none=True)
     amount_fen = fields.Integer()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))
     expires_at = fields.DateTime()
     paid_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()

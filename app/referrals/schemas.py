@@ -1,5 +1,5 @@
 from app.common.schemas import PageQuery, QuerySchema, ResponseSchema, fields, page_schema, validate
-from app.referrals.models import REFERRAL_STATUSES, REFUSAL_REASONS
+from app.referrals.models import REFERRAL_STATUSES, REFUSAL_REASONS, REWARD_STATUSES
 
 
 class FrozenRewardRead(ResponseSchema):
@@ -37,7 +37,7 @@ class MemberBrief(ResponseSchema):
 
 class RewardRead(ResponseSchema):
     id = fields.Integer()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(REWARD_STATUSES))
     points = fields.Integer()
     coupon_template_id = fields.Integer(allow_none=True)
     member_coupon_id = fields.Integer(allow_none=True)
@@ -51,7 +51,7 @@ class RewardRead(ResponseSchema):
 
 class ReferralRead(ResponseSchema):
     id = fields.Integer()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(REFERRAL_STATUSES))
     code = fields.String()
     referrer = fields.Nested(MemberBrief)
     referred = fields.Nested(MemberBrief)

@@ -1,3 +1,4 @@
+from app.common.auth import STAFF_ROLES
 from app.common.schemas import BodySchema, ResponseSchema, StrictInteger, fields, validate
 
 
@@ -13,6 +14,9 @@ class StoreRead(ResponseSchema):
     booking_cancel_cutoff_minutes = fields.Integer()
 
 
+HOURS_SHAPE = {"type": "array", "items": {"type": "string", "example": "09:00"}, "minItems": 2, "maxItems": 2}
+
+
 class StoreUpdate(BodySchema):
     """Owner changes; the capacity rules (ranges, HH:MM times, open before close) are the service's."""
 
@@ -21,7 +25,12 @@ class StoreUpdate(BodySchema):
     phone = fields.String(allow_none=True, validate=validate.Length(max=20))
     bays = StrictInteger()
     slot_minutes = StrictInteger()
-    opening_hours = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    # Checked by the service (invalid_opening_hours); the document states the shape it accepts.
+    opening_hours = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(allow_none=True, metadata={"shape": HOURS_SHAPE}),
+        metadata={"description": 'By weekday (mon..sun): ["HH:MM", "HH:MM"], or null when closed.'},
+    )
     closed_dates = fields.List(fields.Date(), validate=validate.Length(max=366))
     booking_cancel_cutoff_minutes = StrictInteger()
 
@@ -33,5 +42,5 @@ class StoreList(ResponseSchema):
 class StaffRead(ResponseSchema):
     id = fields.Integer()
     username = fields.String()
-    role = fields.String()
+    role = fields.String(validate=validate.OneOf(STAFF_ROLES))
     store_ids = fields.List(fields.Integer())

@@ -115,7 +115,7 @@ def my_points_entries(query):
 @blp.route("/me/topups", methods=["POST"])
 @member_only
 @unit_of_work(idempotent=True)
-@blp.arguments(MemberTopup)
+@blp.arguments(MemberTopup, example={"plan_id": 2})
 @blp.response(201, PaymentStarted)
 def my_topup(body):
     """Top up through WeChat Pay: returns the parameters for wx.requestPayment
@@ -132,7 +132,7 @@ def my_topup(body):
 @blp.route("/members/<int:member_id>/topups", methods=["POST"])
 @counter_staff
 @unit_of_work(idempotent=True)
-@blp.arguments(CounterTopup)
+@blp.arguments(CounterTopup, example={"amount_fen": 100000, "plan_id": 2, "paid_via": "wechat"})
 @blp.response(201, WalletMoved)
 def counter_topup(body, member_id):
     """Top up a member's stored value at the counter (bonus from the matching plan)"""

@@ -12,7 +12,7 @@ from app.common.schemas import (
     validate,
 )
 from app.members.schemas import TierBrief
-from app.wallet.models import PAID_VIA
+from app.wallet.models import PAID_VIA, POINTS_ENTRY_KINDS, WALLET_ENTRY_KINDS
 
 REASON = validate.Length(min=1, max=200)
 
@@ -64,7 +64,7 @@ class WalletRead(ResponseSchema):
 
 class WalletEntryRead(ResponseSchema):
     id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(WALLET_ENTRY_KINDS))
     amount_fen = fields.Integer()
     principal_fen = fields.Integer()
     bonus_fen = fields.Integer()
@@ -138,7 +138,7 @@ class PrincipalRefund(BodySchema):
 
 class PointsEntryRead(ResponseSchema):
     id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(POINTS_ENTRY_KINDS))
     points = fields.Integer()
     balance_after = fields.Integer()
     shortfall = fields.Integer()

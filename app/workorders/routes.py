@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from app.common.auth import counter_staff, current_actor, member_only, owner_only
 from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
-from app.workorders import member_pay, refund, services, settle
+from app.workorders import examples, member_pay, refund, services, settle
 from app.workorders.schemas import (
     WorkOrderCreate,
     WorkOrderLinesAdd,
@@ -35,7 +35,7 @@ class WorkOrders(MethodView):
 
     @counter_staff
     @unit_of_work()
-    @blp.arguments(WorkOrderCreate)
+    @blp.arguments(WorkOrderCreate, example=examples.OPEN_WORK_ORDER)
     @blp.response(201, WorkOrderRead)
     def post(self, body):
         """Open a work order by plate (an unknown plate creates a walk-in vehicle)"""
@@ -81,7 +81,7 @@ def change_status(body, work_order_id):
 
 @blp.route("/work-orders/<int:work_order_id>/quote", methods=["POST"])
 @counter_staff
-@blp.arguments(WorkOrderTenders)
+@blp.arguments(WorkOrderTenders, example=examples.SETTLE_TENDERS)
 @blp.response(200, WorkOrderQuoteRead)
 def quote(body, work_order_id):
     """What settling with these tenders would do: prices, each tender's value, what remains"""
@@ -91,7 +91,7 @@ def quote(body, work_order_id):
 @blp.route("/work-orders/<int:work_order_id>/settle", methods=["POST"])
 @counter_staff
 @unit_of_work(idempotent=True)
-@blp.arguments(WorkOrderTenders)
+@blp.arguments(WorkOrderTenders, example=examples.SETTLE_TENDERS)
 @blp.response(200, WorkOrderRead)
 def settle_work_order(body, work_order_id):
     """Settle with combined tenders that add up to the total exactly"""

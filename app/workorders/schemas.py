@@ -12,6 +12,9 @@ from app.common.schemas import (
     page_schema,
     validate,
 )
+from app.coupons.models import COUPON_KINDS
+from app.payments.models import PAYMENT_STATUSES
+from app.payments.schemas import PayParams
 from app.workorders.models import STATUSES, TENDER_TYPES
 
 ID = {"validate": validate.Range(min=1)}
@@ -90,7 +93,7 @@ class WorkOrderQuery(PageQuery):
 
 class WorkOrderLineRead(ResponseSchema):
     id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(("labor", "part")))
     service_item_id = fields.Integer(allow_none=True)
     part_id = fields.Integer(allow_none=True)
     name = fields.String()
@@ -105,9 +108,9 @@ class WorkOrderLineRead(ResponseSchema):
 
 class WorkOrderPaymentRead(ResponseSchema):
     id = fields.Integer()
-    type = fields.String()
+    type = fields.String(validate=validate.OneOf(TENDER_TYPES))
     amount_fen = fields.Integer()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))
     points = fields.Integer(allow_none=True)
     member_coupon_id = fields.Integer(allow_none=True)
     card_id = fields.Integer(allow_none=True)
@@ -124,7 +127,7 @@ class WorkOrderRead(ResponseSchema):
     plate = fields.String()
     member_id = fields.Integer(allow_none=True)
     booking_id = fields.Integer(allow_none=True)
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
     mileage_km = fields.Integer(allow_none=True)
     lines = fields.List(fields.Nested(WorkOrderLineRead))
     subtotal_fen = fields.Integer()
@@ -141,11 +144,11 @@ class WorkOrderRead(ResponseSchema):
 
 
 class WorkOrderTenderValue(ResponseSchema):
-    type = fields.String()
+    type = fields.String(validate=validate.OneOf(TENDER_TYPES))
     amount_fen = fields.Integer()
     points = fields.Integer(allow_none=True)
     member_coupon_id = fields.Integer(allow_none=True)
-    coupon_kind = fields.String(allow_none=True)
+    coupon_kind = fields.String(allow_none=True, validate=validate.OneOf(COUPON_KINDS))
     card_id = fields.Integer(allow_none=True)
     service_item_id = fields.Integer(allow_none=True)
     line_id = fields.Integer(allow_none=True)
@@ -172,7 +175,7 @@ class WorkOrderPayBody(WorkOrderTenders):
 class WorkOrderWeChatPayment(ResponseSchema):
     out_trade_no = fields.String()
     amount_fen = fields.Integer()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))
     expires_at = fields.DateTime()
 
 
@@ -181,7 +184,7 @@ class WorkOrderPayRead(ResponseSchema):
     # The WeChat payment for the remainder (poll GET /me/payments/{out_trade_no}); null when settled at once.
     payment = fields.Nested(WorkOrderWeChatPayment, allow_none=True)
     # JSAPI parameters for wx.requestPayment; null when the tenders settled the order at once.
-    pay_params = fields.Dict(allow_none=True)
+    pay_params = fields.Nested(PayParams, allow_none=True)
 
 
 WorkOrderPage = page_schema(WorkOrderRead, name="WorkOrderPage")

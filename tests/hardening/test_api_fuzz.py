@@ -54,7 +54,9 @@ CHECKS = [
 _spec_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _spec_app)
 schema.config.seed = 20240909
-schema.config.phases.update(phases=["examples", "fuzzing"])
+# Generated cases only: the request examples in the document name rows that need not exist here, and
+# schemathesis cannot run them through this test's own strategies (`given(data=...)`).
+schema.config.phases.update(phases=["fuzzing"])
 schema.config.generation.update(max_examples=EXAMPLES)
 
 
