@@ -78,6 +78,7 @@ def _from_environment(cls):
 
 
 class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
     # A fixed key keeps demo tokens valid across restarts; production must set SECRET_KEY.
     SECRET_KEY = "pitstop-development-only-key-change-me-0123456789"
     SQLALCHEMY_DATABASE_URI = "sqlite:///pitstop-dev.db"
@@ -85,6 +86,7 @@ class DevelopmentConfig(BaseConfig):
 
 
 class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
     TESTING = True
     RATELIMIT_ENABLED = False  # the rate-limit tests turn it on
     SECRET_KEY = "pitstop-test-key-0123456789-0123456789-0123"
@@ -92,6 +94,7 @@ class TestingConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
     SECRET_KEY = None
     SQLALCHEMY_DATABASE_URI = None
 
