@@ -7,6 +7,8 @@ from flask import Request, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.common.errors import BadRequest
+
 # Phone numbers (with or without +86), bearer tokens, JWT-shaped strings and the value of any
 # query parameter named like a token never reach the logs (the access log's request line included).
 _REDACTIONS = (
@@ -15,6 +17,27 @@ _REDACTIONS = (
     (re.compile(r"(?i)bearer\s+[\w\-.~+/=]+"), lambda m: "Bearer [redacted]"),
     (re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), lambda m: "[token]"),
 )
+
+
+# A run of seven digits or more is (part of) a phone number: no plate holds that many.
+_PHONE_SHAPED = re.compile(r"\d{7,}")
+_TOKEN_SHAPED = re.compile(r"[\w-]{10,}\.[\w-]+\.[\w-]+")
+# Query parameters that only ever carry a secret.
+_SECRET_PARAMETERS = ("card_token", "token", "access_token")
+
+
+def refuse_personal_data_in_url(args):
+    """Refuse a query string carrying a phone number or a token (400 ``personal_data_in_url``).
+
+    URLs land in every access log and proxy log on the way; such values go in the request body or a
+    header of the route that takes them, and the error says where."""
+    for name, value in args.items(multi=True):
+        if name in _SECRET_PARAMETERS or _PHONE_SHAPED.search(value) or _TOKEN_SHAPED.search(value):
+            raise BadRequest(
+                "personal_data_in_url",
+                "Phone numbers and member-card tokens stay out of URLs: search with POST /members/search "
+                '{"q": ...}, look up a scanned card with the Member-Card-Token header of GET /vehicles.',
+            )
 
 
 def redact(text):
