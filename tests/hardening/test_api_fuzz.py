@@ -158,6 +158,29 @@ def test_api_conforms_to_its_document(case, data, fuzz_app, callers):
     if role != "anonymous":
         headers["Authorization"] = f"Bearer {callers[role]}"
     case.call_and_validate(app=fuzz_app, headers=headers, checks=CHECKS)
+    if case.operation.path in REVOKING:
+        _renew_callers(fuzz_app, callers)
+
+
+# Operations that revoke tokens (the caller's logout, the owner blocking a member): after one, the
+# callers get fresh tokens, so the rest of the run is not all 401.
+REVOKING = {"/api/v1/auth/logout", "/api/v1/members/{member_id}/block"}
+
+
+def _renew_callers(fuzz_app, callers):
+    from sqlalchemy import update
+
+    from app.members.models import Member
+
+    with fuzz_app.app_context():
+        db.session.execute(update(Member).values(blocked_at=None, blocked_reason=None))
+        db.session.commit()
+    api = Api(fuzz_app.test_client())
+    for role in ("owner", "marketing", "cashier"):
+        response = api.post("/auth/staff/login", json={"username": role, "password": "password-123"})
+        assert response.status_code == 200, response.json
+        callers[role] = response.json["token"]
+    callers["member"], _ = login_member(api, "fuzz-member")
 
 
 # -- Hostile inputs, every operation ------------------------------------------------------------
