@@ -78,6 +78,7 @@ def _from_environment(cls):
 
 
 class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
     # A fixed key keeps demo tokens valid across restarts; production must set SECRET_KEY.
     SECRET_KEY = "pitstop-development-only-key-change-me-0123456789"
     SQLALCHEMY_DATABASE_URI = "sqlite:///pitstop-dev.db"
@@ -85,6 +86,7 @@ class DevelopmentConfig(BaseConfig):
 
 
 class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
     TESTING = True
     RATELIMIT_ENABLED = False  # the rate-limit tests turn it on
     SECRET_KEY = "pitstop-test-key-0123456789-0123456789-0123"
@@ -92,16 +94,41 @@ class TestingConfig(BaseConfig):
 
 
 class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
     SECRET_KEY = None
     SQLALCHEMY_DATABASE_URI = None
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}
+MIN_SECRET_KEY_BYTES = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The environment cannot run the service; the message says what to set."""
 
 
 def load_config(name=None):
-    name = name or _env("PITSTOP_ENV", "development")
+    """The settings of PITSTOP_ENV; without it, production's: a deployment that forgets to name its
+    environment must not run with the published development key and the development helpers."""
+    name = name or _env("PITSTOP_ENV", "production")
+    if name not in CONFIGS:
+        raise ConfigurationError(f"PITSTOP_ENV={name!r} is not one of {', '.join(CONFIGS)}")
     cls = _from_environment(type(f"{name.title()}Settings", (CONFIGS[name],), {}))
-    if name == "production" and (not cls.SECRET_KEY or not cls.SQLALCHEMY_DATABASE_URI):
-        raise RuntimeError("production needs SECRET_KEY and DATABASE_URL in the environment")
+    if name == "production":
+        _check_production(cls)
     return cls
+
+
+def _check_production(cls):
+    required = (("SECRET_KEY", cls.SECRET_KEY), ("DATABASE_URL", cls.SQLALCHEMY_DATABASE_URI))
+    missing = [env for env, value in required if not value]
+    if missing:
+        raise ConfigurationError(
+            f"Pitstop runs with production rules (PITSTOP_ENV is {_env('PITSTOP_ENV') or 'not set'}) and needs "
+            f"{' and '.join(missing)} in the environment. Set them, or PITSTOP_ENV=development for a local run."
+        )
+    if len(cls.SECRET_KEY.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigurationError(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes (tokens are signed with it); "
+            "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+        )

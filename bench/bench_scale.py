@@ -1,6 +1,6 @@
 """Scale benchmark: one table of the service's targets on a database filled by `flask seed-bench`.
 
-    flask db upgrade && flask seed-bench --members 1000000      # once (DATABASE_URL set)
+    flask db upgrade && flask seed-bench --members 1000000      # once (DATABASE_URL, PITSTOP_ENV=development)
     python bench/bench_scale.py [--samples 300] [--runs 5] [--http-seconds 15] [--skip-scan]
 
 DATABASE_URL names the seeded database (PostgreSQL: postgresql+psycopg://...). Measured:

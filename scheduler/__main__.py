@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from app import create_app
 from app.common.jobs import registered_jobs
+from app.config import ConfigurationError
 from app.extensions import db
 from app.merchant.services import get_settings
 from scheduler import runner
@@ -54,7 +55,10 @@ def build_scheduler(app):
 
 
 def main():
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigurationError as error:
+        raise SystemExit(f"Pitstop scheduler cannot start: {error}") from None
     runner.bind_app(app)
     scheduler, tz_name = build_scheduler(app)
 

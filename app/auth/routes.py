@@ -1,11 +1,14 @@
 from flask_smorest import Blueprint
 
+from app.common.auth import ROLES, auth_required, current_actor
 from app.common.ratelimit import login_rate_limit
 from app.common.schemas import BodySchema, ResponseSchema, fields, validate
+from app.common.transaction import unit_of_work
+from app.members.services import log_out_member
 from app.stores import services
 from app.stores.schemas import StaffRead
 
-blp = Blueprint("auth", __name__, description="Staff login")
+blp = Blueprint("auth", __name__, description="Staff login, and logout for members and staff")
 
 
 class StaffLogin(BodySchema):
@@ -27,3 +30,16 @@ def staff_login(body):
     """Log a staff member in with username and password"""
     token, staff = services.authenticate_staff(**body)
     return {"token": token, "staff": staff}
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@auth_required(*ROLES)
+@unit_of_work()
+@blp.response(204)
+def logout():
+    """Log out everywhere: every token the caller holds (this one included) stops working"""
+    actor = current_actor()
+    if actor.kind == "member":
+        log_out_member(member_id=actor.id)
+    else:
+        services.log_out_staff(staff_id=actor.id)

@@ -14,6 +14,7 @@ from flask import current_app, g, request
 
 from app.common import clock
 from app.common.errors import Forbidden, Unauthorized
+from app.extensions import DATABASE_INT_MAX
 
 ALGORITHM = "HS256"
 STAFF_ROLES = ("cashier", "marketing", "owner")
@@ -76,11 +77,27 @@ def decode_token(token, purpose="access"):
         )
     except jwt.InvalidTokenError:
         raise Unauthorized("invalid_token", "The token is not valid.")
+    if not _well_formed(claims):
+        raise Unauthorized("invalid_token", "The token is not valid.")
     if claims["exp"] <= int(clock.now().timestamp()):
         raise Unauthorized("token_expired", "The token has expired; log in again.")
     if claims.get("typ") != purpose:
         raise Unauthorized("invalid_token", "The token is not valid for this use.")
     return claims
+
+
+def _well_formed(claims):
+    """Claims as issue_token writes them: integer times, and a subject that is a database id.
+
+    Signed tokens come only from this service, but a leaked or old key must not turn odd claims
+    (a text ``exp``, a 23-digit ``sub``) into server errors."""
+    times = (claims.get("exp"), claims.get("iat"))
+    if any(isinstance(value, bool) or not isinstance(value, int) for value in times):
+        return False
+    subject = claims.get("sub")
+    return (
+        isinstance(subject, str) and subject.isascii() and subject.isdigit() and 1 <= int(subject) <= DATABASE_INT_MAX
+    )
 
 
 def _actor_from_request():
@@ -90,11 +107,7 @@ def _actor_from_request():
         raise Unauthorized("missing_token", "Send Authorization: Bearer <token>.")
     claims = decode_token(token.strip())
     loader = _principal_loaders.get(claims.get("kind"))
-    try:
-        subject_id = int(claims["sub"])
-    except (TypeError, ValueError):
-        raise Unauthorized("invalid_token", "The token is not valid.")
-    actor = loader(subject_id, claims) if loader else None
+    actor = loader(int(claims["sub"]), claims) if loader else None
     if actor is None or actor.token_version != claims.get("ver"):
         raise Unauthorized("token_revoked", "The token is no longer valid; log in again.")
     return actor

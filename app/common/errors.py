@@ -97,7 +97,7 @@ def handle_http_exception(error):
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") or data.get("errors")
-    code = _HTTP_CODES.get(status, "http_error")
+    code = data.get("code") or _HTTP_CODES.get(status, "http_error")
     details = {}
     if messages:
         # webargs nests messages by location ({"json": {...}}); keep the field errors.

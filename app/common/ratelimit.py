@@ -1,14 +1,20 @@
 """Rate limits on logins and value-moving requests (Flask-Limiter).
 
-Storage is Redis when REDIS_URL is set (shared by every worker), memory otherwise. Logins are
-limited per client address; value-moving requests per caller. Behind a reverse proxy, set
+Storage is Redis when REDIS_URL is set, so every worker and host counts together; otherwise memory,
+where each worker process counts alone (with two workers, twice the attempts before the first 429),
+which production logs as a warning. Logins are limited per client address; value-moving requests
+per caller. Behind a reverse proxy, set
 PROXY_FIX_X_FOR so the client address is the real one (see app/common/http.py).
 """
+
+import logging
 
 from flask import current_app, g
 from flask_limiter.util import get_remote_address
 
 from app.extensions import limiter
+
+log = logging.getLogger(__name__)
 
 
 def _login_limit():
@@ -29,6 +35,12 @@ value_rate_limit = limiter.limit(_value_limit, key_func=_caller_key)
 
 
 def init_rate_limits(app):
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    if not redis_url and app.config.get("ENV_NAME") == "production" and app.config.get("RATELIMIT_ENABLED"):
+        log.warning(
+            "REDIS_URL is not set: rate limits are counted per process, so each gunicorn worker and host "
+            "allows the full limit. Set REDIS_URL to share them."
+        )
     limiter.init_app(app)

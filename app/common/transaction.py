@@ -9,6 +9,7 @@ response without running the view again.
 
 import functools
 import hashlib
+import json
 import logging
 import time
 
@@ -36,11 +37,23 @@ def _is_retryable(error):
     return getattr(getattr(error, "orig", None), "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
+def _canonical_body():
+    """The body as a parsed document, so the same JSON with its keys in another order or other
+    whitespace is the same request; a body that does not parse counts by its bytes (the route
+    refuses it anyway)."""
+    data = request.get_data(cache=True)
+    try:
+        document = json.loads(data)
+        return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    except (ValueError, RecursionError):
+        return data
+
+
 def _request_fingerprint():
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(request.path.encode())
-    digest.update(request.get_data(cache=True))
+    digest.update(_canonical_body())
     return digest.hexdigest()
 
 

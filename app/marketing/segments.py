@@ -46,6 +46,7 @@ from sqlalchemy.sql.selectable import Exists, ScalarSelect, Select
 from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.common.pagination import paginate
+from app.common.schemas import MAX_YEAR, MIN_YEAR
 from app.extensions import db
 from app.marketing.models import Segment, Visit
 from app.members.metrics import LIFECYCLES, VALUE_CLASSES
@@ -89,9 +90,13 @@ def _date(value, path):
     if not isinstance(value, str) or not _DATE.match(value):
         raise _Invalid(path, "expected a date YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise _Invalid(path, "expected a date YYYY-MM-DD") from None
+    # The day's end is the next midnight: 9999-12-31 has none.
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise _Invalid(path, f"expected a date in the years {MIN_YEAR} to {MAX_YEAR}")
+    return day
 
 
 def _choice(choices):

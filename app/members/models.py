@@ -109,6 +109,11 @@ class Member(db.Model):
     mean_visit_interval_days: Mapped[int | None]
     lifecycle: Mapped[str] = mapped_column(String(16), default="new", server_default="new", index=True)
     value_class: Mapped[str] = mapped_column(String(8), default="none", server_default="none", index=True)
+    # Bumped on logout and when the owner blocks the member: older tokens stop working.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A blocked member cannot log in; the owner says why.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_reason: Mapped[str | None] = mapped_column(String(200))
 
     tier: Mapped[Tier | None] = relationship(lazy="joined")
     # Loaded when read (a list that shows tags asks for them with selectinload): loading a member

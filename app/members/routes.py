@@ -1,17 +1,22 @@
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.common.auth import back_office, counter_staff, current_actor, member_only, staff_any
+from app.common.auth import back_office, counter_staff, current_actor, member_only, owner_only, staff_any
 from app.common.errors import Forbidden
+from app.common.http import refuse_personal_data_in_url
 from app.common.qr import PNG_RESPONSE, png_response
 from app.common.ratelimit import login_rate_limit
 from app.common.transaction import read_only, unit_of_work
 from app.members import services, tier_routes, vehicle_services
 from app.members.schemas import (
+    BlockBody,
     CounterRegistration,
     LoginRequest,
+    MemberCardHeader,
     MemberLoginResponse,
     MemberRead,
+    MemberSearchBody,
     MemberSearchQuery,
     MemberStaffPage,
     MemberStaffRead,
@@ -37,6 +42,7 @@ blueprints = [blp, tier_routes.blp]
 @unit_of_work()
 @blp.arguments(LoginRequest, example={"code": "0c3Xk2000aBc1Q1d2e3f4g5h6i7j8k9l", "referral_code": "K7P2QX"})
 @blp.response(200, MemberLoginResponse)
+@blp.alt_response(403, response="FORBIDDEN")  # member_blocked
 def wechat_login(body):
     """Log a member in with a mini-program login code"""
     token, member, _ = services.login_with_wechat(code=body["code"], referral_code=body.get("referral_code"))
@@ -119,10 +125,13 @@ def member_card_qr():
 @read_only
 @counter_staff
 @blp.arguments(PlateQuery, location="query")
+@blp.arguments(MemberCardHeader, location="headers")
 @blp.response(200, VehicleLookupPage)
-def lookup_vehicles(query):
-    """Find cars by part of the plate (or a scanned member card), with their members"""
-    return vehicle_services.lookup_for_counter(**query)
+def lookup_vehicles(query, card):
+    """Find cars by part of the plate, or a scanned member card's cars (its token in the
+    Member-Card-Token header: 422 member_card_expired or invalid_member_card when it cannot be used)"""
+    refuse_personal_data_in_url(request.args)
+    return vehicle_services.lookup_for_counter(**query, card_token=card.get("card_token"))
 
 
 @blp.route("/members")
@@ -132,7 +141,9 @@ class MembersResource(MethodView):
     @blp.arguments(MemberSearchQuery, location="query")
     @blp.response(200, MemberStaffPage)
     def get(self, query):
-        """Search members by phone, name, plate or a scanned member card"""
+        """Search members by name or plate; a phone number or member card in the URL is refused
+        (400 personal_data_in_url): those go to POST /members/search"""
+        refuse_personal_data_in_url(request.args)
         return services.search_members(**query)
 
     @counter_staff
@@ -144,6 +155,17 @@ class MembersResource(MethodView):
         if body.get("store_id") is not None and not current_actor().can_access_store(body["store_id"]):
             raise Forbidden("store_forbidden", "You do not work at this store.")
         return services.register_at_counter(**body)
+
+
+@blp.route("/members/search", methods=["POST"])
+@read_only
+@counter_staff
+@blp.arguments(MemberSearchBody)
+@blp.response(200, MemberStaffPage)
+def search_members(body):
+    """Search members by phone (whole or last digits), name, plate or a scanned member card, kept out
+    of the URL (422 member_card_expired or invalid_member_card for a card that cannot be used)"""
+    return services.search_members(**body)
 
 
 @blp.route("/members/<int:member_id>")
@@ -161,6 +183,25 @@ class MemberResource(MethodView):
     def patch(self, changes, member_id):
         """Set a member's tier, nickname or birthday"""
         return services.update_member_by_staff(member_id=member_id, changes=changes)
+
+
+@blp.route("/members/<int:member_id>/block", methods=["POST"])
+@owner_only
+@unit_of_work()
+@blp.arguments(BlockBody)
+@blp.response(200, MemberStaffRead)
+def block_member(body, member_id):
+    """Block a member: they cannot log in, and every token they hold stops working"""
+    return services.block_member(member_id=member_id, reason=body["reason"])
+
+
+@blp.route("/members/<int:member_id>/unblock", methods=["POST"])
+@owner_only
+@unit_of_work()
+@blp.response(200, MemberStaffRead)
+def unblock_member(member_id):
+    """Lift a member's block (they log in again; older tokens stay revoked)"""
+    return services.unblock_member(member_id=member_id)
 
 
 @blp.route("/members/<int:member_id>/tags", methods=["POST"])

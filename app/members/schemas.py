@@ -4,6 +4,7 @@ from app.common.schemas import (
     Count,
     Fen,
     PageQuery,
+    QuerySchema,
     ResponseSchema,
     StrictInteger,
     fields,
@@ -50,6 +51,12 @@ class MemberStaffRead(MemberRead):
     last_visit_at = fields.DateTime(attribute="last_paid_visit_at", allow_none=True)
     paid_visit_count = fields.Integer()
     total_paid_fen = fields.Integer()
+    blocked_at = fields.DateTime(allow_none=True)
+    blocked_reason = fields.String(allow_none=True)
+
+
+class BlockBody(BodySchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class LoginRequest(BodySchema):
@@ -87,6 +94,14 @@ class StaffMemberUpdate(BodySchema):
 
 class MemberSearchQuery(PageQuery):
     q = fields.String(load_default="", validate=validate.Length(max=2048))
+
+
+class MemberSearchBody(BodySchema):
+    """A search that may carry a phone number or a scanned member card: in the body, not the URL."""
+
+    q = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class NextMaintenance(ResponseSchema):
@@ -151,7 +166,12 @@ class VehicleLookupItem(ResponseSchema):
 
 class PlateQuery(PageQuery):
     plate = fields.String(validate=validate.Length(min=1, max=16))
-    card_token = fields.String(validate=validate.Length(max=2048))
+
+
+class MemberCardHeader(QuerySchema):
+    """A scanned member-card QR travels in a header, never in the URL."""
+
+    card_token = fields.String(data_key="Member-Card-Token", validate=validate.Length(min=1, max=2048))
 
 
 MemberStaffPage = page_schema(MemberStaffRead, name="MemberStaffPage")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app import wechat
 from app.common import clock, events
 from app.common.auth import Actor, decode_token, issue_token
-from app.common.errors import Conflict, NotFound, Unprocessable
+from app.common.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from app.common.pagination import paginate
 from app.common.plates import normalize_plate
 from app.extensions import db
@@ -37,10 +37,12 @@ def _resolve(member):
 
 
 def load_member_actor(member_id, claims):
+    """The caller behind a member token; a blocked member has none. The version is the member's own
+    (a token for a merged-away member is judged by the member that now holds the identity)."""
     member = _resolve(db.session.get(Member, member_id))
-    if member is None:
+    if member is None or member.blocked_at is not None:
         return None
-    return Actor(kind="member", id=member.id, role="member", token_version=claims.get("ver"))
+    return Actor(kind="member", id=member.id, role="member", token_version=member.token_version)
 
 
 def get_member(member_id) -> Member:
@@ -64,6 +66,8 @@ def login_with_wechat(*, code, referral_code=None):
         member = Member(appid=appid, openid=session.openid, referral_code=_new_referral_code(), source="wechat")
         db.session.add(member)
     member = _resolve(member)
+    if member.blocked_at is not None:
+        raise Forbidden("member_blocked", "This membership is blocked; please contact the shop.")
     member.unionid = session.unionid or member.unionid
     member.session_key = session.session_key
     db.session.flush()
@@ -75,7 +79,7 @@ def login_with_wechat(*, code, referral_code=None):
             created=created,
             now=clock.now(),
         )
-    token = issue_token(kind="member", subject_id=member.id, role="member")
+    token = issue_token(kind="member", subject_id=member.id, role="member", token_version=member.token_version)
     return token, member, created
 
 
@@ -167,6 +171,33 @@ def update_member_by_staff(*, member_id, changes) -> Member:
     return member
 
 
+def log_out_member(*, member_id):
+    """Revoke every token the member holds (each device logs in again)."""
+    member = get_member(member_id)
+    member.token_version += 1
+    db.session.flush()
+
+
+def block_member(*, member_id, reason) -> Member:
+    """The owner blocks a member: no login, and every token they hold stops working at once."""
+    member = get_member(member_id)
+    if member.blocked_at is None:
+        member.blocked_at = clock.now()
+        member.token_version += 1
+    member.blocked_reason = reason
+    db.session.flush()
+    return member
+
+
+def unblock_member(*, member_id) -> Member:
+    """Lift a block; the member logs in again (tokens from before the block stay revoked)."""
+    member = get_member(member_id)
+    member.blocked_at = None
+    member.blocked_reason = None
+    db.session.flush()
+    return member
+
+
 def issue_member_card_token(*, member_id):
     """A short-lived signed token for the member-card QR; it never carries the raw id in clear."""
     member = get_member(member_id)
@@ -175,7 +206,14 @@ def issue_member_card_token(*, member_id):
 
 
 def member_from_card_token(token) -> Member:
-    claims = decode_token(token, purpose=MEMBER_CARD_PURPOSE)
+    """The member a scanned card names. A card that cannot be used is 422, never 401: the cashier
+    presents it, and a 401 would read as the cashier's own session ending."""
+    try:
+        claims = decode_token(token, purpose=MEMBER_CARD_PURPOSE)
+    except Unauthorized as error:
+        if error.code == "token_expired":
+            raise Unprocessable("member_card_expired", "The member card has expired; ask for a fresh QR.") from None
+        raise Unprocessable("invalid_member_card", "This is not a member card of this shop.") from None
     return get_member(int(claims["sub"]))
 
 

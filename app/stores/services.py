@@ -168,6 +168,15 @@ def disable_staff(*, staff_id) -> Staff:
     return staff
 
 
+def log_out_staff(*, staff_id):
+    """Revoke every token the staff account holds (each device logs in again)."""
+    staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound("staff_not_found", "No such staff account.")
+    staff.token_version += 1
+    db.session.flush()
+
+
 def load_staff_actor(staff_id, claims):
     """The caller behind a staff token: role, stores and token version in one round trip (every staff
     request pays for it, so no ORM objects); a disabled account has no actor."""

@@ -70,6 +70,8 @@ def test_a_phone_or_token_logged_through_the_apps_loggers_comes_out_redacted(dat
 def test_cors_allows_only_the_configured_console(limited_api):
     allowed = limited_api.client.get("/api/v1/openapi.json", headers={"Origin": "https://console.example"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://console.example"
+    # The console sends a scanned member card in a header of its own.
+    assert "Member-Card-Token" in allowed.headers["Access-Control-Allow-Headers"]
     other = limited_api.client.get("/api/v1/openapi.json", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
 

@@ -26,6 +26,7 @@ import pytest
 from app import create_app
 from app.extensions import db
 from tests.hardening.access_world import (
+    PASSWORD,
     PLATE_A,
     PLATE_B,
     RESCHEDULE_START,
@@ -78,6 +79,7 @@ MATRIX = {
     # auth, documentation, payments from WeChat
     ("POST", "/auth/staff/login"): PUBLIC,
     ("POST", "/auth/wechat/login"): PUBLIC,
+    ("POST", "/auth/logout"): Who("anyone signed in: logs out", (401, OK, OK, OK, OK, OK, OK)),
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
     ("POST", "/payments/wechat/notify"): WECHAT_SIGNED,
@@ -164,6 +166,9 @@ MATRIX = {
     ("GET", "/members/<int:member_id>"): STAFF_READ,
     ("PATCH", "/members/<int:member_id>"): STAFF_WRITE,
     ("POST", "/members/<int:member_id>/tags"): BACK_OFFICE_WRITE,
+    ("POST", "/members/search"): COUNTER_READ,
+    ("POST", "/members/<int:member_id>/block"): OWNER_WRITE,
+    ("POST", "/members/<int:member_id>/unblock"): OWNER_WRITE,
     ("GET", "/members/<int:member_id>/coupons"): STAFF_READ,
     ("POST", "/members/<int:member_id>/coupons"): BACK_OFFICE_WRITE,
     ("GET", "/members/<int:member_id>/package-cards"): STAFF_READ,
@@ -238,6 +243,7 @@ BODIES = {
     ("POST", "/bookings/<int:booking_id>/check-in"): {"mileage_km": 12500},
     ("POST", "/bookings/<int:booking_id>/no-show"): None,
     ("POST", "/follow-ups/<int:follow_up_id>/outcome"): {"result": "no_answer"},
+    ("POST", "/members/search"): {"q": "1A001"},
     ("POST", "/members/<int:member_id>/package-cards"): {
         "template_id": "{package_card_template_id}",
         "paid_via": "cash",
@@ -308,7 +314,19 @@ def call(world, actor, method, rule):
         body = fill_ids(BODIES.get(key, {}), world.ids)
         if body is not None:
             kwargs["json"] = body
-    return world.api.client.open(url, method=method, **kwargs)
+    response = world.api.client.open(url, method=method, **kwargs)
+    if key == ("POST", "/auth/logout") and response.status_code == 204:
+        _log_in_again(world, actor)
+    return response
+
+
+def _log_in_again(world, actor):
+    """Logout revokes the caller's tokens: the world's callers carry on with fresh ones."""
+    if actor.startswith("member_"):
+        body = world.api.post("/auth/wechat/login", json={"code": actor.replace("_", "-", 1)}).json
+    else:
+        body = world.api.post("/auth/staff/login", json={"username": actor, "password": PASSWORD}).json
+    world.tokens[actor] = body["token"]
 
 
 def _mismatch(expected, response):
