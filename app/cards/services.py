@@ -342,3 +342,13 @@ def sales_summary(*, start, end, store_id=None) -> dict:
     if store_id is not None:
         stmt = stmt.where(PackageCard.store_id == store_id)
     return dict(db.session.execute(stmt).all())
+
+
+def till_sales(*, store_id, start, end) -> list[tuple]:
+    """Package cards sold at ``store_id`` in [start, end), for the till: rows of (sold_by actor key,
+    paid_via, count, price fen summed)."""
+    return db.session.execute(
+        select(PackageCard.sold_by, PackageCard.paid_via, func.count(), func.sum(PackageCard.price_fen))
+        .where(PackageCard.store_id == store_id, PackageCard.created_at >= start, PackageCard.created_at < end)
+        .group_by(PackageCard.sold_by, PackageCard.paid_via)
+    ).all()

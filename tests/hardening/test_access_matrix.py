@@ -193,6 +193,10 @@ MATRIX = {
     ("POST", "/work-orders/<int:work_order_id>/quote"): COUNTER_STORE2_ACT,
     ("POST", "/work-orders/<int:work_order_id>/settle"): COUNTER_STORE2_ACT,
     ("POST", "/work-orders/<int:work_order_id>/refund"): OWNER_WRITE,
+    # the till and shift closes (store_id is store 2)
+    ("GET", "/stores/<int:store_id>/till"): COUNTER_STORE2_READ,
+    ("POST", "/stores/<int:store_id>/shifts/close"): COUNTER_STORE2_ACT,
+    ("GET", "/stores/<int:store_id>/shifts"): COUNTER_STORE2_READ,
     # marketing: call list, segments, campaigns, pushes, referrals
     ("GET", "/follow-ups"): STAFF_READ,
     ("GET", "/follow-ups/outcomes"): BACK_OFFICE_READ,
@@ -253,6 +257,7 @@ BODIES = {
     ("POST", "/work-orders/<int:work_order_id>/quote"): {"tenders": []},
     ("POST", "/work-orders/<int:work_order_id>/settle"): {"tenders": []},
     ("POST", "/work-orders/<int:work_order_id>/refund"): {"reason": "customer complaint"},
+    ("POST", "/stores/<int:store_id>/shifts/close"): {"counted_cash_fen": 0},
 }
 
 # Which row a rule's placeholder names; template_id depends on the kind of template.
