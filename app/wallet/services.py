@@ -386,3 +386,16 @@ def till_movements(*, store_id, start, end) -> list[tuple]:
         )
         .group_by(WalletEntry.created_by, WalletEntry.kind, WalletEntry.paid_via)
     ).all()
+
+
+def balance_after(*, member_id, at) -> int:
+    """The member's stored-value balance right after ``at`` (the last entry at or before it; 0 if none)."""
+    return (
+        db.session.scalar(
+            select(WalletEntry.balance_after_fen)
+            .where(WalletEntry.member_id == member_id, WalletEntry.created_at <= at)
+            .order_by(WalletEntry.id.desc())
+            .limit(1)
+        )
+        or 0
+    )
