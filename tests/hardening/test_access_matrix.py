@@ -116,6 +116,7 @@ MATRIX = {
     ("GET", "/me/work-orders"): MEMBER_READ,
     ("GET", "/me/work-orders/<int:work_order_id>"): MEMBER_OWN_READ,
     ("POST", "/me/work-orders/<int:work_order_id>/pay"): MEMBER_OWN_ACT,
+    # A's order is open: its receipt answers 409, so only who may ask for it is probed here.
     ("GET", "/me/work-orders/<int:work_order_id>/receipt"): MEMBER_OWN_ACT,
     # the catalog and the shops, readable by anyone signed in
     ("GET", "/stores"): SIGNED_IN_READ,
@@ -194,6 +195,7 @@ MATRIX = {
     ("POST", "/work-orders/<int:work_order_id>/quote"): COUNTER_STORE2_ACT,
     ("POST", "/work-orders/<int:work_order_id>/settle"): COUNTER_STORE2_ACT,
     ("POST", "/work-orders/<int:work_order_id>/refund"): OWNER_WRITE,
+    # A's order is open: its receipt answers 409, so only who may ask for it is probed here.
     ("GET", "/work-orders/<int:work_order_id>/receipt"): COUNTER_STORE2_ACT,
     # the till and shift closes (store_id is store 2)
     ("GET", "/stores/<int:store_id>/till"): COUNTER_STORE2_READ,

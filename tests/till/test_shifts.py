@@ -1,6 +1,8 @@
 """Shift closes (交班): expected cash from the cashier's own takings since their last close, the
 counted cash and the difference kept append-only; the owner sees every shift, a cashier their own."""
 
+import threading
+
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -83,3 +85,36 @@ def test_bad_counts_and_periods_are_refused(api, stores, staff_tokens, shop):
     )
     assert backwards.status_code == 422 and backwards.json["error"]["code"] == "invalid_period"
     assert api.get(f"/stores/{999}/shifts", staff_tokens["owner"]).status_code == 404
+
+
+def test_two_closes_racing_never_count_the_cash_twice(app, api, stores, staff_tokens, shop):
+    """Real threads with their own connections (PostgreSQL with TEST_DATABASE_URL; SQLite serialises
+    them, and the second close then covers an empty shift)."""
+    at(f"{DAY} 09:00")
+    _cash_sale(api, staff_tokens["cashier"], stores[0], shop["items"])
+    at(f"{DAY} 20:00")
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def run(index):
+        client = app.test_client()
+        barrier.wait()
+        results[index] = client.post(
+            f"/api/v1/stores/{stores[0]}/shifts/close",
+            json={"counted_cash_fen": 5000},
+            headers={"Authorization": f"Bearer {staff_tokens['cashier']}"},
+        )
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    statuses = sorted(response.status_code for response in results)
+    assert statuses in ([201, 201], [201, 409]), [response.get_json() for response in results]
+    for response in results:
+        if response.status_code == 409:
+            assert response.get_json()["error"]["code"] == "shift_already_closed"
+    with app.app_context():
+        expected = db.session.scalars(select(TillShift.expected_cash_fen)).all()
+    assert sorted(expected) == ([0, 5000] if statuses == [201, 201] else [5000])
