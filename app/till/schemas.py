@@ -58,6 +58,7 @@ class ShiftRead(ResponseSchema):
     id = fields.Integer()
     store_id = fields.Integer()
     staff_id = fields.Integer()
+    username = fields.String(allow_none=True)
     business_date = fields.Date()
     started_at = fields.DateTime()
     closed_at = fields.DateTime()

@@ -45,6 +45,12 @@ def _named(rows):
     return [{**row, "username": names.get(row["staff_id"])} for row in rows]
 
 
+def _shift_rows(shifts):
+    """Shifts as dicts with the cashier's username (for the owner reading the differences)."""
+    columns = [column.key for column in TillShift.__table__.columns]
+    return _named([{name: getattr(shift, name) for name in columns} for shift in shifts])
+
+
 def day_till(*, actor, store_id, day: date | None = None, now=None) -> dict:
     """The store's till for a merchant-local day (default today): the owner sees the store's figures,
     every cashier's (staff_id None: the mini-program's payments and the refunds) and every shift
@@ -68,7 +74,7 @@ def day_till(*, actor, store_id, day: date | None = None, now=None) -> dict:
         "end": end,
         "store": collected[till_figures.STORE] if actor.is_owner else None,
         "cashiers": cashiers,
-        "shifts": shifts,
+        "shifts": _shift_rows(shifts),
         "shift_difference_fen": sum(shift.difference_fen for shift in shifts),
     }
 
@@ -129,4 +135,5 @@ def list_shifts(*, actor, store_id, first_day=None, last_day=None, page=1, per_p
             f"from must not be after to, and the period is at most {MAX_SHIFT_DAYS} days.",
             details={"from": first_day.isoformat(), "to": last_day.isoformat()},
         )
-    return paginate(_shifts_of(actor, store_id, first_day, last_day), page, per_page)
+    result = paginate(_shifts_of(actor, store_id, first_day, last_day), page, per_page)
+    return {**result, "items": _shift_rows(result["items"])}

@@ -51,7 +51,7 @@ def test_a_shift_runs_from_the_previous_close_of_the_day(api, stores, staff_toke
     assert [s["id"] for s in owner_view["items"]] == [third["id"], second["id"], first["id"]]
     till = ok(api.get(f"/stores/{stores[0]}/till", staff_tokens["owner"], query_string={"date": DAY}))
     assert [s["id"] for s in till["shifts"]] == [second["id"], first["id"]] and till["shift_difference_fen"] == -100
-    assert all(s["staff_id"] == staff_ids["cashier"] for s in till["shifts"])
+    assert all((s["staff_id"], s["username"]) == (staff_ids["cashier"], "cashier") for s in till["shifts"])
 
 
 def test_the_owner_sees_every_shift_and_a_cashier_only_their_own(api, stores, staff_tokens, shop):
@@ -60,7 +60,8 @@ def test_the_owner_sees_every_shift_and_a_cashier_only_their_own(api, stores, st
     ok(_close(api, staff_tokens["owner"], stores[0], 0), 201)
     ok(_close(api, staff_tokens["cashier2"], stores[1], 0), 201)
     everyone = ok(api.get(f"/stores/{stores[0]}/shifts", staff_tokens["owner"]))
-    assert sorted(s["difference_fen"] for s in everyone["items"]) == [0, 100] and everyone["total"] == 2
+    assert sorted((s["username"], s["difference_fen"]) for s in everyone["items"]) == [("cashier", 100), ("owner", 0)]
+    assert everyone["total"] == 2
     own = ok(api.get(f"/stores/{stores[0]}/shifts", staff_tokens["cashier"]))
     assert [s["difference_fen"] for s in own["items"]] == [100]
     other_store = api.get(f"/stores/{stores[1]}/shifts", staff_tokens["cashier"])
