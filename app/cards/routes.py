@@ -21,7 +21,7 @@ from app.cards.schemas import (
     TemplateQuery,
 )
 from app.common.auth import ROLES, auth_required, back_office, counter_staff, current_actor, member_only, staff_any
-from app.common.errors import Forbidden, NotFound
+from app.common.errors import NotFound
 from app.common.transaction import unit_of_work
 from app.members.services import get_member
 
@@ -128,8 +128,7 @@ class MemberPackageCards(MethodView):
     def post(self, body, member_id):
         """Sell a package card at the counter (send an Idempotency-Key)"""
         actor = current_actor()
-        if body.get("store_id") is not None and not actor.can_access_store(body["store_id"]):
-            raise Forbidden("store_forbidden", "You do not work at this store.")
+        body["store_id"] = actor.till_store(body.get("store_id"))
         card = services.sell_package_card(member_id=member_id, actor_key=actor.key, **body)
         return services.describe([card])[0]
 

@@ -342,3 +342,44 @@ def sales_summary(*, start, end, store_id=None) -> dict:
     if store_id is not None:
         stmt = stmt.where(PackageCard.store_id == store_id)
     return dict(db.session.execute(stmt).all())
+
+
+def till_sales(*, store_id, start, end) -> list[tuple]:
+    """Package cards sold at ``store_id`` in [start, end), for the till: rows of (sold_by actor key,
+    paid_via, count, price fen summed)."""
+    return db.session.execute(
+        select(PackageCard.sold_by, PackageCard.paid_via, func.count(), func.sum(PackageCard.price_fen))
+        .where(PackageCard.store_id == store_id, PackageCard.created_at >= start, PackageCard.created_at < end)
+        .group_by(PackageCard.sold_by, PackageCard.paid_via)
+    ).all()
+
+
+def remaining_after(*, card_ids, at) -> list[dict]:
+    """What was left on each card right after ``at`` (the sum of its entries up to then):
+    [{"card_id", "name", "items": [{"service_item_id", "name", "remaining"}]}] in card-id order."""
+    if not card_ids:
+        return []
+    cards = db.session.scalars(select(PackageCard).where(PackageCard.id.in_(card_ids)).order_by(PackageCard.id)).all()
+    sums = dict(
+        db.session.execute(
+            select(PackageCardEntry.card_item_id, func.sum(PackageCardEntry.delta))
+            .where(PackageCardEntry.card_id.in_(card_ids), PackageCardEntry.created_at <= at)
+            .group_by(PackageCardEntry.card_item_id)
+        ).all()
+    )
+    names = service_items_by_id({item.service_item_id for card in cards for item in card.items})
+    return [
+        {
+            "card_id": card.id,
+            "name": card.name,
+            "items": [
+                {
+                    "service_item_id": item.service_item_id,
+                    "name": names[item.service_item_id].name if item.service_item_id in names else None,
+                    "remaining": int(sums.get(item.id, 0)),
+                }
+                for item in card.items
+            ],
+        }
+        for card in cards
+    ]

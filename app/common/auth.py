@@ -44,6 +44,15 @@ class Actor:
     def can_access_store(self, store_id):
         return self.is_owner or store_id in self.store_ids
 
+    def till_store(self, store_id=None):
+        """The store whose till a counter sale or payout belongs to: ``store_id`` when given (403
+        store_forbidden unless the caller works there), else the caller's only store, else None."""
+        if store_id is not None:
+            if not self.can_access_store(store_id):
+                raise Forbidden("store_forbidden", "You do not work at this store.")
+            return store_id
+        return self.store_ids[0] if len(self.store_ids) == 1 else None
+
 
 def register_principal_loader(kind, loader):
     """``loader(id, claims) -> Actor | None``; domains register how their principals load."""

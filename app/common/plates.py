@@ -30,3 +30,8 @@ def validate_plate(raw: str) -> str:
 
 def is_new_energy(plate: str) -> bool:
     return len(plate) == 8
+
+
+def display_plate(plate: str) -> str:
+    """A stored plate as people read it: 粤B12345 → 粤B·12345."""
+    return f"{plate[:2]}·{plate[2:]}" if plate and len(plate) > 2 else plate

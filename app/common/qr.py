@@ -1,5 +1,6 @@
 """QR images served as PNG responses (member card, coupon codes, ...)."""
 
+import base64
 import io
 
 import qrcode
@@ -23,3 +24,8 @@ def png_response(text, *, cache_seconds=None):
     response = send_file(io.BytesIO(qr_png(text)), mimetype="image/png")
     response.headers["Cache-Control"] = f"private, max-age={cache_seconds}" if cache_seconds else "no-store"
     return response
+
+
+def qr_data_url(text) -> str:
+    """A QR code of ``text`` as a data: URL (a PNG), for embedding in a JSON document."""
+    return "data:image/png;base64," + base64.b64encode(qr_png(text)).decode("ascii")

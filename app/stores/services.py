@@ -190,3 +190,11 @@ def load_staff_actor(staff_id, claims):
         return None
     store_ids = tuple(row.store_id for row in rows if row.store_id is not None)
     return Actor(kind="staff", id=staff_id, role=rows[0].role, store_ids=store_ids, token_version=rows[0].token_version)
+
+
+def staff_names(staff_ids) -> dict:
+    """{staff id: username} of the given accounts (disabled ones too: their past work still shows)."""
+    ids = sorted({staff_id for staff_id in staff_ids if staff_id is not None})
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Staff.id, Staff.username).where(Staff.id.in_(ids))).all())

@@ -79,6 +79,7 @@ class WalletEntry(db.Model):
         ),
         Index("ix_wallet_entries_member_id_id", "member_id", "id"),
         Index("ix_wallet_entries_ref", "ref_type", "ref_id"),
+        Index("ix_wallet_entries_store_id_created_at", "store_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +95,8 @@ class WalletEntry(db.Model):
     reverses_entry_id: Mapped[int | None] = mapped_column(ForeignKey("wallet_entries.id"), unique=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("topup_plans.id"))
     paid_via: Mapped[str | None] = mapped_column(String(16))
+    # The store whose till took (or paid out) the money of a counter top-up or principal refund.
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     note: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -453,3 +453,16 @@ def expire_points(*, now) -> int:
     )
     db.session.expire_all()
     return int(total)
+
+
+def balance_after(*, member_id, at) -> int:
+    """The member's points balance right after ``at`` (the last entry at or before it; 0 if none)."""
+    return (
+        db.session.scalar(
+            select(PointsEntry.balance_after)
+            .where(PointsEntry.member_id == member_id, PointsEntry.created_at <= at)
+            .order_by(PointsEntry.id.desc())
+            .limit(1)
+        )
+        or 0
+    )

@@ -136,7 +136,9 @@ def my_topup(body):
 @blp.response(201, WalletMoved)
 def counter_topup(body, member_id):
     """Top up a member's stored value at the counter (bonus from the matching plan)"""
-    entry = services.top_up(member_id=member_id, actor_key=current_actor().key, **body)
+    actor = current_actor()
+    store_id = actor.till_store(body.pop("store_id", None))
+    entry = services.top_up(member_id=member_id, actor_key=actor.key, store_id=store_id, **body)
     return _moved(entry)
 
 
@@ -170,6 +172,7 @@ def refund_principal(body, member_id):
         reason=body["reason"],
         paid_via=body["paid_via"],
         actor_key=current_actor().key,
+        store_id=current_actor().till_store(body.get("store_id")),
     )
     return _moved(entry)
 

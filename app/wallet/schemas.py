@@ -79,6 +79,7 @@ class WalletEntryRead(ResponseSchema):
 
 class WalletEntryStaffRead(WalletEntryRead):
     created_by = fields.String(allow_none=True)
+    store_id = fields.Integer(allow_none=True)
     reverses_entry_id = fields.Integer(allow_none=True)
 
 
@@ -118,6 +119,10 @@ class CounterTopup(BodySchema):
     amount_fen = Fen(required=True, allow_zero=False)
     plan_id = StrictInteger(allow_none=True)
     paid_via = fields.String(required=True, validate=validate.OneOf(PAID_VIA))
+    store_id = StrictInteger(
+        validate=validate.Range(min=1),
+        metadata={"description": "The store whose till takes the money; default: the caller's only store."},
+    )
 
 
 class MemberTopup(BodySchema):
@@ -134,6 +139,10 @@ class PrincipalRefund(BodySchema):
     amount_fen = Fen(required=True, allow_zero=False)
     reason = fields.String(required=True, validate=REASON)
     paid_via = fields.String(load_default="cash", validate=validate.OneOf(PAID_VIA))
+    store_id = StrictInteger(
+        validate=validate.Range(min=1),
+        metadata={"description": "The store whose till pays the money out; default: the caller's only store."},
+    )
 
 
 class PointsEntryRead(ResponseSchema):

@@ -167,8 +167,11 @@ def _check_paid_via(paid_via):
         raise Unprocessable("invalid_paid_via", f"paid_via must be one of {', '.join(PAID_VIA)}.")
 
 
-def top_up(*, member_id, amount_fen, plan_id=None, paid_via, ref_type=None, ref_id=None, actor_key=None) -> WalletEntry:
-    """Credit money paid in: ``amount_fen`` to principal, the plan's bonus to bonus.
+def top_up(
+    *, member_id, amount_fen, plan_id=None, paid_via, ref_type=None, ref_id=None, actor_key=None, store_id=None
+) -> WalletEntry:
+    """Credit money paid in: ``amount_fen`` to principal, the plan's bonus to bonus; ``store_id``:
+    the store whose till took the money (the till reads it).
 
     The plan follows ``plans.resolve_plan`` (an explicit plan must match the amount; otherwise the
     active plan priced at the amount applies). A plan's ``grants_tier_id`` lifts the member to that
@@ -186,10 +189,11 @@ def top_up(*, member_id, amount_fen, plan_id=None, paid_via, ref_type=None, ref_
         ref_type=ref_type,
         ref_id=ref_id,
         actor_key=actor_key,
+        store_id=store_id,
     )
 
 
-def _credit(*, member_id, amount_fen, plan, paid_via, ref_type, ref_id, actor_key):
+def _credit(*, member_id, amount_fen, plan, paid_via, ref_type, ref_id, actor_key, store_id=None):
     member = get_member(member_id)
     wallet = _lock_wallet(member_id, create=True)
     if ref_type is not None and _referenced(ref_type, ref_id, "topup"):
@@ -203,6 +207,7 @@ def _credit(*, member_id, amount_fen, plan, paid_via, ref_type, ref_id, actor_ke
         ref_id=ref_id,
         plan_id=plan.id if plan else None,
         paid_via=paid_via,
+        store_id=store_id,
         created_by=actor_key,
     )
     if plan is not None and plan.grants_tier_id is not None:
@@ -284,9 +289,10 @@ def reverse_reference(*, ref_type, ref_id) -> list[WalletEntry]:
     ]
 
 
-def refund_principal(*, member_id, amount_fen, reason, paid_via="cash", actor_key=None) -> WalletEntry:
-    """Pay unused principal back to the member (owner). The bonus goes in the same proportion
-    (``refund_bonus_forfeit``); more than the principal held → 409 insufficient_principal."""
+def refund_principal(*, member_id, amount_fen, reason, paid_via="cash", actor_key=None, store_id=None) -> WalletEntry:
+    """Pay unused principal back to the member (owner) from ``store_id``'s till when given. The bonus
+    goes in the same proportion (``refund_bonus_forfeit``); more than the principal held → 409
+    insufficient_principal."""
     check_amount(amount_fen, "amount_fen")
     _check_paid_via(paid_via)
     get_member(member_id)
@@ -298,7 +304,16 @@ def refund_principal(*, member_id, amount_fen, reason, paid_via="cash", actor_ke
             details={"principal_fen": wallet.principal_fen if wallet else 0, "amount_fen": amount_fen},
         )
     forfeit = refund_bonus_forfeit(amount_fen, wallet.principal_fen, wallet.bonus_fen)
-    return _record(wallet, "refund", -amount_fen, -forfeit, paid_via=paid_via, note=reason, created_by=actor_key)
+    return _record(
+        wallet,
+        "refund",
+        -amount_fen,
+        -forfeit,
+        paid_via=paid_via,
+        store_id=store_id,
+        note=reason,
+        created_by=actor_key,
+    )
 
 
 # --- WeChat Pay top-ups ----------------------------------------------------------------------
@@ -348,3 +363,39 @@ def credit_topup_payment(payment_order, notice):
 def topup_payment_closed(payment_order):
     """on_closed for purpose "topup": nothing was credited, so nothing to undo."""
     return None
+
+
+def till_movements(*, store_id, start, end) -> list[tuple]:
+    """Counter top-ups and principal refunds recorded at ``store_id`` in [start, end), for the till:
+    rows of (created_by actor key, kind "topup" | "refund", paid_via, count, principal fen summed,
+    bonus fen summed). A refund's amounts are negative, as on the ledger."""
+    return db.session.execute(
+        select(
+            WalletEntry.created_by,
+            WalletEntry.kind,
+            WalletEntry.paid_via,
+            func.count(),
+            func.sum(WalletEntry.principal_fen),
+            func.sum(WalletEntry.bonus_fen),
+        )
+        .where(
+            WalletEntry.store_id == store_id,
+            WalletEntry.kind.in_(("topup", "refund")),
+            WalletEntry.created_at >= start,
+            WalletEntry.created_at < end,
+        )
+        .group_by(WalletEntry.created_by, WalletEntry.kind, WalletEntry.paid_via)
+    ).all()
+
+
+def balance_after(*, member_id, at) -> int:
+    """The member's stored-value balance right after ``at`` (the last entry at or before it; 0 if none)."""
+    return (
+        db.session.scalar(
+            select(WalletEntry.balance_after_fen)
+            .where(WalletEntry.member_id == member_id, WalletEntry.created_at <= at)
+            .order_by(WalletEntry.id.desc())
+            .limit(1)
+        )
+        or 0
+    )

@@ -1,11 +1,14 @@
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.common.auth import counter_staff, current_actor, member_only, owner_only
 from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
-from app.workorders import examples, member_pay, refund, services, settle
+from app.workorders import examples, member_pay, receipt, receipt_text, refund, services, settle
 from app.workorders.schemas import (
+    ReceiptQuery,
+    ReceiptRead,
     WorkOrderCreate,
     WorkOrderLinesAdd,
     WorkOrderPage,
@@ -108,6 +111,29 @@ def refund_work_order(body, work_order_id):
     return refund.refund(actor=current_actor(), work_order_id=work_order_id, reason=body["reason"])
 
 
+RECEIPT_TEXT_DOC = {
+    "schema": {"type": "string"},
+    "content_type": "text/plain",
+    "description": "JSON; with ?format=text, the fixed-width lines a thermal printer prints (UTF-8).",
+}
+
+
+def _receipt_answer(query, result):
+    if query["format"] == "text":
+        return Response(receipt_text.render(result, query["width"]), mimetype="text/plain; charset=utf-8")
+    return result
+
+
+@blp.route("/work-orders/<int:work_order_id>/receipt")
+@counter_staff
+@blp.arguments(ReceiptQuery, location="query")
+@blp.response(200, ReceiptRead)
+@blp.alt_response(200, success=True, **RECEIPT_TEXT_DOC)
+def work_order_receipt(query, work_order_id):
+    """The receipt (小票) of a settled or refunded order: JSON, or printer text with ?format=text&width=58|80"""
+    return _receipt_answer(query, receipt.staff_receipt(actor=current_actor(), work_order_id=work_order_id))
+
+
 @member_blp.route("/me/work-orders")
 @member_only
 @member_blp.arguments(PageQuery, location="query")
@@ -136,3 +162,13 @@ def pay_my_work_order(body, work_order_id):
         member_id=current_actor().id, work_order_id=work_order_id, tenders=body["tenders"]
     )
     return {"work_order": order, "payment": payment, "pay_params": pay_params}
+
+
+@member_blp.route("/me/work-orders/<int:work_order_id>/receipt")
+@member_only
+@member_blp.arguments(ReceiptQuery, location="query")
+@member_blp.response(200, ReceiptRead)
+@member_blp.alt_response(200, success=True, **RECEIPT_TEXT_DOC)
+def my_work_order_receipt(query, work_order_id):
+    """The receipt of one of the caller's settled orders"""
+    return _receipt_answer(query, receipt.member_receipt(member_id=current_actor().id, work_order_id=work_order_id))

@@ -5,6 +5,7 @@ from app.common.schemas import (
     Count,
     Fen,
     PageQuery,
+    QuerySchema,
     ResponseSchema,
     StrictInteger,
     ValidationError,
@@ -188,3 +189,96 @@ class WorkOrderPayRead(ResponseSchema):
 
 
 WorkOrderPage = page_schema(WorkOrderRead, name="WorkOrderPage")
+
+
+class ReceiptQuery(QuerySchema):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "text"]))
+    width = fields.Integer(
+        load_default=58,
+        validate=validate.OneOf([58, 80]),
+        metadata={"description": "Paper width in mm for format=text: 58 (32 columns) or 80 (48 columns)."},
+    )
+
+
+class ReceiptStore(ResponseSchema):
+    name = fields.String()
+    address = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class ReceiptDiscount(ResponseSchema):
+    kind = fields.String()
+    label = fields.String()
+    percent = fields.Integer(allow_none=True)
+    amount_fen = fields.Integer()
+    by = fields.String(allow_none=True, metadata={"description": "Who gave a hand-made discount."})
+
+
+class ReceiptLine(ResponseSchema):
+    name = fields.String()
+    kind = fields.String()
+    quantity = fields.Integer()
+    unit_price_fen = fields.Integer()
+    unit_net_fen = fields.Integer()
+    gross_fen = fields.Integer()
+    line_total_fen = fields.Integer()
+    discounts = fields.List(fields.Nested(ReceiptDiscount))
+    technicians = fields.List(fields.String(), metadata={"description": "Empty until lines record technicians."})
+
+
+class ReceiptTender(ResponseSchema):
+    type = fields.String()
+    label = fields.String()
+    amount_fen = fields.Integer()
+    points = fields.Integer(allow_none=True)
+
+
+class ReceiptCardItem(ResponseSchema):
+    service_item_id = fields.Integer()
+    name = fields.String(allow_none=True)
+    remaining = fields.Integer()
+
+
+class ReceiptCard(ResponseSchema):
+    card_id = fields.Integer()
+    name = fields.String()
+    items = fields.List(fields.Nested(ReceiptCardItem))
+
+
+class ReceiptBalances(ResponseSchema):
+    stored_value_fen = fields.Integer()
+    points = fields.Integer()
+    cards = fields.List(fields.Nested(ReceiptCard), metadata={"description": "The package cards this order used."})
+
+
+class ReceiptMember(ResponseSchema):
+    nickname = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "Masked: 138****5678."})
+
+
+class ReceiptQr(ResponseSchema):
+    text = fields.String(metadata={"description": "The mini-program page the code opens."})
+    png_data_url = fields.String()
+
+
+class ReceiptRead(ResponseSchema):
+    work_order_id = fields.Integer()
+    number = fields.String()
+    status = fields.String()
+    store = fields.Nested(ReceiptStore)
+    plate = fields.String(metadata={"description": "As printed: 粤B·12345."})
+    mileage_km = fields.Integer(allow_none=True)
+    member = fields.Nested(ReceiptMember, allow_none=True)
+    cashier = fields.String(allow_none=True)
+    settled_at = fields.DateTime(allow_none=True)
+    timezone = fields.String()
+    refunded_at = fields.DateTime(allow_none=True)
+    lines = fields.List(fields.Nested(ReceiptLine))
+    subtotal_fen = fields.Integer()
+    discount_fen = fields.Integer()
+    total_fen = fields.Integer()
+    tenders = fields.List(fields.Nested(ReceiptTender))
+    paid_fen = fields.Integer()
+    points_earned = fields.Integer()
+    balances = fields.Nested(ReceiptBalances, allow_none=True, metadata={"description": "Right after the settlement."})
+    qr = fields.Nested(ReceiptQr)

@@ -118,6 +118,8 @@ MATRIX = {
     ("GET", "/me/work-orders"): MEMBER_READ,
     ("GET", "/me/work-orders/<int:work_order_id>"): MEMBER_OWN_READ,
     ("POST", "/me/work-orders/<int:work_order_id>/pay"): MEMBER_OWN_ACT,
+    # A's order is open: its receipt answers 409, so only who may ask for it is probed here.
+    ("GET", "/me/work-orders/<int:work_order_id>/receipt"): MEMBER_OWN_ACT,
     # the catalog and the shops, readable by anyone signed in
     ("GET", "/stores"): SIGNED_IN_READ,
     ("GET", "/stores/<int:store_id>"): SIGNED_IN_READ,
@@ -198,6 +200,12 @@ MATRIX = {
     ("POST", "/work-orders/<int:work_order_id>/quote"): COUNTER_STORE2_ACT,
     ("POST", "/work-orders/<int:work_order_id>/settle"): COUNTER_STORE2_ACT,
     ("POST", "/work-orders/<int:work_order_id>/refund"): OWNER_WRITE,
+    # A's order is open: its receipt answers 409, so only who may ask for it is probed here.
+    ("GET", "/work-orders/<int:work_order_id>/receipt"): COUNTER_STORE2_ACT,
+    # the till and shift closes (store_id is store 2)
+    ("GET", "/stores/<int:store_id>/till"): COUNTER_STORE2_READ,
+    ("POST", "/stores/<int:store_id>/shifts/close"): COUNTER_STORE2_ACT,
+    ("GET", "/stores/<int:store_id>/shifts"): COUNTER_STORE2_READ,
     # marketing: call list, segments, campaigns, pushes, referrals
     ("GET", "/follow-ups"): STAFF_READ,
     ("GET", "/follow-ups/outcomes"): BACK_OFFICE_READ,
@@ -259,6 +267,7 @@ BODIES = {
     ("POST", "/work-orders/<int:work_order_id>/quote"): {"tenders": []},
     ("POST", "/work-orders/<int:work_order_id>/settle"): {"tenders": []},
     ("POST", "/work-orders/<int:work_order_id>/refund"): {"reason": "customer complaint"},
+    ("POST", "/stores/<int:store_id>/shifts/close"): {"counted_cash_fen": 0},
 }
 
 # Which row a rule's placeholder names; template_id depends on the kind of template.
