@@ -15,6 +15,7 @@ SETTLEABLE = ("open", "in_progress", "completed")
 EDITABLE = ("open", "in_progress")
 TENDER_TYPES = ("stored_value", "points", "coupon", "package_card", "cash", "wechat", "alipay", "card")
 MONEY_TYPES = ("cash", "wechat", "alipay", "card")
+LINE_KINDS = ("labor", "part")
 
 
 class WorkOrder(db.Model):

@@ -16,7 +16,7 @@ from app.common.schemas import (
 from app.coupons.models import COUPON_KINDS
 from app.payments.models import PAYMENT_STATUSES
 from app.payments.schemas import PayParams
-from app.workorders.models import STATUSES, TENDER_TYPES
+from app.workorders.models import LINE_KINDS, STATUSES, TENDER_TYPES
 
 ID = {"validate": validate.Range(min=1)}
 # The fields each tender type takes (besides "type").
@@ -206,8 +206,11 @@ class ReceiptStore(ResponseSchema):
     phone = fields.String(allow_none=True)
 
 
+RECEIPT_DISCOUNT_KINDS = ("tier", "manual")
+
+
 class ReceiptDiscount(ResponseSchema):
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(RECEIPT_DISCOUNT_KINDS))
     label = fields.String()
     percent = fields.Integer(allow_none=True)
     amount_fen = fields.Integer()
@@ -216,7 +219,7 @@ class ReceiptDiscount(ResponseSchema):
 
 class ReceiptLine(ResponseSchema):
     name = fields.String()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(LINE_KINDS))
     quantity = fields.Integer()
     unit_price_fen = fields.Integer()
     unit_net_fen = fields.Integer()
@@ -227,7 +230,7 @@ class ReceiptLine(ResponseSchema):
 
 
 class ReceiptTender(ResponseSchema):
-    type = fields.String()
+    type = fields.String(validate=validate.OneOf(TENDER_TYPES))
     label = fields.String()
     amount_fen = fields.Integer()
     points = fields.Integer(allow_none=True)
@@ -264,7 +267,7 @@ class ReceiptQr(ResponseSchema):
 class ReceiptRead(ResponseSchema):
     work_order_id = fields.Integer()
     number = fields.String()
-    status = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
     store = fields.Nested(ReceiptStore)
     plate = fields.String(metadata={"description": "As printed: 粤B·12345."})
     mileage_km = fields.Integer(allow_none=True)
