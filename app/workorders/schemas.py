@@ -94,7 +94,7 @@ class WorkOrderQuery(PageQuery):
 
 class WorkOrderLineRead(ResponseSchema):
     id = fields.Integer()
-    kind = fields.String(validate=validate.OneOf(("labor", "part")))
+    kind = fields.String(validate=validate.OneOf(LINE_KINDS))
     service_item_id = fields.Integer(allow_none=True)
     part_id = fields.Integer(allow_none=True)
     name = fields.String()
