@@ -20,11 +20,9 @@ import functools
 from typing import NamedTuple
 
 from sqlalchemy import String, case, cast, delete, exists, func, literal, literal_column, select, true, union_all
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.common import clock
-from app.common.db import is_sqlite
+from app.common.db import insert_for
 from app.extensions import db
 from app.merchant.services import get_settings
 from app.stats.models import AMOUNTS, DailySales, RecentVisits, VisitDays
@@ -130,8 +128,7 @@ def _add_order(work_order_id, sign, with_refund=False):
     where = WorkOrder.id == work_order_id
     queries = _sales_selects(where, period, sign) + ([_refund_select(where, period)] if with_refund else [])
     rows = union_all(*queries).order_by(*(literal_column(str(position)) for position in range(1, len(KEY) + 1)))
-    insert = sqlite_insert if is_sqlite(db.session) else pg_insert
-    statement = insert(DailySales).from_select(list(COLUMNS), rows)
+    statement = insert_for(db.session, DailySales).from_select(list(COLUMNS), rows)
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=list(KEY),
@@ -250,17 +247,16 @@ def _recent_visit_upserts(dialect_name):
     """The three upserts of ``_refresh_recent_visits``, built once per dialect and run with a list of
     rows: SQLAlchemy sends each as one multi-row INSERT, in the rows' order, and compiles it once
     (a statement with its rows inside, ``insert().values([...])``, is compiled again on every call)."""
-    insert = sqlite_insert if dialect_name == "sqlite" else pg_insert
     key = ["subject", "subject_id", "scope"]
-    lock = insert(RecentVisits)
+    lock = insert_for(dialect_name, RecentVisits)
     lock = lock.on_conflict_do_update(index_elements=key, set_={"last_day": RecentVisits.last_day}).returning(
         RecentVisits.subject, RecentVisits.scope, RecentVisits.last_day, RecentVisits.prev_day
     )
-    move_days = insert(RecentVisits)
+    move_days = insert_for(dialect_name, RecentVisits)
     move_days = move_days.on_conflict_do_update(
         index_elements=key, set_={"last_day": move_days.excluded.last_day, "prev_day": move_days.excluded.prev_day}
     )
-    count_days = insert(VisitDays)
+    count_days = insert_for(dialect_name, VisitDays)
     count_days = count_days.on_conflict_do_update(
         index_elements=["subject", "scope", "day"],
         set_={
