@@ -77,7 +77,8 @@ def seed_demo_command():
 @with_appcontext
 def seed_bench_command(members, stores, seed):
     """Fill an empty database with a chain of N members and two years of history, for benchmarks."""
-    from app.bench_seed import DatabaseNotEmpty, seed_bench
+    # The seeder is tooling kept in bench/seed (run from a checkout), never loaded by the service.
+    from bench.seed import DatabaseNotEmpty, seed_bench
 
     try:
         with click.progressbar(length=members, label="members", show_pos=True, show_eta=True) as bar:
