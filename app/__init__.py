@@ -12,8 +12,8 @@ from app.config import load_config
 from app.extensions import Api, db, migrate
 
 # Domains are the packages under app/ (besides the shared ones). Each may have models.py (tables),
-# routes.py (a flask-smorest Blueprint ``blp``, or a list ``blueprints``) and an ``init_app(app)``
-# in its __init__ (event
+# routes.py (a flask-smorest Blueprint ``blp``, or a list ``blueprints``), jobs.py (scheduled jobs,
+# declared with app.common.jobs.job when imported) and an ``init_app(app)`` in its __init__ (event
 # subscriptions, CLI commands). Discovering them keeps this factory free of per-domain edits.
 SHARED_PACKAGES = {"common", "wechat"}
 
@@ -58,6 +58,7 @@ def create_app(config_name=None, overrides=None):
     install_log_redaction()
     register_extensions(app)
     register_blueprints(app)
+    register_jobs()
     register_error_handlers(app)
     register_commands(app)
     return app
@@ -89,6 +90,16 @@ def register_blueprints(app):
         package = importlib.import_module(f"app.{name}")
         if hasattr(package, "init_app"):
             package.init_app(app)
+
+
+def register_jobs():
+    """Import every domain's jobs.py (its jobs register themselves); the jobs run in the merchant's timezone."""
+    from app.common.jobs import register_timezone_provider
+    from app.merchant.services import merchant_timezone
+
+    register_timezone_provider(merchant_timezone)
+    for name in domain_packages():
+        _import_if_present(f"app.{name}.jobs")
 
 
 def register_error_handlers(app):

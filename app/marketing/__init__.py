@@ -5,7 +5,6 @@ pushes the scheduler sends, and the staff call list."""
 def init_app(app):
     from app.common import events
     from app.marketing import visit_log
-    from app.marketing.jobs import register_jobs
     from app.members import metrics
 
     # The member metrics live with the members (app/members/metrics.py); marketing, which uses
@@ -14,4 +13,3 @@ def init_app(app):
         events.subscribe(event, metrics.on_work_order_changed)
     events.subscribe(events.WORK_ORDER_SETTLED, visit_log.on_work_order_settled)
     events.subscribe(events.WORK_ORDER_REFUNDED, visit_log.on_work_order_refunded)
-    register_jobs()

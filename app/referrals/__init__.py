@@ -15,10 +15,8 @@ def _on_code_presented(*, member_id, referral_code, now=None, **_):
 
 
 def init_app(app):
-    from app.common.jobs import register_job
-    from app.referrals import jobs, rewards
+    from app.referrals import rewards
 
     events.subscribe(events.REFERRAL_CODE_PRESENTED, _on_code_presented)
     events.subscribe(events.WORK_ORDER_SETTLED, rewards.on_work_order_settled)
     events.subscribe(events.WORK_ORDER_REFUNDED, rewards.on_work_order_refunded)
-    register_job("referral_rewards", jobs.release_referral_rewards, hour=4, every_minutes=60)

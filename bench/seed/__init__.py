@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 
 from app.common import clock
-from app.common.jobs import registered_jobs
 from app.extensions import db
+from app.members.metrics import recompute_member_metrics
 from app.members.models import Member
 from app.merchant.services import get_settings
 from bench.seed.loader import BulkLoader, indexes_deferred
@@ -67,7 +67,7 @@ def seed_bench(*, members, stores=3, seed=2026, progress=None, now=None):
         # (with planner statistics of the loaded tables, so the computation plans for their size).
         if connection.dialect.name == "postgresql":
             connection.execute(text("ANALYZE"))
-        registered_jobs()["member_metrics"].func(today=clock.local_today(settings.timezone, now), now=now)
+        recompute_member_metrics(now=now)
         phase("member metrics")
     db.session.commit()
     phase("indexes and keys")
