@@ -6,7 +6,7 @@ from app.common.errors import Forbidden
 from app.common.qr import PNG_RESPONSE, png_response
 from app.common.ratelimit import login_rate_limit
 from app.common.transaction import read_only, unit_of_work
-from app.members import services, tier_routes, vehicle_services
+from app.members import counter_lookup, services, tier_routes, vehicle_services
 from app.members.schemas import (
     CounterRegistration,
     LoginRequest,
@@ -122,7 +122,7 @@ def member_card_qr():
 @blp.response(200, VehicleLookupPage)
 def lookup_vehicles(query):
     """Find cars by part of the plate (or a scanned member card), with their members"""
-    return vehicle_services.lookup_for_counter(**query)
+    return counter_lookup.lookup_for_counter(**query)
 
 
 @blp.route("/members")
