@@ -22,12 +22,17 @@ Refunding a refunded order returns it unchanged.
 
 from sqlalchemy import func, select
 
+from app.cards import services as package_cards
 from app.catalog import stock
 from app.common import clock, events
 from app.common.errors import Conflict
+from app.coupons import services as coupons
 from app.extensions import db
 from app.members import visits
-from app.workorders import instruments, services
+from app.payments import refunds as payment_refunds
+from app.wallet import points
+from app.wallet import services as wallet
+from app.workorders import services
 from app.workorders.models import WorkOrder, WorkOrderPayAttempt
 from app.workorders.settle import REF_TYPE
 
@@ -50,11 +55,11 @@ def references(order, attempts):
 
 def reverse_instruments(*, ref_type, ref_id, now):
     """Give back what was spent (and take back what was earned) under one reference."""
-    instruments.cards().reverse_reference(ref_type=ref_type, ref_id=ref_id)
-    instruments.cards().remove_stamps(ref_type=ref_type, ref_id=ref_id)
-    instruments.coupons().restore_reference(ref_type=ref_type, ref_id=ref_id, now=now)
-    instruments.points().reverse_reference(ref_type=ref_type, ref_id=ref_id, now=now)
-    instruments.wallet().reverse_reference(ref_type=ref_type, ref_id=ref_id)
+    package_cards.reverse_reference(ref_type=ref_type, ref_id=ref_id)
+    package_cards.remove_stamps(ref_type=ref_type, ref_id=ref_id)
+    coupons.restore_reference(ref_type=ref_type, ref_id=ref_id, now=now)
+    points.reverse_reference(ref_type=ref_type, ref_id=ref_id, now=now)
+    wallet.reverse_reference(ref_type=ref_type, ref_id=ref_id)
 
 
 def _remaining_visit_bounds(member_id, excluding_id):
@@ -82,9 +87,7 @@ def refund(*, actor, work_order_id, reason, now=None):
         reverse_instruments(ref_type=ref_type, ref_id=ref_id, now=now)
     for _attempt, payment_order_id in attempts:
         # The reason is shown to the member in WeChat's refund notice, so it is written in Chinese.
-        instruments.payment_refunds().refund_payment(
-            payment_order_id=payment_order_id, reason=f"工单{order.number}退款", now=now
-        )
+        payment_refunds.refund_payment(payment_order_id=payment_order_id, reason=f"工单{order.number}退款", now=now)
     stock.return_reference(ref_type=REF_TYPE, ref_id=order.id, now=now)
     if order.member_id is not None:
         first_at, last_at = _remaining_visit_bounds(order.member_id, order.id)
