@@ -13,8 +13,9 @@ from app.extensions import Api, db, migrate
 
 # Domains are the packages under app/ (besides the shared ones). Each may have models.py (tables),
 # routes.py (a flask-smorest Blueprint ``blp``, or a list ``blueprints``), jobs.py (scheduled jobs,
-# declared with app.common.jobs.job when imported) and an ``init_app(app)`` in its __init__ (event
-# subscriptions, CLI commands). Discovering them keeps this factory free of per-domain edits.
+# declared with app.common.jobs.job when imported) and an ``init_app(app)`` in its __init__ (plugging
+# itself into another domain's registry). Discovering them keeps this factory free of per-domain
+# edits. What a settle, a refund or a login sets off across domains is listed in app/consequences.py.
 SHARED_PACKAGES = {"common", "wechat"}
 
 
@@ -58,6 +59,7 @@ def create_app(config_name=None, overrides=None):
     install_log_redaction()
     register_extensions(app)
     register_blueprints(app)
+    register_consequences()
     register_jobs()
     register_error_handlers(app)
     register_commands(app)
@@ -90,6 +92,13 @@ def register_blueprints(app):
         package = importlib.import_module(f"app.{name}")
         if hasattr(package, "init_app"):
             package.init_app(app)
+
+
+def register_consequences():
+    """What a settle, a refund and a presented referral code set off in other domains (one module)."""
+    from app import consequences
+
+    consequences.subscribe()
 
 
 def register_jobs():

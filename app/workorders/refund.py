@@ -16,7 +16,7 @@ attempt's WeChat payment gets a refund, promised in this transaction and sent by
 The tier is not lowered here (the scheduler's review does that from rolling spend) and the
 vehicle's maintenance record stays: the work was done. Money paid at the counter in cash, WeChat,
 Alipay or by bank card goes back through the till or the payment terminal it came from.
-WORK_ORDER_REFUNDED is published.
+Then WORK_ORDER_REFUNDED is published: what it sets off in other domains is in app/consequences.py.
 Refunding a refunded order returns it unchanged.
 """
 
@@ -94,5 +94,15 @@ def refund(*, actor, work_order_id, reason, now=None):
         visits.revert_paid_visit(member_id=order.member_id, paid_fen=order.paid_fen, first_at=first_at, last_at=last_at)
     order.status, order.refunded_at, order.refund_reason = "refunded", now, reason
     db.session.flush()
-    events.publish(events.WORK_ORDER_REFUNDED, work_order_id=order.id, member_id=order.member_id, now=now)
+    # Then what the other domains keep (metrics, marketing's visit, referrals, stats): app/consequences.py.
+    events.publish(
+        events.WORK_ORDER_REFUNDED,
+        work_order_id=order.id,
+        member_id=order.member_id,
+        vehicle_id=order.vehicle_id,
+        store_id=order.store_id,
+        settled_at=order.settled_at,
+        refunded_at=order.refunded_at,
+        now=now,
+    )
     return order

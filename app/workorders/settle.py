@@ -15,7 +15,8 @@ Settling also records:
  * a stamp for each service item of which at least one unit was paid for (units covered by package
    cards or item vouchers earn none, so a reward voucher never earns the next stamp);
  * the member's visit statistics, a tier upgrade check, the vehicle's next maintenance due;
- * WORK_ORDER_SETTLED (work_order_id, member_id, paid_fen, now) for referrals and follow-ups.
+ * then WORK_ORDER_SETTLED, with the order's figures: what it sets off in the member metrics,
+   marketing's visits (follow-ups), referrals and the stats is listed in app/consequences.py.
 """
 
 from app.cards import services as package_cards
@@ -127,8 +128,17 @@ def finish(order, *, now, staff_id=None):
         tier_rules.check_upgrade(member_id=member_id, now=now)
     _record_maintenance(order, now)
     db.session.flush()
+    # Then what the other domains keep (metrics, marketing's visit, referrals, stats): app/consequences.py.
     events.publish(
-        events.WORK_ORDER_SETTLED, work_order_id=order.id, member_id=member_id, paid_fen=order.paid_fen, now=now
+        events.WORK_ORDER_SETTLED,
+        work_order_id=order.id,
+        member_id=member_id,
+        vehicle_id=order.vehicle_id,
+        store_id=order.store_id,
+        plate=order.plate,
+        paid_fen=order.paid_fen,
+        settled_at=order.settled_at,
+        now=now,
     )
     return order
 

@@ -111,3 +111,24 @@ def test_app_common_imports_no_domain():
         if module.startswith("app.common")
     }
     assert {module: targets for module, targets in offending.items() if targets} == {}
+
+
+def test_what_settling_sets_off_in_other_domains_is_subscribed_in_one_module(app):
+    from app.common import events
+
+    subscribed = {
+        name: [f"{handler.__module__}.{handler.__name__}" for handler in handlers]
+        for name, handlers in events._handlers.items()
+        if handlers
+    }
+    assert subscribed == {
+        events.WORK_ORDER_SETTLED: ["app.consequences.work_order_settled"],
+        events.WORK_ORDER_REFUNDED: ["app.consequences.work_order_refunded"],
+        events.REFERRAL_CODE_PRESENTED: ["app.consequences.referral_code_presented"],
+    }
+    subscribers = sorted(
+        module
+        for module, path in _modules().items()
+        if "events.subscribe(" in path.read_text(encoding="utf-8") and module != "app.common.events"
+    )
+    assert subscribers == ["app.consequences"]
