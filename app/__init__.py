@@ -13,9 +13,10 @@ from app.config import load_config
 from app.extensions import Api, db, migrate
 
 # Domains are the packages under app/ (besides the shared ones). Each may have models.py (tables),
-# routes.py (a flask-smorest Blueprint ``blp``, or a list ``blueprints``) and an ``init_app(app)``
-# in its __init__ (event
-# subscriptions, CLI commands). Discovering them keeps this factory free of per-domain edits.
+# routes.py (a flask-smorest Blueprint ``blp``, or a list ``blueprints``), jobs.py (scheduled jobs,
+# declared with app.common.jobs.job when imported) and an ``init_app(app)`` in its __init__ (plugging
+# itself into another domain's registry). Discovering them keeps this factory free of per-domain
+# edits. What a settle, a refund or a login sets off across domains is listed in app/consequences.py.
 SHARED_PACKAGES = {"common", "wechat"}
 
 
@@ -59,6 +60,8 @@ def create_app(config_name=None, overrides=None):
     install_log_redaction()
     register_extensions(app)
     register_blueprints(app)
+    register_consequences()
+    register_jobs()
     register_error_handlers(app)
     register_commands(app)
     return app
@@ -93,6 +96,23 @@ def register_blueprints(app):
         if hasattr(package, "init_app"):
             package.init_app(app)
     finish_document(api, app.extensions["pitstop_contract"])
+
+
+def register_consequences():
+    """What a settle, a refund and a presented referral code set off in other domains (one module)."""
+    from app import consequences
+
+    consequences.subscribe()
+
+
+def register_jobs():
+    """Import every domain's jobs.py (its jobs register themselves); the jobs run in the merchant's timezone."""
+    from app.common.jobs import register_timezone_provider
+    from app.merchant.services import merchant_timezone
+
+    register_timezone_provider(merchant_timezone)
+    for name in domain_packages():
+        _import_if_present(f"app.{name}.jobs")
 
 
 def register_error_handlers(app):

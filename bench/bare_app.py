@@ -38,7 +38,8 @@ def _compile_lookup():
     from app import create_app  # gunicorn runs from the repository root
     from app.common.plates import normalize_plate
     from app.members import services
-    from app.members.vehicle_services import _like_pattern, _lookup_statement
+    from app.members.counter_lookup import _lookup_statement
+    from app.members.vehicle_services import _like_pattern
 
     service = create_app("testing", {"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"]})
     with service.app_context():

@@ -1,4 +1,8 @@
-"""Job entry points the job store can reference by name (module:function)."""
+"""The one function the scheduler's job store refers to: it runs a registered job by its name.
+
+The store keeps job names as arguments of ``run_registered_job``, never the jobs' own functions, and
+``build_scheduler`` adds every registered job afresh at each start (``replace_existing``).
+"""
 
 import logging
 

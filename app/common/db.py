@@ -3,6 +3,7 @@
 from datetime import UTC
 
 from sqlalchemy import DateTime, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -36,9 +37,22 @@ def utcnow():
     return clock.now()
 
 
+def dialect_name(bind):
+    """ "sqlite" or "postgresql": the database behind a session, a connection or an engine."""
+    return (bind.get_bind() if hasattr(bind, "get_bind") else bind).dialect.name
+
+
 def is_sqlite(session_or_engine):
-    bind = session_or_engine.get_bind() if hasattr(session_or_engine, "get_bind") else session_or_engine
-    return bind.dialect.name == "sqlite"
+    return dialect_name(session_or_engine) == "sqlite"
+
+
+def insert_for(bind, target):
+    """An INSERT on ``target`` (a model or a table) for the database behind ``bind`` (a session,
+    connection or engine, or a dialect name), with that dialect's ``on_conflict_do_nothing`` /
+    ``on_conflict_do_update`` (and ``.excluded``), which SQLite and PostgreSQL spell alike: the one
+    place that picks the dialect for an upsert."""
+    name = bind if isinstance(bind, str) else dialect_name(bind)
+    return (sqlite.insert if name == "sqlite" else postgresql.insert)(target)
 
 
 @event.listens_for(Engine, "connect")
@@ -61,7 +75,8 @@ def _postgresql_session_settings(dbapi_connection, connection_record):
         return
     # JIT compilation pays off for analytical queries that run for many seconds. The service's
     # largest (segment previews, the owner's overview) take well under one, and compiling them
-    # added 50-400 ms to each call at a million members.
+    # added 50-400 ms to each call at a million members. This is the one place it is switched off:
+    # for the whole session, so no query needs its own SET LOCAL.
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET jit = off")
     dbapi_connection.commit()

@@ -15,12 +15,10 @@ import time
 
 from flask import Response, request
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from app.common.auth import current_actor
-from app.common.db import is_sqlite
+from app.common.db import insert_for, is_sqlite
 from app.common.errors import BadRequest, Conflict
 from app.common.idempotency import IdempotencyRecord
 from app.common.ratelimit import value_rate_limit
@@ -112,9 +110,8 @@ def _claim(actor_key, key, fingerprint):
     One statement: INSERT ... ON CONFLICT DO NOTHING RETURNING. A concurrent request with the same
     key still in flight makes it wait on the unique index until that request commits (then nothing
     is inserted) or rolls back (then this one inserts)."""
-    insert = sqlite_insert if is_sqlite(db.session) else pg_insert
     return db.session.scalar(
-        insert(IdempotencyRecord)
+        insert_for(db.session, IdempotencyRecord)
         .values(actor_key=actor_key, key=key, request_hash=fingerprint)
         .on_conflict_do_nothing()
         .returning(IdempotencyRecord.id)

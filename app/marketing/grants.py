@@ -8,10 +8,9 @@ left, so we keep our own count per (member, template key).
 """
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.common import clock
-from app.common.db import is_sqlite
+from app.common.db import insert_for
 from app.common.errors import Unprocessable
 from app.extensions import db
 from app.marketing.models import TEMPLATE_KEYS, SubscriptionGrant
@@ -27,9 +26,8 @@ def record_grants(*, member_id, template_keys, now=None):
             details={"template_keys": unknown, "known": list(TEMPLATE_KEYS)},
         )
     now = now or clock.now()
-    insert = sqlite.insert if is_sqlite(db.session) else postgresql.insert
     for template_key in sorted(set(template_keys)):
-        stmt = insert(SubscriptionGrant).values(
+        stmt = insert_for(db.session, SubscriptionGrant).values(
             member_id=member_id, template_key=template_key, remaining=1, accepted_total=1, updated_at=now
         )
         db.session.execute(

@@ -22,10 +22,11 @@ from datetime import timedelta
 from sqlalchemy import String, and_, bindparam, case, cast, exists, func, literal, not_, or_, select, text, update
 
 from app.common import clock
+from app.common.db import insert_for
 from app.common.errors import AppError
 from app.extensions import db
 from app.marketing.models import KIND_TEMPLATES, Message, Visit
-from app.marketing.outbox import _insert, enqueue_follow_ups, enqueue_messages, home_store, key
+from app.marketing.outbox import enqueue_follow_ups, enqueue_messages, home_store, key
 from app.marketing.settings_services import marketing_settings
 from app.members.models import Member, Tier, Vehicle
 from app.merchant.services import get_settings
@@ -314,7 +315,7 @@ def _insert_rows(rows):
     NOTHING executed for many rows (compiled once, sent in batches); RETURNING counts the new ones."""
     if not rows:
         return 0
-    insert = _insert(Message).on_conflict_do_nothing().returning(Message.id)
+    insert = insert_for(db.session, Message.__table__).on_conflict_do_nothing().returning(Message.id)
     return len(db.session.execute(insert, rows).all())
 
 

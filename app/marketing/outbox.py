@@ -6,17 +6,11 @@ never a Python loop over members here.
 """
 
 from sqlalchemy import String, cast, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from app.common.db import is_sqlite
+from app.common.db import insert_for, is_sqlite
 from app.common.pagination import paginate
 from app.extensions import db
 from app.marketing.models import KIND_TEMPLATES, FollowUp, Message, Visit
-
-
-def _insert(model):
-    # Core inserts on the table: the ORM's bulk path reports no row counts.
-    return (sqlite.insert if is_sqlite(db.session) else postgresql.insert)(model.__table__)
 
 
 def insert_ignoring_duplicates(model, stmt, constants):
@@ -29,7 +23,10 @@ def insert_ignoring_duplicates(model, stmt, constants):
     if is_sqlite(db.session):
         # SQLite needs a WHERE in an INSERT ... SELECT that carries an upsert clause.
         full = full.where(literal(True))
-    insert = _insert(model).from_select(columns + list(constants), full).on_conflict_do_nothing()
+    # A Core insert on the table: the ORM's bulk path reports no row counts.
+    insert = (
+        insert_for(db.session, model.__table__).from_select(columns + list(constants), full).on_conflict_do_nothing()
+    )
     return db.session.execute(insert.execution_options(preserve_rowcount=True)).rowcount
 
 

@@ -36,7 +36,7 @@ and no service function can be composed into it. Nothing here writes to those ta
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, false, func, not_, or_, select, text, true
+from sqlalchemy import and_, exists, false, func, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import operators, visitors
@@ -489,10 +489,6 @@ def preview_rules(rules, *, now=None):
 
     scope = _Scope(now or clock.now())
     condition = _compile_rules(rules, scope, candidates_first=True)
-    if db.session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL would JIT-compile these million-row plans, which costs more (half a second on
-        # a busy server) than the JIT code saves on a count of indexed joins. Ends with the transaction.
-        db.session.execute(text("SET LOCAL jit = off"))
     count = db.session.scalar(select(func.count()).select_from(Member).where(condition))
     # The newest few: walking the members newest first and checking each until ten match is
     # quicker than selecting candidates from the whole population first.

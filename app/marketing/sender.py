@@ -30,11 +30,12 @@ from sqlalchemy import literal, select, update
 
 from app import wechat
 from app.common import clock, leases
+from app.common.db import insert_for
 from app.extensions import db
 from app.marketing import grants
 from app.marketing.message_templates import definition, render, render_fields, template_id
 from app.marketing.models import Campaign, FollowUp, Message
-from app.marketing.outbox import _insert, home_store
+from app.marketing.outbox import home_store
 from app.members.models import Member, Tier
 from app.merchant.services import get_settings
 from app.stores.models import Store
@@ -75,7 +76,7 @@ def _call_list(message, context, *, reason, now):
         registered = context["member"].registered_store_id
         store_id = db.session.scalar(select(home_store(literal(message.member_id), literal(registered))))
     db.session.execute(
-        _insert(FollowUp)
+        insert_for(db.session, FollowUp.__table__)
         .values(
             member_id=message.member_id,
             kind=message.kind,

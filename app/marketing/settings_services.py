@@ -1,6 +1,7 @@
 """The merchant's marketing rules (one row, created with defaults on first use)."""
 
 from app.common import clock
+from app.common.db import insert_for
 from app.common.errors import Unprocessable
 from app.extensions import db
 from app.marketing.models import MarketingSettings
@@ -10,15 +11,13 @@ def marketing_settings() -> MarketingSettings:
     """The row, created with the defaults on first use (two schedulers may race to create it)."""
     settings = db.session.get(MarketingSettings, 1)
     if settings is None:
-        from app.marketing.outbox import _insert
-
         defaults = {
             column.name: column.default.arg
             for column in MarketingSettings.__table__.columns
             if column.default is not None and not callable(column.default.arg)
         }
         db.session.execute(
-            _insert(MarketingSettings)
+            insert_for(db.session, MarketingSettings.__table__)
             .values(**defaults, birthday_coupons={}, updated_at=clock.now())
             .on_conflict_do_nothing()
         )

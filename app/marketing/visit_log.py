@@ -1,8 +1,7 @@
-"""Settled visits as marketing sees them, fed by the work-order events (see models.Visit).
-
-The settle event names the order; its store, plate and time come from the work-orders service.
-A refund marks the visit refunded, so no follow-up is sent for it and it no longer counts for a
-segment's store condition.
+"""Settled visits as marketing sees them, recorded by each settle and refund (app/consequences.py;
+see models.Visit). The settle passes the order's store, plate, amount and time in. A refund marks
+the visit refunded, so no follow-up is sent for it and it no longer counts for a segment's store
+condition.
 """
 
 from sqlalchemy import update
@@ -13,17 +12,12 @@ from app.marketing.models import Visit
 from app.merchant.services import get_settings
 
 
-def on_work_order_settled(*, work_order_id, member_id, paid_fen=0, now=None, **_payload):
-    if member_id is None:
-        return
-    from app.workorders.services import get_work_order
-
-    order = get_work_order(work_order_id=work_order_id)
-    settled_at = order.settled_at or now or clock.now()
+def record_visit(*, work_order_id, member_id, store_id, plate, paid_fen, settled_at):
+    """A member's order was settled: their visit (a rerun of the same order overwrites it)."""
     values = {
         "member_id": member_id,
-        "store_id": order.store_id,
-        "plate": order.plate,
+        "store_id": store_id,
+        "plate": plate,
         "paid_fen": paid_fen or 0,
         "settled_at": settled_at,
         "refunded_at": None,
@@ -38,10 +32,11 @@ def on_work_order_settled(*, work_order_id, member_id, paid_fen=0, now=None, **_
     db.session.flush()
 
 
-def on_work_order_refunded(*, work_order_id, now=None, **_payload):
+def mark_refunded(*, work_order_id, refunded_at):
+    """The order was refunded: its visit (if it has one) no longer counts."""
     db.session.execute(
         update(Visit)
         .where(Visit.work_order_id == work_order_id, Visit.refunded_at.is_(None))
-        .values(refunded_at=now or clock.now())
+        .values(refunded_at=refunded_at)
         .execution_options(synchronize_session=False)
     )

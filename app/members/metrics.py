@@ -114,12 +114,6 @@ def refresh_member(*, member_id, now=None):
     return member
 
 
-def on_work_order_changed(*, member_id, now=None, **_payload):
-    """Handler of WORK_ORDER_SETTLED and WORK_ORDER_REFUNDED (walk-in orders have no member)."""
-    if member_id is not None:
-        refresh_member(member_id=member_id, now=now)
-
-
 # -- everyone, set-based -------------------------------------------------------------------------
 
 

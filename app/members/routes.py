@@ -8,7 +8,7 @@ from app.common.http import refuse_personal_data_in_url
 from app.common.qr import PNG_RESPONSE, png_response
 from app.common.ratelimit import login_rate_limit
 from app.common.transaction import read_only, unit_of_work
-from app.members import services, tier_routes, vehicle_services
+from app.members import counter_lookup, services, tier_routes, vehicle_services
 from app.members.schemas import (
     BlockBody,
     CounterRegistration,
@@ -131,7 +131,7 @@ def lookup_vehicles(query, card):
     """Find cars by part of the plate, or a scanned member card's cars (its token in the
     Member-Card-Token header: 422 member_card_expired or invalid_member_card when it cannot be used)"""
     refuse_personal_data_in_url(request.args)
-    return vehicle_services.lookup_for_counter(**query, card_token=card.get("card_token"))
+    return counter_lookup.lookup_for_counter(**query, card_token=card.get("card_token"))
 
 
 @blp.route("/members")

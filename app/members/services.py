@@ -15,6 +15,7 @@ from app.common.pagination import paginate
 from app.common.plates import normalize_plate
 from app.extensions import db
 from app.members.models import Member, Tier, Vehicle
+from app.members.vehicle_services import claim_vehicle, plate_contains
 from app.merchant.services import get_settings
 
 # No 0/O/1/I: codes are read aloud and typed from screens. Also valid in a mini-program scene.
@@ -148,8 +149,6 @@ def register_at_counter(*, phone, nickname=None, plate=None, store_id=None) -> M
     db.session.add(member)
     db.session.flush()
     if plate:
-        from app.members.vehicle_services import claim_vehicle
-
         claim_vehicle(member=member, plate=plate)
     return member
 
@@ -235,8 +234,6 @@ def search_members(*, q, page, per_page):
         stmt = stmt.where(Member.id == member.id)
     elif q:
         plate = normalize_plate(q)
-        from app.members.vehicle_services import plate_contains
-
         plate_match = select(Vehicle.member_id).where(plate_contains(plate))
         conditions = [Member.nickname.contains(q, autoescape=True), Member.id.in_(plate_match)]
         if q.isdigit():

@@ -1,15 +1,12 @@
 """Vehicles: a plate belongs to at most one member; walk-in cars have none."""
 
-import functools
-from types import SimpleNamespace
-
-from sqlalchemy import DateTime, Integer, String, bindparam, func, select
+from sqlalchemy import select
 
 from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
-from app.common.plates import normalize_plate, validate_plate
+from app.common.plates import validate_plate
 from app.extensions import db
-from app.members.models import Member, Tier, Vehicle
+from app.members.models import Member, Vehicle
 
 
 def _by_plate(plate):
@@ -92,11 +89,6 @@ def update_member_vehicle(*, member_id, vehicle_id, changes) -> Vehicle:
     return vehicle
 
 
-# Fewer characters match a large share of all plates and no index narrows them (a trigram needs
-# three): the counter is asked for one more character instead.
-MIN_PLATE_FRAGMENT = 3
-
-
 def _like_pattern(fragment):
     escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -109,140 +101,3 @@ def plate_contains(fragment):
 
 def _plate_like(pattern):
     return Vehicle.plate.like(pattern, escape="\\")
-
-
-def search_by_plate(*, plate_fragment, page, per_page):
-    """Cars whose plate contains the normalised fragment (at least 3 characters: fewer →
-    422 plate_fragment_too_short), ordered by plate, each with its member's counter summary.
-
-    The counter's busiest read, so it is one statement of plain rows: the page of matches (and
-    their total) comes from the trigram index on the plate (migration 0012), and the members,
-    tiers, every domain's summary figures and the lifecycle thresholds are joined onto just that
-    page."""
-    from app.members import services
-    from app.merchant.services import LIFECYCLE_DEFAULTS
-
-    fragment = normalize_plate(plate_fragment)
-    if len(fragment) < MIN_PLATE_FRAGMENT:
-        raise Unprocessable(
-            "plate_fragment_too_short",
-            f"Type at least {MIN_PLATE_FRAGMENT} characters of the plate.",
-            details={"min_length": MIN_PLATE_FRAGMENT},
-        )
-    now = clock.now()
-    statement, figures = _lookup_statement(services.summary_providers())
-    rows = (
-        db.session.execute(
-            statement,
-            {
-                "pattern": _like_pattern(fragment),
-                "now": now,
-                "limit": per_page,
-                "offset": (page - 1) * per_page,
-            },
-        )
-        .mappings()
-        .all()
-    )
-    if rows:
-        total = rows[0]["total"]
-    elif page == 1:
-        total = 0
-    else:  # past the last page: the window saw no rows to count
-        total = db.session.scalar(select(func.count()).where(plate_contains(fragment)))
-    items = []
-    for row in rows:
-        vehicle = SimpleNamespace(**{column.key: row[f"vehicle_{column.key}"] for column in _LOOKUP_VEHICLE_COLUMNS})
-        member = None
-        if row["member_id"] is not None:
-            limits = {
-                name: row[name] if row[name] is not None else default for name, default in LIFECYCLE_DEFAULTS.items()
-            }
-            member = services.counter_summary(
-                member_id=row["member_id"],
-                nickname=row["nickname"],
-                phone=row["phone"],
-                tier={"id": row["tier_id"], "name": row["tier_name"]} if row["tier_id"] is not None else None,
-                last_paid_visit_at=row["last_paid_visit_at"],
-                lifecycle=services.lifecycle_for(row["last_paid_visit_at"], now=now, **limits),
-                figures={name: row[name] for name in figures},
-            )
-        items.append({"vehicle": vehicle, "member": member})
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
-
-
-@functools.lru_cache(maxsize=4)
-def _lookup_statement(providers):
-    """The lookup's statement, built once per process (building and keying it costs as much Python
-    as the rest of the request); the fragment's pattern, the time and the page are parameters."""
-    from app.members import services
-    from app.merchant.services import lifecycle_threshold_columns
-
-    now = bindparam("now", type_=DateTime(timezone=True))
-    # Every match is gathered first (the trigram index finds them; the total counts them), then the
-    # page is cut. Materialised, because PostgreSQL would otherwise walk the whole plate index in
-    # order, filtering, to stop early -- which never happens when every match must be counted.
-    found = (
-        select(Vehicle.id, Vehicle.plate)
-        .where(_plate_like(bindparam("pattern", type_=String)))
-        .cte("plate_matches")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    matches = (
-        select(found.c.id, found.c.plate, func.count().over().label("total"))
-        .order_by(found.c.plate, found.c.id)
-        .limit(bindparam("limit", type_=Integer))
-        .offset(bindparam("offset", type_=Integer))
-        .subquery()
-    )
-    figures = services.summary_figure_columns(Member.id, now)
-    statement = (
-        select(
-            matches.c.total,
-            *(column.label(f"vehicle_{column.key}") for column in _LOOKUP_VEHICLE_COLUMNS),
-            Member.id.label("member_id"),
-            Member.nickname,
-            Member.phone,
-            Member.last_paid_visit_at,
-            Tier.id.label("tier_id"),
-            Tier.name.label("tier_name"),
-            *(expression.label(name) for name, expression in {**figures, **lifecycle_threshold_columns()}.items()),
-        )
-        .select_from(matches)
-        .join(Vehicle, Vehicle.id == matches.c.id)
-        .outerjoin(Member, Member.id == Vehicle.member_id)
-        .outerjoin(Tier, Tier.id == Member.tier_id)
-        .order_by(matches.c.plate, matches.c.id)
-    )
-    return statement, tuple(figures)
-
-
-# What the counter's lookup shows of a car (VehicleRead).
-_LOOKUP_VEHICLE_COLUMNS = (
-    Vehicle.id,
-    Vehicle.member_id,
-    Vehicle.plate,
-    Vehicle.model,
-    Vehicle.purchase_date,
-    Vehicle.mileage_km,
-    Vehicle.next_maintenance_due_date,
-    Vehicle.next_maintenance_due_km,
-)
-
-
-def lookup_for_counter(*, plate=None, card_token=None, page=1, per_page=20):
-    """The counter's lookup: cars by plate fragment or by a scanned member card, each with its
-    member's summary (tier, lifecycle, balances) fetched in bulk."""
-    from app.members import services
-
-    if not card_token:
-        return search_by_plate(plate_fragment=plate or "", page=page, per_page=per_page)
-    member = services.member_from_card_token(card_token)
-    vehicles = list_member_vehicles(member_id=member.id)
-    summaries = services.member_summaries([member])
-    return {
-        "items": [{"vehicle": v, "member": summaries[member.id]} for v in vehicles],
-        "total": len(vehicles),
-        "page": 1,
-        "per_page": max(len(vehicles), 1),
-    }

@@ -40,11 +40,9 @@ log = logging.getLogger(__name__)
 REWARD_REF_TYPE = "referral_reward"
 
 
-def on_work_order_settled(*, work_order_id, member_id, paid_fen, now=None, **_):
-    """Convert the paying member's pending referral if this order qualifies, and reward the referrer."""
-    if member_id is None:
-        return None
-    now = now or clock.now()
+def convert_on_paid_order(*, work_order_id, member_id, paid_fen, now):
+    """Convert the paying member's pending referral if this settled order qualifies, and reward the
+    referrer (frozen until the freeze period ends)."""
     settings = get_settings()
     if paid_fen <= 0 or paid_fen < settings.referral_min_order_fen:
         return None
@@ -150,9 +148,8 @@ def release_reward(*, reward_id, now):
     return True
 
 
-def on_work_order_refunded(*, work_order_id, member_id=None, now=None, **_):
+def reverse_for_refunded_order(*, work_order_id, now):
     """A refund of the order that converted a referral takes the referrer's reward back."""
-    now = now or clock.now()
     referral = db.session.scalar(
         select(Referral)
         .where(Referral.work_order_id == work_order_id, Referral.status == "converted")

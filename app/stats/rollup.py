@@ -1,13 +1,13 @@
 """The daily sales rollup (``stats_daily_sales``, see app/stats/models.py): kept current by the
-work-order events, rebuilt from the raw rows on demand.
+settles and refunds (app/consequences.py), rebuilt from the raw rows on demand.
 
 Both paths run the same grouped queries over the work-order tables (``_sales_selects`` and
 ``_refund_select``), so a row kept current event by event equals the one a rebuild computes:
- * WORK_ORDER_SETTLED adds the order to its settle day's rows (orders, its posted tenders, its lines
+ * a settle adds the order to its settle day's rows (orders, its posted tenders, its lines
    by category);
- * WORK_ORDER_REFUNDED takes the same amounts off the settle day's rows — a refunded order is not
+ * a refund takes the same amounts off the settle day's rows — a refunded order is not
    counted in any period, see app/stats/orders.py — and adds a ``refund`` row on the refund's day.
-The handlers run inside the settle or refund transaction: the rollup commits or rolls back with it.
+Both run inside the settle or refund transaction: the rollup commits or rolls back with it.
 They add with one INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x (PostgreSQL and SQLite),
 the rows in key order, so concurrent settles at a store queue on the day's row instead of losing an
 update, and two transactions never take the row locks in opposite orders.
@@ -20,11 +20,9 @@ import functools
 from typing import NamedTuple
 
 from sqlalchemy import String, case, cast, delete, exists, func, literal, literal_column, select, true, union_all
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.common import clock
-from app.common.db import is_sqlite
+from app.common.db import insert_for
 from app.extensions import db
 from app.merchant.services import get_settings
 from app.stats.models import AMOUNTS, DailySales, RecentVisits, VisitDays
@@ -121,17 +119,16 @@ def _covering_period(first, last):
     )
 
 
-def _add_order(work_order_id, sign, with_refund=False):
-    """Add the order's rows (``_sales_selects`` × ``sign``, and its ``refund`` row when asked) to
-    the rollup in one INSERT ... SELECT ... ON CONFLICT DO UPDATE (insert, or add to the existing
-    row), the rows in key order."""
-    order = db.session.get(WorkOrder, work_order_id)  # the settle or refund has it loaded already
-    period = _covering_period(order.settled_at, order.refunded_at or order.settled_at)
+def _add_order(work_order_id, sign, *, settled_at, refunded_at=None):
+    """Add the order's rows (``_sales_selects`` × ``sign``, and its ``refund`` row when it was
+    refunded) to the rollup in one INSERT ... SELECT ... ON CONFLICT DO UPDATE (insert, or add to the
+    existing row), the rows in key order."""
+    with_refund = refunded_at is not None
+    period = _covering_period(settled_at, refunded_at or settled_at)
     where = WorkOrder.id == work_order_id
     queries = _sales_selects(where, period, sign) + ([_refund_select(where, period)] if with_refund else [])
     rows = union_all(*queries).order_by(*(literal_column(str(position)) for position in range(1, len(KEY) + 1)))
-    insert = sqlite_insert if is_sqlite(db.session) else pg_insert
-    statement = insert(DailySales).from_select(list(COLUMNS), rows)
+    statement = insert_for(db.session, DailySales).from_select(list(COLUMNS), rows)
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=list(KEY),
@@ -140,20 +137,21 @@ def _add_order(work_order_id, sign, with_refund=False):
     )
 
 
-def on_work_order_settled(*, work_order_id, **_payload):
-    """Handler of WORK_ORDER_SETTLED: the order joins its settle day's figures, and its member's and
-    car's latest visits."""
+def add_settled_order(*, work_order_id, member_id, vehicle_id, store_id, settled_at):
+    """A settled order joins its settle day's figures, and its member's and car's latest visits
+    (run by app/consequences.py inside the settle's transaction)."""
     db.session.flush()
-    _add_order(work_order_id, 1)
-    _refresh_recent_visits(work_order_id)
+    _add_order(work_order_id, 1, settled_at=settled_at)
+    _refresh_recent_visits(member_id=member_id, vehicle_id=vehicle_id, store_id=store_id)
 
 
-def on_work_order_refunded(*, work_order_id, **_payload):
-    """Handler of WORK_ORDER_REFUNDED: the order leaves its settle day's figures and appears
-    among the refunds of the refund's day; its member's and car's latest visits are looked up again."""
+def take_refunded_order(*, work_order_id, member_id, vehicle_id, store_id, settled_at, refunded_at):
+    """A refunded order leaves its settle day's figures and appears among the refunds of the refund's
+    day; its member's and car's latest visits are looked up again (app/consequences.py, in the refund's
+    transaction)."""
     db.session.flush()
-    _add_order(work_order_id, -1, with_refund=True)
-    _refresh_recent_visits(work_order_id)
+    _add_order(work_order_id, -1, settled_at=settled_at, refunded_at=refunded_at)
+    _refresh_recent_visits(member_id=member_id, vehicle_id=vehicle_id, store_id=store_id)
 
 
 # -- the latest visits of members and cars -------------------------------------------------------
@@ -186,7 +184,7 @@ def _latest_instants(subjects, store_id):
     return {key: sorted(instants, reverse=True) for key, instants in latest.items()}
 
 
-def _refresh_recent_visits(work_order_id):
+def _refresh_recent_visits(*, member_id, vehicle_id, store_id):
     """Look up again the two latest counted orders of the order's member and car, at every store
     and at the order's store, and move the histogram's counts from the old days to the new ones.
     The subjects' rows are locked first, all by one upsert that inserts the missing ones empty and
@@ -194,10 +192,9 @@ def _refresh_recent_visits(work_order_id):
     car; every store, then the store), so two transactions never take them in opposite orders.
     Then one query reads the latest orders and one upsert writes the rows whose days changed."""
     tz_name = get_settings().timezone
-    order = db.session.get(WorkOrder, work_order_id)
     subjects = [
         (subject, subject_id)
-        for subject, subject_id in (("member", order.member_id), ("vehicle", order.vehicle_id))
+        for subject, subject_id in (("member", member_id), ("vehicle", vehicle_id))
         if subject_id is not None
     ]
     if not subjects:
@@ -206,7 +203,7 @@ def _refresh_recent_visits(work_order_id):
     keys = [
         {"subject": subject, "subject_id": subject_id, "scope": scope}
         for subject, subject_id in subjects
-        for scope in (0, order.store_id)
+        for scope in (0, store_id)
     ]
     old = {
         (subject, scope): (last_day, prev_day)
@@ -214,7 +211,7 @@ def _refresh_recent_visits(work_order_id):
     }
     ids = dict(subjects)
     changed, deltas = [], {}
-    for (subject, scope), instants in _latest_instants(subjects, order.store_id).items():
+    for (subject, scope), instants in _latest_instants(subjects, store_id).items():
         new = tuple(clock.local_today(tz_name, instant) for instant in instants) + (None,) * (2 - len(instants))
         if old[(subject, scope)] == new:
             continue
@@ -250,17 +247,16 @@ def _recent_visit_upserts(dialect_name):
     """The three upserts of ``_refresh_recent_visits``, built once per dialect and run with a list of
     rows: SQLAlchemy sends each as one multi-row INSERT, in the rows' order, and compiles it once
     (a statement with its rows inside, ``insert().values([...])``, is compiled again on every call)."""
-    insert = sqlite_insert if dialect_name == "sqlite" else pg_insert
     key = ["subject", "subject_id", "scope"]
-    lock = insert(RecentVisits)
+    lock = insert_for(dialect_name, RecentVisits)
     lock = lock.on_conflict_do_update(index_elements=key, set_={"last_day": RecentVisits.last_day}).returning(
         RecentVisits.subject, RecentVisits.scope, RecentVisits.last_day, RecentVisits.prev_day
     )
-    move_days = insert(RecentVisits)
+    move_days = insert_for(dialect_name, RecentVisits)
     move_days = move_days.on_conflict_do_update(
         index_elements=key, set_={"last_day": move_days.excluded.last_day, "prev_day": move_days.excluded.prev_day}
     )
-    count_days = insert(VisitDays)
+    count_days = insert_for(dialect_name, VisitDays)
     count_days = count_days.on_conflict_do_update(
         index_elements=["subject", "scope", "day"],
         set_={

@@ -1,16 +1,15 @@
 """Balance rows created on first use and locked before they are read for a change."""
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.common.db import insert_for
 from app.common.errors import Unprocessable
 from app.extensions import db
 
 
 def insert_if_missing(model, **values):
     """INSERT ... ON CONFLICT DO NOTHING: two first uses at once create the row once."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    db.session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing())
+    db.session.execute(insert_for(db.session, model).values(**values).on_conflict_do_nothing())
 
 
 def lock_or_create_row(model, member_id, **empty):

@@ -22,7 +22,9 @@ from sqlalchemy import select
 from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
-from app.workorders import instruments, services
+from app.payments import refunds as payment_refunds
+from app.payments import services as payments
+from app.workorders import services
 from app.workorders.models import WorkOrderPayAttempt, WorkOrderPayment
 from app.workorders.refund import PAY_REF_TYPE, reverse_instruments
 from app.workorders.settle import REF_TYPE, finish, prepare, spend
@@ -73,7 +75,7 @@ def pay(*, member_id, work_order_id, tenders, now=None):
     spend(
         order, valuation.values, ref_type=PAY_REF_TYPE, ref_id=attempt.id, status="held", attempt_id=attempt.id, now=now
     )
-    payment_order, pay_params = instruments.payments().create_wechat_payment(
+    payment_order, pay_params = payments.create_wechat_payment(
         member_id=member_id,
         purpose=PURPOSE,
         purpose_ref_id=order.id,
@@ -128,7 +130,7 @@ def on_paid(payment_order, notice=None):
         # WeChat refuses to close a paid order, so this needs a payment racing its own close. The
         # holds are gone and nothing was bought: the money goes back to the member.
         attempt.status, attempt.finished_at = "paid_late", clock.now()
-        instruments.payment_refunds().refund_payment(
+        payment_refunds.refund_payment(
             payment_order_id=payment_order.id, reason=f"工单{order.number}支付超时，款项原路退回"
         )
         db.session.flush()
@@ -165,4 +167,4 @@ def on_closed(payment_order):
 
 
 def register():
-    instruments.payments().register_payment_purpose(PURPOSE, on_paid, on_closed)
+    payments.register_payment_purpose(PURPOSE, on_paid, on_closed)

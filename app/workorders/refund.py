@@ -16,18 +16,23 @@ attempt's WeChat payment gets a refund, promised in this transaction and sent by
 The tier is not lowered here (the scheduler's review does that from rolling spend) and the
 vehicle's maintenance record stays: the work was done. Money paid at the counter in cash, WeChat,
 Alipay or by bank card goes back through the till or the payment terminal it came from.
-WORK_ORDER_REFUNDED is published.
+Then WORK_ORDER_REFUNDED is published: what it sets off in other domains is in app/consequences.py.
 Refunding a refunded order returns it unchanged.
 """
 
 from sqlalchemy import func, select
 
+from app.cards import services as package_cards
 from app.catalog import stock
 from app.common import clock, events
 from app.common.errors import Conflict
+from app.coupons import services as coupons
 from app.extensions import db
 from app.members import visits
-from app.workorders import instruments, services
+from app.payments import refunds as payment_refunds
+from app.wallet import points
+from app.wallet import services as wallet
+from app.workorders import services
 from app.workorders.models import WorkOrder, WorkOrderPayAttempt
 from app.workorders.settle import REF_TYPE
 
@@ -50,11 +55,11 @@ def references(order, attempts):
 
 def reverse_instruments(*, ref_type, ref_id, now):
     """Give back what was spent (and take back what was earned) under one reference."""
-    instruments.cards().reverse_reference(ref_type=ref_type, ref_id=ref_id)
-    instruments.cards().remove_stamps(ref_type=ref_type, ref_id=ref_id)
-    instruments.coupons().restore_reference(ref_type=ref_type, ref_id=ref_id, now=now)
-    instruments.points().reverse_reference(ref_type=ref_type, ref_id=ref_id, now=now)
-    instruments.wallet().reverse_reference(ref_type=ref_type, ref_id=ref_id)
+    package_cards.reverse_reference(ref_type=ref_type, ref_id=ref_id)
+    package_cards.remove_stamps(ref_type=ref_type, ref_id=ref_id)
+    coupons.restore_reference(ref_type=ref_type, ref_id=ref_id, now=now)
+    points.reverse_reference(ref_type=ref_type, ref_id=ref_id, now=now)
+    wallet.reverse_reference(ref_type=ref_type, ref_id=ref_id)
 
 
 def _remaining_visit_bounds(member_id, excluding_id):
@@ -82,14 +87,22 @@ def refund(*, actor, work_order_id, reason, now=None):
         reverse_instruments(ref_type=ref_type, ref_id=ref_id, now=now)
     for _attempt, payment_order_id in attempts:
         # The reason is shown to the member in WeChat's refund notice, so it is written in Chinese.
-        instruments.payment_refunds().refund_payment(
-            payment_order_id=payment_order_id, reason=f"工单{order.number}退款", now=now
-        )
+        payment_refunds.refund_payment(payment_order_id=payment_order_id, reason=f"工单{order.number}退款", now=now)
     stock.return_reference(ref_type=REF_TYPE, ref_id=order.id, now=now)
     if order.member_id is not None:
         first_at, last_at = _remaining_visit_bounds(order.member_id, order.id)
         visits.revert_paid_visit(member_id=order.member_id, paid_fen=order.paid_fen, first_at=first_at, last_at=last_at)
     order.status, order.refunded_at, order.refund_reason = "refunded", now, reason
     db.session.flush()
-    events.publish(events.WORK_ORDER_REFUNDED, work_order_id=order.id, member_id=order.member_id, now=now)
+    # Then what the other domains keep (metrics, marketing's visit, referrals, stats): app/consequences.py.
+    events.publish(
+        events.WORK_ORDER_REFUNDED,
+        work_order_id=order.id,
+        member_id=order.member_id,
+        vehicle_id=order.vehicle_id,
+        store_id=order.store_id,
+        settled_at=order.settled_at,
+        refunded_at=order.refunded_at,
+        now=now,
+    )
     return order

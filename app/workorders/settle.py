@@ -15,17 +15,22 @@ Settling also records:
  * a stamp for each service item of which at least one unit was paid for (units covered by package
    cards or item vouchers earn none, so a reward voucher never earns the next stamp);
  * the member's visit statistics, a tier upgrade check, the vehicle's next maintenance due;
- * WORK_ORDER_SETTLED (work_order_id, member_id, paid_fen, now) for referrals and follow-ups.
+ * then WORK_ORDER_SETTLED, with the order's figures: what it sets off in the member metrics,
+   marketing's visits (follow-ups), referrals and the stats is listed in app/consequences.py.
 """
 
+from app.cards import services as package_cards
 from app.catalog import stock
 from app.catalog.services import service_items_by_id
 from app.common import clock, events
+from app.coupons import services as coupons
 from app.extensions import db
 from app.members import maintenance, tier_rules, visits
 from app.members.models import Member
 from app.merchant.services import merchant_timezone
-from app.workorders import instruments, pricing, services
+from app.wallet import points
+from app.wallet import services as wallet
+from app.workorders import pricing, services
 from app.workorders.models import MONEY_TYPES, WorkOrderPayment
 from app.workorders.tenders import value_tenders
 
@@ -39,7 +44,7 @@ def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None)
     member_id = order.member_id
     for value in sorted(values, key=lambda v: SPEND_ORDER.get(v.type, 9)):
         if value.type == "package_card":
-            instruments.cards().redeem_item(
+            package_cards.redeem_item(
                 card_id=value.card_id,
                 member_id=member_id,
                 service_item_id=value.service_item_id,
@@ -48,17 +53,13 @@ def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None)
                 now=now,
             )
         elif value.type == "coupon":
-            instruments.coupons().use(
+            coupons.use(
                 member_coupon_id=value.member_coupon_id, member_id=member_id, ref_type=ref_type, ref_id=ref_id, now=now
             )
         elif value.type == "points":
-            instruments.points().redeem(
-                member_id=member_id, points=value.points, ref_type=ref_type, ref_id=ref_id, now=now
-            )
+            points.redeem(member_id=member_id, points=value.points, ref_type=ref_type, ref_id=ref_id, now=now)
         elif value.type == "stored_value":
-            instruments.wallet().spend(
-                member_id=member_id, amount_fen=value.amount_fen, ref_type=ref_type, ref_id=ref_id
-            )
+            wallet.spend(member_id=member_id, amount_fen=value.amount_fen, ref_type=ref_type, ref_id=ref_id)
     # Appended to the order's collection (rather than added and the collection read again): new
     # rows get higher ids, so the collection stays in id order as a fresh read would give it.
     for value in values:
@@ -110,10 +111,7 @@ def finish(order, *, now, staff_id=None):
     points_earned = order.points_earned
     if member_id is not None and paid_fen > 0:
         points_earned = (
-            instruments.points().earn(
-                member_id=member_id, paid_fen=paid_fen, ref_type=REF_TYPE, ref_id=order.id, now=now
-            )
-            or 0
+            points.earn(member_id=member_id, paid_fen=paid_fen, ref_type=REF_TYPE, ref_id=order.id, now=now) or 0
         )
     # The order's new state is set after the points are earned, so it is written in one UPDATE; it
     # is flushed before the visit statistics and the tier check, which read the settled orders.
@@ -123,15 +121,24 @@ def finish(order, *, now, staff_id=None):
     if member_id is not None:
         stamp_items = _stamp_items(order)
         if stamp_items:
-            instruments.cards().add_stamps(
+            package_cards.add_stamps(
                 member_id=member_id, service_item_ids=stamp_items, ref_type=REF_TYPE, ref_id=order.id, now=now
             )
         visits.record_paid_visit(member_id=member_id, paid_fen=order.paid_fen, at=now)
         tier_rules.check_upgrade(member_id=member_id, now=now)
     _record_maintenance(order, now)
     db.session.flush()
+    # Then what the other domains keep (metrics, marketing's visit, referrals, stats): app/consequences.py.
     events.publish(
-        events.WORK_ORDER_SETTLED, work_order_id=order.id, member_id=member_id, paid_fen=order.paid_fen, now=now
+        events.WORK_ORDER_SETTLED,
+        work_order_id=order.id,
+        member_id=member_id,
+        vehicle_id=order.vehicle_id,
+        store_id=order.store_id,
+        plate=order.plate,
+        paid_fen=order.paid_fen,
+        settled_at=order.settled_at,
+        now=now,
     )
     return order
 
@@ -205,7 +212,7 @@ def _points_max(order, valuation, now):
     if valuation.points_max is not None or order.member_id is None:
         return valuation.points_max
     bill = order.total_fen - sum(v.amount_fen for v in valuation.values if v.type in ("package_card", "coupon"))
-    return instruments.points().max_redeemable_points(member_id=order.member_id, bill_fen=max(bill, 0), now=now)
+    return points.max_redeemable_points(member_id=order.member_id, bill_fen=max(bill, 0), now=now)
 
 
 def _line_dict(line):

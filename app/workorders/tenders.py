@@ -15,8 +15,11 @@ and settle then spends the instruments (which refuse used coupons, empty cards a
 from collections import Counter
 from dataclasses import dataclass, field
 
+from app.cards import services as package_cards
 from app.common.errors import Conflict, Unprocessable
-from app.workorders import instruments, pricing
+from app.coupons import services as coupons
+from app.wallet import points
+from app.workorders import pricing
 from app.workorders.models import MONEY_TYPES
 
 MEMBER_TYPES = ("stored_value", "points", "coupon", "package_card")
@@ -124,7 +127,7 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
     for (card_id, service_item_id), units in card_units.items():
         # Another member's, an expired or a used-up card is refused here too, so a quote never
         # values what settling then refuses.
-        instruments.cards().check_redeemable(
+        package_cards.check_redeemable(
             card_id=card_id, member_id=member_id, service_item_id=service_item_id, units=units, now=now
         )
     for index, tender in enumerate(tenders):
@@ -140,7 +143,7 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
 
     coupon_indexes = [i for i, t in enumerate(tenders) if t["type"] == "coupon"]
     if coupon_indexes:
-        infos = instruments.coupons().coupon_infos(
+        infos = coupons.coupon_infos(
             member_coupon_ids=[tenders[i]["member_coupon_id"] for i in coupon_indexes], member_id=member_id, now=now
         )
         order_level = [i for i in coupon_indexes if infos[tenders[i]["member_coupon_id"]]["kind"] in ORDER_COUPON_KINDS]
@@ -158,7 +161,7 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
                 _take_unit(
                     lines, remaining_units, service_item_id=info["service_item_id"], code="coupon", consume=False
                 )
-            value = instruments.coupons().value_for_order(
+            value = coupons.value_for_order(
                 member_coupon_id=coupon_id,
                 member_id=member_id,
                 lines=pricing.coupon_lines(lines, remaining_units),
@@ -183,10 +186,10 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
     for index, tender in enumerate(tenders):
         if tender["type"] == "points":
             bill = order.total_fen - sum(v.amount_fen for v in values if v is not None and v.type in UNIT_AND_COUPON)
-            cap = instruments.points().max_redeemable_points(member_id=member_id, bill_fen=max(bill, 0), now=now)
+            cap = points.max_redeemable_points(member_id=member_id, bill_fen=max(bill, 0), now=now)
             valuation.points_max = cap
             if tender["points"] > cap:
-                live = instruments.points().live_points(member_id=member_id, now=now)
+                live = points.live_points(member_id=member_id, now=now)
                 if tender["points"] > live:
                     raise Conflict(
                         "insufficient_points",
@@ -198,7 +201,7 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
                     f"At most {cap} points can pay this order.",
                     details={"points": tender["points"], "max_points": cap},
                 )
-            value = instruments.points().points_value_fen(tender["points"])  # 422 unless whole fen
+            value = points.points_value_fen(tender["points"])  # 422 unless whole fen
             values[index] = TenderValue(type="points", amount_fen=value, points=tender["points"])
         elif tender["type"] == "stored_value" or tender["type"] in MONEY_TYPES:
             values[index] = TenderValue(type=tender["type"], amount_fen=tender["amount_fen"])

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from app.common import clock
 from app.common.jobs import run_job
 from app.extensions import db
+from app.marketing.jobs import campaign_sends
 from app.marketing.models import FollowUp
 from app.marketing.sender import send_outbox
 from app.wechat import fake as fake_wechat
@@ -36,9 +37,12 @@ def _member(api, member_login, code, nickname, plate=None):
     return token, member["id"]
 
 
-def _launch(app, day=D):
+def _launch(app, at=None):
+    """The scheduler's campaign_sends run at ``at`` (default 03:00 on D, an hour after the send time);
+    ``flask jobs run campaign_sends --date D`` would stand for the end of D instead."""
+    at = at or local(D, 3)
     with app.app_context():
-        return run_job("campaign_sends", day=day)
+        return campaign_sends(today=at.date(), now=at)
 
 
 def _send(app, now):
@@ -84,7 +88,7 @@ def test_a_campaign_runs_once_on_time_and_reports_what_it_produced(app, api, mem
     )
     assert campaign["status"] == "scheduled" and campaign["results"]["audience"] == 0
 
-    assert _launch(app, D - timedelta(days=1)) == {"launched": 0}  # 03:00 the day before: not yet
+    assert _launch(app, local(D - timedelta(days=1), 23, 59)) == {"launched": 0}  # the day before: not yet
     assert _launch(app) == {"launched": 1}
     assert _launch(app) == {"launched": 0}
     assert _send(app, local(D, 3, 1)) == {"sent": 1, "skipped_no_grant": 1}

@@ -1,6 +1,6 @@
 """Refunds reverse every ledger a settlement touched."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -71,7 +71,17 @@ def test_refund_restores_every_balance_count_and_stock(app, api, staff_tokens, s
     body = response.json
     assert body["status"] == "refunded" and body["refund_reason"] == "customer unhappy"
     assert ledgers(app, member["id"]) == before
-    assert seen == [{"work_order_id": order["id"], "member_id": member["id"], "now": seen[0]["now"]}]
+    assert seen == [
+        {
+            "work_order_id": order["id"],
+            "member_id": member["id"],
+            "vehicle_id": order["vehicle_id"],
+            "store_id": order["store_id"],
+            "settled_at": datetime.fromisoformat(body["settled_at"]),
+            "refunded_at": datetime.fromisoformat(body["refunded_at"]),
+            "now": datetime.fromisoformat(body["refunded_at"]),
+        }
+    ]
     # The ledgers were reversed by appending entries, never by editing or deleting them.
     assert (
         scalar(app, "SELECT COUNT(*) FROM wallet_entries WHERE kind = 'reversal' AND ref_id = :o", o=order["id"]) == 1

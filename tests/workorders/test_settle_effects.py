@@ -82,7 +82,16 @@ def test_visit_statistics_and_event(app, api, staff_tokens, stores, catalog, mem
     count, total, first_at, last_at, _ = ledgers(app, member["id"])["member"][0]
     assert (count, total) == (2, 13000)
     assert [p["work_order_id"] for p in seen] == [first["id"], second["id"]]
-    assert seen[1] == {"work_order_id": second["id"], "member_id": member["id"], "paid_fen": 8000, "now": clock.now()}
+    assert seen[1] == {
+        "work_order_id": second["id"],
+        "member_id": member["id"],
+        "vehicle_id": second["vehicle_id"],
+        "store_id": stores[0],
+        "plate": second["plate"],
+        "paid_fen": 8000,
+        "settled_at": clock.now(),
+        "now": clock.now(),
+    }
     staff_view = api.get(f"/members/{member['id']}", staff_tokens["owner"]).json
     assert staff_view["paid_visit_count"] == 2 and staff_view["total_paid_fen"] == 13000
     assert staff_view["last_visit_at"].startswith("2026-04-01")

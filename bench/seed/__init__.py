@@ -5,6 +5,9 @@ Rows are generated in Python and bulk-loaded (COPY on PostgreSQL) chunk by chunk
 so an interrupted run leaves nothing behind. Afterwards the planner statistics are refreshed and the
 nightly member metrics are computed, so the data set looks like a shop's database the morning after
 the scheduler ran.
+
+Tooling, not a domain: it lives outside app/ so the service never loads it; the ``flask seed-bench``
+command (app/cli.py) imports it when run from a checkout.
 """
 
 import time
@@ -12,14 +15,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, text, update
 
-from app.bench_seed.loader import BulkLoader, indexes_deferred
-from app.bench_seed.population import COLUMNS, Population
-from app.bench_seed.reference import create_reference
 from app.common import clock
-from app.common.jobs import registered_jobs
 from app.extensions import db
+from app.members.metrics import recompute_member_metrics
 from app.members.models import Member
 from app.merchant.services import get_settings
+from bench.seed.loader import BulkLoader, indexes_deferred
+from bench.seed.population import COLUMNS, Population
+from bench.seed.reference import create_reference
 
 CHUNK = 10_000
 BOOKINGS_PER_STORE_DAY = 40
@@ -64,7 +67,7 @@ def seed_bench(*, members, stores=3, seed=2026, progress=None, now=None):
         # (with planner statistics of the loaded tables, so the computation plans for their size).
         if connection.dialect.name == "postgresql":
             connection.execute(text("ANALYZE"))
-        registered_jobs()["member_metrics"].func(today=clock.local_today(settings.timezone, now), now=now)
+        recompute_member_metrics(now=now)
         phase("member metrics")
     db.session.commit()
     phase("indexes and keys")

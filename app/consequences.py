@@ -1,0 +1,86 @@
+"""What a settle, a refund and a presented referral code set off in other domains: all of it, here,
+in the order it runs.
+
+The work orders (app/workorders/settle.py, refund.py) and the member login (app/members/services.py)
+publish one event each (app/common/events.py) carrying everything the steps below need, so no step
+reads the order again; this module is the events' subscriber and calls each domain in turn. Every
+step runs inside the caller's transaction: a failure rolls the whole settle, refund or login back.
+
+Why the listing lives here, beside the application factory, and not in app/workorders:
+ * each domain below depends on the work orders or the members (the stats roll up an order's lines
+   and tenders, marketing keeps its visits, referrals convert on an order, the metrics read the
+   member's visit statistics). Called from app/workorders, the dependency would point both ways: an
+   import circle. So the work orders publish, and only this module knows who listens;
+ * app/common, where the events are, imports no domain;
+ * this top-level module, like the factory, may know every domain, and no domain imports it.
+
+What settling spends and records itself (tenders, stock, points earned, stamps, visit statistics,
+the tier check, the next maintenance) is in app/workorders/settle.py, in the order it runs there.
+"""
+
+from app.common import events
+from app.marketing import visit_log
+from app.members import metrics
+from app.referrals import rewards
+from app.referrals.services import present_code
+from app.stats import rollup
+
+
+def work_order_settled(*, work_order_id, member_id, vehicle_id, store_id, plate, paid_fen, settled_at, now):
+    """After a settle (at the counter or paid in the mini-program); the member's visit statistics
+    are already counted."""
+    if member_id is not None:
+        # 1. The member's lifecycle and value class, from the visit statistics the settle updated
+        #    (segments and the staff call list read them).
+        metrics.refresh_member(member_id=member_id, now=now)
+        # 2. Marketing's visit: the service follow-up three to seven days later, the segments' store condition.
+        visit_log.record_visit(
+            work_order_id=work_order_id,
+            member_id=member_id,
+            store_id=store_id,
+            plate=plate,
+            paid_fen=paid_fen,
+            settled_at=settled_at,
+        )
+        # 3. The member's pending referral converts if the order qualifies; the referrer's reward is frozen.
+        rewards.convert_on_paid_order(work_order_id=work_order_id, member_id=member_id, paid_fen=paid_fen, now=now)
+    # 4. The owner's daily sales, and the member's and car's latest visits (walk-in cars too).
+    rollup.add_settled_order(
+        work_order_id=work_order_id,
+        member_id=member_id,
+        vehicle_id=vehicle_id,
+        store_id=store_id,
+        settled_at=settled_at,
+    )
+
+
+def work_order_refunded(*, work_order_id, member_id, vehicle_id, store_id, settled_at, refunded_at, now):
+    """After a refund; the instruments are reversed and the member's visit statistics taken back."""
+    if member_id is not None:
+        # 1. The member's lifecycle and value class, from the reverted visit statistics.
+        metrics.refresh_member(member_id=member_id, now=now)
+    # 2. Marketing's visit no longer counts (no follow-up is sent for it).
+    visit_log.mark_refunded(work_order_id=work_order_id, refunded_at=refunded_at)
+    # 3. The referral this order converted is reversed and the referrer's reward taken back.
+    rewards.reverse_for_refunded_order(work_order_id=work_order_id, now=now)
+    # 4. The order leaves its settle day's sales and joins the refunds of the refund's day.
+    rollup.take_refunded_order(
+        work_order_id=work_order_id,
+        member_id=member_id,
+        vehicle_id=vehicle_id,
+        store_id=store_id,
+        settled_at=settled_at,
+        refunded_at=refunded_at,
+    )
+
+
+def referral_code_presented(*, member_id, referral_code, created, now):
+    """A member logged in presenting someone's referral code: the referral is recorded or refused."""
+    present_code(member_id=member_id, referral_code=referral_code, now=now)
+
+
+def subscribe():
+    """Called once by the application factory."""
+    events.subscribe(events.WORK_ORDER_SETTLED, work_order_settled)
+    events.subscribe(events.WORK_ORDER_REFUNDED, work_order_refunded)
+    events.subscribe(events.REFERRAL_CODE_PRESENTED, referral_code_presented)
