@@ -8,13 +8,16 @@ and claims the car by plate) otherwise: a receipt is paper anyone may pick up, s
 member-card token.
 """
 
+from app.cards import services as cards
 from app.common.errors import Conflict
 from app.common.plates import display_plate
 from app.common.qr import qr_data_url
 from app.members.services import get_member, mask_phone
 from app.merchant.services import merchant_timezone
 from app.stores.services import get_store, staff_names
-from app.workorders import instruments, services
+from app.wallet import points
+from app.wallet import services as wallet
+from app.workorders import services
 
 PRINTABLE = ("settled", "refunded")
 ORDER_PAGE = "pages/work-orders/detail"
@@ -79,9 +82,9 @@ def _balances(order, payments):
     member_id, at = order.member_id, order.settled_at
     card_ids = sorted({p.card_id for p in payments if p.type == "package_card"})
     return {
-        "stored_value_fen": instruments.wallet().balance_after(member_id=member_id, at=at),
-        "points": instruments.points().balance_after(member_id=member_id, at=at),
-        "cards": instruments.cards().remaining_after(card_ids=card_ids, at=at),
+        "stored_value_fen": wallet.balance_after(member_id=member_id, at=at),
+        "points": points.balance_after(member_id=member_id, at=at),
+        "cards": cards.remaining_after(card_ids=card_ids, at=at),
     }
 
 
