@@ -172,7 +172,7 @@ def load_staff_actor(staff_id, claims):
     """The caller behind a staff token: role, stores and token version in one round trip (every staff
     request pays for it, so no ORM objects); a disabled account has no actor."""
     rows = db.session.execute(
-        select(Staff.role, Staff.is_active, Staff.token_version, StaffStore.store_id)
+        select(Staff.role, Staff.username, Staff.is_active, Staff.token_version, StaffStore.store_id)
         .outerjoin(StaffStore, StaffStore.staff_id == Staff.id)
         .where(Staff.id == staff_id)
         .order_by(StaffStore.store_id)
@@ -180,4 +180,11 @@ def load_staff_actor(staff_id, claims):
     if not rows or not rows[0].is_active:
         return None
     store_ids = tuple(row.store_id for row in rows if row.store_id is not None)
-    return Actor(kind="staff", id=staff_id, role=rows[0].role, store_ids=store_ids, token_version=rows[0].token_version)
+    return Actor(
+        kind="staff",
+        id=staff_id,
+        role=rows[0].role,
+        store_ids=store_ids,
+        token_version=rows[0].token_version,
+        username=rows[0].username,
+    )

@@ -82,6 +82,7 @@ MATRIX = {
     ("GET", "/static/<path:filename>"): PUBLIC,
     ("POST", "/payments/wechat/notify"): WECHAT_SIGNED,
     ("GET", "/payments/refunds"): OWNER_READ,
+    ("GET", "/audit-log"): OWNER_READ,
     ("POST", "/payments/refunds/<int:refund_id>/retry"): OWNER_WRITE,
     ("POST", "/dev/payments/<out_trade_no>/confirm"): DEV_ONLY,
     # the member's own data (mini-program)
