@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.members import services as members
-from app.members import tier_services
-from app.members.models import Member, Tag, Tier
+from app.members.models import Member, Tag
+from app.members.tiers import services as tier_services
+from app.members.tiers.models import Tier
 from app.members.vehicle_services import claim_vehicle
 from app.merchant.services import get_settings
 from app.stores import services as stores

@@ -52,7 +52,7 @@ OWN_JOBS = [
 # registers its own "referral_rewards" job in app/referrals/__init__.py.)
 OTHER_DOMAINS_JOBS = [
     ("points_expiry", "app.wallet.points:expire_points", {"hour": 1}),
-    ("tier_review", "app.members.tier_rules:review_tiers", {"hour": 1, "minute": 30}),
+    ("tier_review", "app.members.tiers.rules:review_tiers", {"hour": 1, "minute": 30}),
     ("package_card_expiry", "app.cards.services:expire_package_cards", {"hour": 1, "minute": 15}),
     ("payment_timeouts", "app.payments.services:close_expired_payments", {"every_minutes": 5}),
     ("payment_refunds", "app.payments.refunds:send_payment_refunds", {"every_minutes": 1}),

@@ -14,7 +14,8 @@ from app.common.errors import Conflict, NotFound, Unprocessable
 from app.common.pagination import paginate
 from app.common.plates import normalize_plate
 from app.extensions import db
-from app.members.models import Member, Tier, Vehicle
+from app.members.models import Member, Vehicle
+from app.members.tiers.models import Tier
 from app.merchant.services import get_settings
 
 # No 0/O/1/I: codes are read aloud and typed from screens. Also valid in a mini-program scene.

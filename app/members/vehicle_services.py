@@ -9,7 +9,8 @@ from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.common.plates import normalize_plate, validate_plate
 from app.extensions import db
-from app.members.models import Member, Tier, Vehicle
+from app.members.models import Member, Vehicle
+from app.members.tiers.models import Tier
 
 
 def _by_plate(plate):

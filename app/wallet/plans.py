@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.common.pagination import paginate
 from app.extensions import db
-from app.members.tier_services import get_tier
+from app.members.tiers.services import get_tier
 from app.wallet.models import TopupPlan
 
 

@@ -18,7 +18,7 @@ from app.common.errors import Conflict, Unprocessable
 from app.common.pagination import paginate
 from app.extensions import db
 from app.members.services import get_member, update_member_by_staff
-from app.members.tier_services import get_tier
+from app.members.tiers.services import get_tier
 from app.payments.services import create_wechat_payment
 from app.wallet import points as points_ledger
 from app.wallet.models import PAID_VIA, TopupPlan, Wallet, WalletEntry

@@ -22,8 +22,9 @@ from app.catalog import stock
 from app.catalog.services import service_items_by_id
 from app.common import clock, events
 from app.extensions import db
-from app.members import maintenance, tier_rules, visits
+from app.members import maintenance, visits
 from app.members.models import Member
+from app.members.tiers import rules as tier_rules
 from app.merchant.services import merchant_timezone
 from app.workorders import instruments, pricing, services
 from app.workorders.models import MONEY_TYPES, WorkOrderPayment

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from app.common.jobs import run_job
 from app.extensions import db
 from app.marketing.models import Message, SubscriptionGrant
-from app.members.models import Member, Tier, Vehicle
+from app.members.models import Member, Vehicle
+from app.members.tiers.models import Tier
 from app.wechat import fake as fake_wechat
 
 SHANGHAI = timezone(timedelta(hours=8))

@@ -3,8 +3,8 @@ from flask_smorest import Blueprint
 
 from app.common.auth import back_office, staff_any
 from app.common.transaction import unit_of_work
-from app.members import tier_services
 from app.members.schemas import TagCreate, TagList, TagRead, TagUpdate, TierCreate, TierList, TierRead, TierUpdate
+from app.members.tiers import services as tier_services
 
 blp = Blueprint("tiers-and-tags", __name__, description="Member tiers and tags")
 

@@ -5,8 +5,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
-from app.members.models import MemberTag, Tag, Tier
+from app.members.models import MemberTag, Tag
 from app.members.services import get_member
+from app.members.tiers.models import Tier
 
 
 def _unique_flush(code, message):
