@@ -161,7 +161,7 @@ class MemberResource(MethodView):
     @blp.response(200, MemberStaffRead)
     def patch(self, changes, member_id):
         """Set a member's tier, nickname or birthday"""
-        return services.update_member_by_staff(member_id=member_id, changes=changes)
+        return services.update_member_by_staff(member_id=member_id, changes=changes, actor=current_actor())
 
 
 @blp.route("/members/<int:member_id>/tags", methods=["POST"])

@@ -17,6 +17,10 @@ class SettingsRead(ResponseSchema):
     referral_reward_freeze_days = fields.Integer()
     referral_monthly_cap = fields.Integer(allow_none=True)
     referral_share_page = fields.String()
+    topup_bonus_max_percent = fields.Integer()
+    tier_labor_discount_max_percent = fields.Integer()
+    tier_parts_discount_max_percent = fields.Integer()
+    referral_reward_max_points = fields.Integer()
 
 
 class SettingsUpdate(BodySchema):
@@ -38,3 +42,8 @@ class SettingsUpdate(BodySchema):
     referral_share_page = fields.String(
         validate=[validate.Length(min=1, max=128), validate.Regexp(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")]
     )
+    # The owner's bounds on what plans, tiers and the referral reward may give (see the model).
+    topup_bonus_max_percent = StrictInteger(validate=validate.Range(min=0, max=1000))
+    tier_labor_discount_max_percent = StrictInteger(validate=validate.Range(min=0, max=100))
+    tier_parts_discount_max_percent = StrictInteger(validate=validate.Range(min=0, max=100))
+    referral_reward_max_points = Count()

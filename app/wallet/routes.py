@@ -4,7 +4,6 @@ from flask_smorest import Blueprint
 from app.common.auth import (
     ROLES,
     auth_required,
-    back_office,
     counter_staff,
     current_actor,
     member_only,
@@ -57,13 +56,13 @@ class TopupPlans(MethodView):
             query["include_inactive"] = False
         return plans.list_topup_plans(**query)
 
-    @back_office
+    @owner_only
     @unit_of_work()
     @plans_blp.arguments(TopupPlanCreate)
     @plans_blp.response(201, TopupPlanRead)
     def post(self, body):
-        """Create a top-up plan (pay X, get a bonus of Y)"""
-        return plans.create_topup_plan(data=body)
+        """Create a top-up plan (owner): pay X, get a bonus of Y, within the settings' limit"""
+        return plans.create_topup_plan(data=body, actor=current_actor())
 
 
 @plans_blp.route("/topup-plans/<int:plan_id>")
@@ -74,13 +73,13 @@ class TopupPlanResource(MethodView):
         """Read one top-up plan"""
         return plans.get_topup_plan(plan_id, active_only=current_actor().kind == "member")
 
-    @back_office
+    @owner_only
     @unit_of_work()
     @plans_blp.arguments(TopupPlanUpdate)
     @plans_blp.response(200, TopupPlanRead)
     def patch(self, changes, plan_id):
-        """Change a plan's name, bonus, granted tier or whether it is offered (not its price)"""
-        return plans.update_topup_plan(plan_id=plan_id, changes=changes)
+        """Change a plan's name, bonus, granted tier or whether it is offered (owner; not its price)"""
+        return plans.update_topup_plan(plan_id=plan_id, changes=changes, actor=current_actor())
 
 
 # --- the member's own wallet -----------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""the audit log: who changed which money-shaping rule, price, account or balance; append-only
+"""the audit log: who changed which money-shaping rule, price, account or balance; append-only.
+The owner's bounds on plans, tier discounts and the referral reward; tiers a cashier may assign
 
 Revision ID: 0020
 Revises: 0019
@@ -56,12 +57,51 @@ def upgrade():
         batch_op.create_index("ix_audit_log_created_at_id", ["created_at", "id"], unique=False)
         batch_op.create_index("ix_audit_log_kind_created_at", ["kind", "created_at"], unique=False)
         batch_op.create_index("ix_audit_log_actor_id_created_at", ["actor_id", "created_at"], unique=False)
+    with op.batch_alter_table("merchant_settings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("topup_bonus_max_percent", sa.Integer(), server_default="100", nullable=False))
+        batch_op.add_column(
+            sa.Column("tier_labor_discount_max_percent", sa.Integer(), server_default="50", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("tier_parts_discount_max_percent", sa.Integer(), server_default="50", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("referral_reward_max_points", sa.Integer(), server_default="10000", nullable=False)
+        )
+        batch_op.create_check_constraint(
+            op.f("ck_merchant_settings_topup_bonus_max_range"), "topup_bonus_max_percent BETWEEN 0 AND 1000"
+        )
+        batch_op.create_check_constraint(
+            op.f("ck_merchant_settings_tier_labor_discount_max_range"),
+            "tier_labor_discount_max_percent BETWEEN 0 AND 100",
+        )
+        batch_op.create_check_constraint(
+            op.f("ck_merchant_settings_tier_parts_discount_max_range"),
+            "tier_parts_discount_max_percent BETWEEN 0 AND 100",
+        )
+        batch_op.create_check_constraint(
+            op.f("ck_merchant_settings_referral_reward_max_non_negative"), "referral_reward_max_points >= 0"
+        )
+    # Existing tiers are not assignable at the counter until the owner says so.
+    with op.batch_alter_table("tiers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("counter_assignable", sa.Boolean(), server_default=sa.false(), nullable=False))
     statements = PG_APPEND_ONLY if op.get_bind().dialect.name == "postgresql" else SQLITE_APPEND_ONLY
     for statement in statements:
         op.execute(statement)
 
 
 def downgrade():
+    with op.batch_alter_table("tiers", schema=None) as batch_op:
+        batch_op.drop_column("counter_assignable")
+    with op.batch_alter_table("merchant_settings", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_merchant_settings_referral_reward_max_non_negative"), type_="check")
+        batch_op.drop_constraint(op.f("ck_merchant_settings_tier_parts_discount_max_range"), type_="check")
+        batch_op.drop_constraint(op.f("ck_merchant_settings_tier_labor_discount_max_range"), type_="check")
+        batch_op.drop_constraint(op.f("ck_merchant_settings_topup_bonus_max_range"), type_="check")
+        batch_op.drop_column("referral_reward_max_points")
+        batch_op.drop_column("tier_parts_discount_max_percent")
+        batch_op.drop_column("tier_labor_discount_max_percent")
+        batch_op.drop_column("topup_bonus_max_percent")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
         op.execute("DROP FUNCTION audit_log_append_only()")

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Numeric, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.db import UTCDateTime, utcnow
@@ -26,6 +26,8 @@ class Tier(db.Model):
     points_multiplier: Mapped[float] = mapped_column(Numeric(4, 2, asdecimal=False), default=1)
     min_spend_12m_fen: Mapped[int] = mapped_column(default=0)
     care_note: Mapped[str | None] = mapped_column(String(200))
+    # Set by the owner: a cashier may put a member on (or take them off) this tier at the counter.
+    counter_assignable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
