@@ -6,6 +6,7 @@ from datetime import date, time
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.audit.services import record_change, snapshot
 from app.common.auth import STAFF_ROLES, Actor, issue_token
 from app.common.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.extensions import db
@@ -77,10 +78,11 @@ def _validated_opening_hours(hours) -> dict:
     return {day: cleaned[day] for day in WEEKDAYS if day in cleaned}
 
 
-def update_store(*, store_id, changes) -> Store:
+def update_store(*, store_id, changes, actor=None) -> Store:
     """Owner changes to a store, booking capacity included: at least one bay, a slot length from
     SLOT_MINUTES_ALLOWED, valid weekday hours (merchant's timezone) and a cancel cut-off up to a week.
-    Lowering bays or changing hours never touches existing bookings; they only bound new ones."""
+    Lowering bays or changing hours never touches existing bookings; they only bound new ones.
+    Audited ("store")."""
     store = get_store(store_id)
     if "bays" in changes and not 1 <= changes["bays"] <= MAX_BAYS:
         raise Unprocessable("invalid_bays", f"bays must be between 1 and {MAX_BAYS}.")
@@ -102,9 +104,19 @@ def update_store(*, store_id, changes) -> Store:
         changes["closed_dates"] = sorted({day.isoformat() for day in changes["closed_dates"]})
     if "name" in changes:
         changes["name"] = changes["name"].strip()
+    before = snapshot(store, changes)
     for name, value in changes.items():
         setattr(store, name, value)
     db.session.flush()
+    record_change(
+        actor=actor,
+        kind="store",
+        entity_type="store",
+        entity_id=store.id,
+        before=before,
+        after=changes,
+        store_id=store.id,
+    )
     return store
 
 
@@ -130,8 +142,9 @@ def opening_hours_on(store, day: date):
     return _parse_hhmm(span[0]), _parse_hhmm(span[1])
 
 
-def create_staff(*, username, password, role, store_ids=()) -> Staff:
-    """Create a staff account; passwords are stored as salted hashes, at least 8 characters."""
+def create_staff(*, username, password, role, store_ids=(), actor=None) -> Staff:
+    """Create a staff account; passwords are stored as salted hashes, at least 8 characters.
+    Audited ("staff": username, role and stores; never the password)."""
     if role not in STAFF_ROLES:
         raise Unprocessable("invalid_role", f"role must be one of {', '.join(STAFF_ROLES)}")
     if len(password) < 8:
@@ -142,6 +155,14 @@ def create_staff(*, username, password, role, store_ids=()) -> Staff:
     staff.stores = [get_store(store_id) for store_id in store_ids]
     db.session.add(staff)
     db.session.flush()
+    record_change(
+        actor=actor,
+        kind="staff",
+        entity_type="staff",
+        entity_id=staff.id,
+        before=None,
+        after={"username": staff.username, "role": staff.role, "store_ids": staff.store_ids, "is_active": True},
+    )
     return staff
 
 
@@ -157,11 +178,19 @@ def authenticate_staff(*, username, password):
     return token, staff
 
 
-def disable_staff(*, staff_id) -> Staff:
-    """Disable an account and revoke every token it holds."""
+def disable_staff(*, staff_id, actor=None) -> Staff:
+    """Disable an account and revoke every token it holds. Audited ("staff")."""
     staff = db.session.get(Staff, staff_id)
     if staff is None:
         raise NotFound("staff_not_found", "No such staff account.")
+    record_change(
+        actor=actor,
+        kind="staff",
+        entity_type="staff",
+        entity_id=staff.id,
+        before={"is_active": staff.is_active},
+        after={"is_active": False},
+    )
     staff.is_active = False
     staff.token_version += 1
     db.session.flush()

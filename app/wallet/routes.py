@@ -169,6 +169,7 @@ def refund_principal(body, member_id):
         reason=body["reason"],
         paid_via=body["paid_via"],
         actor_key=current_actor().key,
+        actor=current_actor(),
     )
     return _moved(entry)
 
@@ -190,6 +191,10 @@ def member_points_entries(query, member_id):
 def adjust_points(body, member_id):
     """Add or remove a member's points with a reason (owner)"""
     entry = points.adjust_points(
-        member_id=member_id, points=body["points"], reason=body["reason"], actor_key=current_actor().key
+        member_id=member_id,
+        points=body["points"],
+        reason=body["reason"],
+        actor_key=current_actor().key,
+        actor=current_actor(),
     )
     return {"entry": entry, "points": points.live_points(member_id=member_id)}

@@ -13,6 +13,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.audit.services import record_change
 from app.common import clock
 from app.common.errors import Conflict, Unprocessable
 from app.common.pagination import paginate
@@ -284,9 +285,10 @@ def reverse_reference(*, ref_type, ref_id) -> list[WalletEntry]:
     ]
 
 
-def refund_principal(*, member_id, amount_fen, reason, paid_via="cash", actor_key=None) -> WalletEntry:
+def refund_principal(*, member_id, amount_fen, reason, paid_via="cash", actor_key=None, actor=None) -> WalletEntry:
     """Pay unused principal back to the member (owner). The bonus goes in the same proportion
-    (``refund_bonus_forfeit``); more than the principal held → 409 insufficient_principal."""
+    (``refund_bonus_forfeit``); more than the principal held → 409 insufficient_principal.
+    Audited ("balance_adjustment": the wallet before and after, and the entry's id)."""
     check_amount(amount_fen, "amount_fen")
     _check_paid_via(paid_via)
     get_member(member_id)
@@ -298,7 +300,19 @@ def refund_principal(*, member_id, amount_fen, reason, paid_via="cash", actor_ke
             details={"principal_fen": wallet.principal_fen if wallet else 0, "amount_fen": amount_fen},
         )
     forfeit = refund_bonus_forfeit(amount_fen, wallet.principal_fen, wallet.bonus_fen)
-    return _record(wallet, "refund", -amount_fen, -forfeit, paid_via=paid_via, note=reason, created_by=actor_key)
+    names = ("balance_fen", "principal_fen", "bonus_fen")
+    before = {name: getattr(wallet, name) for name in names}
+    entry = _record(wallet, "refund", -amount_fen, -forfeit, paid_via=paid_via, note=reason, created_by=actor_key)
+    record_change(
+        actor=actor,
+        kind="balance_adjustment",
+        entity_type="member",
+        entity_id=member_id,
+        before=before,
+        after={**{name: getattr(wallet, name) for name in names}, "wallet_entry_id": entry.id, "paid_via": paid_via},
+        reason=reason,
+    )
+    return entry
 
 
 # --- WeChat Pay top-ups ----------------------------------------------------------------------
