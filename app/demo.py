@@ -26,7 +26,8 @@ STAFF = [
     ("cashier2", "cashier", (2,)),
 ]
 TIERS = [
-    {"name": "普通会员", "rank": 0, "labor_discount_percent": 0, "care_note": "greeting"},
+    # The counter may put a member on the two lower tiers; gold stays the owner's to give.
+    {"name": "普通会员", "rank": 0, "labor_discount_percent": 0, "care_note": "greeting", "counter_assignable": True},
     {
         "name": "银卡会员",
         "rank": 1,
@@ -35,6 +36,7 @@ TIERS = [
         "points_multiplier": 1.2,
         "min_spend_12m_fen": 200000,
         "care_note": "holiday gift",
+        "counter_assignable": True,
     },
     {
         "name": "金卡会员",
