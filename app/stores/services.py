@@ -197,6 +197,27 @@ def disable_staff(*, staff_id, actor=None) -> Staff:
     return staff
 
 
+def update_staff(*, staff_id, role=None, store_ids=None, actor=None) -> Staff:
+    """Change an account's role and/or stores (None: unchanged). A change revokes the account's
+    tokens, so the new role and stores apply from its next login. Audited ("staff")."""
+    staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound("staff_not_found", "No such staff account.")
+    if role is not None and role not in STAFF_ROLES:
+        raise Unprocessable("invalid_role", f"role must be one of {', '.join(STAFF_ROLES)}")
+    before = {"role": staff.role, "store_ids": staff.store_ids}
+    if role is not None:
+        staff.role = role
+    if store_ids is not None:
+        staff.stores = [get_store(store_id) for store_id in sorted(set(store_ids))]
+    after = {"role": staff.role, "store_ids": staff.store_ids}
+    if after != before:
+        staff.token_version += 1
+    db.session.flush()
+    record_change(actor=actor, kind="staff", entity_type="staff", entity_id=staff.id, before=before, after=after)
+    return staff
+
+
 def load_staff_actor(staff_id, claims):
     """The caller behind a staff token: role, stores and token version in one round trip (every staff
     request pays for it, so no ORM objects); a disabled account has no actor."""

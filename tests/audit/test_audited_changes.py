@@ -101,3 +101,20 @@ def test_store_changes_are_logged_with_the_store(api, staff_tokens, stores):
     (entry,) = _log(api, owner, kind="store")
     assert (entry["store_id"], entry["after"]) == (stores[0], {"bays": 3})
     assert "bays" in entry["before"]
+
+
+def test_a_role_or_store_change_on_the_command_line_is_logged_and_ends_the_old_tokens(
+    api, runner, staff_tokens, stores
+):
+    owner, cashier = staff_tokens["owner"], staff_tokens["cashier"]
+    result = runner.invoke(
+        args=["staff", "update", "--username", "cashier", "--role", "marketing", "--store", str(stores[1])]
+    )
+    assert result.exit_code == 0, result.output
+    assert api.get("/tiers", cashier).status_code == 401
+    change = _log(api, owner, kind="staff")[0]
+    assert (change["before"], change["after"]) == (
+        {"role": "cashier", "store_ids": [stores[0]]},
+        {"role": "marketing", "store_ids": [stores[1]]},
+    )
+    assert runner.invoke(args=["staff", "update", "--username", "nobody", "--role", "owner"]).exit_code != 0
