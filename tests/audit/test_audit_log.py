@@ -142,6 +142,8 @@ def test_from_after_to_and_unknown_kinds_are_refused(api, staff_tokens):
     response = api.get("/audit-log?from=2026-03-02&to=2026-03-01", owner)
     assert (response.status_code, error_code(response)) == (422, "invalid_period")
     assert api.get("/audit-log?kind=misc", owner).status_code == 422
+    for query in ("to=9999-12-31", "from=0001-01-01", "actor=99999999999", "actor=0", "page=0"):
+        assert api.get(f"/audit-log?{query}", owner).status_code == 422, query
 
 
 def test_the_csv_has_a_bom_and_every_entry_with_before_and_after_as_json(app, api, staff_tokens):
