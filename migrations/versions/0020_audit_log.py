@@ -83,16 +83,16 @@ def upgrade():
             op.f("ck_merchant_settings_referral_reward_max_non_negative"), "referral_reward_max_points >= 0"
         )
     # Existing tiers are not assignable at the counter until the owner says so.
-    with op.batch_alter_table("tiers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("counter_assignable", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Not in batch mode (here and in the downgrade): batch mode on SQLite may copy the table, and
+    # members' rows point at tiers.
+    op.add_column("tiers", sa.Column("counter_assignable", sa.Boolean(), server_default=sa.false(), nullable=False))
     statements = PG_APPEND_ONLY if op.get_bind().dialect.name == "postgresql" else SQLITE_APPEND_ONLY
     for statement in statements:
         op.execute(statement)
 
 
 def downgrade():
-    with op.batch_alter_table("tiers", schema=None) as batch_op:
-        batch_op.drop_column("counter_assignable")
+    op.drop_column("tiers", "counter_assignable")
     with op.batch_alter_table("merchant_settings", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_merchant_settings_referral_reward_max_non_negative"), type_="check")
         batch_op.drop_constraint(op.f("ck_merchant_settings_tier_parts_discount_max_range"), type_="check")
