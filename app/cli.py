@@ -1,5 +1,5 @@
-"""Command-line tools: `flask store create`, `flask staff create`, `flask seed-demo`, `flask seed-bench`,
-`flask openapi errors-doc`, `flask jobs list|run|run-day`."""
+"""Command-line tools: `flask store create`, `flask staff create|update|disable`, `flask seed-demo`,
+`flask seed-bench`, `flask openapi errors-doc`, `flask jobs list|run|run-day`."""
 
 import click
 from flask.cli import AppGroup, with_appcontext
@@ -57,6 +57,30 @@ def disable_staff_command(username):
     disable_staff(staff_id=staff_id)
     db.session.commit()
     click.echo(f"disabled {username}")
+
+
+@staff_cli.command("update")
+@click.option("--username", required=True)
+@click.option("--role", default=None, type=click.Choice(["cashier", "marketing", "owner"]))
+@click.option("--store", "store_ids", multiple=True, type=int, help="Store id (repeatable); replaces the stores.")
+def update_staff_command(username, role, store_ids):
+    """Change a staff account's role and/or stores (its tokens are revoked)."""
+    from sqlalchemy import select
+
+    from app.common.errors import AppError
+    from app.stores.models import Staff
+    from app.stores.services import update_staff
+
+    staff_id = db.session.scalar(select(Staff.id).where(Staff.username == username))
+    if staff_id is None:
+        raise click.ClickException(f"no staff account {username!r}")
+    try:
+        staff = update_staff(staff_id=staff_id, role=role, store_ids=store_ids or None)
+    except AppError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message)
+    db.session.commit()
+    click.echo(f"staff {staff.id} {staff.username} ({staff.role}) stores={staff.store_ids}")
 
 
 @click.command("seed-demo")

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.members import services as members
-from app.members import tier_services
-from app.members.models import Member, Tag, Tier
+from app.members.models import Member, Tag
+from app.members.tiers import services as tier_services
+from app.members.tiers.models import Tier
 from app.members.vehicle_services import claim_vehicle
 from app.merchant.services import get_settings
 from app.stores import services as stores
@@ -25,7 +26,8 @@ STAFF = [
     ("cashier2", "cashier", (2,)),
 ]
 TIERS = [
-    {"name": "普通会员", "rank": 0, "labor_discount_percent": 0, "care_note": "greeting"},
+    # The counter may put a member on the two lower tiers; gold stays the owner's to give.
+    {"name": "普通会员", "rank": 0, "labor_discount_percent": 0, "care_note": "greeting", "counter_assignable": True},
     {
         "name": "银卡会员",
         "rank": 1,
@@ -34,6 +36,7 @@ TIERS = [
         "points_multiplier": 1.2,
         "min_spend_12m_fen": 200000,
         "care_note": "holiday gift",
+        "counter_assignable": True,
     },
     {
         "name": "金卡会员",

@@ -74,7 +74,7 @@ def make_plate(rng, taken):
 def _reference_rows(conn, now):
     from app.catalog.models import Part, ServiceItem
     from app.coupons.models import CouponTemplate
-    from app.members.models import Tier
+    from app.members.tiers.models import Tier
     from app.stores.models import Store
 
     conn.execute(insert(Store), [{"id": i, "name": f"门店{i}", "created_at": now} for i in (1, 2, 3)])

@@ -145,8 +145,8 @@ def seed(app, members):
     from app.coupons.models import CouponTemplate, MemberCoupon
     from app.extensions import db
     from app.marketing.models import SubscriptionGrant, Visit
-    from app.members.models import Member, MemberTag, Tag, Tier, Vehicle
-    from app.members.tier_change_models import TierChange
+    from app.members.models import Member, MemberTag, Tag, Vehicle
+    from app.members.tiers.models import Tier, TierChange
     from app.stores.models import Store
     from app.wallet.models import PointsAccount, PointsLot, Wallet
     from app.workorders.models import WorkOrder

@@ -57,7 +57,7 @@ def _catalog_and_rules(conn, now):
     from app.catalog.models import Part, ServiceItem
     from app.coupons.models import CouponTemplate
     from app.marketing.models import Segment
-    from app.members.models import Tier
+    from app.members.tiers.models import Tier
 
     batched(
         conn,

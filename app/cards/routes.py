@@ -56,7 +56,7 @@ class PackageCardTemplates(MethodView):
     @blp.response(201, PackageCardTemplateRead)
     def post(self, body):
         """Create a package-card template"""
-        return template_services.create_package_template(data=body)
+        return template_services.create_package_template(data=body, actor=current_actor())
 
 
 @blp.route("/package-card-templates/<int:template_id>")
@@ -73,7 +73,9 @@ class PackageCardTemplateResource(MethodView):
     @blp.response(200, PackageCardTemplateRead)
     def patch(self, changes, template_id):
         """Change a package-card template (cards already sold keep theirs)"""
-        return template_services.update_package_template(template_id=template_id, changes=changes)
+        return template_services.update_package_template(
+            template_id=template_id, changes=changes, actor=current_actor()
+        )
 
 
 @blp.route("/stamp-card-templates")

@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from app.audit.services import record_change, snapshot
 from app.cards.models import PackageCardTemplate, PackageCardTemplateItem, StampCardTemplate, StampCardTemplateItem
 from app.catalog.services import service_items_by_id
 from app.common.errors import NotFound, Unprocessable
@@ -49,7 +50,7 @@ def get_package_template(template_id) -> PackageCardTemplate:
     return template
 
 
-def create_package_template(*, data) -> PackageCardTemplate:
+def create_package_template(*, data, actor=None) -> PackageCardTemplate:
     """A package-card template: price, validity in days from the sale, and known service items
     each with a positive count (each item once)."""
     values = dict(data)
@@ -57,12 +58,26 @@ def create_package_template(*, data) -> PackageCardTemplate:
     template = PackageCardTemplate(**values, items=items)
     db.session.add(template)
     db.session.flush()
+    _record_price(actor, template, None)
     return template
 
 
-def update_package_template(*, template_id, changes) -> PackageCardTemplate:
-    """Change a template; cards already sold keep what they were sold with."""
+def _record_price(actor, template, before):
+    """A new package-card template, or a change of its price, goes to the audit log."""
+    record_change(
+        actor=actor,
+        kind="catalog_price",
+        entity_type="package_card_template",
+        entity_id=template.id,
+        before=before,
+        after=snapshot(template, ("name", "price_fen") if before is None else ("price_fen",)),
+    )
+
+
+def update_package_template(*, template_id, changes, actor=None) -> PackageCardTemplate:
+    """Change a template; cards already sold keep what they were sold with. A price change is audited."""
     template = get_package_template(template_id)
+    before = snapshot(template, ("price_fen",))
     changes = dict(changes)
     if "items" in changes:
         items = _package_items(changes.pop("items"))
@@ -70,6 +85,7 @@ def update_package_template(*, template_id, changes) -> PackageCardTemplate:
     for name, value in changes.items():
         setattr(template, name, value)
     db.session.flush()
+    _record_price(actor, template, before)
     return template
 
 

@@ -14,7 +14,7 @@ from app.catalog.schemas import (
     ServiceItemRead,
     ServiceItemUpdate,
 )
-from app.common.auth import ROLES, auth_required, back_office, staff_any
+from app.common.auth import ROLES, auth_required, back_office, current_actor, staff_any
 from app.common.transaction import unit_of_work
 
 blp = Blueprint("catalog", __name__, description="Service items and parts")
@@ -35,7 +35,7 @@ class ServiceItems(MethodView):
     @blp.response(201, ServiceItemRead)
     def post(self, body):
         """Create a service item"""
-        return services.create_service_item(data=body)
+        return services.create_service_item(data=body, actor=current_actor())
 
 
 @blp.route("/service-items/<int:item_id>")
@@ -52,7 +52,7 @@ class ServiceItemResource(MethodView):
     @blp.response(200, ServiceItemRead)
     def patch(self, changes, item_id):
         """Change a service item"""
-        return services.update_service_item(item_id=item_id, changes=changes)
+        return services.update_service_item(item_id=item_id, changes=changes, actor=current_actor())
 
 
 @blp.route("/parts")
@@ -70,7 +70,7 @@ class Parts(MethodView):
     @blp.response(201, PartRead)
     def post(self, body):
         """Create a part"""
-        return services.create_part(data=body)
+        return services.create_part(data=body, actor=current_actor())
 
 
 @blp.route("/parts/<int:part_id>")
@@ -87,4 +87,4 @@ class PartResource(MethodView):
     @blp.response(200, PartRead)
     def patch(self, changes, part_id):
         """Change a part's definition"""
-        return services.update_part(part_id=part_id, changes=changes)
+        return services.update_part(part_id=part_id, changes=changes, actor=current_actor())

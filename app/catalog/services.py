@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.services import record_change, snapshot
 from app.catalog.models import Part, ServiceItem
 from app.common.errors import Conflict, NotFound
 from app.common.pagination import paginate
@@ -30,18 +31,35 @@ def service_items_by_id(item_ids):
     return {item.id: item for item in db.session.scalars(select(ServiceItem).where(ServiceItem.id.in_(item_ids)))}
 
 
-def create_service_item(*, data) -> ServiceItem:
+def _record_price(actor, entity, before):
+    """A new item or part, or a change of its price, goes to the audit log ("catalog_price")."""
+    after = snapshot(entity, ("name", "price_fen") if before is None else ("price_fen",))
+    record_change(
+        actor=actor,
+        kind="catalog_price",
+        entity_type=entity.__tablename__.removesuffix("s"),
+        entity_id=entity.id,
+        before=before,
+        after=after,
+    )
+
+
+def create_service_item(*, data, actor=None) -> ServiceItem:
     item = ServiceItem(**data)
     db.session.add(item)
     db.session.flush()
+    _record_price(actor, item, None)
     return item
 
 
-def update_service_item(*, item_id, changes) -> ServiceItem:
+def update_service_item(*, item_id, changes, actor=None) -> ServiceItem:
+    """Change an item; a price change is audited."""
     item = get_service_item(item_id)
+    before = snapshot(item, ("price_fen",))
     for name, value in changes.items():
         setattr(item, name, value)
     db.session.flush()
+    _record_price(actor, item, before)
     return item
 
 
@@ -73,17 +91,21 @@ def _flush_unique_sku():
         raise Conflict("sku_taken", "Another part has this SKU.")
 
 
-def create_part(*, data) -> Part:
+def create_part(*, data, actor=None) -> Part:
     part = Part(**data)
     db.session.add(part)
     _flush_unique_sku()
+    _record_price(actor, part, None)
     return part
 
 
-def update_part(*, part_id, changes) -> Part:
-    """Change a part's definition. Stock is not set here: it moves only through stock movements."""
+def update_part(*, part_id, changes, actor=None) -> Part:
+    """Change a part's definition (a price change is audited). Stock is not set here: it moves only
+    through stock movements."""
     part = get_part(part_id)
+    before = snapshot(part, ("price_fen",))
     for name, value in changes.items():
         setattr(part, name, value)
     _flush_unique_sku()
+    _record_price(actor, part, before)
     return part

@@ -32,6 +32,7 @@ class Actor:
     role: str
     store_ids: tuple = field(default_factory=tuple)
     token_version: int = 0
+    username: str | None = None  # staff only: recorded in the audit log as it was at the time
 
     @property
     def is_owner(self):

@@ -42,7 +42,7 @@ class CouponTemplates(MethodView):
     @blp.response(201, CouponTemplateRead)
     def post(self, body):
         """Create a coupon template"""
-        return template_services.create_template(data=body)
+        return template_services.create_template(data=body, actor=current_actor())
 
 
 @blp.route("/coupon-templates/<int:template_id>")
@@ -61,7 +61,7 @@ class CouponTemplateResource(MethodView):
     @blp.response(200, CouponTemplateRead)
     def patch(self, changes, template_id):
         """Change a coupon template (value fields are frozen once coupons were issued)"""
-        return template_services.update_template(template_id=template_id, changes=changes)
+        return template_services.update_template(template_id=template_id, changes=changes, actor=current_actor())
 
 
 @blp.route("/coupon-templates/<int:template_id>/claim", methods=["POST"])

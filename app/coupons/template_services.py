@@ -2,6 +2,7 @@
 
 from sqlalchemy import and_, or_, select
 
+from app.audit.services import record_change, snapshot
 from app.catalog.models import SERVICE_CATEGORIES
 from app.catalog.services import service_items_by_id
 from app.common import clock
@@ -80,7 +81,7 @@ def _normalized(values):
     return values
 
 
-def create_template(*, data) -> CouponTemplate:
+def create_template(*, data, actor=None) -> CouponTemplate:
     """Create a coupon template. Absent per_member_limit means 1 for claimable templates (one
     coupon per member) and unlimited for issue-only ones."""
     values = _normalized(dict(data))
@@ -91,7 +92,24 @@ def create_template(*, data) -> CouponTemplate:
     template = CouponTemplate(**values)
     db.session.add(template)
     db.session.flush()
+    _record_value(actor, template, None)
     return template
+
+
+AUDITED_VALUE_FIELDS = ("value_fen", "percent_off", "max_off_fen", "threshold_fen")
+
+
+def _record_value(actor, template, before):
+    """A new coupon template, or a change of what its coupons are worth, goes to the audit log."""
+    names = AUDITED_VALUE_FIELDS if before is not None else ("name", "kind", *AUDITED_VALUE_FIELDS)
+    record_change(
+        actor=actor,
+        kind="catalog_price",
+        entity_type="coupon_template",
+        entity_id=template.id,
+        before=before,
+        after=snapshot(template, names),
+    )
 
 
 def get_template(template_id, *, lock=False) -> CouponTemplate:
@@ -135,11 +153,12 @@ def list_templates(*, members_view=False, kind=None, claimable=None, active=None
     return paginate(stmt, page, per_page)
 
 
-def update_template(*, template_id, changes) -> CouponTemplate:
+def update_template(*, template_id, changes, actor=None) -> CouponTemplate:
     """Change a template. Its value fields are frozen once a coupon has been issued from it (the
     issued coupons are worth what they said); stock cannot drop below what was issued; validity
     changes apply to coupons issued afterwards."""
     template = get_template(template_id, lock=True)
+    before = snapshot(template, AUDITED_VALUE_FIELDS)
     changes = _normalized(dict(changes))
     values = {name: getattr(template, name) for name in VALUE_FIELDS + VALIDITY_FIELDS}
     # Switching between "days from issue" and a fixed window replaces the other way.
@@ -172,6 +191,7 @@ def update_template(*, template_id, changes) -> CouponTemplate:
         if name not in values:
             setattr(template, name, value)
     db.session.flush()
+    _record_value(actor, template, before)
     return template
 
 

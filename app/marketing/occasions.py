@@ -28,7 +28,8 @@ from app.extensions import db
 from app.marketing.models import KIND_TEMPLATES, Message, Visit
 from app.marketing.outbox import enqueue_follow_ups, enqueue_messages, home_store, key
 from app.marketing.settings_services import marketing_settings
-from app.members.models import Member, Tier, Vehicle
+from app.members.models import Member, Vehicle
+from app.members.tiers.models import Tier
 from app.merchant.services import get_settings
 
 log = logging.getLogger(__name__)

@@ -50,7 +50,8 @@ from app.common.schemas import MAX_YEAR, MIN_YEAR
 from app.extensions import db
 from app.marketing.models import Segment, Visit
 from app.members.metrics import LIFECYCLES, VALUE_CLASSES
-from app.members.models import Member, MemberTag, Tier, Vehicle
+from app.members.models import Member, MemberTag, Vehicle
+from app.members.tiers.models import Tier
 from app.merchant.services import get_settings
 
 MAX_DEPTH = 5

@@ -36,7 +36,8 @@ from app.marketing import grants
 from app.marketing.message_templates import definition, render, render_fields, template_id
 from app.marketing.models import Campaign, FollowUp, Message
 from app.marketing.outbox import home_store
-from app.members.models import Member, Tier
+from app.members.models import Member
+from app.members.tiers.models import Tier
 from app.merchant.services import get_settings
 from app.stores.models import Store
 from app.wechat.templates import TemplateFieldInvalid, validate_and_truncate

@@ -40,7 +40,7 @@ def _check_template(template_id, field):
 def update_marketing_settings(*, changes) -> MarketingSettings:
     """Change the rules; coupon templates named must exist, birthday coupons are keyed by tier id
     (as text) or "default"."""
-    from app.members.tier_services import get_tier
+    from app.members.tiers.services import get_tier
 
     settings = marketing_settings()
     for tier_key, template_id in (changes.get("birthday_coupons") or {}).items():

@@ -2,7 +2,7 @@
 
 from app.common.jobs import job
 from app.members.metrics import recompute_member_metrics
-from app.members.tier_rules import review_tiers
+from app.members.tiers.rules import review_tiers
 
 
 @job("tier_review", hour=1, minute=30)

@@ -1,30 +1,11 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.db import UTCDateTime, utcnow
 from app.extensions import db
-
-
-class Tier(db.Model):
-    __tablename__ = "tiers"
-    __table_args__ = (
-        CheckConstraint("labor_discount_percent BETWEEN 0 AND 100", name="labor_discount_range"),
-        CheckConstraint("parts_discount_percent BETWEEN 0 AND 100", name="parts_discount_range"),
-        CheckConstraint("points_multiplier >= 0", name="points_multiplier_non_negative"),
-        CheckConstraint("min_spend_12m_fen >= 0", name="min_spend_non_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(50), unique=True)
-    rank: Mapped[int] = mapped_column(unique=True)  # higher rank = better tier
-    labor_discount_percent: Mapped[int] = mapped_column(default=0)
-    parts_discount_percent: Mapped[int] = mapped_column(default=0)
-    points_multiplier: Mapped[float] = mapped_column(Numeric(4, 2, asdecimal=False), default=1)
-    min_spend_12m_fen: Mapped[int] = mapped_column(default=0)
-    care_note: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+from app.members.tiers.models import Tier
 
 
 class Tag(db.Model):
@@ -163,6 +144,3 @@ class MemberMetricCuts(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     cuts: Mapped[dict] = mapped_column(JSON, default=dict)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-from app.members.tier_change_models import TierChange  # noqa: E402,F401  (tier change log table)

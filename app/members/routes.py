@@ -8,7 +8,7 @@ from app.common.http import refuse_personal_data_in_url
 from app.common.qr import PNG_RESPONSE, png_response
 from app.common.ratelimit import login_rate_limit
 from app.common.transaction import read_only, unit_of_work
-from app.members import counter_lookup, services, tier_routes, vehicle_services
+from app.members import counter_lookup, services, vehicle_services
 from app.members.schemas import (
     BlockBody,
     CounterRegistration,
@@ -31,7 +31,8 @@ from app.members.schemas import (
     VehicleRead,
     VehicleUpdate,
 )
-from app.members.tier_services import set_member_tags
+from app.members.tiers import routes as tier_routes
+from app.members.tiers.services import set_member_tags
 
 blp = Blueprint("members", __name__, description="Members and their vehicles")
 blueprints = [blp, tier_routes.blp]
@@ -182,7 +183,7 @@ class MemberResource(MethodView):
     @blp.response(200, MemberStaffRead)
     def patch(self, changes, member_id):
         """Set a member's tier, nickname or birthday"""
-        return services.update_member_by_staff(member_id=member_id, changes=changes)
+        return services.update_member_by_staff(member_id=member_id, changes=changes, actor=current_actor())
 
 
 @blp.route("/members/<int:member_id>/block", methods=["POST"])

@@ -187,6 +187,7 @@ class TierRead(ResponseSchema):
     points_multiplier = fields.Float()
     min_spend_12m_fen = fields.Integer()
     care_note = fields.String(allow_none=True)
+    counter_assignable = fields.Boolean()
 
 
 class TierCreate(BodySchema):
@@ -197,6 +198,9 @@ class TierCreate(BodySchema):
     points_multiplier = fields.Float(load_default=1.0, validate=validate.Range(min=0, max=10), allow_nan=False)
     min_spend_12m_fen = Fen(load_default=0)
     care_note = fields.String(validate=validate.Length(max=200), allow_none=True)
+    counter_assignable = fields.Boolean(
+        load_default=False, metadata={"description": "A cashier may assign this tier at the counter."}
+    )
 
 
 class TierUpdate(TierCreate):
@@ -206,6 +210,7 @@ class TierUpdate(TierCreate):
     parts_discount_percent = StrictInteger(validate=validate.Range(min=0, max=100))
     points_multiplier = fields.Float(validate=validate.Range(min=0, max=10), allow_nan=False)
     min_spend_12m_fen = Fen()
+    counter_assignable = fields.Boolean()
 
 
 class TierList(ResponseSchema):

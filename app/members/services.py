@@ -8,13 +8,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app import wechat
+from app.audit.services import record_change
 from app.common import clock, events
 from app.common.auth import Actor, decode_token, issue_token
 from app.common.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from app.common.pagination import paginate
 from app.common.plates import normalize_plate
 from app.extensions import db
-from app.members.models import Member, Tier, Vehicle
+from app.members.models import Member, Vehicle
+from app.members.tiers.models import Tier
 from app.members.vehicle_services import claim_vehicle, plate_contains
 from app.merchant.services import get_settings
 
@@ -153,13 +155,42 @@ def register_at_counter(*, phone, nickname=None, plate=None, store_id=None) -> M
     return member
 
 
-def update_member_by_staff(*, member_id, changes) -> Member:
-    """Staff set tier, nickname and birthday."""
+def _check_tier_assignable(actor, current_tier, new_tier):
+    """The owner assigns any tier; other staff only move a member between tiers the owner marked
+    ``counter_assignable`` (or no tier), so a counter cannot hand out, or take away, a tier the
+    owner keeps for themselves."""
+    if actor is None or actor.is_owner:
+        return
+    for tier in (current_tier, new_tier):
+        if tier is not None and not tier.counter_assignable:
+            raise Forbidden(
+                "tier_not_assignable",
+                f"Only the owner assigns or removes the tier {tier.name!r}.",
+                details={"tier_id": tier.id},
+            )
+
+
+def update_member_by_staff(*, member_id, changes, actor=None) -> Member:
+    """Staff set tier, nickname and birthday. A tier change by staff other than the owner is
+    limited to counter-assignable tiers (403 ``tier_not_assignable``) and is audited ("member_tier");
+    ``actor`` None is the service itself (a top-up plan granting its tier)."""
     member = get_member(member_id)
-    if "tier_id" in changes:
+    if "tier_id" in changes and changes["tier_id"] != member.tier_id:
         tier_id = changes["tier_id"]
-        if tier_id is not None and db.session.get(Tier, tier_id) is None:
+        new_tier = db.session.get(Tier, tier_id) if tier_id is not None else None
+        if tier_id is not None and new_tier is None:
             raise Unprocessable("tier_not_found", "No such tier.")
+        _check_tier_assignable(actor, member.tier, new_tier)
+        if actor is not None:
+            record_change(
+                actor=actor,
+                kind="member_tier",
+                entity_type="member",
+                entity_id=member.id,
+                before={"tier_id": member.tier_id},
+                after={"tier_id": tier_id},
+                store_id=actor.store_ids[0] if len(actor.store_ids) == 1 else None,
+            )
         member.tier_id = tier_id
     if "nickname" in changes:
         member.nickname = changes["nickname"]

@@ -16,6 +16,10 @@ class MerchantSettings(db.Model):
             "points_max_redeem_percent >= 0 AND points_max_redeem_percent <= 100", name="redeem_percent_range"
         ),
         CheckConstraint("at_risk_after_days < churned_after_days", name="lifecycle_order"),
+        CheckConstraint("topup_bonus_max_percent BETWEEN 0 AND 1000", name="topup_bonus_max_range"),
+        CheckConstraint("tier_labor_discount_max_percent BETWEEN 0 AND 100", name="tier_labor_discount_max_range"),
+        CheckConstraint("tier_parts_discount_max_percent BETWEEN 0 AND 100", name="tier_parts_discount_max_range"),
+        CheckConstraint("referral_reward_max_points >= 0", name="referral_reward_max_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -40,3 +44,10 @@ class MerchantSettings(db.Model):
     referral_share_page: Mapped[str] = mapped_column(
         String(128), default="pages/index/index", server_default="pages/index/index"
     )
+    # The owner's bounds on the rules that give money away (checked when a plan, a tier or the
+    # referral reward is created or changed; existing ones are left as they are): a top-up plan's
+    # bonus as a percentage of what it pays, a tier's discounts, the referrer's reward in points.
+    topup_bonus_max_percent: Mapped[int] = mapped_column(default=100, server_default="100")
+    tier_labor_discount_max_percent: Mapped[int] = mapped_column(default=50, server_default="50")
+    tier_parts_discount_max_percent: Mapped[int] = mapped_column(default=50, server_default="50")
+    referral_reward_max_points: Mapped[int] = mapped_column(default=10000, server_default="10000")

@@ -1,7 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.common.auth import owner_only, staff_any
+from app.common.auth import current_actor, owner_only, staff_any
 from app.common.transaction import unit_of_work
 from app.merchant import services
 from app.merchant.schemas import SettingsRead, SettingsUpdate
@@ -23,4 +23,4 @@ class SettingsResource(MethodView):
     @blp.response(200, SettingsRead)
     def patch(self, changes):
         """Change the merchant's rules (owner)"""
-        return services.update_settings(changes=changes)
+        return services.update_settings(changes=changes, actor=current_actor())

@@ -1,41 +1,15 @@
 """CSV answers of the stats endpoints (``?format=csv``).
 
-UTF-8 with a byte-order mark, because spreadsheet programs (Excel in particular) read a CSV without
-one in the system's legacy code page and garble Chinese names. Rows are flat: the overview becomes
+The encoding and the formula guard are app/common/csv_export.py's. Rows are flat: the overview becomes
 ``section,metric,value`` rows (nested figures get dotted metric names, e.g. ``revenue`` /
 ``by_tender.cash``; tier counts are named by the tier: ``members`` / ``by_tier.金卡``); a series is
 ``date,value``; the top members one row per member. Text that a spreadsheet would run as a formula
 (a member's nickname starting with ``=``, ``+``, ``-`` or ``@``) is prefixed with an apostrophe.
 """
 
-import csv
-import io
+from app.common.csv_export import csv_response
 
-from flask import Response
-
-BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NO_TIER = "none"
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_response(header, rows, filename):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    response = Response((BOM + buffer.getvalue()).encode("utf-8"), status=200, content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _label(item, index):

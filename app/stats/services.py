@@ -41,8 +41,9 @@ from app.common import clock
 from app.coupons.models import MemberCoupon
 from app.extensions import db
 from app.members.metrics import LIFECYCLES, VALUE_CLASSES
-from app.members.models import Member, Tier
+from app.members.models import Member
 from app.members.services import mask_phone
+from app.members.tiers.models import Tier
 from app.merchant.services import get_settings
 from app.stats import orders
 from app.stats.periods import Period, as_date, in_period, local_date, make_period

@@ -1,7 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.common.auth import ROLES, auth_required, owner_only
+from app.common.auth import ROLES, auth_required, current_actor, owner_only
 from app.common.transaction import unit_of_work
 from app.stores import services
 from app.stores.schemas import StoreList, StoreRead, StoreUpdate
@@ -32,4 +32,4 @@ class StoreResource(MethodView):
     @blp.response(200, StoreRead)
     def patch(self, changes, store_id):
         """Change a store: name, contact, booking capacity and opening hours (owner)"""
-        return services.update_store(store_id=store_id, changes=changes)
+        return services.update_store(store_id=store_id, changes=changes, actor=current_actor())

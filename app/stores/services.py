@@ -6,6 +6,7 @@ from datetime import date, time
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.audit.services import record_change, snapshot
 from app.common.auth import STAFF_ROLES, Actor, issue_token
 from app.common.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.extensions import db
@@ -77,10 +78,11 @@ def _validated_opening_hours(hours) -> dict:
     return {day: cleaned[day] for day in WEEKDAYS if day in cleaned}
 
 
-def update_store(*, store_id, changes) -> Store:
+def update_store(*, store_id, changes, actor=None) -> Store:
     """Owner changes to a store, booking capacity included: at least one bay, a slot length from
     SLOT_MINUTES_ALLOWED, valid weekday hours (merchant's timezone) and a cancel cut-off up to a week.
-    Lowering bays or changing hours never touches existing bookings; they only bound new ones."""
+    Lowering bays or changing hours never touches existing bookings; they only bound new ones.
+    Audited ("store")."""
     store = get_store(store_id)
     if "bays" in changes and not 1 <= changes["bays"] <= MAX_BAYS:
         raise Unprocessable("invalid_bays", f"bays must be between 1 and {MAX_BAYS}.")
@@ -102,9 +104,19 @@ def update_store(*, store_id, changes) -> Store:
         changes["closed_dates"] = sorted({day.isoformat() for day in changes["closed_dates"]})
     if "name" in changes:
         changes["name"] = changes["name"].strip()
+    before = snapshot(store, changes)
     for name, value in changes.items():
         setattr(store, name, value)
     db.session.flush()
+    record_change(
+        actor=actor,
+        kind="store",
+        entity_type="store",
+        entity_id=store.id,
+        before=before,
+        after=changes,
+        store_id=store.id,
+    )
     return store
 
 
@@ -130,8 +142,9 @@ def opening_hours_on(store, day: date):
     return _parse_hhmm(span[0]), _parse_hhmm(span[1])
 
 
-def create_staff(*, username, password, role, store_ids=()) -> Staff:
-    """Create a staff account; passwords are stored as salted hashes, at least 8 characters."""
+def create_staff(*, username, password, role, store_ids=(), actor=None) -> Staff:
+    """Create a staff account; passwords are stored as salted hashes, at least 8 characters.
+    Audited ("staff": username, role and stores; never the password)."""
     if role not in STAFF_ROLES:
         raise Unprocessable("invalid_role", f"role must be one of {', '.join(STAFF_ROLES)}")
     if len(password) < 8:
@@ -142,6 +155,14 @@ def create_staff(*, username, password, role, store_ids=()) -> Staff:
     staff.stores = [get_store(store_id) for store_id in store_ids]
     db.session.add(staff)
     db.session.flush()
+    record_change(
+        actor=actor,
+        kind="staff",
+        entity_type="staff",
+        entity_id=staff.id,
+        before=None,
+        after={"username": staff.username, "role": staff.role, "store_ids": staff.store_ids, "is_active": True},
+    )
     return staff
 
 
@@ -157,11 +178,19 @@ def authenticate_staff(*, username, password):
     return token, staff
 
 
-def disable_staff(*, staff_id) -> Staff:
-    """Disable an account and revoke every token it holds."""
+def disable_staff(*, staff_id, actor=None) -> Staff:
+    """Disable an account and revoke every token it holds. Audited ("staff")."""
     staff = db.session.get(Staff, staff_id)
     if staff is None:
         raise NotFound("staff_not_found", "No such staff account.")
+    record_change(
+        actor=actor,
+        kind="staff",
+        entity_type="staff",
+        entity_id=staff.id,
+        before={"is_active": staff.is_active},
+        after={"is_active": False},
+    )
     staff.is_active = False
     staff.token_version += 1
     db.session.flush()
@@ -177,11 +206,32 @@ def log_out_staff(*, staff_id):
     db.session.flush()
 
 
+def update_staff(*, staff_id, role=None, store_ids=None, actor=None) -> Staff:
+    """Change an account's role and/or stores (None: unchanged). A change revokes the account's
+    tokens, so the new role and stores apply from its next login. Audited ("staff")."""
+    staff = db.session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound("staff_not_found", "No such staff account.")
+    if role is not None and role not in STAFF_ROLES:
+        raise Unprocessable("invalid_role", f"role must be one of {', '.join(STAFF_ROLES)}")
+    before = {"role": staff.role, "store_ids": staff.store_ids}
+    if role is not None:
+        staff.role = role
+    if store_ids is not None:
+        staff.stores = [get_store(store_id) for store_id in sorted(set(store_ids))]
+    after = {"role": staff.role, "store_ids": staff.store_ids}
+    if after != before:
+        staff.token_version += 1
+    db.session.flush()
+    record_change(actor=actor, kind="staff", entity_type="staff", entity_id=staff.id, before=before, after=after)
+    return staff
+
+
 def load_staff_actor(staff_id, claims):
     """The caller behind a staff token: role, stores and token version in one round trip (every staff
     request pays for it, so no ORM objects); a disabled account has no actor."""
     rows = db.session.execute(
-        select(Staff.role, Staff.is_active, Staff.token_version, StaffStore.store_id)
+        select(Staff.role, Staff.username, Staff.is_active, Staff.token_version, StaffStore.store_id)
         .outerjoin(StaffStore, StaffStore.staff_id == Staff.id)
         .where(Staff.id == staff_id)
         .order_by(StaffStore.store_id)
@@ -189,7 +239,14 @@ def load_staff_actor(staff_id, claims):
     if not rows or not rows[0].is_active:
         return None
     store_ids = tuple(row.store_id for row in rows if row.store_id is not None)
-    return Actor(kind="staff", id=staff_id, role=rows[0].role, store_ids=store_ids, token_version=rows[0].token_version)
+    return Actor(
+        kind="staff",
+        id=staff_id,
+        role=rows[0].role,
+        store_ids=store_ids,
+        token_version=rows[0].token_version,
+        username=rows[0].username,
+    )
 
 
 def staff_names(staff_ids) -> dict:

@@ -3,10 +3,12 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.services import record_change, snapshot
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.common.pagination import paginate
 from app.extensions import db
-from app.members.tier_services import get_tier
+from app.members.tiers.services import get_tier
+from app.merchant.services import get_settings
 from app.wallet.models import TopupPlan
 
 
@@ -43,26 +45,57 @@ def _flush_unique_name():
         raise Conflict("topup_plan_exists", "A top-up plan with this name exists.")
 
 
-def create_topup_plan(*, data) -> TopupPlan:
-    """Create a plan; names are unique and a granted tier must exist."""
+PLAN_FIELDS = ("name", "pay_fen", "bonus_fen", "grants_tier_id", "is_active")
+
+
+def _check_bonus_limit(pay_fen, bonus_fen):
+    """The bonus is at most ``topup_bonus_max_percent`` of what the plan pays (the owner's bound)."""
+    limit = get_settings().topup_bonus_max_percent
+    if bonus_fen * 100 > pay_fen * limit:
+        raise Unprocessable(
+            "topup_bonus_over_limit",
+            f"A plan's bonus is at most {limit} % of what it pays (topup_bonus_max_percent in the settings).",
+            details={"pay_fen": pay_fen, "bonus_fen": bonus_fen, "topup_bonus_max_percent": limit},
+        )
+
+
+def create_topup_plan(*, data, actor=None) -> TopupPlan:
+    """Create a plan; names are unique, a granted tier must exist and the bonus stays within the
+    owner's limit (422 ``topup_bonus_over_limit``). Audited (kind "topup_plan")."""
     _check_tier(data.get("grants_tier_id"))
+    _check_bonus_limit(data["pay_fen"], data.get("bonus_fen", 0))
     plan = TopupPlan(**data)
     db.session.add(plan)
     _flush_unique_name()
+    record_change(
+        actor=actor,
+        kind="topup_plan",
+        entity_type="topup_plan",
+        entity_id=plan.id,
+        before=None,
+        after=snapshot(plan, PLAN_FIELDS),
+    )
     return plan
 
 
-def update_topup_plan(*, plan_id, changes) -> TopupPlan:
+def update_topup_plan(*, plan_id, changes, actor=None) -> TopupPlan:
     """Rename, change the bonus or granted tier, (de)activate. ``pay_fen`` never changes: a member
-    may be paying for the plan right now, so a new price is a new plan."""
+    may be paying for the plan right now, so a new price is a new plan. A changed bonus stays
+    within the owner's limit. Audited (kind "topup_plan")."""
     plan = get_topup_plan(plan_id)
     if "pay_fen" in changes:
         raise Unprocessable("pay_fen_immutable", "A plan's price does not change; create a new plan.")
     if "grants_tier_id" in changes:
         _check_tier(changes["grants_tier_id"])
+    if "bonus_fen" in changes:
+        _check_bonus_limit(plan.pay_fen, changes["bonus_fen"])
+    before = snapshot(plan, changes)
     for name, value in changes.items():
         setattr(plan, name, value)
     _flush_unique_name()
+    record_change(
+        actor=actor, kind="topup_plan", entity_type="topup_plan", entity_id=plan.id, before=before, after=dict(changes)
+    )
     return plan
 
 

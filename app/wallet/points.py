@@ -26,6 +26,7 @@ from sqlalchemy import exists, func, insert, literal, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.audit.services import record_change
 from app.common import clock
 from app.common.errors import Conflict, Unprocessable
 from app.common.pagination import paginate
@@ -371,9 +372,10 @@ def _take_back_earn(account, entry, now):
     return reversal
 
 
-def adjust_points(*, member_id, points, reason, actor_key=None, now=None) -> PointsEntry:
+def adjust_points(*, member_id, points, reason, actor_key=None, actor=None, now=None) -> PointsEntry:
     """The owner's correction, with a reason: added points are a new lot expiring like earned ones;
-    removed points are taken first-in-first-out, never below zero (409 insufficient_points)."""
+    removed points are taken first-in-first-out, never below zero (409 insufficient_points).
+    Audited ("points_adjustment": the member's points before and after, and the entry's id)."""
     if isinstance(points, bool) or not isinstance(points, int) or points == 0:
         raise Unprocessable("invalid_points", "An adjustment is a non-zero whole number of points.")
     if not (reason or "").strip():
@@ -384,13 +386,25 @@ def adjust_points(*, member_id, points, reason, actor_key=None, now=None) -> Poi
     account = _lock_account(member_id, create=True)
     _expire_due(account, now)
     fields = {"reason": reason.strip(), "created_by": actor_key}
+    before = account.balance
     if points > 0:
         lot = _new_lot(member_id, points, now, settings)
-        return _entry(account, "adjustment", points, lot_id=lot.id, **fields)
-    if account.balance < -points:
-        raise Conflict("insufficient_points", "Not enough points.", details={"points": account.balance})
-    entry = _entry(account, "adjustment", points, **fields)
-    _take_fifo(entry, -points, now)
+        entry = _entry(account, "adjustment", points, lot_id=lot.id, **fields)
+    else:
+        if account.balance < -points:
+            raise Conflict("insufficient_points", "Not enough points.", details={"points": account.balance})
+        entry = _entry(account, "adjustment", points, **fields)
+        _take_fifo(entry, -points, now)
+    record_change(
+        actor=actor,
+        kind="points_adjustment",
+        entity_type="member",
+        entity_id=member_id,
+        before={"points": before},
+        after={"points": before + points, "points_entry_id": entry.id},
+        reason=reason,
+        now=now,
+    )
     return entry
 
 

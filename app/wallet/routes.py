@@ -4,7 +4,6 @@ from flask_smorest import Blueprint
 from app.common.auth import (
     ROLES,
     auth_required,
-    back_office,
     counter_staff,
     current_actor,
     member_only,
@@ -57,13 +56,13 @@ class TopupPlans(MethodView):
             query["include_inactive"] = False
         return plans.list_topup_plans(**query)
 
-    @back_office
+    @owner_only
     @unit_of_work()
     @plans_blp.arguments(TopupPlanCreate)
     @plans_blp.response(201, TopupPlanRead)
     def post(self, body):
-        """Create a top-up plan (pay X, get a bonus of Y)"""
-        return plans.create_topup_plan(data=body)
+        """Create a top-up plan (owner): pay X, get a bonus of Y, within the settings' limit"""
+        return plans.create_topup_plan(data=body, actor=current_actor())
 
 
 @plans_blp.route("/topup-plans/<int:plan_id>")
@@ -74,13 +73,13 @@ class TopupPlanResource(MethodView):
         """Read one top-up plan"""
         return plans.get_topup_plan(plan_id, active_only=current_actor().kind == "member")
 
-    @back_office
+    @owner_only
     @unit_of_work()
     @plans_blp.arguments(TopupPlanUpdate)
     @plans_blp.response(200, TopupPlanRead)
     def patch(self, changes, plan_id):
-        """Change a plan's name, bonus, granted tier or whether it is offered (not its price)"""
-        return plans.update_topup_plan(plan_id=plan_id, changes=changes)
+        """Change a plan's name, bonus, granted tier or whether it is offered (owner; not its price)"""
+        return plans.update_topup_plan(plan_id=plan_id, changes=changes, actor=current_actor())
 
 
 # --- the member's own wallet -----------------------------------------------------------------
@@ -173,6 +172,7 @@ def refund_principal(body, member_id):
         paid_via=body["paid_via"],
         actor_key=current_actor().key,
         store_id=current_actor().till_store(body.get("store_id")),
+        actor=current_actor(),
     )
     return _moved(entry)
 
@@ -194,6 +194,10 @@ def member_points_entries(query, member_id):
 def adjust_points(body, member_id):
     """Add or remove a member's points with a reason (owner)"""
     entry = points.adjust_points(
-        member_id=member_id, points=body["points"], reason=body["reason"], actor_key=current_actor().key
+        member_id=member_id,
+        points=body["points"],
+        reason=body["reason"],
+        actor_key=current_actor().key,
+        actor=current_actor(),
     )
     return {"entry": entry, "points": points.live_points(member_id=member_id)}

@@ -13,12 +13,13 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.audit.services import record_change
 from app.common import clock
 from app.common.errors import Conflict, Unprocessable
 from app.common.pagination import paginate
 from app.extensions import db
 from app.members.services import get_member, update_member_by_staff
-from app.members.tier_services import get_tier
+from app.members.tiers.services import get_tier
 from app.payments.services import create_wechat_payment
 from app.wallet import points as points_ledger
 from app.wallet.models import PAID_VIA, TopupPlan, Wallet, WalletEntry
@@ -289,10 +290,12 @@ def reverse_reference(*, ref_type, ref_id) -> list[WalletEntry]:
     ]
 
 
-def refund_principal(*, member_id, amount_fen, reason, paid_via="cash", actor_key=None, store_id=None) -> WalletEntry:
+def refund_principal(
+    *, member_id, amount_fen, reason, paid_via="cash", actor_key=None, actor=None, store_id=None
+) -> WalletEntry:
     """Pay unused principal back to the member (owner) from ``store_id``'s till when given. The bonus
     goes in the same proportion (``refund_bonus_forfeit``); more than the principal held → 409
-    insufficient_principal."""
+    insufficient_principal. Audited ("balance_adjustment": the wallet before and after, and the entry's id)."""
     check_amount(amount_fen, "amount_fen")
     _check_paid_via(paid_via)
     get_member(member_id)
@@ -304,16 +307,21 @@ def refund_principal(*, member_id, amount_fen, reason, paid_via="cash", actor_ke
             details={"principal_fen": wallet.principal_fen if wallet else 0, "amount_fen": amount_fen},
         )
     forfeit = refund_bonus_forfeit(amount_fen, wallet.principal_fen, wallet.bonus_fen)
-    return _record(
-        wallet,
-        "refund",
-        -amount_fen,
-        -forfeit,
-        paid_via=paid_via,
-        store_id=store_id,
-        note=reason,
-        created_by=actor_key,
+    names = ("balance_fen", "principal_fen", "bonus_fen")
+    before = {name: getattr(wallet, name) for name in names}
+    entry = _record(
+        wallet, "refund", -amount_fen, -forfeit, paid_via=paid_via, store_id=store_id, note=reason, created_by=actor_key
     )
+    record_change(
+        actor=actor,
+        kind="balance_adjustment",
+        entity_type="member",
+        entity_id=member_id,
+        before=before,
+        after={**{name: getattr(wallet, name) for name in names}, "wallet_entry_id": entry.id, "paid_via": paid_via},
+        reason=reason,
+    )
+    return entry
 
 
 # --- WeChat Pay top-ups ----------------------------------------------------------------------

@@ -9,7 +9,8 @@ worth exactly that unit's price and a line's total is unit price × quantity.
 from sqlalchemy import select
 
 from app.extensions import db
-from app.members.models import Member, Tier
+from app.members.models import Member
+from app.members.tiers.models import Tier
 
 
 def discount_percents(member_id):

@@ -25,8 +25,9 @@ from app.catalog.services import service_items_by_id
 from app.common import clock, events
 from app.coupons import services as coupons
 from app.extensions import db
-from app.members import maintenance, tier_rules, visits
+from app.members import maintenance, visits
 from app.members.models import Member
+from app.members.tiers import rules as tier_rules
 from app.merchant.services import merchant_timezone
 from app.wallet import points
 from app.wallet import services as wallet

@@ -84,6 +84,6 @@ def till_order_counts(*, store_id, start, end):
 
 
 def register():
-    from app.members.tier_rules import register_spend_source
+    from app.members.tiers.rules import register_spend_source
 
     register_spend_source(paid_spend_by_member, query=paid_spend_query)

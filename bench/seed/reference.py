@@ -13,7 +13,8 @@ from app.coupons.models import CouponTemplate
 from app.extensions import db
 from app.marketing.models import Campaign, Segment
 from app.marketing.settings_services import marketing_settings as get_marketing_settings
-from app.members.models import Tag, Tier
+from app.members.models import Tag
+from app.members.tiers.models import Tier
 from app.merchant.services import get_settings
 from app.stores.models import Store
 from app.stores.services import create_staff

@@ -1,14 +1,14 @@
 """member tokens can be revoked: a token version per member (logout, blocking) and the owner's block
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

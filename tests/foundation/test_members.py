@@ -174,7 +174,15 @@ def test_member_card_qr_is_a_short_lived_token_the_counter_accepts(app, api, mem
 def test_staff_set_tier_and_tags(api, staff_tokens, member_login):
     marketing = staff_tokens["marketing"]
     tier = api.post(
-        "/tiers", marketing, json={"name": "金卡", "rank": 2, "labor_discount_percent": 10, "points_multiplier": 1.5}
+        "/tiers",
+        staff_tokens["owner"],
+        json={
+            "name": "金卡",
+            "rank": 2,
+            "labor_discount_percent": 10,
+            "points_multiplier": 1.5,
+            "counter_assignable": True,
+        },
     ).json
     tag = api.post("/tags", marketing, json={"name": "网约车"}).json
     _, member = member_login("alice")
@@ -189,16 +197,11 @@ def test_staff_set_tier_and_tags(api, staff_tokens, member_login):
 
 
 def test_tier_names_and_ranks_are_unique(api, staff_tokens):
-    marketing = staff_tokens["marketing"]
-    assert (
-        api.post("/tiers", marketing, json={"name": "银卡", "rank": 1, "labor_discount_percent": 5}).status_code == 201
-    )
-    response = api.post("/tiers", marketing, json={"name": "银卡", "rank": 3, "labor_discount_percent": 5})
+    owner = staff_tokens["owner"]
+    assert api.post("/tiers", owner, json={"name": "银卡", "rank": 1, "labor_discount_percent": 5}).status_code == 201
+    response = api.post("/tiers", owner, json={"name": "银卡", "rank": 3, "labor_discount_percent": 5})
     assert response.status_code == 409 and error_code(response) == "tier_exists"
-    response = api.post("/tiers", marketing, json={"name": "金卡", "rank": 1, "labor_discount_percent": 101})
+    response = api.post("/tiers", owner, json={"name": "金卡", "rank": 1, "labor_discount_percent": 101})
     assert response.status_code == 422
-    tier_id = api.get("/tiers", marketing).json["items"][0]["id"]
-    assert (
-        api.patch(f"/tiers/{tier_id}", marketing, json={"labor_discount_percent": 8}).json["labor_discount_percent"]
-        == 8
-    )
+    tier_id = api.get("/tiers", owner).json["items"][0]["id"]
+    assert api.patch(f"/tiers/{tier_id}", owner, json={"labor_discount_percent": 8}).json["labor_discount_percent"] == 8

@@ -11,7 +11,8 @@ from app.common import clock
 from app.extensions import db
 from app.marketing.models import Visit
 from app.marketing.segments import compile_rules, preview_rules
-from app.members.models import Member, MemberTag, Tag, Tier, Vehicle
+from app.members.models import Member, MemberTag, Tag, Vehicle
+from app.members.tiers.models import Tier
 from tests.helpers import error_code
 from tests.marketing.helpers import SHANGHAI, local
 

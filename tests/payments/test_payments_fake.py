@@ -23,7 +23,7 @@ def _wallet_entries():
 @pytest.fixture
 def plan(api, staff_tokens):
     response = api.post(
-        "/topup-plans", staff_tokens["marketing"], json={"name": "充500送50", "pay_fen": 50000, "bonus_fen": 5000}
+        "/topup-plans", staff_tokens["owner"], json={"name": "充500送50", "pay_fen": 50000, "bonus_fen": 5000}
     )
     assert response.status_code == 201
     return response.json
@@ -65,7 +65,7 @@ def test_a_replayed_confirm_credits_once_with_the_plans_bonus(app, api, member_l
 def test_the_plan_seen_at_checkout_is_honoured_after_it_is_withdrawn(api, staff_tokens, member_login, plan):
     token, _ = member_login("alice")
     trade_no = api.post("/me/topups", token, json={"plan_id": plan["id"]}).json["payment"]["out_trade_no"]
-    api.patch(f"/topup-plans/{plan['id']}", staff_tokens["marketing"], json={"is_active": False})
+    api.patch(f"/topup-plans/{plan['id']}", staff_tokens["owner"], json={"is_active": False})
     assert api.post(f"/dev/payments/{trade_no}/confirm").status_code == 200
     assert api.get("/me/wallet", token).json["bonus_fen"] == 5000
 

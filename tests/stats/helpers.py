@@ -61,7 +61,7 @@ def build_shop(app, stores):
     from app.marketing import campaigns, followups, segments
     from app.marketing.models import FollowUp
     from app.members import services as members
-    from app.members import tier_services
+    from app.members.tiers import services as tier_services
     from app.members.vehicle_services import claim_vehicle
     from app.wallet import plans, points
     from app.wallet import services as wallet

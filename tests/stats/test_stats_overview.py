@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from app.cards.models import PackageCard, PackageCardItem
 from app.coupons.models import MemberCoupon
 from app.marketing.models import Campaign, FollowUp, Message
-from app.members.models import Member, Tier
+from app.members.models import Member
+from app.members.tiers.models import Tier
 from app.referrals.models import Referral
 from app.wallet.models import PointsLot, Wallet, WalletEntry
 from app.workorders.models import TENDER_TYPES, WorkOrder, WorkOrderLine, WorkOrderPayment

@@ -9,7 +9,7 @@ from app.common import clock
 from app.common.errors import Conflict, Unprocessable
 from app.extensions import db
 from app.members.services import update_member_by_staff
-from app.members.tier_services import create_tier
+from app.members.tiers.services import create_tier
 from app.merchant.services import update_settings
 from app.wallet import points
 from app.wallet.models import PointsEntry, PointsLot

@@ -5,7 +5,7 @@ import pytest
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.members.services import get_member, member_summaries
-from app.members.tier_services import create_tier
+from app.members.tiers.services import create_tier
 from app.wallet import services as wallet
 from app.wallet.models import WalletEntry
 from app.wallet.plans import create_topup_plan

@@ -12,29 +12,29 @@ from tests.ledgers import session_count
 @pytest.fixture
 def plan(api, staff_tokens):
     response = api.post(
-        "/topup-plans", staff_tokens["marketing"], json={"name": "充1000送100", "pay_fen": 100000, "bonus_fen": 10000}
+        "/topup-plans", staff_tokens["owner"], json={"name": "充1000送100", "pay_fen": 100000, "bonus_fen": 10000}
     )
     assert response.status_code == 201, response.json
     return response.json
 
 
-def test_topup_plans_are_managed_by_marketing_and_read_by_cashiers_and_members(api, staff_tokens, member_login, plan):
-    assert (
-        api.post("/topup-plans", staff_tokens["cashier"], json={"name": "x", "pay_fen": 1, "bonus_fen": 0}).status_code
-        == 403
-    )
+def test_topup_plans_are_managed_by_the_owner_and_read_by_cashiers_and_members(api, staff_tokens, member_login, plan):
+    for role in ("cashier", "marketing"):
+        refused = api.post("/topup-plans", staff_tokens[role], json={"name": "x", "pay_fen": 1, "bonus_fen": 0})
+        assert refused.status_code == 403
+        assert api.patch(f"/topup-plans/{plan['id']}", staff_tokens[role], json={"bonus_fen": 1}).status_code == 403
     duplicate = api.post(
         "/topup-plans", staff_tokens["owner"], json={"name": "充1000送100", "pay_fen": 5, "bonus_fen": 0}
     )
     assert duplicate.status_code == 409 and error_code(duplicate) == "topup_plan_exists"
-    changed = api.patch(f"/topup-plans/{plan['id']}", staff_tokens["marketing"], json={"bonus_fen": 12000})
+    changed = api.patch(f"/topup-plans/{plan['id']}", staff_tokens["owner"], json={"bonus_fen": 12000})
     assert changed.status_code == 200 and changed.json["bonus_fen"] == 12000
-    price = api.patch(f"/topup-plans/{plan['id']}", staff_tokens["marketing"], json={"pay_fen": 1})
+    price = api.patch(f"/topup-plans/{plan['id']}", staff_tokens["owner"], json={"pay_fen": 1})
     assert price.status_code == 422
     listed = api.get("/topup-plans", staff_tokens["cashier"])
     assert listed.status_code == 200 and [p["id"] for p in listed.json["items"]] == [plan["id"]]
     assert listed.json["total"] == 1
-    api.patch(f"/topup-plans/{plan['id']}", staff_tokens["marketing"], json={"is_active": False})
+    api.patch(f"/topup-plans/{plan['id']}", staff_tokens["owner"], json={"is_active": False})
     token, _ = member_login("alice")
     assert api.get("/topup-plans?include_inactive=true", token).json["items"] == []
     assert api.get(f"/topup-plans/{plan['id']}", token).status_code == 404
@@ -205,8 +205,14 @@ def test_me_wallet_shows_the_tier_and_its_benefits(api, staff_tokens, member_log
     token, member = member_login("alice")
     tier = api.post(
         "/tiers",
-        staff_tokens["marketing"],
-        json={"name": "金卡", "rank": 2, "labor_discount_percent": 10, "points_multiplier": 1.5},
+        staff_tokens["owner"],
+        json={
+            "name": "金卡",
+            "rank": 2,
+            "labor_discount_percent": 10,
+            "points_multiplier": 1.5,
+            "counter_assignable": True,
+        },
     ).json
     api.patch(f"/members/{member['id']}", staff_tokens["cashier"], json={"tier_id": tier["id"]})
     shown = api.get("/me/wallet", token).json["tier"]

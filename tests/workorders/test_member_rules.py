@@ -7,9 +7,10 @@ from sqlalchemy import literal, select, union_all
 
 from app.common import clock
 from app.extensions import db
-from app.members import maintenance, tier_rules, visits
-from app.members.models import Member, Tier, Vehicle
-from app.members.tier_change_models import TierChange
+from app.members import maintenance, visits
+from app.members.models import Member, Vehicle
+from app.members.tiers import rules as tier_rules
+from app.members.tiers.models import Tier, TierChange
 
 UTC = UTC
 

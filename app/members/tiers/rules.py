@@ -25,8 +25,8 @@ from sqlalchemy.orm import aliased
 
 from app.common import clock
 from app.extensions import db
-from app.members.models import Member, Tier
-from app.members.tier_change_models import TierChange
+from app.members.models import Member
+from app.members.tiers.models import Tier, TierChange
 
 WINDOW = timedelta(days=365)
 KEEP_FOR = timedelta(days=365)

@@ -3,10 +3,13 @@
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.services import record_change, snapshot
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
-from app.members.models import MemberTag, Tag, Tier
+from app.members.models import MemberTag, Tag
 from app.members.services import get_member
+from app.members.tiers.models import Tier
+from app.merchant.services import get_settings
 
 
 def _unique_flush(code, message):
@@ -28,19 +31,58 @@ def get_tier(tier_id) -> Tier:
     return tier
 
 
-def create_tier(*, data) -> Tier:
-    """Create a tier; names and ranks are unique."""
+TIER_FIELDS = (
+    "name",
+    "rank",
+    "labor_discount_percent",
+    "parts_discount_percent",
+    "points_multiplier",
+    "min_spend_12m_fen",
+    "care_note",
+    "counter_assignable",
+)
+
+
+def _check_discount_limits(labor, parts):
+    """A tier's discounts stay within the owner's bounds in the merchant settings."""
+    settings = get_settings()
+    for field, value, limit_name in (
+        ("labor_discount_percent", labor, "tier_labor_discount_max_percent"),
+        ("parts_discount_percent", parts, "tier_parts_discount_max_percent"),
+    ):
+        limit = getattr(settings, limit_name)
+        if value > limit:
+            raise Unprocessable(
+                "tier_discount_over_limit",
+                f"{field} is at most {limit} ({limit_name} in the settings).",
+                details={"field": field, "value": value, limit_name: limit},
+            )
+
+
+def create_tier(*, data, actor=None) -> Tier:
+    """Create a tier; names and ranks are unique, discounts within the owner's limits (422
+    ``tier_discount_over_limit``). Audited (kind "tier")."""
+    _check_discount_limits(data.get("labor_discount_percent", 0), data.get("parts_discount_percent", 0))
     tier = Tier(**data)
     db.session.add(tier)
     _unique_flush("tier_exists", "A tier with this name or rank exists.")
+    record_change(
+        actor=actor, kind="tier", entity_type="tier", entity_id=tier.id, before=None, after=snapshot(tier, TIER_FIELDS)
+    )
     return tier
 
 
-def update_tier(*, tier_id, changes) -> Tier:
+def update_tier(*, tier_id, changes, actor=None) -> Tier:
+    """Change a tier; a changed discount must be within the owner's limits (existing discounts
+    above a later-lowered limit stay until changed). Audited (kind "tier")."""
     tier = get_tier(tier_id)
+    if "labor_discount_percent" in changes or "parts_discount_percent" in changes:
+        _check_discount_limits(changes.get("labor_discount_percent", 0), changes.get("parts_discount_percent", 0))
+    before = snapshot(tier, changes)
     for name, value in changes.items():
         setattr(tier, name, value)
     _unique_flush("tier_exists", "A tier with this name or rank exists.")
+    record_change(actor=actor, kind="tier", entity_type="tier", entity_id=tier.id, before=before, after=dict(changes))
     return tier
 
 

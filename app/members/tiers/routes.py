@@ -1,10 +1,10 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.common.auth import back_office, staff_any
+from app.common.auth import back_office, current_actor, owner_only, staff_any
 from app.common.transaction import unit_of_work
-from app.members import tier_services
 from app.members.schemas import TagCreate, TagList, TagRead, TagUpdate, TierCreate, TierList, TierRead, TierUpdate
+from app.members.tiers import services as tier_services
 
 blp = Blueprint("tiers-and-tags", __name__, description="Member tiers and tags")
 
@@ -17,13 +17,13 @@ class TiersResource(MethodView):
         """List tiers, lowest rank first"""
         return {"items": tier_services.list_tiers()}
 
-    @back_office
+    @owner_only
     @unit_of_work()
     @blp.arguments(TierCreate)
     @blp.response(201, TierRead)
     def post(self, body):
-        """Create a tier"""
-        return tier_services.create_tier(data=body)
+        """Create a tier (owner): its discounts are bounded by the settings"""
+        return tier_services.create_tier(data=body, actor=current_actor())
 
 
 @blp.route("/tiers/<int:tier_id>")
@@ -34,13 +34,13 @@ class TierResource(MethodView):
         """Read one tier"""
         return tier_services.get_tier(tier_id)
 
-    @back_office
+    @owner_only
     @unit_of_work()
     @blp.arguments(TierUpdate)
     @blp.response(200, TierRead)
     def patch(self, changes, tier_id):
-        """Change a tier"""
-        return tier_services.update_tier(tier_id=tier_id, changes=changes)
+        """Change a tier (owner)"""
+        return tier_services.update_tier(tier_id=tier_id, changes=changes, actor=current_actor())
 
 
 @blp.route("/tags")
