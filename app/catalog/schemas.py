@@ -54,7 +54,7 @@ class PartRead(ResponseSchema):
     name = fields.String()
     sku = fields.String()
     price_fen = fields.Integer()
-    stock = fields.Integer()
+    stock = fields.Integer(metadata={"description": "On hand over all stores (read-only)"})
     low_stock_threshold = fields.Integer()
     low_stock = fields.Function(lambda p: p.stock <= p.low_stock_threshold)
     is_active = fields.Boolean()
@@ -64,7 +64,8 @@ class PartCreate(BodySchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     price_fen = Fen(required=True)
-    stock = Count(required=True)
+    stock = Count(required=True, metadata={"description": "Opening stock, at store_id or the first store"})
+    store_id = StrictInteger(allow_none=True)
     low_stock_threshold = Count(load_default=0)
 
 

@@ -11,6 +11,7 @@ class StoreRead(ResponseSchema):
     opening_hours = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     closed_dates = fields.List(fields.String())
     booking_cancel_cutoff_minutes = fields.Integer()
+    allow_negative_stock = fields.Boolean()
 
 
 class StoreUpdate(BodySchema):
@@ -24,6 +25,7 @@ class StoreUpdate(BodySchema):
     opening_hours = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
     closed_dates = fields.List(fields.Date(), validate=validate.Length(max=366))
     booking_cancel_cutoff_minutes = StrictInteger()
+    allow_negative_stock = fields.Boolean(truthy={True}, falsy={False})
 
 
 class StoreList(ResponseSchema):

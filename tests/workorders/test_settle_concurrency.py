@@ -63,7 +63,8 @@ def test_two_cashiers_settling_one_order_one_wins(app, api, staff_tokens, stores
     winner = next(r for r in results if r.status_code == 200).get_json()
     stored = api.get(f"/work-orders/{order['id']}", staff_tokens["owner"]).json
     assert stored["payments"] == winner["payments"]
-    assert scalar(app, "SELECT stock FROM parts WHERE id = :p", p=catalog["filter"]) == 9
+    on_hand = "SELECT on_hand FROM store_part_stocks WHERE store_id = :s AND part_id = :p"
+    assert scalar(app, on_hand, s=stores[0], p=catalog["filter"]) == 9
     spent = 10000 if any(p["type"] == "stored_value" for p in winner["payments"]) else 0
     assert ledgers(app, member["id"])["wallet"] == [(10000 - spent, 0, 10000 - spent)]
     assert ledgers(app, member["id"])["member"][0][:2] == (1, 13000)
