@@ -24,7 +24,7 @@ from app.common import clock
 from app.common.db import is_sqlite
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
-from app.stores.services import get_store
+from app.stores.services import allows_negative_stock
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def take_out(*, store_id, quantities, ref_type, ref_id, now=None):
     stock raises 409 ``insufficient_stock`` and the caller rolls everything back."""
     if any(quantity <= 0 for quantity in quantities.values()):
         raise Unprocessable("invalid_quantity", "Quantities are positive.")
-    may_go_negative = get_store(store_id).allow_negative_stock
+    may_go_negative = allows_negative_stock(store_id)
     moves = [
         Move(store_id=store_id, part_id=part_id, delta=-quantity, kind="settle", may_go_negative=may_go_negative)
         for part_id, quantity in quantities.items()
