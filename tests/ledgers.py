@@ -54,7 +54,7 @@ _LEDGER_QUERIES = {
     "coupons": "SELECT id, status FROM member_coupons WHERE member_id = :m ORDER BY id",
     "stamps": "SELECT COALESCE(SUM(stamps), 0) FROM stamp_cards WHERE member_id = :m",
     "stamp_entries": "SELECT COALESCE(SUM(delta), 0) FROM stamp_entries WHERE member_id = :m",
-    "stock": "SELECT id, stock FROM parts ORDER BY id",
+    "stock": "SELECT part_id, SUM(on_hand) FROM store_part_stocks GROUP BY part_id ORDER BY part_id",
     "member": "SELECT paid_visit_count, total_paid_fen, first_paid_visit_at, last_paid_visit_at, tier_id "
     "FROM members WHERE id = :m",
 }

@@ -1,8 +1,9 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, CheckConstraint, String, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
+from app.catalog.stock_models import StorePartStock
 from app.common.db import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -33,12 +34,12 @@ class ServiceItem(db.Model):
 
 
 class Part(db.Model):
-    """A stocked part (机油, 滤芯); stock changes only through stock movements."""
+    """A stocked part (机油, 滤芯). Each store keeps its own stock of it (app/catalog/stock_models.py);
+    ``stock`` is the total over the chain, read-only."""
 
     __tablename__ = "parts"
     __table_args__ = (
         CheckConstraint("price_fen >= 0", name="price_non_negative"),
-        CheckConstraint("stock >= 0", name="stock_non_negative"),
         CheckConstraint("low_stock_threshold >= 0", name="threshold_non_negative"),
     )
 
@@ -46,10 +47,13 @@ class Part(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     price_fen: Mapped[int]
-    stock: Mapped[int] = mapped_column(default=0)
+    # The threshold applies at each store: a store at or below it has the part on its low-stock list.
     low_stock_threshold: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-from app.catalog.stock_models import PartLowStockAlert, PartStockMovement  # noqa: E402,F401  (stock ledger tables)
+    stock: Mapped[int] = column_property(
+        select(func.coalesce(func.sum(StorePartStock.on_hand), 0))
+        .where(StorePartStock.part_id == id)
+        .correlate_except(StorePartStock)
+        .scalar_subquery()
+    )

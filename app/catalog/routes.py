@@ -1,7 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.catalog import services
+from app.catalog import services, stock_routes
 from app.catalog.schemas import (
     PartCreate,
     PartPage,
@@ -18,6 +18,7 @@ from app.common.auth import ROLES, auth_required, back_office, current_actor, st
 from app.common.transaction import unit_of_work
 
 blp = Blueprint("catalog", __name__, description="Service items and parts")
+blueprints = [blp, stock_routes.blp]
 
 
 @blp.route("/service-items")
@@ -69,7 +70,7 @@ class Parts(MethodView):
     @blp.arguments(PartCreate)
     @blp.response(201, PartRead)
     def post(self, body):
-        """Create a part"""
+        """Create a part with its opening stock at a store (the first store unless named)"""
         return services.create_part(data=body, actor=current_actor())
 
 

@@ -55,7 +55,7 @@ class PartRead(ResponseSchema):
     name = fields.String()
     sku = fields.String()
     price_fen = fields.Integer()
-    stock = fields.Integer()
+    stock = fields.Integer(metadata={"description": "On hand over all stores (read-only)"})
     low_stock_threshold = fields.Integer()
     low_stock = Computed(lambda p: p.stock <= p.low_stock_threshold, fields.Boolean())
     is_active = fields.Boolean()
@@ -65,7 +65,8 @@ class PartCreate(BodySchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     price_fen = Fen(required=True)
-    stock = Count(required=True)
+    stock = Count(required=True, metadata={"description": "Opening stock, at store_id or the first store"})
+    store_id = StrictInteger(allow_none=True)
     low_stock_threshold = Count(load_default=0)
 
 

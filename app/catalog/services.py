@@ -4,10 +4,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record_change, snapshot
+from app.catalog import stock_services
 from app.catalog.models import Part, ServiceItem
-from app.common.errors import Conflict, NotFound
+from app.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.common.pagination import paginate
 from app.extensions import db
+from app.stores.services import get_store, list_stores
 
 
 def list_service_items(*, category=None, page=1, per_page=20):
@@ -64,6 +66,8 @@ def update_service_item(*, item_id, changes, actor=None) -> ServiceItem:
 
 
 def list_parts(*, low_stock=False, page=1, per_page=20):
+    """Active parts; ``stock`` is the chain's total and ``low_stock`` compares it with the threshold
+    (a store's own shortfalls: GET /stores/{id}/stock?low_stock=true)."""
     stmt = select(Part).where(Part.is_active.is_(True)).order_by(Part.id)
     if low_stock:
         stmt = stmt.where(Part.stock <= Part.low_stock_threshold)
@@ -91,10 +95,30 @@ def _flush_unique_sku():
         raise Conflict("sku_taken", "Another part has this SKU.")
 
 
+def _opening_store_id(actor, store_id):
+    """Where a new part's opening stock goes: the store named, or else the first store."""
+    if store_id is None:
+        stores = list_stores()
+        if not stores:
+            raise Unprocessable("no_store", "Create a store before stocking parts.")
+        return stores[0].id
+    get_store(store_id)
+    if actor is not None and not actor.can_access_store(store_id):
+        raise Forbidden("store_forbidden", "You do not work at this store.")
+    return store_id
+
+
 def create_part(*, data, actor=None) -> Part:
+    """Create a part; its ``stock`` (if any) is the opening stock at ``store_id`` or the first store."""
+    data = dict(data)
+    opening, store_id = data.pop("stock", 0), data.pop("store_id", None)
+    if opening:
+        store_id = _opening_store_id(actor, store_id)
     part = Part(**data)
     db.session.add(part)
     _flush_unique_sku()
+    if opening:
+        stock_services.open_stock(store_id=store_id, part_id=part.id, quantity=opening)
     _record_price(actor, part, None)
     return part
 

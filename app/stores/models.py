@@ -30,6 +30,9 @@ class Store(db.Model):
     closed_dates: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     # Members may cancel or reschedule until this many minutes before the start; staff any time.
     booking_cancel_cutoff_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
+    # Whether a settle may take a part's stock below zero (many shops fit the part before it is booked
+    # in); a receipt later brings it back. Transfers never take a store below zero.
+    allow_negative_stock: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class StaffStore(db.Model):

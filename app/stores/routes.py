@@ -31,5 +31,5 @@ class StoreResource(MethodView):
     @blp.arguments(StoreUpdate)
     @blp.response(200, StoreRead)
     def patch(self, changes, store_id):
-        """Change a store: name, contact, booking capacity and opening hours (owner)"""
+        """Change a store: name, contact, booking capacity, opening hours, selling below zero stock (owner)"""
         return services.update_store(store_id=store_id, changes=changes, actor=current_actor())

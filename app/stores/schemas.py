@@ -12,6 +12,7 @@ class StoreRead(ResponseSchema):
     opening_hours = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     closed_dates = fields.List(fields.String())
     booking_cancel_cutoff_minutes = fields.Integer()
+    allow_negative_stock = fields.Boolean()
 
 
 HOURS_SHAPE = {"type": "array", "items": {"type": "string", "example": "09:00"}, "minItems": 2, "maxItems": 2}
@@ -33,6 +34,7 @@ class StoreUpdate(BodySchema):
     )
     closed_dates = fields.List(fields.Date(), validate=validate.Length(max=366))
     booking_cancel_cutoff_minutes = StrictInteger()
+    allow_negative_stock = fields.Boolean(truthy={True}, falsy={False})
 
 
 class StoreList(ResponseSchema):

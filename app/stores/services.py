@@ -120,6 +120,15 @@ def update_store(*, store_id, changes, actor=None) -> Store:
     return store
 
 
+def allows_negative_stock(store_id) -> bool:
+    """Whether settles at the store may take stock below zero (an order of a store closed since
+    still settles under the store's rule)."""
+    allowed = db.session.scalar(select(Store.allow_negative_stock).where(Store.id == store_id))
+    if allowed is None:
+        raise NotFound("store_not_found", "No such store.")
+    return allowed
+
+
 def lock_store(store_id) -> Store:
     """The active store, its row locked until the transaction ends (PostgreSQL; SQLite transactions
     are already serialised by BEGIN IMMEDIATE). Booking capacity is counted and taken under it."""

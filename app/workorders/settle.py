@@ -105,7 +105,7 @@ def finish(order, *, now, staff_id=None):
         if line.kind == "part":
             quantities[line.part_id] = quantities.get(line.part_id, 0) + line.quantity
     if quantities:
-        stock.take_out(quantities=quantities, ref_type=REF_TYPE, ref_id=order.id, now=now)
+        stock.take_out(store_id=order.store_id, quantities=quantities, ref_type=REF_TYPE, ref_id=order.id, now=now)
     posted = [p for p in order.payments if p.status == "posted"]
     paid_fen = sum(p.amount_fen for p in posted if p.type in MONEY_TYPES or p.type == "stored_value")
     member_id = order.member_id

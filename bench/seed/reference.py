@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from app.cards.models import PackageCardTemplate, PackageCardTemplateItem
 from app.catalog.models import Part, ServiceItem
+from app.catalog.stock_services import open_stock
 from app.coupons.models import CouponTemplate
 from app.extensions import db
 from app.marketing.models import Campaign, Segment
@@ -43,6 +44,7 @@ SERVICE_ITEMS = [
     ("内饰清洁", "beauty", 30_000, 90, None, None, 8),
     ("四轮定位", "other", 15_000, 45, None, None, 6),
 ]
+OPENING_STOCK = 1_000_000  # per store and part: the seeded orders never run a store out
 # (name, sku, price_fen): parts a maintenance uses
 PARTS = [("全合成机油 4L", "OIL-4L", 28_000), ("机油滤芯", "FLT-OIL", 5_000), ("空气滤芯", "FLT-AIR", 8_000)]
 # (key, name, value_fen, threshold_fen, valid_days)
@@ -122,9 +124,7 @@ def create_reference(store_count, *, now):
         )
         for name, category, price, minutes, months, km, _weight in SERVICE_ITEMS
     ]
-    parts = [
-        Part(name=name, sku=sku, price_fen=price, stock=1_000_000, low_stock_threshold=50) for name, sku, price in PARTS
-    ]
+    parts = [Part(name=name, sku=sku, price_fen=price, low_stock_threshold=50) for name, sku, price in PARTS]
     coupons = {
         key: CouponTemplate(
             name=name,
@@ -142,6 +142,9 @@ def create_reference(store_count, *, now):
     db.session.add_all([*tiers, *tags, *items, *parts, *coupons.values(), *plans, card])
     db.session.flush()
     db.session.add(PackageCardTemplateItem(template_id=card.id, service_item_id=items[0].id, count=10))
+    for store_id in store_ids:  # every store opens with plenty of each part, as ledger movements
+        for part in parts:
+            open_stock(store_id=store_id, part_id=part.id, quantity=OPENING_STOCK, now=now)
     segment = Segment(
         name="流失风险会员", rules={"all": [{"field": "lifecycle", "op": "in", "value": ["at_risk", "churned"]}]}
     )

@@ -76,6 +76,16 @@ def test_ledgers_add_up(app, seeded):
         for member_id, balance in accounts:
             assert entry_sums[member_id] == balance == live[member_id]
 
+        movement_sums = Counter()
+        for store_id, part_id, delta in rows("part_stock_movements", "store_id", "part_id", "delta"):
+            movement_sums[store_id, part_id] += delta
+        on_hand = {
+            (store_id, part_id): value
+            for store_id, part_id, value in rows("store_part_stocks", "store_id", "part_id", "on_hand")
+        }
+        assert on_hand and on_hand == dict(movement_sums)
+        assert len({store_id for store_id, _part in on_hand}) == 2  # every store holds stock
+
         for card_item_id, remaining in rows("package_card_items", "id", "remaining"):
             deltas = [
                 delta for item, delta in rows("package_card_entries", "card_item_id", "delta") if item == card_item_id

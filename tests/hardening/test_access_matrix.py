@@ -73,6 +73,8 @@ BACK_OFFICE_READ = Who("back office (marketing, owner): reads", (401, 403, 403, 
 BACK_OFFICE_WRITE = Who("back office (marketing, owner): writes", (401, 403, 403, 403, 403, OK, OK))
 OWNER_READ = Who("owner only: reads", (401, 403, 403, 403, 403, 403, R))
 OWNER_WRITE = Who("owner only: writes", (401, 403, 403, 403, 403, 403, OK))
+# A transfer from store 1 to store 2: each cashier works at one of them only.
+COUNTER_BOTH_STORES = Who("counter staff of both stores (c1, c2: 403)", (401, 403, 403, 403, 403, 403, OK))
 
 # One entry per (method, rule); rules are relative to /api/v1 except the static files'.
 MATRIX = {
@@ -151,6 +153,12 @@ MATRIX = {
     ("POST", "/parts"): BACK_OFFICE_WRITE,
     ("GET", "/parts/<int:part_id>"): STAFF_READ,
     ("PATCH", "/parts/<int:part_id>"): BACK_OFFICE_WRITE,
+    # stock per store: the counter staff of the store
+    ("GET", "/stores/<int:store_id>/stock"): COUNTER_STORE2_READ,
+    ("POST", "/stores/<int:store_id>/stock/receipts"): COUNTER_STORE2_ACT,
+    ("POST", "/stores/<int:store_id>/stock/stocktakes"): COUNTER_STORE2_ACT,
+    ("POST", "/stock/transfers"): COUNTER_BOTH_STORES,
+    ("GET", "/parts/<int:part_id>/movements"): COUNTER_READ,
     ("GET", "/tiers"): STAFF_READ,
     ("POST", "/tiers"): OWNER_WRITE,
     ("GET", "/tiers/<int:tier_id>"): STAFF_READ,
@@ -260,6 +268,19 @@ BODIES = {
     },
     ("POST", "/members"): {"phone": "13700000001", "nickname": "到店新客", "store_id": "{store_2}"},
     ("POST", "/work-orders"): {"store_id": "{store_2}", "plate": PLATE_A, "lines": []},
+    ("POST", "/stores/<int:store_id>/stock/receipts"): {
+        "supplier": "嘉实多华南",
+        "lines": [{"part_id": "{part_id}", "quantity": 1, "unit_cost_fen": 4000}],
+    },
+    ("POST", "/stores/<int:store_id>/stock/stocktakes"): {
+        "lines": [{"part_id": "{part_id}", "counted": 1}],
+        "reason": "月度盘点",
+    },
+    ("POST", "/stock/transfers"): {
+        "from_store_id": "{store_1}",
+        "to_store_id": "{store_2}",
+        "lines": [{"part_id": "{part_id}", "quantity": 1}],
+    },
     ("POST", "/work-orders/<int:work_order_id>/lines"): {
         "lines": [{"service_item_id": "{service_item_id}", "quantity": 1}]
     },

@@ -87,7 +87,7 @@ def test_refund_restores_every_balance_count_and_stock(app, api, staff_tokens, s
         scalar(app, "SELECT COUNT(*) FROM wallet_entries WHERE kind = 'reversal' AND ref_id = :o", o=order["id"]) == 1
     )
     assert (
-        scalar(app, "SELECT COUNT(*) FROM part_stock_movements WHERE kind = 'return' AND ref_id = :o", o=order["id"])
+        scalar(app, "SELECT COUNT(*) FROM part_stock_movements WHERE kind = 'refund' AND ref_id = :o", o=order["id"])
         == 1
     )
 

@@ -45,7 +45,8 @@ def test_two_cashiers_settling_one_order_one_wins(app, api, staff_tokens, stores
     winner = next(r for r in results if r.status_code == 200).get_json()
     stored = api.get(f"/work-orders/{order['id']}", staff_tokens["owner"]).json
     assert stored["payments"] == winner["payments"]
-    assert scalar(app, "SELECT stock FROM parts WHERE id = :p", p=catalog["filter"]) == 9
+    on_hand = "SELECT on_hand FROM store_part_stocks WHERE store_id = :s AND part_id = :p"
+    assert scalar(app, on_hand, s=stores[0], p=catalog["filter"]) == 9
     spent = 10000 if any(p["type"] == "stored_value" for p in winner["payments"]) else 0
     assert ledgers(app, member["id"])["wallet"] == [(10000 - spent, 0, 10000 - spent)]
     assert ledgers(app, member["id"])["member"][0][:2] == (1, 13000)
@@ -87,3 +88,28 @@ def test_concurrent_openings_get_distinct_numbers(app, api, staff_tokens, stores
     assert [r.status_code for r in results] == [201] * 8, [r.get_json() for r in results]
     numbers = sorted(r.get_json()["number"] for r in results)
     assert numbers == [f"S{stores[0]}-20260302-{n:03d}" for n in range(1, 9)]
+
+
+def test_two_settles_racing_for_the_last_unit_one_wins(app, api, staff_tokens, stores, catalog):
+    cashier, oil = staff_tokens["cashier"], catalog["oil"]
+    first = open_order(api, cashier, stores[0], [{"part_id": oil, "quantity": 4}])
+    response = api.post(
+        f"/work-orders/{first['id']}/settle", cashier, json={"tenders": [{"type": "cash", "amount_fen": 120000}]}
+    )
+    assert response.status_code == 200, response.json  # one of the five left
+    orders = [open_order(api, cashier, stores[0], [{"part_id": oil, "quantity": 1}]) for _ in range(2)]
+    results = _race(
+        app,
+        [
+            _settle_call(token, order["id"], [{"type": "cash", "amount_fen": 30000}])
+            for token, order in zip((cashier, staff_tokens["owner"]), orders, strict=True)
+        ],
+    )
+    assert sorted(r.status_code for r in results) == [200, 409], [r.get_json() for r in results]
+    loser = next(r for r in results if r.status_code == 409)
+    assert error_code(loser) == "insufficient_stock"
+    assert loser.get_json()["error"]["details"]["stock"] == 0
+    on_hand = "SELECT on_hand FROM store_part_stocks WHERE store_id = :s AND part_id = :p"
+    movements = "SELECT SUM(delta) FROM part_stock_movements WHERE store_id = :s AND part_id = :p"
+    assert scalar(app, on_hand, s=stores[0], p=oil) == 0 == scalar(app, movements, s=stores[0], p=oil)
+    assert scalar(app, "SELECT COUNT(*) FROM work_orders WHERE status = 'settled'") == 2

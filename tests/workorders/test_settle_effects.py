@@ -40,7 +40,12 @@ def test_short_stock_is_409_and_changes_nothing(app, api, staff_tokens, stores, 
     before = table_rows(app)
     response = settle(api, staff_tokens["cashier"], order["id"], [{"type": "stored_value", "amount_fen": 180000}])
     assert response.status_code == 409 and error_code(response) == "insufficient_stock"
-    assert response.json["error"]["details"] == {"part_id": catalog["oil"], "stock": 5, "requested": 6}
+    assert response.json["error"]["details"] == {
+        "store_id": stores[0],
+        "part_id": catalog["oil"],
+        "stock": 5,
+        "requested": 6,
+    }
     assert table_rows(app) == before
 
 
