@@ -130,7 +130,8 @@ def take_stock(*, actor, store_id, lines, reason, now=None):
 
 def write_stocktake_adjustments(stocktake, lines, *, actor, now):
     """The one place stocktake differences become movements, each written to the audit log
-    ("stock_adjustment": on hand before and after, the stocktake's reason). Each count is read against its row after the row is locked, in part-id
+    ("stock_adjustment": on hand before and after, the stocktake's reason). Each count is read
+    against its row after the row is locked, in part-id
     order, so a sale running meanwhile is either counted in the expectation or waits."""
     for line in sorted(lines, key=lambda line: line["part_id"]):
         counted = line["counted"]

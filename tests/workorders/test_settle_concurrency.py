@@ -98,12 +98,12 @@ def test_two_settles_racing_for_the_last_unit_one_wins(app, api, staff_tokens, s
     )
     assert response.status_code == 200, response.json  # one of the five left
     orders = [open_order(api, cashier, stores[0], [{"part_id": oil, "quantity": 1}]) for _ in range(2)]
-    results = _race(
-        app,
-        [
-            _settle_call(token, order["id"], [{"type": "cash", "amount_fen": 30000}])
+    results = run_together(
+        *[
+            _settle_call(app, token, order["id"], [{"type": "cash", "amount_fen": 30000}])
             for token, order in zip((cashier, staff_tokens["owner"]), orders, strict=True)
         ],
+        timeout=60,
     )
     assert sorted(r.status_code for r in results) == [200, 409], [r.get_json() for r in results]
     loser = next(r for r in results if r.status_code == 409)
