@@ -100,6 +100,8 @@ def test_a_declined_line_stays_visible_but_is_priced_out_and_not_settled(
     assert settled.status_code == 200, settled.json
     assert settled.json["total_fen"] == 5000 and len(settled.json["lines"]) == 2
     assert _filter_stock(app, catalog) == 10  # the declined filter never left the shelf
+    sales = "SELECT COALESCE(SUM(amount_fen), 0) FROM stats_daily_sales WHERE kind = 'category' AND name = :name"
+    assert (scalar(app, sales, name="wash"), scalar(app, sales, name="part")) == (5000, 0)
 
 
 def test_an_order_whose_every_line_was_declined_has_nothing_to_settle(app, api, staff_tokens, stores, catalog, member):
