@@ -53,6 +53,22 @@ DEFAULT_MESSAGES = {
         "fields": {"thing1": "{detail}", "date2": "{date}", "thing3": "您的优惠券即将到期"},
         "page": "pages/coupons/index",
     },
+    # 完工提醒 / 取车通知: plate (car_number ≤ 8), store (thing ≤ 20), completion time
+    # ("YYYY-MM-DD HH:MM"), a fixed notice (thing ≤ 20).
+    "car_ready": {
+        "fields": {
+            "car_number1": "{plate}",
+            "thing2": "{store}",
+            "time3": "{detail}",
+            "thing4": "爱车已完工，请到店取车",
+        },
+        "page": "pages/work-orders/detail?id={ref_id}",
+    },
+    # 增项确认: plate, the added work's names (thing, truncated to 20), a fixed notice.
+    "extra_work_approval": {
+        "fields": {"car_number1": "{plate}", "thing2": "{detail}", "thing3": "有增项待您确认"},
+        "page": "pages/work-orders/detail?id={ref_id}",
+    },
 }
 # What a campaign's fields are checked with when it is created (the real values come at send time).
 SAMPLE_CONTEXT = {

@@ -23,6 +23,8 @@ TEMPLATE_KEYS = (
     "booking_reminder",
     "coupon_expiring",
     "campaign",
+    "car_ready",
+    "extra_work_approval",
 )
 # A message's kind is the job's occasion; each kind is sent with one template key.
 KIND_TEMPLATES = {
@@ -34,6 +36,9 @@ KIND_TEMPLATES = {
     "booking_reminder": "booking_reminder",
     "coupon_expiring": "coupon_expiring",
     "campaign": "campaign",
+    # Service notices queued by the work orders as they happen (app/marketing/notices.py).
+    "car_ready": "car_ready",
+    "extra_work_approval": "extra_work_approval",
 }
 MESSAGE_KINDS = tuple(KIND_TEMPLATES)
 # queued (waiting or being sent under a lease) -> sent | skipped_no_grant | failed (failure_reason says why)

@@ -22,11 +22,17 @@ from datetime import timedelta
 from sqlalchemy import String, and_, bindparam, case, cast, exists, func, literal, not_, or_, select, text, update
 
 from app.common import clock
-from app.common.db import insert_for
 from app.common.errors import AppError
 from app.extensions import db
-from app.marketing.models import KIND_TEMPLATES, Message, Visit
-from app.marketing.outbox import enqueue_follow_ups, enqueue_messages, home_store, key
+from app.marketing.models import Message, Visit
+from app.marketing.outbox import (
+    enqueue_follow_ups,
+    enqueue_messages,
+    enqueue_rows,
+    home_store,
+    key,
+    message_row,
+)
 from app.marketing.settings_services import marketing_settings
 from app.members.models import Member, Vehicle
 from app.members.tiers.models import Tier
@@ -311,42 +317,13 @@ def service_follow_ups(*, today, now):
 # -- bookings and coupons (their domains list what is due) ---------------------------------------
 
 
-def _insert_rows(rows):
-    """Queue ready-made message rows, skipping existing dedupe keys: one INSERT ... ON CONFLICT DO
-    NOTHING executed for many rows (compiled once, sent in batches); RETURNING counts the new ones."""
-    if not rows:
-        return 0
-    insert = insert_for(db.session, Message.__table__).on_conflict_do_nothing().returning(Message.id)
-    return len(db.session.execute(insert, rows).all())
-
-
-def _row(kind, member_id, occasion, now, **values):
-    return {
-        "member_id": member_id,
-        "kind": kind,
-        "template_key": KIND_TEMPLATES[kind],
-        "dedupe_key": f"{kind}:{member_id}:{occasion}",
-        "status": "queued",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-        "ref_type": None,
-        "ref_id": None,
-        "store_id": None,
-        "plate": None,
-        "occasion_date": None,
-        "detail": None,
-        **values,
-    }
-
-
 def booking_reminders(*, today, now):
     from app.bookings.services import bookings_for_reminder
 
     tomorrow = _days(today, 1)
     zone = clock.zone(get_settings().timezone)
     rows = [
-        _row(
+        message_row(
             "booking_reminder",
             booking.member_id,
             booking.id,
@@ -361,7 +338,7 @@ def booking_reminders(*, today, now):
         for booking in bookings_for_reminder(day=tomorrow)
         if booking.member_id is not None
     ]
-    return {"queued": _insert_rows(rows)}
+    return {"queued": enqueue_rows(rows)}
 
 
 def coupon_expiry_notices(*, today, now):
@@ -373,7 +350,7 @@ def coupon_expiry_notices(*, today, now):
     start, end = clock.local_day_bounds(last_day, get_settings().timezone)
     tick = timedelta(microseconds=1)
     rows = [
-        _row(
+        message_row(
             "coupon_expiring",
             coupon.member_id,
             coupon.id,
@@ -385,4 +362,4 @@ def coupon_expiry_notices(*, today, now):
         )
         for coupon in coupons_expiring(start=start + tick, end=end + tick)
     ]
-    return {"queued": _insert_rows(rows)}
+    return {"queued": enqueue_rows(rows)}

@@ -68,6 +68,36 @@ def enqueue_messages(stmt, *, kind, now, template_key=None):
     return insert_ignoring_duplicates(Message, stmt, constants)
 
 
+def message_row(kind, member_id, occasion, now, **values):
+    """One ready-made outbox row for ``enqueue_rows``, keyed (kind, member, occasion)."""
+    return {
+        "member_id": member_id,
+        "kind": kind,
+        "template_key": KIND_TEMPLATES[kind],
+        "dedupe_key": f"{kind}:{member_id}:{occasion}",
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "ref_type": None,
+        "ref_id": None,
+        "store_id": None,
+        "plate": None,
+        "occasion_date": None,
+        "detail": None,
+        **values,
+    }
+
+
+def enqueue_rows(rows):
+    """Queue ready-made message rows, skipping existing dedupe keys: one INSERT ... ON CONFLICT DO
+    NOTHING executed for many rows (compiled once, sent in batches); RETURNING counts the new ones."""
+    if not rows:
+        return 0
+    insert = insert_for(db.session, Message.__table__).on_conflict_do_nothing().returning(Message.id)
+    return len(db.session.execute(insert, rows).all())
+
+
 def enqueue_follow_ups(stmt, *, kind, reason, due_date, now):
     """Put one call-list entry per row of ``stmt`` (labelled member_id, dedupe_key and any of
     store_id, message_id, ref_type, ref_id). Returns entries created."""

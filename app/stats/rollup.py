@@ -84,7 +84,7 @@ def _sales_selects(where, period, sign=1):
             sign * func.sum(WorkOrderLine.unit_price_fen * WorkOrderLine.quantity),
         )
         .join(WorkOrder, WorkOrder.id == WorkOrderLine.work_order_id)
-        .where(where)
+        .where(where, WorkOrderLine.approval != "declined")  # declined extra work was never sold
         .group_by(day, WorkOrder.store_id, WorkOrderLine.category)
     )
     return [orders, tenders, categories]

@@ -13,6 +13,11 @@ from app.extensions import db
 STATUSES = ("open", "in_progress", "completed", "paying", "settled", "cancelled", "refunded")
 SETTLEABLE = ("open", "in_progress", "completed")
 EDITABLE = ("open", "in_progress")
+# Extra work (增项) waits for the member: lines added once work has started, or flagged by the advisor.
+# not_needed and approved lines are charged; pending lines block settling; declined lines stay on the
+# order, priced out. Decided in the mini-program by the member or recorded by staff after a phone call.
+APPROVALS = ("not_needed", "pending", "approved", "declined")
+APPROVAL_CHANNELS = ("mini_program", "phone")
 TENDER_TYPES = ("stored_value", "points", "coupon", "package_card", "cash", "wechat", "alipay", "card")
 MONEY_TYPES = ("cash", "wechat", "alipay", "card")
 LINE_KINDS = ("labor", "part")
@@ -50,6 +55,10 @@ class WorkOrder(db.Model):
     points_earned: Mapped[int] = mapped_column(default=0)
     opened_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     settled_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # When work began (first in_progress, or completed straight from open) and when the car was last
+    # reported ready (cleared when the order goes back to in_progress): what the member follows.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -61,6 +70,15 @@ class WorkOrder(db.Model):
         back_populates="work_order", order_by="WorkOrderLine.id", cascade="all, delete-orphan"
     )
     payments: Mapped[list["WorkOrderPayment"]] = relationship(order_by="WorkOrderPayment.id")
+
+    @property
+    def billable_lines(self):
+        """The lines the member pays for: every line but the declined extra work."""
+        return [line for line in self.lines if line.approval != "declined"]
+
+    @property
+    def pending_line_ids(self):
+        return [line.id for line in self.lines if line.approval == "pending"]
 
 
 class WorkOrderLine(db.Model):
@@ -80,6 +98,15 @@ class WorkOrderLine(db.Model):
             "unit_price_fen >= 0 AND unit_net_fen >= 0 AND unit_net_fen <= unit_price_fen", name="unit_prices_valid"
         ),
         CheckConstraint("discount_percent BETWEEN 0 AND 100", name="discount_percent_range"),
+        CheckConstraint("approval IN ('not_needed', 'pending', 'approved', 'declined')", name="approval_known"),
+        CheckConstraint("approval_via IS NULL OR approval_via IN ('mini_program', 'phone')", name="approval_via_known"),
+        # A decision always says how it was made, and a phone approval carries the advisor's note.
+        CheckConstraint(
+            "approval NOT IN ('approved', 'declined') OR approval_via IS NOT NULL", name="approval_decided"
+        ),
+        CheckConstraint(
+            "approval_via IS NULL OR approval_via <> 'phone' OR approval_note IS NOT NULL", name="phone_note"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +120,13 @@ class WorkOrderLine(db.Model):
     unit_price_fen: Mapped[int]
     discount_percent: Mapped[int] = mapped_column(default=0)
     unit_net_fen: Mapped[int]
+    approval: Mapped[str] = mapped_column(String(12), default="not_needed", server_default="not_needed")
+    # Who decided and how: the member in the mini-program, or staff recording a phone call (with a note).
+    approval_via: Mapped[str | None] = mapped_column(String(16))
+    approval_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    approval_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    approval_note: Mapped[str | None] = mapped_column(String(200))
+    approval_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="lines")

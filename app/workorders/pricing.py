@@ -30,14 +30,17 @@ def discounted_unit(unit_price_fen, percent):
 
 
 def price(order):
-    """Set each line's discount from the order member's current tier and the order's totals."""
+    """Set each line's discount from the order member's current tier and the order's totals (of the
+    lines not declined)."""
     labor_percent, parts_percent = discount_percents(order.member_id)
     for line in order.lines:
         percent = labor_percent if line.kind == "labor" else parts_percent
         line.discount_percent = percent
         line.unit_net_fen = discounted_unit(line.unit_price_fen, percent)
-    order.subtotal_fen = sum(line.gross_fen for line in order.lines)
-    order.total_fen = sum(line.line_total_fen for line in order.lines)
+    # Declined extra work stays on the order, priced out of its totals.
+    billable = order.billable_lines
+    order.subtotal_fen = sum(line.gross_fen for line in billable)
+    order.total_fen = sum(line.line_total_fen for line in billable)
     order.discount_fen = order.subtotal_fen - order.total_fen
     return order
 

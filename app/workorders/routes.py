@@ -5,15 +5,17 @@ from flask_smorest import Blueprint
 from app.common.auth import counter_staff, current_actor, member_only, owner_only
 from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
-from app.workorders import examples, member_pay, receipt, receipt_text, refund, services, settle
+from app.workorders import approvals, examples, member_pay, receipt, receipt_text, refund, services, settle
 from app.workorders.schemas import (
     ReceiptQuery,
     ReceiptRead,
+    WorkOrderApprovalsBody,
     WorkOrderCreate,
     WorkOrderLinesAdd,
     WorkOrderPage,
     WorkOrderPayBody,
     WorkOrderPayRead,
+    WorkOrderPhoneApproval,
     WorkOrderQuery,
     WorkOrderQuoteRead,
     WorkOrderRead,
@@ -70,6 +72,16 @@ def add_lines(body, work_order_id):
 def remove_line(work_order_id, line_id):
     """Remove a line from an open or in-progress work order"""
     return services.remove_line(actor=current_actor(), work_order_id=work_order_id, line_id=line_id)
+
+
+@blp.route("/work-orders/<int:work_order_id>/lines/<int:line_id>/approval", methods=["POST"])
+@counter_staff
+@unit_of_work()
+@blp.arguments(WorkOrderPhoneApproval)
+@blp.response(200, WorkOrderRead)
+def record_phone_approval(body, work_order_id, line_id):
+    """Record the member's approval or refusal of extra work given on the phone, with a note"""
+    return approvals.decide_by_phone(actor=current_actor(), work_order_id=work_order_id, line_id=line_id, **body)
 
 
 @blp.route("/work-orders/<int:work_order_id>/status", methods=["POST"])
@@ -149,6 +161,18 @@ def my_work_orders(query):
 def my_work_order(work_order_id):
     """One of the caller's work orders"""
     return services.get_member_work_order(member_id=current_actor().id, work_order_id=work_order_id)
+
+
+@member_blp.route("/me/work-orders/<int:work_order_id>/approvals", methods=["POST"])
+@member_only
+@unit_of_work()
+@member_blp.arguments(WorkOrderApprovalsBody)
+@member_blp.response(200, WorkOrderRead)
+def approve_my_extra_work(body, work_order_id):
+    """Approve or decline extra work (增项) awaiting the caller's approval on their work order"""
+    return approvals.decide_as_member(
+        member_id=current_actor().id, work_order_id=work_order_id, decisions=body["lines"]
+    )
 
 
 @member_blp.route("/me/work-orders/<int:work_order_id>/pay", methods=["POST"])

@@ -16,7 +16,7 @@ from app.common.schemas import (
 from app.coupons.models import COUPON_KINDS
 from app.payments.models import PAYMENT_STATUSES
 from app.payments.schemas import PayParams
-from app.workorders.models import LINE_KINDS, STATUSES, TENDER_TYPES
+from app.workorders.models import APPROVAL_CHANNELS, APPROVALS, LINE_KINDS, STATUSES, TENDER_TYPES
 
 ID = {"validate": validate.Range(min=1)}
 # The fields each tender type takes (besides "type").
@@ -36,6 +36,8 @@ class WorkOrderLineInput(BodySchema):
     service_item_id = StrictInteger(**ID)
     part_id = StrictInteger(**ID)
     quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=999))
+    # Extra work (增项) for the member to approve; lines added while in progress always need it.
+    needs_approval = fields.Boolean(load_default=False)
 
     @validates_schema
     def one_reference(self, data, **kwargs):
@@ -57,6 +59,30 @@ class WorkOrderLinesAdd(BodySchema):
 
 class WorkOrderStatusChange(BodySchema):
     status = fields.String(required=True, validate=validate.OneOf(["in_progress", "completed", "cancelled"]))
+
+
+DECISIONS = ("approved", "declined")
+
+
+class WorkOrderLineDecision(BodySchema):
+    line_id = StrictInteger(required=True, **ID)
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+
+
+class WorkOrderApprovalsBody(BodySchema):
+    lines = fields.List(fields.Nested(WorkOrderLineDecision), required=True, validate=validate.Length(min=1, max=100))
+
+    @validates_schema
+    def one_decision_per_line(self, data, **kwargs):
+        line_ids = [item["line_id"] for item in data.get("lines", [])]
+        if len(set(line_ids)) != len(line_ids):
+            raise ValidationError("each line at most once", "lines")
+
+
+class WorkOrderPhoneApproval(BodySchema):
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    # What the member said on the phone, and when: the record a dispute is settled with.
+    note = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class WorkOrderTender(BodySchema):
@@ -105,6 +131,13 @@ class WorkOrderLineRead(ResponseSchema):
     unit_net_fen = fields.Integer()
     discount_fen = fields.Integer()
     line_total_fen = fields.Integer()
+    # not_needed | pending | approved | declined; a declined line is shown but not in the totals.
+    approval = fields.String(validate=validate.OneOf(APPROVALS))
+    approval_via = fields.String(allow_none=True, validate=validate.OneOf(APPROVAL_CHANNELS))
+    approval_member_id = fields.Integer(allow_none=True)
+    approval_staff_id = fields.Integer(allow_none=True)
+    approval_note = fields.String(allow_none=True)
+    approval_decided_at = fields.DateTime(allow_none=True)
 
 
 class WorkOrderPaymentRead(ResponseSchema):
@@ -137,7 +170,11 @@ class WorkOrderRead(ResponseSchema):
     paid_fen = fields.Integer()
     points_earned = fields.Integer()
     payments = fields.List(fields.Nested(WorkOrderPaymentRead))
+    # The ids of lines waiting for the member's approval (待确认): settling waits for them.
+    pending_line_ids = fields.List(fields.Integer())
     created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
     settled_at = fields.DateTime(allow_none=True)
     cancelled_at = fields.DateTime(allow_none=True)
     refunded_at = fields.DateTime(allow_none=True)

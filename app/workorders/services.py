@@ -10,6 +10,7 @@ from app.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.common.pagination import paginate
 from app.common.plates import normalize_plate
 from app.extensions import db
+from app.marketing import notices
 from app.members.vehicle_services import find_or_create_by_plate, record_mileage
 from app.stores.services import get_store
 from app.workorders import pricing
@@ -29,8 +30,9 @@ def _check_store(actor, store_id):
         raise Forbidden("store_forbidden", "You do not work at this store.")
 
 
-def _new_lines(lines):
-    """WorkOrderLine rows for [{"service_item_id" or "part_id", "quantity"}], list prices copied."""
+def _new_lines(lines, *, order_status="open"):
+    """WorkOrderLine rows for [{"service_item_id" or "part_id", "quantity", "needs_approval"?}], list
+    prices copied; lines added once work is in progress, or flagged, await the member's approval."""
     items = service_items_by_id({line["service_item_id"] for line in lines if line.get("service_item_id")})
     parts = parts_by_id({line["part_id"] for line in lines if line.get("part_id")})
     rows = []
@@ -52,6 +54,7 @@ def _new_lines(lines):
                     quantity=line["quantity"],
                     unit_price_fen=item.price_fen,
                     unit_net_fen=item.price_fen,
+                    approval=_initial_approval(order_status, line),
                 )
             )
         else:
@@ -67,9 +70,27 @@ def _new_lines(lines):
                     quantity=line["quantity"],
                     unit_price_fen=part.price_fen,
                     unit_net_fen=part.price_fen,
+                    approval=_initial_approval(order_status, line),
                 )
             )
     return rows
+
+
+def _initial_approval(order_status, line):
+    return "pending" if line.get("needs_approval") or order_status == "in_progress" else "not_needed"
+
+
+def _ask_member(order, pending_lines, *, now):
+    if order.member_id is not None and pending_lines:
+        notices.queue_extra_work_approval(
+            member_id=order.member_id,
+            work_order_id=order.id,
+            store_id=order.store_id,
+            plate=order.plate,
+            line_ids=[line.id for line in pending_lines],
+            names=[line.name for line in pending_lines],
+            now=now,
+        )
 
 
 def _vehicle_for(plate):
@@ -111,6 +132,7 @@ def open_work_order(
     pricing.price(order)
     db.session.add(order)
     db.session.flush()
+    _ask_member(order, [line for line in order.lines if line.approval == "pending"], now=now)
     return order
 
 
@@ -152,16 +174,20 @@ def load_lines_and_payments(order):
     return order
 
 
-def add_lines(*, actor, work_order_id, lines) -> WorkOrder:
-    """Add labor or parts to an order that is open or in progress (409 otherwise)."""
+def add_lines(*, actor, work_order_id, lines, now=None) -> WorkOrder:
+    """Add labor or parts to an order that is open or in progress (409 otherwise). Lines added in
+    progress (增项), or flagged ``needs_approval``, await the member's approval; the member is asked
+    through a subscribe message."""
     order = lock_work_order(work_order_id=work_order_id, actor=actor)
     if order.status not in EDITABLE:
         raise Conflict(
             "work_order_not_editable", f"A {order.status} work order cannot change.", details={"status": order.status}
         )
-    order.lines.extend(_new_lines(lines))
+    added = _new_lines(lines, order_status=order.status)
+    order.lines.extend(added)
     pricing.price(order)
     db.session.flush()
+    _ask_member(order, [line for line in added if line.approval == "pending"], now=now or clock.now())
     return order
 
 
@@ -182,7 +208,12 @@ def remove_line(*, actor, work_order_id, line_id) -> WorkOrder:
 
 
 def change_status(*, actor, work_order_id, status, now=None) -> WorkOrder:
-    """open → in_progress → completed, back to in_progress, or cancelled before settlement."""
+    """open → in_progress → completed, back to in_progress, or cancelled before settlement.
+
+    ``started_at`` is when work first began; ``completed_at`` when the car was last reported ready
+    (cleared while it is back in progress). Completing an order of a member queues the car-ready
+    notice, once per order however often it is completed.
+    """
     order = lock_work_order(work_order_id=work_order_id, actor=actor)
     if status == order.status:
         return order
@@ -192,10 +223,25 @@ def change_status(*, actor, work_order_id, status, now=None) -> WorkOrder:
             f"A {order.status} work order cannot become {status}.",
             details={"from": order.status, "to": status},
         )
+    now = now or clock.now()
     order.status = status
     if status == "cancelled":
-        order.cancelled_at = now or clock.now()
+        order.cancelled_at = now
+    elif status == "in_progress":
+        order.started_at = order.started_at or now
+        order.completed_at = None
+    elif status == "completed":
+        order.started_at = order.started_at or now
+        order.completed_at = now
     db.session.flush()
+    if status == "completed" and order.member_id is not None:
+        notices.queue_car_ready(
+            member_id=order.member_id,
+            work_order_id=order.id,
+            store_id=order.store_id,
+            plate=order.plate,
+            completed_at=now,
+        )
     return order
 
 
@@ -239,6 +285,8 @@ def link_member(order):
 
 
 def ensure_settleable(order):
+    """Settle, quote and the member's payment need an order that is not final, with lines to pay
+    for, and no extra work still waiting for the member's approval (409 approval_pending)."""
     if order.status == "paying":
         raise Conflict("work_order_paying", "The member is paying this order in the mini-program.")
     if order.status not in SETTLEABLE:
@@ -247,5 +295,12 @@ def ensure_settleable(order):
             f"A {order.status} work order cannot be settled.",
             details={"status": order.status},
         )
-    if not order.lines:
+    if not order.billable_lines:
         raise Unprocessable("work_order_empty", "Add labor or parts before settling.")
+    pending = order.pending_line_ids
+    if pending:
+        raise Conflict(
+            "approval_pending",
+            "Extra work on this order awaits the member's approval.",
+            details={"line_ids": pending},
+        )

@@ -92,7 +92,7 @@ def _stamp_items(order):
     return sorted(
         {
             line.service_item_id
-            for line in order.lines
+            for line in order.billable_lines
             if line.kind == "labor" and line.quantity > covered.get(line.id, 0)
         }
     )
@@ -101,7 +101,7 @@ def _stamp_items(order):
 def finish(order, *, now, staff_id=None):
     """Everything a settlement records besides spending the tenders; the order becomes settled."""
     quantities = {}
-    for line in order.lines:
+    for line in order.billable_lines:
         if line.kind == "part":
             quantities[line.part_id] = quantities.get(line.part_id, 0) + line.quantity
     if quantities:
@@ -145,7 +145,7 @@ def finish(order, *, now, staff_id=None):
 
 
 def _record_maintenance(order, now):
-    items = service_items_by_id({line.service_item_id for line in order.lines if line.kind == "labor"})
+    items = service_items_by_id({line.service_item_id for line in order.billable_lines if line.kind == "labor"})
     intervals = [(item.maintenance_interval_months, item.maintenance_interval_km) for item in items.values()]
     if any(months or km for months, km in intervals):
         maintenance.record_maintenance(
@@ -230,4 +230,5 @@ def _line_dict(line):
         "unit_net_fen": line.unit_net_fen,
         "discount_fen": line.discount_fen,
         "line_total_fen": line.line_total_fen,
+        "approval": line.approval,
     }

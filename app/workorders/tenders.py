@@ -119,7 +119,7 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
     """Value ``tenders`` (dicts as API.md defines) against the priced ``order``; 422 on rule breaks."""
     _check_shape(order, tenders)
     member_id = order.member_id
-    lines = order.lines
+    lines = order.billable_lines  # a card or a voucher never covers declined extra work
     remaining_units = {line.id: line.quantity for line in lines}
     values = [None] * len(tenders)
 

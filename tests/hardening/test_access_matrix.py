@@ -123,6 +123,7 @@ MATRIX = {
     ("POST", "/me/work-orders/<int:work_order_id>/pay"): MEMBER_OWN_ACT,
     # A's order is open: its receipt answers 409, so only who may ask for it is probed here.
     ("GET", "/me/work-orders/<int:work_order_id>/receipt"): MEMBER_OWN_ACT,
+    ("POST", "/me/work-orders/<int:work_order_id>/approvals"): MEMBER_OWN_ACT,
     # the catalog and the shops, readable by anyone signed in
     ("GET", "/stores"): SIGNED_IN_READ,
     ("GET", "/stores/<int:store_id>"): SIGNED_IN_READ,
@@ -205,6 +206,7 @@ MATRIX = {
     ("GET", "/work-orders/<int:work_order_id>"): COUNTER_STORE2_READ,
     ("POST", "/work-orders/<int:work_order_id>/lines"): COUNTER_STORE2_ACT,
     ("DELETE", "/work-orders/<int:work_order_id>/lines/<int:line_id>"): COUNTER_STORE2_ACT,
+    ("POST", "/work-orders/<int:work_order_id>/lines/<int:line_id>/approval"): COUNTER_STORE2_ACT,
     ("POST", "/work-orders/<int:work_order_id>/status"): COUNTER_STORE2_ACT,
     ("POST", "/work-orders/<int:work_order_id>/quote"): COUNTER_STORE2_ACT,
     ("POST", "/work-orders/<int:work_order_id>/settle"): COUNTER_STORE2_ACT,
@@ -256,6 +258,9 @@ BODIES = {
     ("POST", "/me/bookings/<int:booking_id>/cancel"): {"reason": "plans changed"},
     ("POST", "/me/bookings/<int:booking_id>/reschedule"): {"start": RESCHEDULE_START.isoformat()},
     ("POST", "/me/work-orders/<int:work_order_id>/pay"): {"tenders": []},
+    ("POST", "/me/work-orders/<int:work_order_id>/approvals"): {
+        "lines": [{"line_id": "{line_id}", "decision": "approved"}]
+    },
     ("POST", "/bookings/<int:booking_id>/cancel"): {"reason": "called in"},
     ("POST", "/bookings/<int:booking_id>/check-in"): {"mileage_km": 12500},
     ("POST", "/bookings/<int:booking_id>/no-show"): None,
@@ -285,6 +290,10 @@ BODIES = {
         "lines": [{"service_item_id": "{service_item_id}", "quantity": 1}]
     },
     ("DELETE", "/work-orders/<int:work_order_id>/lines/<int:line_id>"): None,
+    ("POST", "/work-orders/<int:work_order_id>/lines/<int:line_id>/approval"): {
+        "decision": "approved",
+        "note": "车主电话同意",
+    },
     ("POST", "/work-orders/<int:work_order_id>/status"): {"status": "in_progress"},
     ("POST", "/work-orders/<int:work_order_id>/quote"): {"tenders": []},
     ("POST", "/work-orders/<int:work_order_id>/settle"): {"tenders": []},

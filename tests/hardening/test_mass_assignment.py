@@ -67,6 +67,9 @@ VALID_BODIES = {
     ("POST", "/me/subscriptions"): {"template_keys": ["maintenance_due"]},
     ("POST", "/me/topups"): {"amount_fen": 10000},
     ("POST", "/me/work-orders/<int:work_order_id>/pay"): {"tenders": []},
+    ("POST", "/me/work-orders/<int:work_order_id>/approvals"): {
+        "lines": [{"line_id": "{line_id}", "decision": "approved"}]
+    },
 }
 # Routes that read no body at all: whatever is sent is ignored (the document declares no body).
 NO_BODY = {
