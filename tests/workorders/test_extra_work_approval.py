@@ -37,7 +37,7 @@ def _in_progress_with_extra(api, staff_tokens, stores, catalog):
 
 
 def _filter_stock(app, catalog):
-    return scalar(app, "SELECT stock FROM parts WHERE id = :p", p=catalog["filter"])
+    return scalar(app, "SELECT SUM(on_hand) FROM store_part_stocks WHERE part_id = :p", p=catalog["filter"])
 
 
 def test_lines_added_in_progress_wait_for_approval_and_block_quote_and_settle(

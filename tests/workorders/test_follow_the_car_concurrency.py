@@ -67,11 +67,11 @@ def test_a_settle_racing_the_members_approval_never_charges_pending_work(
     assert approval.status_code == 200, approval.get_json()
     if settled.status_code == 200:  # the approval committed first
         assert settled.get_json()["total_fen"] == 13000
-        assert scalar(app, "SELECT stock FROM parts WHERE id = :p", p=catalog["filter"]) == 9
+        assert scalar(app, "SELECT SUM(on_hand) FROM store_part_stocks WHERE part_id = :p", p=catalog["filter"]) == 9
     else:
         assert settled.status_code == 409 and error_code(settled) == "approval_pending"
         assert scalar(app, "SELECT status FROM work_orders WHERE id = :o", o=order["id"]) == "in_progress"
-        assert scalar(app, "SELECT stock FROM parts WHERE id = :p", p=catalog["filter"]) == 10
+        assert scalar(app, "SELECT SUM(on_hand) FROM store_part_stocks WHERE part_id = :p", p=catalog["filter"]) == 10
 
 
 def test_a_phone_decline_racing_a_settle_leaves_totals_and_stock_consistent(
@@ -100,7 +100,7 @@ def test_a_phone_decline_racing_a_settle_leaves_totals_and_stock_consistent(
             ),
         ],
     )
-    stock = scalar(app, "SELECT stock FROM parts WHERE id = :p", p=catalog["filter"])
+    stock = scalar(app, "SELECT SUM(on_hand) FROM store_part_stocks WHERE part_id = :p", p=catalog["filter"])
     approval = scalar(app, "SELECT approval FROM work_order_lines WHERE id = :l", l=extra_id)
     if settled.status_code == 200:  # the settle took the lock first: the decision comes too late
         assert decline.status_code == 409 and error_code(decline) == "work_order_not_editable"
