@@ -23,6 +23,9 @@ STAFF = [
     ("marketing", "marketing", (1, 2)),
     ("cashier1", "cashier", (1,)),
     ("cashier2", "cashier", (2,)),
+    ("advisor1", "advisor", (1,)),
+    ("tech1", "technician", (1,)),
+    ("tech2", "technician", (1,)),
 ]
 TIERS = [
     {"name": "普通会员", "rank": 0, "labor_discount_percent": 0, "care_note": "greeting"},

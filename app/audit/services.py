@@ -23,6 +23,8 @@ KINDS = (
     "manual_discount",
     "vehicle_transfer",
     "stock_adjustment",
+    "commission_rule",
+    "mileage_correction",
 )
 SYSTEM_USERNAME = "command line"
 

@@ -41,7 +41,9 @@ class StaffStore(db.Model):
 
 class Staff(db.Model):
     __tablename__ = "staff"
-    __table_args__ = (CheckConstraint("role IN ('cashier', 'marketing', 'owner')", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('cashier', 'advisor', 'technician', 'marketing', 'owner')", name="role_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -95,6 +95,10 @@ class WorkOrderLine(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="lines")
+    # Read with the lines (one more statement per set of lines, never one per line).
+    technicians: Mapped[list["WorkOrderLineTechnician"]] = relationship(
+        order_by="WorkOrderLineTechnician.id", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     @property
     def gross_fen(self):
@@ -107,6 +111,30 @@ class WorkOrderLine(db.Model):
     @property
     def discount_fen(self):
         return self.gross_fen - self.line_total_fen
+
+
+class WorkOrderLineTechnician(db.Model):
+    """A technician (or the advisor) who worked a line, with their share of it in percent; the
+    shares of a line add up to 100 (services enforce it). Commission is split by these shares."""
+
+    __tablename__ = "work_order_line_technicians"
+    __table_args__ = (
+        UniqueConstraint("line_id", "staff_id"),
+        CheckConstraint("share_percent >= 1 AND share_percent <= 100", name="share_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("work_order_lines.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    share_percent: Mapped[int]
+    assigned_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff = relationship("Staff", foreign_keys=[staff_id], lazy="joined", viewonly=True)
+
+    @property
+    def username(self):
+        return self.staff.username
 
 
 class WorkOrderPayment(db.Model):

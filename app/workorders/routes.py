@@ -1,11 +1,14 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.common.auth import counter_staff, current_actor, member_only, owner_only
+from app.common.auth import STAFF_ROLES, auth_required, counter_staff, current_actor, member_only, owner_only
 from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
-from app.workorders import member_pay, refund, services, settle
+from app.workorders import member_pay, refund, services, settle, technicians
 from app.workorders.schemas import (
+    LineTechniciansBody,
+    MyJobPage,
+    MyJobsQuery,
     WorkOrderCreate,
     WorkOrderLinesAdd,
     WorkOrderPage,
@@ -67,6 +70,27 @@ def add_lines(body, work_order_id):
 def remove_line(work_order_id, line_id):
     """Remove a line from an open or in-progress work order"""
     return services.remove_line(actor=current_actor(), work_order_id=work_order_id, line_id=line_id)
+
+
+@blp.route("/work-orders/<int:work_order_id>/lines/<int:line_id>/technicians", methods=["PUT"])
+@counter_staff
+@unit_of_work()
+@blp.arguments(LineTechniciansBody)
+@blp.response(200, WorkOrderRead)
+def assign_technicians(body, work_order_id, line_id):
+    """Say who worked a line (派工): technicians or the advisor, with shares adding up to 100"""
+    return technicians.assign_technicians(
+        actor=current_actor(), work_order_id=work_order_id, line_id=line_id, technicians=body["technicians"]
+    )
+
+
+@blp.route("/staff/me/jobs")
+@auth_required(*STAFF_ROLES)
+@blp.arguments(MyJobsQuery, location="query")
+@blp.response(200, MyJobPage)
+def my_jobs(query):
+    """The lines the caller worked, newest order first (read-only)"""
+    return technicians.list_my_jobs(staff_id=current_actor().id, **query)
 
 
 @blp.route("/work-orders/<int:work_order_id>/status", methods=["POST"])

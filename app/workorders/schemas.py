@@ -88,6 +88,12 @@ class WorkOrderQuery(PageQuery):
     store_id = fields.Integer(validate=validate.Range(min=1))
 
 
+class LineTechnicianRead(ResponseSchema):
+    staff_id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    share_percent = fields.Integer(required=True)
+
+
 class WorkOrderLineRead(ResponseSchema):
     id = fields.Integer()
     kind = fields.String()
@@ -101,6 +107,7 @@ class WorkOrderLineRead(ResponseSchema):
     unit_net_fen = fields.Integer()
     discount_fen = fields.Integer()
     line_total_fen = fields.Integer()
+    technicians = fields.List(fields.Nested(LineTechnicianRead), required=True)
 
 
 class WorkOrderPaymentRead(ResponseSchema):
@@ -185,3 +192,39 @@ class WorkOrderPayRead(ResponseSchema):
 
 
 WorkOrderPage = page_schema(WorkOrderRead, name="WorkOrderPage")
+
+
+class LineTechnicianInput(BodySchema):
+    staff_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    share_percent = StrictInteger(validate=validate.Range(min=1, max=100))
+
+
+class LineTechniciansBody(BodySchema):
+    technicians = fields.List(fields.Nested(LineTechnicianInput), required=True, validate=validate.Length(max=10))
+
+
+class MyJobsQuery(PageQuery):
+    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "First merchant-local day."})
+    to = fields.Date(load_default=None, metadata={"description": "Last merchant-local day, inclusive."})
+
+
+class MyJobRead(ResponseSchema):
+    """A line the caller worked, with its order."""
+
+    work_order_id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    store_id = fields.Integer(required=True)
+    plate = fields.String(required=True)
+    status = fields.String(required=True)
+    line_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    share_percent = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class MyJobPage(ResponseSchema):
+    items = fields.List(fields.Nested(MyJobRead), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)

@@ -20,6 +20,7 @@ Settling also records:
 
 from app.catalog import stock
 from app.catalog.services import service_items_by_id
+from app.commissions import services as commissions
 from app.common import clock, events
 from app.extensions import db
 from app.members import maintenance, tier_rules, visits
@@ -104,6 +105,7 @@ def finish(order, *, now, staff_id=None):
             quantities[line.part_id] = quantities.get(line.part_id, 0) + line.quantity
     if quantities:
         stock.take_out(quantities=quantities, ref_type=REF_TYPE, ref_id=order.id, now=now)
+    commissions.write_for_settled_order(work_order_id=order.id, store_id=order.store_id, lines=order.lines, now=now)
     posted = [p for p in order.payments if p.status == "posted"]
     paid_fen = sum(p.amount_fen for p in posted if p.type in MONEY_TYPES or p.type == "stored_value")
     member_id = order.member_id
@@ -222,4 +224,5 @@ def _line_dict(line):
         "unit_net_fen": line.unit_net_fen,
         "discount_fen": line.discount_fen,
         "line_total_fen": line.line_total_fen,
+        "technicians": line.technicians,
     }
