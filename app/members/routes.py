@@ -6,7 +6,7 @@ from app.common.errors import Forbidden
 from app.common.qr import PNG_RESPONSE, png_response
 from app.common.ratelimit import login_rate_limit
 from app.common.transaction import read_only, unit_of_work
-from app.members import services, tier_routes, vehicle_services
+from app.members import services, tier_routes, vehicle_record_routes, vehicle_services
 from app.members.schemas import (
     CounterRegistration,
     LoginRequest,
@@ -29,7 +29,7 @@ from app.members.schemas import (
 from app.members.tier_services import set_member_tags
 
 blp = Blueprint("members", __name__, description="Members and their vehicles")
-blueprints = [blp, tier_routes.blp]
+blueprints = [blp, tier_routes.blp, vehicle_record_routes.blp]
 
 
 @blp.route("/auth/wechat/login", methods=["POST"])

@@ -192,6 +192,10 @@ MATRIX = {
     ("POST", "/members/<int:member_id>/points/adjustments"): OWNER_WRITE,
     ("GET", "/member-coupons/by-code/<string:code>"): COUNTER_READ,
     ("GET", "/vehicles"): COUNTER_READ,
+    ("GET", "/vehicles/<int:vehicle_id>"): COUNTER_READ,
+    ("PATCH", "/vehicles/<int:vehicle_id>"): COUNTER_WRITE,
+    ("POST", "/vehicles/<int:vehicle_id>/mileage-corrections"): COUNTER_WRITE,
+    ("POST", "/vehicles/<int:vehicle_id>/transfer"): COUNTER_WRITE,
     # technicians and commission
     ("PUT", "/work-orders/<int:work_order_id>/lines/<int:line_id>/technicians"): COUNTER_STORE2_ACT,
     ("GET", "/staff/me/jobs"): ANY_STAFF_OWN_READ,
