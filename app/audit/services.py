@@ -25,6 +25,7 @@ KINDS = (
     "stock_adjustment",
     "commission_rule",
     "mileage_correction",
+    "discount_limit",
 )
 SYSTEM_USERNAME = "command line"
 

@@ -13,6 +13,7 @@ class Store(db.Model):
         CheckConstraint("bays >= 1", name="bays_positive"),
         CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
         CheckConstraint("booking_cancel_cutoff_minutes >= 0", name="cancel_cutoff_non_negative"),
+        CheckConstraint("labor_rate_fen >= 0", name="labor_rate_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +31,8 @@ class Store(db.Model):
     closed_dates: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     # Members may cancel or reschedule until this many minutes before the start; staff any time.
     booking_cancel_cutoff_minutes: Mapped[int] = mapped_column(default=120, server_default="120")
+    # 工时单价: what one hour of labor costs at this store, for lines priced by hours (fen per hour).
+    labor_rate_fen: Mapped[int] = mapped_column(default=10000, server_default="10000")
 
 
 class StaffStore(db.Model):

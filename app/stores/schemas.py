@@ -1,4 +1,4 @@
-from app.common.schemas import BodySchema, ResponseSchema, StrictInteger, fields, validate
+from app.common.schemas import BodySchema, Fen, ResponseSchema, StrictInteger, fields, validate
 
 
 class StoreRead(ResponseSchema):
@@ -11,6 +11,7 @@ class StoreRead(ResponseSchema):
     opening_hours = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     closed_dates = fields.List(fields.String())
     booking_cancel_cutoff_minutes = fields.Integer()
+    labor_rate_fen = fields.Integer()
 
 
 class StoreUpdate(BodySchema):
@@ -24,6 +25,7 @@ class StoreUpdate(BodySchema):
     opening_hours = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
     closed_dates = fields.List(fields.Date(), validate=validate.Length(max=366))
     booking_cancel_cutoff_minutes = StrictInteger()
+    labor_rate_fen = Fen()
 
 
 class StoreList(ResponseSchema):

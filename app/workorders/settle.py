@@ -191,6 +191,7 @@ def quote(*, actor, work_order_id, tenders, now=None):
             "subtotal_fen": order.subtotal_fen,
             "discount_fen": order.discount_fen,
             "total_fen": order.total_fen,
+            "manual_discount": order.manual_discount,
             "tenders": [vars(value) for value in valuation.values],
             "tendered_fen": valuation.tendered_fen,
             "remaining_fen": valuation.remaining_fen,
@@ -224,5 +225,8 @@ def _line_dict(line):
         "unit_net_fen": line.unit_net_fen,
         "discount_fen": line.discount_fen,
         "line_total_fen": line.line_total_fen,
+        "labor_hours": line.labor_hours,
+        "added_by_staff_id": line.added_by_staff_id,
+        "manual_discount": line.manual_discount,
         "technicians": line.technicians,
     }

@@ -196,6 +196,13 @@ MATRIX = {
     ("PATCH", "/vehicles/<int:vehicle_id>"): COUNTER_WRITE,
     ("POST", "/vehicles/<int:vehicle_id>/mileage-corrections"): COUNTER_WRITE,
     ("POST", "/vehicles/<int:vehicle_id>/transfer"): COUNTER_WRITE,
+    # pricing by hand
+    ("PUT", "/work-orders/<int:work_order_id>/lines/<int:line_id>/discount"): COUNTER_STORE2_ACT,
+    ("DELETE", "/work-orders/<int:work_order_id>/lines/<int:line_id>/discount"): COUNTER_STORE2_ACT,
+    ("PUT", "/work-orders/<int:work_order_id>/discount"): COUNTER_STORE2_ACT,
+    ("DELETE", "/work-orders/<int:work_order_id>/discount"): COUNTER_STORE2_ACT,
+    ("GET", "/discount-limits"): COUNTER_READ,
+    ("PUT", "/discount-limits/<string(maxlength=16):role>"): OWNER_WRITE,
     # technicians and commission
     ("PUT", "/work-orders/<int:work_order_id>/lines/<int:line_id>/technicians"): COUNTER_STORE2_ACT,
     ("GET", "/staff/me/jobs"): ANY_STAFF_OWN_READ,
@@ -259,6 +266,13 @@ QUERIES = {
 BODIES = {
     ("PATCH", "/me/vehicles/<int:vehicle_id>"): {"model": "Model Y"},
     ("PUT", "/work-orders/<int:work_order_id>/lines/<int:line_id>/technicians"): {"technicians": []},
+    ("PUT", "/work-orders/<int:work_order_id>/lines/<int:line_id>/discount"): {
+        "kind": "percent",
+        "value": 5,
+        "reason": "老客户",
+    },
+    ("PUT", "/work-orders/<int:work_order_id>/discount"): {"kind": "amount", "value": 100, "reason": "抹零"},
+    ("PUT", "/discount-limits/<string(maxlength=16):role>"): {"max_percent": 10, "max_fen": 5000},
     ("POST", "/me/bookings/<int:booking_id>/cancel"): {"reason": "plans changed"},
     ("POST", "/me/bookings/<int:booking_id>/reschedule"): {"start": RESCHEDULE_START.isoformat()},
     ("POST", "/me/work-orders/<int:work_order_id>/pay"): {"tenders": []},
@@ -312,7 +326,7 @@ def resolve(rule, ids):
             return "no-such-file.txt"
         return str(ids[name])
 
-    path = re.sub(r"<(?:\w+:)?(\w+)>", value, rule)
+    path = re.sub(r"<(?:[^:>]+:)?(\w+)>", value, rule)
     return path if path.startswith("/static/") else API_PREFIX + path
 
 

@@ -1,14 +1,14 @@
 """the counter's record of a car: VIN, registration date, insurance expiry
 
-Revision ID: 0025
-Revises: 0026
+Revision ID: 0026
+Revises: 0025
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0026"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """technicians and advisors; who worked each line; commission rules and the commission ledger
 
-Revision ID: 0026
+Revision ID: 0025
 Revises: 0020
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026"
+revision = "0025"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
