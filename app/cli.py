@@ -5,6 +5,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from flask_smorest.spec import openapi_cli  # `flask openapi print|write`, and errors-doc below
 
+from app.common.auth import STAFF_ROLES
 from app.extensions import db
 
 store_cli = AppGroup("store", help="Manage stores.")
@@ -26,7 +27,7 @@ def create_store_command(name, address):
 @staff_cli.command("create")
 @click.option("--username", required=True)
 @click.option("--password", required=True)
-@click.option("--role", required=True, type=click.Choice(["cashier", "marketing", "owner"]))
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
 @click.option("--store", "store_ids", multiple=True, type=int, help="Store id (repeatable).")
 def create_staff_command(username, password, role, store_ids):
     """Create a staff account."""

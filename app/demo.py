@@ -24,6 +24,9 @@ STAFF = [
     ("marketing", "marketing", (1, 2)),
     ("cashier1", "cashier", (1,)),
     ("cashier2", "cashier", (2,)),
+    ("advisor1", "advisor", (1,)),
+    ("tech1", "technician", (1,)),
+    ("tech2", "technician", (1,)),
 ]
 TIERS = [
     # The counter may put a member on the two lower tiers; gold stays the owner's to give.

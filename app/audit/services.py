@@ -23,6 +23,9 @@ KINDS = (
     "manual_discount",
     "vehicle_transfer",
     "stock_adjustment",
+    "commission_rule",
+    "mileage_correction",
+    "discount_limit",
 )
 SYSTEM_USERNAME = "command line"
 

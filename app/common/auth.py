@@ -17,7 +17,9 @@ from app.common.errors import Forbidden, Unauthorized
 from app.extensions import DATABASE_INT_MAX
 
 ALGORITHM = "HS256"
-STAFF_ROLES = ("cashier", "marketing", "owner")
+STAFF_ROLES = ("cashier", "advisor", "technician", "marketing", "owner")
+# Staff who work with customers' data. Technicians see only their own jobs and commission.
+OFFICE_ROLES = ("cashier", "advisor", "marketing", "owner")
 ROLES = ("member",) + STAFF_ROLES
 
 _principal_loaders = {}
@@ -155,7 +157,8 @@ def auth_required(*roles):
 
 
 member_only = auth_required("member")
-staff_any = auth_required(*STAFF_ROLES)
-counter_staff = auth_required("cashier", "owner")
+staff_any = auth_required(*OFFICE_ROLES)
+# The service advisor receives the car and may also take the payment: the counter's rights.
+counter_staff = auth_required("cashier", "advisor", "owner")
 back_office = auth_required("marketing", "owner")
 owner_only = auth_required("owner")

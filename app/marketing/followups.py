@@ -21,7 +21,7 @@ NO_CONVERSATION = ("no_answer", "wrong_number")
 
 
 def _visible(stmt, actor):
-    if actor is not None and actor.role == "cashier":
+    if actor is not None and actor.role in ("cashier", "advisor"):
         return stmt.where(FollowUp.store_id.in_(list(actor.store_ids)))
     return stmt
 

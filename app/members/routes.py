@@ -8,7 +8,7 @@ from app.common.http import refuse_personal_data_in_url
 from app.common.qr import PNG_RESPONSE, png_response
 from app.common.ratelimit import login_rate_limit
 from app.common.transaction import read_only, unit_of_work
-from app.members import counter_lookup, services, vehicle_services
+from app.members import counter_lookup, services, vehicle_record_routes, vehicle_services
 from app.members.schemas import (
     BlockBody,
     CounterRegistration,
@@ -35,7 +35,7 @@ from app.members.tiers import routes as tier_routes
 from app.members.tiers.services import set_member_tags
 
 blp = Blueprint("members", __name__, description="Members and their vehicles")
-blueprints = [blp, tier_routes.blp]
+blueprints = [blp, tier_routes.blp, vehicle_record_routes.blp]
 
 
 @blp.route("/auth/wechat/login", methods=["POST"])

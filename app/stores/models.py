@@ -13,6 +13,7 @@ class Store(db.Model):
         CheckConstraint("bays >= 1", name="bays_positive"),
         CheckConstraint("slot_minutes > 0", name="slot_minutes_positive"),
         CheckConstraint("booking_cancel_cutoff_minutes >= 0", name="cancel_cutoff_non_negative"),
+        CheckConstraint("labor_rate_fen >= 0", name="labor_rate_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,6 +34,8 @@ class Store(db.Model):
     # Whether a settle may take a part's stock below zero (many shops fit the part before it is booked
     # in); a receipt later brings it back. Transfers never take a store below zero.
     allow_negative_stock: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # 工时单价: what one hour of labor costs at this store, for lines priced by hours (fen per hour).
+    labor_rate_fen: Mapped[int] = mapped_column(default=10000, server_default="10000")
 
 
 class StaffStore(db.Model):
@@ -44,7 +47,9 @@ class StaffStore(db.Model):
 
 class Staff(db.Model):
     __tablename__ = "staff"
-    __table_args__ = (CheckConstraint("role IN ('cashier', 'marketing', 'owner')", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('cashier', 'advisor', 'technician', 'marketing', 'owner')", name="role_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,5 +1,5 @@
 from app.common.auth import STAFF_ROLES
-from app.common.schemas import BodySchema, ResponseSchema, StrictInteger, fields, validate
+from app.common.schemas import BodySchema, Fen, ResponseSchema, StrictInteger, fields, validate
 
 
 class StoreRead(ResponseSchema):
@@ -13,6 +13,7 @@ class StoreRead(ResponseSchema):
     closed_dates = fields.List(fields.String())
     booking_cancel_cutoff_minutes = fields.Integer()
     allow_negative_stock = fields.Boolean()
+    labor_rate_fen = fields.Integer()
 
 
 HOURS_SHAPE = {"type": "array", "items": {"type": "string", "example": "09:00"}, "minItems": 2, "maxItems": 2}
@@ -35,6 +36,7 @@ class StoreUpdate(BodySchema):
     closed_dates = fields.List(fields.Date(), validate=validate.Length(max=366))
     booking_cancel_cutoff_minutes = StrictInteger()
     allow_negative_stock = fields.Boolean(truthy={True}, falsy={False})
+    labor_rate_fen = Fen()
 
 
 class StoreList(ResponseSchema):

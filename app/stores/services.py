@@ -264,3 +264,10 @@ def staff_names(staff_ids) -> dict:
     if not ids:
         return {}
     return dict(db.session.execute(select(Staff.id, Staff.username).where(Staff.id.in_(ids))).all())
+
+
+def staff_by_ids(staff_ids) -> dict:
+    """Staff accounts by id (with their stores), in one statement."""
+    if not staff_ids:
+        return {}
+    return {staff.id: staff for staff in db.session.scalars(select(Staff).where(Staff.id.in_(list(staff_ids))))}

@@ -20,7 +20,7 @@ APPROVALS = ("not_needed", "pending", "approved", "declined")
 APPROVAL_CHANNELS = ("mini_program", "phone")
 TENDER_TYPES = ("stored_value", "points", "coupon", "package_card", "cash", "wechat", "alipay", "card")
 MONEY_TYPES = ("cash", "wechat", "alipay", "card")
-LINE_KINDS = ("labor", "part")
+LINE_KINDS = ("labor", "part", "hourly", "custom")
 
 
 class WorkOrder(db.Model):
@@ -32,6 +32,8 @@ class WorkOrder(db.Model):
         ),
         CheckConstraint("subtotal_fen >= 0 AND discount_fen >= 0 AND total_fen >= 0", name="amounts_non_negative"),
         CheckConstraint("paid_fen >= 0", name="paid_non_negative"),
+        CheckConstraint("manual_discount_kind IN ('amount', 'percent')", name="manual_discount_kind_known"),
+        CheckConstraint("manual_discount_fen >= 0", name="manual_discount_non_negative"),
         Index("ix_work_orders_store_id_status", "store_id", "status"),
         Index("ix_work_orders_member_id_created_at", "member_id", "created_at"),
         Index("ix_work_orders_settled_at", "settled_at"),
@@ -63,8 +65,27 @@ class WorkOrder(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refund_reason: Mapped[str | None] = mapped_column(String(200))
+    # A manual discount on the whole order (整单折扣, migration 0027): ``amount`` fen off, or
+    # ``percent`` off what the lines come to; ``manual_discount_fen`` is what it took off.
+    manual_discount_kind: Mapped[str | None] = mapped_column(String(10))
+    manual_discount_value: Mapped[int | None]
+    manual_discount_fen: Mapped[int] = mapped_column(default=0, server_default="0")
+    manual_discount_reason: Mapped[str | None] = mapped_column(String(200))
+    manual_discount_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def manual_discount(self):
+        if self.manual_discount_kind is None:
+            return None
+        return {
+            "kind": self.manual_discount_kind,
+            "value": self.manual_discount_value,
+            "discount_fen": self.manual_discount_fen,
+            "reason": self.manual_discount_reason,
+            "by_staff_id": self.manual_discount_by_staff_id,
+        }
 
     lines: Mapped[list["WorkOrderLine"]] = relationship(
         back_populates="work_order", order_by="WorkOrderLine.id", cascade="all, delete-orphan"
@@ -87,12 +108,15 @@ class WorkOrderLine(db.Model):
 
     __tablename__ = "work_order_lines"
     __table_args__ = (
-        CheckConstraint("kind IN ('labor', 'part')", name="kind_known"),
+        CheckConstraint("kind IN ('labor', 'part', 'hourly', 'custom')", name="kind_known"),
         CheckConstraint(
             "(kind = 'labor' AND service_item_id IS NOT NULL AND part_id IS NULL)"
-            " OR (kind = 'part' AND part_id IS NOT NULL AND service_item_id IS NULL)",
+            " OR (kind = 'part' AND part_id IS NOT NULL AND service_item_id IS NULL)"
+            " OR (kind IN ('hourly', 'custom') AND service_item_id IS NULL AND part_id IS NULL)",
             name="one_catalog_reference",
         ),
+        CheckConstraint("(kind = 'hourly') = (labor_hours_x100 IS NOT NULL)", name="hours_on_hourly_lines"),
+        CheckConstraint("manual_discount_kind IN ('percent', 'unit_price')", name="manual_discount_kind_known"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint(
             "unit_price_fen >= 0 AND unit_net_fen >= 0 AND unit_net_fen <= unit_price_fen", name="unit_prices_valid"
@@ -127,9 +151,43 @@ class WorkOrderLine(db.Model):
     approval_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     approval_note: Mapped[str | None] = mapped_column(String(200))
     approval_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Hand pricing (migration 0027). An hourly line (自由工时) costs its hours (in hundredths) × the
+    # store's labor rate; a custom line (自定义项目) carries the price staff gave it. Who added a
+    # line is kept for every line: on those two it is who made the price.
+    labor_hours_x100: Mapped[int | None]
+    added_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # A manual discount (手工折扣 / 改价) on the line, per unit so every unit keeps a whole-fen price:
+    # ``percent`` off the unit's price after the tier discount, or ``unit_price`` the new unit price.
+    manual_discount_kind: Mapped[str | None] = mapped_column(String(10))
+    manual_discount_value: Mapped[int | None]
+    manual_discount_reason: Mapped[str | None] = mapped_column(String(200))
+    manual_discount_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="lines")
+    # Read with the lines (one more statement per set of lines, never one per line).
+    technicians: Mapped[list["WorkOrderLineTechnician"]] = relationship(
+        order_by="WorkOrderLineTechnician.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def labor_hours(self):
+        """The hours of an hourly line as written, e.g. "1.50" (None on other lines)."""
+        if self.labor_hours_x100 is None:
+            return None
+        whole, hundredths = divmod(self.labor_hours_x100, 100)
+        return f"{whole}.{hundredths:02d}"
+
+    @property
+    def manual_discount(self):
+        if self.manual_discount_kind is None:
+            return None
+        return {
+            "kind": self.manual_discount_kind,
+            "value": self.manual_discount_value,
+            "reason": self.manual_discount_reason,
+            "by_staff_id": self.manual_discount_by_staff_id,
+        }
 
     @property
     def gross_fen(self):
@@ -142,6 +200,46 @@ class WorkOrderLine(db.Model):
     @property
     def discount_fen(self):
         return self.gross_fen - self.line_total_fen
+
+
+class DiscountLimit(db.Model):
+    """How far a role may discount by hand without the owner (the owner has no limit): a discount
+    is within it when it takes off at most ``max_percent`` of what it applies to and at most
+    ``max_fen``. A role without a row may not discount at all."""
+
+    __tablename__ = "discount_limits"
+    __table_args__ = (
+        CheckConstraint("max_percent >= 0 AND max_percent <= 100", name="max_percent_range"),
+        CheckConstraint("max_fen >= 0", name="max_fen_non_negative"),
+    )
+
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    max_percent: Mapped[int]
+    max_fen: Mapped[int]
+
+
+class WorkOrderLineTechnician(db.Model):
+    """A technician (or the advisor) who worked a line, with their share of it in percent; the
+    shares of a line add up to 100 (services enforce it). Commission is split by these shares."""
+
+    __tablename__ = "work_order_line_technicians"
+    __table_args__ = (
+        UniqueConstraint("line_id", "staff_id"),
+        CheckConstraint("share_percent >= 1 AND share_percent <= 100", name="share_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("work_order_lines.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    share_percent: Mapped[int]
+    assigned_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff = relationship("Staff", foreign_keys=[staff_id], lazy="joined", viewonly=True)
+
+    @property
+    def username(self):
+        return self.staff.username
 
 
 class WorkOrderPayment(db.Model):

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from app.cards import services as package_cards
 from app.catalog import stock
+from app.commissions import services as commissions
 from app.common import clock, events
 from app.common.errors import Conflict
 from app.coupons import services as coupons
@@ -89,6 +90,7 @@ def refund(*, actor, work_order_id, reason, now=None):
         # The reason is shown to the member in WeChat's refund notice, so it is written in Chinese.
         payment_refunds.refund_payment(payment_order_id=payment_order_id, reason=f"工单{order.number}退款", now=now)
     stock.return_reference(ref_type=REF_TYPE, ref_id=order.id, now=now)
+    commissions.reverse_for_refunded_order(work_order_id=order.id, now=now)
     if order.member_id is not None:
         first_at, last_at = _remaining_visit_bounds(order.member_id, order.id)
         visits.revert_paid_visit(member_id=order.member_id, paid_fen=order.paid_fen, first_at=first_at, last_at=last_at)

@@ -2,11 +2,30 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.common.auth import counter_staff, current_actor, member_only, owner_only
+from app.common.auth import STAFF_ROLES, auth_required, counter_staff, current_actor, member_only, owner_only
 from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
-from app.workorders import approvals, examples, member_pay, receipt, receipt_text, refund, services, settle
+from app.workorders import (
+    approvals,
+    discounts,
+    examples,
+    member_pay,
+    receipt,
+    receipt_text,
+    refund,
+    services,
+    settle,
+    technicians,
+)
 from app.workorders.schemas import (
+    DiscountLimitList,
+    DiscountLimitRead,
+    DiscountLimitUpdate,
+    LineDiscountBody,
+    LineTechniciansBody,
+    MyJobPage,
+    MyJobsQuery,
+    OrderDiscountBody,
     ReceiptQuery,
     ReceiptRead,
     WorkOrderApprovalsBody,
@@ -82,6 +101,81 @@ def remove_line(work_order_id, line_id):
 def record_phone_approval(body, work_order_id, line_id):
     """Record the member's approval or refusal of extra work given on the phone, with a note"""
     return approvals.decide_by_phone(actor=current_actor(), work_order_id=work_order_id, line_id=line_id, **body)
+
+
+@blp.route("/work-orders/<int:work_order_id>/lines/<int:line_id>/technicians", methods=["PUT"])
+@counter_staff
+@unit_of_work()
+@blp.arguments(LineTechniciansBody)
+@blp.response(200, WorkOrderRead)
+def assign_technicians(body, work_order_id, line_id):
+    """Say who worked a line (派工): technicians or the advisor, with shares adding up to 100"""
+    return technicians.assign_technicians(
+        actor=current_actor(), work_order_id=work_order_id, line_id=line_id, technicians=body["technicians"]
+    )
+
+
+@blp.route("/staff/me/jobs")
+@auth_required(*STAFF_ROLES)
+@blp.arguments(MyJobsQuery, location="query")
+@blp.response(200, MyJobPage)
+def my_jobs(query):
+    """The lines the caller worked, newest order first (read-only)"""
+    return technicians.list_my_jobs(staff_id=current_actor().id, **query)
+
+
+@blp.route("/work-orders/<int:work_order_id>/lines/<int:line_id>/discount", methods=["PUT", "DELETE"])
+class LineDiscount(MethodView):
+    @counter_staff
+    @unit_of_work()
+    @blp.arguments(LineDiscountBody)
+    @blp.response(200, WorkOrderRead)
+    def put(self, body, work_order_id, line_id):
+        """Discount a line by hand (percent, or a new unit price) with a reason, within the role's limit"""
+        return discounts.set_line_discount(actor=current_actor(), work_order_id=work_order_id, line_id=line_id, **body)
+
+    @counter_staff
+    @unit_of_work()
+    @blp.response(200, WorkOrderRead)
+    def delete(self, work_order_id, line_id):
+        """Take a line's manual discount off"""
+        return discounts.clear_line_discount(actor=current_actor(), work_order_id=work_order_id, line_id=line_id)
+
+
+@blp.route("/work-orders/<int:work_order_id>/discount", methods=["PUT", "DELETE"])
+class OrderDiscount(MethodView):
+    @counter_staff
+    @unit_of_work()
+    @blp.arguments(OrderDiscountBody)
+    @blp.response(200, WorkOrderRead)
+    def put(self, body, work_order_id):
+        """Discount the whole order by hand (an amount or a percent) with a reason, within the role's limit"""
+        return discounts.set_order_discount(actor=current_actor(), work_order_id=work_order_id, **body)
+
+    @counter_staff
+    @unit_of_work()
+    @blp.response(200, WorkOrderRead)
+    def delete(self, work_order_id):
+        """Take the order's manual discount off"""
+        return discounts.clear_order_discount(actor=current_actor(), work_order_id=work_order_id)
+
+
+@blp.route("/discount-limits")
+@counter_staff
+@blp.response(200, DiscountLimitList)
+def discount_limits():
+    """How far cashiers and advisors may discount without the owner"""
+    return discounts.list_limits()
+
+
+@blp.route("/discount-limits/<string(maxlength=16):role>", methods=["PUT"])
+@owner_only
+@unit_of_work()
+@blp.arguments(DiscountLimitUpdate)
+@blp.response(200, DiscountLimitRead)
+def set_discount_limit(body, role):
+    """Set a role's discount limit: the most it may take off, in percent and in fen (audited)"""
+    return discounts.set_limit(actor=current_actor(), role=role, **body)
 
 
 @blp.route("/work-orders/<int:work_order_id>/status", methods=["POST"])

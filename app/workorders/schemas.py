@@ -1,6 +1,9 @@
-from marshmallow import validates_schema
+from decimal import Decimal
+
+from marshmallow import post_load, validates_schema
 
 from app.common.schemas import (
+    FEN_MAX,
     BodySchema,
     Count,
     Fen,
@@ -32,17 +35,53 @@ TENDER_FIELDS = {
 }
 
 
+LINE_CATEGORIES = ("wash", "maintenance", "repair", "beauty", "other")
+
+
 class WorkOrderLineInput(BodySchema):
+    """One line: a catalog item or part, hourly labor (自由工时: ``name`` and ``hours``, priced at the
+    store's labor rate) or a custom line (自定义项目: ``name`` and ``unit_price_fen``)."""
+
     service_item_id = StrictInteger(**ID)
     part_id = StrictInteger(**ID)
-    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=999))
+    quantity = StrictInteger(load_default=1, validate=validate.Range(min=1, max=999))
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    hours = fields.Decimal(
+        places=None, validate=validate.Range(min=Decimal("0.01"), max=Decimal("999")), metadata={"example": "1.5"}
+    )
+    unit_price_fen = Fen()
+    category = fields.String(validate=validate.OneOf(LINE_CATEGORIES + ("part",)))
     # Extra work (增项) for the member to approve; lines added while in progress always need it.
     needs_approval = fields.Boolean(load_default=False)
 
     @validates_schema
-    def one_reference(self, data, **kwargs):
-        if ("service_item_id" in data) == ("part_id" in data):
-            raise ValidationError("give either service_item_id or part_id", "service_item_id")
+    def one_kind(self, data, **kwargs):
+        given = [name for name in ("service_item_id", "part_id", "hours", "unit_price_fen") if name in data]
+        if len(given) != 1:
+            raise ValidationError(
+                "give one of service_item_id, part_id, hours (hourly labor) or unit_price_fen (a custom line)",
+                "service_item_id",
+            )
+        if given[0] in ("hours", "unit_price_fen") and not data.get("name", "").strip():
+            raise ValidationError("an hourly or custom line needs a name", "name")
+        if given[0] in ("service_item_id", "part_id") and ("name" in data or "category" in data):
+            raise ValidationError("a catalog line takes its name and category from the catalog", "name")
+        if given[0] == "hours":
+            if data.get("quantity", 1) != 1:
+                raise ValidationError("an hourly line is one line of hours", "quantity")
+            if data.get("category") == "part":
+                raise ValidationError("hourly labor is not a part", "category")
+            hundredths = data["hours"] * 100
+            if hundredths != hundredths.to_integral_value():
+                raise ValidationError("hours have at most two decimals", "hours")
+
+    @post_load
+    def hours_in_hundredths(self, data, **kwargs):
+        if "hours" in data:
+            data["hours_x100"] = int(data.pop("hours") * 100)
+        if "name" in data:
+            data["name"] = data["name"].strip()
+        return data
 
 
 class WorkOrderCreate(BodySchema):
@@ -118,6 +157,27 @@ class WorkOrderQuery(PageQuery):
     store_id = fields.Integer(validate=validate.Range(min=1))
 
 
+class LineTechnicianRead(ResponseSchema):
+    staff_id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    share_percent = fields.Integer(required=True)
+
+
+class LineDiscountRead(ResponseSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(("percent", "unit_price")))
+    value = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    by_staff_id = fields.Integer(required=True, allow_none=True)
+
+
+class OrderDiscountRead(ResponseSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(("amount", "percent")))
+    value = fields.Integer(required=True)
+    discount_fen = fields.Integer(required=True)
+    reason = fields.String(required=True)
+    by_staff_id = fields.Integer(required=True, allow_none=True)
+
+
 class WorkOrderLineRead(ResponseSchema):
     id = fields.Integer()
     kind = fields.String(validate=validate.OneOf(LINE_KINDS))
@@ -138,6 +198,10 @@ class WorkOrderLineRead(ResponseSchema):
     approval_staff_id = fields.Integer(allow_none=True)
     approval_note = fields.String(allow_none=True)
     approval_decided_at = fields.DateTime(allow_none=True)
+    labor_hours = fields.String(allow_none=True, metadata={"description": 'Hours of an hourly line, e.g. "1.50".'})
+    added_by_staff_id = fields.Integer(allow_none=True)
+    manual_discount = fields.Nested(LineDiscountRead, allow_none=True)
+    technicians = fields.List(fields.Nested(LineTechnicianRead), required=True)
 
 
 class WorkOrderPaymentRead(ResponseSchema):
@@ -179,6 +243,7 @@ class WorkOrderRead(ResponseSchema):
     cancelled_at = fields.DateTime(allow_none=True)
     refunded_at = fields.DateTime(allow_none=True)
     refund_reason = fields.String(allow_none=True)
+    manual_discount = fields.Nested(OrderDiscountRead, allow_none=True)
 
 
 class WorkOrderTenderValue(ResponseSchema):
@@ -199,6 +264,7 @@ class WorkOrderQuoteRead(ResponseSchema):
     subtotal_fen = fields.Integer()
     discount_fen = fields.Integer()
     total_fen = fields.Integer()
+    manual_discount = fields.Nested(OrderDiscountRead, allow_none=True)
     tenders = fields.List(fields.Nested(WorkOrderTenderValue))
     tendered_fen = fields.Integer()
     remaining_fen = fields.Integer()
@@ -322,3 +388,80 @@ class ReceiptRead(ResponseSchema):
     points_earned = fields.Integer()
     balances = fields.Nested(ReceiptBalances, allow_none=True, metadata={"description": "Right after the settlement."})
     qr = fields.Nested(ReceiptQr)
+
+
+class LineTechnicianInput(BodySchema):
+    staff_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    share_percent = StrictInteger(validate=validate.Range(min=1, max=100))
+
+
+class LineTechniciansBody(BodySchema):
+    technicians = fields.List(fields.Nested(LineTechnicianInput), required=True, validate=validate.Length(max=10))
+
+
+class MyJobsQuery(PageQuery):
+    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "First merchant-local day."})
+    to = fields.Date(load_default=None, metadata={"description": "Last merchant-local day, inclusive."})
+
+
+class MyJobRead(ResponseSchema):
+    """A line the caller worked, with its order."""
+
+    work_order_id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    store_id = fields.Integer(required=True)
+    plate = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    line_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    quantity = fields.Integer(required=True)
+    share_percent = fields.Integer(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class MyJobPage(ResponseSchema):
+    items = fields.List(fields.Nested(MyJobRead), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+class LineDiscountBody(BodySchema):
+    """``percent`` off each unit's tier price, or ``unit_price`` (fen) as each unit's new price."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("percent", "unit_price")))
+    value = StrictInteger(required=True, validate=validate.Range(min=0, max=FEN_MAX))
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+    @validates_schema
+    def percent_range(self, data, **kwargs):
+        if data.get("kind") == "percent" and not 1 <= data.get("value", 1) <= 100:
+            raise ValidationError("a percent is between 1 and 100", "value")
+
+
+class OrderDiscountBody(BodySchema):
+    """``amount`` fen off the order, or ``percent`` off what its lines come to."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("amount", "percent")))
+    value = StrictInteger(required=True, validate=validate.Range(min=1, max=FEN_MAX))
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=200))
+
+    @validates_schema
+    def percent_range(self, data, **kwargs):
+        if data.get("kind") == "percent" and data.get("value", 1) > 100:
+            raise ValidationError("a percent is between 1 and 100", "value")
+
+
+class DiscountLimitRead(ResponseSchema):
+    role = fields.String(required=True, validate=validate.OneOf(("cashier", "advisor")))
+    max_percent = fields.Integer(required=True)
+    max_fen = fields.Integer(required=True)
+
+
+class DiscountLimitList(ResponseSchema):
+    items = fields.List(fields.Nested(DiscountLimitRead), required=True)
+
+
+class DiscountLimitUpdate(BodySchema):
+    max_percent = StrictInteger(required=True, validate=validate.Range(min=0, max=100))
+    max_fen = Fen(required=True)

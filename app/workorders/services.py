@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.audit.services import record_change
 from app.catalog.services import parts_by_id, service_items_by_id
 from app.common import clock
 from app.common.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -30,11 +31,13 @@ def _check_store(actor, store_id):
         raise Forbidden("store_forbidden", "You do not work at this store.")
 
 
-def _new_lines(lines, *, order_status="open"):
-    """WorkOrderLine rows for [{"service_item_id" or "part_id", "quantity", "needs_approval"?}], list
-    prices copied; lines added once work is in progress, or flagged, await the member's approval."""
+def _new_lines(lines, *, store, actor, order_status="open"):
+    """WorkOrderLine rows for the line inputs: catalog labor and parts at list price, hourly labor
+    at the store's rate, custom lines at the price staff gave them (see pricing). Lines added once
+    work is in progress, or flagged ``needs_approval``, await the member's approval."""
     items = service_items_by_id({line["service_item_id"] for line in lines if line.get("service_item_id")})
     parts = parts_by_id({line["part_id"] for line in lines if line.get("part_id")})
+    added_by = actor.id if actor is not None and actor.kind == "staff" else None
     rows = []
     for line in lines:
         if line.get("service_item_id"):
@@ -45,34 +48,48 @@ def _new_lines(lines, *, order_status="open"):
                     "No such service item on sale.",
                     details={"service_item_id": line["service_item_id"]},
                 )
-            rows.append(
-                WorkOrderLine(
-                    kind="labor",
-                    service_item_id=item.id,
-                    name=item.name,
-                    category=item.category,
-                    quantity=line["quantity"],
-                    unit_price_fen=item.price_fen,
-                    unit_net_fen=item.price_fen,
-                    approval=_initial_approval(order_status, line),
-                )
+            row = WorkOrderLine(
+                kind="labor",
+                service_item_id=item.id,
+                name=item.name,
+                category=item.category,
+                quantity=line["quantity"],
+                unit_price_fen=item.price_fen,
             )
-        else:
+        elif line.get("part_id"):
             part = parts.get(line["part_id"])
             if part is None or not part.is_active:
                 raise Unprocessable("part_not_found", "No such part on sale.", details={"part_id": line["part_id"]})
-            rows.append(
-                WorkOrderLine(
-                    kind="part",
-                    part_id=part.id,
-                    name=part.name,
-                    category="part",
-                    quantity=line["quantity"],
-                    unit_price_fen=part.price_fen,
-                    unit_net_fen=part.price_fen,
-                    approval=_initial_approval(order_status, line),
-                )
+            row = WorkOrderLine(
+                kind="part",
+                part_id=part.id,
+                name=part.name,
+                category="part",
+                quantity=line["quantity"],
+                unit_price_fen=part.price_fen,
             )
+        elif line.get("hours_x100") is not None:
+            # Hours × the rate per hour, rounded half up to the fen.
+            row = WorkOrderLine(
+                kind="hourly",
+                name=line["name"],
+                category=line.get("category") or "repair",
+                quantity=1,
+                labor_hours_x100=line["hours_x100"],
+                unit_price_fen=(store.labor_rate_fen * line["hours_x100"] + 50) // 100,
+            )
+        else:
+            row = WorkOrderLine(
+                kind="custom",
+                name=line["name"],
+                category=line.get("category") or "repair",
+                quantity=line["quantity"],
+                unit_price_fen=line["unit_price_fen"],
+            )
+        row.unit_net_fen = row.unit_price_fen
+        row.approval = _initial_approval(order_status, line)
+        row.added_by_staff_id = added_by
+        rows.append(row)
     return rows
 
 
@@ -93,6 +110,29 @@ def _ask_member(order, pending_lines, *, now):
         )
 
 
+def _audit_hand_prices(actor, order, rows, now):
+    """Every hand-made price (hourly and custom lines) goes to the audit log with who made it."""
+    for row in rows:
+        if row.kind in ("hourly", "custom"):
+            record_change(
+                actor=actor,
+                kind="price_override",
+                entity_type="work_order_line",
+                entity_id=row.id,
+                before=None,
+                after={
+                    "work_order_id": order.id,
+                    "kind": row.kind,
+                    "name": row.name,
+                    "quantity": row.quantity,
+                    "labor_hours": row.labor_hours,
+                    "unit_price_fen": row.unit_price_fen,
+                },
+                store_id=order.store_id,
+                now=now,
+            )
+
+
 def _vehicle_for(plate):
     try:
         with db.session.begin_nested():
@@ -109,7 +149,7 @@ def open_work_order(
     A known plate links the car's member; an unknown plate creates a walk-in car with no member.
     A mileage reading updates the car's mileage (never backwards unless marked a correction).
     """
-    get_store(store_id)
+    store = get_store(store_id)
     _check_store(actor, store_id)
     now = now or clock.now()
     vehicle = _vehicle_for(plate)
@@ -128,11 +168,12 @@ def open_work_order(
         created_at=now,
         updated_at=now,
     )
-    order.lines = _new_lines(lines)
+    order.lines = _new_lines(lines, store=store, actor=actor)
     pricing.price(order)
     db.session.add(order)
     db.session.flush()
     _ask_member(order, [line for line in order.lines if line.approval == "pending"], now=now)
+    _audit_hand_prices(actor, order, order.lines, now)
     return order
 
 
@@ -183,11 +224,13 @@ def add_lines(*, actor, work_order_id, lines, now=None) -> WorkOrder:
         raise Conflict(
             "work_order_not_editable", f"A {order.status} work order cannot change.", details={"status": order.status}
         )
-    added = _new_lines(lines, order_status=order.status)
+    added = _new_lines(lines, store=get_store(order.store_id), actor=actor, order_status=order.status)
     order.lines.extend(added)
     pricing.price(order)
     db.session.flush()
-    _ask_member(order, [line for line in added if line.approval == "pending"], now=now or clock.now())
+    now = now or clock.now()
+    _ask_member(order, [line for line in added if line.approval == "pending"], now=now)
+    _audit_hand_prices(actor, order, added, now)
     return order
 
 

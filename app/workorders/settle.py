@@ -22,6 +22,7 @@ Settling also records:
 from app.cards import services as package_cards
 from app.catalog import stock
 from app.catalog.services import service_items_by_id
+from app.commissions import services as commissions
 from app.common import clock, events
 from app.coupons import services as coupons
 from app.extensions import db
@@ -106,6 +107,9 @@ def finish(order, *, now, staff_id=None):
             quantities[line.part_id] = quantities.get(line.part_id, 0) + line.quantity
     if quantities:
         stock.take_out(store_id=order.store_id, quantities=quantities, ref_type=REF_TYPE, ref_id=order.id, now=now)
+    commissions.write_for_settled_order(
+        work_order_id=order.id, store_id=order.store_id, lines=order.billable_lines, now=now
+    )
     posted = [p for p in order.payments if p.status == "posted"]
     paid_fen = sum(p.amount_fen for p in posted if p.type in MONEY_TYPES or p.type == "stored_value")
     member_id = order.member_id
@@ -197,6 +201,7 @@ def quote(*, actor, work_order_id, tenders, now=None):
             "subtotal_fen": order.subtotal_fen,
             "discount_fen": order.discount_fen,
             "total_fen": order.total_fen,
+            "manual_discount": order.manual_discount,
             "tenders": [vars(value) for value in valuation.values],
             "tendered_fen": valuation.tendered_fen,
             "remaining_fen": valuation.remaining_fen,
@@ -231,4 +236,8 @@ def _line_dict(line):
         "discount_fen": line.discount_fen,
         "line_total_fen": line.line_total_fen,
         "approval": line.approval,
+        "labor_hours": line.labor_hours,
+        "added_by_staff_id": line.added_by_staff_id,
+        "manual_discount": line.manual_discount,
+        "technicians": line.technicians,
     }

@@ -1,7 +1,8 @@
 """Valuing a settlement's tenders (read-only): what each tender is worth and what remains.
 
 The server decides every value, in this order:
- 1. package-card tenders: one unit of a matching labor line each (its discounted unit price);
+ 1. package-card tenders: one unit of a matching labor line each (its discounted unit price, never
+    more than a manual order discount leaves to pay);
  2. item-voucher coupons: one unit of a matching line each (the coupons domain values it);
  3. at most one cash_off / percent_off coupon, valued on what the units above left to pay;
  4. points at the merchant's redeem rate, capped by ``points_max_redeem_percent`` of what is
@@ -133,9 +134,11 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
     for index, tender in enumerate(tenders):
         if tender["type"] == "package_card":
             line = _take_unit(lines, remaining_units, service_item_id=tender["service_item_id"], code="package_card")
+            # A manual order discount may leave less to pay than the covered units' prices.
+            left_fen = order.total_fen - sum(v.amount_fen for v in values if v is not None)
             values[index] = TenderValue(
                 type="package_card",
-                amount_fen=line.unit_net_fen,
+                amount_fen=min(line.unit_net_fen, max(left_fen, 0)),
                 card_id=tender["card_id"],
                 service_item_id=line.service_item_id,
                 line_id=line.id,

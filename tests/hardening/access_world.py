@@ -32,6 +32,8 @@ STAFF = {
     "marketing": ("marketing", (1, 2)),
     "cashier": ("cashier", (1,)),
     "cashier2": ("cashier", (2,)),
+    "advisor2": ("advisor", (2,)),
+    "technician2": ("technician", (2,)),
 }
 
 
@@ -96,7 +98,7 @@ def build_world(app, url="") -> World:
                 username=username, password=PASSWORD, role=role, store_ids=[stores[n - 1] for n in store_numbers]
             )
         db.session.commit()
-    ids.update(store_1=stores[0], store_2=stores[1], store_id=stores[1])
+    ids.update(store_1=stores[0], store_2=stores[1], store_id=stores[1], role="cashier")
     world.tokens["anonymous"] = None
     for username in STAFF:
         body = world.ok(api.post("/auth/staff/login", json={"username": username, "password": PASSWORD}))
@@ -112,6 +114,7 @@ def build_world(app, url="") -> World:
     )
     ids["tier_id"] = create("/tiers", {"name": "金卡", "rank": 2, "labor_discount_percent": 10})
     ids["tag_id"] = create("/tags", {"name": "常客"})
+    ids["rule_id"] = create("/commission-rules", {"category": "wash", "method": "percent", "percent": 10})
     ids["service_item_id"] = ids["item_id"] = create(
         "/service-items", {"name": "精洗", "category": "wash", "price_fen": 5000, "duration_minutes": 60}
     )

@@ -1,0 +1,42 @@
+"""Schemas of the counter's record of a car (vehicle_records)."""
+
+from app.common.schemas import BodySchema, Count, ResponseSchema, StrictInteger, fields, validate
+from app.members.schemas import _next_maintenance
+
+_REASON = validate.Length(min=2, max=200)
+
+
+class VehicleRecordRead(ResponseSchema):
+    """A car as staff see it: the member's fields plus the counter's record."""
+
+    id = fields.Integer(required=True)
+    plate = fields.String(required=True)
+    member_id = fields.Integer(required=True, allow_none=True)
+    model = fields.String(required=True, allow_none=True)
+    vin = fields.String(required=True, allow_none=True)
+    purchase_date = fields.Date(required=True, allow_none=True)
+    registration_date = fields.Date(required=True, allow_none=True)
+    insurance_expires_on = fields.Date(required=True, allow_none=True)
+    mileage_km = fields.Integer(required=True, allow_none=True)
+    mileage_recorded_at = fields.DateTime(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
+    next_maintenance = fields.Function(_next_maintenance)
+
+
+class VehicleRecordUpdate(BodySchema):
+    model = fields.String(validate=validate.Length(max=100), allow_none=True)
+    vin = fields.String(validate=validate.Length(min=17, max=40), allow_none=True)
+    purchase_date = fields.Date(allow_none=True)
+    registration_date = fields.Date(allow_none=True)
+    insurance_expires_on = fields.Date(allow_none=True)
+    note = fields.String(validate=validate.Length(max=500), allow_none=True)
+
+
+class MileageCorrection(BodySchema):
+    mileage_km = Count(required=True)
+    reason = fields.String(required=True, validate=_REASON)
+
+
+class VehicleTransfer(BodySchema):
+    member_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    reason = fields.String(required=True, validate=_REASON)
