@@ -17,7 +17,7 @@ from app.merchant.services import merchant_timezone
 from app.stores.services import get_store, staff_names
 from app.wallet import points
 from app.wallet import services as wallet
-from app.workorders import services
+from app.workorders import pricing, services
 
 PRINTABLE = ("settled", "refunded")
 ORDER_PAGE = "pages/work-orders/detail"
@@ -45,18 +45,30 @@ def member_receipt(*, member_id, work_order_id) -> dict:
     return build(services.get_member_work_order(member_id=member_id, work_order_id=work_order_id))
 
 
-def _line(line):
+def _line(line, names):
+    """A billable line with each discount it carries: the member's tier, then a hand-made one
+    naming who gave it, and the technicians who worked it."""
+    tier_unit = pricing.discounted_unit(line.unit_price_fen, line.discount_percent)
     discounts = []
-    if line.discount_fen:
-        # Tier prices are the only discounts an order line has today; a hand-made discount will
-        # name who gave it in "by".
+    if tier_unit != line.unit_price_fen:
         discounts.append(
             {
                 "kind": "tier",
                 "label": "会员折扣",
                 "percent": line.discount_percent,
-                "amount_fen": line.discount_fen,
+                "amount_fen": (line.unit_price_fen - tier_unit) * line.quantity,
                 "by": None,
+            }
+        )
+    if line.manual_discount_kind is not None:
+        percent = line.manual_discount_value if line.manual_discount_kind == "percent" else None
+        discounts.append(
+            {
+                "kind": "manual",
+                "label": "手工折扣" if percent is not None else "改价",
+                "percent": percent,
+                "amount_fen": (tier_unit - line.unit_net_fen) * line.quantity,
+                "by": names.get(line.manual_discount_by_staff_id),
             }
         )
     return {
@@ -68,8 +80,20 @@ def _line(line):
         "gross_fen": line.gross_fen,
         "line_total_fen": line.line_total_fen,
         "discounts": discounts,
-        # Lines record no technicians yet (派工); this list is where they will appear.
-        "technicians": [],
+        "technicians": [technician.username for technician in line.technicians],
+    }
+
+
+def _order_discount(order, names):
+    if order.manual_discount_kind is None:
+        return None
+    percent = order.manual_discount_value if order.manual_discount_kind == "percent" else None
+    return {
+        "kind": "manual",
+        "label": "整单折扣",
+        "percent": percent,
+        "amount_fen": order.manual_discount_fen,
+        "by": names.get(order.manual_discount_by_staff_id),
     }
 
 
@@ -100,6 +124,12 @@ def build(order) -> dict:
     payments = [p for p in order.payments if p.status == "posted"]
     member = get_member(order.member_id) if order.member_id is not None else None
     qr_text = f"{ORDER_PAGE}?id={order.id}" if member is not None else JOIN_PAGE
+    # Declined extra work was never done: it is not printed.
+    lines = order.billable_lines
+    names = staff_names(
+        [order.settled_by_staff_id, order.manual_discount_by_staff_id]
+        + [line.manual_discount_by_staff_id for line in lines]
+    )
     return {
         "work_order_id": order.id,
         "number": order.number,
@@ -108,11 +138,12 @@ def build(order) -> dict:
         "plate": display_plate(order.plate),
         "mileage_km": order.mileage_km,
         "member": {"nickname": member.nickname, "phone": mask_phone(member.phone)} if member else None,
-        "cashier": staff_names([order.settled_by_staff_id]).get(order.settled_by_staff_id),
+        "cashier": names.get(order.settled_by_staff_id),
         "settled_at": order.settled_at,
         "timezone": merchant_timezone(),
         "refunded_at": order.refunded_at,
-        "lines": [_line(line) for line in order.lines],
+        "lines": [_line(line, names) for line in lines],
+        "order_discount": _order_discount(order, names),
         "subtotal_fen": order.subtotal_fen,
         "discount_fen": order.discount_fen,
         "total_fen": order.total_fen,

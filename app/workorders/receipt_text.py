@@ -96,13 +96,17 @@ def render(receipt, paper_mm=58):
         lines += wrap(line["name"], columns)
         lines.append(row(f"  {line['quantity']} x {yuan(line['unit_price_fen'])}", yuan(line["gross_fen"]), columns))
         for discount in line["discounts"]:
-            lines.append(row(f"  {discount['label']} {discount['percent']}%", yuan(-discount["amount_fen"]), columns))
+            lines.append(row(f"  {_discount_label(discount)}", yuan(-discount["amount_fen"]), columns))
         if line["technicians"]:
             lines += wrap("  技师: " + "、".join(line["technicians"]), columns)
     lines.append(rule)
     lines.append(row("合计", yuan(receipt["subtotal_fen"]), columns))
+    if receipt["order_discount"]:
+        lines.append(
+            row(_discount_label(receipt["order_discount"]), yuan(-receipt["order_discount"]["amount_fen"]), columns)
+        )
     if receipt["discount_fen"]:
-        lines.append(row("优惠", yuan(-receipt["discount_fen"]), columns))
+        lines.append(row("优惠合计", yuan(-receipt["discount_fen"]), columns))
     lines.append(row("应收", yuan(receipt["total_fen"]), columns))
     lines.append(rule)
     for tender in receipt["tenders"]:
@@ -126,3 +130,9 @@ def render(receipt, paper_mm=58):
     lines.append(center("微信扫码查看工单" if member else "微信扫码加入会员", columns))
     lines.append(center("谢谢惠顾 欢迎再来", columns))
     return "\n".join(lines) + "\n"
+
+
+def _discount_label(discount):
+    """E.g. "会员折扣 10%", "改价(店长)": the percent when there is one, who gave a hand-made one."""
+    label = discount["label"] + (f" {discount['percent']}%" if discount["percent"] is not None else "")
+    return label + (f"({discount['by']})" if discount["by"] else "")

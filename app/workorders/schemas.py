@@ -329,7 +329,7 @@ class ReceiptLine(ResponseSchema):
     gross_fen = fields.Integer()
     line_total_fen = fields.Integer()
     discounts = fields.List(fields.Nested(ReceiptDiscount))
-    technicians = fields.List(fields.String(), metadata={"description": "Empty until lines record technicians."})
+    technicians = fields.List(fields.String(), metadata={"description": "Who worked the line (usernames)."})
 
 
 class ReceiptTender(ResponseSchema):
@@ -380,6 +380,7 @@ class ReceiptRead(ResponseSchema):
     timezone = fields.String()
     refunded_at = fields.DateTime(allow_none=True)
     lines = fields.List(fields.Nested(ReceiptLine))
+    order_discount = fields.Nested(ReceiptDiscount, allow_none=True)
     subtotal_fen = fields.Integer()
     discount_fen = fields.Integer()
     total_fen = fields.Integer()

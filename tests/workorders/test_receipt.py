@@ -169,3 +169,48 @@ def test_a_walk_in_receipt_invites_to_join_and_a_refunded_one_says_so(api, staff
     assert body["member"] is None and body["balances"] is None and body["qr"]["text"] == "pages/index/index"
     text = _receipt(api, cashier, order["id"], format="text", width=58).get_data(as_text=True)
     assert "已退款" in text and "扫码加入会员" in text
+
+
+def test_the_receipt_shows_hand_made_discounts_with_who_gave_them_and_the_technicians(
+    app, api, staff_tokens, stores, catalog
+):
+    from app.extensions import db
+    from app.stores.services import create_staff
+
+    cashier, owner = staff_tokens["cashier"], staff_tokens["owner"]
+    with app.app_context():
+        create_staff(username="老李", password="password-123", role="technician", store_ids=[stores[0]])
+        db.session.commit()
+        technician_id = db.session.scalar(db.text("SELECT id FROM staff WHERE username = '老李'"))
+    order = open_order(
+        api, cashier, stores[0], [{"service_item_id": catalog["oil_change"], "quantity": 1}], plate="粤B66666"
+    )
+    line_id = order["lines"][0]["id"]
+    assigned = api.call(
+        "PUT",
+        f"/work-orders/{order['id']}/lines/{line_id}/technicians",
+        cashier,
+        json={"technicians": [{"staff_id": technician_id}]},
+    )
+    assert assigned.status_code == 200, assigned.json
+    line_cut = {"kind": "percent", "value": 5, "reason": "老客户"}
+    assert (
+        api.call("PUT", f"/work-orders/{order['id']}/lines/{line_id}/discount", cashier, json=line_cut).status_code
+        == 200
+    )
+    order_cut = {"kind": "amount", "value": 2999, "reason": "抹零"}
+    discounted = api.call("PUT", f"/work-orders/{order['id']}/discount", owner, json=order_cut)
+    assert discounted.status_code == 200, discounted.json
+    # 199.99 less 5 % (189.99) less 29.99 off the order: 160.00.
+    assert discounted.json["total_fen"] == 16000
+    assert settle(api, cashier, order["id"], [{"type": "cash", "amount_fen": 16000}]).status_code == 200
+    receipt = _receipt(api, cashier, order["id"]).json
+    [line] = receipt["lines"]
+    assert line["technicians"] == ["老李"]
+    assert [(d["kind"], d["percent"], d["amount_fen"], d["by"]) for d in line["discounts"]] == [
+        ("manual", 5, 1000, "cashier")
+    ]
+    assert (receipt["order_discount"]["amount_fen"], receipt["order_discount"]["by"]) == (2999, "owner")
+    text = _receipt(api, cashier, order["id"], format="text", width=58).get_data(as_text=True)
+    assert "手工折扣 5%(cashier)" in text and "整单折扣(owner)" in text and "技师: 老李" in text
+    assert all(text_width(row) <= COLUMNS[58] for row in text.splitlines())
