@@ -62,7 +62,7 @@ def disable_staff_command(username):
 
 @staff_cli.command("update")
 @click.option("--username", required=True)
-@click.option("--role", default=None, type=click.Choice(["cashier", "marketing", "owner"]))
+@click.option("--role", default=None, type=click.Choice(STAFF_ROLES))
 @click.option("--store", "store_ids", multiple=True, type=int, help="Store id (repeatable); replaces the stores.")
 def update_staff_command(username, role, store_ids):
     """Change a staff account's role and/or stores (its tokens are revoked)."""

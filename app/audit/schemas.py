@@ -2,6 +2,7 @@
 
 from app.audit.models import ACTOR_KINDS
 from app.audit.services import KINDS
+from app.common.auth import ROLES
 from app.common.schemas import PageQuery, ResponseSchema, fields, page_schema, validate
 
 FORMATS = ("json", "csv")
@@ -25,18 +26,26 @@ class AuditLogQuery(PageQuery):
     )
 
 
+# Field name → its value as JSON (text, number, true/false, a list or an object).
+CHANGED_FIELDS = {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ErrorDetail"}}
+
+
 class AuditEntryRead(ResponseSchema):
     id = fields.Integer()
     created_at = fields.DateTime()
     actor_kind = fields.String(validate=validate.OneOf(ACTOR_KINDS))
     actor_id = fields.Integer(allow_none=True)
     actor_username = fields.String(allow_none=True)
-    actor_role = fields.String(allow_none=True)
+    actor_role = fields.String(allow_none=True, validate=validate.OneOf(ROLES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     entity_type = fields.String()
     entity_id = fields.Integer(allow_none=True)
-    before = fields.Dict(allow_none=True, metadata={"description": "The changed fields before; null: created."})
-    after = fields.Dict(allow_none=True, metadata={"description": "The changed fields after; null: removed."})
+    before = fields.Dict(
+        allow_none=True, metadata={"description": "The changed fields before; null: created.", "shape": CHANGED_FIELDS}
+    )
+    after = fields.Dict(
+        allow_none=True, metadata={"description": "The changed fields after; null: removed.", "shape": CHANGED_FIELDS}
+    )
     reason = fields.String(allow_none=True)
     store_id = fields.Integer(allow_none=True)
 

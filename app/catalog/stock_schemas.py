@@ -1,3 +1,4 @@
+from app.catalog.stock_models import MOVEMENT_KINDS
 from app.common.schemas import (
     BodySchema,
     Fen,
@@ -127,7 +128,7 @@ class MovementRead(ResponseSchema):
     id = fields.Integer()
     store_id = fields.Integer()
     part_id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(MOVEMENT_KINDS))
     delta = fields.Integer()
     on_hand_after = fields.Integer(attribute="stock_after")
     unit_cost_fen = fields.Integer(allow_none=True)

@@ -1,8 +1,9 @@
 """Commission rules, and the ledger written at settle and reversed at refund.
 
 The rule for a line is the most specific active one: its service item's or part's own rule, else
-its category's. ``percent`` pays that share of the line's amount (its price after every discount,
-whichever tender paid it: the work was done all the same), rounded down to the fen; ``fixed`` pays
+its category's. ``percent`` pays that share of what the line was paid (its price after every
+discount, a manual order discount shared over the lines by their totals; whichever tender paid it:
+the work was done all the same), rounded down to the fen; ``fixed`` pays
 ``fixed_fen`` per unit. The line's commission is split between the people who worked it by their
 shares, by largest remainder, so the parts add up to the whole exactly.
 """
@@ -122,44 +123,56 @@ def rule_for(line, rules):
     return rules.get(own) or rules.get(("category", line.category))
 
 
-def line_commission_fen(line, rule):
-    """What working ``line`` pays under ``rule``, in fen."""
+def line_commission_fen(line, rule, basis_fen):
+    """What working ``line`` pays under ``rule``, in fen (``basis_fen``: what the line was paid)."""
     if rule.method == "percent":
-        return line.line_total_fen * rule.percent // 100
+        return basis_fen * rule.percent // 100
     return rule.fixed_fen * line.quantity
 
 
-def split_by_shares(amount_fen, shares):
-    """``amount_fen`` split by percent ``shares`` (adding up to 100) into whole fen that add up to
-    it exactly: each gets the floor, the largest remainders one fen more (ties: the first named)."""
-    exact = [amount_fen * share for share in shares]
-    parts = [value // 100 for value in exact]
+def allocate(amount_fen, weights):
+    """``amount_fen`` split in proportion to ``weights`` into whole fen that add up to it exactly:
+    each gets the floor, the largest remainders one fen more (ties: the first)."""
+    total = sum(weights)
+    if total == 0:
+        return [0] * len(weights)
+    exact = [amount_fen * weight for weight in weights]
+    parts = [value // total for value in exact]
     short = amount_fen - sum(parts)
-    for index in sorted(range(len(shares)), key=lambda i: (-(exact[i] % 100), i))[:short]:
+    for index in sorted(range(len(weights)), key=lambda i: (-(exact[i] % total), i))[:short]:
         parts[index] += 1
     return parts
 
 
-def write_for_settled_order(*, work_order_id, store_id, lines, now):
+def split_by_shares(amount_fen, shares):
+    """``amount_fen`` split by percent ``shares`` (adding up to 100), to the fen exactly."""
+    return allocate(amount_fen, shares)
+
+
+def write_for_settled_order(*, work_order_id, store_id, lines, now, order_discount_fen=0):
     """Write the commission of every worked line of a settling order (one ``earned`` entry per
-    person and line with a non-zero amount). Returns the entries."""
+    person and line with a non-zero amount). ``lines`` are the order's billable lines; a manual
+    discount on the whole order is shared over them in proportion to their totals, so a line's
+    basis is what it was actually paid. Returns the entries."""
     worked = [line for line in lines if line.technicians]
     if not worked:
         return []
+    shares_of_discount = allocate(order_discount_fen, [line.line_total_fen for line in lines])
+    basis = {line.id: line.line_total_fen - cut for line, cut in zip(lines, shares_of_discount, strict=True)}
     rules = _rules_for(worked)
     entries = []
     for line in worked:
         rule = rule_for(line, rules)
         if rule is None:
             continue
-        amount = line_commission_fen(line, rule)
+        amount = line_commission_fen(line, rule, basis[line.id])
         shares = [tech.share_percent for tech in line.technicians]
         for tech, part in zip(line.technicians, split_by_shares(amount, shares), strict=True):
             if part:
                 entries.append(
                     CommissionEntry(
                         staff_id=tech.staff_id, store_id=store_id, work_order_id=work_order_id, line_id=line.id,
-                        rule_id=rule.id, kind="earned", basis_fen=line.line_total_fen,
+                        rule_id=rule.id, kind="earned", basis_fen=basis[line.id],
                         share_percent=tech.share_percent, amount_fen=part, created_at=now,
                     )
                 )  # fmt: skip

@@ -131,7 +131,7 @@ class Vehicle(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     # The counter's record (migration 0026): VIN with its check digit, registration (行驶证注册日期,
     # which the annual inspection counts from) and the insurance policy's end (续保提醒).
-    vin: Mapped[str | None] = mapped_column(String(17), unique=True)
+    vin: Mapped[str | None] = mapped_column(String(17), index=True, unique=True)
     registration_date: Mapped[date | None] = mapped_column(Date)
     insurance_expires_on: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,7 +1,7 @@
 """Schemas of the counter's record of a car (vehicle_records)."""
 
-from app.common.schemas import BodySchema, Count, ResponseSchema, StrictInteger, fields, validate
-from app.members.schemas import _next_maintenance
+from app.common.schemas import BodySchema, Computed, Count, ResponseSchema, StrictInteger, fields, validate
+from app.members.schemas import NextMaintenance, _next_maintenance
 
 _REASON = validate.Length(min=2, max=200)
 
@@ -20,7 +20,7 @@ class VehicleRecordRead(ResponseSchema):
     mileage_km = fields.Integer(required=True, allow_none=True)
     mileage_recorded_at = fields.DateTime(required=True, allow_none=True)
     note = fields.String(required=True, allow_none=True)
-    next_maintenance = fields.Function(_next_maintenance)
+    next_maintenance = Computed(_next_maintenance, fields.Nested(NextMaintenance, allow_none=True))
 
 
 class VehicleRecordUpdate(BodySchema):

@@ -168,14 +168,14 @@ def discount_limits():
     return discounts.list_limits()
 
 
-@blp.route("/discount-limits/<string(maxlength=16):role>", methods=["PUT"])
+@blp.route("/discount-limits", methods=["PUT"])
 @owner_only
 @unit_of_work()
 @blp.arguments(DiscountLimitUpdate)
 @blp.response(200, DiscountLimitRead)
-def set_discount_limit(body, role):
+def set_discount_limit(body):
     """Set a role's discount limit: the most it may take off, in percent and in fen (audited)"""
-    return discounts.set_limit(actor=current_actor(), role=role, **body)
+    return discounts.set_limit(actor=current_actor(), **body)
 
 
 @blp.route("/work-orders/<int:work_order_id>/status", methods=["POST"])

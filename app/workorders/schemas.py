@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from marshmallow import post_load, validates_schema
 
 from app.common.schemas import (
@@ -46,9 +44,8 @@ class WorkOrderLineInput(BodySchema):
     part_id = StrictInteger(**ID)
     quantity = StrictInteger(load_default=1, validate=validate.Range(min=1, max=999))
     name = fields.String(validate=validate.Length(min=1, max=100))
-    hours = fields.Decimal(
-        places=None, validate=validate.Range(min=Decimal("0.01"), max=Decimal("999")), metadata={"example": "1.5"}
-    )
+    # Bounds and the two-decimals rule are checked below (a Range would be written as strings here).
+    hours = fields.Decimal(places=None, metadata={"example": 1.5, "minimum": 0.01, "maximum": 999})
     unit_price_fen = Fen()
     category = fields.String(validate=validate.OneOf(LINE_CATEGORIES + ("part",)))
     # Extra work (增项) for the member to approve; lines added while in progress always need it.
@@ -67,6 +64,8 @@ class WorkOrderLineInput(BodySchema):
         if given[0] in ("service_item_id", "part_id") and ("name" in data or "category" in data):
             raise ValidationError("a catalog line takes its name and category from the catalog", "name")
         if given[0] == "hours":
+            if not 0 < data["hours"] <= 999:
+                raise ValidationError("hours lie between 0 and 999", "hours")
             if data.get("quantity", 1) != 1:
                 raise ValidationError("an hourly line is one line of hours", "quantity")
             if data.get("category") == "part":
@@ -464,5 +463,6 @@ class DiscountLimitList(ResponseSchema):
 
 
 class DiscountLimitUpdate(BodySchema):
+    role = fields.String(required=True, validate=validate.OneOf(("cashier", "advisor")))
     max_percent = StrictInteger(required=True, validate=validate.Range(min=0, max=100))
     max_fen = Fen(required=True)

@@ -108,7 +108,11 @@ def finish(order, *, now, staff_id=None):
     if quantities:
         stock.take_out(store_id=order.store_id, quantities=quantities, ref_type=REF_TYPE, ref_id=order.id, now=now)
     commissions.write_for_settled_order(
-        work_order_id=order.id, store_id=order.store_id, lines=order.billable_lines, now=now
+        work_order_id=order.id,
+        store_id=order.store_id,
+        lines=order.billable_lines,
+        order_discount_fen=order.manual_discount_fen,
+        now=now,
     )
     posted = [p for p in order.payments if p.status == "posted"]
     paid_fen = sum(p.amount_fen for p in posted if p.type in MONEY_TYPES or p.type == "stored_value")

@@ -14,14 +14,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("members") as batch:
-        batch.add_column(sa.Column("token_version", sa.Integer(), server_default="0", nullable=False))
-        batch.add_column(sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("blocked_reason", sa.String(length=200), nullable=True))
+    # In place, not by rebuilding the table: many tables point at members, and a SQLite rebuild of
+    # a table with rows that others reference fails its foreign-key check.
+    op.add_column("members", sa.Column("token_version", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("members", sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("members", sa.Column("blocked_reason", sa.String(length=200), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("members") as batch:
-        batch.drop_column("blocked_reason")
-        batch.drop_column("blocked_at")
-        batch.drop_column("token_version")
+    op.drop_column("members", "blocked_reason")
+    op.drop_column("members", "blocked_at")
+    op.drop_column("members", "token_version")

@@ -14,19 +14,19 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("vehicles", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("vin", sa.String(length=17), nullable=True))
-        batch_op.add_column(sa.Column("registration_date", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("insurance_expires_on", sa.Date(), nullable=True))
-        # NULLs do not collide: cars without a recorded VIN are many, a VIN belongs to one car.
-        batch_op.create_unique_constraint("uq_vehicles_vin", ["vin"])
-        batch_op.create_index("ix_vehicles_insurance_expires_on", ["insurance_expires_on"], unique=False)
+    # In place, not by rebuilding the table: other tables point at vehicles, and a SQLite rebuild
+    # of a table with rows that others reference fails its foreign-key check.
+    op.add_column("vehicles", sa.Column("vin", sa.String(length=17), nullable=True))
+    op.add_column("vehicles", sa.Column("registration_date", sa.Date(), nullable=True))
+    op.add_column("vehicles", sa.Column("insurance_expires_on", sa.Date(), nullable=True))
+    # A unique index: NULLs do not collide (many cars have no VIN recorded), a VIN belongs to one car.
+    op.create_index("ix_vehicles_vin", "vehicles", ["vin"], unique=True)
+    op.create_index("ix_vehicles_insurance_expires_on", "vehicles", ["insurance_expires_on"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table("vehicles", schema=None) as batch_op:
-        batch_op.drop_index("ix_vehicles_insurance_expires_on")
-        batch_op.drop_constraint("uq_vehicles_vin", type_="unique")
-        batch_op.drop_column("insurance_expires_on")
-        batch_op.drop_column("registration_date")
-        batch_op.drop_column("vin")
+    op.drop_index("ix_vehicles_insurance_expires_on", table_name="vehicles")
+    op.drop_index("ix_vehicles_vin", table_name="vehicles")
+    op.drop_column("vehicles", "insurance_expires_on")
+    op.drop_column("vehicles", "registration_date")
+    op.drop_column("vehicles", "vin")

@@ -265,3 +265,42 @@ def test_shares_split_an_amount_to_the_fen_exactly(amount, cuts):
     parts = split_by_shares(amount, shares)
     assert sum(parts) == amount
     assert all(abs(part * 100 - amount * share) < 100 for part, share in zip(parts, shares, strict=True))
+
+
+def test_a_discount_on_the_whole_order_lowers_each_lines_commission_by_its_share(api, staff_tokens, stores, crew, shop):
+    cashier, owner, ids = staff_tokens["cashier"], staff_tokens["owner"], crew["ids"]
+    order = _open(
+        api,
+        cashier,
+        stores[0],
+        [{"service_item_id": shop["service"], "quantity": 1}, {"part_id": shop["oil"], "quantity": 1}],
+    )
+    _assign(api, cashier, order, 0, [{"staff_id": ids["tech1"]}])
+    _assign(api, cashier, order, 1, [{"staff_id": ids["tech2"]}])
+    # 100.00 off 500.00: the service (200.00) carries 40.00 of it, the oil (300.00) 60.00.
+    cut = api.call(
+        "PUT", f"/work-orders/{order['id']}/discount", owner, json={"kind": "amount", "value": 10000, "reason": "店庆"}
+    )
+    assert cut.status_code == 200, cut.json
+    _settle(api, cashier, cut.json)
+    entries = {e["staff_id"]: e for e in _report(api, owner)["items"]}
+    assert (entries[ids["tech1"]]["basis_fen"], entries[ids["tech1"]]["amount_fen"]) == (16000, 1600)
+    assert (entries[ids["tech2"]]["basis_fen"], entries[ids["tech2"]]["amount_fen"]) == (24000, 1200)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    amount=st.integers(min_value=0, max_value=10**7), weights=st.lists(st.integers(0, 10**6), min_size=1, max_size=6)
+)
+def test_an_amount_allocated_by_weights_adds_up_to_the_fen(amount, weights):
+    from app.commissions.services import allocate
+
+    parts = allocate(amount, weights)
+    if sum(weights) == 0:
+        assert parts == [0] * len(weights)
+    else:
+        assert sum(parts) == amount
+        assert all(
+            abs(part * sum(weights) - amount * weight) < sum(weights)
+            for part, weight in zip(parts, weights, strict=True)
+        )

@@ -98,7 +98,7 @@ def build_world(app, url="") -> World:
                 username=username, password=PASSWORD, role=role, store_ids=[stores[n - 1] for n in store_numbers]
             )
         db.session.commit()
-    ids.update(store_1=stores[0], store_2=stores[1], store_id=stores[1], role="cashier")
+    ids.update(store_1=stores[0], store_2=stores[1], store_id=stores[1])
     world.tokens["anonymous"] = None
     for username in STAFF:
         body = world.ok(api.post("/auth/staff/login", json={"username": username, "password": PASSWORD}))

@@ -107,6 +107,9 @@ def fuzz_app(database_template, tmp_path_factory):
         _truncate_all(url)
 
 
+STAFF_CALLERS = ("owner", "marketing", "cashier", "advisor", "technician")
+
+
 @pytest.fixture(scope="module")
 def callers(fuzz_app):
     """Tokens per role, and a little real data (stores, a member with a car, a service item, a work
@@ -119,9 +122,11 @@ def callers(fuzz_app):
         create_staff(username="owner", password="password-123", role="owner", store_ids=stores)
         create_staff(username="marketing", password="password-123", role="marketing", store_ids=stores)
         create_staff(username="cashier", password="password-123", role="cashier", store_ids=stores[:1])
+        create_staff(username="advisor", password="password-123", role="advisor", store_ids=stores[:1])
+        create_staff(username="technician", password="password-123", role="technician", store_ids=stores[:1])
         db.session.commit()
     tokens = {}
-    for role in ("owner", "marketing", "cashier"):
+    for role in STAFF_CALLERS:
         response = api.post("/auth/staff/login", json={"username": role, "password": "password-123"})
         assert response.status_code == 200, response.json
         tokens[role] = response.json["token"]
@@ -179,7 +184,7 @@ def _renew_callers(fuzz_app, callers):
         db.session.execute(update(Member).values(blocked_at=None, blocked_reason=None))
         db.session.commit()
     api = Api(fuzz_app.test_client())
-    for role in ("owner", "marketing", "cashier"):
+    for role in STAFF_CALLERS:
         response = api.post("/auth/staff/login", json={"username": role, "password": "password-123"})
         assert response.status_code == 200, response.json
         callers[role] = response.json["token"]

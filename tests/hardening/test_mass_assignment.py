@@ -73,6 +73,7 @@ VALID_BODIES = {
 }
 # Routes that read no body at all: whatever is sent is ignored (the document declares no body).
 NO_BODY = {
+    ("POST", "/auth/logout"),
     ("POST", "/coupon-templates/<int:template_id>/claim"),
     ("POST", "/dev/payments/<out_trade_no>/confirm"),
 }

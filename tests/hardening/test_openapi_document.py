@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 METHODS = ("get", "post", "put", "patch", "delete")
 # A choice string: a status, kind, type, role, tender, lifecycle or value class (alone or as a suffix).
 CHOICE_NAME = re.compile(r"(^|_)(status|kind|type|role|tender|lifecycle|value_class)$")
-# ``ref_type`` names the kind of row a ledger entry points at; it is open-ended (each domain adds its own).
-OPEN_CHOICES = {"ref_type", "used_ref_type"}
+# ``ref_type`` names the kind of row a ledger entry points at, ``entity_type`` the kind of row an
+# audit entry is about; both are open-ended (each domain adds its own).
+OPEN_CHOICES = {"ref_type", "used_ref_type", "entity_type"}
 ID_NAME = re.compile(r"^(id|\w+_id)$")
 ROLE_NOTE = re.compile(r"(Roles: [a-z, ]+\.|Public: no token needed\.)$")
 

@@ -114,10 +114,12 @@ def test_over_the_limit_is_refused_with_the_approval_needed_and_the_owner_gives_
 def test_the_owner_moves_the_limit_and_the_change_is_audited(api, staff_tokens, stores, catalog):
     cashier, owner = staff_tokens["cashier"], staff_tokens["owner"]
     assert (
-        api.call("PUT", "/discount-limits/cashier", cashier, json={"max_percent": 90, "max_fen": 10**6}).status_code
+        api.call(
+            "PUT", "/discount-limits", cashier, json={"role": "cashier", "max_percent": 90, "max_fen": 10**6}
+        ).status_code
         == 403
     )
-    changed = api.call("PUT", "/discount-limits/cashier", owner, json={"max_percent": 20, "max_fen": 10000})
+    changed = api.call("PUT", "/discount-limits", owner, json={"role": "cashier", "max_percent": 20, "max_fen": 10000})
     assert changed.status_code == 200, changed.json
     limits = {row["role"]: row for row in api.get("/discount-limits", cashier).json["items"]}
     assert (limits["cashier"]["max_percent"], limits["cashier"]["max_fen"]) == (20, 10000)
