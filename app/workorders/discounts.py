@@ -9,8 +9,6 @@ owner's name. Every discount carries who gave it and why, shows on the quote and
 written to the audit log; removing one is audited too.
 """
 
-from sqlalchemy import select
-
 from app.audit.services import record_change
 from app.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
@@ -18,8 +16,16 @@ from app.workorders import pricing
 from app.workorders.models import SETTLEABLE, DiscountLimit, WorkOrder
 from app.workorders.services import lock_work_order
 
-# The roles that may discount at all, with the limits a new shop starts with (10 % and 50 yuan).
+# The roles that may discount at all.
 LIMITED_ROLES = ("cashier", "advisor")
+# A role's limit until the owner sets one: 10 % and 50 yuan.
+DEFAULT_LIMIT = {"max_percent": 10, "max_fen": 5000}
+
+
+def limit_of(role):
+    """{"max_percent", "max_fen"} of ``role``: the owner's setting, else the default."""
+    row = db.session.get(DiscountLimit, role)
+    return {"max_percent": row.max_percent, "max_fen": row.max_fen} if row is not None else dict(DEFAULT_LIMIT)
 
 
 def _editable(actor, work_order_id):
@@ -36,8 +42,10 @@ def _check_limit(actor, *, base_fen, discount_fen, percent=None):
     customer's favour may take a fen more); an amount or a new price by what it takes off."""
     if actor is None or actor.is_owner or discount_fen <= 0:
         return
-    limit = db.session.get(DiscountLimit, actor.role)
-    max_percent, max_fen = (limit.max_percent, limit.max_fen) if limit is not None else (0, 0)
+    if actor.role not in LIMITED_ROLES:
+        raise Forbidden("forbidden", "Your role cannot discount.")
+    limit = limit_of(actor.role)
+    max_percent, max_fen = limit["max_percent"], limit["max_fen"]
     over_percent = percent > max_percent if percent is not None else discount_fen * 100 > max_percent * base_fen
     if discount_fen > max_fen or over_percent:
         raise Forbidden(
@@ -168,23 +176,16 @@ def clear_order_discount(*, actor, work_order_id, now=None) -> WorkOrder:
 
 
 def list_limits():
-    """Each limited role's limit (a role without a row may not discount: 0 and 0)."""
-    rows = {row.role: row for row in db.session.scalars(select(DiscountLimit))}
-    return {
-        "items": [
-            {"role": role, "max_percent": rows[role].max_percent if role in rows else 0,
-             "max_fen": rows[role].max_fen if role in rows else 0}
-            for role in LIMITED_ROLES
-        ]
-    }  # fmt: skip
+    """Each limited role's limit (the default until the owner sets one)."""
+    return {"items": [{"role": role, **limit_of(role)} for role in LIMITED_ROLES]}
 
 
 def set_limit(*, actor, role, max_percent, max_fen, now=None):
     """The owner sets how far a counter role may discount without them (audited)."""
     if role not in LIMITED_ROLES:
         raise NotFound("discount_limit_not_found", "Only cashiers and advisors have a discount limit.")
+    before = limit_of(role)
     limit = db.session.get(DiscountLimit, role)
-    before = {"max_percent": limit.max_percent, "max_fen": limit.max_fen} if limit is not None else None
     if limit is None:
         limit = DiscountLimit(role=role, max_percent=max_percent, max_fen=max_fen)
         db.session.add(limit)

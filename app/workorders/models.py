@@ -205,7 +205,7 @@ class WorkOrderLine(db.Model):
 class DiscountLimit(db.Model):
     """How far a role may discount by hand without the owner (the owner has no limit): a discount
     is within it when it takes off at most ``max_percent`` of what it applies to and at most
-    ``max_fen``. A role without a row may not discount at all."""
+    ``max_fen``. A role without a row has the default (discounts.DEFAULT_LIMIT)."""
 
     __tablename__ = "discount_limits"
     __table_args__ = (

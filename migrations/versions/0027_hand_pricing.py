@@ -73,7 +73,7 @@ def upgrade():
             op.f("fk_work_orders_manual_discount_by_staff_id_staff"), "staff", ["manual_discount_by_staff_id"], ["id"]
         )
 
-    limits = op.create_table(
+    op.create_table(
         "discount_limits",
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("max_percent", sa.Integer(), nullable=False),
@@ -83,14 +83,6 @@ def upgrade():
         ),
         sa.CheckConstraint("max_fen >= 0", name=op.f("ck_discount_limits_max_fen_non_negative")),
         sa.PrimaryKeyConstraint("role", name=op.f("pk_discount_limits")),
-    )
-    # A new shop's counter may give up to 10 % and at most 50 yuan without the owner.
-    op.bulk_insert(
-        limits,
-        [
-            {"role": "cashier", "max_percent": 10, "max_fen": 5000},
-            {"role": "advisor", "max_percent": 10, "max_fen": 5000},
-        ],
     )
 
 

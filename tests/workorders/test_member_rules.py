@@ -143,3 +143,10 @@ def test_paid_spend_by_member_counts_settled_orders_in_the_window(app, api, staf
         }
         assert paid_spend_by_member(member_ids=[member["id"]], since=now + timedelta(seconds=1)) == {}
         assert paid_spend_by_member(member_ids=[], since=now) == {}
+
+
+def test_tier_review_on_a_shop_without_tiers_changes_nothing(app, member):
+    with app.app_context():
+        assert db.session.scalar(select(Tier.id)) is None
+        assert tier_rules.review_tiers(now=datetime(2026, 6, 1, tzinfo=UTC)) == {"upgraded": 0, "downgraded": 0}
+        assert db.session.scalar(select(TierChange.id)) is None

@@ -157,6 +157,8 @@ def review_tiers(*, now=None):
     the log names."""
     now = now or clock.now()
     tiers = _tiers_by_rank_desc()
+    if not tiers:  # a new shop without tiers: no member holds one, none can reach one
+        return {"upgraded": 0, "downgraded": 0}
     members = select(Member.id, Member.tier_id).where(Member.merged_into_id.is_(None)).subquery()
     spend_rows = _spend_by_member(now - WINDOW, members)
     current = aliased(Tier)
