@@ -6,6 +6,7 @@ from app.common.schemas import (
     ResponseSchema,
     StrictInteger,
     fields,
+    page_schema,
     validate,
 )
 
@@ -78,9 +79,7 @@ class StaffCommissionTotal(ResponseSchema):
     net_fen = fields.Integer(required=True)
 
 
-class CommissionReport(ResponseSchema):
-    items = fields.List(fields.Nested(CommissionEntryRead), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+class CommissionReport(page_schema(CommissionEntryRead, name="CommissionEntryPage")):
+    """A page of the period's entries, and each person's totals over the whole period."""
+
     totals = fields.List(fields.Nested(StaffCommissionTotal), required=True)

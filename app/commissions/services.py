@@ -199,38 +199,35 @@ def reverse_for_refunded_order(*, work_order_id, now):
     return reversals
 
 
-def _entries_stmt(*, start, end, staff_id=None, store_id=None):
-    stmt = select(CommissionEntry).where(CommissionEntry.created_at >= start, CommissionEntry.created_at < end)
+def _period_filter(*, start, end, staff_id=None, store_id=None):
+    """The conditions of a report: the period, and one person and/or one store when given."""
+    conditions = [CommissionEntry.created_at >= start, CommissionEntry.created_at < end]
     if staff_id is not None:
-        stmt = stmt.where(CommissionEntry.staff_id == staff_id)
+        conditions.append(CommissionEntry.staff_id == staff_id)
     if store_id is not None:
-        stmt = stmt.where(CommissionEntry.store_id == store_id)
-    return stmt
+        conditions.append(CommissionEntry.store_id == store_id)
+    return conditions
 
 
 def commission_report(*, start, end, staff_id=None, store_id=None, page=1, per_page=50):
     """Entries of the period (newest first, paginated) and each person's totals over the whole period."""
-    stmt = _entries_stmt(start=start, end=end, staff_id=staff_id, store_id=store_id)
-    result = paginate(stmt.order_by(CommissionEntry.id.desc()), page, per_page)
-    result["totals"] = staff_totals(start=start, end=end, staff_id=staff_id, store_id=store_id)
+    conditions = _period_filter(start=start, end=end, staff_id=staff_id, store_id=store_id)
+    result = paginate(select(CommissionEntry).where(*conditions).order_by(CommissionEntry.id.desc()), page, per_page)
+    result["totals"] = _staff_totals(conditions)
     return result
 
 
-def staff_totals(*, start, end, staff_id=None, store_id=None):
-    """Per person: earned, reversed and net commission over the period."""
+def _staff_totals(conditions):
+    """Per person: earned, reversed and net commission of the entries ``conditions`` select."""
     earned = func.sum(case((CommissionEntry.kind == "earned", CommissionEntry.amount_fen), else_=0))
     reversed_ = func.sum(case((CommissionEntry.kind == "reversed", CommissionEntry.amount_fen), else_=0))
     stmt = (
         select(CommissionEntry.staff_id, Staff.username, earned, reversed_, func.sum(CommissionEntry.amount_fen))
         .join(Staff, Staff.id == CommissionEntry.staff_id)
-        .where(CommissionEntry.created_at >= start, CommissionEntry.created_at < end)
+        .where(*conditions)
         .group_by(CommissionEntry.staff_id, Staff.username)
         .order_by(CommissionEntry.staff_id)
     )
-    if staff_id is not None:
-        stmt = stmt.where(CommissionEntry.staff_id == staff_id)
-    if store_id is not None:
-        stmt = stmt.where(CommissionEntry.store_id == store_id)
     return [
         {"staff_id": row[0], "username": row[1], "earned_fen": row[2], "reversed_fen": row[3], "net_fen": row[4]}
         for row in db.session.execute(stmt)
@@ -239,5 +236,5 @@ def staff_totals(*, start, end, staff_id=None, store_id=None):
 
 def all_entries(*, start, end, staff_id=None, store_id=None):
     """Every entry of the period, oldest first (the CSV export)."""
-    stmt = _entries_stmt(start=start, end=end, staff_id=staff_id, store_id=store_id)
-    return db.session.scalars(stmt.order_by(CommissionEntry.id)).all()
+    conditions = _period_filter(start=start, end=end, staff_id=staff_id, store_id=store_id)
+    return db.session.scalars(select(CommissionEntry).where(*conditions).order_by(CommissionEntry.id)).all()

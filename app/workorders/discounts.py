@@ -71,6 +71,22 @@ def _line(order, line_id):
     return line
 
 
+def _write_discount(actor, order, target, *, kind, value, reason, snapshot, now):
+    """Set (or, with ``kind`` None, take off) the manual discount of ``target`` — a line or the
+    order itself — reprice the order, and write the change to the audit log."""
+    before = snapshot(target)
+    target.manual_discount_kind, target.manual_discount_value = kind, value
+    target.manual_discount_reason = reason
+    target.manual_discount_by_staff_id = _staff_id(actor) if kind is not None else None
+    pricing.price(order)
+    db.session.flush()
+    record_change(
+        actor=actor, kind="manual_discount", entity_type="work_order" if target is order else "work_order_line",
+        entity_id=target.id, before=before, after=snapshot(target), reason=reason, store_id=order.store_id, now=now,
+    )  # fmt: skip
+    return order
+
+
 def _line_snapshot(line):
     return {"kind": line.manual_discount_kind, "value": line.manual_discount_value, "unit_net_fen": line.unit_net_fen}
 
@@ -96,16 +112,7 @@ def set_line_discount(*, actor, work_order_id, line_id, kind, value, reason, now
         discount_fen=(tier_unit - new_unit) * line.quantity,
         percent=value if kind == "percent" else None,
     )
-    before = _line_snapshot(line)
-    line.manual_discount_kind, line.manual_discount_value = kind, value
-    line.manual_discount_reason, line.manual_discount_by_staff_id = reason, _staff_id(actor)
-    pricing.price(order)
-    db.session.flush()
-    record_change(
-        actor=actor, kind="manual_discount", entity_type="work_order_line", entity_id=line.id,
-        before=before, after=_line_snapshot(line), reason=reason, store_id=order.store_id, now=now,
-    )  # fmt: skip
-    return order
+    return _write_discount(actor, order, line, kind=kind, value=value, reason=reason, snapshot=_line_snapshot, now=now)
 
 
 def clear_line_discount(*, actor, work_order_id, line_id, now=None) -> WorkOrder:
@@ -114,16 +121,7 @@ def clear_line_discount(*, actor, work_order_id, line_id, now=None) -> WorkOrder
     line = _line(order, line_id)
     if line.manual_discount_kind is None:
         return order
-    before = _line_snapshot(line)
-    line.manual_discount_kind = line.manual_discount_value = None
-    line.manual_discount_reason = line.manual_discount_by_staff_id = None
-    pricing.price(order)
-    db.session.flush()
-    record_change(
-        actor=actor, kind="manual_discount", entity_type="work_order_line", entity_id=line.id,
-        before=before, after=_line_snapshot(line), store_id=order.store_id, now=now,
-    )  # fmt: skip
-    return order
+    return _write_discount(actor, order, line, kind=None, value=None, reason=None, snapshot=_line_snapshot, now=now)
 
 
 def _order_snapshot(order):
@@ -139,7 +137,6 @@ def set_order_discount(*, actor, work_order_id, kind, value, reason, now=None) -
     """Discount the whole order: ``amount`` fen off (at most what the lines come to) or ``percent``
     (1–100) off the lines' total; replaces any earlier order discount. Within the actor's limit."""
     order = _editable(actor, work_order_id)
-    before = _order_snapshot(order)
     lines_total = sum(line.line_total_fen for line in order.billable_lines)
     _check_limit(
         actor,
@@ -147,15 +144,9 @@ def set_order_discount(*, actor, work_order_id, kind, value, reason, now=None) -
         discount_fen=pricing.order_discount_fen(lines_total, kind, value),
         percent=value if kind == "percent" else None,
     )
-    order.manual_discount_kind, order.manual_discount_value = kind, value
-    order.manual_discount_reason, order.manual_discount_by_staff_id = reason, _staff_id(actor)
-    pricing.price(order)
-    db.session.flush()
-    record_change(
-        actor=actor, kind="manual_discount", entity_type="work_order", entity_id=order.id,
-        before=before, after=_order_snapshot(order), reason=reason, store_id=order.store_id, now=now,
-    )  # fmt: skip
-    return order
+    return _write_discount(
+        actor, order, order, kind=kind, value=value, reason=reason, snapshot=_order_snapshot, now=now
+    )
 
 
 def clear_order_discount(*, actor, work_order_id, now=None) -> WorkOrder:
@@ -163,16 +154,7 @@ def clear_order_discount(*, actor, work_order_id, now=None) -> WorkOrder:
     order = _editable(actor, work_order_id)
     if order.manual_discount_kind is None:
         return order
-    before = _order_snapshot(order)
-    order.manual_discount_kind = order.manual_discount_value = None
-    order.manual_discount_reason = order.manual_discount_by_staff_id = None
-    pricing.price(order)
-    db.session.flush()
-    record_change(
-        actor=actor, kind="manual_discount", entity_type="work_order", entity_id=order.id,
-        before=before, after=_order_snapshot(order), store_id=order.store_id, now=now,
-    )  # fmt: skip
-    return order
+    return _write_discount(actor, order, order, kind=None, value=None, reason=None, snapshot=_order_snapshot, now=now)
 
 
 def list_limits():
@@ -182,8 +164,6 @@ def list_limits():
 
 def set_limit(*, actor, role, max_percent, max_fen, now=None):
     """The owner sets how far a counter role may discount without them (audited)."""
-    if role not in LIMITED_ROLES:
-        raise NotFound("discount_limit_not_found", "Only cashiers and advisors have a discount limit.")
     before = limit_of(role)
     limit = db.session.get(DiscountLimit, role)
     if limit is None:

@@ -419,11 +419,7 @@ class MyJobRead(ResponseSchema):
     created_at = fields.DateTime(required=True)
 
 
-class MyJobPage(ResponseSchema):
-    items = fields.List(fields.Nested(MyJobRead), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+MyJobPage = page_schema(MyJobRead, name="MyJobPage")
 
 
 class LineDiscountBody(BodySchema):
