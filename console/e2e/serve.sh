@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The service the browser tests drive: migrations, the demo merchant, gunicorn on a loopback port,
+# serving the console from console/dist. A fresh SQLite file unless E2E_DATABASE_URL names a
+# (throwaway) database.
+set -euo pipefail
+port=$1
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../scripts/_venv.sh"
+export PITSTOP_ENV=development
+export CONSOLE_DIST="$here/../dist"
+if [ -n "${E2E_DATABASE_URL:-}" ]; then
+  export DATABASE_URL=$E2E_DATABASE_URL
+else
+  dbdir=$(mktemp -d)
+  export DATABASE_URL="sqlite:///$dbdir/e2e.db"
+fi
+flask db upgrade >/dev/null
+flask seed-demo >/dev/null
+exec gunicorn --bind "127.0.0.1:$port" --workers 2 --threads 4 --access-logfile /dev/null wsgi:app

@@ -1,0 +1,60 @@
+// Every screen of the console, lazily loaded (the counter stays light), with the roles that see it.
+// The service checks every call's role again; `meta.roles` only keeps menus and links honest.
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { useSession } from '@/stores/session'
+
+export type Role = 'cashier' | 'advisor' | 'technician' | 'marketing' | 'owner'
+export const COUNTER_ROLES: Role[] = ['cashier', 'advisor', 'owner']
+export const OFFICE_ROLES: Role[] = ['marketing', 'owner']
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    title?: string
+    roles?: Role[]
+    public?: boolean
+    menu?: boolean
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true, title: '登录' } },
+  {
+    path: '/',
+    component: () => import('@/layouts/ConsoleLayout.vue'),
+    children: [
+      { path: '', name: 'home', redirect: () => homeFor(useSession().role) },
+      { path: 'counter', name: 'counter', component: () => import('@/views/CounterView.vue'), meta: { title: '收银台', roles: COUNTER_ROLES } },
+      { path: 'cars/:vehicleId(\\d+)', name: 'vehicle', component: () => import('@/views/VehicleView.vue'), meta: { title: '车辆与会员', roles: COUNTER_ROLES }, props: (r) => ({ vehicleId: Number(r.params.vehicleId) }) },
+      { path: 'work-orders/:workOrderId(\\d+)', name: 'work-order', component: () => import('@/views/WorkOrderView.vue'), meta: { title: '工单', roles: COUNTER_ROLES }, props: (r) => ({ workOrderId: Number(r.params.workOrderId) }) },
+      { path: 'work-orders/:workOrderId(\\d+)/checkout', name: 'checkout', component: () => import('@/views/CheckoutView.vue'), meta: { title: '结算', roles: COUNTER_ROLES }, props: (r) => ({ workOrderId: Number(r.params.workOrderId) }) },
+      { path: 'work-orders/:workOrderId(\\d+)/receipt', name: 'receipt', component: () => import('@/views/ReceiptView.vue'), meta: { title: '小票', roles: COUNTER_ROLES }, props: (r) => ({ workOrderId: Number(r.params.workOrderId) }) },
+      { path: 'work-orders/:workOrderId(\\d+)/refund', name: 'refund', component: () => import('@/views/RefundView.vue'), meta: { title: '退款', roles: ['owner'] }, props: (r) => ({ workOrderId: Number(r.params.workOrderId) }) },
+      { path: 'board', name: 'board', component: () => import('@/views/WorkshopBoardView.vue'), meta: { title: '车间看板', roles: COUNTER_ROLES } },
+      { path: 'bookings', name: 'bookings', component: () => import('@/views/BookingBoardView.vue'), meta: { title: '今日预约', roles: COUNTER_ROLES } },
+      { path: 'members/:memberId(\\d+)/topup', name: 'topup', component: () => import('@/views/TopUpView.vue'), meta: { title: '储值充值', roles: COUNTER_ROLES }, props: (r) => ({ memberId: Number(r.params.memberId) }) },
+      { path: 'stock', name: 'stock', component: () => import('@/views/StockView.vue'), meta: { title: '库存', roles: COUNTER_ROLES } },
+      { path: 'shift', name: 'shift', component: () => import('@/views/ShiftCloseView.vue'), meta: { title: '交班', roles: COUNTER_ROLES } },
+    ],
+  },
+  { path: '/:pathMatch(.*)*', name: 'not-found', redirect: '/' },
+]
+
+export function homeFor(role: Role | null): string {
+  if (role === 'marketing') return '/segments'
+  return '/counter'
+}
+
+export const router = createRouter({ history: createWebHistory('/console/'), routes })
+
+router.beforeEach((to) => {
+  const session = useSession()
+  if (to.meta.public) return true
+  if (!session.isSignedIn) return { name: 'login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  const roles = to.meta.roles
+  if (roles && session.role && !roles.includes(session.role)) return homeFor(session.role) === to.path ? true : homeFor(session.role)
+  return true
+})
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} · Pitstop` : 'Pitstop'
+})
