@@ -20,6 +20,8 @@ APPROVALS = ("not_needed", "pending", "approved", "declined")
 APPROVAL_CHANNELS = ("mini_program", "phone")
 TENDER_TYPES = ("stored_value", "points", "coupon", "package_card", "cash", "wechat", "alipay", "card")
 MONEY_TYPES = ("cash", "wechat", "alipay", "card")
+# A tender row's status (WorkOrderPayment.status): see the model's docstring.
+TENDER_STATUSES = ("posted", "held", "pending", "released")
 LINE_KINDS = ("labor", "part", "hourly", "custom")
 
 

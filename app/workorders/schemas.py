@@ -17,7 +17,7 @@ from app.common.schemas import (
 from app.coupons.models import COUPON_KINDS
 from app.payments.models import PAYMENT_STATUSES
 from app.payments.schemas import PayParams
-from app.workorders.models import APPROVAL_CHANNELS, APPROVALS, LINE_KINDS, STATUSES, TENDER_TYPES
+from app.workorders.models import APPROVAL_CHANNELS, APPROVALS, LINE_KINDS, STATUSES, TENDER_STATUSES, TENDER_TYPES
 
 ID = {"validate": validate.Range(min=1)}
 # The fields each tender type takes (besides "type").
@@ -207,7 +207,13 @@ class WorkOrderPaymentRead(ResponseSchema):
     id = fields.Integer()
     type = fields.String(validate=validate.OneOf(TENDER_TYPES))
     amount_fen = fields.Integer()
-    status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))
+    status = fields.String(
+        validate=validate.OneOf(TENDER_STATUSES),
+        metadata={
+            "description": "posted: part of the settlement; held: debited for a pending mini-program payment; "
+            "pending: the WeChat remainder not yet paid; released: a hold given back when that payment closed."
+        },
+    )
     points = fields.Integer(allow_none=True)
     member_coupon_id = fields.Integer(allow_none=True)
     card_id = fields.Integer(allow_none=True)

@@ -26,6 +26,15 @@ def test_each_money_tender_alone_settles(api, staff_tokens, stores, catalog, mem
         assert body["settled_at"] is not None
 
 
+def test_a_tender_row_status_is_one_the_document_lists(api, staff_tokens, stores, catalog, member):
+    order = _order(api, staff_tokens, stores, catalog)
+    body = settle(api, staff_tokens["cashier"], order["id"], [{"type": "cash", "amount_fen": 13000}]).json
+    document = api.get("/openapi.json").json
+    documented = document["components"]["schemas"]["WorkOrderPaymentRead"]["properties"]["status"]["enum"]
+    assert [payment["status"] for payment in body["payments"]] == ["posted"]
+    assert set(documented) == {"posted", "held", "pending", "released"}
+
+
 def test_money_tenders_combine(api, staff_tokens, stores, catalog, member):
     order = _order(api, staff_tokens, stores, catalog)
     response = settle(
