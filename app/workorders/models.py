@@ -12,6 +12,8 @@ from app.extensions import db
 # order whose remainder is waiting for a WeChat payment started from the mini-program.
 STATUSES = ("open", "in_progress", "completed", "paying", "settled", "cancelled", "refunded")
 SETTLEABLE = ("open", "in_progress", "completed")
+# On the workshop board until settled or cancelled (the car is still at the shop).
+UNFINISHED = ("open", "in_progress", "completed", "paying")
 EDITABLE = ("open", "in_progress")
 # Extra work (增项) waits for the member: lines added once work has started, or flagged by the advisor.
 # not_needed and approved lines are charged; pending lines block settling; declined lines stay on the
@@ -93,6 +95,13 @@ class WorkOrder(db.Model):
         back_populates="work_order", order_by="WorkOrderLine.id", cascade="all, delete-orphan"
     )
     payments: Mapped[list["WorkOrderPayment"]] = relationship(order_by="WorkOrderPayment.id")
+    # The car, read-only, for its model on lists and the workshop board (lists load it for the
+    # whole page in one statement; one order reads it when dumped).
+    vehicle = relationship("Vehicle", foreign_keys=[vehicle_id], viewonly=True)
+
+    @property
+    def vehicle_model(self):
+        return self.vehicle.model if self.vehicle is not None else None
 
     @property
     def billable_lines(self):

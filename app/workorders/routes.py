@@ -54,7 +54,7 @@ class WorkOrders(MethodView):
     @blp.arguments(WorkOrderQuery, location="query")
     @blp.response(200, WorkOrderPage)
     def get(self, query):
-        """List work orders of the caller's stores by plate fragment, status and store"""
+        """List work orders of the caller's stores by plate fragment, status, store and the workshop board's day"""
         return services.list_work_orders(actor=current_actor(), **query)
 
     @counter_staff

@@ -154,6 +154,12 @@ class WorkOrderQuery(PageQuery):
     plate = fields.String(validate=validate.Length(min=1, max=16))
     status = fields.String(validate=validate.OneOf(STATUSES))
     store_id = fields.Integer(validate=validate.Range(min=1))
+    board_date = fields.Date(
+        metadata={
+            "description": "The workshop board (车间看板) of this merchant-local day: the orders not yet finished "
+            "(open, in_progress, completed, paying) opened by the day's end, and the orders settled on it."
+        }
+    )
 
 
 class LineTechnicianRead(ResponseSchema):
@@ -228,6 +234,7 @@ class WorkOrderRead(ResponseSchema):
     store_id = fields.Integer()
     vehicle_id = fields.Integer()
     plate = fields.String()
+    vehicle_model = fields.String(allow_none=True, metadata={"description": "The car's model (车型), if known."})
     member_id = fields.Integer(allow_none=True)
     booking_id = fields.Integer(allow_none=True)
     status = fields.String(validate=validate.OneOf(STATUSES))

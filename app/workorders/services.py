@@ -1,6 +1,6 @@
 """Opening work orders, their lines and status changes, and reading them."""
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -13,9 +13,10 @@ from app.common.plates import normalize_plate
 from app.extensions import db
 from app.marketing import notices
 from app.members.vehicle_services import find_or_create_by_plate, record_mileage
+from app.merchant.services import merchant_timezone
 from app.stores.services import get_store
 from app.workorders import pricing
-from app.workorders.models import EDITABLE, SETTLEABLE, WorkOrder, WorkOrderLine
+from app.workorders.models import EDITABLE, SETTLEABLE, UNFINISHED, WorkOrder, WorkOrderLine
 from app.workorders.numbering import next_number
 
 # Status changes staff make by hand; settle, pay and refund have their own operations.
@@ -289,11 +290,24 @@ def change_status(*, actor, work_order_id, status, now=None) -> WorkOrder:
 
 
 def _with_details(stmt):
-    return stmt.options(selectinload(WorkOrder.lines), selectinload(WorkOrder.payments))
+    return stmt.options(
+        selectinload(WorkOrder.lines), selectinload(WorkOrder.payments), selectinload(WorkOrder.vehicle)
+    )
 
 
-def list_work_orders(*, actor, plate=None, status=None, store_id=None, page=1, per_page=20):
-    """Orders newest first, filtered by plate fragment, status and store; staff see their stores."""
+def _on_board(day):
+    """The orders on the workshop board of the merchant-local ``day``: unfinished ones opened by
+    its end (a car kept overnight stays on the board) and those settled on it."""
+    start, end = clock.local_day_bounds(day, merchant_timezone())
+    return or_(
+        and_(WorkOrder.status.in_(UNFINISHED), WorkOrder.created_at < end),
+        and_(WorkOrder.status == "settled", WorkOrder.settled_at >= start, WorkOrder.settled_at < end),
+    )
+
+
+def list_work_orders(*, actor, plate=None, status=None, store_id=None, board_date=None, page=1, per_page=20):
+    """Orders newest first, filtered by plate fragment, status, store and the workshop board's day;
+    staff see their stores."""
     stmt = _with_details(select(WorkOrder)).order_by(WorkOrder.id.desc())
     if store_id is not None:
         _check_store(actor, store_id)
@@ -304,6 +318,8 @@ def list_work_orders(*, actor, plate=None, status=None, store_id=None, page=1, p
         stmt = stmt.where(WorkOrder.plate.contains(normalize_plate(plate), autoescape=True))
     if status:
         stmt = stmt.where(WorkOrder.status == status)
+    if board_date is not None:
+        stmt = stmt.where(_on_board(board_date))
     return paginate(stmt, page, per_page)
 
 
