@@ -7,7 +7,7 @@ Production may serve console/dist from any static server instead (docs/operation
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, send_from_directory
 
 from app.common.errors import AppError
 
@@ -51,8 +51,12 @@ def console_file(path="index.html"):
             "The staff console is not built: run ./scripts/serve-demo, or npm ci && npm run build in console/.",
             status=404,
         )
-    is_file = (dist / path).is_file() and ".." not in Path(path).parts
-    response = send_from_directory(dist, path if is_file else "index.html", max_age=0)
+    is_file = path != "index.html" and (dist / path).is_file() and ".." not in Path(path).parts
+    if is_file:
+        response = send_from_directory(dist, path, max_age=0)
+    else:
+        # index.html is small and read whole, so no file stays open behind the response.
+        response = Response((dist / "index.html").read_bytes(), mimetype="text/html")
     if is_file and path.startswith("assets/"):
         # Built assets carry a content hash in their name: they never change under that name.
         response.cache_control.max_age = 365 * 24 * 3600

@@ -97,6 +97,10 @@ MATRIX = {
     ("POST", "/auth/logout"): Who("anyone signed in: logs out", (401, OK, OK, OK, OK, OK, OK, OK, OK)),
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
+    # The staff console's files: public like any web page (its data comes through the API).
+    ("GET", "/console"): PUBLIC,
+    ("GET", "/console/"): PUBLIC,
+    ("GET", "/console/<path:path>"): PUBLIC,
     ("POST", "/payments/wechat/notify"): WECHAT_SIGNED,
     ("GET", "/payments/refunds"): OWNER_READ,
     ("GET", "/audit-log"): OWNER_READ,
@@ -369,15 +373,20 @@ def resolve(rule, ids):
             name = next(ids_key for prefix, ids_key in TEMPLATE_KINDS.items() if rule.startswith(prefix))
         if name == "filename":
             return "no-such-file.txt"
+        if name == "path":
+            return "counter"
         return str(ids[name])
 
     path = re.sub(r"<(?:[^:>]+:)?(\w+)>", value, rule)
-    return path if path.startswith("/static/") else API_PREFIX + path
+    return path if path.startswith(("/static/", "/console")) else API_PREFIX + path
 
 
 @pytest.fixture(scope="module")
 def world(database_template, tmp_path_factory):
     app, url = open_world_app(database_template, tmp_path_factory)
+    console_dist = tmp_path_factory.mktemp("console-dist")
+    (console_dist / "index.html").write_text("<!doctype html>", encoding="utf-8")
+    app.config["CONSOLE_DIST"] = str(console_dist)
     yield build_world(app, url)
     close_world_app(app, url)
 
