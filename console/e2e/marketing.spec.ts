@@ -125,6 +125,8 @@ test('marketing builds a segment, launches a campaign with a coupon, and sees wh
 
   // WeChat's limits shown while typing; marketing wording refused by the service, at its field.
   const second = page.getByTestId('message-field').nth(1)
+  await second.getByTestId('message-field-value').fill('{coupon}已到账')
+  await expect(second.getByTestId('message-field-unknown')).toContainText('{coupon}')
   await second.getByTestId('message-field-value').fill('限时折扣，抢购从速')
   await expect(second.getByTestId('message-field-count')).toHaveText('9/20')
   await page.getByTestId('wizard-next').click()
