@@ -18,7 +18,10 @@ export default defineConfig({
     rollupOptions: {
       output: {
         manualChunks(id: string) {
-          if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender') || id.includes('node_modules/vue-echarts')) return 'charts'
+          // ECharts and zrender only: a group takes its modules' dependencies with it, and
+          // vue-echarts depends on Vue, which would then move into this chunk and make every
+          // screen, the counter included, load the charts.
+          if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender')) return 'charts'
           return undefined
         },
       },

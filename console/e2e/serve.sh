@@ -14,6 +14,9 @@ else
   dbdir=$(mktemp -d)
   export DATABASE_URL="sqlite:///$dbdir/e2e.db"
 fi
+# Tests that run a CLI command against this service's database (e.g. `flask jobs run`) read its URL here.
+mkdir -p "$here/../test-results"
+printf '%s\n' "$DATABASE_URL" >"$here/../test-results/e2e-database-url"
 flask db upgrade >/dev/null
 flask seed-demo >/dev/null
 exec gunicorn --bind "127.0.0.1:$port" --workers 2 --threads 4 --access-logfile /dev/null wsgi:app

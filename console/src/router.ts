@@ -34,7 +34,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'members/:memberId(\\d+)/topup', name: 'topup', component: () => import('@/views/TopUpView.vue'), meta: { title: '储值充值', roles: COUNTER_ROLES }, props: (r) => ({ memberId: Number(r.params.memberId) }) },
       { path: 'stock', name: 'stock', component: () => import('@/views/StockView.vue'), meta: { title: '库存', roles: COUNTER_ROLES } },
       { path: 'shift', name: 'shift', component: () => import('@/views/ShiftCloseView.vue'), meta: { title: '交班', roles: COUNTER_ROLES } },
-      { path: 'segments', name: 'segments', component: () => import('@/views/SegmentsView.vue'), meta: { title: '人群', roles: OFFICE_ROLES } },
+      { path: 'segments', name: 'segments', component: () => import('@/views/SegmentsView.vue'), meta: { title: '客群', roles: OFFICE_ROLES } },
       { path: 'campaigns', name: 'campaigns', component: () => import('@/views/CampaignsView.vue'), meta: { title: '营销活动', roles: OFFICE_ROLES } },
       { path: 'campaigns/new', name: 'campaign-new', component: () => import('@/views/CampaignWizardView.vue'), meta: { title: '新建活动', roles: OFFICE_ROLES, menu: false } },
       { path: 'campaigns/:campaignId(\\d+)', name: 'campaign', component: () => import('@/views/CampaignResultView.vue'), meta: { title: '活动效果', roles: OFFICE_ROLES }, props: (r) => ({ campaignId: Number(r.params.campaignId) }) },
