@@ -1,6 +1,6 @@
 import type { APIRequestContext, Page } from '@playwright/test'
 import { ActionCounter, expect, signIn, staffApi, test } from './fixtures'
-import { countPrints, newMember, newServiceItem, newTag, openOrder, printsOf, type MemberSetup } from './shop'
+import { COUNTER, countPrints, newMember, newServiceItem, newTag, openOrder, printsOf, type MemberSetup } from './shop'
 import { yuan } from '../src/utils/money'
 
 type Payment = { type: string; amount_fen: number; member_coupon_id: number | null; card_id: number | null }
@@ -35,7 +35,7 @@ async function payMaintenance(page: Page, actions: ActionCounter, setup: Awaited
 
 /** After the settle: the wallet, the coupon and the card as the API has them equal the receipt. */
 async function expectBalancesMatch(page: Page, request: APIRequestContext, member: MemberSetup, washId: number, walletBefore: number) {
-  const cashier = await staffApi(request, 'cashier1')
+  const cashier = await staffApi(request, COUNTER)
   const orderId = Number(/work-orders\/(\d+)/.exec(page.url())?.[1])
   const order = await cashier.get(`/work-orders/${orderId}`)
   expect(order.status).toBe('settled')
@@ -68,9 +68,9 @@ async function expectBalancesMatch(page: Page, request: APIRequestContext, membe
 // (a known plate fragment + Enter lands on /console/cars/<id>) and data-testid="open-work-order".
 test("a member's maintenance paid with stored value, a coupon and a card item: from the counter in at most 12 actions", async ({ page, request }) => {
   const setup = await maintenanceSetup(request)
-  const walletBefore = (await (await staffApi(request, 'cashier1')).get(`/members/${setup.member.memberId}/wallet`)).balance_fen
+  const walletBefore = (await (await staffApi(request, COUNTER)).get(`/members/${setup.member.memberId}/wallet`)).balance_fen
   await countPrints(page)
-  await signIn(page, request, 'cashier1', '/console/counter')
+  await signIn(page, request, COUNTER, '/console/counter')
   const actions = new ActionCounter(page)
 
   await actions.type('[data-testid=counter-search]', setup.member.plate.slice(2))
@@ -87,11 +87,11 @@ test("a member's maintenance paid with stored value, a coupon and a card item: f
 
 test("a member's maintenance paid with stored value, a coupon and a card item: from the opened order", async ({ page, request }) => {
   const setup = await maintenanceSetup(request)
-  const walletBefore = (await (await staffApi(request, 'cashier1')).get(`/members/${setup.member.memberId}/wallet`)).balance_fen
-  const opened = await openOrder(request, 'cashier1', setup.member.plate)
+  const walletBefore = (await (await staffApi(request, COUNTER)).get(`/members/${setup.member.memberId}/wallet`)).balance_fen
+  const opened = await openOrder(request, COUNTER, setup.member.plate)
   expect(opened.member_id).toBe(setup.member.memberId)
   await countPrints(page)
-  await signIn(page, request, 'cashier1', `/console/work-orders/${opened.id}`)
+  await signIn(page, request, COUNTER, `/console/work-orders/${opened.id}`)
   const actions = new ActionCounter(page)
 
   await payMaintenance(page, actions, setup)
@@ -105,10 +105,10 @@ test('insufficient balance is shown in Chinese and nothing changes', async ({ pa
   const tag = newTag()
   const wash = await newServiceItem(request, `精洗${tag}`, 'wash', 5000)
   const member = await newMember(request, { topUpFen: 6000, tag })
-  const cashier = await staffApi(request, 'cashier1')
-  const order = await openOrder(request, 'cashier1', member.plate, [{ service_item_id: wash.id, quantity: 1 }])
-  const other = await openOrder(request, 'cashier1', member.plate, [{ service_item_id: wash.id, quantity: 1 }])
-  await signIn(page, request, 'cashier1', `/console/work-orders/${order.id}/checkout`)
+  const cashier = await staffApi(request, COUNTER)
+  const order = await openOrder(request, COUNTER, member.plate, [{ service_item_id: wash.id, quantity: 1 }])
+  const other = await openOrder(request, COUNTER, member.plate, [{ service_item_id: wash.id, quantity: 1 }])
+  await signIn(page, request, COUNTER, `/console/work-orders/${order.id}/checkout`)
 
   await page.getByTestId('fill-stored_value').click()
   await expect(page.getByTestId('tender-stored_value')).toHaveValue('50.00')
@@ -137,8 +137,8 @@ test('a network failure after the settle reached the server is retried without a
   const tag = newTag()
   const wash = await newServiceItem(request, `精洗${tag}`, 'wash', 5000)
   const member = await newMember(request, { topUpFen: 10000, tag })
-  const cashier = await staffApi(request, 'cashier1')
-  const order = await openOrder(request, 'cashier1', member.plate, [{ service_item_id: wash.id, quantity: 1 }])
+  const cashier = await staffApi(request, COUNTER)
+  const order = await openOrder(request, COUNTER, member.plate, [{ service_item_id: wash.id, quantity: 1 }])
   const walletBefore = await cashier.get(`/members/${member.memberId}/wallet`)
   await countPrints(page)
 
@@ -153,7 +153,7 @@ test('a network failure after the settle reached the server is retried without a
       await route.continue()
     }
   })
-  await signIn(page, request, 'cashier1', `/console/work-orders/${order.id}/checkout`)
+  await signIn(page, request, COUNTER, `/console/work-orders/${order.id}/checkout`)
   await page.getByTestId('fill-stored_value').click()
   await expect(page.getByTestId('remaining')).toHaveText(yuan(0))
   await page.getByTestId('settle').click()

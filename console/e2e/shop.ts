@@ -6,6 +6,13 @@ import { staffApi, staffSession } from './fixtures'
 
 const LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ'
 
+/**
+ * Who works the counter in these tests: the service advisor of store 1, who has the cashier's
+ * rights. The login tests log cashier1 and cashier2 out everywhere (every token they hold stops
+ * working), which would end a session of theirs in the middle of a test running beside them.
+ */
+export const COUNTER = 'advisor1'
+
 function digits(count: number): string {
   return Array.from({ length: count }, () => Math.floor(Math.random() * 10)).join('')
 }
@@ -61,9 +68,9 @@ export async function newMember(
   request: APIRequestContext,
   options: { topUpFen: number; cardItemId?: number; coupon?: boolean; tag: string },
 ): Promise<MemberSetup> {
-  const cashier = await staffApi(request, 'cashier1')
+  const cashier = await staffApi(request, COUNTER)
   const owner = await staffApi(request, 'owner')
-  const storeId = await storeOf(request, 'cashier1')
+  const storeId = await storeOf(request, COUNTER)
   const plate = newPlate()
   const member = await cashier.post<{ id: number }>('/members', { phone: newPhone(), nickname: `车主${options.tag}`, plate, store_id: storeId })
   await cashier.post(`/members/${member.id}/topups`, { amount_fen: options.topUpFen, paid_via: 'cash', store_id: storeId })
