@@ -29,6 +29,7 @@ describe('useQuote', () => {
     expect(fetch).toHaveBeenCalledTimes(1)
     expect(fetch).toHaveBeenCalledWith(3)
     expect(q.quote.value).toBe(30)
+    expect(q.quoted.value).toBe(3)
     expect(q.pending.value).toBe(false)
   })
 

@@ -6,6 +6,8 @@ import { ApiError } from '@/api/client'
 
 export function useQuote<B, Q>(fetchQuote: (body: B) => Promise<Q>, delayMs = 250) {
   const quote = shallowRef<Q | null>(null)
+  /** What the shown quote was asked for (its rows line up with the quote's tenders). */
+  const quoted = shallowRef<B | null>(null)
   const error = shallowRef<ApiError | null>(null)
   /** A change is waiting for its quote (debounce running or request in flight). */
   const pending = ref(false)
@@ -21,6 +23,7 @@ export function useQuote<B, Q>(fetchQuote: (body: B) => Promise<Q>, delayMs = 25
       const answer = await fetchQuote(body)
       if (mine !== sequence) return
       quote.value = answer
+      quoted.value = body
       error.value = null
     } catch (cause) {
       if (mine !== sequence) return
@@ -63,5 +66,5 @@ export function useQuote<B, Q>(fetchQuote: (body: B) => Promise<Q>, delayMs = 25
     sequence += 1
   }
 
-  return { quote, error, pending, schedule, now, flush, dispose }
+  return { quote, quoted, error, pending, schedule, now, flush, dispose }
 }
