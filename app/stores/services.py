@@ -271,3 +271,14 @@ def staff_by_ids(staff_ids) -> dict:
     if not staff_ids:
         return {}
     return {staff.id: staff for staff in db.session.scalars(select(Staff).where(Staff.id.in_(list(staff_ids))))}
+
+
+def staff_of_store(*, store_id, roles) -> list:
+    """The active staff of a store with one of ``roles``, by username."""
+    stmt = (
+        select(Staff)
+        .join(StaffStore, StaffStore.staff_id == Staff.id)
+        .where(StaffStore.store_id == store_id, Staff.is_active.is_(True), Staff.role.in_(roles))
+        .order_by(Staff.username)
+    )
+    return list(db.session.scalars(stmt))

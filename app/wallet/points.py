@@ -22,7 +22,7 @@ The account row is locked before any lot is read for a change, so lots and balan
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import exists, func, insert, literal, select, update
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -469,12 +469,18 @@ def expire_points(*, now) -> int:
     return int(total)
 
 
-def balance_after(*, member_id, at) -> int:
-    """The member's points balance right after ``at`` (the last entry at or before it; 0 if none)."""
+def balance_after(*, member_id, at, refs=()) -> int:
+    """The member's points balance right after ``at`` (the last entry at or before it; 0 if none).
+    The earns and redeems of ``refs`` ((ref_type, ref_id) pairs: the operation that happened at
+    ``at``) count as at or before it: an operation's own entries are written a moment after its time."""
+    own = [
+        and_(PointsEntry.ref_type == ref_type, PointsEntry.ref_id == ref_id, PointsEntry.kind.in_(("earn", "redeem")))
+        for ref_type, ref_id in refs
+    ]
     return (
         db.session.scalar(
             select(PointsEntry.balance_after)
-            .where(PointsEntry.member_id == member_id, PointsEntry.created_at <= at)
+            .where(PointsEntry.member_id == member_id, or_(PointsEntry.created_at <= at, *own))
             .order_by(PointsEntry.id.desc())
             .limit(1)
         )

@@ -9,7 +9,7 @@ part ever goes below zero, also under concurrent requests. Functions flush, neve
 
 import logging
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -396,12 +396,18 @@ def till_movements(*, store_id, start, end) -> list[tuple]:
     ).all()
 
 
-def balance_after(*, member_id, at) -> int:
-    """The member's stored-value balance right after ``at`` (the last entry at or before it; 0 if none)."""
+def balance_after(*, member_id, at, refs=()) -> int:
+    """The member's stored-value balance right after ``at`` (the last entry at or before it; 0 if
+    none). The spends of ``refs`` ((ref_type, ref_id) pairs: the operation that happened at ``at``)
+    count as at or before it: an operation's own entries are written a moment after its time."""
+    own = [
+        and_(WalletEntry.ref_type == ref_type, WalletEntry.ref_id == ref_id, WalletEntry.kind == "spend")
+        for ref_type, ref_id in refs
+    ]
     return (
         db.session.scalar(
             select(WalletEntry.balance_after_fen)
-            .where(WalletEntry.member_id == member_id, WalletEntry.created_at <= at)
+            .where(WalletEntry.member_id == member_id, or_(WalletEntry.created_at <= at, *own))
             .order_by(WalletEntry.id.desc())
             .limit(1)
         )

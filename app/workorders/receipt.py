@@ -103,11 +103,14 @@ def _tender(payment):
 
 
 def _balances(order, payments):
+    """The balances right after the settlement: its own spends, redemptions and points earned
+    included (they are written a moment after the settlement's time), nothing later."""
     member_id, at = order.member_id, order.settled_at
     card_ids = sorted({p.card_id for p in payments if p.type == "package_card"})
+    refs = sorted({("work_order", order.id)} | {(p.ref_type, p.ref_id) for p in payments if p.ref_type is not None})
     return {
-        "stored_value_fen": wallet.balance_after(member_id=member_id, at=at),
-        "points": points.balance_after(member_id=member_id, at=at),
+        "stored_value_fen": wallet.balance_after(member_id=member_id, at=at, refs=refs),
+        "points": points.balance_after(member_id=member_id, at=at, refs=refs),
         "cards": cards.remaining_after(card_ids=card_ids, at=at),
     }
 

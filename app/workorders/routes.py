@@ -18,6 +18,7 @@ from app.workorders import (
     technicians,
 )
 from app.workorders.schemas import (
+    AssignableStaffList,
     DiscountLimitList,
     DiscountLimitRead,
     DiscountLimitUpdate,
@@ -41,6 +42,7 @@ from app.workorders.schemas import (
     WorkOrderRefundBody,
     WorkOrderStatusChange,
     WorkOrderTenders,
+    WorkOrderUpdate,
 )
 
 blp = Blueprint("work-orders", __name__, description="Work orders at the counter: open, price, settle, refund")
@@ -67,11 +69,20 @@ class WorkOrders(MethodView):
 
 
 @blp.route("/work-orders/<int:work_order_id>")
-@counter_staff
-@blp.response(200, WorkOrderRead)
-def get_work_order(work_order_id):
-    """One work order with its lines and payments"""
-    return services.get_work_order(work_order_id=work_order_id, actor=current_actor())
+class WorkOrderResource(MethodView):
+    @counter_staff
+    @blp.response(200, WorkOrderRead)
+    def get(self, work_order_id):
+        """One work order with its lines and payments"""
+        return services.get_work_order(work_order_id=work_order_id, actor=current_actor())
+
+    @counter_staff
+    @unit_of_work()
+    @blp.arguments(WorkOrderUpdate)
+    @blp.response(200, WorkOrderRead)
+    def patch(self, body, work_order_id):
+        """Record the mileage the car came in with on an order not yet paid (the car's mileage follows)"""
+        return services.record_order_mileage(actor=current_actor(), work_order_id=work_order_id, **body)
 
 
 @blp.route("/work-orders/<int:work_order_id>/lines", methods=["POST"])
@@ -113,6 +124,14 @@ def assign_technicians(body, work_order_id, line_id):
     return technicians.assign_technicians(
         actor=current_actor(), work_order_id=work_order_id, line_id=line_id, technicians=body["technicians"]
     )
+
+
+@blp.route("/stores/<int:store_id>/technicians")
+@counter_staff
+@blp.response(200, AssignableStaffList)
+def store_technicians(store_id):
+    """Who can work a line at a store (派工): its active technicians and advisors"""
+    return technicians.list_assignable(actor=current_actor(), store_id=store_id)
 
 
 @blp.route("/staff/me/jobs")

@@ -95,6 +95,12 @@ class WorkOrderLinesAdd(BodySchema):
     lines = fields.List(fields.Nested(WorkOrderLineInput), required=True, validate=validate.Length(min=1, max=100))
 
 
+class WorkOrderUpdate(BodySchema):
+    """The odometer reading taken when the car came in (km); the car's mileage follows."""
+
+    mileage_km = Count(required=True)
+
+
 class WorkOrderStatusChange(BodySchema):
     status = fields.String(required=True, validate=validate.OneOf(["in_progress", "completed", "cancelled"]))
 
@@ -410,6 +416,18 @@ class LineTechnicianInput(BodySchema):
 
 class LineTechniciansBody(BodySchema):
     technicians = fields.List(fields.Nested(LineTechnicianInput), required=True, validate=validate.Length(max=10))
+
+
+class AssignableStaffRead(ResponseSchema):
+    """Someone who can work a line: a technician or an advisor of the store."""
+
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(("technician", "advisor")))
+
+
+class AssignableStaffList(ResponseSchema):
+    items = fields.List(fields.Nested(AssignableStaffRead), required=True)
 
 
 class MyJobsQuery(PageQuery):

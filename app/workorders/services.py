@@ -12,6 +12,7 @@ from app.common.pagination import paginate
 from app.common.plates import normalize_plate
 from app.extensions import db
 from app.marketing import notices
+from app.members.vehicle_records import get_vehicle
 from app.members.vehicle_services import find_or_create_by_plate, record_mileage
 from app.merchant.services import merchant_timezone
 from app.stores.services import get_store
@@ -247,6 +248,22 @@ def remove_line(*, actor, work_order_id, line_id) -> WorkOrder:
         raise NotFound("work_order_line_not_found", "No such line on this work order.")
     order.lines.remove(line)
     pricing.price(order)
+    db.session.flush()
+    return order
+
+
+def record_order_mileage(*, actor, work_order_id, mileage_km) -> WorkOrder:
+    """Record the odometer reading taken when the car came in, on an order not yet paid (open, in
+    progress or completed; 409 work_order_not_editable otherwise). The car's mileage follows and never
+    goes backwards (422 mileage_backwards: a mistaken earlier reading is corrected on the car, with a
+    reason). The order's reading is the one its maintenance record takes at settle."""
+    order = lock_work_order(work_order_id=work_order_id, actor=actor)
+    if order.status not in SETTLEABLE:
+        raise Conflict(
+            "work_order_not_editable", f"A {order.status} work order cannot change.", details={"status": order.status}
+        )
+    record_mileage(get_vehicle(vehicle_id=order.vehicle_id), mileage_km)
+    order.mileage_km = mileage_km
     db.session.flush()
     return order
 

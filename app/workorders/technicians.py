@@ -7,11 +7,11 @@ the order settles (app/commissions).
 
 from sqlalchemy import func, select
 
-from app.common.errors import Conflict, NotFound, Unprocessable
+from app.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
 from app.merchant.services import merchant_timezone
 from app.stats.periods import make_period
-from app.stores.services import staff_by_ids
+from app.stores.services import get_store, staff_by_ids, staff_of_store
 from app.workorders.models import SETTLEABLE, WorkOrder, WorkOrderLine, WorkOrderLineTechnician
 from app.workorders.services import lock_work_order
 
@@ -23,6 +23,15 @@ def _even_shares(count):
     """100 split into ``count`` whole shares, the first ones taking the remainder (3 → 34, 33, 33)."""
     base, extra = divmod(100, count)
     return [base + (1 if index < extra else 0) for index in range(count)]
+
+
+def list_assignable(*, actor, store_id) -> dict:
+    """Who can work the lines of the store's orders: its active technicians and advisors, for the
+    counter's 派工 picker. Counter staff of the store and the owner (403 store_forbidden otherwise)."""
+    get_store(store_id)
+    if not actor.can_access_store(store_id):
+        raise Forbidden("store_forbidden", "You do not work at this store.")
+    return {"items": staff_of_store(store_id=store_id, roles=ASSIGNABLE_ROLES)}
 
 
 def assign_technicians(*, actor, work_order_id, line_id, technicians) -> WorkOrder:

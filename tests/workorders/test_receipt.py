@@ -1,6 +1,7 @@
 """The receipt (小票): what the counter prints and the member sees, and its fixed-width text."""
 
 import base64
+import itertools
 import re
 from datetime import timedelta
 
@@ -98,6 +99,28 @@ def test_a_reprint_shows_the_balances_of_the_settlement(app, api, staff_tokens, 
     give_points(app, member["id"], 500)
     again = _receipt(api, staff_tokens["cashier"], receipt_order["id"]).json
     assert again["balances"] == first["balances"]
+
+
+def test_the_balances_include_the_settlements_own_entries_written_a_moment_after_it(
+    app, api, staff_tokens, stores, catalog, member, monkeypatch
+):
+    """On a running clock the ledger entries of a settlement are written a moment after its time:
+    the receipt shows the balances after them, and still those after a refund."""
+    cashier = staff_tokens["cashier"]
+    top_up(app, member["id"], 50000)
+    order = open_order(api, cashier, stores[0], [{"service_item_id": catalog["wash"], "quantity": 1}])
+    ticks = itertools.count()
+    started = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: started + timedelta(milliseconds=next(ticks)))
+    settled = settle(api, cashier, order["id"], [{"type": "stored_value", "amount_fen": 5000}])
+    assert settled.status_code == 200, settled.json
+    wallet = api.get(f"/members/{member['id']}/wallet", cashier).json
+    first = _receipt(api, cashier, order["id"]).json
+    assert first["balances"]["stored_value_fen"] == wallet["balance_fen"] == 45000
+    assert first["balances"]["points"] == wallet["points"] == settled.json["points_earned"] > 0
+    refunded = api.post(f"/work-orders/{order['id']}/refund", staff_tokens["owner"], json={"reason": "返工"})
+    assert refunded.status_code == 200
+    assert _receipt(api, cashier, order["id"]).json["balances"] == first["balances"]
 
 
 @pytest.mark.parametrize("paper_mm", [58, 80])
