@@ -14,6 +14,9 @@ else
   dbdir=$(mktemp -d)
   export DATABASE_URL="sqlite:///$dbdir/e2e.db"
 fi
+# The tests run scheduler jobs (`flask jobs run`) against this same database.
+mkdir -p "$here/../test-results"
+echo "$DATABASE_URL" > "$here/../test-results/e2e-database-url"
 flask db upgrade >/dev/null
 flask seed-demo >/dev/null
 exec gunicorn --bind "127.0.0.1:$port" --workers 2 --threads 4 --access-logfile /dev/null wsgi:app

@@ -58,11 +58,11 @@ export const LIFECYCLE_LABELS: Record<string, string> = {
 }
 
 /** A churn reason makes sense only after a conversation; a lost customer needs one. */
-export function churnReasonAllowed(result: CallResult | null): boolean {
-  return result !== null && result !== 'no_answer' && result !== 'wrong_number'
+export function churnReasonAllowed(result: CallResult | null | undefined): boolean {
+  return result !== null && result !== undefined && result !== 'no_answer' && result !== 'wrong_number'
 }
 
-export function churnReasonRequired(result: CallResult | null): boolean {
+export function churnReasonRequired(result: CallResult | null | undefined): boolean {
   return result === 'lost'
 }
 
