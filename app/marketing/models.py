@@ -45,6 +45,9 @@ MESSAGE_KINDS = tuple(KIND_TEMPLATES)
 MESSAGE_STATUSES = ("queued", "sent", "skipped_no_grant", "failed")
 FAILURE_REASONS = ("refused", "invalid_user", "template_invalid", "template_not_configured", "retries_exhausted")
 FOLLOW_UP_RESULTS = ("reached", "booked", "no_answer", "wrong_number", "lost")
+# Why an entry is on the call list: a push skipped for lack of a grant, not delivered or not acted
+# on, a personal call for the top tiers, or a call back a colleague asked for in an earlier outcome.
+FOLLOW_UP_REASONS = ("no_grant", "not_delivered", "no_response", "tier_care", "callback")
 CHURN_REASONS = ("poor_service", "repair_quality", "price", "distance", "insurer", "other")
 CAMPAIGN_STATUSES = ("scheduled", "sent", "cancelled")
 
@@ -184,7 +187,7 @@ class FollowUp(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     kind: Mapped[str] = mapped_column(String(24))
-    reason: Mapped[str] = mapped_column(String(24))  # no_grant | not_delivered | no_response | tier_care | visit
+    reason: Mapped[str] = mapped_column(String(24))  # one of FOLLOW_UP_REASONS
     dedupe_key: Mapped[str] = mapped_column(String(120))
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), index=True)
     due_date: Mapped[date] = mapped_column(Date)

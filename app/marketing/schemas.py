@@ -3,6 +3,7 @@ from marshmallow import validates_schema
 from app.common.schemas import (
     BodySchema,
     Computed,
+    Count,
     PageQuery,
     QuerySchema,
     ResponseSchema,
@@ -13,16 +14,18 @@ from app.common.schemas import (
     validate,
 )
 from app.marketing import segments
+from app.marketing.followups import DUE_SCOPES
 from app.marketing.models import (
     CAMPAIGN_STATUSES,
     CHURN_REASONS,
+    FOLLOW_UP_REASONS,
     FOLLOW_UP_RESULTS,
     MESSAGE_KINDS,
     MESSAGE_STATUSES,
     TEMPLATE_KEYS,
 )
 from app.members.metrics import LIFECYCLES
-from app.members.schemas import MemberSummary, TierBrief
+from app.members.schemas import MemberSummary, TierBrief, VehicleRead
 
 
 class SubscriptionsBody(BodySchema):
@@ -187,8 +190,21 @@ class FollowUpQuery(PageQuery):
     store_id = fields.Integer()
     member_id = fields.Integer()
     status = fields.String(load_default="open", validate=validate.OneOf(["open", "done"]))
+    due = fields.String(
+        validate=validate.OneOf(DUE_SCOPES),
+        metadata={
+            "description": "Against the merchant's local today: `overdue` (due before today), `today`, "
+            "`today_or_overdue` (the day's calls), `upcoming` (due after today)."
+        },
+    )
     due_from = fields.Date()
     due_to = fields.Date()
+    reason = fields.String(validate=validate.OneOf(FOLLOW_UP_REASONS), metadata={"description": "Why it is listed."})
+    result = fields.String(validate=validate.OneOf(FOLLOW_UP_RESULTS))
+    churn_reason = fields.String(validate=validate.OneOf(CHURN_REASONS))
+    staff_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "Who recorded the outcome (staff id)."}
+    )
 
 
 class FollowUpMember(ResponseSchema):
@@ -197,15 +213,28 @@ class FollowUpMember(ResponseSchema):
     phone = fields.String(allow_none=True)
     tier = fields.Nested(TierBrief, allow_none=True)
     lifecycle = fields.String(validate=validate.OneOf(LIFECYCLES))
+    last_visit_at = fields.DateTime(attribute="last_paid_visit_at", allow_none=True)
+    paid_visit_count = fields.Integer()
+
+
+class StaffBrief(ResponseSchema):
+    id = fields.Integer()
+    username = fields.String(allow_none=True)
 
 
 class FollowUpRead(ResponseSchema):
     id = fields.Integer()
     member_id = fields.Integer()
     member = fields.Nested(FollowUpMember)
+    vehicle = fields.Nested(
+        VehicleRead,
+        allow_none=True,
+        metadata={"description": "The car the call is about (reminder or work order), else the member's first car."},
+    )
     kind = fields.String(validate=validate.OneOf(MESSAGE_KINDS))
-    reason = fields.String()
+    reason = fields.String(validate=validate.OneOf(FOLLOW_UP_REASONS))
     due_date = fields.Date()
+    overdue_days = fields.Integer(metadata={"description": "Days an open entry is past its due date (0 otherwise)."})
     status = fields.String(validate=validate.OneOf(("open", "done")))
     store_id = fields.Integer(allow_none=True)
     message_id = fields.Integer(allow_none=True)
@@ -214,8 +243,12 @@ class FollowUpRead(ResponseSchema):
     result = fields.String(allow_none=True)
     churn_reason = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    next_contact_date = fields.Date(
+        allow_none=True, metadata={"description": "The call back this outcome asked for (its own open entry)."}
+    )
     handled_at = fields.DateTime(allow_none=True)
     handled_by_staff_id = fields.Integer(allow_none=True)
+    handled_by = fields.Nested(StaffBrief, allow_none=True)
     created_at = fields.DateTime()
 
 
@@ -223,6 +256,18 @@ class OutcomeBody(BodySchema):
     result = fields.String(required=True, validate=validate.OneOf(FOLLOW_UP_RESULTS))
     churn_reason = fields.String(validate=validate.OneOf(CHURN_REASONS), allow_none=True)
     note = fields.String(validate=validate.Length(max=500), allow_none=True)
+    mileage_km = Count(
+        allow_none=True, metadata={"description": "The odometer reading the member gave (needs vehicle_id)."}
+    )
+    vehicle_id = StrictInteger(validate=validate.Range(min=1), allow_none=True)
+    next_contact_date = fields.Date(
+        allow_none=True, metadata={"description": "Call again on this day (after today): a callback entry."}
+    )
+
+    @validates_schema
+    def _mileage_names_its_car(self, data, **kwargs):
+        if data.get("mileage_km") is not None and data.get("vehicle_id") is None:
+            raise ValidationError("vehicle_id is required with mileage_km", field_name="vehicle_id")
 
 
 class OutcomeCountsQuery(QuerySchema):

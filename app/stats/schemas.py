@@ -32,7 +32,15 @@ class PeriodQuery(QuerySchema):
 
 
 class TimeseriesQuery(PeriodQuery):
-    metric = fields.String(required=True, validate=validate.OneOf(METRICS))
+    metric = fields.String(
+        required=True,
+        validate=validate.OneOf(METRICS),
+        metadata={
+            "description": "A daily figure of the counted orders, members, top-ups or coupons; or a liability's "
+            "closing balance each day (stored_value_principal_fen, stored_value_bonus_fen, points_balance, "
+            "package_card_items_balance: merchant-wide, store_id does not narrow them)."
+        },
+    )
 
 
 class TopMembersQuery(PeriodQuery):

@@ -37,6 +37,7 @@ from sqlalchemy import func, select, text
 
 from app.cards import services as cards
 from app.cards.models import PAID_VIA as CARD_PAID_VIA
+from app.cards.models import PackageCardEntry, PackageCardItem
 from app.common import clock
 from app.coupons.models import MemberCoupon
 from app.extensions import db
@@ -48,7 +49,7 @@ from app.merchant.services import get_settings
 from app.stats import orders
 from app.stats.periods import Period, as_date, in_period, local_date, make_period
 from app.stores.services import get_store
-from app.wallet.models import PAID_VIA, PointsAccount, PointsLot, Wallet, WalletEntry
+from app.wallet.models import PAID_VIA, PointsAccount, PointsEntry, PointsLot, Wallet, WalletEntry
 from app.workorders.models import WorkOrder
 
 MAX_SERIES_DAYS = 731
@@ -326,20 +327,59 @@ SERIES = {
         False,
     ),
 }
-METRICS = tuple(SERIES)
+# The liabilities' trend: metric -> (the balance now, the ledger entries' time, their signed amount).
+# Merchant-wide, like the overview's liabilities (a member spends them at any store).
+BALANCES = {
+    "stored_value_principal_fen": (Wallet.principal_fen, WalletEntry.created_at, WalletEntry.principal_fen),
+    "stored_value_bonus_fen": (Wallet.bonus_fen, WalletEntry.created_at, WalletEntry.bonus_fen),
+    "points_balance": (PointsAccount.balance, PointsEntry.created_at, PointsEntry.points),
+    "package_card_items_balance": (PackageCardItem.remaining, PackageCardEntry.created_at, PackageCardEntry.delta),
+}
+METRICS = tuple(SERIES) + tuple(BALANCES)
+
+
+def _balance_points(metric, period):
+    """{local day: the ledger's balance at the end of that day}: the balance now, less what was
+    entered after each day's end (one sum after the period, one sum per day inside it), so only
+    the entries since the period's first day are read, never the whole history."""
+    balance_column, entered_at, amount = BALANCES[metric]
+    balance = _int(db.session.scalar(select(func.sum(balance_column))))
+    balance -= _int(db.session.scalar(select(func.sum(amount)).where(entered_at >= period.end)))
+    day = local_date(entered_at, period).label("day")
+    entered = {
+        as_date(row_day): _int(total)
+        for row_day, total in db.session.execute(
+            select(day, func.sum(amount)).where(in_period(entered_at, period)).group_by(day)
+        )
+    }
+    values = {}
+    for each_day in reversed(period.days):
+        values[each_day] = balance
+        balance -= entered.get(each_day, 0)
+    return values
 
 
 def timeseries(*, metric, first_day=None, last_day=None, store_id=None, now=None) -> dict:
     """One value per merchant-local day of the period (0 on days without any): work orders (台次),
     vehicles, revenue_fen, paid_fen (the counted orders, as in the overview), new_members,
-    topup_fen (principal paid in), coupons_issued, coupons_redeemed. At most 731 days."""
-    column, value, conditions, by_store = SERIES[metric]
+    topup_fen (principal paid in), coupons_issued, coupons_redeemed. At most 731 days.
+
+    The liabilities' trend is each day's closing balance of a ledger, merchant-wide:
+    stored_value_principal_fen, stored_value_bonus_fen, points_balance and
+    package_card_items_balance. Points and card units that have run out of time count until the
+    expiry jobs write them off, so on a day those jobs have not yet run the closing balance can
+    exceed the overview's points_outstanding and package_card_items_outstanding (which leave
+    them out at once); stored value never expires and always equals the overview's."""
     period = _period(first_day, last_day, store_id, now, max_days=MAX_SERIES_DAYS)
-    day = local_date(column, period).label("day")
-    rows = db.session.execute(
-        select(day, value()).where(conditions(period, store_id if by_store else None)).group_by(day)
-    ).all()
-    values = {as_date(row_day): _int(amount) for row_day, amount in rows}
+    if metric in BALANCES:
+        values = _balance_points(metric, period)
+    else:
+        column, value, conditions, by_store = SERIES[metric]
+        day = local_date(column, period).label("day")
+        rows = db.session.execute(
+            select(day, value()).where(conditions(period, store_id if by_store else None)).group_by(day)
+        ).all()
+        values = {as_date(row_day): _int(amount) for row_day, amount in rows}
     return {
         "metric": metric,
         "from": period.first_day,

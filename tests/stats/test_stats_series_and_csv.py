@@ -8,19 +8,27 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.cards.models import PackageCardEntry
 from app.common import clock
 from app.coupons.models import MemberCoupon
 from app.extensions import db
 from app.members.models import Member
 from app.stats.periods import make_period, offset_segments
 from app.stats.services import METRICS
-from app.wallet.models import WalletEntry
+from app.wallet.models import PointsEntry, WalletEntry
 from app.workorders.models import WorkOrder
 from tests.helpers import error_code
 from tests.stats.helpers import NOW, days_between, local, local_day, rows
 from tests.stats.test_stats_overview import counted_orders
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+# The liabilities' trend, recomputed as the sum of every ledger entry up to each day's end.
+LEDGERS = {
+    "stored_value_principal_fen": (WalletEntry, "principal_fen"),
+    "stored_value_bonus_fen": (WalletEntry, "bonus_fen"),
+    "points_balance": (PointsEntry, "points"),
+    "package_card_items_balance": (PackageCardEntry, "delta"),
+}
 NEW_YORK = ZoneInfo("America/New_York")
 
 
@@ -48,6 +56,13 @@ def expected_series(app, metric, first, last, store_id=None):
         per_day.update(local_day(c.created_at) for c in rows(app, MemberCoupon))
     elif metric == "coupons_redeemed":
         per_day.update(local_day(c.used_at) for c in rows(app, MemberCoupon) if c.status == "used")
+    elif metric in LEDGERS:
+        model, amount = LEDGERS[metric]
+        entries = [(local_day(entry.created_at), getattr(entry, amount)) for entry in rows(app, model)]
+        return [
+            {"date": day.isoformat(), "value": sum(value for entered, value in entries if entered <= day)}
+            for day in days_between(first, last)
+        ]
     return [{"date": day.isoformat(), "value": per_day.get(day, 0)} for day in days_between(first, last)]
 
 
@@ -63,6 +78,32 @@ def test_each_series_equals_a_recomputation_by_local_day(app, api, shop, tokens,
     response = api.get(f"/stats/timeseries?metric={metric}&from=2026-02-25&to=2026-04-02", tokens["owner"])
     assert response.status_code == 200, response.json
     assert response.json["points"] == expected_series(app, metric, date(2026, 2, 25), date(2026, 4, 2))
+
+
+def test_the_liabilities_trend_closes_each_day_and_ends_at_the_overviews_stored_value(api, shop, tokens):
+    owner = tokens["owner"]
+    overview = api.get("/stats/overview?from=2026-03-01&to=2026-04-02", owner).json["liabilities"]
+    for metric, figure in (
+        ("stored_value_principal_fen", "stored_value_principal_fen"),
+        ("stored_value_bonus_fen", "stored_value_bonus_fen"),
+        ("points_balance", "points_outstanding"),
+    ):
+        series = api.get(f"/stats/timeseries?metric={metric}&from=2026-03-01&to=2026-04-02", owner).json["points"]
+        assert series[-1]["value"] == overview[figure], metric  # nothing of these expired in the shop
+        assert series[0]["value"] != series[-1]["value"], metric  # the shop moved them in March
+    # Merchant-wide, like the overview's liabilities: a store does not narrow them.
+    everywhere = api.get("/stats/timeseries?metric=stored_value_bonus_fen&from=2026-03-01&to=2026-03-05", owner).json
+    store = api.get(
+        f"/stats/timeseries?metric=stored_value_bonus_fen&from=2026-03-01&to=2026-03-05&store_id={shop.stores[1]}",
+        owner,
+    ).json
+    assert store["points"] == everywhere["points"]
+    assert [p["value"] for p in everywhere["points"]] == [0, 20000, 20000, 20000, 20000]
+    # Dave's ten-day card ran out on 14 March; no expiry job ran in the shop, so the ledger still
+    # holds its units while the overview leaves them out.
+    cards = api.get("/stats/timeseries?metric=package_card_items_balance&from=2026-03-02&to=2026-04-02", owner).json
+    assert [cards["points"][i]["value"] for i in (0, 1, 2)] == [0, 5, 8]
+    assert cards["points"][-1]["value"] == overview["package_card_items_outstanding"] + 3
 
 
 def test_an_order_settled_at_23_30_counts_on_that_local_day(api, shop, tokens):

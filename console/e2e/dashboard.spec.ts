@@ -1,0 +1,89 @@
+// The owner's dashboard shows the stats API's figures for the chosen period and store, unchanged.
+import { readFileSync } from 'node:fs'
+import type { Page } from '@playwright/test'
+import { yuan } from '../src/utils/money'
+import { expect, signIn, staffApi, test } from './fixtures'
+
+const digits = (count: number) => Array.from({ length: count }, () => Math.floor(Math.random() * 10)).join('')
+
+type Overview = {
+  from: string
+  to: string
+  store_id: number | null
+  visits: { work_orders: number }
+  revenue: { total_fen: number; paid_fen: number; average_ticket_fen: number; by_tender: Record<string, number> }
+  retention: { return_rate_percent: number }
+  members: { new: number; by_lifecycle: Record<string, number>; by_value_class: Record<string, number> }
+  liabilities: { stored_value_principal_fen: number; stored_value_bonus_fen: number; points_outstanding: number; package_card_items_outstanding: number }
+  follow_ups: { by_churn_reason: Record<string, number> }
+}
+
+const count = (value: number) => value.toLocaleString('zh-CN')
+
+/** What the screen shows for the overview's figures (the test ids the dashboard gives them). */
+function expectedFigures(overview: Overview): Record<string, string> {
+  return {
+    'fig-revenue': yuan(overview.revenue.total_fen),
+    'fig-paid': yuan(overview.revenue.paid_fen),
+    'fig-work-orders': count(overview.visits.work_orders),
+    'fig-average-ticket': yuan(overview.revenue.average_ticket_fen),
+    'fig-return-rate': `${overview.retention.return_rate_percent}%`,
+    'fig-new-members': count(overview.members.new),
+    'tender-cash': yuan(overview.revenue.by_tender.cash ?? 0),
+    'lifecycle-active': count(overview.members.by_lifecycle.active ?? 0),
+    'lifecycle-new': count(overview.members.by_lifecycle.new ?? 0),
+    'value-none': count(overview.members.by_value_class.none ?? 0),
+    'liability-principal': yuan(overview.liabilities.stored_value_principal_fen),
+    'liability-bonus': yuan(overview.liabilities.stored_value_bonus_fen),
+    'liability-points': count(overview.liabilities.points_outstanding),
+    'liability-card-items': count(overview.liabilities.package_card_items_outstanding),
+    'churn-price': count(overview.follow_ups.by_churn_reason.price ?? 0),
+  }
+}
+
+async function shownFigures(page: Page, ids: string[]): Promise<Record<string, string>> {
+  const shown: Record<string, string> = {}
+  for (const id of ids) shown[id] = ((await page.getByTestId(id).textContent()) ?? '').trim()
+  return shown
+}
+
+test("the owner's dashboard figures equal GET /stats/overview for the same period and store", async ({ page, request }) => {
+  // A cash sale at store 1 today, so the store's figures are not all zero.
+  const cashier = await staffApi(request, 'cashier1')
+  const items = await cashier.get<{ items: { id: number; is_active: boolean }[] }>('/service-items')
+  const plate = `粤B${digits(5)}`
+  await cashier.post('/members', { phone: `137${digits(8)}`, nickname: `看板${digits(4)}`, plate, store_id: 1 })
+  const order = await cashier.post<{ id: number }>('/work-orders', { store_id: 1, plate, lines: [{ service_item_id: items.items.find((i) => i.is_active)!.id }] })
+  const quote = await cashier.post<{ total_fen: number }>(`/work-orders/${order.id}/quote`, { tenders: [] })
+  await cashier.post(`/work-orders/${order.id}/settle`, { tenders: [{ type: 'cash', amount_fen: quote.total_fen }] })
+
+  const owner = await staffApi(request, 'owner')
+  await signIn(page, request, 'owner', '/console/dashboard')
+  await expect(page.getByTestId('fig-revenue')).toBeVisible()
+  // The default period is the service's (30 days to today); pick store 1 in the store picker.
+  await page.getByTestId('dashboard-store').click()
+  await page.getByRole('option', { name: 'Pitstop 南山店' }).click()
+  await expect(page).toHaveURL(/store_id=1/)
+  const from = (await page.getByTestId('period-from').textContent())!.trim()
+  const to = (await page.getByTestId('period-to').textContent())!.trim()
+  expect(page.url()).toContain(`from=${from}&to=${to}`)
+
+  // Other tests sell at the same time: compare the screen with a fresh read until both agree.
+  await expect(async () => {
+    await page.reload()
+    await expect(page.getByTestId('fig-revenue')).toBeVisible()
+    const overview = await owner.get<Overview>(`/stats/overview?from=${from}&to=${to}&store_id=1`)
+    expect(overview.visits.work_orders).toBeGreaterThan(0)
+    const expected = expectedFigures(overview)
+    expect(await shownFigures(page, Object.keys(expected))).toEqual(expected)
+  }).toPass({ timeout: 20_000 })
+
+  // The CSV the service offers for the same query downloads through the console (a Blob URL).
+  const download = page.waitForEvent('download')
+  await page.getByTestId('csv-overview').click()
+  const file = await download
+  expect(file.suggestedFilename()).toBe(`stats-overview-${from}-${to}.csv`)
+  const text = readFileSync((await file.path())!, 'utf8')
+  expect(text.charCodeAt(0)).toBe(0xfeff)
+  expect(text).toContain(from)
+})
