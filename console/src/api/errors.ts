@@ -216,6 +216,7 @@ export const ERROR_MESSAGES: Record<string, string> = {
   follow_up_closed: '该回访任务已记录回访结果',
   unknown_result: '回访结果无效，请重新选择',
   churn_reason_required: '请选择流失原因',
+  next_contact_not_after_today: '下次联系日期须晚于今天',
   unknown_churn_reason: '流失原因不在可选列表中，请重新选择',
   churn_reason_not_applicable: '未联系上车主时不能填写流失原因',
   invalid_scene: '小程序码参数无效',
