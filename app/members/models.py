@@ -100,6 +100,9 @@ class Member(db.Model):
     # Loaded when read (a list that shows tags asks for them with selectinload): loading a member
     # to settle an order or value a tender needs no tags.
     tags: Mapped[list[Tag]] = relationship(secondary="member_tags", order_by=Tag.id)
+    # Read only (cars are claimed and moved through app/members/vehicle_services.py); staff read a
+    # member with their cars, and a list that shows them asks for them with selectinload.
+    vehicles: Mapped[list["Vehicle"]] = relationship(viewonly=True, order_by="Vehicle.id")
 
 
 class Vehicle(db.Model):

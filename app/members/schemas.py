@@ -12,7 +12,7 @@ from app.common.schemas import (
     validate,
 )
 from app.members import services
-from app.members.metrics import LIFECYCLES
+from app.members.metrics import LIFECYCLES, VALUE_CLASSES
 
 PHONE = validate.Regexp(r"^1\d{10}$", error="A mainland mobile number has 11 digits starting with 1.")
 
@@ -53,6 +53,12 @@ class MemberStaffRead(MemberRead):
     total_paid_fen = fields.Integer()
     blocked_at = fields.DateTime(allow_none=True)
     blocked_reason = fields.String(allow_none=True)
+    # The value class and the two of its factors the counter reads out (app/members/metrics.py).
+    value_class = fields.String(validate=validate.OneOf(VALUE_CLASSES))
+    average_ticket_fen = fields.Integer()
+    mean_visit_interval_days = fields.Integer(allow_none=True)
+    # The member's cars, so a search by phone shows which car to open and the car's page its siblings.
+    vehicles = fields.List(fields.Nested(lambda: VehicleRead()))
 
 
 class BlockBody(BodySchema):

@@ -258,7 +258,7 @@ def search_members(*, q, page, per_page):
         select(Member)
         .where(Member.merged_into_id.is_(None))
         .order_by(Member.id.desc())
-        .options(selectinload(Member.tags))
+        .options(selectinload(Member.tags), selectinload(Member.vehicles))
     )
     if q and looks_like_card_token(q):
         member = member_from_card_token(q)

@@ -123,6 +123,21 @@ def test_member_search_by_phone_name_and_plate(api, staff_tokens):
     assert full["lifecycle"] == "new"
 
 
+def test_staff_read_a_member_with_their_cars_and_value_class(api, staff_tokens):
+    cashier = staff_tokens["cashier"]
+    member = api.post("/members", cashier, json={"phone": "13812345678", "nickname": "张伟", "plate": "粤B12345"}).json
+    assert [car["plate"] for car in member["vehicles"]] == ["粤B12345"]
+    assert (member["value_class"], member["average_ticket_fen"], member["mean_visit_interval_days"]) == (
+        "none",
+        0,
+        None,
+    )
+    # The search by phone answers with the cars, so the counter opens one without another request.
+    [found] = api.post("/members/search", cashier, json={"q": "5678"}).json["items"]
+    assert [car["plate"] for car in found["vehicles"]] == ["粤B12345"]
+    assert found["vehicles"][0]["id"] == api.get(f"/members/{member['id']}", cashier).json["vehicles"][0]["id"]
+
+
 def test_plate_lookup_is_partial_and_normalised_with_member_summary(api, staff_tokens):
     cashier = staff_tokens["cashier"]
     api.post("/members", cashier, json={"phone": "13812345678", "nickname": "张伟", "plate": "粤B12345"})
