@@ -19,4 +19,6 @@ mkdir -p "$here/../test-results"
 printf '%s\n' "$DATABASE_URL" >"$here/../test-results/e2e-database-url"
 flask db upgrade >/dev/null
 flask seed-demo >/dev/null
-exec gunicorn --bind "127.0.0.1:$port" --workers 2 --threads 4 --access-logfile /dev/null wsgi:app
+# Keep-alive longer than the test client's idle gaps: with gunicorn's 2 s default, a request sent on a
+# connection the server is closing at that moment fails with ECONNRESET.
+exec gunicorn --bind "127.0.0.1:$port" --workers 2 --threads 4 --keep-alive 75 --timeout 120 --access-logfile /dev/null wsgi:app
