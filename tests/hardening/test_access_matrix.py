@@ -94,9 +94,14 @@ MATRIX = {
     # auth, documentation, payments from WeChat
     ("POST", "/auth/staff/login"): PUBLIC,
     ("POST", "/auth/wechat/login"): PUBLIC,
+    ("GET", "/auth/staff/me"): ANY_STAFF_OWN_READ,
     ("POST", "/auth/logout"): Who("anyone signed in: logs out", (401, OK, OK, OK, OK, OK, OK, OK, OK)),
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
+    # the staff console's built files (its screens sign in through the API)
+    ("GET", "/console"): PUBLIC,
+    ("GET", "/console/"): PUBLIC,
+    ("GET", "/console/<path:path>"): PUBLIC,
     ("POST", "/payments/wechat/notify"): WECHAT_SIGNED,
     ("GET", "/payments/refunds"): OWNER_READ,
     ("GET", "/audit-log"): OWNER_READ,
@@ -141,6 +146,7 @@ MATRIX = {
     ("GET", "/stores"): SIGNED_IN_READ,
     ("GET", "/stores/<int:store_id>"): SIGNED_IN_READ,
     ("PATCH", "/stores/<int:store_id>"): OWNER_WRITE,
+    ("POST", "/stores"): OWNER_WRITE,
     ("GET", "/stores/<int:store_id>/slots"): SIGNED_IN_READ,
     ("GET", "/service-items"): SIGNED_IN_READ,
     ("POST", "/service-items"): BACK_OFFICE_WRITE,
@@ -268,6 +274,14 @@ MATRIX = {
     ("GET", "/referrals/refusals"): BACK_OFFICE_READ,
     ("GET", "/referrals/stats"): BACK_OFFICE_READ,
     ("GET", "/referrals/referrers"): BACK_OFFICE_READ,
+    # staff accounts, managed by the owner (the target is an account no caller acts as)
+    ("GET", "/staff"): OWNER_READ,
+    ("POST", "/staff"): OWNER_WRITE,
+    ("GET", "/staff/<int:staff_id>"): OWNER_READ,
+    ("PATCH", "/staff/<int:staff_id>"): OWNER_WRITE,
+    ("POST", "/staff/<int:staff_id>/disable"): OWNER_WRITE,
+    ("POST", "/staff/<int:staff_id>/enable"): OWNER_WRITE,
+    ("POST", "/staff/<int:staff_id>/password"): OWNER_WRITE,
     # the owner's statistics
     ("GET", "/stats/overview"): OWNER_READ,
     ("GET", "/stats/timeseries"): OWNER_READ,
@@ -367,12 +381,12 @@ def resolve(rule, ids):
         name = match.group(1)
         if name == "template_id":
             name = next(ids_key for prefix, ids_key in TEMPLATE_KINDS.items() if rule.startswith(prefix))
-        if name == "filename":
+        if name in ("filename", "path"):
             return "no-such-file.txt"
         return str(ids[name])
 
     path = re.sub(r"<(?:[^:>]+:)?(\w+)>", value, rule)
-    return path if path.startswith("/static/") else API_PREFIX + path
+    return path if path.startswith(("/static/", "/console")) else API_PREFIX + path
 
 
 @pytest.fixture(scope="module")
