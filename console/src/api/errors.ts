@@ -13,6 +13,9 @@ export const ERROR_MESSAGES: Record<string, string> = {
   database_unavailable: '系统繁忙，请稍后重试',
   invalid_credentials: '用户名或密码错误',
   insufficient_balance: '储值余额不足',
+  // Staff and store administration
+  last_owner: '这是唯一在用的店长账号，不能停用或改为其他角色；请先设置另一位店长',
+  invalid_username: '用户名为 1–64 个字符，不能含空格',
 }
 
 /** The message staff see for a code; an unknown code falls back to the service's own words. */
