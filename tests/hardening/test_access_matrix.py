@@ -410,6 +410,9 @@ def call(world, actor, method, rule):
         if body is not None:
             kwargs["json"] = body
     response = world.api.client.open(url, method=method, **kwargs)
+    # Read the body and close it: the console's routes answer a file when console/dist is built.
+    response.get_data()
+    response.close()
     if key == ("POST", "/auth/logout") and response.status_code == 204:
         _log_in_again(world, actor)
     return response
