@@ -16,10 +16,15 @@ staff_cli = AppGroup("staff", help="Manage staff accounts.")
 @click.option("--name", required=True)
 @click.option("--address", default=None)
 def create_store_command(name, address):
-    """Create a store and print its id."""
-    from app.stores.services import create_store
+    """Create a store and print its id (the owner opens later ones in the console or the API)."""
+    from app.common.errors import AppError
+    from app.stores.services import open_store
 
-    store = create_store(name=name, address=address)
+    try:
+        store = open_store(fields={"name": name, "address": address})
+    except AppError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message)
     db.session.commit()
     click.echo(store.id)
 
@@ -30,7 +35,7 @@ def create_store_command(name, address):
 @click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
 @click.option("--store", "store_ids", multiple=True, type=int, help="Store id (repeatable).")
 def create_staff_command(username, password, role, store_ids):
-    """Create a staff account."""
+    """Create a staff account (the first owner; the owner manages the rest in the console or the API)."""
     from app.common.errors import AppError
     from app.stores.services import create_staff
 
@@ -46,16 +51,21 @@ def create_staff_command(username, password, role, store_ids):
 @staff_cli.command("disable")
 @click.option("--username", required=True)
 def disable_staff_command(username):
-    """Disable a staff account and revoke its tokens."""
+    """Disable a staff account and revoke its tokens (never the last active owner)."""
     from sqlalchemy import select
 
+    from app.common.errors import AppError
     from app.stores.models import Staff
     from app.stores.services import disable_staff
 
     staff_id = db.session.scalar(select(Staff.id).where(Staff.username == username))
     if staff_id is None:
         raise click.ClickException(f"no staff account {username!r}")
-    disable_staff(staff_id=staff_id)
+    try:
+        disable_staff(staff_id=staff_id)
+    except AppError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message)
     db.session.commit()
     click.echo(f"disabled {username}")
 

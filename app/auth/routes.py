@@ -1,6 +1,6 @@
 from flask_smorest import Blueprint
 
-from app.common.auth import ROLES, auth_required, current_actor
+from app.common.auth import ROLES, STAFF_ROLES, auth_required, current_actor
 from app.common.ratelimit import login_rate_limit
 from app.common.schemas import BodySchema, ResponseSchema, fields, validate
 from app.common.transaction import unit_of_work
@@ -30,6 +30,14 @@ def staff_login(body):
     """Log a staff member in with username and password"""
     token, staff = services.authenticate_staff(**body)
     return {"token": token, "staff": staff}
+
+
+@blp.route("/auth/staff/me")
+@auth_required(*STAFF_ROLES)
+@blp.response(200, StaffRead)
+def staff_me():
+    """The signed-in staff member's account as it is now (a console refreshes its session with it)"""
+    return services.get_staff(current_actor().id)
 
 
 @blp.route("/auth/logout", methods=["POST"])

@@ -20,6 +20,7 @@ class MerchantSettings(db.Model):
         CheckConstraint("tier_labor_discount_max_percent BETWEEN 0 AND 100", name="tier_labor_discount_max_range"),
         CheckConstraint("tier_parts_discount_max_percent BETWEEN 0 AND 100", name="tier_parts_discount_max_range"),
         CheckConstraint("referral_reward_max_points >= 0", name="referral_reward_max_non_negative"),
+        CheckConstraint("console_lock_minutes BETWEEN 1 AND 240", name="console_lock_minutes_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -51,3 +52,5 @@ class MerchantSettings(db.Model):
     tier_labor_discount_max_percent: Mapped[int] = mapped_column(default=50, server_default="50")
     tier_parts_discount_max_percent: Mapped[int] = mapped_column(default=50, server_default="50")
     referral_reward_max_points: Mapped[int] = mapped_column(default=10000, server_default="10000")
+    # The staff console locks after this many quiet minutes (a counter PC is shared).
+    console_lock_minutes: Mapped[int] = mapped_column(default=5, server_default="5")

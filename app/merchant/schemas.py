@@ -21,6 +21,7 @@ class SettingsRead(ResponseSchema):
     tier_labor_discount_max_percent = fields.Integer()
     tier_parts_discount_max_percent = fields.Integer()
     referral_reward_max_points = fields.Integer()
+    console_lock_minutes = fields.Integer()
 
 
 class SettingsUpdate(BodySchema):
@@ -49,3 +50,5 @@ class SettingsUpdate(BodySchema):
     tier_labor_discount_max_percent = StrictInteger(validate=validate.Range(min=0, max=100))
     tier_parts_discount_max_percent = StrictInteger(validate=validate.Range(min=0, max=100))
     referral_reward_max_points = Count()
+    # Minutes of quiet before the staff console locks (1 to 240).
+    console_lock_minutes = StrictInteger(validate=validate.Range(min=1, max=240))

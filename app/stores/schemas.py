@@ -1,5 +1,5 @@
 from app.common.auth import STAFF_ROLES
-from app.common.schemas import BodySchema, Fen, ResponseSchema, StrictInteger, fields, validate
+from app.common.schemas import BodySchema, Fen, PageQuery, ResponseSchema, StrictInteger, fields, page_schema, validate
 
 
 class StoreRead(ResponseSchema):
@@ -39,6 +39,12 @@ class StoreUpdate(BodySchema):
     labor_rate_fen = Fen()
 
 
+class StoreCreate(StoreUpdate):
+    """A new store: its name, and any of the fields a change takes (the rest take their defaults)."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
 class StoreList(ResponseSchema):
     items = fields.List(fields.Nested(StoreRead))
 
@@ -48,3 +54,52 @@ class StaffRead(ResponseSchema):
     username = fields.String()
     role = fields.String(validate=validate.OneOf(STAFF_ROLES))
     store_ids = fields.List(fields.Integer())
+
+
+class StaffAccountRead(StaffRead):
+    """A staff account as the owner manages it."""
+
+    is_active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+StaffAccountPage = page_schema(StaffAccountRead, name="StaffAccountPage")
+
+
+def StoreIds(**kwargs):
+    """The stores an account works at, by id (32-bit ids, like every other id in the API)."""
+    store_id = StrictInteger(validate=validate.Range(min=1, max=2**31 - 1))
+    return fields.List(store_id, validate=validate.Length(max=100), **kwargs)
+
+
+class StaffQuery(PageQuery):
+    role = fields.String(load_default=None, validate=validate.OneOf(STAFF_ROLES))
+    store_id = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "Only the staff who work at this store."},
+    )
+    active = fields.Boolean(
+        load_default=None, metadata={"description": "true: active accounts only; false: disabled ones only."}
+    )
+
+
+class StaffCreate(BodySchema):
+    """A new account. The service's rules: a username of 1 to 64 characters without spaces, a
+    password of at least 8 characters (422 invalid_username, weak_password)."""
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128))
+    role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
+    store_ids = StoreIds(load_default=list)
+
+
+class StaffUpdate(BodySchema):
+    """A new role and/or stores (the stores replace the old ones); the account's tokens are revoked."""
+
+    role = fields.String(validate=validate.OneOf(STAFF_ROLES))
+    store_ids = StoreIds()
+
+
+class PasswordReset(BodySchema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128))

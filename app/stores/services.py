@@ -3,12 +3,13 @@
 import re
 from datetime import date, time
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit.services import record_change, snapshot
 from app.common.auth import STAFF_ROLES, Actor, issue_token
 from app.common.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from app.common.pagination import paginate
 from app.extensions import db
 from app.stores.models import Staff, StaffStore, Store
 
@@ -78,12 +79,10 @@ def _validated_opening_hours(hours) -> dict:
     return {day: cleaned[day] for day in WEEKDAYS if day in cleaned}
 
 
-def update_store(*, store_id, changes, actor=None) -> Store:
-    """Owner changes to a store, booking capacity included: at least one bay, a slot length from
-    SLOT_MINUTES_ALLOWED, valid weekday hours (merchant's timezone) and a cancel cut-off up to a week.
-    Lowering bays or changing hours never touches existing bookings; they only bound new ones.
-    Audited ("store")."""
-    store = get_store(store_id)
+def _validated_store_fields(changes) -> dict:
+    """A store's fields as given by the owner, checked and cleaned: at least one bay (at most
+    MAX_BAYS), a slot length from SLOT_MINUTES_ALLOWED, valid weekday hours (merchant's timezone),
+    a cancel cut-off up to a week, closed dates sorted and unique, the name trimmed."""
     if "bays" in changes and not 1 <= changes["bays"] <= MAX_BAYS:
         raise Unprocessable("invalid_bays", f"bays must be between 1 and {MAX_BAYS}.")
     if "slot_minutes" in changes and changes["slot_minutes"] not in SLOT_MINUTES_ALLOWED:
@@ -104,6 +103,50 @@ def update_store(*, store_id, changes, actor=None) -> Store:
         changes["closed_dates"] = sorted({day.isoformat() for day in changes["closed_dates"]})
     if "name" in changes:
         changes["name"] = changes["name"].strip()
+    return changes
+
+
+STORE_CREATE_FIELDS = (
+    "name",
+    "address",
+    "phone",
+    "bays",
+    "slot_minutes",
+    "opening_hours",
+    "closed_dates",
+    "booking_cancel_cutoff_minutes",
+    "allow_negative_stock",
+    "labor_rate_fen",
+)
+
+
+def open_store(*, fields, actor=None) -> Store:
+    """The owner opens a store: the name, and any of the fields ``update_store`` takes (the same
+    rules); what is left out takes the defaults (one bay, 30-minute slots, no hours yet, so not
+    bookable until they are set). Audited ("store": the new store's fields)."""
+    cleaned = _validated_store_fields(fields)
+    contact = {name: cleaned.pop(name, None) for name in ("address", "phone")}
+    store = create_store(name=cleaned.pop("name"), **contact)
+    for name, value in cleaned.items():
+        setattr(store, name, value)
+    db.session.flush()
+    record_change(
+        actor=actor,
+        kind="store",
+        entity_type="store",
+        entity_id=store.id,
+        before=None,
+        after=snapshot(store, STORE_CREATE_FIELDS),
+        store_id=store.id,
+    )
+    return store
+
+
+def update_store(*, store_id, changes, actor=None) -> Store:
+    """Owner changes to a store (the rules of ``_validated_store_fields``). Lowering bays or
+    changing hours never touches existing bookings; they only bound new ones. Audited ("store")."""
+    store = get_store(store_id)
+    changes = _validated_store_fields(changes)
     before = snapshot(store, changes)
     for name, value in changes.items():
         setattr(store, name, value)
@@ -151,17 +194,37 @@ def opening_hours_on(store, day: date):
     return _parse_hhmm(span[0]), _parse_hhmm(span[1])
 
 
-def create_staff(*, username, password, role, store_ids=(), actor=None) -> Staff:
-    """Create a staff account; passwords are stored as salted hashes, at least 8 characters.
-    Audited ("staff": username, role and stores; never the password)."""
+# Usernames are typed at the login screen, which trims what it is given: no spaces anywhere.
+_USERNAME = re.compile(r"^\S{1,64}$")
+MIN_PASSWORD_LENGTH = 8
+
+
+def _check_password(password):
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Unprocessable("weak_password", "passwords have at least 8 characters")
+
+
+def _check_role(role):
     if role not in STAFF_ROLES:
         raise Unprocessable("invalid_role", f"role must be one of {', '.join(STAFF_ROLES)}")
-    if len(password) < 8:
-        raise Unprocessable("weak_password", "passwords have at least 8 characters")
+
+
+def _stores_by_ids(store_ids):
+    return [get_store(store_id) for store_id in sorted(set(store_ids))]
+
+
+def create_staff(*, username, password, role, store_ids=(), actor=None) -> Staff:
+    """Create a staff account (the command line and the owner's API alike): a username of 1 to 64
+    characters without spaces, a known role, a password of at least 8 characters (stored as a
+    salted hash), stores that exist. Audited ("staff": username, role and stores; never the password)."""
+    if not _USERNAME.match(username):
+        raise Unprocessable("invalid_username", "usernames have 1 to 64 characters and no spaces")
+    _check_role(role)
+    _check_password(password)
     if db.session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
         raise Conflict("username_taken", f"username {username!r} is taken")
     staff = Staff(username=username, password_hash=generate_password_hash(password), role=role)
-    staff.stores = [get_store(store_id) for store_id in store_ids]
+    staff.stores = _stores_by_ids(store_ids)
     db.session.add(staff)
     db.session.flush()
     record_change(
@@ -187,17 +250,73 @@ def authenticate_staff(*, username, password):
     return token, staff
 
 
-def disable_staff(*, staff_id, actor=None) -> Staff:
-    """Disable an account and revoke every token it holds. Audited ("staff")."""
+def get_staff(staff_id) -> Staff:
+    """A staff account, active or disabled."""
     staff = db.session.get(Staff, staff_id)
     if staff is None:
         raise NotFound("staff_not_found", "No such staff account.")
+    return staff
+
+
+def list_staff(*, role=None, store_id=None, active=None, page=1, per_page=20):
+    """Staff accounts by id, filtered by role, a store they work at and whether they are active."""
+    stmt = select(Staff).order_by(Staff.id)
+    if role is not None:
+        stmt = stmt.where(Staff.role == role)
+    if store_id is not None:
+        stmt = stmt.where(
+            exists().where(StaffStore.staff_id == Staff.id, StaffStore.store_id == store_id).correlate(Staff)
+        )
+    if active is not None:
+        stmt = stmt.where(Staff.is_active.is_(active))
+    return paginate(stmt, page, per_page)
+
+
+def _lock_staff(staff_id) -> Staff:
+    staff = db.session.scalar(
+        select(Staff).where(Staff.id == staff_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if staff is None:
+        raise NotFound("staff_not_found", "No such staff account.")
+    return staff
+
+
+def _lock_with_the_owners(staff_id):
+    """(the account, the active owners' ids), every one of their rows locked: the owners first and
+    in id order, so two changes that may take away an owner queue instead of deadlocking."""
+    owner_ids = db.session.scalars(
+        select(Staff.id).where(Staff.role == "owner", Staff.is_active.is_(True)).order_by(Staff.id).with_for_update()
+    ).all()
+    return _lock_staff(staff_id), owner_ids
+
+
+def _keep_an_owner(staff, owner_ids, *, role_after, active_after):
+    """Refuse (409 ``last_owner``) a change that would leave no active owner: someone must still be
+    able to manage staff, stores and money-shaping settings."""
+    if staff.role != "owner" or not staff.is_active or (role_after == "owner" and active_after):
+        return
+    if set(owner_ids) <= {staff.id}:
+        raise Conflict(
+            "last_owner",
+            "This is the only active owner; make another owner first.",
+            details={"staff_id": staff.id},
+        )
+
+
+def disable_staff(*, staff_id, actor=None) -> Staff:
+    """Disable an account and revoke every token it holds: its next request is refused (401
+    ``token_revoked``) and it cannot log in. Not the last active owner (409 ``last_owner``).
+    Audited ("staff")."""
+    staff, owner_ids = _lock_with_the_owners(staff_id)
+    if not staff.is_active:
+        return staff
+    _keep_an_owner(staff, owner_ids, role_after=staff.role, active_after=False)
     record_change(
         actor=actor,
         kind="staff",
         entity_type="staff",
         entity_id=staff.id,
-        before={"is_active": staff.is_active},
+        before={"is_active": True},
         after={"is_active": False},
     )
     staff.is_active = False
@@ -206,28 +325,65 @@ def disable_staff(*, staff_id, actor=None) -> Staff:
     return staff
 
 
+def enable_staff(*, staff_id, actor=None) -> Staff:
+    """Let a disabled account log in again (the tokens it held before stay revoked). Audited ("staff")."""
+    staff = _lock_staff(staff_id)
+    if staff.is_active:
+        return staff
+    staff.is_active = True
+    db.session.flush()
+    record_change(
+        actor=actor,
+        kind="staff",
+        entity_type="staff",
+        entity_id=staff.id,
+        before={"is_active": False},
+        after={"is_active": True},
+    )
+    return staff
+
+
+def reset_staff_password(*, staff_id, password, actor=None) -> Staff:
+    """Give an account a new password (at least 8 characters) and revoke every token it holds, so
+    whoever knew the old one is signed out everywhere. Audited ("staff"; never the password)."""
+    _check_password(password)
+    staff = _lock_staff(staff_id)
+    staff.password_hash = generate_password_hash(password)
+    staff.token_version += 1
+    db.session.flush()
+    record_change(
+        actor=actor,
+        kind="staff",
+        entity_type="staff",
+        entity_id=staff.id,
+        before={"password": "old"},
+        after={"password": "new"},
+        reason="password reset",
+    )
+    return staff
+
+
 def log_out_staff(*, staff_id):
     """Revoke every token the staff account holds (each device logs in again)."""
-    staff = db.session.get(Staff, staff_id)
-    if staff is None:
-        raise NotFound("staff_not_found", "No such staff account.")
+    staff = get_staff(staff_id)
     staff.token_version += 1
     db.session.flush()
 
 
 def update_staff(*, staff_id, role=None, store_ids=None, actor=None) -> Staff:
     """Change an account's role and/or stores (None: unchanged). A change revokes the account's
-    tokens, so the new role and stores apply from its next login. Audited ("staff")."""
-    staff = db.session.get(Staff, staff_id)
-    if staff is None:
-        raise NotFound("staff_not_found", "No such staff account.")
-    if role is not None and role not in STAFF_ROLES:
-        raise Unprocessable("invalid_role", f"role must be one of {', '.join(STAFF_ROLES)}")
+    tokens, so the new role and stores apply from its next login. The last active owner keeps the
+    owner's role (409 ``last_owner``). Audited ("staff")."""
+    if role is not None:
+        _check_role(role)
+    staff, owner_ids = _lock_with_the_owners(staff_id)
+    if role is not None:
+        _keep_an_owner(staff, owner_ids, role_after=role, active_after=staff.is_active)
     before = {"role": staff.role, "store_ids": staff.store_ids}
     if role is not None:
         staff.role = role
     if store_ids is not None:
-        staff.stores = [get_store(store_id) for store_id in sorted(set(store_ids))]
+        staff.stores = _stores_by_ids(store_ids)
     after = {"role": staff.role, "store_ids": staff.store_ids}
     if after != before:
         staff.token_version += 1

@@ -97,8 +97,10 @@ def build_world(app, url="") -> World:
             create_staff(
                 username=username, password=PASSWORD, role=role, store_ids=[stores[n - 1] for n in store_numbers]
             )
+        # An account no caller acts as: the owner's staff routes disable and enable it.
+        spare = create_staff(username="spare", password=PASSWORD, role="cashier", store_ids=[stores[1]]).id
         db.session.commit()
-    ids.update(store_1=stores[0], store_2=stores[1], store_id=stores[1])
+    ids.update(store_1=stores[0], store_2=stores[1], store_id=stores[1], staff_id=spare)
     world.tokens["anonymous"] = None
     for username in STAFF:
         body = world.ok(api.post("/auth/staff/login", json={"username": username, "password": PASSWORD}))

@@ -94,6 +94,7 @@ MATRIX = {
     # auth, documentation, payments from WeChat
     ("POST", "/auth/staff/login"): PUBLIC,
     ("POST", "/auth/wechat/login"): PUBLIC,
+    ("GET", "/auth/staff/me"): ANY_STAFF_OWN_READ,
     ("POST", "/auth/logout"): Who("anyone signed in: logs out", (401, OK, OK, OK, OK, OK, OK, OK, OK)),
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
@@ -145,6 +146,7 @@ MATRIX = {
     ("GET", "/stores"): SIGNED_IN_READ,
     ("GET", "/stores/<int:store_id>"): SIGNED_IN_READ,
     ("PATCH", "/stores/<int:store_id>"): OWNER_WRITE,
+    ("POST", "/stores"): OWNER_WRITE,
     ("GET", "/stores/<int:store_id>/slots"): SIGNED_IN_READ,
     ("GET", "/service-items"): SIGNED_IN_READ,
     ("POST", "/service-items"): BACK_OFFICE_WRITE,
@@ -274,6 +276,14 @@ MATRIX = {
     ("GET", "/referrals/refusals"): BACK_OFFICE_READ,
     ("GET", "/referrals/stats"): BACK_OFFICE_READ,
     ("GET", "/referrals/referrers"): BACK_OFFICE_READ,
+    # staff accounts, managed by the owner (the target is an account no caller acts as)
+    ("GET", "/staff"): OWNER_READ,
+    ("POST", "/staff"): OWNER_WRITE,
+    ("GET", "/staff/<int:staff_id>"): OWNER_READ,
+    ("PATCH", "/staff/<int:staff_id>"): OWNER_WRITE,
+    ("POST", "/staff/<int:staff_id>/disable"): OWNER_WRITE,
+    ("POST", "/staff/<int:staff_id>/enable"): OWNER_WRITE,
+    ("POST", "/staff/<int:staff_id>/password"): OWNER_WRITE,
     # the owner's statistics
     ("GET", "/stats/overview"): OWNER_READ,
     ("GET", "/stats/timeseries"): OWNER_READ,
@@ -408,6 +418,9 @@ def call(world, actor, method, rule):
         if body is not None:
             kwargs["json"] = body
     response = world.api.client.open(url, method=method, **kwargs)
+    # Read the body and close it: the console's routes answer a file when console/dist is built.
+    response.get_data()
+    response.close()
     if key == ("POST", "/auth/logout") and response.status_code == 204:
         _log_in_again(world, actor)
     return response

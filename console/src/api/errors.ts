@@ -238,6 +238,10 @@ export const ERROR_MESSAGES: Record<string, string> = {
   payment_purpose_unavailable: '暂时无法入账，请稍后重试',
   unknown_payment_purpose: '无法识别的支付用途',
   work_order_payment_not_found: '未找到该工单的微信支付记录',
+
+  // Staff and store administration
+  last_owner: '这是唯一在用的店长账号，不能停用或改为其他角色；请先设置另一位店长',
+  invalid_username: '用户名为 1–64 个字符，不能含空格',
 }
 
 /**

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest'
+import { draftOf, parseSetting } from './settingInput'
+
+describe('setting input', () => {
+  it('shows the service values as text the owner edits', () => {
+    expect(draftOf('int', 5)).toBe('5')
+    expect(draftOf('optionalInt', null)).toBe('')
+    expect(draftOf('fen', 4990)).toBe('49.90')
+    expect(draftOf('coupon', null)).toBeNull()
+  })
+
+  it('sends whole numbers as numbers and anything else as typed, for the service to judge', () => {
+    expect(parseSetting('int', '３０')).toEqual({ value: 30 })
+    expect(parseSetting('int', '2.5')).toEqual({ value: '2.5' })
+    expect(parseSetting('int', '0')).toEqual({ value: 0 })
+    expect(parseSetting('optionalInt', ' ')).toEqual({ value: null })
+    expect(parseSetting('coupon', 7)).toEqual({ value: 7 })
+  })
+
+  it('reads money in yuan as fen, and says so when it cannot', () => {
+    expect(parseSetting('fen', '49.9')).toEqual({ value: 4990 })
+    expect(parseSetting('fen', '四十')).toEqual({ error: '请输入金额（元），如 50 或 49.90' })
+  })
+})
