@@ -15,6 +15,7 @@ from app.common.schemas import (
     page_schema,
     validate,
 )
+from app.workorders.models import LINE_KINDS, TENDER_TYPES
 
 ID = {"validate": validate.Range(min=1)}
 
@@ -207,14 +208,14 @@ class StatementQuery(QuerySchema):
 
 class StatementLine(ResponseSchema):
     name = fields.String(required=True)
-    kind = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
     quantity = fields.Integer(required=True)
     unit_net_fen = fields.Integer(required=True)
     line_total_fen = fields.Integer(required=True)
 
 
 class StatementTender(ResponseSchema):
-    type = fields.String(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(TENDER_TYPES))
     amount_fen = fields.Integer(required=True)
 
 
@@ -246,7 +247,7 @@ class StatementRefund(ResponseSchema):
 class StatementAccount(ResponseSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
-    kind = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(ACCOUNT_KINDS))
     contact_name = fields.String(allow_none=True)
     contact_phone = fields.String(allow_none=True)
     tax_number = fields.String(allow_none=True)

@@ -605,7 +605,7 @@ def statement(*, account_id, first_day: date, last_day: date):
     from app.workorders.models import WorkOrder, WorkOrderLine, WorkOrderPayment
 
     if first_day > last_day:
-        raise Unprocessable("invalid_period", "from must not be after to.")
+        raise Unprocessable("invalid_period", "`from` must not be after `to`.")
     account = _get(account_id)
     tz_name = merchant_timezone()
     start = clock.local_day_bounds(first_day, tz_name)[0]
