@@ -26,6 +26,8 @@ KINDS = (
     "commission_rule",
     "mileage_correction",
     "discount_limit",
+    "account",
+    "account_over_limit",
 )
 SYSTEM_USERNAME = "command line"
 

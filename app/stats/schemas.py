@@ -111,6 +111,12 @@ class LiabilitiesRead(ResponseSchema):
     stored_value_fen = fields.Integer()
     points_outstanding = fields.Integer()
     package_card_items_outstanding = fields.Integer()
+    receivables_fen = fields.Integer(
+        metadata={"description": "An asset: what accounts (挂账) still owe on their receivables."}
+    )
+    account_credit_fen = fields.Integer(
+        metadata={"description": "A liability: what accounts paid in beyond their receivables (their credit)."}
+    )
 
 
 class TopupsRead(ResponseSchema):

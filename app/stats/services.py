@@ -21,6 +21,7 @@ Periods are merchant-local days (``from``..``to`` inclusive, see periods.py). Th
 - liabilities (now, merchant-wide: a member spends them at any store): stored value principal and
   bonus (the sums of the wallets), points outstanding (the live points: unexpired lots' remaining
   points, the same figure a member can spend), package-card units outstanding on unexpired cards;
+  beside them the receivables accounts (挂账) still owe (an asset) and the credit they hold (a liability);
 - prepaid sales in the period: top-ups (principal paid in and bonus given, by payment method) and
   package cards sold (by payment method; at ``store_id`` when given);
 - coupons: issued in the period (by source) and redeemed in the period (used now, ``used_at`` in
@@ -35,6 +36,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
+from app.accounts import services as accounts
 from app.cards import services as cards
 from app.cards.models import PAID_VIA as CARD_PAID_VIA
 from app.cards.models import PackageCardEntry, PackageCardItem
@@ -177,6 +179,7 @@ def liability_figures(now):
         "stored_value_fen": _int(principal) + _int(bonus),
         "points_outstanding": points,
         "package_card_items_outstanding": _int(cards.outstanding_items(now=now)),
+        **accounts.receivables_outstanding(),
     }
 
 

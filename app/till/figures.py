@@ -24,7 +24,18 @@ from app.wallet.models import PAID_VIA
 from app.workorders import stats as work_orders
 
 MINI_PROGRAM = "wechat_mini_program"
-TENDERS = ("cash", "wechat", "alipay", "card", MINI_PROGRAM, "stored_value", "points", "coupon", "package_card")
+TENDERS = (
+    "cash",
+    "wechat",
+    "alipay",
+    "card",
+    MINI_PROGRAM,
+    "stored_value",
+    "points",
+    "coupon",
+    "package_card",
+    "on_account",
+)
 STORE = "store"
 
 

@@ -20,7 +20,7 @@ EDITABLE = ("open", "in_progress")
 # order, priced out. Decided in the mini-program by the member or recorded by staff after a phone call.
 APPROVALS = ("not_needed", "pending", "approved", "declined")
 APPROVAL_CHANNELS = ("mini_program", "phone")
-TENDER_TYPES = ("stored_value", "points", "coupon", "package_card", "cash", "wechat", "alipay", "card")
+TENDER_TYPES = ("stored_value", "points", "coupon", "package_card", "cash", "wechat", "alipay", "card", "on_account")
 MONEY_TYPES = ("cash", "wechat", "alipay", "card")
 # A tender row's status (WorkOrderPayment.status): see the model's docstring.
 TENDER_STATUSES = ("posted", "held", "pending", "released")
@@ -264,7 +264,8 @@ class WorkOrderPayment(db.Model):
     __tablename__ = "work_order_payments"
     __table_args__ = (
         CheckConstraint(
-            "type IN ('stored_value', 'points', 'coupon', 'package_card', 'cash', 'wechat', 'alipay', 'card')",
+            "type IN ('stored_value', 'points', 'coupon', 'package_card', 'cash', 'wechat', 'alipay', 'card',"
+            " 'on_account')",
             name="type_known",
         ),
         CheckConstraint("status IN ('posted', 'held', 'pending', 'released')", name="status_known"),
@@ -282,6 +283,8 @@ class WorkOrderPayment(db.Model):
     service_item_id: Mapped[int | None]
     line_id: Mapped[int | None] = mapped_column(ForeignKey("work_order_lines.id", ondelete="SET NULL"))
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("work_order_pay_attempts.id"), index=True)
+    # The account an on_account tender charged (挂账, migration 0028).
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     ref_type: Mapped[str] = mapped_column(String(32), default="work_order")
     ref_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,8 @@ mini-program, ("work_order_pay", attempt id) — the refund
    is not blocked (the shop decides whether to settle the difference with the customer);
  * restores the coupon if it is still valid (an expired one stays used), returns card items,
    removes the stamps the order added and puts its parts back into stock;
+ * reduces the receivable of an order charged on account (挂账) by its open part, and gives the
+   account back as credit what was already repaid on it (app/accounts/services.py);
  * reverts the member's visit statistics (count, total paid, first and last paid visit).
 What the member paid through WeChat Pay in the mini-program goes back the same way: each paid
 attempt's WeChat payment gets a refund, promised in this transaction and sent by the
@@ -22,6 +24,7 @@ Refunding a refunded order returns it unchanged.
 
 from sqlalchemy import func, select
 
+from app.accounts import services as accounts
 from app.cards import services as package_cards
 from app.catalog import stock
 from app.commissions import services as commissions
@@ -61,6 +64,7 @@ def reverse_instruments(*, ref_type, ref_id, now):
     coupons.restore_reference(ref_type=ref_type, ref_id=ref_id, now=now)
     points.reverse_reference(ref_type=ref_type, ref_id=ref_id, now=now)
     wallet.reverse_reference(ref_type=ref_type, ref_id=ref_id)
+    accounts.reverse_reference(ref_type=ref_type, ref_id=ref_id, now=now)
 
 
 def _remaining_visit_bounds(member_id, excluding_id):

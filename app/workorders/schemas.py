@@ -30,7 +30,10 @@ TENDER_FIELDS = {
     "wechat": {"amount_fen"},
     "alipay": {"amount_fen"},
     "card": {"amount_fen"},
+    "on_account": {"account_id", "amount_fen"},
 }
+# Fields a tender type may take besides those it needs.
+TENDER_OPTIONAL = {"on_account": {"over_limit_approved"}}
 
 
 LINE_CATEGORIES = ("wash", "maintenance", "repair", "beauty", "other")
@@ -136,12 +139,20 @@ class WorkOrderTender(BodySchema):
     member_coupon_id = StrictInteger(**ID)
     card_id = StrictInteger(**ID)
     service_item_id = StrictInteger(**ID)
+    account_id = StrictInteger(**ID, metadata={"description": "on_account: the account (挂账) to charge."})
+    over_limit_approved = fields.Boolean(
+        metadata={
+            "description": "on_account: the owner approves a charge over the account's credit limit "
+            "(accepted only from the owner's token)."
+        }
+    )
 
     @validates_schema
     def fields_of_type(self, data, **kwargs):
         wanted = TENDER_FIELDS.get(data.get("type"), set())
         given = set(data) - {"type"}
-        missing, stray = sorted(wanted - given), sorted(given - wanted)
+        missing = sorted(wanted - given)
+        stray = sorted(given - wanted - TENDER_OPTIONAL.get(data.get("type"), set()))
         if missing:
             raise ValidationError(f"a {data['type']} tender needs {', '.join(missing)}", missing[0])
         if stray:
@@ -231,6 +242,7 @@ class WorkOrderPaymentRead(ResponseSchema):
     card_id = fields.Integer(allow_none=True)
     service_item_id = fields.Integer(allow_none=True)
     line_id = fields.Integer(allow_none=True)
+    account_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
 
 
@@ -273,6 +285,7 @@ class WorkOrderTenderValue(ResponseSchema):
     card_id = fields.Integer(allow_none=True)
     service_item_id = fields.Integer(allow_none=True)
     line_id = fields.Integer(allow_none=True)
+    account_id = fields.Integer(allow_none=True)
 
 
 class WorkOrderQuoteRead(ResponseSchema):

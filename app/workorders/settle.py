@@ -2,7 +2,8 @@
 
 One transaction (the caller commits): the order row is locked first, so of two cashiers settling
 the same order at once one settles and the other gets 409. Then the instruments are spent in a
-fixed order (package cards, coupons, points, stored value; then parts in part-id order), each with
+fixed order (package cards, coupons, points, stored value, the account charged on_account (挂账);
+then parts in part-id order), each with
 the reference ("work_order", id) — or, for tenders a mini-program payment held, that attempt's
 reference — so a refund reverses them by reference. Any refusal (409/422) raises and the caller
 rolls the whole settlement back: nothing is half-spent.
@@ -19,6 +20,7 @@ Settling also records:
    marketing's visits (follow-ups), referrals and the stats is listed in app/consequences.py.
 """
 
+from app.accounts import services as accounts
 from app.cards import services as package_cards
 from app.catalog import stock
 from app.catalog.services import service_items_by_id
@@ -38,10 +40,10 @@ from app.workorders.tenders import value_tenders
 
 REF_TYPE = "work_order"
 # Spending order of the instruments: the same in every transaction, so row locks never cross.
-SPEND_ORDER = {"package_card": 0, "coupon": 1, "points": 2, "stored_value": 3}
+SPEND_ORDER = {"package_card": 0, "coupon": 1, "points": 2, "stored_value": 3, "on_account": 4}
 
 
-def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None):
+def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None, actor=None):
     """Debit each valued tender under (ref_type, ref_id) and record it as a payment row."""
     member_id = order.member_id
     for value in sorted(values, key=lambda v: SPEND_ORDER.get(v.type, 9)):
@@ -62,6 +64,15 @@ def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None)
             points.redeem(member_id=member_id, points=value.points, ref_type=ref_type, ref_id=ref_id, now=now)
         elif value.type == "stored_value":
             wallet.spend(member_id=member_id, amount_fen=value.amount_fen, ref_type=ref_type, ref_id=ref_id)
+        elif value.type == "on_account":
+            accounts.charge(
+                actor=actor,
+                order=order,
+                account_id=value.account_id,
+                amount_fen=value.amount_fen,
+                over_limit_approved=value.over_limit_approved,
+                now=now,
+            )
     # Appended to the order's collection (rather than added and the collection read again): new
     # rows get higher ids, so the collection stays in id order as a fresh read would give it.
     for value in values:
@@ -76,6 +87,7 @@ def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None)
                 card_id=value.card_id,
                 service_item_id=value.service_item_id,
                 line_id=value.line_id,
+                account_id=value.account_id,
                 attempt_id=attempt_id,
                 ref_type=ref_type,
                 ref_id=ref_id,
@@ -164,6 +176,12 @@ def _record_maintenance(order, now):
         )
 
 
+def _check_approvals(actor, tenders):
+    """A charge over an account's credit limit is approved by the owner only (their token)."""
+    if any(tender.get("over_limit_approved") for tender in tenders):
+        accounts.require_owner_for_approval(actor)
+
+
 def prepare(order, *, tenders, now):
     """Lock-free part shared by quote and settle: the member link, prices, the valuation."""
     services.ensure_settleable(order)
@@ -176,6 +194,7 @@ def settle(*, actor, work_order_id, tenders, now=None):
     """Settle an open, in-progress or completed order with tenders whose values add up to its
     total exactly (422 otherwise); a second settle → 409. See the module docstring."""
     now = now or clock.now()
+    _check_approvals(actor, tenders)
     order = services.lock_work_order(work_order_id=work_order_id, actor=actor)
     services.load_lines_and_payments(order)
     valuation = prepare(order, tenders=tenders, now=now)
@@ -184,7 +203,7 @@ def settle(*, actor, work_order_id, tenders, now=None):
     # identity map keeps objects weakly, so without this reference the wallet, the points and the
     # member metrics would each read it again. (Read only: the instruments still check the member.)
     member = db.session.get(Member, order.member_id) if order.member_id is not None else None
-    spend(order, valuation.values, ref_type=REF_TYPE, ref_id=order.id, status="posted", now=now)
+    spend(order, valuation.values, ref_type=REF_TYPE, ref_id=order.id, status="posted", now=now, actor=actor)
     finish(order, now=now, staff_id=actor.id if actor is not None and actor.kind == "staff" else None)
     del member
     return order
@@ -194,6 +213,7 @@ def quote(*, actor, work_order_id, tenders, now=None):
     """What settle would do with these tenders — prices, each tender's value, what remains —
     changing nothing (the pricing runs in a savepoint that is rolled back)."""
     now = now or clock.now()
+    _check_approvals(actor, tenders)
     order = services.get_work_order(work_order_id=work_order_id, actor=actor)
     savepoint = db.session.begin_nested()
     try:

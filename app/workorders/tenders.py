@@ -8,7 +8,8 @@ The server decides every value, in this order:
  4. points at the merchant's redeem rate, capped by ``points_max_redeem_percent`` of what is
     still to pay after cards and coupons (more points than the member has → 409, more than the
     cap → 422 points_over_limit);
- 5. stored value and money tenders (cash, wechat, alipay, card) at their amounts.
+ 5. stored value and money tenders (cash, wechat, alipay, card) at their amounts;
+ 6. on_account (挂账) at its amount, once the account may take it (app/accounts/services.py).
 No line unit is covered twice. Nothing is written here: quote and settle share this valuation,
 and settle then spends the instruments (which refuse used coupons, empty cards and short balances).
 """
@@ -16,6 +17,7 @@ and settle then spends the instruments (which refuse used coupons, empty cards a
 from collections import Counter
 from dataclasses import dataclass, field
 
+from app.accounts import services as accounts
 from app.cards import services as package_cards
 from app.common.errors import Conflict, Unprocessable
 from app.coupons import services as coupons
@@ -38,6 +40,8 @@ class TenderValue:
     card_id: int | None = None
     service_item_id: int | None = None
     line_id: int | None = None
+    account_id: int | None = None
+    over_limit_approved: bool = False
 
 
 @dataclass
@@ -208,5 +212,21 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
             values[index] = TenderValue(type="points", amount_fen=value, points=tender["points"])
         elif tender["type"] == "stored_value" or tender["type"] in MONEY_TYPES:
             values[index] = TenderValue(type=tender["type"], amount_fen=tender["amount_fen"])
+        elif tender["type"] == "on_account":
+            # Refused here too (suspended, not allowed, over the limit), so a quote never values what
+            # settling then refuses; the settle checks again under the account's lock.
+            accounts.check_charge(
+                account_id=tender["account_id"],
+                vehicle_id=order.vehicle_id,
+                member_id=member_id,
+                amount_fen=tender["amount_fen"],
+                over_limit_approved=tender.get("over_limit_approved", False),
+            )
+            values[index] = TenderValue(
+                type="on_account",
+                amount_fen=tender["amount_fen"],
+                account_id=tender["account_id"],
+                over_limit_approved=tender.get("over_limit_approved", False),
+            )
     valuation.values = values
     return valuation

@@ -45,6 +45,8 @@ export const routes: RouteRecordRaw[] = [
       { path: 'admin/staff', name: 'admin-staff', component: () => import('@/views/StaffAdminView.vue'), meta: { title: '员工', roles: ['owner'] } },
       { path: 'admin/stores', name: 'admin-stores', component: () => import('@/views/StoresAdminView.vue'), meta: { title: '门店', roles: ['owner'] } },
       { path: 'admin/settings', name: 'admin-settings', component: () => import('@/views/SettingsView.vue'), meta: { title: '规则设置', roles: ['owner'] } },
+      { path: 'accounts', name: 'accounts', component: () => import('@/views/AccountsView.vue'), meta: { title: '挂账客户', roles: COUNTER_ROLES } },
+      { path: 'accounts/:accountId(\\d+)', name: 'account', component: () => import('@/views/AccountDetailView.vue'), meta: { title: '挂账客户详情', roles: COUNTER_ROLES, menu: false }, props: (r) => ({ accountId: Number(r.params.accountId) }) },
       { path: 'audit', name: 'audit', component: () => import('@/views/AuditLogView.vue'), meta: { title: '操作日志', roles: ['owner'] } },
     ],
   },

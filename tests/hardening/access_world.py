@@ -152,6 +152,9 @@ def build_world(app, url="") -> World:
         },
     )
     ids["segment_id"] = create("/segments", {"name": "所有人", "rules": {"all": []}})
+    ids["account_id"] = create(
+        "/accounts", {"name": "平安保险", "kind": "insurer", "credit_limit_fen": 100000, "payment_terms_days": 30}
+    )
     ids["campaign_id"] = create(
         "/campaigns",
         {

@@ -225,6 +225,18 @@ MATRIX = {
     ("DELETE", "/work-orders/<int:work_order_id>/discount"): COUNTER_STORE2_ACT,
     ("GET", "/discount-limits"): COUNTER_READ,
     ("PUT", "/discount-limits"): OWNER_WRITE,
+    # on account (挂账): counter staff read and record repayments; the owner manages the accounts
+    ("GET", "/accounts"): COUNTER_READ,
+    ("POST", "/accounts"): OWNER_WRITE,
+    ("GET", "/accounts/ageing"): COUNTER_READ,
+    ("GET", "/accounts/<int:account_id>"): COUNTER_READ,
+    ("PATCH", "/accounts/<int:account_id>"): OWNER_WRITE,
+    ("POST", "/accounts/<int:account_id>/status"): OWNER_WRITE,
+    ("GET", "/accounts/<int:account_id>/receivables"): COUNTER_READ,
+    ("GET", "/accounts/<int:account_id>/repayments"): COUNTER_READ,
+    ("POST", "/accounts/<int:account_id>/repayments"): COUNTER_WRITE,
+    ("GET", "/accounts/<int:account_id>/statement"): COUNTER_READ,
+    ("GET", "/accounts/<int:account_id>/ageing"): COUNTER_READ,
     # technicians and commission
     ("PUT", "/work-orders/<int:work_order_id>/lines/<int:line_id>/technicians"): COUNTER_STORE2_ACT,
     ("GET", "/staff/me/jobs"): ANY_STAFF_OWN_READ,
@@ -298,6 +310,7 @@ QUERIES = {
     ("GET", "/vehicles"): {"plate": "1A001"},
     ("GET", "/bookings"): {"store_id": "{store_2}", "date": "2026-12-01"},
     ("GET", "/work-orders"): {"store_id": "{store_2}"},
+    ("GET", "/accounts/<int:account_id>/statement"): {"from": "2026-11-01", "to": "2026-11-30"},
 }
 
 # Bodies valid enough to reach the ownership or store check (an invalid body stops at 422 first).

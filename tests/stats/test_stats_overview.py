@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import date, timedelta
 
+from app.accounts.models import Account, AccountReceivable
 from app.cards.models import PackageCard, PackageCardItem
 from app.coupons.models import MemberCoupon
 from app.marketing.models import Campaign, FollowUp, Message
@@ -152,6 +153,8 @@ def expected_overview(app, first, last, store_id=None):
             "package_card_items_outstanding": sum(
                 item.remaining for item in rows(app, PackageCardItem) if cards[item.card_id].expires_at > NOW
             ),
+            "receivables_fen": sum(r.open_fen for r in rows(app, AccountReceivable)),
+            "account_credit_fen": sum(a.credit_fen for a in rows(app, Account)),
         },
         "prepaid": {
             "topups": {
@@ -231,6 +234,7 @@ def test_the_shop_has_the_figures_it_was_built_with(api, shop, tokens):
         "wechat": 23999,
         "alipay": 0,
         "card": 5000 + 27500,
+        "on_account": 0,
     }
     assert sum(revenue["by_tender"].values()) == revenue["total_fen"] == sum(revenue["by_category"].values())
     assert revenue["by_category"]["part"] == 8000 and revenue["by_category"]["repair"] == 28500

@@ -242,6 +242,17 @@ export const ERROR_MESSAGES: Record<string, string> = {
   // Staff and store administration
   last_owner: '这是唯一在用的店长账号，不能停用或改为其他角色；请先设置另一位店长',
   invalid_username: '用户名为 1–64 个字符，不能含空格',
+
+  // On account (挂账)
+  account_not_found: '未找到该挂账客户',
+  account_name_taken: '已有同名的挂账客户',
+  account_suspended: '该挂账客户已停用，不能再挂账',
+  account_not_allowed: '该车辆和会员都不在此挂账客户的名单内',
+  credit_limit_exceeded: '超出该挂账客户的信用额度，需店长批准',
+  over_limit_owner_only: '只有店长可以批准超额挂账',
+  receivable_not_found: '未找到该应收款',
+  allocation_exceeds_open: '核销金额超过该应收款的未结金额',
+  allocation_exceeds_repayment: '核销金额合计超过本次回款',
 }
 
 /**

@@ -31,5 +31,7 @@ export const AUDIT_KIND_NAMES: Record<AuditKind, string> = {
   commission_rule: '提成规则',
   mileage_correction: '里程更正',
   discount_limit: '折扣上限',
+  account: '挂账客户',
+  account_over_limit: '超额挂账批准',
 }
 export const AUDIT_KINDS = Object.keys(AUDIT_KIND_NAMES) as AuditKind[]

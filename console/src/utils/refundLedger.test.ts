@@ -18,7 +18,7 @@ function line(overrides: Partial<Line>): Line {
 }
 
 function payment(overrides: Partial<Payment>): Payment {
-  return { id: 1, type: 'cash', amount_fen: 0, status: 'posted', points: null, member_coupon_id: null, card_id: null, service_item_id: null, line_id: null, created_at: at, ...overrides }
+  return { id: 1, type: 'cash', amount_fen: 0, status: 'posted', points: null, member_coupon_id: null, card_id: null, service_item_id: null, line_id: null, account_id: null, created_at: at, ...overrides }
 }
 
 function order(overrides: Partial<Order>): Order {

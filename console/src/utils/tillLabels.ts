@@ -21,6 +21,7 @@ export const TENDER_LABELS: Record<TillTender, string> = {
   points: '积分抵扣',
   coupon: '优惠券',
   package_card: '次卡',
+  on_account: '挂账',
 }
 
 /** Money that passes through the till or a payment terminal, in the order the till lists it. */

@@ -45,6 +45,7 @@ export const TENDER_LABELS: Record<TenderType, string> = {
   wechat: '微信',
   alipay: '支付宝',
   card: '银行卡',
+  on_account: '挂账',
 }
 
 export const LINE_KIND_LABELS: Record<LineKind, string> = {
