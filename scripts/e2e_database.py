@@ -9,7 +9,8 @@ from sqlalchemy import create_engine, make_url, text
 
 url = make_url(sys.argv[1])
 name = f"{url.database}_e2e"
-admin = create_engine(url, isolation_level="AUTOCOMMIT")
+# Connect to the server's maintenance database: the given one need not exist yet.
+admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
 with admin.connect() as conn:
     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -48,6 +48,8 @@ async function choose(page: Page, select: ReturnType<Page['getByTestId']>, label
 }
 
 test('marketing builds a segment, launches a campaign with a coupon, and sees what was sent', async ({ page, request }) => {
+  // Two scheduler jobs run as CLI processes (each starts the whole application).
+  test.setTimeout(150_000)
   const marketing = await staffApi(request, 'marketing')
   const owner = await staffApi(request, 'owner')
   const suffix = digits(6)
