@@ -146,6 +146,33 @@ describe('what body is sent', () => {
     expect(form.body.value.tenders).toEqual([{ type: 'card', amount_fen: 5000 }])
   })
 
+  it('sends the 挂账 row last, as its component emitted it, for a member or a walk-in, and without it when asked', () => {
+    const form = useTenderForm(memberContext)
+    form.amounts.stored_value = '50'
+    form.amounts.cash = '200'
+    form.setOnAccount({ type: 'on_account', account_id: 4, amount_fen: 123456 })
+    expect(form.body.value.tenders).toEqual([
+      { type: 'stored_value', amount_fen: 5000 },
+      { type: 'cash', amount_fen: 20000 },
+      { type: 'on_account', account_id: 4, amount_fen: 123456 },
+    ])
+    expect(form.keys.value).toEqual(['stored_value', 'cash', 'on_account'])
+    expect(form.bodyWithout('on_account').tenders).toEqual([
+      { type: 'stored_value', amount_fen: 5000 },
+      { type: 'cash', amount_fen: 20000 },
+    ])
+    expect(form.bodyWithout('cash').tenders).toEqual([
+      { type: 'stored_value', amount_fen: 5000 },
+      { type: 'on_account', account_id: 4, amount_fen: 123456 },
+    ])
+    form.setOnAccount(null)
+    expect(form.keys.value).toEqual(['stored_value', 'cash'])
+
+    const walkInForm = useTenderForm(() => walkIn)
+    walkInForm.setOnAccount({ type: 'on_account', account_id: 4, amount_fen: 800 })
+    expect(walkInForm.body.value.tenders).toEqual([{ type: 'on_account', account_id: 4, amount_fen: 800 }])
+  })
+
   it('quotes without a row to learn what that row should take', () => {
     const form = useTenderForm(memberContext)
     form.amounts.cash = '10'

@@ -3,7 +3,7 @@
 // No money is added up here: amounts are parsed from what was typed (parseYuan) and compared with
 // the server's figures (the wallet's balance, the quote's remaining amount); the server values
 // every tender and says what remains.
-import { computed, reactive, ref } from 'vue'
+import { computed, reactive, ref, shallowRef } from 'vue'
 import type { Schemas } from '@/api/client'
 import { parseYuan } from '@/utils/money'
 import type { TenderType } from '@/utils/workOrderText'
@@ -32,8 +32,11 @@ export interface CardOption {
   remaining: number
 }
 
-/** A row's key: an amount type, 'points', `coupon:<id>` or `card:<card id>:<service item id>`. */
-export type RowKey = AmountType | 'points' | `coupon:${number}` | `card:${number}:${number}`
+/** The 挂账 row's tender, as its component (OnAccountTender) emits it; null when not filled in. */
+export type OnAccountTender = Tender & { type: 'on_account'; account_id: number; amount_fen: number }
+
+/** A row's key: an amount type, 'points', 'on_account', `coupon:<id>` or `card:<card id>:<service item id>`. */
+export type RowKey = AmountType | 'points' | 'on_account' | `coupon:${number}` | `card:${number}:${number}`
 
 export interface KeyedTender {
   key: RowKey
@@ -55,6 +58,7 @@ export function useTenderForm(context: () => TenderContext) {
   const pointsText = ref('')
   const couponIds = ref<number[]>([])
   const cardUnits = reactive<Record<string, number>>({})
+  const onAccount = shallowRef<OnAccountTender | null>(null)
 
   const isMember = computed(() => context().memberId !== null)
 
@@ -153,6 +157,7 @@ export function useTenderForm(context: () => TenderContext) {
       const fen = parseYuan(amounts[type])
       if (fen !== null && fen > 0) out.push({ key: type, tender: { type, amount_fen: fen } })
     }
+    if (onAccount.value && except !== 'on_account') out.push({ key: 'on_account', tender: { ...onAccount.value } })
     return out
   }
 
@@ -194,11 +199,17 @@ export function useTenderForm(context: () => TenderContext) {
     cardUnits[key] = units
   }
 
+  /** The 挂账 row changed (its account and amount), or was emptied (null). */
+  function setOnAccount(tender: OnAccountTender | null) {
+    onAccount.value = tender
+  }
+
   return {
     amounts,
     pointsText,
     couponIds,
     cardUnits,
+    onAccount,
     isMember,
     amountRows,
     hasPoints,
@@ -214,6 +225,7 @@ export function useTenderForm(context: () => TenderContext) {
     toggleCoupon,
     toggleCard,
     setCardUnits,
+    setOnAccount,
   }
 }
 
