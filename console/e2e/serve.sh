@@ -17,8 +17,11 @@ fi
 # Tests that run a CLI command against this service's database (e.g. `flask jobs run`) read its URL here.
 mkdir -p "$here/../test-results"
 printf '%s\n' "$DATABASE_URL" >"$here/../test-results/e2e-database-url"
-flask db upgrade >/dev/null
-flask seed-demo >/dev/null
+# The dashboard benchmark (console/bench.config.ts) serves a seeded benchmark database as it is.
+if [ -z "${E2E_SKIP_SETUP:-}" ]; then
+  flask db upgrade >/dev/null
+  flask seed-demo >/dev/null
+fi
 # Keep-alive longer than the test client's idle gaps: with gunicorn's 2 s default, a request sent on a
 # connection the server is closing at that moment fails with ECONNRESET.
 exec gunicorn --bind "127.0.0.1:$port" --workers 2 --threads 4 --keep-alive 75 --timeout 120 --access-logfile /dev/null wsgi:app
