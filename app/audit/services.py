@@ -26,6 +26,8 @@ KINDS = (
     "commission_rule",
     "mileage_correction",
     "discount_limit",
+    "data_import",
+    "data_export",
 )
 SYSTEM_USERNAME = "command line"
 
