@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from app.cards.models import PackageCard, PackageCardItem
 from app.common.csv_export import _cell
@@ -55,7 +56,8 @@ def _members():
         .where(MemberTag.member_id == Member.id)
         .scalar_subquery()
     )
-    first_car = select(func.min(Vehicle.id)).where(Vehicle.member_id == Member.id).scalar_subquery()
+    cars = aliased(Vehicle)
+    first_car = select(func.min(cars.id)).where(cars.member_id == Member.id).correlate(Member).scalar_subquery()
     statement = (
         select(Member, Tier.name, tags, Vehicle, Wallet.principal_fen, Wallet.bonus_fen, PointsAccount.balance)
         .outerjoin(Tier, Tier.id == Member.tier_id)

@@ -14,6 +14,7 @@ while the commit's own transaction is still open.
 
 import logging
 import os
+import secrets
 import threading
 from datetime import timedelta
 
@@ -77,7 +78,7 @@ def run_export(export_id, actor=None):
     if not _claim(ExportJob, export_id):
         return
     job = db.session.get(ExportJob, export_id)
-    path = os.path.join(exports.export_dir(), f"export-{job.id}.{job.format}")
+    path = os.path.join(exports.export_dir(), f"export-{job.id}-{secrets.token_hex(8)}.{job.format}")
     try:
         count = exports.write_file(job.kind, job.format, path)
         job.status, job.file_path, job.row_count, job.finished_at = "ready", path, count, clock.now()
