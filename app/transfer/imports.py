@@ -647,10 +647,6 @@ def _jsonable(value):
 # --- undo --------------------------------------------------------------------------------------------
 
 
-def _refuse(reason, message):
-    raise Conflict("import_undo_refused", message, details={"reason": reason})
-
-
 def undo(*, batch_id, actor=None):
     """Take a committed batch back, or refuse with the reason while anything from it was used."""
     batch = db.session.get(ImportBatch, batch_id, with_for_update=True)
@@ -678,16 +674,26 @@ def undo(*, batch_id, actor=None):
                 WalletEntry.member_id.in_(chunk), WalletEntry.created_at >= batch.committed_at, not_ours
             )
         ):
-            _refuse("balance_used", "Stored value from this import has moved since (spent, topped up or adjusted).")
+            raise Conflict(
+                "import_undo_refused",
+                "The import cannot be undone: something from it was used (details.reason: balance_used here).",
+                details={"reason": "balance_used"},
+            )
         if db.session.scalar(
             select(func.count()).where(
                 PointsEntry.member_id.in_(chunk), PointsEntry.created_at >= batch.committed_at, points_not_ours
             )
         ):
-            _refuse("points_used", "Points from this import have moved since.")
+            raise Conflict(
+                "import_undo_refused", "Points from this import have moved since.", details={"reason": "points_used"}
+            )
     for chunk in _chunks(created):
         if db.session.scalar(select(func.count()).select_from(WorkOrder).where(WorkOrder.member_id.in_(chunk))):
-            _refuse("member_has_work_orders", "A member this import created has work orders.")
+            raise Conflict(
+                "import_undo_refused",
+                "A member this import created has work orders.",
+                details={"reason": "member_has_work_orders"},
+            )
     now = clock.now()
     for chunk in _chunks(created):
         lots = select(PointsLot.id).where(PointsLot.member_id.in_(chunk))
@@ -705,7 +711,11 @@ def undo(*, batch_id, actor=None):
             with db.session.begin_nested():
                 db.session.execute(delete(Member).where(Member.id.in_(chunk)))
         except Exception:  # something else refers to the member (a push queued, a coupon issued)
-            _refuse("member_referenced", "A member this import created is referred to by later records.")
+            raise Conflict(
+                "import_undo_refused",
+                "A member this import created is referred to by later records.",
+                details={"reason": "member_referenced"},
+            )
     for row in merged:
         _undo_merge(batch, row, now)
     db.session.execute(delete(ImportRowKey).where(ImportRowKey.batch_id == batch.id))

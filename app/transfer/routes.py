@@ -2,8 +2,9 @@
 
 import io
 import os
+from urllib.parse import quote
 
-from flask import request, send_file
+from flask import Response, request, send_file
 from flask_smorest import Blueprint
 
 from app.common.auth import current_actor, owner_only
@@ -59,7 +60,13 @@ def _attachment(content, mimetype, filename):
     return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename)
 
 
-@blp.route("/imports/templates/<kind>.<file_format>")
+@blp.route(
+    "/imports/templates/<kind>.<file_format>",
+    parameters=[
+        {"in": "path", "name": "kind", "required": True, "schema": {"type": "string", "enum": list(KINDS)}},
+        {"in": "path", "name": "file_format", "required": True, "schema": {"type": "string", "enum": ["xlsx", "csv"]}},
+    ],
+)
 @owner_only
 @blp.doc(responses=TEMPLATE_RESPONSE)
 def import_template(kind, file_format):
@@ -85,7 +92,7 @@ def import_upload(query, files):
     upload = files["file"]
     content = upload.read()
     if not content:
-        raise Unprocessable("import_file_unreadable", "The file is empty.")
+        raise Unprocessable("import_file_unreadable", "The file is empty, or not an XLSX or a CSV in UTF-8 or GBK.")
     return imports.dry_run(
         kind=query["kind"], content=content, filename=upload.filename or "import", actor_key=current_actor().key
     )
@@ -166,9 +173,17 @@ def export_file(export_id):
     if job.status != "ready" or not job.file_path or not os.path.exists(job.file_path):
         raise Conflict("export_not_ready", "The export is not ready yet (or failed); poll GET /exports/{id}.")
     mimetype = "text/csv" if job.format == "csv" else XLSX
-    return send_file(
-        job.file_path,
-        mimetype=mimetype,
-        as_attachment=True,
-        download_name=f"{FILE_NAMES[job.kind]}-{job.id}.{job.format}",
+    name = f"{FILE_NAMES[job.kind]}-{job.id}.{job.format}"
+    response = Response(_read_in_chunks(job.file_path), mimetype=mimetype)
+    response.headers["Content-Length"] = str(os.path.getsize(job.file_path))
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"export-{job.id}.{job.format}\"; filename*=UTF-8''{quote(name)}"
     )
+    return response
+
+
+def _read_in_chunks(path):
+    """The file as it is sent: opened when the first chunk is asked for, closed after the last."""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(64 * 1024):
+            yield chunk
