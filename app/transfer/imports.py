@@ -31,7 +31,7 @@ from app.members.models import Member, MemberTag, Tag, Vehicle
 from app.members.services import REFERRAL_ALPHABET
 from app.members.tiers.models import Tier
 from app.merchant.services import get_settings
-from app.transfer import cells
+from app.transfer import bulk, cells
 from app.transfer.columns import KINDS
 from app.transfer.models import ImportBatch, ImportedRow, ImportRowKey
 from app.wallet.models import PointsAccount, PointsEntry, PointsLot, Wallet, WalletEntry
@@ -340,7 +340,7 @@ def run_commit(batch_id, *, actor=None, progress=None):
                 progress(1)
     keys = [{"kind": batch.kind, "row_key": row.key, "batch_id": batch.id} for row in rows]
     for chunk in _chunks(keys):
-        db.session.execute(insert(ImportRowKey), chunk)
+        bulk.insert_rows(ImportRowKey, chunk)
     if any("last_visit" in row.values for row in rows):
         metrics.recompute_member_metrics(now=now)
     batch.status = "committed"
@@ -435,11 +435,7 @@ class _Writer:
                     **self._visit_columns(values),
                 }
             )
-        ids = (
-            db.session.execute(insert(Member).returning(Member.id, sort_by_parameter_order=True), member_rows)
-            .scalars()
-            .all()
-        )
+        ids = bulk.insert_with_ids(Member, member_rows)
         vehicles, wallets, wallet_entries, accounts, lots, tags, imported = [], [], [], [], [], [], []
         for row, member_id in zip(rows, ids, strict=True):
             values = row.values
@@ -477,18 +473,16 @@ class _Writer:
                 tags.append({"member_id": member_id, "tag_id": tag_id})
         vehicle_ids = {}
         if vehicles:
-            returned = db.session.execute(
-                insert(Vehicle).returning(Vehicle.id, Vehicle.member_id, sort_by_parameter_order=True), vehicles
-            ).all()
-            vehicle_ids = {member_id: vehicle_id for vehicle_id, member_id in returned}
+            returned = bulk.insert_with_ids(Vehicle, vehicles)
+            vehicle_ids = {car["member_id"]: vehicle_id for vehicle_id, car in zip(returned, vehicles, strict=True)}
         if wallets:
-            db.session.execute(insert(Wallet), wallets)
-            db.session.execute(insert(WalletEntry), wallet_entries)
+            bulk.insert_rows(Wallet, wallets)
+            bulk.insert_rows(WalletEntry, wallet_entries)
         if lots:
-            db.session.execute(insert(PointsAccount), accounts)
+            bulk.insert_rows(PointsAccount, accounts)
             self._points_entries(lots)
         if tags:
-            db.session.execute(insert(MemberTag), tags)
+            bulk.insert_rows(MemberTag, tags)
         for row in rows:
             imported.append(
                 {
@@ -499,7 +493,7 @@ class _Writer:
                     "before": None,
                 }
             )
-        db.session.execute(insert(ImportedRow), imported)
+        bulk.insert_rows(ImportedRow, imported)
         self.counts["members_created"] += len(rows)
         self.counts["vehicles"] += len(vehicles)
         self.counts["principal_fen"] += sum(w["principal_fen"] for w in wallets)
@@ -533,11 +527,7 @@ class _Writer:
         }
 
     def _points_entries(self, lots, balances=None):
-        lot_ids = (
-            db.session.execute(insert(PointsLot).returning(PointsLot.id, sort_by_parameter_order=True), lots)
-            .scalars()
-            .all()
-        )
+        lot_ids = bulk.insert_with_ids(PointsLot, lots)
         entries = [
             {
                 "member_id": lot["member_id"],
@@ -554,7 +544,7 @@ class _Writer:
             }
             for lot, lot_id in zip(lots, lot_ids, strict=True)
         ]
-        db.session.execute(insert(PointsEntry), entries)
+        bulk.insert_rows(PointsEntry, entries)
 
     def merge(self, row):
         """Add the row to an existing member: fill empty fields, add the car and tags, credit the balances."""
