@@ -46,6 +46,8 @@ export const routes: RouteRecordRaw[] = [
       { path: 'admin/stores', name: 'admin-stores', component: () => import('@/views/StoresAdminView.vue'), meta: { title: '门店', roles: ['owner'] } },
       { path: 'admin/settings', name: 'admin-settings', component: () => import('@/views/SettingsView.vue'), meta: { title: '规则设置', roles: ['owner'] } },
       { path: 'audit', name: 'audit', component: () => import('@/views/AuditLogView.vue'), meta: { title: '操作日志', roles: ['owner'] } },
+      { path: 'imports', name: 'imports', component: () => import('@/views/ImportView.vue'), meta: { title: '导入', roles: ['owner'] } },
+      { path: 'exports', name: 'exports', component: () => import('@/views/ExportView.vue'), meta: { title: '导出', roles: ['owner'] } },
     ],
   },
   { path: '/:pathMatch(.*)*', name: 'not-found', redirect: '/' },
