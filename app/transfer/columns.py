@@ -73,6 +73,43 @@ TOTAL_SPEND = Column(
     "total_spend", "累计消费(元)", cells.fen, "累计实付金额，元；与到店次数一起决定价值分层", "6800.50"
 )
 
+
+def _label(limit):
+    def read(value):
+        result = cells.text(value)
+        if len(result) > limit:
+            raise cells.CellError("too_long", f"最多 {limit} 个字")
+        return result
+
+    return read
+
+
+def _positive(value):
+    result = cells.count(value)
+    if result <= 0:
+        raise cells.CellError("invalid_number", "应为大于 0 的整数")
+    return result
+
+
+CARD_COLUMNS = (
+    PHONE,
+    PLATE,
+    Column(
+        "card_no", "卡号", _label(40), "原系统的卡号；同一卡号的几行是同一张卡的几个项目，可空（每行一张卡）", "K0001"
+    ),
+    Column("card_name", "套餐卡名称", _label(100), "须是系统里已有的套餐卡名称", "洗车 10 次卡"),
+    Column("item_name", "服务项目", _label(100), "须是这种套餐卡包含的服务项目", "精洗"),
+    Column("remaining", "剩余次数", _positive, "还剩几次，大于 0 的整数", "6"),
+    Column("expires_on", "到期日期", cells.day, "最后一天可用的日期", "2025-12-31"),
+)
+COUPON_COLUMNS = (
+    PHONE,
+    PLATE,
+    Column("coupon_name", "优惠券名称", _label(100), "须是系统里已有的优惠券名称", "50 元保养券"),
+    Column("quantity", "张数", _positive, "这位会员持有几张，可空（1 张）", "1"),
+    Column("expires_on", "到期日期", cells.day, "最后一天可用的日期", "2025-06-30"),
+)
+
 KINDS = {
     "members": (
         PHONE,
@@ -95,6 +132,22 @@ KINDS = {
     "stored_value": (PHONE, PLATE, PRINCIPAL, BONUS),
     "points": (PHONE, PLATE, POINTS),
     "visits": (PHONE, PLATE, FIRST_VISIT, LAST_VISIT, VISIT_COUNT, TOTAL_SPEND),
+    "package_cards": CARD_COLUMNS,
+    "coupons": COUPON_COLUMNS,
+}
+# Kinds whose rows are one member each (a phone or plate twice in a file is an error); a member may
+# hold several cards and coupons, so those files repeat phones.
+MEMBER_ROW_KINDS = ("members", "stored_value", "points", "visits")
+REQUIRED = {
+    "package_cards": ("card_name", "item_name", "remaining", "expires_on"),
+    "coupons": ("coupon_name", "expires_on"),
 }
 
-KIND_LABELS = {"members": "会员与车辆", "stored_value": "储值余额", "points": "积分", "visits": "消费记录"}
+KIND_LABELS = {
+    "members": "会员与车辆",
+    "stored_value": "储值余额",
+    "points": "积分",
+    "visits": "消费记录",
+    "package_cards": "套餐卡",
+    "coupons": "优惠券",
+}

@@ -23,8 +23,12 @@ from datetime import UTC, datetime, time
 from sqlalchemy import delete, func, insert, or_, select, update
 
 from app.audit.services import record_change
+from app.cards.models import PackageCard, PackageCardEntry, PackageCardItem, PackageCardTemplate
+from app.catalog.models import ServiceItem
 from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
+from app.coupons import services as coupon_services
+from app.coupons.models import CouponEvent, CouponTemplate, MemberCoupon
 from app.extensions import db
 from app.members import metrics
 from app.members.models import Member, MemberTag, Tag, Vehicle
@@ -32,7 +36,7 @@ from app.members.services import REFERRAL_ALPHABET
 from app.members.tiers.models import Tier
 from app.merchant.services import get_settings
 from app.transfer import bulk, cells
-from app.transfer.columns import KINDS
+from app.transfer.columns import KINDS, MEMBER_ROW_KINDS, REQUIRED
 from app.transfer.models import ImportBatch, ImportedRow, ImportRowKey
 from app.wallet.models import PointsAccount, PointsEntry, PointsLot, Wallet, WalletEntry
 from app.wallet.points import expiry_for
@@ -47,6 +51,11 @@ _TEXT = {
     "unknown_tier": "没有名为“{tier}”的会员等级",
     "member_not_found": "找不到这个手机号或车牌号的会员：请先导入会员",
     "visits_inconsistent": "到店次数为 0 时不能有最近到店日期和累计消费",
+    "missing_value": "这一列必须填写",
+    "unknown_card": "没有名为“{name}”的套餐卡",
+    "unknown_card_item": "套餐卡“{card}”不含服务项目“{item}”",
+    "unknown_coupon": "没有名为“{name}”的优惠券",
+    "already_expired": "到期日期已过",
 }
 
 
@@ -133,7 +142,7 @@ def parse(kind, content, filename, progress=None):
         return Check(
             kind, [], [], header_error=_error(1, None, "import_header_unknown", "第 1 行不是模板的表头：请用下载的模板")
         )
-    seen = {"phone": {}, "plate": {}}
+    seen = {"phone": {}, "plate": {}, "card_item": {}}
     for number, raw in enumerate(iterator, start=2):
         if progress:
             progress(number)
@@ -162,7 +171,26 @@ def parse(kind, content, filename, progress=None):
             and "visit_count" in values
         ):
             row_errors.append(_error(number, "到店次数", "visits_inconsistent", _TEXT["visits_inconsistent"]))
+        for key in REQUIRED.get(kind, ()):
+            if key not in values and not any(e["column"] == columns[key].label for e in row_errors):
+                row_errors.append(_error(number, columns[key].label, "missing_value", _TEXT["missing_value"]))
+        if kind == "package_cards" and values.get("card_no"):
+            owner = values.get("phone") or values.get("plate")
+            item = (owner, values["card_no"], values.get("item_name"))
+            if item in seen["card_item"]:
+                row_errors.append(
+                    _error(
+                        number,
+                        "服务项目",
+                        "duplicate_in_file",
+                        _TEXT["duplicate_in_file"].format(row=seen["card_item"][item], what="卡号和服务项目"),
+                    )
+                )
+            else:
+                seen["card_item"][item] = number
         for what, label in (("phone", "手机号"), ("plate", "车牌号")):
+            if kind not in MEMBER_ROW_KINDS:
+                break
             value = values.get(what)
             if value is None:
                 continue
@@ -216,8 +244,9 @@ def resolve(check):
         if tier and tier not in tiers:
             error = _error(row.number, "会员等级", "unknown_tier", _TEXT["unknown_tier"].format(tier=tier))
             row.errors.append(error)
-            if row not in ok:
-                check.errors.append(error)
+            check.errors.append(error)
+    _check_names(check)
+    ok = [row for row in ok if not row.errors]
     for row in ok:
         values = row.values
         phone_member = by_phone.get(values.get("phone"))
@@ -229,6 +258,8 @@ def resolve(check):
         row.member_id = phone_member or plate_member
         if row.key in done:
             row.action = "skip"
+        elif row.member_id and check.kind in ("package_cards", "coupons"):
+            row.action = "create"  # a card or coupon for a member already here
         elif row.member_id:
             row.action = "merge"
         elif check.kind != "members":
@@ -238,6 +269,55 @@ def resolve(check):
         check.errors.extend(row.errors)
     check.errors.sort(key=lambda e: (e["row"], e["column"] or ""))
     return check
+
+
+def _check_names(check):
+    """Cards, their items and coupons are named as the shop set them up here."""
+    if check.kind == "package_cards":
+        templates = {t.name: t for t in db.session.scalars(select(PackageCardTemplate))}
+        item_names = dict(db.session.execute(select(ServiceItem.id, ServiceItem.name)).all())
+        for row in check.rows:
+            name, item = row.values.get("card_name"), row.values.get("item_name")
+            template = templates.get(name)
+            if name and template is None:
+                row.errors.append(
+                    _error(row.number, "套餐卡名称", "unknown_card", _TEXT["unknown_card"].format(name=name))
+                )
+            elif (
+                template is not None
+                and item
+                and item not in {item_names.get(i.service_item_id) for i in template.items}
+            ):
+                row.errors.append(
+                    _error(
+                        row.number,
+                        "服务项目",
+                        "unknown_card_item",
+                        _TEXT["unknown_card_item"].format(card=name, item=item),
+                    )
+                )
+            else:
+                _check_expiry(check, row)
+                continue
+            check.errors.append(row.errors[-1])
+    elif check.kind == "coupons":
+        names = set(db.session.scalars(select(CouponTemplate.name)))
+        for row in check.rows:
+            name = row.values.get("coupon_name")
+            if name and name not in names:
+                row.errors.append(
+                    _error(row.number, "优惠券名称", "unknown_coupon", _TEXT["unknown_coupon"].format(name=name))
+                )
+                check.errors.append(row.errors[-1])
+            else:
+                _check_expiry(check, row)
+
+
+def _check_expiry(check, row):
+    day = row.values.get("expires_on")
+    if day is not None and day < clock.local_today(get_settings().timezone, clock.now()):
+        row.errors.append(_error(row.number, "到期日期", "already_expired", _TEXT["already_expired"]))
+        check.errors.append(row.errors[-1])
 
 
 # --- dry run ----------------------------------------------------------------------------------------
@@ -313,7 +393,9 @@ def queue_commit(*, batch_id, actor=None):
 
 def run_commit(batch_id, *, actor=None, progress=None):
     """Write a queued batch (in the caller's transaction). Rows whose check now fails stop the commit."""
-    batch = db.session.get(ImportBatch, batch_id, with_for_update=True)
+    # Not locked: the runner claimed the row, and progress is written to it through another
+    # connection (runner.py) while this transaction runs; the batch row is written only at the end.
+    batch = db.session.get(ImportBatch, batch_id)
     if batch is None or batch.status not in ("queued", "running"):
         return batch
     now = clock.now()
@@ -327,15 +409,20 @@ def run_commit(batch_id, *, actor=None, progress=None):
     writer = _Writer(batch, now)
     rows = [row for row in check.rows if row.action != "skip"]
     creates = [row for row in rows if row.action == "create"]
+    if batch.kind in ("package_cards", "coupons"):
+        write = writer.card if batch.kind == "package_cards" else writer.coupon
+        for row in rows:
+            write(row)
+            if progress:
+                progress(1)
+        creates = []
     for chunk in _chunks(creates):
         writer.create(chunk)
-        batch.rows_done += len(chunk)
         if progress:
             progress(len(chunk))
     for row in rows:
         if row.action == "merge":
             writer.merge(row)
-            batch.rows_done += 1
             if progress:
                 progress(1)
     keys = [{"kind": batch.kind, "row_key": row.key, "batch_id": batch.id} for row in rows]
@@ -369,6 +456,9 @@ class _Writer:
         self.tiers = dict(db.session.execute(select(Tier.name, Tier.id)).all())
         self.tags = dict(db.session.execute(select(Tag.name, Tag.id)).all())
         self.counts = {
+            "cards": 0,
+            "card_items": 0,
+            "coupons": 0,
             "members_created": 0,
             "members_merged": 0,
             "vehicles": 0,
@@ -546,6 +636,91 @@ class _Writer:
         ]
         bulk.insert_rows(PointsEntry, entries)
 
+    def _day_end(self, day):
+        return clock.local_day_bounds(day, self.settings.timezone)[1]
+
+    def card(self, row):
+        """One package card per (member, 卡号, card name); a row without 卡号 is a card of its own."""
+        values = row.values
+        if not hasattr(self, "_cards"):
+            self._cards, self._card_templates = {}, {t.name: t for t in db.session.scalars(select(PackageCardTemplate))}
+            self._items = {
+                name: item_id for item_id, name in db.session.execute(select(ServiceItem.id, ServiceItem.name))
+            }
+        template = self._card_templates[values["card_name"]]
+        key = (row.member_id, values.get("card_no") or f"row {row.number}", template.id)
+        card = self._cards.get(key)
+        if card is None:
+            card = PackageCard(
+                member_id=row.member_id,
+                template_id=template.id,
+                name=template.name,
+                price_fen=0,  # paid in the old system: no sale here
+                paid_via="cash",
+                sold_by=self.batch.created_by,
+                created_at=self.now,
+                expires_at=self._day_end(values["expires_on"]),
+            )
+            db.session.add(card)
+            db.session.flush()
+            self._cards[key] = card
+            self.counts["cards"] = self.counts.get("cards", 0) + 1
+        item_ids = {i.service_item_id for i in template.items}
+        item_id = next(i for name, i in self._items.items() if name == values["item_name"] and i in item_ids)
+        item = PackageCardItem(
+            card_id=card.id, service_item_id=item_id, initial_count=values["remaining"], remaining=values["remaining"]
+        )
+        db.session.add(item)
+        db.session.flush()
+        db.session.add(
+            PackageCardEntry(
+                card_id=card.id,
+                card_item_id=item.id,
+                kind="sale",
+                delta=item.initial_count,
+                ref_type=REF_TYPE,
+                ref_id=self.batch.id,
+                created_at=self.now,
+            )
+        )
+        self.counts["card_items"] = self.counts.get("card_items", 0) + values["remaining"]
+
+    def coupon(self, row):
+        values = row.values
+        template = db.session.scalar(
+            select(CouponTemplate).where(CouponTemplate.name == values["coupon_name"]).order_by(CouponTemplate.id)
+        )
+        held = db.session.scalar(
+            select(func.count()).where(MemberCoupon.template_id == template.id, MemberCoupon.member_id == row.member_id)
+        )
+        for number in range(values.get("quantity", 1)):
+            coupon = MemberCoupon(
+                code=coupon_services._new_code(),
+                template_id=template.id,
+                member_id=row.member_id,
+                seq=held + number + 1,
+                status="unused",
+                source="import",
+                ref_type=REF_TYPE,
+                ref_id=self.batch.id,
+                valid_from=self.now,
+                valid_until=self._day_end(values["expires_on"]),
+                created_at=self.now,
+            )
+            db.session.add(coupon)
+            db.session.flush()
+            db.session.add(
+                CouponEvent(
+                    member_coupon_id=coupon.id,
+                    kind="issue",
+                    ref_type=REF_TYPE,
+                    ref_id=self.batch.id,
+                    created_at=self.now,
+                )
+            )
+            self.counts["coupons"] = self.counts.get("coupons", 0) + 1
+        db.session.flush()
+
     def merge(self, row):
         """Add the row to an existing member: fill empty fields, add the car and tags, credit the balances."""
         values, member = row.values, db.session.get(Member, row.member_id, with_for_update={"of": Member})
@@ -684,7 +859,35 @@ def undo(*, batch_id, actor=None):
                 "A member this import created has work orders.",
                 details={"reason": "member_has_work_orders"},
             )
+    card_ids = list(
+        db.session.scalars(
+            select(PackageCardEntry.card_id)
+            .where(PackageCardEntry.ref_type == REF_TYPE, PackageCardEntry.ref_id == batch.id)
+            .distinct()
+        )
+    )
+    if card_ids and db.session.scalar(
+        select(func.count())
+        .select_from(PackageCardEntry)
+        .where(PackageCardEntry.card_id.in_(card_ids), PackageCardEntry.ref_type.is_distinct_from(REF_TYPE))
+    ):
+        raise Conflict(
+            "import_undo_refused", "A package card from this import has been used.", details={"reason": "card_used"}
+        )
+    coupons = select(MemberCoupon.id).where(MemberCoupon.ref_type == REF_TYPE, MemberCoupon.ref_id == batch.id)
+    if db.session.scalar(select(func.count()).where(MemberCoupon.id.in_(coupons), MemberCoupon.status != "unused")):
+        raise Conflict(
+            "import_undo_refused", "A coupon from this import has been used.", details={"reason": "coupon_used"}
+        )
     now = clock.now()
+    if card_ids:
+        db.session.execute(delete(PackageCardEntry).where(PackageCardEntry.card_id.in_(card_ids)))
+        db.session.execute(delete(PackageCardItem).where(PackageCardItem.card_id.in_(card_ids)))
+        db.session.execute(delete(PackageCard).where(PackageCard.id.in_(card_ids)))
+    coupon_ids = list(db.session.scalars(coupons))
+    for chunk in _chunks(coupon_ids):
+        db.session.execute(delete(CouponEvent).where(CouponEvent.member_coupon_id.in_(chunk)))
+        db.session.execute(delete(MemberCoupon).where(MemberCoupon.id.in_(chunk)))
     for chunk in _chunks(created):
         lots = select(PointsLot.id).where(PointsLot.member_id.in_(chunk))
         db.session.execute(delete(PointsEntry).where(PointsEntry.member_id.in_(chunk)))
@@ -719,7 +922,13 @@ def undo(*, batch_id, actor=None):
         entity_type="import_batch",
         entity_id=batch.id,
         before={"status": "committed"},
-        after={"status": "undone", "members_deleted": len(created), "members_restored": len(merged)},
+        after={
+            "status": "undone",
+            "members_deleted": len(created),
+            "members_restored": len(merged),
+            "cards_deleted": len(card_ids),
+            "coupons_deleted": len(coupon_ids),
+        },
         now=now,
     )
     db.session.flush()

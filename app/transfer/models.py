@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.common.db import UTCDateTime, utcnow
 from app.extensions import db
 
-IMPORT_KINDS = ("members", "stored_value", "points", "visits")
+IMPORT_KINDS = ("members", "stored_value", "points", "visits", "package_cards", "coupons")
 IMPORT_STATUSES = ("validated", "queued", "running", "committed", "failed", "undone")
 EXPORT_KINDS = ("members", "vehicles", "balances", "cards", "coupons", "points", "work_orders")
 EXPORT_FORMATS = ("csv", "xlsx")

@@ -52,7 +52,7 @@ class ImportKindQuery(QuerySchema):
     kind = fields.String(
         required=True,
         validate=validate.OneOf(tuple(KINDS)),
-        metadata={"description": "members (with cars, tags, balances, visits), stored_value, points or visits."},
+        metadata={"description": "members, stored_value, points, visits, package_cards or coupons"},
     )
 
 
@@ -73,7 +73,7 @@ def import_template(kind, file_format):
     """The blank template of an import kind, as .xlsx or .csv"""
     if kind not in KINDS or file_format not in ("xlsx", "csv"):
         raise NotFound(
-            "import_template_not_found", "Templates are members, stored_value, points and visits, as .xlsx or .csv."
+            "import_template_not_found", "No such template: see the kinds of POST /imports, as .xlsx or .csv."
         )
     name = f"{KIND_LABELS[kind]}导入模板.{file_format}"
     if file_format == "csv":

@@ -24,7 +24,7 @@ class ImportKindForm(Schema):
     kind = fields.String(
         required=True,
         validate=validate.OneOf(IMPORT_KINDS),
-        metadata={"description": "members (with cars, tags, balances, visits), stored_value, points or visits."},
+        metadata={"description": "members, stored_value, points, visits, package_cards or coupons"},
     )
 
 
@@ -76,6 +76,9 @@ class ImportResultRead(ResponseSchema):
     bonus_fen = fields.Integer()
     points = fields.Integer()
     skipped = fields.Integer()
+    cards = fields.Integer(metadata={"description": "Package cards created."})
+    card_items = fields.Integer(metadata={"description": "Uses left on them, all items together."})
+    coupons = fields.Integer()
 
 
 class ImportRead(ResponseSchema):

@@ -95,13 +95,14 @@ def test_the_dry_run_reports_every_error_by_row_and_column_and_writes_nothing(ap
         db.session.commit()
     rows = [
         {"phone": "13800000001", "plate": "粤B12345", "principal": "100"},  # row 2: fine
-        {"phone": "1380000", "plate": "B123"},  # row 3: phone and plate
-        {"phone": "13800000003", "birthday": "2024-02-30", "principal": "12.345", "tier": "钻石卡"},  # row 4
-        {"phone": "13800000001", "plate": "粤b·12345"},  # row 5: both duplicate row 2
-        {"phone": "13800000006", "plate": "粤A88888"},  # row 6: the plate is another member's
-        {"name": "无名"},  # row 7: neither phone nor plate
-        {"phone": "13800000007", "gender": "未知", "points": "1.5", "visit_count": "0", "total_spend": "10"},  # row 8
-        {"phone": "13900000009", "plate": "粤A99999", "principal": "20"},  # row 9: merges, claims the walk-in car
+        {"phone": "13800000005", "tier": "铂金卡"},  # row 3: only the tier is unknown
+        {"phone": "1380000", "plate": "B123"},  # row 4: phone and plate
+        {"phone": "13800000003", "birthday": "2024-02-30", "principal": "12.345", "tier": "钻石卡"},  # row 5
+        {"phone": "13800000001", "plate": "粤b·12345"},  # row 6: both duplicate row 2
+        {"phone": "13800000006", "plate": "粤A88888"},  # row 7: the plate is another member's
+        {"name": "无名"},  # row 8: neither phone nor plate
+        {"phone": "13800000007", "gender": "未知", "points": "1.5", "visit_count": "0", "total_spend": "10"},  # row 9
+        {"phone": "13900000009", "plate": "粤A99999", "principal": "20"},  # row 10: merges, claims the walk-in car
     ]
     before = _state(app)
     response = upload(api, owner, "members", csv_bytes("members", rows, encoding="gbk"), "old.csv")
@@ -109,22 +110,23 @@ def test_the_dry_run_reports_every_error_by_row_and_column_and_writes_nothing(ap
     batch = response.json
     found = {(e["row"], e["column"], e["code"]) for e in batch["report"]["errors"]}
     assert found == {
-        (3, "手机号", "invalid_phone"),
-        (3, "车牌号", "invalid_plate"),
-        (4, "生日", "invalid_date"),
-        (4, "储值本金(元)", "invalid_amount"),
-        (4, "会员等级", "unknown_tier"),
-        (5, "手机号", "duplicate_in_file"),
-        (5, "车牌号", "duplicate_in_file"),
-        (6, "车牌号", "plate_taken"),
-        (7, "手机号", "required"),
-        (8, "性别", "invalid_gender"),
-        (8, "积分", "invalid_number"),
-        (8, "到店次数", "visits_inconsistent"),
+        (3, "会员等级", "unknown_tier"),
+        (4, "手机号", "invalid_phone"),
+        (4, "车牌号", "invalid_plate"),
+        (5, "生日", "invalid_date"),
+        (5, "储值本金(元)", "invalid_amount"),
+        (5, "会员等级", "unknown_tier"),
+        (6, "手机号", "duplicate_in_file"),
+        (6, "车牌号", "duplicate_in_file"),
+        (7, "车牌号", "plate_taken"),
+        (8, "手机号", "required"),
+        (9, "性别", "invalid_gender"),
+        (9, "积分", "invalid_number"),
+        (9, "到店次数", "visits_inconsistent"),
     }
     assert all(e["message"] and not e["message"].isascii() for e in batch["report"]["errors"])
-    assert batch["report"]["counts"] == {"create": 1, "merge": 1, "skip": 0, "error": 6}
-    assert batch["status"] == "validated" and batch["error_count"] == 12
+    assert batch["report"]["counts"] == {"create": 1, "merge": 1, "skip": 0, "error": 7}
+    assert batch["status"] == "validated" and batch["error_count"] == 13
     assert _state(app) == before
     assert error_code(api.post(f"/imports/{batch['id']}/commit", owner)) == "import_has_errors"
     assert _state(app) == before
@@ -142,6 +144,9 @@ def test_a_clean_xlsx_commits_and_the_same_file_again_changes_nothing(app, api, 
     done = _commit(api, owner, batch["id"])
     assert done["status"] == "committed"
     assert done["result"] == {
+        "cards": 0,
+        "card_items": 0,
+        "coupons": 0,
         "members_created": 3,
         "members_merged": 0,
         "vehicles": 2,

@@ -12,6 +12,8 @@ export const IMPORT_KINDS: { value: ImportKind; label: string; hint: string }[] 
   { value: 'stored_value', label: '储值余额', hint: '给已有会员补入储值（本金、赠送金额）' },
   { value: 'points', label: '积分', hint: '给已有会员补入积分' },
   { value: 'visits', label: '消费记录', hint: '到店次数、累计消费、最近到店，用于生命周期和价值分层' },
+  { value: 'package_cards', label: '套餐卡', hint: '已有会员的套餐卡和剩余次数（卡名、项目须先在系统里建好）' },
+  { value: 'coupons', label: '优惠券', hint: '已有会员持有的优惠券（券名须先在系统里建好）' },
 ]
 
 export const EXPORT_KINDS: { value: ExportKind; label: string }[] = [
