@@ -38,7 +38,7 @@ class ImportBatch(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     filename: Mapped[str] = mapped_column(String(200))
     file_hash: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # read only by the commit
     status: Mapped[str] = mapped_column(String(16), default="validated")
     row_count: Mapped[int] = mapped_column(default=0)
     error_count: Mapped[int] = mapped_column(default=0)
