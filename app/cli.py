@@ -1,5 +1,5 @@
 """Command-line tools: `flask store create`, `flask staff create|update|disable`, `flask seed-demo`,
-`flask seed-bench`, `flask openapi errors-doc`, `flask jobs list|run|run-day`."""
+`flask seed-bench`, `flask openapi errors-doc`, `flask jobs list|run|run-day`, `flask import`, `flask export`."""
 
 import click
 from flask.cli import AppGroup, with_appcontext
@@ -211,3 +211,6 @@ def register_cli(app):
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_bench_command)
     app.cli.add_command(jobs_cli)
+    from app.transfer import cli as transfer_cli
+
+    transfer_cli.register(app)

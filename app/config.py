@@ -18,6 +18,8 @@ class BaseConfig:
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}
     }
     MAX_CONTENT_LENGTH = 64 * 1024  # request bodies are small JSON documents
+    IMPORT_MAX_BYTES = 64 * 1024 * 1024  # an uploaded import file (POST /imports) may be this large
+    EXPORT_DIR = _env("EXPORT_DIR")  # where export files are written; default <instance>/exports
     # No ping before each checkout (a round trip on every request): a connection found dead when used
     # is answered 503 database_unavailable with Retry-After, and the pool then drops every connection
     # opened before the failure, so a database restart costs each worker at most one retried request.
@@ -91,6 +93,7 @@ class TestingConfig(BaseConfig):
     RATELIMIT_ENABLED = False  # the rate-limit tests turn it on
     SECRET_KEY = "pitstop-test-key-0123456789-0123456789-0123"
     DEV_ENDPOINTS = True
+    TRANSFER_INLINE = True  # imports and exports run in the request, after its commit (app/transfer/runner.py)
 
 
 class ProductionConfig(BaseConfig):

@@ -28,6 +28,8 @@ KINDS = (
     "discount_limit",
     "account",
     "account_over_limit",
+    "data_import",
+    "data_export",
 )
 SYSTEM_USERNAME = "command line"
 

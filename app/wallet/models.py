@@ -13,9 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.common.db import UTCDateTime, utcnow
 from app.extensions import db
 
-WALLET_ENTRY_KINDS = ("topup", "spend", "refund", "reversal", "adjustment")
+WALLET_ENTRY_KINDS = ("topup", "spend", "refund", "reversal", "adjustment", "opening")
 PAID_VIA = ("cash", "wechat", "alipay", "card")
-POINTS_ENTRY_KINDS = ("earn", "redeem", "reversal", "expiry", "adjustment")
+POINTS_ENTRY_KINDS = ("earn", "redeem", "reversal", "expiry", "adjustment", "opening")
 
 
 def _in(column, values):

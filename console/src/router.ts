@@ -48,6 +48,8 @@ export const routes: RouteRecordRaw[] = [
       { path: 'accounts', name: 'accounts', component: () => import('@/views/AccountsView.vue'), meta: { title: '挂账客户', roles: COUNTER_ROLES } },
       { path: 'accounts/:accountId(\\d+)', name: 'account', component: () => import('@/views/AccountDetailView.vue'), meta: { title: '挂账客户详情', roles: COUNTER_ROLES, menu: false }, props: (r) => ({ accountId: Number(r.params.accountId) }) },
       { path: 'audit', name: 'audit', component: () => import('@/views/AuditLogView.vue'), meta: { title: '操作日志', roles: ['owner'] } },
+      { path: 'imports', name: 'imports', component: () => import('@/views/ImportView.vue'), meta: { title: '导入', roles: ['owner'] } },
+      { path: 'exports', name: 'exports', component: () => import('@/views/ExportView.vue'), meta: { title: '导出', roles: ['owner'] } },
     ],
   },
   { path: '/:pathMatch(.*)*', name: 'not-found', redirect: '/' },

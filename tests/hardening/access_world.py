@@ -8,8 +8,10 @@ the cashier of store 1 probing them is an outsider and the cashier of store 2 is
 The clock is pinned to Monday 2026-11-30 10:00 (+08:00); A's booking is the next day at 10:00.
 """
 
+import io
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -254,4 +256,20 @@ def build_world(app, url="") -> World:
         db.session.add(refund)
         db.session.commit()
         ids["refund_id"] = refund.id
+    # An import the owner committed and an export ready to download.
+    app.config["EXPORT_DIR"] = tempfile.mkdtemp(prefix="access-world-exports-")
+    csv_file = "手机号,姓名,车牌号,储值本金(元)\r\n13700000001,导入,粤B·KM001,100\r\n".encode()
+    batch = world.ok(
+        api.client.post(
+            "/api/v1/imports?kind=members",
+            data={"file": (io.BytesIO(csv_file), "members.csv")},
+            headers={"Authorization": f"Bearer {owner}"},
+            content_type="multipart/form-data",
+        ),
+        201,
+    )
+    ids["import_id"] = batch["id"]
+    world.ok(api.post(f"/imports/{batch['id']}/commit", owner), 202)
+    ids["export_id"] = world.ok(api.post("/exports", owner, json={"kind": "members"}), 202)["id"]
+    ids["kind"], ids["file_format"] = "members", "csv"
     return world

@@ -300,6 +300,16 @@ MATRIX = {
     ("GET", "/stats/overview"): OWNER_READ,
     ("GET", "/stats/timeseries"): OWNER_READ,
     ("GET", "/stats/top-members"): OWNER_READ,
+    # moving a shop in and out
+    ("GET", "/imports/templates/<kind>.<file_format>"): OWNER_READ,
+    ("POST", "/imports"): OWNER_WRITE,
+    ("GET", "/imports"): OWNER_READ,
+    ("GET", "/imports/<int:import_id>"): OWNER_READ,
+    ("POST", "/imports/<int:import_id>/commit"): OWNER_WRITE,
+    ("POST", "/imports/<int:import_id>/undo"): OWNER_WRITE,
+    ("POST", "/exports"): OWNER_WRITE,
+    ("GET", "/exports/<int:export_id>"): OWNER_READ,
+    ("GET", "/exports/<int:export_id>/file"): OWNER_READ,
 }
 
 # Query strings the reads need to answer 200 (store-scoped lists name store 2: cashier 1 is refused).

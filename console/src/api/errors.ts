@@ -253,6 +253,18 @@ export const ERROR_MESSAGES: Record<string, string> = {
   receivable_not_found: '未找到该应收款',
   allocation_exceeds_open: '核销金额超过该应收款的未结金额',
   allocation_exceeds_repayment: '核销金额合计超过本次回款',
+
+  // Import and export
+  import_not_found: '未找到该导入批次',
+  import_kind_not_found: '没有这种导入类型',
+  import_template_not_found: '没有这个导入模板',
+  import_file_unreadable: '文件无法读取：请上传 .xlsx，或 UTF-8 / GBK 编码的 .csv',
+  import_has_errors: '文件里还有错误，请改正后重新上传',
+  import_not_committable: '该批次不能再导入，请重新上传文件',
+  import_not_committed: '只有已导入完成的批次才能撤销',
+  import_undo_refused: '该批次的数据已被使用（余额、积分或工单），不能撤销',
+  export_not_found: '未找到该导出任务',
+  export_not_ready: '导出文件尚未生成好，请稍候',
 }
 
 /**

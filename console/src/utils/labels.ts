@@ -33,5 +33,7 @@ export const AUDIT_KIND_NAMES: Record<AuditKind, string> = {
   discount_limit: '折扣上限',
   account: '挂账客户',
   account_over_limit: '超额挂账批准',
+  data_import: '数据导入',
+  data_export: '数据导出',
 }
 export const AUDIT_KINDS = Object.keys(AUDIT_KIND_NAMES) as AuditKind[]

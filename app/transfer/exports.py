@@ -1,0 +1,242 @@
+"""Exporting what the shop owns: members (in the import template's columns, so an export imports
+again), cars, balances, package cards, coupons, points and work orders, as CSV (UTF-8 with a BOM)
+or XLSX.
+
+Rows are streamed from the database (``yield_per``) into the file, never held together: a CSV is
+written line by line, an XLSX through openpyxl's write-only workbook. The file goes to the export
+directory (``EXPORT_DIR``, default ``<instance>/exports``) and is downloaded from there.
+"""
+
+import csv
+import os
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from app.cards.models import PackageCard, PackageCardItem
+from app.common.csv_export import _cell
+from app.common.db import is_sqlite
+from app.coupons.models import CouponTemplate, MemberCoupon
+from app.extensions import db
+from app.members.models import Member, MemberTag, Tag, Vehicle
+from app.members.tiers.models import Tier
+from app.transfer.columns import KINDS
+from app.wallet.models import PointsAccount, Wallet
+from app.workorders.models import WorkOrder
+
+YIELD_PER = 2000
+
+
+def _yuan(fen):
+    if fen is None:
+        return ""
+    return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
+
+
+def _day(value):
+    return (
+        value.date().isoformat()
+        if hasattr(value, "date") and value is not None
+        else (value.isoformat() if value else "")
+    )
+
+
+def _stream(statement):
+    return db.session.execute(statement.execution_options(yield_per=YIELD_PER))
+
+
+def _members():
+    tags = (
+        (func.group_concat(Tag.name, "、") if is_sqlite(db.session) else func.string_agg(Tag.name, "、"))
+        .select()
+        .select_from(MemberTag)
+        .join(Tag, Tag.id == MemberTag.tag_id)
+        .where(MemberTag.member_id == Member.id)
+        .scalar_subquery()
+    )
+    cars = aliased(Vehicle)
+    first_car = select(func.min(cars.id)).where(cars.member_id == Member.id).correlate(Member).scalar_subquery()
+    statement = (
+        select(Member, Tier.name, tags, Vehicle, Wallet.principal_fen, Wallet.bonus_fen, PointsAccount.balance)
+        .outerjoin(Tier, Tier.id == Member.tier_id)
+        .outerjoin(Vehicle, Vehicle.id == first_car)
+        .outerjoin(Wallet, Wallet.member_id == Member.id)
+        .outerjoin(PointsAccount, PointsAccount.member_id == Member.id)
+        .where(Member.merged_into_id.is_(None))
+        .order_by(Member.id)
+    )
+    yield [column.label for column in KINDS["members"]]
+    yield [column.key for column in KINDS["members"]]
+    genders = {"male": "男", "female": "女"}
+    for member, tier, tag_names, car, principal, bonus, points in _stream(statement):
+        yield [
+            member.phone,
+            member.nickname,
+            genders.get(member.gender),
+            _day(member.birthday),
+            tier,
+            tag_names,
+            car.plate if car else None,
+            car.model if car else None,
+            car.mileage_km if car else None,
+            _yuan(principal or 0),
+            _yuan(bonus or 0),
+            points or 0,
+            _day(member.first_paid_visit_at),
+            _day(member.last_paid_visit_at),
+            member.paid_visit_count,
+            _yuan(member.total_paid_fen),
+        ]
+
+
+def _vehicles():
+    yield ["车牌号", "会员手机号", "车型", "里程(公里)", "VIN", "上次保养日期", "下次保养日期"]
+    statement = select(Vehicle, Member.phone).outerjoin(Member, Member.id == Vehicle.member_id).order_by(Vehicle.id)
+    for car, phone in _stream(statement):
+        yield [
+            car.plate,
+            phone,
+            car.model,
+            car.mileage_km,
+            car.vin,
+            _day(car.last_maintenance_date),
+            _day(car.next_maintenance_due_date),
+        ]
+
+
+def _balances():
+    yield ["手机号", "姓名", "储值本金(元)", "赠送余额(元)", "余额(元)"]
+    statement = (
+        select(Member.phone, Member.nickname, Wallet).join(Wallet, Wallet.member_id == Member.id).order_by(Member.id)
+    )
+    for phone, name, wallet in _stream(statement):
+        yield [phone, name, _yuan(wallet.principal_fen), _yuan(wallet.bonus_fen), _yuan(wallet.balance_fen)]
+
+
+def _points():
+    yield ["手机号", "姓名", "积分"]
+    statement = (
+        select(Member.phone, Member.nickname, PointsAccount.balance)
+        .join(PointsAccount, PointsAccount.member_id == Member.id)
+        .order_by(Member.id)
+    )
+    for phone, name, balance in _stream(statement):
+        yield [phone, name, balance]
+
+
+def _cards():
+    yield ["卡号", "手机号", "卡名", "售价(元)", "到期", "项目", "初始次数", "剩余次数"]
+    statement = (
+        select(
+            PackageCard.id,
+            Member.phone,
+            PackageCard.name,
+            PackageCard.price_fen,
+            PackageCard.expires_at,
+            PackageCardItem,
+        )
+        .join(Member, Member.id == PackageCard.member_id)
+        .join(PackageCardItem, PackageCardItem.card_id == PackageCard.id)
+        .order_by(PackageCard.id, PackageCardItem.id)
+    )
+    for card_id, phone, name, price, expires_at, item in _stream(statement):
+        yield [
+            card_id,
+            phone,
+            name,
+            _yuan(price),
+            _day(expires_at),
+            item.service_item_id,
+            item.initial_count,
+            item.remaining,
+        ]
+
+
+def _coupons():
+    yield ["券码", "手机号", "券名", "状态", "生效", "到期(不含)"]
+    statement = (
+        select(
+            MemberCoupon.code,
+            Member.phone,
+            CouponTemplate.name,
+            MemberCoupon.status,
+            MemberCoupon.valid_from,
+            MemberCoupon.valid_until,
+        )
+        .join(Member, Member.id == MemberCoupon.member_id)
+        .join(CouponTemplate, CouponTemplate.id == MemberCoupon.template_id)
+        .order_by(MemberCoupon.id)
+    )
+    statuses = {"unused": "未使用", "used": "已使用", "void": "已作废"}
+    for code, phone, name, status, valid_from, valid_until in _stream(statement):
+        yield [code, phone, name, statuses.get(status, status), _day(valid_from), _day(valid_until)]
+
+
+def _work_orders():
+    yield ["工单号", "门店", "车牌号", "会员手机号", "状态", "金额(元)", "实付(元)", "开单时间", "结算时间"]
+    statement = (
+        select(WorkOrder, Member.phone).outerjoin(Member, Member.id == WorkOrder.member_id).order_by(WorkOrder.id)
+    )
+    for order, phone in _stream(statement):
+        yield [
+            order.number,
+            order.store_id,
+            order.plate,
+            phone,
+            order.status,
+            _yuan(order.total_fen),
+            _yuan(order.paid_fen),
+            order.created_at.isoformat() if order.created_at else "",
+            order.settled_at.isoformat() if order.settled_at else "",
+        ]
+
+
+ROWS = {
+    "members": _members,
+    "vehicles": _vehicles,
+    "balances": _balances,
+    "points": _points,
+    "cards": _cards,
+    "coupons": _coupons,
+    "work_orders": _work_orders,
+}
+FILE_NAMES = {
+    "members": "会员",
+    "vehicles": "车辆",
+    "balances": "储值余额",
+    "points": "积分",
+    "cards": "套餐卡",
+    "coupons": "优惠券",
+    "work_orders": "工单",
+}
+
+
+def export_dir():
+    path = current_app.config.get("EXPORT_DIR") or os.path.join(current_app.instance_path, "exports")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def write_file(kind, file_format, path):
+    """Write the export to ``path``; answers the number of data rows (headers not counted)."""
+    rows = ROWS[kind]()
+    count = -1
+    if file_format == "csv":
+        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            for row in rows:
+                writer.writerow([_cell(value) for value in row])
+                count += 1
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(FILE_NAMES[kind])
+        for row in rows:
+            sheet.append([_cell(value) for value in row])
+            count += 1
+        workbook.save(path)
+    header_rows = 2 if kind == "members" else 1
+    return max(count + 1 - header_rows, 0)
