@@ -13,6 +13,7 @@ D = date(2026, 3, 10)
 
 # The names promised in API.md, and the jobs of the wallet, cards, payments, members and referrals.
 EVERY_JOB = [
+    "account_overdue_suspension",
     "birthday_greetings",
     "booking_reminders",
     "campaign_sends",
@@ -28,6 +29,7 @@ EVERY_JOB = [
     "send_outbox",
     "service_follow_ups",
     "tier_review",
+    "transfer_jobs",
     "win_back_offers",
 ]
 
