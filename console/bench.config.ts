@@ -6,6 +6,7 @@ import base from './playwright.config'
 export default defineConfig({
   ...base,
   testDir: 'bench',
+  testMatch: '*.bench.ts',
   workers: 1,
   timeout: 300_000,
   reporter: 'line',
