@@ -119,7 +119,7 @@ def close_shift(*, actor, store_id, counted_cash_fen, opening_float_fen=0, note=
             db.session.add(shift)
     except IntegrityError:
         raise Conflict("shift_already_closed", "This shift was closed by another request; reload the till.")
-    return shift
+    return _shift_rows([shift])[0]
 
 
 def list_shifts(*, actor, store_id, first_day=None, last_day=None, page=1, per_page=20, now=None) -> dict:

@@ -4,6 +4,8 @@ from app.common.jobs import job
 from app.transfer import runner
 
 
-@job("transfer_jobs", every_minutes=1)
+# Every two minutes (a batch counts as stalled after two), so a day's replay runs it before the
+# every-minute senders, which come last.
+@job("transfer_jobs", every_minutes=2)
 def transfer_jobs(*, today, now):
     return {"ran": runner.run_stale(now)}

@@ -1,5 +1,6 @@
 """Imports and exports (owner): templates, dry run, commit, progress, undo; exports and their files."""
 
+import functools
 import io
 import os
 from urllib.parse import quote
@@ -8,7 +9,7 @@ from flask import Response, request, send_file
 from flask_smorest import Blueprint
 
 from app.common.auth import current_actor, owner_only
-from app.common.errors import Conflict, NotFound, Unprocessable
+from app.common.errors import AppError, Conflict, NotFound, Unprocessable
 from app.common.schemas import QuerySchema, fields, validate
 from app.common.transaction import unit_of_work
 from app.extensions import db
@@ -81,9 +82,22 @@ def import_template(kind, file_format):
     return _attachment(templates.template_xlsx(kind), XLSX, name)
 
 
+def multipart_only(view):
+    """Only a multipart/form-data body can carry the file: any other is 415 before the form is read."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.mimetype != "multipart/form-data":
+            raise AppError("unsupported_media_type", "Send the file as multipart/form-data.", status=415)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @blp.route("/imports", methods=["POST"])
 @owner_only
 @unit_of_work()
+@multipart_only
 @blp.arguments(ImportKindQuery, location="query")
 @blp.arguments(ImportUpload, location="files")
 @blp.response(201, ImportRead)

@@ -341,8 +341,12 @@ def test_hostile_bodies_are_refused_with_a_listed_4xx(fuzz_app, callers):
             response = client.open(url, method=method.upper(), **kwargs)
             _assert_refused_cleanly(response, path, method, operation, sent)
             expected = {"20,000 nested [": 400, "no Content-Type": 415, "text/plain": 415}.get(sent, 413)
+            if "application/json" not in operation["requestBody"]["content"]:
+                expected = 415  # an upload: a body that is not multipart cannot carry the file
             if response.status_code not in (401, 403, 404, 405):  # refused before the body is read
                 assert response.status_code == expected, f"{method.upper()} {path} with {sent}: {response.status_code}"
+        if "application/json" not in operation["requestBody"]["content"]:
+            continue  # an upload: every JSON body was refused with 415 above
         for body in _hostile_bodies(path, method, operation):
             data = json.dumps(body, ensure_ascii=True)  # a lone surrogate travels as the escape \ud83d
             response = client.open(

@@ -33,6 +33,7 @@ def test_a_shift_runs_from_the_previous_close_of_the_day(api, stores, staff_toke
     first = ok(_close(api, cashier, stores[0], 24900, opening_float_fen=0, note="少100"), 201)
     assert (first["expected_cash_fen"], first["counted_cash_fen"], first["difference_fen"]) == (25000, 24900, -100)
     assert first["started_at"].startswith("2026-03-01T16:00:00") and first["business_date"] == DAY
+    assert first["username"] == "cashier"  # the close answers with the cashier's name, as the list does
     at(f"{DAY} 18:00")
     _cash_sale(api, cashier, stores[0], items)
     at(f"{DAY} 22:00")
