@@ -61,7 +61,7 @@ test('an insurer pays the repair on account, the deductible in cash; the stateme
   await expect(page.getByTestId('account-open')).toHaveText(yuan(chargedFen))
   await page.getByTestId('statement-load').click()
   const row = page.getByTestId(`statement-charge-${settled.number}`)
-  await expect(row.locator('.charged')).toHaveText(yuan(charge.charged_fen))
+  await expect(row.getByTestId('statement-charge-amount')).toHaveText(yuan(charge.charged_fen))
   await expect(row).toContainText(yuan(charge.order_total_fen))
   await expect(page.getByTestId('statement-charged')).toHaveText(yuan(statement.charged_fen))
 
@@ -88,7 +88,7 @@ test('a suspended account is refused at the settle with its Chinese message', as
   // Suspended while the cashier is at the checkout: the settle is refused and nothing is charged.
   await owner.post(`/accounts/${account.id}/status`, { status: 'suspended' })
   await page.getByTestId('settle').click()
-  await expect(page.locator('.el-message--error')).toContainText('该挂账客户已停用，不能再挂账')
+  await expect(page.getByRole('alert')).toContainText('该挂账客户已停用，不能再挂账')
   await expect(page).toHaveURL(/\/checkout$/)
   expect((await counter.get(`/work-orders/${order.id}`)).status).not.toBe('settled')
   expect((await counter.get(`/accounts/${account.id}`)).balance_fen).toBe(0)

@@ -119,7 +119,7 @@ test('insufficient balance is shown in Chinese and nothing changes', async ({ pa
   const walletBefore = await cashier.get(`/members/${member.memberId}/wallet`)
 
   await page.getByTestId('settle').click()
-  await expect(page.locator('.el-message--error')).toContainText('储值余额不足')
+  await expect(page.getByRole('alert')).toContainText('储值余额不足')
   await expect(page).toHaveURL(/\/checkout$/)
   // The screen now shows the balance the server has, and the row says it is short.
   await expect(page.getByTestId('tender-error-stored_value')).toHaveText('超过储值余额')
@@ -158,7 +158,7 @@ test('a network failure after the settle reached the server is retried without a
   await expect(page.getByTestId('remaining')).toHaveText(yuan(0))
   await page.getByTestId('settle').click()
 
-  await expect(page.locator('.el-message-box')).toContainText('重试不会重复扣款')
+  await expect(page.getByRole('dialog')).toContainText('重试不会重复扣款')
   await page.getByRole('button', { name: '重试' }).click()
   await expect(page).toHaveURL(/\/receipt$/)
   await expect.poll(() => printsOf(page)).toBe(1)

@@ -132,7 +132,7 @@ test('a new whole plate and Enter open a walk-in work order; the car page then o
   await expect(page.getByTestId('unsettled-order')).toContainText(order.number)
   await expect(page.getByTestId('recent-visit')).toHaveCount(1)
   await page.keyboard.press('F2')
-  await expect(page.locator('.el-message-box')).toContainText(order.number)
+  await expect(page.getByRole('dialog')).toContainText(order.number)
   await page.getByRole('dialog').getByRole('button', { name: '继续该工单' }).click()
   await expect(page).toHaveURL(new RegExp(`/console/work-orders/${orderId}$`))
 })

@@ -121,7 +121,7 @@ test('an advisor works an order: mileage, a hand-priced line, discounts within a
   await expect(page.getByTestId(`line-${padsLine.id}`).getByTestId('line-approval')).toContainText('待车主确认')
   await expect(page.getByTestId('wo-pending')).toBeVisible()
   await page.getByTestId(`approve-${padsLine.id}`).click()
-  await page.locator('.el-message-box input').fill('10:20 车主电话同意')
+  await page.getByRole('dialog').getByRole('textbox').fill('10:20 车主电话同意')
   await page.getByRole('button', { name: '记录' }).click()
   await expect(page.getByTestId(`line-${padsLine.id}`).getByTestId('line-approval')).toContainText('车主已同意')
 
