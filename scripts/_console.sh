@@ -29,7 +29,12 @@ console_packages() {
 
 # A digest of everything the build reads; the build is redone only when it changes.
 console_sources_digest() {
-  (cd "$CONSOLE_DIR" && find src public index.html vite.config.ts tsconfig.json package-lock.json openapi.json -type f 2>/dev/null | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+  # Only the paths that exist: a clean checkout has no public/ folder, and find would fail on it.
+  local paths=() path
+  for path in src public index.html vite.config.ts tsconfig.json package-lock.json openapi.json; do
+    [ -e "$CONSOLE_DIR/$path" ] && paths+=("$path")
+  done
+  (cd "$CONSOLE_DIR" && find "${paths[@]}" -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
 }
 
 console_build_if_changed() {
