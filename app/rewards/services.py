@@ -70,8 +70,8 @@ def create_reward(*, data, actor=None) -> ExchangeReward:
     if values.get(needed) is None or any(values.get(name) is not None for name in others):
         raise Unprocessable(
             "invalid_exchange_reward",
-            f"A {kind} reward names {needed} and nothing else.",
-            details={"field": needed},
+            "A reward names exactly the one reference its kind takes.",
+            details={"kind": kind, "field": needed},
         )
     if kind == "coupon":
         template_services.get_template(values["coupon_template_id"])
