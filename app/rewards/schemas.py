@@ -97,7 +97,7 @@ class ExchangeRedemptionStaffRead(ExchangeRedemptionRead):
 class ExchangeRedemptionQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(REDEMPTION_STATUSES))
     kind = fields.String(validate=validate.OneOf(REWARD_KINDS))
-    member_id = StrictInteger()
+    member_id = fields.Integer(validate=validate.Range(min=1))
 
 
 class MyRedemptionQuery(PageQuery):

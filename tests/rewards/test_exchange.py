@@ -110,6 +110,9 @@ def test_a_part_is_handed_over_at_the_counter_and_leaves_that_stores_stock(
 
     waiting = api.get("/exchange-redemptions?status=awaiting_pickup", staff_tokens["cashier"]).json
     assert [item["id"] for item in waiting["items"]] == [redemption["id"]]
+    assert waiting["items"][0]["member_nickname"] == member["nickname"]
+    by_member = api.get(f"/exchange-redemptions?member_id={member['id']}", staff_tokens["cashier"]).json
+    assert [item["id"] for item in by_member["items"]] == [redemption["id"]]
     elsewhere = api.post(
         f"/exchange-redemptions/{redemption['id']}/hand-over", staff_tokens["cashier"], json={"store_id": stores[1]}
     )
