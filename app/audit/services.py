@@ -30,6 +30,8 @@ KINDS = (
     "account_over_limit",
     "data_import",
     "data_export",
+    "exchange_reward",
+    "marketing_settings",
 )
 SYSTEM_USERNAME = "command line"
 

@@ -17,7 +17,8 @@ from app.extensions import db
 
 # opening: stock a part was created with, or what a store held when stock became per store;
 # settle / refund: a work order's parts leaving and coming back; stocktake: a counted difference.
-MOVEMENT_KINDS = ("opening", "receive", "settle", "refund", "stocktake", "transfer_out", "transfer_in")
+# exchange: a part redeemed with points, handed over at the counter (app/rewards).
+MOVEMENT_KINDS = ("opening", "receive", "settle", "refund", "stocktake", "transfer_out", "transfer_in", "exchange")
 _KINDS_SQL = ", ".join(f"'{kind}'" for kind in MOVEMENT_KINDS)
 
 

@@ -188,4 +188,4 @@ class MarketingSettings(MethodView):
     @blp.response(200, MarketingSettingsRead)
     def patch(self, changes):
         """Change the marketing rules (owner)"""
-        return settings_services.update_marketing_settings(changes=changes)
+        return settings_services.update_marketing_settings(changes=changes, actor=current_actor())

@@ -1,5 +1,6 @@
 """The merchant's marketing rules (one row, created with defaults on first use)."""
 
+from app.audit.services import record_change, snapshot
 from app.common import clock
 from app.common.db import insert_for
 from app.common.errors import Unprocessable
@@ -37,9 +38,10 @@ def _check_template(template_id, field):
         ) from None
 
 
-def update_marketing_settings(*, changes) -> MarketingSettings:
+def update_marketing_settings(*, changes, actor=None) -> MarketingSettings:
     """Change the rules; coupon templates named must exist, birthday coupons are keyed by tier id
-    (as text) or "default"."""
+    (as text) or "default". The change is audited ("marketing_settings": the changed fields before
+    and after), in the same transaction, as the merchant settings are."""
     from app.members.tiers.services import get_tier
 
     settings = marketing_settings()
@@ -53,7 +55,16 @@ def update_marketing_settings(*, changes) -> MarketingSettings:
         _check_template(template_id, "birthday_coupons")
     if changes.get("win_back_coupon_template_id") is not None:
         _check_template(changes["win_back_coupon_template_id"], "win_back_coupon_template_id")
+    before = snapshot(settings, changes)
     for name, value in changes.items():
         setattr(settings, name, value)
     db.session.flush()
+    record_change(
+        actor=actor,
+        kind="marketing_settings",
+        entity_type="marketing_settings",
+        entity_id=settings.id,
+        before=before,
+        after=snapshot(settings, changes),
+    )
     return settings

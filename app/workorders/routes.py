@@ -60,7 +60,7 @@ class WorkOrders(MethodView):
         return services.list_work_orders(actor=current_actor(), **query)
 
     @counter_staff
-    @unit_of_work()
+    @unit_of_work(idempotent=True)
     @blp.arguments(WorkOrderCreate, example=examples.OPEN_WORK_ORDER)
     @blp.response(201, WorkOrderRead)
     def post(self, body):

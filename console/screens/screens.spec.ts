@@ -33,6 +33,15 @@ test('every screen', async ({ browser, request }) => {
     payment_terms_days: 30,
   })
 
+  // The exchange catalog: a coupon and a part, and a part a member redeemed and has not collected.
+  const templates = await owner.get<{ items: { id: number; name: string }[] }>('/coupon-templates?per_page=1')
+  await owner.post('/exchange-rewards', { name: templates.items[0]!.name, kind: 'coupon', coupon_template_id: templates.items[0]!.id, points_price: 500 })
+  const part = await owner.post<{ id: number }>('/parts', { name: '雨刮片（一对）', sku: `WIPER-${plate.slice(-5)}`, price_fen: 8000, stock: 5, store_id: 1 })
+  const reward = await owner.post<{ id: number }>('/exchange-rewards', { name: '雨刮片（一对）', kind: 'part', part_id: part.id, points_price: 800, total_stock: 20 })
+  const login = await (await request.post('/api/v1/auth/wechat/login', { data: { code: `screens-${plate}` } })).json()
+  await owner.post(`/members/${login.member.id}/points/adjustments`, { points: 1000, reason: '积分兑换演示' })
+  await request.post('/api/v1/me/exchange-redemptions', { headers: { Authorization: `Bearer ${login.token}`, 'Idempotency-Key': crypto.randomUUID() }, data: { reward_id: reward.id } })
+
   const screens: [string, string, string][] = [
     ['counter', 'cashier1', '/console/counter'],
     ['vehicle', 'cashier1', `/console/cars/${memberCar.id}`],
@@ -51,6 +60,8 @@ test('every screen', async ({ browser, request }) => {
     ['templates', 'marketing', '/console/templates'],
     ['follow-ups', 'marketing', '/console/follow-ups'],
     ['referrals', 'marketing', '/console/referrals'],
+    ['exchange', 'owner', '/console/exchange'],
+    ['exchange-redemptions', 'cashier1', '/console/exchange'],
     ['dashboard', 'owner', '/console/dashboard'],
     ['admin-staff', 'owner', '/console/admin/staff'],
     ['admin-stores', 'owner', '/console/admin/stores'],

@@ -272,4 +272,12 @@ def build_world(app, url="") -> World:
     world.ok(api.post(f"/imports/{batch['id']}/commit", owner), 202)
     ids["export_id"] = world.ok(api.post("/exports", owner, json={"kind": "members"}), 202)["id"]
     ids["kind"], ids["file_format"] = "members", "csv"
+    # Points exchange: a part reward member A redeemed and has not collected yet.
+    ids["reward_id"] = create(
+        "/exchange-rewards", {"name": "机油滤芯", "kind": "part", "part_id": ids["part_id"], "points_price": 100}
+    )
+    world.ok(
+        api.post(f"/members/{ids['member_a']}/points/adjustments", owner, json={"points": 500, "reason": "seed"}), 201
+    )
+    ids["redemption_id"] = create("/me/exchange-redemptions", {"reward_id": ids["reward_id"]}, member_a)
     return world

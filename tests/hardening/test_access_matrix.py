@@ -300,6 +300,18 @@ MATRIX = {
     ("GET", "/stats/overview"): OWNER_READ,
     ("GET", "/stats/timeseries"): OWNER_READ,
     ("GET", "/stats/top-members"): OWNER_READ,
+    # points exchange (积分兑换): the catalog, the member's redemptions, the counter's hand-over
+    ("GET", "/exchange-rewards"): STAFF_READ,
+    ("POST", "/exchange-rewards"): BACK_OFFICE_WRITE,
+    ("GET", "/exchange-rewards/<int:reward_id>"): STAFF_READ,
+    ("PATCH", "/exchange-rewards/<int:reward_id>"): BACK_OFFICE_WRITE,
+    ("GET", "/exchange-redemptions"): STAFF_READ,
+    ("POST", "/exchange-redemptions/<int:redemption_id>/hand-over"): COUNTER_WRITE,
+    ("POST", "/exchange-redemptions/<int:redemption_id>/cancel"): COUNTER_WRITE,
+    ("GET", "/me/exchange-rewards"): MEMBER_READ,
+    ("GET", "/me/exchange-redemptions"): MEMBER_READ,
+    ("POST", "/me/exchange-redemptions"): MEMBER_WRITE,
+    ("POST", "/me/exchange-redemptions/<int:redemption_id>/cancel"): MEMBER_OWN_ACT,
     # moving a shop in and out
     ("GET", "/imports/templates/<kind>.<file_format>"): OWNER_READ,
     ("POST", "/imports"): OWNER_WRITE,

@@ -70,12 +70,14 @@ VALID_BODIES = {
     ("POST", "/me/work-orders/<int:work_order_id>/approvals"): {
         "lines": [{"line_id": "{line_id}", "decision": "approved"}]
     },
+    ("POST", "/me/exchange-redemptions"): {"reward_id": "{reward_id}"},
 }
 # Routes that read no body at all: whatever is sent is ignored (the document declares no body).
 NO_BODY = {
     ("POST", "/auth/logout"),
     ("POST", "/coupon-templates/<int:template_id>/claim"),
     ("POST", "/dev/payments/<out_trade_no>/confirm"),
+    ("POST", "/me/exchange-redemptions/<int:redemption_id>/cancel"),
 }
 # Not a JSON body a client writes: WeChat Pay's notification is signed and verified before it is read.
 EXEMPT = {

@@ -45,3 +45,30 @@ def test_owner_sets_birthday_coupons_by_tier_and_the_job_issues_them(app, api, s
     assert member_ids(app, kind="birthday") == sorted([golden, plain])
     with_coupon = [m.member_id for m in messages(app, kind="birthday") if m.coupon_id is not None]
     assert with_coupon == [golden]
+
+
+def test_every_change_of_the_marketing_rules_is_audited_with_before_and_after(app, api, staff_tokens):
+    owner = staff_tokens["owner"]
+    template = api.post(
+        "/coupon-templates",
+        owner,
+        json={"name": "召回券", "kind": "cash_off", "value_fen": 3000, "valid_days": 30, "claimable": False},
+    ).json["id"]
+
+    assert (
+        api.patch(
+            "/marketing/settings",
+            owner,
+            json={"win_back_interval_days": 60, "win_back_coupon_template_id": template},
+        ).status_code
+        == 200
+    )
+    assert api.patch("/marketing/settings", owner, json={"win_back_interval_days": 60}).status_code == 200
+    refused = api.patch("/marketing/settings", owner, json={"win_back_coupon_template_id": 999})
+    assert refused.status_code == 422
+
+    log = api.get("/audit-log?kind=marketing_settings", owner).json["items"]
+    assert len(log) == 1  # an unchanged value and a refused change write nothing
+    assert log[0]["before"] == {"win_back_interval_days": 90, "win_back_coupon_template_id": None}
+    assert log[0]["after"] == {"win_back_interval_days": 60, "win_back_coupon_template_id": template}
+    assert log[0]["actor_role"] == "owner" and log[0]["entity_type"] == "marketing_settings"

@@ -197,3 +197,22 @@ def test_next_day_rollover_keeps_sequences_apart(api, staff_tokens, stores):
     open_order(api, owner, stores[0], [])
     clock.set_now(clock.now() + timedelta(days=1))
     assert open_order(api, owner, stores[0], [], plate="粤B55555")["number"].endswith("-20260303-001")
+
+
+def test_a_retried_open_with_the_same_idempotency_key_opens_one_order(api, staff_tokens, stores, catalog):
+    cashier = staff_tokens["cashier"]
+    body = {"store_id": stores[0], "plate": PLATE, "lines": [{"service_item_id": catalog["wash"], "quantity": 1}]}
+
+    first = api.post("/work-orders", cashier, json=body, headers={"Idempotency-Key": "open-1"})
+    retried = api.post("/work-orders", cashier, json=body, headers={"Idempotency-Key": "open-1"})
+    reused = api.post(
+        "/work-orders", cashier, json={**body, "plate": "京A99999"}, headers={"Idempotency-Key": "open-1"}
+    )
+    fresh = api.post("/work-orders", cashier, json=body, headers={"Idempotency-Key": "open-2"})
+
+    assert first.status_code == retried.status_code == 201
+    assert retried.json == first.json and retried.headers["Idempotent-Replayed"] == "true"
+    assert reused.status_code == 409 and error_code(reused) == "idempotency_key_reused"
+    assert fresh.status_code == 201 and fresh.json["id"] != first.json["id"]
+    listed = api.get(f"/work-orders?plate={PLATE[-5:]}", cashier).json["items"]
+    assert sorted(order["id"] for order in listed) == sorted([first.json["id"], fresh.json["id"]])
