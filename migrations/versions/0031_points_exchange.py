@@ -1,7 +1,7 @@
 """points exchange (积分兑换): the reward catalog, redemptions, and the stock movement of a part
 handed over for points
 
-Revision ID: 0031_exchange
+Revision ID: 0031
 Revises: 0030
 """
 
@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0031_exchange"
+revision = "0031"
 down_revision = "0030"
 branch_labels = None
 depends_on = None
