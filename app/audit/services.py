@@ -30,6 +30,8 @@ KINDS = (
     "account_over_limit",
     "data_import",
     "data_export",
+    "sms_opt_out",
+    "sms_settings",
 )
 SYSTEM_USERNAME = "command line"
 
