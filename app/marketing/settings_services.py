@@ -1,5 +1,6 @@
 """The merchant's marketing rules (one row, created with defaults on first use)."""
 
+from app.audit.services import record_change, snapshot
 from app.common import clock
 from app.common.db import insert_for
 from app.common.errors import Unprocessable
@@ -37,9 +38,13 @@ def _check_template(template_id, field):
         ) from None
 
 
-def update_marketing_settings(*, changes) -> MarketingSettings:
+SMS_FIELDS = ("sms_quiet_start_minute", "sms_quiet_end_minute", "sms_daily_cap", "sms_weekly_cap", "sms_cost_fen")
+
+
+def update_marketing_settings(*, changes, actor=None) -> MarketingSettings:
     """Change the rules; coupon templates named must exist, birthday coupons are keyed by tier id
-    (as text) or "default"."""
+    (as text) or "default". A change of the SMS rules (quiet hours, caps, the cost that shapes the
+    campaign results) is recorded in the audit log as kind "sms_settings"."""
     from app.members.tiers.services import get_tier
 
     settings = marketing_settings()
@@ -53,7 +58,18 @@ def update_marketing_settings(*, changes) -> MarketingSettings:
         _check_template(template_id, "birthday_coupons")
     if changes.get("win_back_coupon_template_id") is not None:
         _check_template(changes["win_back_coupon_template_id"], "win_back_coupon_template_id")
+    sms_changes = [name for name in changes if name in SMS_FIELDS]
+    before = snapshot(settings, sms_changes)
     for name, value in changes.items():
         setattr(settings, name, value)
     db.session.flush()
+    if sms_changes:
+        record_change(
+            actor=actor,
+            kind="sms_settings",
+            entity_type="marketing_settings",
+            entity_id=settings.id,
+            before=before,
+            after={name: changes[name] for name in sms_changes},
+        )
     return settings

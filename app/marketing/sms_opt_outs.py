@@ -5,11 +5,13 @@ the provider tells us when the member's number is on its blacklist (they replied
 Opting in again removes the row; the audit log (kind "sms_opt_out") keeps the whole history.
 """
 
+from sqlalchemy import func, select
+
 from app.audit.services import record_change
 from app.common import clock
 from app.common.db import insert_for
 from app.extensions import db
-from app.marketing.models import SmsOptOut
+from app.marketing.models import Message, SmsOptOut
 from app.members.services import get_member
 
 
@@ -64,3 +66,28 @@ def set_sms_opt_out(*, member_id, opted_out, source, actor=None, now=None):
         )
     db.session.flush()
     return sms_status(member_id)
+
+
+def sms_usage(*, start, end):
+    """SMS sent and their cost among the messages queued in [start, end), by kind, with how many
+    without a grant did not go by SMS and why (opted_out, over_cap, no_phone...). One grouped query
+    over the messages' creation index."""
+    by_kind = {}
+    totals = {"sent": 0, "cost_fen": 0}
+    rows = db.session.execute(
+        select(
+            Message.kind, Message.channel, Message.status, Message.sms_outcome, func.count(), func.sum(Message.cost_fen)
+        )
+        .where(Message.created_at >= start, Message.created_at < end, Message.sms_outcome.is_not(None))
+        .group_by(Message.kind, Message.channel, Message.status, Message.sms_outcome)
+    ).all()
+    for kind, channel, status, outcome, count, cost in rows:
+        usage = by_kind.setdefault(kind, {"sent": 0, "cost_fen": 0, "not_sent": {}})
+        if channel == "sms" and status == "sent":
+            usage["sent"] += count
+            usage["cost_fen"] += int(cost or 0)
+            totals["sent"] += count
+            totals["cost_fen"] += int(cost or 0)
+        else:
+            usage["not_sent"][outcome] = usage["not_sent"].get(outcome, 0) + count
+    return {**totals, "by_kind": by_kind}
