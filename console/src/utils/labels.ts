@@ -35,5 +35,7 @@ export const AUDIT_KIND_NAMES: Record<AuditKind, string> = {
   account_over_limit: '超额挂账批准',
   data_import: '数据导入',
   data_export: '数据导出',
+  sms_opt_out: '短信退订',
+  sms_settings: '短信提醒设置',
 }
 export const AUDIT_KINDS = Object.keys(AUDIT_KIND_NAMES) as AuditKind[]
