@@ -227,12 +227,15 @@ def _by_sms(message, context, token, now, sms_client):
     sms_rules.lock_member(member.id)
     if sms_rules.over_cap(rules, member.id, now):
         return _no_sms(message, context, token, now, "over_cap")
-    db.session.execute(
+    reserved = db.session.execute(
         update(Message)
         .where(Message.id == message.id, Message.claim_token == token)
         .values(channel="sms", sms_at=now)
         .execution_options(synchronize_session=False)
     )
+    if reserved.rowcount != 1:  # our lease ran out: another sender has the message now
+        log.warning("message %s: lease lost before its SMS was sent", message.id)
+        return "lease_lost"
     db.session.commit()  # our place under the cap is taken; nothing stays locked while the provider answers
     try:
         receipt = sms_client.send(phone=member.phone, kind=message.kind, template_id=tid, params=params)
