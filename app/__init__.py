@@ -9,7 +9,7 @@ from flask import Flask
 from app.common.http import init_http, install_log_redaction
 from app.common.openapi import ContractPlugin, finish_document
 from app.common.ratelimit import init_rate_limits
-from app.config import load_config
+from app.config import check_sms, load_config
 from app.extensions import Api, db, migrate
 
 # Domains are the packages under app/ (besides the shared ones). Each may have models.py (tables),
@@ -54,6 +54,7 @@ def create_app(config_name=None, overrides=None):
         app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set")
+    check_sms(app.config)
     app.json.ensure_ascii = False  # plates and names stay readable Chinese in responses
     app.json.sort_keys = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -46,6 +46,16 @@ class BaseConfig:
     WECHAT_PAY_REFUND_NOTIFY_URL = None
     WECHAT_MINIPROGRAM_STATE = "formal"  # formal | trial | developer: which version messages and codes open
     WECHAT_HTTP_TIMEOUT = (3.05, 10)  # (connect, read) seconds for WeChat and WeChat Pay calls
+    # SMS (app/sms): "fake" records messages offline; "live" sends through Tencent Cloud SMS and
+    # refuses to start without its keys, app id and signature (no defaults: they are secrets).
+    SMS_MODE = "fake"
+    SMS_SECRET_ID = None
+    SMS_SECRET_KEY = None
+    SMS_SDK_APP_ID = None
+    SMS_SIGN_NAME = None  # the approved signature, shown as 【…】
+    SMS_REGION = "ap-guangzhou"
+    SMS_TEMPLATE_IDS = {}  # message kind -> approved template id (app/sms/templates.py)
+    SMS_HTTP_TIMEOUT = 10
     DEV_ENDPOINTS = False  # development-only helpers such as confirming a fake payment
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "20 per minute"
@@ -71,6 +81,12 @@ def _from_environment(cls):
     cls.WECHAT_PAY_PLATFORM_CERTS_DIR = _env("WECHAT_PAY_PLATFORM_CERTS_DIR", cls.WECHAT_PAY_PLATFORM_CERTS_DIR)
     cls.WECHAT_PAY_REFUND_NOTIFY_URL = _env("WECHAT_PAY_REFUND_NOTIFY_URL", cls.WECHAT_PAY_REFUND_NOTIFY_URL)
     cls.WECHAT_MINIPROGRAM_STATE = _env("WECHAT_MINIPROGRAM_STATE", cls.WECHAT_MINIPROGRAM_STATE)
+    cls.SMS_MODE = _env("SMS_MODE", cls.SMS_MODE)
+    for name in ("SMS_SECRET_ID", "SMS_SECRET_KEY", "SMS_SDK_APP_ID", "SMS_SIGN_NAME", "SMS_REGION"):
+        setattr(cls, name, _env(name, getattr(cls, name)))
+    template_ids = _env("SMS_TEMPLATE_IDS")  # kind=id,kind=id
+    if template_ids:
+        cls.SMS_TEMPLATE_IDS = dict(pair.strip().split("=", 1) for pair in template_ids.split(",") if "=" in pair)
     cls.REDIS_URL = _env("REDIS_URL")
     cls.MERCHANT_TIMEZONE = _env("MERCHANT_TIMEZONE", cls.MERCHANT_TIMEZONE)
     cls.PROXY_FIX_X_FOR = int(_env("PROXY_FIX_X_FOR", cls.PROXY_FIX_X_FOR))
@@ -120,6 +136,19 @@ def load_config(name=None):
     if name == "production":
         _check_production(cls)
     return cls
+
+
+def check_sms(config):
+    """Live SMS needs its keys, app id and signature; without them the service does not start."""
+    get = config.get
+    if get("SMS_MODE") not in ("fake", "live"):
+        raise ConfigurationError(f"SMS_MODE={get('SMS_MODE')!r} is not fake or live")
+    if get("SMS_MODE") == "live":
+        missing = [
+            name for name in ("SMS_SECRET_ID", "SMS_SECRET_KEY", "SMS_SDK_APP_ID", "SMS_SIGN_NAME") if not get(name)
+        ]
+        if missing:
+            raise ConfigurationError(f"SMS_MODE=live needs {', '.join(missing)} in the environment.")
 
 
 def _check_production(cls):

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, make_url, text
 from app import create_app
 from app.common import clock
 from app.extensions import db
+from app.sms import fake as fake_sms
 from app.wechat import fake as fake_wechat
 from tests.factories import make_staff, make_stores
 from tests.helpers import (  # noqa: F401  (Api, error_code: still importable from here by older tests)
@@ -87,6 +88,7 @@ def database_url(database_template, tmp_path):
 def app(database_url):
     application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
     fake_wechat.SENT.clear()
+    fake_sms.SENT.clear()
     yield application
     clock.set_now(None)
     with application.app_context():

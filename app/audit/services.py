@@ -32,6 +32,8 @@ KINDS = (
     "data_export",
     "exchange_reward",
     "marketing_settings",
+    "sms_opt_out",
+    "sms_settings",
 )
 SYSTEM_USERNAME = "command line"
 

@@ -219,13 +219,16 @@ def results_of(campaigns):
     ids = [campaign.id for campaign in campaigns]
     if not ids:
         return {}
-    by_status = {}
-    for campaign_id, status, count in db.session.execute(
-        select(Message.campaign_id, Message.status, func.count())
+    by_status, sms_usage = {}, {}
+    for campaign_id, status, channel, count, cost_fen in db.session.execute(
+        select(Message.campaign_id, Message.status, Message.channel, func.count(), func.sum(Message.cost_fen))
         .where(Message.campaign_id.in_(ids))
-        .group_by(Message.campaign_id, Message.status)
+        .group_by(Message.campaign_id, Message.status, Message.channel)
     ):
-        by_status.setdefault(campaign_id, {})[status] = count
+        statuses = by_status.setdefault(campaign_id, {})
+        statuses[status] = statuses.get(status, 0) + count
+        if channel == "sms" and status == "sent":
+            sms_usage[campaign_id] = (count, int(cost_fen or 0))
     with_coupons = [campaign.id for campaign in campaigns if campaign.coupon_template_id is not None]
     coupons = _coupon_results(with_coupons) if with_coupons else {}
     results = {}
@@ -241,14 +244,17 @@ def results_of(campaigns):
             "coupons_issued": campaign.coupons_issued,
             "coupons_used": coupons_used,
             "revenue_fen": revenue_fen,
+            "sms_sent": sms_usage.get(campaign.id, (0, 0))[0],
+            "sms_cost_fen": sms_usage.get(campaign.id, (0, 0))[1],
         }
     return results
 
 
 def campaign_results(campaign):
     """{"audience", "sent", "skipped_no_grant", "failed", "queued", "coupons_issued", "coupons_used",
-    "revenue_fen"} of a campaign: its messages by status; the campaign coupons used now; the totals of
-    the settled work orders that a posted coupon tender of one of them paid (each order once)."""
+    "revenue_fen", "sms_sent", "sms_cost_fen"} of a campaign: its messages by status (and those sent by
+    SMS, with their cost); the campaign coupons used now; the totals of the settled work orders that a
+    posted coupon tender of one of them paid (each order once)."""
     return results_of([campaign])[campaign.id]
 
 

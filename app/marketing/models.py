@@ -43,7 +43,20 @@ KIND_TEMPLATES = {
 MESSAGE_KINDS = tuple(KIND_TEMPLATES)
 # queued (waiting or being sent under a lease) -> sent | skipped_no_grant | failed (failure_reason says why)
 MESSAGE_STATUSES = ("queued", "sent", "skipped_no_grant", "failed")
-FAILURE_REASONS = ("refused", "invalid_user", "template_invalid", "template_not_configured", "retries_exhausted")
+FAILURE_REASONS = (
+    "refused",
+    "invalid_user",
+    "template_invalid",
+    "template_not_configured",
+    "retries_exhausted",
+    "sms_rejected",
+    "sms_opted_out",
+)
+CHANNELS = ("wechat", "sms")
+# A message without a WeChat grant: not by SMS because (no_phone, opted_out, over_cap, not_by_sms:
+# a marketing kind), or its SMS was sent / failed.
+SMS_OUTCOMES = ("no_phone", "opted_out", "over_cap", "not_by_sms", "sent", "failed")
+SMS_OPT_OUT_SOURCES = ("member", "staff", "provider")
 FOLLOW_UP_RESULTS = ("reached", "booked", "no_answer", "wrong_number", "lost")
 # Why an entry is on the call list: a push skipped for lack of a grant, not delivered or not acted
 # on, a personal call for the top tiers, or a call back a colleague asked for in an earlier outcome.
@@ -74,6 +87,27 @@ class MarketingSettings(db.Model):
     win_back_coupon_template_id: Mapped[int | None]
     win_back_interval_days: Mapped[int] = mapped_column(default=90)
     first_maintenance_months: Mapped[int] = mapped_column(default=6)
+    # SMS fallback (docs/rules.md): quiet hours in merchant time as minutes after midnight (start ==
+    # end: none), the per-member caps over rolling windows, the price of one billed SMS part.
+    sms_quiet_start_minute: Mapped[int] = mapped_column(
+        CheckConstraint("sms_quiet_start_minute BETWEEN 0 AND 1439", name="sms_quiet_start_minute_range"),
+        default=21 * 60,
+        server_default="1260",
+    )
+    sms_quiet_end_minute: Mapped[int] = mapped_column(
+        CheckConstraint("sms_quiet_end_minute BETWEEN 0 AND 1439", name="sms_quiet_end_minute_range"),
+        default=8 * 60,
+        server_default="480",
+    )
+    sms_daily_cap: Mapped[int] = mapped_column(
+        CheckConstraint("sms_daily_cap >= 0", name="sms_daily_cap_non_negative"), default=1, server_default="1"
+    )
+    sms_weekly_cap: Mapped[int] = mapped_column(
+        CheckConstraint("sms_weekly_cap >= 0", name="sms_weekly_cap_non_negative"), default=3, server_default="3"
+    )
+    sms_cost_fen: Mapped[int] = mapped_column(
+        CheckConstraint("sms_cost_fen >= 0", name="sms_cost_fen_non_negative"), default=5, server_default="5"
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -128,6 +162,8 @@ class Message(db.Model):
         Index("ix_marketing_messages_kind_occasion_date", "kind", "occasion_date"),
         # Campaign results: a campaign's messages counted by status from the index alone (0016).
         Index("ix_marketing_messages_campaign_id_status", "campaign_id", "status"),
+        # The SMS cap: a member's SMS of the last days (0031).
+        Index("ix_marketing_messages_member_id_sms_at", "member_id", "sms_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +188,16 @@ class Message(db.Model):
     claim_token: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     wechat_msgid: Mapped[str | None] = mapped_column(String(64))
+    # How it went out: "wechat" or "sms" (None until then, or when it went neither way).
+    channel: Mapped[str | None] = mapped_column(
+        String(8), CheckConstraint("channel IN ('wechat', 'sms')", name="channel_known")
+    )
+    # Why a message without a grant did not go by SMS, or how its SMS went (SMS_OUTCOMES).
+    sms_outcome: Mapped[str | None] = mapped_column(String(16))
+    # When the SMS was taken from the member's cap (cleared if it is to be tried again).
+    sms_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sms_serial: Mapped[str | None] = mapped_column(String(64))
+    cost_fen: Mapped[int] = mapped_column(default=0, server_default="0")  # what the SMS cost (fen)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -220,3 +266,16 @@ class Visit(db.Model):
     settled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     settled_on: Mapped[date] = mapped_column(Date, index=True)  # the merchant-local day
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SmsOptOut(db.Model):
+    """A member who asked for no SMS (退订): the row is the opt-out, gone when they opt in again.
+    Who and how is kept here and, for every change, in the audit log (kind "sms_opt_out")."""
+
+    __tablename__ = "marketing_sms_opt_outs"
+    __table_args__ = (CheckConstraint(f"source IN ({_in(SMS_OPT_OUT_SOURCES)})", name="source_known"),)
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(16))  # member (mini-program), staff (on request), provider
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

@@ -5,7 +5,7 @@ from app.common import clock
 from app.common.auth import back_office, current_actor, member_only, owner_only, staff_any
 from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
-from app.marketing import campaigns, examples, followups, grants, outbox, segments, settings_services
+from app.marketing import campaigns, examples, followups, grants, outbox, segments, settings_services, sms_opt_outs
 from app.marketing.schemas import (
     CampaignCreate,
     CampaignPage,
@@ -26,6 +26,10 @@ from app.marketing.schemas import (
     SegmentPage,
     SegmentPreview,
     SegmentRead,
+    SmsOptOutBody,
+    SmsOptOutRead,
+    SmsUsage,
+    SmsUsageQuery,
     SubscriptionsBody,
     SubscriptionsRead,
 )
@@ -189,3 +193,53 @@ class MarketingSettings(MethodView):
     def patch(self, changes):
         """Change the marketing rules (owner)"""
         return settings_services.update_marketing_settings(changes=changes, actor=current_actor())
+
+
+@blp.route("/me/sms-opt-out")
+class MySmsOptOut(MethodView):
+    @member_only
+    @blp.response(200, SmsOptOutRead)
+    def get(self):
+        """Whether the caller has opted out of SMS (退订)"""
+        return sms_opt_outs.sms_status(current_actor().id)
+
+    @member_only
+    @unit_of_work()
+    @blp.arguments(SmsOptOutBody)
+    @blp.response(200, SmsOptOutRead)
+    def put(self, body):
+        """Opt out of SMS reminders (退订), or back in (audited)"""
+        return sms_opt_outs.set_sms_opt_out(
+            member_id=current_actor().id, opted_out=body["opted_out"], source="member", actor=current_actor()
+        )
+
+
+@blp.route("/members/<int:member_id>/sms-opt-out")
+class MemberSmsOptOut(MethodView):
+    @staff_any
+    @blp.response(200, SmsOptOutRead)
+    def get(self, member_id):
+        """Whether a member has opted out of SMS, since when and how"""
+        return sms_opt_outs.sms_status(member_id)
+
+    @staff_any
+    @unit_of_work()
+    @blp.arguments(SmsOptOutBody)
+    @blp.response(200, SmsOptOutRead)
+    def put(self, body, member_id):
+        """Record a member's SMS opt-out (or opt-in) they asked staff for (audited)"""
+        return sms_opt_outs.set_sms_opt_out(
+            member_id=member_id, opted_out=body["opted_out"], source="staff", actor=current_actor()
+        )
+
+
+@blp.route("/marketing/sms-usage")
+@back_office
+@blp.arguments(SmsUsageQuery, location="query")
+@blp.response(200, SmsUsage)
+def sms_usage(query):
+    """SMS sent and their cost, by kind, among the messages queued between two local dates"""
+    tz_name = merchant_timezone()
+    start = clock.local_day_bounds(query["from_"], tz_name)[0]
+    end = clock.local_day_bounds(query["to"], tz_name)[1]
+    return sms_opt_outs.sms_usage(start=start, end=end)

@@ -17,11 +17,14 @@ from app.marketing import segments
 from app.marketing.followups import DUE_SCOPES
 from app.marketing.models import (
     CAMPAIGN_STATUSES,
+    CHANNELS,
     CHURN_REASONS,
     FOLLOW_UP_REASONS,
     FOLLOW_UP_RESULTS,
     MESSAGE_KINDS,
     MESSAGE_STATUSES,
+    SMS_OPT_OUT_SOURCES,
+    SMS_OUTCOMES,
     TEMPLATE_KEYS,
 )
 from app.members.metrics import LIFECYCLES
@@ -134,6 +137,8 @@ class CampaignResults(ResponseSchema):
     coupons_issued = fields.Integer()
     coupons_used = fields.Integer()
     revenue_fen = fields.Integer()
+    sms_sent = fields.Integer(metadata={"description": "messages delivered by SMS (campaigns are WeChat only: 0)"})
+    sms_cost_fen = fields.Integer()
 
 
 class CampaignMessageRead(ResponseSchema):
@@ -183,6 +188,9 @@ class MessageRead(ResponseSchema):
     coupon_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
+    channel = fields.String(allow_none=True, validate=validate.OneOf(CHANNELS))
+    sms_outcome = fields.String(allow_none=True, validate=validate.OneOf(SMS_OUTCOMES))
+    cost_fen = fields.Integer()
 
 
 class FollowUpQuery(PageQuery):
@@ -294,6 +302,11 @@ class MarketingSettingsRead(ResponseSchema):
     win_back_coupon_template_id = fields.Integer(allow_none=True)
     win_back_interval_days = fields.Integer()
     first_maintenance_months = fields.Integer()
+    sms_quiet_start_minute = fields.Integer(metadata={"description": "quiet hours start, minutes after midnight"})
+    sms_quiet_end_minute = fields.Integer(metadata={"description": "quiet hours end (equal to the start: none)"})
+    sms_daily_cap = fields.Integer(metadata={"description": "SMS per member in any 24 hours"})
+    sms_weekly_cap = fields.Integer(metadata={"description": "SMS per member in any 7 days"})
+    sms_cost_fen = fields.Integer(metadata={"description": "price of one billed SMS part"})
     template_keys = fields.Constant(
         list(TEMPLATE_KEYS), metadata={"type": "array", "items": {"type": "string", "enum": list(TEMPLATE_KEYS)}}
     )
@@ -309,6 +322,43 @@ class MarketingSettingsUpdate(BodySchema):
     win_back_coupon_template_id = StrictInteger(allow_none=True)
     win_back_interval_days = StrictInteger(validate=validate.Range(min=1, max=3650))
     first_maintenance_months = StrictInteger(validate=validate.Range(min=1, max=60))
+    sms_quiet_start_minute = StrictInteger(validate=validate.Range(min=0, max=1439))
+    sms_quiet_end_minute = StrictInteger(validate=validate.Range(min=0, max=1439))
+    sms_daily_cap = StrictInteger(validate=validate.Range(min=0, max=20))
+    sms_weekly_cap = StrictInteger(validate=validate.Range(min=0, max=100))
+    sms_cost_fen = StrictInteger(validate=validate.Range(min=0, max=1000))
+
+
+class SmsOptOutRead(ResponseSchema):
+    sms_opted_out = fields.Boolean()
+    opted_out_at = fields.DateTime(allow_none=True)
+    source = fields.String(allow_none=True, validate=validate.OneOf(SMS_OPT_OUT_SOURCES))
+
+
+class SmsOptOutBody(BodySchema):
+    opted_out = fields.Boolean(required=True)
+
+
+class SmsUsageQuery(QuerySchema):
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["from_"] > data["to"]:
+            raise ValidationError("from is after to", field_name="from")
+
+
+class SmsKindUsage(ResponseSchema):
+    sent = fields.Integer()
+    cost_fen = fields.Integer()
+    not_sent = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class SmsUsage(ResponseSchema):
+    sent = fields.Integer(metadata={"description": "SMS delivered to the provider"})
+    cost_fen = fields.Integer()
+    by_kind = fields.Dict(keys=fields.String(), values=fields.Nested(SmsKindUsage))
 
 
 SegmentPage = page_schema(SegmentRead, name="SegmentPage")

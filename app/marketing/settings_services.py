@@ -38,10 +38,14 @@ def _check_template(template_id, field):
         ) from None
 
 
+SMS_FIELDS = ("sms_quiet_start_minute", "sms_quiet_end_minute", "sms_daily_cap", "sms_weekly_cap", "sms_cost_fen")
+
+
 def update_marketing_settings(*, changes, actor=None) -> MarketingSettings:
     """Change the rules; coupon templates named must exist, birthday coupons are keyed by tier id
-    (as text) or "default". The change is audited ("marketing_settings": the changed fields before
-    and after), in the same transaction, as the merchant settings are."""
+    (as text) or "default". The change is audited in the same transaction, as the merchant settings
+    are: the SMS rules (quiet hours, caps, the cost that shapes the campaign results) as kind
+    "sms_settings", the other rules as "marketing_settings" (the changed fields before and after)."""
     from app.members.tiers.services import get_tier
 
     settings = marketing_settings()
@@ -55,16 +59,29 @@ def update_marketing_settings(*, changes, actor=None) -> MarketingSettings:
         _check_template(template_id, "birthday_coupons")
     if changes.get("win_back_coupon_template_id") is not None:
         _check_template(changes["win_back_coupon_template_id"], "win_back_coupon_template_id")
-    before = snapshot(settings, changes)
+    sms_changes = {name: value for name, value in changes.items() if name in SMS_FIELDS}
+    rule_changes = {name: value for name, value in changes.items() if name not in SMS_FIELDS}
+    sms_before = snapshot(settings, sms_changes)
+    rules_before = snapshot(settings, rule_changes)
     for name, value in changes.items():
         setattr(settings, name, value)
     db.session.flush()
-    record_change(
-        actor=actor,
-        kind="marketing_settings",
-        entity_type="marketing_settings",
-        entity_id=settings.id,
-        before=before,
-        after=snapshot(settings, changes),
-    )
+    if sms_changes:
+        record_change(
+            actor=actor,
+            kind="sms_settings",
+            entity_type="marketing_settings",
+            entity_id=settings.id,
+            before=sms_before,
+            after={name: changes[name] for name in sms_changes},
+        )
+    if rule_changes:
+        record_change(
+            actor=actor,
+            kind="marketing_settings",
+            entity_type="marketing_settings",
+            entity_id=settings.id,
+            before=rules_before,
+            after=snapshot(settings, rule_changes),
+        )
     return settings

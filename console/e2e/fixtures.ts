@@ -1,6 +1,10 @@
 // Shared by the browser tests: signed-in pages without typing a password each time (the login
 // screen has its own test), API calls as a staff member to set up and check data, and an
 // action counter for the targets ("at most N user actions").
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test'
 
 export const PASSWORD = 'pitstop-demo'
@@ -33,6 +37,19 @@ export async function staffApi(request: APIRequestContext, username: string) {
       return (await response.json()) as T
     },
   }
+}
+
+/** Runs a scheduler job with the CLI on the e2e service's database (console/e2e/serve.sh writes its URL). */
+export function runJob(name: string): string {
+  const consoleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+  const databaseUrl = readFileSync(resolve(consoleDir, 'test-results/e2e-database-url'), 'utf8').trim()
+  const flask = process.env.E2E_FLASK ?? resolve(consoleDir, '../.venv/bin/flask')
+  return execFileSync(flask, ['jobs', 'run', name], {
+    cwd: resolve(consoleDir, '..'),
+    env: { ...process.env, DATABASE_URL: databaseUrl, PITSTOP_ENV: 'development', FLASK_APP: 'wsgi.py' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
 }
 
 /** Opens the console at `path` signed in as `username` (the token goes into this tab's sessionStorage). */

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { expect, test, type Page } from '@playwright/test'
-import { signIn, staffApi } from '../e2e/fixtures'
+import { runJob, signIn, staffApi } from '../e2e/fixtures'
 
 const OUT = fileURLToPath(new URL('../../screens/', import.meta.url))
 mkdirSync(OUT, { recursive: true })
@@ -41,6 +41,18 @@ test('every screen', async ({ browser, request }) => {
   const login = await (await request.post('/api/v1/auth/wechat/login', { data: { code: `screens-${plate}` } })).json()
   await owner.post(`/members/${login.member.id}/points/adjustments`, { points: 1000, reason: '积分兑换演示' })
   await request.post('/api/v1/me/exchange-redemptions', { headers: { Authorization: `Bearer ${login.token}`, 'Idempotency-Key': crypto.randomUUID() }, data: { reward_id: reward.id } })
+  // A campaign launched now, for its results screen (SMS figures among them).
+  const marketing = await staffApi(request, 'marketing')
+  const segment = await marketing.post<{ id: number }>('/segments', { name: `截图客群${plate}`, rules: { all: [{ field: 'visit_count', op: 'gte', value: 1 }] } })
+  const campaign = await marketing.post<{ id: number }>('/campaigns', {
+    name: `春季保养关怀${plate.slice(-4)}`,
+    segment_id: segment.id,
+    message: { template_key: 'campaign', fields: { thing1: '{nickname}的爱车', thing2: '您有一项车主权益待查看' }, page: 'pages/coupons/index' },
+    send_at: new Date(Date.now() + 3000).toISOString(),
+  })
+  await new Promise((done) => setTimeout(done, 3500))
+  runJob('campaign_sends')
+  runJob('send_outbox')
 
   const screens: [string, string, string][] = [
     ['counter', 'cashier1', '/console/counter'],
@@ -57,6 +69,7 @@ test('every screen', async ({ browser, request }) => {
     ['segments', 'marketing', '/console/segments'],
     ['campaigns', 'marketing', '/console/campaigns'],
     ['campaign-new', 'marketing', '/console/campaigns/new'],
+    ['campaign', 'marketing', `/console/campaigns/${campaign.id}`],
     ['templates', 'marketing', '/console/templates'],
     ['follow-ups', 'marketing', '/console/follow-ups'],
     ['referrals', 'marketing', '/console/referrals'],
@@ -87,6 +100,15 @@ test('every screen', async ({ browser, request }) => {
     await expect(page).toHaveURL(new RegExp(path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     await shoot(page, `${String(index).padStart(2, '0')}-${name}`)
     index += 1
+    await context.close()
+  }
+  {
+    // The SMS rules sit below the fold of 规则设置.
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await signIn(page, request, 'owner', '/console/admin/settings')
+    await page.getByTestId('settings-sms').scrollIntoViewIfNeeded()
+    await shoot(page, `${String(index).padStart(2, '0')}-admin-settings-sms`)
     await context.close()
   }
 })

@@ -136,6 +136,11 @@ MATRIX = {
     ("GET", "/me/referral/qr.png"): MEMBER_READ,
     ("GET", "/me/subscriptions"): MEMBER_READ,
     ("POST", "/me/subscriptions"): MEMBER_WRITE,
+    ("GET", "/me/sms-opt-out"): MEMBER_READ,
+    ("PUT", "/me/sms-opt-out"): MEMBER_WRITE,
+    ("GET", "/members/<int:member_id>/sms-opt-out"): STAFF_READ,
+    ("PUT", "/members/<int:member_id>/sms-opt-out"): STAFF_WRITE,
+    ("GET", "/marketing/sms-usage"): BACK_OFFICE_READ,
     ("GET", "/me/work-orders"): MEMBER_READ,
     ("GET", "/me/work-orders/<int:work_order_id>"): MEMBER_OWN_READ,
     ("POST", "/me/work-orders/<int:work_order_id>/pay"): MEMBER_OWN_ACT,
@@ -328,6 +333,7 @@ MATRIX = {
 QUERIES = {
     ("GET", "/stores/<int:store_id>/slots"): {"date": "2026-12-01"},
     ("GET", "/follow-ups/outcomes"): {"from": "2026-11-01", "to": "2026-11-30"},
+    ("GET", "/marketing/sms-usage"): {"from": "2026-11-01", "to": "2026-11-30"},
     ("GET", "/stats/timeseries"): {"metric": "revenue_fen"},
     ("GET", "/vehicles"): {"plate": "1A001"},
     ("GET", "/bookings"): {"store_id": "{store_2}", "date": "2026-12-01"},
@@ -357,6 +363,8 @@ BODIES = {
     ("POST", "/bookings/<int:booking_id>/check-in"): {"mileage_km": 12500},
     ("POST", "/bookings/<int:booking_id>/no-show"): None,
     ("POST", "/follow-ups/<int:follow_up_id>/outcome"): {"result": "no_answer"},
+    ("PUT", "/me/sms-opt-out"): {"opted_out": True},
+    ("PUT", "/members/<int:member_id>/sms-opt-out"): {"opted_out": True},
     ("POST", "/members/search"): {"q": "1A001"},
     ("POST", "/members/<int:member_id>/package-cards"): {
         "template_id": "{package_card_template_id}",

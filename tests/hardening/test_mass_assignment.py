@@ -65,6 +65,7 @@ VALID_BODIES = {
     ("POST", "/me/bookings/<int:booking_id>/cancel"): {"reason": "plans changed"},
     ("POST", "/me/bookings/<int:booking_id>/reschedule"): {"start": RESCHEDULE_START.isoformat()},
     ("POST", "/me/subscriptions"): {"template_keys": ["maintenance_due"]},
+    ("PUT", "/me/sms-opt-out"): {"opted_out": True},
     ("POST", "/me/topups"): {"amount_fen": 10000},
     ("POST", "/me/work-orders/<int:work_order_id>/pay"): {"tenders": []},
     ("POST", "/me/work-orders/<int:work_order_id>/approvals"): {

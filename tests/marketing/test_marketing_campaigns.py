@@ -127,6 +127,8 @@ def test_a_campaign_runs_once_on_time_and_reports_what_it_produced(app, api, mem
         "coupons_issued": 2,
         "coupons_used": 1,
         "revenue_fen": 5000,
+        "sms_sent": 0,  # campaigns never fall back to SMS (docs/rules.md)
+        "sms_cost_fen": 0,
     }
     assert sorted(m.member_id for m in messages(app, campaign_id=campaign["id"])) == sorted([alice, bob])
 

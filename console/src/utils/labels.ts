@@ -37,5 +37,7 @@ export const AUDIT_KIND_NAMES: Record<AuditKind, string> = {
   data_export: '数据导出',
   exchange_reward: '积分兑换商品',
   marketing_settings: '营销规则',
+  sms_opt_out: '短信退订',
+  sms_settings: '短信提醒设置',
 }
 export const AUDIT_KINDS = Object.keys(AUDIT_KIND_NAMES) as AuditKind[]

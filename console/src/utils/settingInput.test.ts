@@ -21,4 +21,13 @@ describe('setting input', () => {
     expect(parseSetting('fen', '49.9')).toEqual({ value: 4990 })
     expect(parseSetting('fen', '四十')).toEqual({ error: '请输入金额（元），如 50 或 49.90' })
   })
+
+  it('reads a time of day as minutes after midnight', () => {
+    expect(draftOf('clock', 1260)).toBe('21:00')
+    expect(draftOf('clock', 480)).toBe('08:00')
+    expect(parseSetting('clock', '21:00')).toEqual({ value: 1260 })
+    expect(parseSetting('clock', '8：05')).toEqual({ value: 485 })
+    expect(parseSetting('clock', '24:00')).toEqual({ error: '请输入时间，如 21:00' })
+    expect(parseSetting('clock', '晚上九点')).toEqual({ error: '请输入时间，如 21:00' })
+  })
 })

@@ -3,7 +3,7 @@
 // service's own refusal ("not a valid integer") shows beside the field; the console checks no rule.
 import { parseYuan } from './money'
 
-export type SettingKind = 'int' | 'optionalInt' | 'fen' | 'coupon'
+export type SettingKind = 'int' | 'optionalInt' | 'fen' | 'coupon' | 'clock'
 
 /** A field of a settings card: the service's field name, its label, how it is typed. */
 export interface SettingField {
@@ -21,6 +21,7 @@ export function draftOf(kind: SettingKind, value: unknown): string | number | nu
   if (kind === 'coupon') return typeof value === 'number' ? value : null
   if (value === null || value === undefined) return ''
   if (kind === 'fen' && typeof value === 'number') return (value / 100).toFixed(2)
+  if (kind === 'clock' && typeof value === 'number') return `${String(Math.floor(value / 60)).padStart(2, '0')}:${String(value % 60).padStart(2, '0')}`
   return String(value)
 }
 
@@ -32,6 +33,12 @@ export function parseSetting(kind: SettingKind, draft: string | number | null): 
   if (kind === 'fen') {
     const fen = parseYuan(text)
     return fen === null ? { error: '请输入金额（元），如 50 或 49.90' } : { value: fen }
+  }
+  if (kind === 'clock') {
+    // A time of day (21:00) is sent as minutes after midnight, the form the service keeps.
+    const match = /^(\d{1,2})[:：](\d{2})$/.exec(text)
+    if (!match || Number(match[1]) > 23 || Number(match[2]) > 59) return { error: '请输入时间，如 21:00' }
+    return { value: Number(match[1]) * 60 + Number(match[2]) }
   }
   return { value: /^-?\d{1,10}$/.test(text) ? Number(text) : text }
 }

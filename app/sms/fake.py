@@ -1,0 +1,27 @@
+"""Offline SMS for development, tests and the demo: messages are recorded in ``SENT``, not sent.
+
+A number ending in ``0000`` answers as if it were on the provider's blacklist, so the opt-out path
+can be shown without a provider.
+"""
+
+import hashlib
+
+from app.sms.errors import SmsOptedOut
+from app.sms.templates import SMS_TEMPLATES, parts, rendered
+from app.sms.types import SmsReceipt
+
+# Messages "sent" in fake mode, newest last; tests read and clear it.
+SENT = []
+
+
+class FakeSms:
+    def __init__(self, config):
+        self.sign = config.get("SMS_SIGN_NAME") or "Pitstop"
+
+    def send(self, *, phone, kind, template_id, params):
+        if str(phone).endswith("0000"):
+            raise SmsOptedOut("FailedOperation.PhoneNumberInBlacklist", "fake blacklist")
+        text = rendered(SMS_TEMPLATES[kind].text, params)
+        serial = "fake-" + hashlib.sha256(f"{len(SENT)}:{phone}:{text}".encode()).hexdigest()[:24]
+        SENT.append({"phone": phone, "kind": kind, "template_id": template_id, "params": list(params), "text": text})
+        return SmsReceipt(serial_no=serial, parts=parts(text, self.sign))
