@@ -30,6 +30,7 @@ KINDS = (
     "account_over_limit",
     "data_import",
     "data_export",
+    "holiday",
 )
 SYSTEM_USERNAME = "command line"
 

@@ -294,6 +294,8 @@ class MarketingSettingsRead(ResponseSchema):
     win_back_coupon_template_id = fields.Integer(allow_none=True)
     win_back_interval_days = fields.Integer()
     first_maintenance_months = fields.Integer()
+    insurance_reminder_days = fields.List(fields.Integer())
+    inspection_reminder_days = fields.Integer()
     template_keys = fields.Constant(
         list(TEMPLATE_KEYS), metadata={"type": "array", "items": {"type": "string", "enum": list(TEMPLATE_KEYS)}}
     )
@@ -309,6 +311,11 @@ class MarketingSettingsUpdate(BodySchema):
     win_back_coupon_template_id = StrictInteger(allow_none=True)
     win_back_interval_days = StrictInteger(validate=validate.Range(min=1, max=3650))
     first_maintenance_months = StrictInteger(validate=validate.Range(min=1, max=60))
+    # Days before the insurance expiry a renewal reminder goes out: one to five lead times.
+    insurance_reminder_days = fields.List(
+        StrictInteger(validate=validate.Range(min=1, max=90)), validate=validate.Length(min=1, max=5)
+    )
+    inspection_reminder_days = StrictInteger(validate=validate.Range(min=1, max=90))
 
 
 SegmentPage = page_schema(SegmentRead, name="SegmentPage")

@@ -1,5 +1,6 @@
 """The merchant's marketing rules (one row, created with defaults on first use)."""
 
+from app.audit.services import record_change, snapshot
 from app.common import clock
 from app.common.db import insert_for
 from app.common.errors import Unprocessable
@@ -25,7 +26,8 @@ def marketing_settings() -> MarketingSettings:
     return settings
 
 
-def _check_template(template_id, field):
+def check_coupon_template(template_id, field):
+    """422 ``coupon_template_not_found`` unless the coupon template exists."""
     from app.common.errors import NotFound
     from app.coupons.template_services import get_template
 
@@ -37,9 +39,11 @@ def _check_template(template_id, field):
         ) from None
 
 
-def update_marketing_settings(*, changes) -> MarketingSettings:
+def update_marketing_settings(*, changes, actor=None) -> MarketingSettings:
     """Change the rules; coupon templates named must exist, birthday coupons are keyed by tier id
-    (as text) or "default"."""
+    (as text) or "default"; insurance reminder days are kept sorted, latest first, without repeats.
+    Every change is written to the audit log (kind "settings", entity "marketing_settings"): the
+    rules name coupons and who is reminded when."""
     from app.members.tiers.services import get_tier
 
     settings = marketing_settings()
@@ -50,10 +54,21 @@ def update_marketing_settings(*, changes) -> MarketingSettings:
                     "invalid_birthday_coupons", 'Keys are tier ids or "default".', details={"key": tier_key}
                 )
             get_tier(int(tier_key))
-        _check_template(template_id, "birthday_coupons")
+        check_coupon_template(template_id, "birthday_coupons")
     if changes.get("win_back_coupon_template_id") is not None:
-        _check_template(changes["win_back_coupon_template_id"], "win_back_coupon_template_id")
+        check_coupon_template(changes["win_back_coupon_template_id"], "win_back_coupon_template_id")
+    if changes.get("insurance_reminder_days") is not None:
+        changes = {**changes, "insurance_reminder_days": sorted(set(changes["insurance_reminder_days"]), reverse=True)}
+    before = snapshot(settings, changes)
     for name, value in changes.items():
         setattr(settings, name, value)
     db.session.flush()
+    record_change(
+        actor=actor,
+        kind="settings",
+        entity_type="marketing_settings",
+        entity_id=settings.id,
+        before=before,
+        after=snapshot(settings, changes),
+    )
     return settings
