@@ -35,5 +35,6 @@ export const AUDIT_KIND_NAMES: Record<AuditKind, string> = {
   account_over_limit: '超额挂账批准',
   data_import: '数据导入',
   data_export: '数据导出',
+  holiday: '节日日历',
 }
 export const AUDIT_KINDS = Object.keys(AUDIT_KIND_NAMES) as AuditKind[]
