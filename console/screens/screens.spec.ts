@@ -33,6 +33,16 @@ test('every screen', async ({ browser, request }) => {
     payment_terms_days: 30,
   })
 
+  // The holiday calendar of this year, one greeting sent ahead.
+  const year = new Date().getFullYear()
+  for (const holiday of [
+    { name: '中秋节', day: `${year}-09-25`, days_before: 1 },
+    { name: '国庆节', day: `${year}-10-01` },
+    { name: '元旦', day: `${year}-12-31`, days_before: 2, active: false },
+  ]) {
+    await owner.post('/marketing/holidays', holiday)
+  }
+
   const screens: [string, string, string][] = [
     ['counter', 'cashier1', '/console/counter'],
     ['vehicle', 'cashier1', `/console/cars/${memberCar.id}`],
@@ -51,6 +61,7 @@ test('every screen', async ({ browser, request }) => {
     ['templates', 'marketing', '/console/templates'],
     ['follow-ups', 'marketing', '/console/follow-ups'],
     ['referrals', 'marketing', '/console/referrals'],
+    ['holidays', 'marketing', '/console/holidays'],
     ['dashboard', 'owner', '/console/dashboard'],
     ['admin-staff', 'owner', '/console/admin/staff'],
     ['admin-stores', 'owner', '/console/admin/stores'],
