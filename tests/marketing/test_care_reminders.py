@@ -194,3 +194,22 @@ def test_without_a_grant_a_reminder_is_skipped_and_put_on_the_call_list(app, see
         )
         assert [(member, reason) for member, reason, _ in _follow_ups(app, kind)] == [(plain, "no_grant")]
     assert run("insurance_renewal_reminders", day)["queued"] == 0  # replaying the day sends nothing twice
+
+
+def test_the_new_kinds_templates_fit_wechat_fields_without_truncating_their_fixed_texts(app):
+    from app.marketing.message_templates import DEFAULT_MESSAGES, render_fields
+    from app.wechat.templates import validate_and_truncate
+
+    context = {
+        "plate": "粤B12345D",
+        "date": "2026-09-25",
+        "detail": "申领检验标志",
+        "ref_id": "7",
+        "nickname": "车主",
+        "tier": "会员",
+        "store": "门店",
+    }
+    for kind in ("insurance_renewal", "annual_inspection", "member_anniversary", "purchase_anniversary", "holiday"):
+        rendered = render_fields(DEFAULT_MESSAGES[kind]["fields"], context)
+        fitted = validate_and_truncate(rendered)
+        assert {key: value["value"] for key, value in fitted.items()} == rendered, kind
