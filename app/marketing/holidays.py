@@ -10,7 +10,7 @@ then shapes money, so every creation, change and deletion is written to the audi
 "holiday"). Marketing staff and the owner keep the calendar.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import literal, select
 
@@ -32,7 +32,7 @@ def list_holidays(*, year=None, page=1, per_page=50):
     """The calendar by day (one year when ``year`` is given)."""
     stmt = select(Holiday).order_by(Holiday.day, Holiday.id)
     if year is not None:
-        stmt = stmt.where(Holiday.day.between(f"{year}-01-01", f"{year}-12-31"))
+        stmt = stmt.where(Holiday.day.between(date(year, 1, 1), date(year, 12, 31)))
     return paginate(stmt, page, per_page)
 
 
