@@ -34,6 +34,7 @@ KINDS = (
     "marketing_settings",
     "sms_opt_out",
     "sms_settings",
+    "holiday",
 )
 SYSTEM_USERNAME = "command line"
 

@@ -10,7 +10,7 @@ import logging
 
 from app.common.jobs import job, register_job
 from app.extensions import db
-from app.marketing import campaigns, occasions, sender
+from app.marketing import campaigns, care_reminders, holidays, occasions, sender
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +29,18 @@ def campaign_sends(*, today, now):
     return {"launched": launched}
 
 
-# The daily occasions, in the order of the day (their functions live in occasions.py).
+# The daily occasions, in the order of the day (their functions live in occasions.py, and the care
+# reminders' in care_reminders.py and holidays.py).
 register_job("birthday_greetings", occasions.birthday_greetings, hour=9)
 register_job("maintenance_reminders", occasions.maintenance_reminders, hour=10)
 register_job("first_maintenance_reminders", occasions.first_maintenance_reminders, hour=10, minute=5)
 register_job("coupon_expiry_notices", occasions.coupon_expiry_notices, hour=10, minute=10)
 register_job("win_back_offers", occasions.win_back_offers, hour=11)
+register_job("insurance_renewal_reminders", care_reminders.insurance_renewal_reminders, hour=10, minute=15)
+register_job("inspection_reminders", care_reminders.inspection_reminders, hour=10, minute=20)
+register_job("member_anniversaries", care_reminders.member_anniversaries, hour=9, minute=5)
+register_job("purchase_anniversaries", care_reminders.purchase_anniversaries, hour=9, minute=10)
+register_job("holiday_greetings", holidays.holiday_greetings, hour=9, minute=15)
 register_job("service_follow_ups", occasions.service_follow_ups, hour=15)
 register_job("booking_reminders", occasions.booking_reminders, hour=18)
 register_job("send_outbox", sender.send_outbox, every_minutes=1)

@@ -69,6 +69,30 @@ DEFAULT_MESSAGES = {
         "fields": {"car_number1": "{plate}", "thing2": "{detail}", "thing3": "有增项待您确认"},
         "page": "pages/work-orders/detail?id={ref_id}",
     },
+    # 续保提醒: plate (car_number ≤ 8), the policy's last day, a fixed notice (thing ≤ 20).
+    "insurance_renewal": {
+        "fields": {"car_number1": "{plate}", "date2": "{date}", "thing3": "车险即将到期，请及时续保"},
+        "page": "pages/vehicles/detail?vehicle_id={ref_id}",
+    },
+    # 年检提醒: plate, the due day, what it takes ("上线检验" / "申领检验标志", thing ≤ 20).
+    "annual_inspection": {
+        "fields": {"car_number1": "{plate}", "date2": "{date}", "thing3": "年检到期：{detail}"},
+        "page": "pages/vehicles/detail?vehicle_id={ref_id}",
+    },
+    # 周年关怀: what is celebrated ("入会3周年", thing), the day, a fixed notice.
+    "member_anniversary": {
+        "fields": {"thing1": "{detail}", "date2": "{date}", "thing3": "感谢一路相伴，权益请查看"},
+        "page": "pages/member/benefits?from=anniversary",
+    },
+    "purchase_anniversary": {
+        "fields": {"thing1": "{detail}", "date2": "{date}", "thing3": "爱车周年，欢迎到店检查"},
+        "page": "pages/vehicles/detail?vehicle_id={ref_id}",
+    },
+    # 节日问候: the holiday's name (thing ≤ 20), its day, a fixed notice.
+    "holiday": {
+        "fields": {"thing1": "{detail}", "date2": "{date}", "thing3": "节日问候，您有一份关怀待查看"},
+        "page": "pages/member/benefits?from=holiday",
+    },
 }
 # What a campaign's fields are checked with when it is created (the real values come at send time).
 SAMPLE_CONTEXT = {

@@ -25,6 +25,10 @@ TEMPLATE_KEYS = (
     "campaign",
     "car_ready",
     "extra_work_approval",
+    "insurance_renewal",
+    "annual_inspection",
+    "anniversary",
+    "holiday_greeting",
 )
 # A message's kind is the job's occasion; each kind is sent with one template key.
 KIND_TEMPLATES = {
@@ -39,6 +43,12 @@ KIND_TEMPLATES = {
     # Service notices queued by the work orders as they happen (app/marketing/notices.py).
     "car_ready": "car_ready",
     "extra_work_approval": "extra_work_approval",
+    # The care reminders (app/marketing/care_reminders.py, holidays.py).
+    "insurance_renewal": "insurance_renewal",
+    "annual_inspection": "annual_inspection",
+    "member_anniversary": "anniversary",
+    "purchase_anniversary": "anniversary",
+    "holiday": "holiday_greeting",
 }
 MESSAGE_KINDS = tuple(KIND_TEMPLATES)
 # queued (waiting or being sent under a lease) -> sent | skipped_no_grant | failed (failure_reason says why)
@@ -77,6 +87,7 @@ class MarketingSettings(db.Model):
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("win_back_interval_days > 0", name="win_back_interval_positive"),
         CheckConstraint("first_maintenance_months > 0", name="first_maintenance_months_positive"),
+        CheckConstraint("inspection_reminder_days BETWEEN 1 AND 90", name="inspection_reminder_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -108,6 +119,29 @@ class MarketingSettings(db.Model):
     sms_cost_fen: Mapped[int] = mapped_column(
         CheckConstraint("sms_cost_fen >= 0", name="sms_cost_fen_non_negative"), default=5, server_default="5"
     )
+    # Days before a car's insurance expiry a renewal reminder goes out (one push per entry).
+    insurance_reminder_days: Mapped[list] = mapped_column(JSON, default=lambda: [30, 7], server_default="[30, 7]")
+    inspection_reminder_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Holiday(db.Model):
+    """A day of the holiday calendar marketing keeps: every active member is greeted ``days_before``
+    the day, once; an optional coupon template comes with the greeting (so changes are audited)."""
+
+    __tablename__ = "marketing_holidays"
+    __table_args__ = (
+        UniqueConstraint("day", "name", name="uq_marketing_holidays_day_name"),
+        CheckConstraint("days_before BETWEEN 0 AND 30", name="days_before_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    days_before: Mapped[int] = mapped_column(default=0)
+    coupon_template_id: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

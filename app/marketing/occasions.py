@@ -58,8 +58,9 @@ def _active_member():
 # -- coupons that come with a push ---------------------------------------------------------------
 
 
-def issue_occasion_coupons(*, kind, occasion_date, template_for, now):
-    """Issue the coupon of each message of ``kind`` queued for ``occasion_date`` that has none yet;
+def issue_occasion_coupons(*, kind, occasion_date, template_for, now, only=()):
+    """Issue the coupon of each message of ``kind`` queued for ``occasion_date`` that has none yet
+    (and matches the conditions ``only``, e.g. one holiday's messages);
     ``template_for(tier_id)`` names the coupon template (None: no coupon). Set-based: one bulk issue
     per template (members grouped by tier), then the messages are linked to their coupons. A refusal
     (stock, limit) leaves that member without one; a rerun tries again."""
@@ -71,7 +72,7 @@ def issue_occasion_coupons(*, kind, occasion_date, template_for, now):
         template_id = template_for(tier_id)
         if template_id is not None:
             by_template.setdefault(template_id, []).append(tier_id)
-    pending = (Message.kind == kind, Message.occasion_date == occasion_date, Message.coupon_id.is_(None))
+    pending = (Message.kind == kind, Message.occasion_date == occasion_date, Message.coupon_id.is_(None), *only)
     issued = 0
     for template_id, tiers in by_template.items():
         in_tiers = [Member.tier_id.in_([tier for tier in tiers if tier is not None])]

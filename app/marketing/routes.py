@@ -5,7 +5,17 @@ from app.common import clock
 from app.common.auth import back_office, current_actor, member_only, owner_only, staff_any
 from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
-from app.marketing import campaigns, examples, followups, grants, outbox, segments, settings_services, sms_opt_outs
+from app.marketing import (
+    campaigns,
+    examples,
+    followups,
+    grants,
+    holiday_routes,
+    outbox,
+    segments,
+    settings_services,
+    sms_opt_outs,
+)
 from app.marketing.schemas import (
     CampaignCreate,
     CampaignPage,
@@ -36,6 +46,7 @@ from app.marketing.schemas import (
 from app.merchant.services import merchant_timezone
 
 blp = Blueprint("marketing", __name__, description="Segments, campaigns, pushes and the call list")
+blueprints = [blp, holiday_routes.blp]
 
 
 @blp.route("/me/subscriptions")
@@ -191,7 +202,7 @@ class MarketingSettings(MethodView):
     @blp.arguments(MarketingSettingsUpdate)
     @blp.response(200, MarketingSettingsRead)
     def patch(self, changes):
-        """Change the marketing rules (owner)"""
+        """Change the marketing rules (owner, audited)"""
         return settings_services.update_marketing_settings(changes=changes, actor=current_actor())
 
 

@@ -307,6 +307,8 @@ class MarketingSettingsRead(ResponseSchema):
     sms_daily_cap = fields.Integer(metadata={"description": "SMS per member in any 24 hours"})
     sms_weekly_cap = fields.Integer(metadata={"description": "SMS per member in any 7 days"})
     sms_cost_fen = fields.Integer(metadata={"description": "price of one billed SMS part"})
+    insurance_reminder_days = fields.List(fields.Integer())
+    inspection_reminder_days = fields.Integer()
     template_keys = fields.Constant(
         list(TEMPLATE_KEYS), metadata={"type": "array", "items": {"type": "string", "enum": list(TEMPLATE_KEYS)}}
     )
@@ -359,6 +361,11 @@ class SmsUsage(ResponseSchema):
     sent = fields.Integer(metadata={"description": "SMS delivered to the provider"})
     cost_fen = fields.Integer()
     by_kind = fields.Dict(keys=fields.String(), values=fields.Nested(SmsKindUsage))
+    # Days before the insurance expiry a renewal reminder goes out: one to five lead times.
+    insurance_reminder_days = fields.List(
+        StrictInteger(validate=validate.Range(min=1, max=90)), validate=validate.Length(min=1, max=5)
+    )
+    inspection_reminder_days = StrictInteger(validate=validate.Range(min=1, max=90))
 
 
 SegmentPage = page_schema(SegmentRead, name="SegmentPage")

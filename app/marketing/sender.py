@@ -62,9 +62,10 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(minutes=1)  # 1, 2, 4, 8 minutes between attempts
 BATCH_SIZE = 50
-# Campaigns report who was skipped in their results; maintenance reminders have their own call-list
+# Campaigns report who was skipped in their results, and a holiday greeting goes to every member
+# like a campaign (a call for each would flood the list); maintenance reminders have their own call-list
 # rule (11 days before the due date, see occasions.py).
-NO_CALL_LIST_KINDS = ("campaign", "maintenance_due", "first_maintenance")
+NO_CALL_LIST_KINDS = ("campaign", "holiday", "maintenance_due", "first_maintenance")
 
 
 class _RateLimited(Exception):

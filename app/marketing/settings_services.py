@@ -26,7 +26,8 @@ def marketing_settings() -> MarketingSettings:
     return settings
 
 
-def _check_template(template_id, field):
+def check_coupon_template(template_id, field):
+    """422 ``coupon_template_not_found`` unless the coupon template exists."""
     from app.common.errors import NotFound
     from app.coupons.template_services import get_template
 
@@ -43,9 +44,10 @@ SMS_FIELDS = ("sms_quiet_start_minute", "sms_quiet_end_minute", "sms_daily_cap",
 
 def update_marketing_settings(*, changes, actor=None) -> MarketingSettings:
     """Change the rules; coupon templates named must exist, birthday coupons are keyed by tier id
-    (as text) or "default". The change is audited in the same transaction, as the merchant settings
-    are: the SMS rules (quiet hours, caps, the cost that shapes the campaign results) as kind
-    "sms_settings", the other rules as "marketing_settings" (the changed fields before and after)."""
+    (as text) or "default"; insurance reminder days are kept sorted, latest first, without repeats.
+    Every change is audited in the same transaction, as the merchant settings are: the SMS rules
+    (quiet hours, caps, the cost that shapes the campaign results) as kind "sms_settings", the other
+    rules (they name coupons and who is reminded when) as "marketing_settings"."""
     from app.members.tiers.services import get_tier
 
     settings = marketing_settings()
@@ -56,9 +58,11 @@ def update_marketing_settings(*, changes, actor=None) -> MarketingSettings:
                     "invalid_birthday_coupons", 'Keys are tier ids or "default".', details={"key": tier_key}
                 )
             get_tier(int(tier_key))
-        _check_template(template_id, "birthday_coupons")
+        check_coupon_template(template_id, "birthday_coupons")
     if changes.get("win_back_coupon_template_id") is not None:
-        _check_template(changes["win_back_coupon_template_id"], "win_back_coupon_template_id")
+        check_coupon_template(changes["win_back_coupon_template_id"], "win_back_coupon_template_id")
+    if changes.get("insurance_reminder_days") is not None:
+        changes = {**changes, "insurance_reminder_days": sorted(set(changes["insurance_reminder_days"]), reverse=True)}
     sms_changes = {name: value for name, value in changes.items() if name in SMS_FIELDS}
     rule_changes = {name: value for name, value in changes.items() if name not in SMS_FIELDS}
     sms_before = snapshot(settings, sms_changes)

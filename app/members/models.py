@@ -105,10 +105,18 @@ class Member(db.Model):
     vehicles: Mapped[list["Vehicle"]] = relationship(viewonly=True, order_by="Vehicle.id")
 
 
+# The annual-inspection classes staff can record on a car (app/marketing/inspection.py).
+INSPECTION_CLASSES = ("small_passenger", "van", "commercial")
+
+
 class Vehicle(db.Model):
     __tablename__ = "vehicles"
     __table_args__ = (
         CheckConstraint("mileage_km >= 0", name="mileage_non_negative"),
+        CheckConstraint(
+            f"inspection_class IS NULL OR inspection_class IN ({', '.join(repr(c) for c in INSPECTION_CLASSES)})",
+            name="inspection_class_known",
+        ),
         # The counter's search by any part of the plate (LIKE '%fragment%'): a trigram index on
         # PostgreSQL (migration 0012 adds pg_trgm); SQLite has a plain index of the same name.
         Index("ix_vehicles_plate_trgm", "plate", postgresql_using="gin", postgresql_ops={"plate": "gin_trgm_ops"}),
@@ -135,8 +143,12 @@ class Vehicle(db.Model):
     # The counter's record (migration 0026): VIN with its check digit, registration (行驶证注册日期,
     # which the annual inspection counts from) and the insurance policy's end (续保提醒).
     vin: Mapped[str | None] = mapped_column(String(17), index=True, unique=True)
-    registration_date: Mapped[date | None] = mapped_column(Date)
+    registration_date: Mapped[date | None] = mapped_column(Date, index=True)
     insurance_expires_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # How the annual-inspection rule applies (migration 0031): NULL (not recorded) is taken as a
+    # non-commercial small passenger car, the usual member's car; vans and commercial cars follow
+    # other schedules and get no inspection reminder.
+    inspection_class: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped[Member | None] = relationship()

@@ -1,6 +1,7 @@
 """Schemas of the counter's record of a car (vehicle_records)."""
 
 from app.common.schemas import BodySchema, Computed, Count, ResponseSchema, StrictInteger, fields, validate
+from app.members.models import INSPECTION_CLASSES
 from app.members.schemas import NextMaintenance, _next_maintenance
 
 _REASON = validate.Length(min=2, max=200)
@@ -17,6 +18,8 @@ class VehicleRecordRead(ResponseSchema):
     purchase_date = fields.Date(required=True, allow_none=True)
     registration_date = fields.Date(required=True, allow_none=True)
     insurance_expires_on = fields.Date(required=True, allow_none=True)
+    # How the annual-inspection rule applies; null: not recorded (taken as a small passenger car).
+    inspection_class = fields.String(required=True, allow_none=True, validate=validate.OneOf(INSPECTION_CLASSES))
     mileage_km = fields.Integer(required=True, allow_none=True)
     mileage_recorded_at = fields.DateTime(required=True, allow_none=True)
     note = fields.String(required=True, allow_none=True)
@@ -29,6 +32,7 @@ class VehicleRecordUpdate(BodySchema):
     purchase_date = fields.Date(allow_none=True)
     registration_date = fields.Date(allow_none=True)
     insurance_expires_on = fields.Date(allow_none=True)
+    inspection_class = fields.String(allow_none=True, validate=validate.OneOf(INSPECTION_CLASSES))
     note = fields.String(validate=validate.Length(max=500), allow_none=True)
 
 

@@ -21,7 +21,15 @@ from app.merchant.services import merchant_timezone
 
 # Dates that describe the past: a car is not registered or bought tomorrow.
 _PAST_DATES = ("purchase_date", "registration_date")
-_RECORD_FIELDS = ("model", "vin", "purchase_date", "registration_date", "insurance_expires_on", "note")
+_RECORD_FIELDS = (
+    "model",
+    "vin",
+    "purchase_date",
+    "registration_date",
+    "insurance_expires_on",
+    "inspection_class",
+    "note",
+)
 
 
 def get_vehicle(*, vehicle_id) -> Vehicle:

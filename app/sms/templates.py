@@ -64,13 +64,24 @@ SMS_TEMPLATES = {
         "您的爱车{1}已于{2}在{3}完工，请到店取车。",
         (("plate", "car_number"), ("detail", "time"), ("store", "name")),
     ),
+    "insurance_renewal": SmsTemplate(
+        "{1}您好，您的爱车{2}车险将于{3}到期，请及时续保。",
+        (("nickname", "name"), ("plate", "car_number"), ("date", "date")),
+    ),
+    "annual_inspection": SmsTemplate(
+        "{1}您好，您的爱车{2}年检将于{3}到期（{4}），请及时办理。",
+        (("nickname", "name"), ("plate", "car_number"), ("date", "date"), ("detail", "other")),
+    ),
     "extra_work_approval": SmsTemplate(
         "您的爱车{1}有增项待确认：{2}，请在小程序中查看并确认。",
         (("plate", "car_number"), ("detail", "other")),
     ),
 }
 # Marketing kinds: never by SMS (see the module docstring). A kind is in one of the two.
-NOT_BY_SMS = frozenset({"birthday", "win_back", "coupon_expiring", "campaign"})
+# Greetings (anniversaries, holidays) are marketing too.
+NOT_BY_SMS = frozenset(
+    {"birthday", "win_back", "coupon_expiring", "campaign", "member_anniversary", "purchase_anniversary", "holiday"}
+)
 
 
 class SmsParameterInvalid(Unprocessable):

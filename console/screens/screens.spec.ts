@@ -53,6 +53,15 @@ test('every screen', async ({ browser, request }) => {
   await new Promise((done) => setTimeout(done, 3500))
   runJob('campaign_sends')
   runJob('send_outbox')
+  // The holiday calendar of this year, one greeting sent ahead.
+  const year = new Date().getFullYear()
+  for (const holiday of [
+    { name: '中秋节', day: `${year}-09-25`, days_before: 1 },
+    { name: '国庆节', day: `${year}-10-01` },
+    { name: '元旦', day: `${year}-12-31`, days_before: 2, active: false },
+  ]) {
+    await owner.post('/marketing/holidays', holiday)
+  }
 
   const screens: [string, string, string][] = [
     ['counter', 'cashier1', '/console/counter'],
@@ -75,6 +84,7 @@ test('every screen', async ({ browser, request }) => {
     ['referrals', 'marketing', '/console/referrals'],
     ['exchange', 'owner', '/console/exchange'],
     ['exchange-redemptions', 'cashier1', '/console/exchange'],
+    ['holidays', 'marketing', '/console/holidays'],
     ['dashboard', 'owner', '/console/dashboard'],
     ['admin-staff', 'owner', '/console/admin/staff'],
     ['admin-stores', 'owner', '/console/admin/stores'],

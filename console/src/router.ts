@@ -38,6 +38,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'campaigns', name: 'campaigns', component: () => import('@/views/CampaignsView.vue'), meta: { title: '营销活动', roles: OFFICE_ROLES } },
       { path: 'campaigns/new', name: 'campaign-new', component: () => import('@/views/CampaignWizardView.vue'), meta: { title: '新建活动', roles: OFFICE_ROLES, menu: false } },
       { path: 'campaigns/:campaignId(\\d+)', name: 'campaign', component: () => import('@/views/CampaignResultView.vue'), meta: { title: '活动效果', roles: OFFICE_ROLES }, props: (r) => ({ campaignId: Number(r.params.campaignId) }) },
+      { path: 'holidays', name: 'holidays', component: () => import('@/views/HolidaysView.vue'), meta: { title: '节日日历', roles: OFFICE_ROLES } },
       { path: 'templates', name: 'templates', component: () => import('@/views/TemplatesView.vue'), meta: { title: '卡券与方案', roles: OFFICE_ROLES } },
       { path: 'follow-ups', name: 'follow-ups', component: () => import('@/views/CallListView.vue'), meta: { title: '回访/提醒', roles: ['cashier', 'advisor', 'marketing', 'owner'] } },
       { path: 'exchange', name: 'exchange', component: () => import('@/views/ExchangeView.vue'), meta: { title: '积分兑换', roles: ['cashier', 'advisor', 'marketing', 'owner'] } },

@@ -154,6 +154,7 @@ def build_world(app, url="") -> World:
         },
     )
     ids["segment_id"] = create("/segments", {"name": "所有人", "rules": {"all": []}})
+    ids["holiday_id"] = create("/marketing/holidays", {"name": "中秋节", "day": "2027-09-15", "days_before": 1})
     ids["account_id"] = create(
         "/accounts", {"name": "平安保险", "kind": "insurer", "credit_limit_fen": 100000, "payment_terms_days": 30}
     )

@@ -196,6 +196,10 @@ MATRIX = {
     ("PATCH", "/settings"): OWNER_WRITE,
     ("GET", "/marketing/settings"): BACK_OFFICE_READ,
     ("PATCH", "/marketing/settings"): OWNER_WRITE,
+    ("GET", "/marketing/holidays"): BACK_OFFICE_READ,
+    ("POST", "/marketing/holidays"): BACK_OFFICE_WRITE,
+    ("PATCH", "/marketing/holidays/<int:holiday_id>"): BACK_OFFICE_WRITE,
+    ("DELETE", "/marketing/holidays/<int:holiday_id>"): BACK_OFFICE_WRITE,
     # members as staff see them (membership is chain-wide, not per store)
     ("GET", "/members"): COUNTER_READ,
     ("POST", "/members"): COUNTER_STORE2_ACT,

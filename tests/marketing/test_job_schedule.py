@@ -19,12 +19,17 @@ EVERY_JOB = [
     "campaign_sends",
     "coupon_expiry_notices",
     "first_maintenance_reminders",
+    "holiday_greetings",
+    "inspection_reminders",
+    "insurance_renewal_reminders",
     "maintenance_reminders",
+    "member_anniversaries",
     "member_metrics",
     "package_card_expiry",
     "payment_refunds",
     "payment_timeouts",
     "points_expiry",
+    "purchase_anniversaries",
     "referral_rewards",
     "send_outbox",
     "service_follow_ups",
@@ -69,6 +74,12 @@ def test_run_day_runs_the_daily_jobs_by_time_of_day_then_the_frequent_ones_sende
     assert [line.split()[1].rstrip(":") for line in lines] == [job.name for job in jobs_in_day_order()]
     assert [line.split()[0] for line in lines[:5]] == ["01:00:00", "01:15:00", "01:30:00", "02:00:00", "02:30:00"]
     assert lines[5].startswith("09:00:00 birthday_greetings: {'queued': 1")
+    # The care reminders follow the greetings and the maintenance pushes through the morning.
+    daily = [line.split()[1].rstrip(":") for line in lines[5:]]
+    assert daily[:4] == ["birthday_greetings", "member_anniversaries", "purchase_anniversaries", "holiday_greetings"]
+    assert daily.index("insurance_renewal_reminders") + 1 == daily.index("inspection_reminders")
+    assert daily.index("coupon_expiry_notices") < daily.index("insurance_renewal_reminders")
+    assert "10:20:00 inspection_reminders: {'queued': 0}" in lines
     assert [line.split()[1] for line in lines[-6:]] == [
         "referral_rewards:",
         "campaign_sends:",

@@ -172,6 +172,8 @@ export const ERROR_MESSAGES: Record<string, string> = {
   points_price_owner_only: '兑换积分只能由店长设置',
   coupon_not_claimable: '该优惠券由门店发放，不能自行领取',
   coupon_template_not_found: '未找到该优惠券模板',
+  holiday_not_found: '未找到该节日',
+  holiday_taken: '节日日历里这一天已有同名节日',
   coupon_template_inactive: '该优惠券已停止发放',
   coupon_template_expired: '该优惠券的有效期已结束',
   coupon_template_in_use: '该优惠券已发出，面额和门槛不能再修改',

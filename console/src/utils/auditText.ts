@@ -52,6 +52,18 @@ export const FIELD_NAMES: Record<string, string> = {
   tier_parts_discount_max_percent: '等级配件折扣上限（%）',
   referral_reward_max_points: '推荐奖励积分上限',
   console_lock_minutes: '锁屏时间（分钟）',
+  // marketing rules and the holiday calendar
+  birthday_coupons: '生日券',
+  birthday_call_min_tier_rank: '生日电话关怀最低等级',
+  win_back_coupon_template_id: '流失挽回券',
+  win_back_interval_days: '流失挽回间隔（天）',
+  first_maintenance_months: '首保提醒（月）',
+  insurance_reminder_days: '续保提醒（提前天数）',
+  inspection_reminder_days: '年检提醒（提前天数）',
+  day: '日期',
+  days_before: '提前天数',
+  coupon_template_id: '优惠券',
+  active: '启用',
   // discount limits, prices, balances
   max_percent: '最多折扣（%）',
   max_fen: '最多优惠金额',

@@ -18,6 +18,11 @@ export const KIND_LABELS: Record<FollowUpKind, string> = {
   campaign: '营销活动',
   car_ready: '取车通知',
   extra_work_approval: '增项确认',
+  insurance_renewal: '续保提醒',
+  annual_inspection: '年检提醒',
+  member_anniversary: '入会周年',
+  purchase_anniversary: '购车周年',
+  holiday: '节日问候',
 }
 
 /** Why an entry is on the list. */

@@ -39,5 +39,6 @@ export const AUDIT_KIND_NAMES: Record<AuditKind, string> = {
   marketing_settings: '营销规则',
   sms_opt_out: '短信退订',
   sms_settings: '短信提醒设置',
+  holiday: '节日日历',
 }
 export const AUDIT_KINDS = Object.keys(AUDIT_KIND_NAMES) as AuditKind[]

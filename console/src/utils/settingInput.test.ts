@@ -17,6 +17,13 @@ describe('setting input', () => {
     expect(parseSetting('coupon', 7)).toEqual({ value: 7 })
   })
 
+  it('reads a list of days, however it is separated', () => {
+    expect(draftOf('intList', [30, 7])).toBe('30、7')
+    expect(parseSetting('intList', '30、7')).toEqual({ value: [30, 7] })
+    expect(parseSetting('intList', '３０, 7 ')).toEqual({ value: [30, 7] })
+    expect(parseSetting('intList', '30，十')).toEqual({ value: '30，十' })
+  })
+
   it('reads money in yuan as fen, and says so when it cannot', () => {
     expect(parseSetting('fen', '49.9')).toEqual({ value: 4990 })
     expect(parseSetting('fen', '四十')).toEqual({ error: '请输入金额（元），如 50 或 49.90' })

@@ -3,7 +3,7 @@
 // service's own refusal ("not a valid integer") shows beside the field; the console checks no rule.
 import { parseYuan } from './money'
 
-export type SettingKind = 'int' | 'optionalInt' | 'fen' | 'coupon' | 'clock'
+export type SettingKind = 'int' | 'optionalInt' | 'fen' | 'coupon' | 'clock' | 'intList'
 
 /** A field of a settings card: the service's field name, its label, how it is typed. */
 export interface SettingField {
@@ -20,6 +20,7 @@ const toHalfWidth = (text: string) => text.replace(/[\uff10-\uff19\uff0d]/g, (c)
 export function draftOf(kind: SettingKind, value: unknown): string | number | null {
   if (kind === 'coupon') return typeof value === 'number' ? value : null
   if (value === null || value === undefined) return ''
+  if (kind === 'intList' && Array.isArray(value)) return value.join('、')
   if (kind === 'fen' && typeof value === 'number') return (value / 100).toFixed(2)
   if (kind === 'clock' && typeof value === 'number') return `${String(Math.floor(value / 60)).padStart(2, '0')}:${String(value % 60).padStart(2, '0')}`
   return String(value)
@@ -30,6 +31,11 @@ export function parseSetting(kind: SettingKind, draft: string | number | null): 
   if (kind === 'coupon') return { value: draft === '' ? null : draft }
   const text = toHalfWidth(String(draft ?? ''))
   if (text === '') return { value: null }
+  if (kind === 'intList') {
+    // "30、7", "30,7" or "30 7": whole numbers as a list; anything else as typed, for the service to refuse.
+    const parts = text.split(/[\s,，、]+/).filter(Boolean)
+    return { value: parts.every((part) => /^\d{1,4}$/.test(part)) ? parts.map(Number) : text }
+  }
   if (kind === 'fen') {
     const fen = parseYuan(text)
     return fen === null ? { error: '请输入金额（元），如 50 或 49.90' } : { value: fen }

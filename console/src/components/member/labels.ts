@@ -58,3 +58,10 @@ export function formatDate(value: string | null | undefined): string {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value.replace(/-/g, '/')
   return dateFormat.format(new Date(value))
 }
+
+/** How the annual-inspection rule applies to a car (年检类别); unrecorded is taken as the first. */
+export const INSPECTION_CLASS_LABELS: Record<'small_passenger' | 'van' | 'commercial', string> = {
+  small_passenger: '非营运小型客车',
+  van: '面包车',
+  commercial: '营运车辆',
+}
