@@ -329,6 +329,11 @@ class MarketingSettingsUpdate(BodySchema):
     sms_daily_cap = StrictInteger(validate=validate.Range(min=0, max=20))
     sms_weekly_cap = StrictInteger(validate=validate.Range(min=0, max=100))
     sms_cost_fen = StrictInteger(validate=validate.Range(min=0, max=1000))
+    # Days before the insurance expiry a renewal reminder goes out: one to five lead times.
+    insurance_reminder_days = fields.List(
+        StrictInteger(validate=validate.Range(min=1, max=90)), validate=validate.Length(min=1, max=5)
+    )
+    inspection_reminder_days = StrictInteger(validate=validate.Range(min=1, max=90))
 
 
 class SmsOptOutRead(ResponseSchema):
@@ -361,11 +366,6 @@ class SmsUsage(ResponseSchema):
     sent = fields.Integer(metadata={"description": "SMS delivered to the provider"})
     cost_fen = fields.Integer()
     by_kind = fields.Dict(keys=fields.String(), values=fields.Nested(SmsKindUsage))
-    # Days before the insurance expiry a renewal reminder goes out: one to five lead times.
-    insurance_reminder_days = fields.List(
-        StrictInteger(validate=validate.Range(min=1, max=90)), validate=validate.Length(min=1, max=5)
-    )
-    inspection_reminder_days = StrictInteger(validate=validate.Range(min=1, max=90))
 
 
 SegmentPage = page_schema(SegmentRead, name="SegmentPage")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.marketing.models import FollowUp
+from app.marketing.sender import send_outbox
 from app.marketing.settings_services import update_marketing_settings
 from app.members.models import Member
 from tests.marketing.helpers import SHANGHAI, messages
@@ -174,6 +175,9 @@ def test_car_purchase_anniversaries_every_year_on_the_day(app, seed, run):
 def test_without_a_grant_a_reminder_is_skipped_and_put_on_the_call_list(app, seed, run):
     granted = seed.member("granted", grants={"insurance_renewal": 1, "annual_inspection": 1, "anniversary": 1})
     plain = seed.member("plain")
+    with app.app_context():  # no phone either: SMS cannot take it (tests/marketing/test_sms_fallback.py)
+        db.session.get(Member, plain).phone = None
+        db.session.commit()
     for member, prefix in ((granted, "粤B4"), (plain, "粤B5")):
         seed.vehicle(
             member,
@@ -213,3 +217,33 @@ def test_the_new_kinds_templates_fit_wechat_fields_without_truncating_their_fixe
         rendered = render_fields(DEFAULT_MESSAGES[kind]["fields"], context)
         fitted = validate_and_truncate(rendered)
         assert {key: value["value"] for key, value in fitted.items()} == rendered, kind
+
+
+def test_without_a_grant_insurance_and_inspection_reminders_go_by_sms_and_greetings_do_not(app, seed, run):
+    texted = seed.member("texted")  # a phone, no grant, not opted out
+    car = seed.vehicle(
+        texted,
+        "粤B60001",
+        insurance_expires_on=date(2026, 6, 30),
+        registration_date=date(2020, 6, 30),
+        purchase_date=date(2020, 5, 31),
+    )
+    day = date(2026, 5, 31)
+    for job in ("insurance_renewal_reminders", "inspection_reminders", "purchase_anniversaries"):
+        assert run(job, day)["queued"] == 1
+    with app.app_context():  # at 11:00, after the jobs (10:15, 10:20) and outside the quiet hours
+        update_marketing_settings(changes={"sms_daily_cap": 2})  # two reminders the same day (cap: 1)
+        send_outbox(now=datetime(2026, 5, 31, 11, tzinfo=SHANGHAI))
+    by_kind = {
+        kind: [(m.status, m.channel) for m in messages(app, kind=kind)]
+        for kind in ("insurance_renewal", "annual_inspection", "purchase_anniversary")
+    }
+    assert by_kind == {
+        "insurance_renewal": [("sent", "sms")],
+        "annual_inspection": [("sent", "sms")],
+        "purchase_anniversary": [("skipped_no_grant", None)],
+    }
+    assert [(member, reason) for member, reason, _ in _follow_ups(app, "purchase_anniversary")] == [
+        (texted, "no_grant")
+    ]
+    assert {m.ref_id for m in messages(app, kind="insurance_renewal")} == {car}

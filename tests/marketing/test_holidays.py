@@ -76,7 +76,9 @@ def test_the_marketing_settings_changes_are_audited(app, api, staff_tokens):
     assert api.patch("/marketing/settings", owner, json={"insurance_reminder_days": []}).status_code == 422
     assert api.patch("/marketing/settings", owner, json={"inspection_reminder_days": 0}).status_code == 422
     # The repeated 7 is dropped and the days kept latest first: unchanged, so not in the entry.
-    assert _audit(app, "settings") == [(1, {"inspection_reminder_days": 30}, {"inspection_reminder_days": 20})]
+    assert _audit(app, "marketing_settings") == [
+        (1, {"inspection_reminder_days": 30}, {"inspection_reminder_days": 20})
+    ]
 
 
 def test_the_greeting_goes_out_days_before_the_holiday_to_every_reachable_member_once(
@@ -122,10 +124,11 @@ def test_the_greeting_goes_out_days_before_the_holiday_to_every_reachable_member
     api.patch(f"/marketing/holidays/{spring}", owner, json={"day": "2026-02-18"})
     assert run("holiday_greetings", date(2026, 2, 17))["queued"] == 0
 
-    # Ann's one grant takes the spring greeting (queued first); the rest go on the call list.
+    # Ann's one grant takes the spring greeting (queued first); the rest are skipped and, a greeting
+    # to every member like a campaign, put nobody on the call list (nor go by SMS: greetings are
+    # marketing).
     assert run("send_outbox", date(2026, 9, 25)) == {"sent": 1, "skipped_no_grant": 3}
     with app.app_context():
         calls = db.session.scalars(select(FollowUp).where(FollowUp.kind == "holiday")).all()
-        assert sorted((call.member_id, call.reason, call.ref_id) for call in calls) == sorted(
-            [(ann, "no_grant", autumn), (bob, "no_grant", spring), (bob, "no_grant", autumn)]
-        )
+        assert calls == []
+    assert all(m.channel != "sms" for m in messages(app, kind="holiday"))
