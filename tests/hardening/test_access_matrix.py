@@ -300,6 +300,16 @@ MATRIX = {
     ("GET", "/stats/overview"): OWNER_READ,
     ("GET", "/stats/timeseries"): OWNER_READ,
     ("GET", "/stats/top-members"): OWNER_READ,
+    ("GET", "/stats/satisfaction"): OWNER_READ,
+    ("GET", "/stats/member-profiles"): OWNER_READ,
+    # satisfaction and complaints (the complaint is about A's order at store 2)
+    ("POST", "/me/work-orders/<int:work_order_id>/rating"): MEMBER_OWN_ACT,
+    ("GET", "/care/settings"): BACK_OFFICE_READ,
+    ("PATCH", "/care/settings"): OWNER_WRITE,
+    ("GET", "/complaints"): BACK_OFFICE_READ,
+    ("GET", "/complaints/<int:complaint_id>"): BACK_OFFICE_READ,
+    ("POST", "/complaints/<int:complaint_id>/status"): BACK_OFFICE_WRITE,
+    ("POST", "/complaints/<int:complaint_id>/notes"): BACK_OFFICE_WRITE,
     # moving a shop in and out
     ("GET", "/imports/templates/<kind>.<file_format>"): OWNER_READ,
     ("POST", "/imports"): OWNER_WRITE,
@@ -345,6 +355,7 @@ BODIES = {
     ("POST", "/bookings/<int:booking_id>/check-in"): {"mileage_km": 12500},
     ("POST", "/bookings/<int:booking_id>/no-show"): None,
     ("POST", "/follow-ups/<int:follow_up_id>/outcome"): {"result": "no_answer"},
+    ("POST", "/me/work-orders/<int:work_order_id>/rating"): {"score": 5},
     ("POST", "/members/search"): {"q": "1A001"},
     ("POST", "/members/<int:member_id>/package-cards"): {
         "template_id": "{package_card_template_id}",

@@ -70,6 +70,7 @@ VALID_BODIES = {
     ("POST", "/me/work-orders/<int:work_order_id>/approvals"): {
         "lines": [{"line_id": "{line_id}", "decision": "approved"}]
     },
+    ("POST", "/me/work-orders/<int:work_order_id>/rating"): {"score": 5, "comment": "很好"},
 }
 # Routes that read no body at all: whatever is sent is ignored (the document declares no body).
 NO_BODY = {
