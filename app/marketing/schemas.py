@@ -272,9 +272,7 @@ class OutcomeBody(BodySchema):
         allow_none=True,
         metadata={"description": "The car read; default the entry's car."},
     )
-    mileage_unknown = fields.Boolean(
-        load_default=False, metadata={"description": "The member reached could not tell the mileage."}
-    )
+    mileage_unknown = fields.Boolean(metadata={"description": "The member reached could not tell the mileage."})
     score = StrictInteger(
         validate=validate.Range(min=1, max=5),
         allow_none=True,
