@@ -50,6 +50,7 @@ test('every screen', async ({ browser, request }) => {
     ['campaign-new', 'marketing', '/console/campaigns/new'],
     ['templates', 'marketing', '/console/templates'],
     ['follow-ups', 'marketing', '/console/follow-ups'],
+    ['complaints', 'owner', '/console/complaints'],
     ['referrals', 'marketing', '/console/referrals'],
     ['dashboard', 'owner', '/console/dashboard'],
     ['admin-staff', 'owner', '/console/admin/staff'],
