@@ -13,24 +13,39 @@ the page's cars, names and call-backs come in one query each, whatever the page 
 An outcome closes the entry: ``reached``, ``booked``, ``no_answer``, ``wrong_number`` or ``lost``
 (the customer went elsewhere: a churn reason of DESIGN.md is then required). A churn reason may
 also be given with ``reached``; it makes no sense without a conversation (no_answer, wrong_number).
-The call may also record the car's mileage (the member's own car; a reading never goes backwards)
-and a next contact date after today, which puts a ``callback`` entry of the same kind on the list.
+The call may also record a next contact date after today, which puts a ``callback`` entry of the
+same kind on the list.
+
+Every call that reached the member (``reached``, ``booked``) asks for the car's mileage (seed 003):
+the reading is required when the entry has a car, unless staff say the member could not tell
+(``mileage_unknown``; 422 ``mileage_required`` otherwise). It goes on the entry's car unless another
+of the member's cars is named (a reading never goes backwards) and re-forecasts the car's next
+maintenance (app/members/maintenance.py ``reforecast``).
+
+A service follow-up (kind ``follow_up``, about a work order) that reached the member may carry the
+member's score (1-5) and comment: it is the order's rating (app/care/services.py: one per order, a
+low score opens a complaint). A score on any other entry or without a conversation → 422
+``rating_not_applicable``. Each listed follow-up shows the rating its order already has.
 """
 
 from sqlalchemy import func, or_, select, update
 
+from app.care.services import rate_from_call, ratings_of_orders
 from app.common import clock
 from app.common.db import insert_for
 from app.common.errors import Conflict, NotFound, Unprocessable
 from app.common.pagination import paginate
 from app.extensions import db
 from app.marketing.models import CHURN_REASONS, FOLLOW_UP_RESULTS, FollowUp, Visit
+from app.members.maintenance import reforecast
 from app.members.models import Vehicle
 from app.members.vehicle_services import record_mileage
 from app.merchant.services import merchant_timezone
 from app.stores.services import staff_names
 
 NO_CONVERSATION = ("no_answer", "wrong_number")
+# Calls that reached the member: they ask for the mileage, and a follow-up asks for a score.
+CONVERSATION = ("reached", "booked")
 # ``due``: which open entries to list, against the merchant's local today.
 DUE_SCOPES = ("overdue", "today", "today_or_overdue", "upcoming")
 CALLBACK_REF = "follow_up"
@@ -101,7 +116,9 @@ def _cars(entries):
     """{entry id: Vehicle or None}: the car each entry is about, in two queries for the page."""
     order_ids = {entry.ref_id for entry in entries if entry.ref_type == "work_order"}
     plates = (
-        dict(db.session.execute(select(Visit.work_order_id, Visit.plate).where(Visit.work_order_id.in_(order_ids))))
+        dict(
+            db.session.execute(select(Visit.work_order_id, Visit.plate).where(Visit.work_order_id.in_(order_ids))).all()
+        )
         if order_ids
         else {}
     )
@@ -146,8 +163,10 @@ def describe(entries, *, today):
         if done_ids
         else {}
     )
+    ratings = ratings_of_orders(entry.ref_id for entry in entries if entry.ref_type == "work_order")
     for entry in entries:
         entry.vehicle = cars[entry.id]
+        entry.rating = ratings.get(entry.ref_id) if entry.ref_type == "work_order" else None
         staff_id = entry.handled_by_staff_id
         entry.handled_by = {"id": staff_id, "username": names.get(staff_id)} if staff_id is not None else None
         entry.next_contact_date = callbacks.get(entry.id)
@@ -170,6 +189,9 @@ def record_outcome(
     note=None,
     mileage_km=None,
     vehicle_id=None,
+    mileage_unknown=False,
+    score=None,
+    comment=None,
     next_contact_date=None,
     actor=None,
     now=None,
@@ -194,11 +216,28 @@ def record_outcome(
             details={"today": today.isoformat()},
         )
     entry = get_follow_up(follow_up_id=follow_up_id, actor=actor)
+    if score is not None and (
+        result not in CONVERSATION or entry.kind != "follow_up" or entry.ref_type != "work_order"
+    ):
+        raise Unprocessable(
+            "rating_not_applicable", "A score is given on a service follow-up call that reached the member."
+        )
     vehicle = None
     if mileage_km is not None:
-        vehicle = db.session.get(Vehicle, vehicle_id)
+        if vehicle_id is None:
+            vehicle = _cars([entry])[entry.id]
+        else:
+            vehicle = db.session.get(Vehicle, vehicle_id)
         if vehicle is None or vehicle.member_id != entry.member_id:
             raise NotFound("vehicle_not_found", "No such vehicle.")
+    elif result in CONVERSATION and not mileage_unknown:
+        car = _cars([entry])[entry.id]
+        if car is not None and car.member_id == entry.member_id:
+            raise Unprocessable(
+                "mileage_required",
+                "Ask for the car's mileage (or say the member could not tell).",
+                details={"vehicle_id": car.id},
+            )
     closed = db.session.execute(
         update(FollowUp)
         .where(FollowUp.id == entry.id, FollowUp.status == "open")
@@ -214,8 +253,20 @@ def record_outcome(
     ).rowcount
     if not closed:
         raise Conflict("follow_up_closed", "This entry already has an outcome.")
+    staff_id = actor.id if actor is not None and actor.kind == "staff" else None
     if vehicle is not None:
         record_mileage(vehicle, mileage_km)
+        reforecast(vehicle, on_date=today)
+    if score is not None:
+        rate_from_call(
+            work_order_id=entry.ref_id,
+            member_id=entry.member_id,
+            score=score,
+            comment=comment,
+            follow_up_id=entry.id,
+            staff_id=staff_id,
+            now=now,
+        )
     if next_contact_date is not None:
         db.session.execute(
             insert_for(db.session, FollowUp.__table__)

@@ -43,7 +43,7 @@ DEFAULT_MESSAGES = {
     },
     "follow_up": {
         "fields": {"thing1": "{store}服务回访", "thing2": "请为本次服务评价", "date3": "{date}"},
-        "page": "pages/work-orders/detail?id={ref_id}",
+        "page": "pages/work-orders/rate?id={ref_id}",
     },
     "booking_reminder": {
         "fields": {"thing1": "{store}", "time2": "{detail}", "car_number3": "{plate}", "thing4": "请按预约时间到店"},

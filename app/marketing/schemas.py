@@ -1,5 +1,6 @@
 from marshmallow import validates_schema
 
+from app.care.schemas import RatingRead
 from app.common.schemas import (
     BodySchema,
     Computed,
@@ -257,6 +258,9 @@ class FollowUpRead(ResponseSchema):
     handled_at = fields.DateTime(allow_none=True)
     handled_by_staff_id = fields.Integer(allow_none=True)
     handled_by = fields.Nested(StaffBrief, allow_none=True)
+    rating = fields.Nested(
+        RatingRead, allow_none=True, metadata={"description": "The followed-up work order's rating, once given."}
+    )
     created_at = fields.DateTime()
 
 
@@ -265,17 +269,27 @@ class OutcomeBody(BodySchema):
     churn_reason = fields.String(validate=validate.OneOf(CHURN_REASONS), allow_none=True)
     note = fields.String(validate=validate.Length(max=500), allow_none=True)
     mileage_km = Count(
-        allow_none=True, metadata={"description": "The odometer reading the member gave (needs vehicle_id)."}
+        allow_none=True,
+        metadata={
+            "description": "The odometer reading the member gave: required on a call that reached them "
+            "(unless mileage_unknown)."
+        },
     )
-    vehicle_id = StrictInteger(validate=validate.Range(min=1), allow_none=True)
+    vehicle_id = StrictInteger(
+        validate=validate.Range(min=1),
+        allow_none=True,
+        metadata={"description": "The car read; default the entry's car."},
+    )
+    mileage_unknown = fields.Boolean(metadata={"description": "The member reached could not tell the mileage."})
+    score = StrictInteger(
+        validate=validate.Range(min=1, max=5),
+        allow_none=True,
+        metadata={"description": "The member's rating of the followed-up work order (1-5)."},
+    )
+    comment = fields.String(validate=validate.Length(max=500), allow_none=True)
     next_contact_date = fields.Date(
         allow_none=True, metadata={"description": "Call again on this day (after today): a callback entry."}
     )
-
-    @validates_schema
-    def _mileage_names_its_car(self, data, **kwargs):
-        if data.get("mileage_km") is not None and data.get("vehicle_id") is None:
-            raise ValidationError("vehicle_id is required with mileage_km", field_name="vehicle_id")
 
 
 class OutcomeCountsQuery(QuerySchema):

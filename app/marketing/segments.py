@@ -11,7 +11,9 @@ compare numbers (a missing value never matches).
 Fields (see ``FIELDS``): tier, tier_rank, tags, lifecycle, value_class, last_visit, visit_count,
 total_paid, average_ticket, birthday_month, vehicle_age (completed years since purchase, any of the
 member's cars), balance (stored value, fen), points, unused_coupons (unused and unexpired), store
-(visited that store, or registered there).
+(visited that store, or registered there); the profile facts staff keep (app/members/profile.py):
+gender, birth_year (a number), region (exact text, trimmed), occupation, car_use,
+acquisition_channel -- a member without the fact never matches eq/in and always matches ne/not_in.
 
 How: column conditions on the member row, and for everything kept elsewhere (tags, cars, wallet,
 points, coupons, visits) ``EXISTS`` / ``NOT EXISTS`` subqueries correlated on the member id. Both
@@ -51,6 +53,7 @@ from app.extensions import db
 from app.marketing.models import Segment, Visit
 from app.members.metrics import LIFECYCLES, VALUE_CLASSES
 from app.members.models import Member, MemberTag, Vehicle
+from app.members.profile import ACQUISITION_CHANNELS, CAR_USES, GENDERS, OCCUPATIONS, REGION_MAX
 from app.members.tiers.models import Tier
 from app.merchant.services import get_settings
 
@@ -317,6 +320,20 @@ def _store(op, value, scope):
     return positive if op in ("eq", "in") else not_(positive)
 
 
+def _text(value, path):
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= REGION_MAX:
+        raise _Invalid(path, f"expected text of 1 to {REGION_MAX} characters")
+    return value.strip()
+
+
+def _region(op, value, scope):
+    return _match(scope.member.region, op, value, _text)
+
+
+def _birth_year(op, value, scope):
+    return _number(scope.member.birth_year, op, value, lambda v, p: _int(v, p, 1900, 2200))
+
+
 def _birthday_month(op, value, scope):
     return _match(scope.member.birthday_month, op, value, lambda v, p: _int(v, p, 1, 12))
 
@@ -337,6 +354,12 @@ FIELDS = {
     "points": (NUMBER_OPS, _points),
     "unused_coupons": (NUMBER_OPS, _unused_coupons),
     "store": (MATCH_OPS, _store),
+    "gender": (MATCH_OPS, _choices_field("gender", GENDERS)),
+    "birth_year": (NUMBER_OPS, _birth_year),
+    "region": (MATCH_OPS, _region),
+    "occupation": (MATCH_OPS, _choices_field("occupation", OCCUPATIONS)),
+    "car_use": (MATCH_OPS, _choices_field("car_use", CAR_USES)),
+    "acquisition_channel": (MATCH_OPS, _choices_field("acquisition_channel", ACQUISITION_CHANNELS)),
 }
 
 

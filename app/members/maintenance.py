@@ -8,6 +8,12 @@ next due date is the earlier of
     ``MIN_HISTORY_DAYS`` days and some distance between them; otherwise the km rule gives no date).
 The due mileage is ``last_km + interval km`` (none when the mileage or the km interval is unknown).
 An order with several interval items takes the earliest date and the lowest mileage.
+
+A later odometer reading (a follow-up call asks for one on every call) re-forecasts: with the new
+reading the car's pace is known better, so the day it reaches the due mileage is projected from
+that reading (the reading's day when the car is already past it), and the due date becomes the
+earlier of that day and the calendar rule's date (kept in ``next_maintenance_months_date``;
+migration 0031 filled it with the due date then forecast, for cars maintained before it was kept).
 """
 
 import math
@@ -69,6 +75,28 @@ def record_maintenance(*, vehicle_id, intervals, on_date, mileage_km=None):
     vehicle.last_maintenance_date = on_date
     vehicle.last_maintenance_km = last_km
     vehicle.next_maintenance_due_date = min(due_dates) if due_dates else None
+    months_dates = [clock.add_months(on_date, months) for months, _ in intervals if months]
+    vehicle.next_maintenance_months_date = min(months_dates) if months_dates else None
     vehicle.next_maintenance_due_km = min(due_kms) if due_kms else None
     db.session.flush()
     return vehicle
+
+
+def reforecast(vehicle, *, on_date):
+    """Move the next due date after a new odometer reading taken on ``on_date`` (local date).
+
+    Only a car with a due mileage and a known pace moves (see the module docstring); returns
+    whether the due date changed."""
+    due_km, reading = vehicle.next_maintenance_due_km, vehicle.mileage_km
+    pace = km_per_day(vehicle)
+    if due_km is None or reading is None or vehicle.last_maintenance_date is None or not pace:
+        return False
+    # Rounded down: remind a day early rather than a day late.
+    km_date = on_date + timedelta(days=max(0, math.floor((due_km - reading) / pace)))
+    calendar = vehicle.next_maintenance_months_date
+    due = min(km_date, calendar) if calendar is not None else km_date
+    if due == vehicle.next_maintenance_due_date:
+        return False
+    vehicle.next_maintenance_due_date = due
+    db.session.flush()
+    return True

@@ -95,6 +95,12 @@ class Member(db.Model):
     # A blocked member cannot log in; the owner says why.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     blocked_reason: Mapped[str | None] = mapped_column(String(200))
+    # Profile facts staff keep (app/members/profile.py; migration 0031): optional, for segments and stats.
+    birth_year: Mapped[int | None]
+    region: Mapped[str | None] = mapped_column(String(50))
+    occupation: Mapped[str | None] = mapped_column(String(16))
+    car_use: Mapped[str | None] = mapped_column(String(16))
+    acquisition_channel: Mapped[str | None] = mapped_column(String(16))
 
     tier: Mapped[Tier | None] = relationship(lazy="joined")
     # Loaded when read (a list that shows tags asks for them with selectinload): loading a member
@@ -139,6 +145,9 @@ class Vehicle(db.Model):
     last_maintenance_km: Mapped[int | None]
     next_maintenance_due_date: Mapped[date | None] = mapped_column(Date, index=True)
     next_maintenance_due_km: Mapped[int | None]
+    # The calendar rule's date of the last maintenance (months after it), kept apart so a new
+    # mileage reading can move the km rule's date without losing it (app/members/maintenance.py).
+    next_maintenance_months_date: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
     # The counter's record (migration 0026): VIN with its check digit, registration (行驶证注册日期,
     # which the annual inspection counts from) and the insurance policy's end (续保提醒).

@@ -182,7 +182,7 @@ class MemberResource(MethodView):
     @blp.arguments(StaffMemberUpdate)
     @blp.response(200, MemberStaffRead)
     def patch(self, changes, member_id):
-        """Set a member's tier, nickname or birthday"""
+        """Set a member's tier, nickname, birthday or profile facts"""
         return services.update_member_by_staff(member_id=member_id, changes=changes, actor=current_actor())
 
 

@@ -13,6 +13,7 @@ from app.common.schemas import (
 )
 from app.members import services
 from app.members.metrics import LIFECYCLES, VALUE_CLASSES
+from app.members.profile import ACQUISITION_CHANNELS, CAR_USES, GENDERS, MIN_BIRTH_YEAR, OCCUPATIONS, REGION_MAX
 
 PHONE = validate.Regexp(r"^1\d{10}$", error="A mainland mobile number has 11 digits starting with 1.")
 
@@ -57,6 +58,12 @@ class MemberStaffRead(MemberRead):
     value_class = fields.String(validate=validate.OneOf(VALUE_CLASSES))
     average_ticket_fen = fields.Integer()
     mean_visit_interval_days = fields.Integer(allow_none=True)
+    # Profile facts staff keep (app/members/profile.py).
+    birth_year = fields.Integer(allow_none=True)
+    region = fields.String(allow_none=True)
+    occupation = fields.String(allow_none=True, validate=validate.OneOf(OCCUPATIONS))
+    car_use = fields.String(allow_none=True, validate=validate.OneOf(CAR_USES))
+    acquisition_channel = fields.String(allow_none=True, validate=validate.OneOf(ACQUISITION_CHANNELS))
     # The member's cars, so a search by phone shows which car to open and the car's page its siblings.
     vehicles = fields.List(fields.Nested(lambda: VehicleRead()))
 
@@ -96,6 +103,15 @@ class StaffMemberUpdate(BodySchema):
     tier_id = StrictInteger(allow_none=True)
     nickname = fields.String(validate=validate.Length(min=1, max=50))
     birthday = fields.Date(allow_none=True)
+    # Profile facts: each optional, null clears it.
+    gender = fields.String(validate=validate.OneOf(GENDERS))
+    birth_year = StrictInteger(
+        allow_none=True, validate=validate.Range(min=MIN_BIRTH_YEAR), metadata={"description": "Not in the future."}
+    )
+    region = fields.String(allow_none=True, validate=validate.Length(max=REGION_MAX))
+    occupation = fields.String(allow_none=True, validate=validate.OneOf(OCCUPATIONS))
+    car_use = fields.String(allow_none=True, validate=validate.OneOf(CAR_USES))
+    acquisition_channel = fields.String(allow_none=True, validate=validate.OneOf(ACQUISITION_CHANNELS))
 
 
 class MemberSearchQuery(PageQuery):

@@ -171,9 +171,10 @@ def _check_tier_assignable(actor, current_tier, new_tier):
 
 
 def update_member_by_staff(*, member_id, changes, actor=None) -> Member:
-    """Staff set tier, nickname and birthday. A tier change by staff other than the owner is
-    limited to counter-assignable tiers (403 ``tier_not_assignable``) and is audited ("member_tier");
-    ``actor`` None is the service itself (a top-up plan granting its tier)."""
+    """Staff set tier, nickname, birthday and the profile facts (app/members/profile.py: a birth
+    year in the future → 422 ``invalid_birth_year``; a blank region clears it). A tier change by
+    staff other than the owner is limited to counter-assignable tiers (403 ``tier_not_assignable``)
+    and is audited ("member_tier"); ``actor`` None is the service itself (a top-up plan granting its tier)."""
     member = get_member(member_id)
     if "tier_id" in changes and changes["tier_id"] != member.tier_id:
         tier_id = changes["tier_id"]
@@ -196,9 +197,21 @@ def update_member_by_staff(*, member_id, changes, actor=None) -> Member:
         member.nickname = changes["nickname"]
     if "birthday" in changes:
         set_birthday(member, changes["birthday"])
+    _set_profile_facts(member, changes)
     db.session.flush()
     db.session.refresh(member)
     return member
+
+
+def _set_profile_facts(member, changes):
+    year = changes.get("birth_year")
+    if year is not None and year > clock.local_today(get_settings().timezone).year:
+        raise Unprocessable("invalid_birth_year", "A birth year cannot be in the future.")
+    if "region" in changes:
+        changes = {**changes, "region": (changes["region"] or "").strip() or None}
+    for name in ("gender", "birth_year", "region", "occupation", "car_use", "acquisition_channel"):
+        if name in changes:
+            setattr(member, name, changes[name])
 
 
 def log_out_member(*, member_id):

@@ -72,3 +72,24 @@ def top_members_csv(dumped):
         [[item[column] for column in TOP_MEMBER_COLUMNS] for item in dumped["items"]],
         f"stats-top-members-{dumped['from']}-{dumped['to']}.csv",
     )
+
+
+def satisfaction_csv(dumped):
+    """``section,key,count,score_total,average`` rows: overall, each store, technician and month."""
+    rows = [
+        ("overall", "all", dumped["overall"]["count"], dumped["overall"]["score_total"], dumped["overall"]["average"])
+    ]
+    for section, key in (("by_store", "name"), ("by_technician", "username"), ("by_month", "month")):
+        rows.extend(
+            (section, item[key], item["count"], item["score_total"], item["average"]) for item in dumped[section]
+        )
+    return csv_response(
+        ("section", "key", "count", "score_total", "average"),
+        rows,
+        f"stats-satisfaction-{dumped['from']}-{dumped['to']}.csv",
+    )
+
+
+def member_profiles_csv(dumped):
+    rows = [(fact, item["value"], item["count"]) for fact, items in dumped["facts"].items() for item in items]
+    return csv_response(("fact", "value", "members"), rows, "stats-member-profiles.csv")

@@ -1,10 +1,13 @@
 from flask_smorest import Blueprint
 
 from app.common.auth import owner_only
-from app.stats import export, services
+from app.stats import export, profiles, satisfaction, services
 from app.stats.schemas import (
+    MemberProfilesRead,
     OverviewRead,
     PeriodQuery,
+    ProfileQuery,
+    SatisfactionRead,
     TimeseriesQuery,
     TimeseriesRead,
     TopMembersQuery,
@@ -61,3 +64,25 @@ def top_members(query):
     return _answer(
         query, services.top_members(limit=query["limit"], **_period_args(query)), TopMembersRead, export.top_members_csv
     )
+
+
+@blp.route("/stats/satisfaction")
+@owner_only
+@blp.arguments(PeriodQuery, location="query")
+@blp.response(200, SatisfactionRead)
+@blp.alt_response(200, success=True, **CSV_DOC)
+def satisfaction_scores(query):
+    """Ratings of the period by store, technician and month, and the complaints they opened"""
+    result = satisfaction.satisfaction(**_period_args(query))
+    return _answer(query, result, SatisfactionRead, export.satisfaction_csv)
+
+
+@blp.route("/stats/member-profiles")
+@owner_only
+@blp.arguments(ProfileQuery, location="query")
+@blp.response(200, MemberProfilesRead)
+@blp.alt_response(200, success=True, **CSV_DOC)
+def member_profiles(query):
+    """Members by each profile fact (gender, birth decade, region, occupation, car use, channel)"""
+    result = profiles.member_profiles(store_id=query["store_id"])
+    return _answer(query, result, MemberProfilesRead, export.member_profiles_csv)

@@ -204,3 +204,62 @@ class TopMember(ResponseSchema):
 
 class TopMembersRead(PeriodRead):
     items = fields.List(fields.Nested(TopMember))
+
+
+# -- satisfaction and member profiles (app/stats/satisfaction.py, app/stats/profiles.py) ---------
+
+
+class ScoreFigures(ResponseSchema):
+    count = fields.Integer()
+    score_total = fields.Integer(metadata={"description": "The sum of the scores (exact)."})
+    average = fields.Float(allow_none=True, metadata={"description": "Rounded to two decimals; null without ratings."})
+
+
+class OverallScores(ScoreFigures):
+    by_score = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class StoreScores(ScoreFigures):
+    store_id = fields.Integer()
+    name = fields.String()
+
+
+class TechnicianScores(ScoreFigures):
+    staff_id = fields.Integer()
+    username = fields.String(allow_none=True)
+
+
+class MonthScores(ScoreFigures):
+    month = fields.String(metadata={"description": "YYYY-MM, merchant-local."})
+
+
+class ComplaintFigures(ResponseSchema):
+    opened = fields.Integer()
+    resolved = fields.Integer()
+    overdue_now = fields.Integer()
+
+
+class SatisfactionRead(PeriodRead):
+    overall = fields.Nested(OverallScores)
+    by_store = fields.List(fields.Nested(StoreScores))
+    by_technician = fields.List(fields.Nested(TechnicianScores))
+    by_month = fields.List(fields.Nested(MonthScores))
+    complaints = fields.Nested(ComplaintFigures)
+
+
+class ProfileQuery(QuerySchema):
+    store_id = fields.Integer(
+        load_default=None, validate=validate.Range(min=1), metadata={"description": "Members registered there."}
+    )
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
+class FactCount(ResponseSchema):
+    value = fields.String()
+    count = fields.Integer()
+
+
+class MemberProfilesRead(ResponseSchema):
+    store_id = fields.Integer(allow_none=True)
+    total = fields.Integer()
+    facts = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FactCount)))

@@ -81,6 +81,7 @@ test('every screen', async ({ browser, request }) => {
     ['campaign', 'marketing', `/console/campaigns/${campaign.id}`],
     ['templates', 'marketing', '/console/templates'],
     ['follow-ups', 'marketing', '/console/follow-ups'],
+    ['complaints', 'owner', '/console/complaints'],
     ['referrals', 'marketing', '/console/referrals'],
     ['exchange', 'owner', '/console/exchange'],
     ['exchange-redemptions', 'cashier1', '/console/exchange'],

@@ -42,6 +42,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'templates', name: 'templates', component: () => import('@/views/TemplatesView.vue'), meta: { title: '卡券与方案', roles: OFFICE_ROLES } },
       { path: 'follow-ups', name: 'follow-ups', component: () => import('@/views/CallListView.vue'), meta: { title: '回访/提醒', roles: ['cashier', 'advisor', 'marketing', 'owner'] } },
       { path: 'exchange', name: 'exchange', component: () => import('@/views/ExchangeView.vue'), meta: { title: '积分兑换', roles: ['cashier', 'advisor', 'marketing', 'owner'] } },
+      { path: 'complaints', name: 'complaints', component: () => import('@/views/ComplaintsView.vue'), meta: { title: '投诉', roles: ['marketing', 'owner'] } },
       { path: 'referrals', name: 'referrals', component: () => import('@/views/ReferralsView.vue'), meta: { title: '推荐有礼', roles: OFFICE_ROLES } },
       { path: 'dashboard', name: 'dashboard', component: () => import('@/views/DashboardView.vue'), meta: { title: '经营看板', roles: ['owner'] } },
       { path: 'admin/staff', name: 'admin-staff', component: () => import('@/views/StaffAdminView.vue'), meta: { title: '员工', roles: ['owner'] } },

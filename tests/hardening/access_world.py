@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from app import create_app
+from app.care.models import Complaint, Rating
 from app.common import clock
 from app.extensions import db
 from tests.helpers import ON_POSTGRES, Api
@@ -231,6 +232,29 @@ def build_world(app, url="") -> World:
         db.session.add(entry)
         db.session.commit()
         ids["follow_up_id"] = entry.id
+        # A complaint about A's order (a low rating opens these; written directly here).
+        rating = Rating(
+            work_order_id=ids["work_order_id"],
+            member_id=ids["member_a"],
+            store_id=ids["store_2"],
+            score=1,
+            source="member",
+            rated_at=clock.now(),
+        )
+        db.session.add(rating)
+        db.session.flush()
+        complaint = Complaint(
+            rating_id=rating.id,
+            work_order_id=ids["work_order_id"],
+            member_id=ids["member_a"],
+            store_id=ids["store_2"],
+            status="open",
+            opened_at=clock.now(),
+            due_at=clock.now(),
+        )
+        db.session.add(complaint)
+        db.session.commit()
+        ids["complaint_id"] = complaint.id
         # A failed WeChat refund the owner may send again (the payment_refunds job leaves these).
         now = clock.now()
         paid = PaymentOrder(

@@ -321,6 +321,16 @@ MATRIX = {
     ("GET", "/me/exchange-redemptions"): MEMBER_READ,
     ("POST", "/me/exchange-redemptions"): MEMBER_WRITE,
     ("POST", "/me/exchange-redemptions/<int:redemption_id>/cancel"): MEMBER_OWN_ACT,
+    ("GET", "/stats/satisfaction"): OWNER_READ,
+    ("GET", "/stats/member-profiles"): OWNER_READ,
+    # satisfaction and complaints (the complaint is about A's order at store 2)
+    ("POST", "/me/work-orders/<int:work_order_id>/rating"): MEMBER_OWN_ACT,
+    ("GET", "/care/settings"): BACK_OFFICE_READ,
+    ("PATCH", "/care/settings"): OWNER_WRITE,
+    ("GET", "/complaints"): BACK_OFFICE_READ,
+    ("GET", "/complaints/<int:complaint_id>"): BACK_OFFICE_READ,
+    ("POST", "/complaints/<int:complaint_id>/status"): BACK_OFFICE_WRITE,
+    ("POST", "/complaints/<int:complaint_id>/notes"): BACK_OFFICE_WRITE,
     # moving a shop in and out
     ("GET", "/imports/templates/<kind>.<file_format>"): OWNER_READ,
     ("POST", "/imports"): OWNER_WRITE,
@@ -369,6 +379,7 @@ BODIES = {
     ("POST", "/follow-ups/<int:follow_up_id>/outcome"): {"result": "no_answer"},
     ("PUT", "/me/sms-opt-out"): {"opted_out": True},
     ("PUT", "/members/<int:member_id>/sms-opt-out"): {"opted_out": True},
+    ("POST", "/me/work-orders/<int:work_order_id>/rating"): {"score": 5},
     ("POST", "/members/search"): {"q": "1A001"},
     ("POST", "/members/<int:member_id>/package-cards"): {
         "template_id": "{package_card_template_id}",

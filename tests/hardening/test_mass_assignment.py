@@ -72,6 +72,7 @@ VALID_BODIES = {
         "lines": [{"line_id": "{line_id}", "decision": "approved"}]
     },
     ("POST", "/me/exchange-redemptions"): {"reward_id": "{reward_id}"},
+    ("POST", "/me/work-orders/<int:work_order_id>/rating"): {"score": 5, "comment": "很好"},
 }
 # Routes that read no body at all: whatever is sent is ignored (the document declares no body).
 NO_BODY = {

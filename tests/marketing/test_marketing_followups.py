@@ -205,7 +205,7 @@ def test_an_outcome_records_mileage_and_asks_for_a_call_back(app, api, seed, sto
 
     refusals = [
         ({"result": "reached", "next_contact_date": "2026-03-10"}, 422, "next_contact_not_after_today"),
-        ({"result": "reached", "mileage_km": 31000}, 422, "validation_error"),
+        ({"result": "reached"}, 422, "mileage_required"),
         ({"result": "reached", "mileage_km": 31000, "vehicle_id": stranger_car}, 404, "vehicle_not_found"),
         ({"result": "reached", "mileage_km": 29000, "vehicle_id": car}, 422, "mileage_backwards"),
     ]

@@ -247,8 +247,12 @@ def build_shop(app, stores):
         followups.record_outcome(
             follow_up_id=entries[0].id, result="lost", churn_reason="price", now=local("2026-03-20 15:00")
         )
-        followups.record_outcome(follow_up_id=entries[1].id, result="reached", now=local("2026-03-21 15:00"))
-        followups.record_outcome(follow_up_id=entries[2].id, result="booked", now=local("2026-04-01 09:00"))
+        followups.record_outcome(
+            follow_up_id=entries[1].id, result="reached", mileage_unknown=True, now=local("2026-03-21 15:00")
+        )
+        followups.record_outcome(
+            follow_up_id=entries[2].id, result="booked", mileage_unknown=True, now=local("2026-04-01 09:00")
+        )
         # Frank registers after the period.
         _at("2026-04-01 00:30")
         shop.members["frank"] = members.register_at_counter(phone="13900000006", nickname="弗兰克").id

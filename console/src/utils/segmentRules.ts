@@ -3,6 +3,7 @@
 // The service is the judge of the rules (it compiles them, counts and answers 422 naming the path);
 // this module only knows the grammar well enough to offer the right operators and value inputs.
 import type { Schemas } from '@/api/client'
+import { CAR_USE_LABELS, CHANNEL_LABELS, OCCUPATION_LABELS, optionsOf } from '@/utils/profileLabels'
 
 export type Rules = Schemas['SegmentRules']
 export type SegmentCondition = Schemas['SegmentCondition']
@@ -37,7 +38,7 @@ export const MAX_CONDITIONS = 50
 /** How a value is entered: one choice, several, a number, two numbers, a date, two dates, yes/no. */
 export type ValueKind = 'one' | 'many' | 'number' | 'numberRange' | 'date' | 'dateRange' | 'flag'
 /** What a number means: money is typed in yuan and sent in fen. */
-export type Unit = 'fen' | 'times' | 'days' | 'years' | 'points' | 'count' | 'rank'
+export type Unit = 'fen' | 'times' | 'days' | 'years' | 'points' | 'count' | 'rank' | 'year'
 /** Options that come from the service (tags, tiers, stores) or a fixed list. */
 export type OptionSource = 'tags' | 'tiers' | 'stores'
 
@@ -51,6 +52,8 @@ export interface FieldDef {
   ops: OpKey[]
   options?: OptionSource | Option[]
   unit?: Unit
+  /** Free text (the region): the value is typed, the options only suggest. */
+  freeText?: boolean
 }
 
 const MATCH_OPS: OpKey[] = ['in', 'not_in', 'eq', 'ne']
@@ -87,6 +90,12 @@ export const FIELDS: Record<FieldKey, FieldDef> = {
   vehicle_age: { label: '车龄', ops: AGE_OPS, unit: 'years' },
   birthday_month: { label: '生日月份', ops: MATCH_OPS, options: MONTH_OPTIONS },
   store: { label: '门店', ops: MATCH_OPS, options: 'stores' },
+  gender: { label: '性别', ops: MATCH_OPS, options: [{ value: 'male', label: '男' }, { value: 'female', label: '女' }] },
+  birth_year: { label: '出生年份', ops: NUMBER_OPS, unit: 'year' },
+  region: { label: '地区', ops: MATCH_OPS, options: [], freeText: true },
+  occupation: { label: '职业', ops: MATCH_OPS, options: optionsOf(OCCUPATION_LABELS) },
+  car_use: { label: '用车性质', ops: MATCH_OPS, options: optionsOf(CAR_USE_LABELS) },
+  acquisition_channel: { label: '获客渠道', ops: MATCH_OPS, options: optionsOf(CHANNEL_LABELS) },
 }
 
 export const FIELD_ORDER = Object.keys(FIELDS) as FieldKey[]
@@ -119,6 +128,7 @@ export const UNIT_LABELS: Record<Unit, string> = {
   points: '分',
   count: '张',
   rank: '级',
+  year: '年',
 }
 
 export const JOIN_LABELS: Record<Join, string> = { all: '满足全部（且）', any: '满足任一（或）' }
