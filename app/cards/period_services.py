@@ -61,7 +61,7 @@ def _items(item_ids):
 def _check_period(template):
     if (template.period_kind == "days") != (template.period_days is not None):
         raise Unprocessable(
-            "invalid_period", "A period of N days gives period_days; a month or a year gives none.", details={}
+            "invalid_card_period", "A period of N days gives period_days; a month or a year gives none.", details={}
         )
 
 

@@ -53,7 +53,7 @@ def test_only_the_owner_shapes_templates_and_every_change_is_audited(app, api, s
         == 403
     )
     bad = api.patch(f"/period-card-templates/{template['id']}", staff_tokens["owner"], json={"period_days": None})
-    assert (bad.status_code, error_code(bad)) == (422, "invalid_period")
+    assert (bad.status_code, error_code(bad)) == (422, "invalid_card_period")
     with app.app_context():
         entries = db.session.scalars(
             select(AuditEntry).where(AuditEntry.entity_type == "period_card_template").order_by(AuditEntry.id)
