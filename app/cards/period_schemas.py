@@ -95,7 +95,9 @@ class PeriodCardList(ResponseSchema):
 
 
 class PeriodCardsQuery(QuerySchema):
-    vehicle_id = StrictInteger(metadata={"description": "only cards usable for this car"})
+    vehicle_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "only cards usable for this car"}
+    )
     include_expired = fields.Boolean(load_default=False)
 
 

@@ -82,6 +82,14 @@ def test_the_counter_sells_a_month_in_merchant_days(api, staff_tokens, card, mem
     listed = api.get(f"/members/{member['id']}/period-cards", staff_tokens["cashier"]).json["items"]
     assert [c["id"] for c in listed] == [card["id"]]
     assert [c["id"] for c in api.get("/me/cards", member["token"]).json["period_cards"]] == [card["id"]]
+    for_car = api.get(
+        f"/members/{member['id']}/period-cards?vehicle_id={member['vehicle_id']}", staff_tokens["cashier"]
+    )
+    assert [c["id"] for c in for_car.json["items"]] == [card["id"]], for_car.json
+    other = api.get(
+        f"/members/{member['id']}/period-cards?vehicle_id={member['vehicle_id'] + 100}", staff_tokens["cashier"]
+    )
+    assert other.json["items"] == []
 
 
 @pytest.mark.parametrize(
