@@ -13,7 +13,7 @@ from app.common.db import UTCDateTime, utcnow
 from app.extensions import db
 
 PAID_VIA = ("cash", "wechat", "alipay", "card")
-PACKAGE_ENTRY_KINDS = ("sale", "redeem", "reversal", "expiry")
+PACKAGE_ENTRY_KINDS = ("sale", "redeem", "reversal", "expiry", "refund")
 STAMP_ENTRY_KINDS = ("stamp", "removal", "carry", "revoke", "expiry")
 
 
@@ -69,11 +69,15 @@ class PackageCard(db.Model):
     sold_by: Mapped[str | None] = mapped_column(String(40))  # actor key of the cashier
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # exclusive
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set once by the expiry job
+    # Set when a card bought in the mini-program is refunded unused (its units written off).
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     items: Mapped[list["PackageCardItem"]] = relationship(lazy="selectin", order_by="PackageCardItem.id")
 
     def status_at(self, now):
+        if self.refunded_at is not None:
+            return "refunded"
         if self.expires_at <= now:
             return "expired"
         return "active" if any(item.remaining > 0 for item in self.items) else "used_up"
@@ -96,11 +100,12 @@ class PackageCardItem(db.Model):
 
 
 class PackageCardEntry(db.Model):
-    """Append-only: sale (+count), redeem (-1), reversal (+1, of one redeem), expiry (-remaining)."""
+    """Append-only: sale (+count), redeem (-1), reversal (+1, of one redeem), expiry (-remaining),
+    refund (-remaining: an unused card bought in the mini-program, refunded)."""
 
     __tablename__ = "package_card_entries"
     __table_args__ = (
-        CheckConstraint("kind IN ('sale', 'redeem', 'reversal', 'expiry')", name="kind_known"),
+        CheckConstraint("kind IN ('sale', 'redeem', 'reversal', 'expiry', 'refund')", name="kind_known"),
         # A redemption is reversed at most once.
         UniqueConstraint("reverses_entry_id", name="uq_package_card_entries_reverses_entry_id"),
         Index("ix_package_card_entries_ref", "ref_type", "ref_id"),

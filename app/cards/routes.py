@@ -2,6 +2,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.cards import services, stamp_services, template_services
+from app.cards.period_routes import blp as period_blp
 from app.cards.schemas import (
     CardsQuery,
     MemberCardsRead,
@@ -26,6 +27,7 @@ from app.common.transaction import unit_of_work
 from app.members.services import get_member
 
 blp = Blueprint("cards", __name__, description="Package cards and stamp cards")
+blueprints = [blp, period_blp]
 
 
 def _members_view(query):

@@ -104,7 +104,7 @@ class PackageCardRead(ResponseSchema):
     price_fen = fields.Integer()
     paid_via = fields.String()
     store_id = fields.Integer(allow_none=True)
-    status = fields.String(validate=validate.OneOf(("active", "used_up", "expired")))
+    status = fields.String(validate=validate.OneOf(("active", "used_up", "expired", "refunded")))
     expires_at = fields.DateTime()
     created_at = fields.DateTime()
     items = fields.List(fields.Nested(PackageCardItemRead))
@@ -144,6 +144,7 @@ class CardsQuery(QuerySchema):
 
 class MemberCardsRead(ResponseSchema):
     package_cards = fields.List(fields.Nested(PackageCardRead))
+    period_cards = fields.List(fields.Nested("PeriodCardRead"))
     stamp_cards = fields.List(fields.Nested(StampCardRead))
 
 

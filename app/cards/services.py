@@ -17,8 +17,9 @@ Rules kept here:
 
 from sqlalchemy import func, select, update
 
-from app.cards import stamp_services
+from app.cards import period_services, stamp_services
 from app.cards.models import PAID_VIA, PackageCard, PackageCardEntry, PackageCardItem
+from app.cards.period_models import PeriodCard
 from app.cards.template_services import get_package_template
 from app.catalog.services import service_items_by_id
 from app.common import clock
@@ -300,12 +301,16 @@ def describe(cards, now=None) -> list[dict]:
 
 
 def member_cards(*, member_id, include_expired=False, now=None) -> dict:
-    """What GET /me/cards shows: package cards with remaining counts, open stamp cards."""
+    """What GET /me/cards shows: package cards with remaining counts, period cards with today's
+    uses, open stamp cards."""
     now = now or clock.now()
     get_member(member_id)
     return {
         "package_cards": describe(
             list_member_cards(member_id=member_id, include_expired=include_expired, now=now), now
+        ),
+        "period_cards": period_services.describe(
+            period_services.list_member_cards(member_id=member_id, include_expired=include_expired, now=now), now
         ),
         "stamp_cards": stamp_services.list_open_cards(member_id=member_id, now=now),
     }
@@ -345,13 +350,16 @@ def sales_summary(*, start, end, store_id=None) -> dict:
 
 
 def till_sales(*, store_id, start, end) -> list[tuple]:
-    """Package cards sold at ``store_id`` in [start, end), for the till: rows of (sold_by actor key,
-    paid_via, count, price fen summed)."""
-    return db.session.execute(
-        select(PackageCard.sold_by, PackageCard.paid_via, func.count(), func.sum(PackageCard.price_fen))
-        .where(PackageCard.store_id == store_id, PackageCard.created_at >= start, PackageCard.created_at < end)
-        .group_by(PackageCard.sold_by, PackageCard.paid_via)
-    ).all()
+    """Package cards and period cards (月卡/年卡) sold at ``store_id`` in [start, end), for the till:
+    rows of (sold_by actor key, paid_via, count, price fen summed)."""
+    rows = []
+    for model in (PackageCard, PeriodCard):
+        rows += db.session.execute(
+            select(model.sold_by, model.paid_via, func.count(), func.sum(model.price_fen))
+            .where(model.store_id == store_id, model.created_at >= start, model.created_at < end)
+            .group_by(model.sold_by, model.paid_via)
+        ).all()
+    return rows
 
 
 def remaining_after(*, card_ids, at) -> list[dict]:

@@ -111,6 +111,9 @@ class LiabilitiesRead(ResponseSchema):
     stored_value_fen = fields.Integer()
     points_outstanding = fields.Integer()
     package_card_items_outstanding = fields.Integer()
+    period_cards_unearned_fen = fields.Integer(
+        metadata={"description": "Unearned revenue of period cards (月卡/年卡), earned straight-line by day."}
+    )
     receivables_fen = fields.Integer(
         metadata={"description": "An asset: what accounts (挂账) still owe on their receivables."}
     )

@@ -37,6 +37,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, text
 
 from app.accounts import services as accounts
+from app.cards import period_services as period_cards
 from app.cards import services as cards
 from app.cards.models import PAID_VIA as CARD_PAID_VIA
 from app.cards.models import PackageCardEntry, PackageCardItem
@@ -179,6 +180,7 @@ def liability_figures(now):
         "stored_value_fen": _int(principal) + _int(bonus),
         "points_outstanding": points,
         "package_card_items_outstanding": _int(cards.outstanding_items(now=now)),
+        "period_cards_unearned_fen": period_cards.unearned_fen(now=now),
         **accounts.receivables_outstanding(),
     }
 

@@ -4,12 +4,12 @@ Per staff member and for the store (every row of the store, the unattributed inc
  * taken_fen: the posted tenders of the work orders settled in the window, by tender — the money
    tenders (cash, wechat, alipay, card; wechat_mini_program is WeChat Pay the member paid in the
    mini-program for an order of this store) and the instruments spent (stored_value, points at
-   their value, coupon, package_card); points_spent counts the points;
+   their value, coupon, package_card, period_card); points_spent counts the points;
  * refunded_fen: the same for the work orders refunded in the window (the refund gave back every
    tender it had taken); points_returned;
  * topups: counter top-ups recorded at the store — principal by paid_via, the bonus given;
  * principal_refunds_fen: unused principal paid back at the store, by paid_via;
- * card_sales: package cards sold at the store, by paid_via;
+ * card_sales: package cards and period cards (月卡/年卡) sold at the store, by paid_via;
  * cash_expected_fen = cash taken + cash top-ups + cash card sales − cash refunded − cash
    principal refunds (a shift adds its opening float).
 Attribution: an order to the staff member who settled it; a top-up, principal refund or card sale
@@ -34,6 +34,7 @@ TENDERS = (
     "points",
     "coupon",
     "package_card",
+    "period_card",
     "on_account",
 )
 STORE = "store"

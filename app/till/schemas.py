@@ -34,7 +34,7 @@ class TopupFigures(ResponseSchema):
 
 class CardSaleFigures(ResponseSchema):
     count = fields.Integer()
-    by_paid_via_fen = _by(PAID_VIA, "Package-card sales, by paid_via.")
+    by_paid_via_fen = _by(PAID_VIA, "Package-card and period-card (月卡/年卡) sales, by paid_via.")
 
 
 class TillFigures(ResponseSchema):

@@ -20,7 +20,18 @@ EDITABLE = ("open", "in_progress")
 # order, priced out. Decided in the mini-program by the member or recorded by staff after a phone call.
 APPROVALS = ("not_needed", "pending", "approved", "declined")
 APPROVAL_CHANNELS = ("mini_program", "phone")
-TENDER_TYPES = ("stored_value", "points", "coupon", "package_card", "cash", "wechat", "alipay", "card", "on_account")
+TENDER_TYPES = (
+    "stored_value",
+    "points",
+    "coupon",
+    "package_card",
+    "period_card",
+    "cash",
+    "wechat",
+    "alipay",
+    "card",
+    "on_account",
+)
 MONEY_TYPES = ("cash", "wechat", "alipay", "card")
 # A tender row's status (WorkOrderPayment.status): see the model's docstring.
 TENDER_STATUSES = ("posted", "held", "pending", "released")
@@ -264,8 +275,8 @@ class WorkOrderPayment(db.Model):
     __tablename__ = "work_order_payments"
     __table_args__ = (
         CheckConstraint(
-            "type IN ('stored_value', 'points', 'coupon', 'package_card', 'cash', 'wechat', 'alipay', 'card',"
-            " 'on_account')",
+            "type IN ('stored_value', 'points', 'coupon', 'package_card', 'period_card', 'cash', 'wechat',"
+            " 'alipay', 'card', 'on_account')",
             name="type_known",
         ),
         CheckConstraint("status IN ('posted', 'held', 'pending', 'released')", name="status_known"),

@@ -32,6 +32,7 @@ TENDER_LABELS = {
     "points": "积分抵扣",
     "coupon": "优惠券",
     "package_card": "次卡",
+    "period_card": "月卡/年卡",
     "on_account": "挂账",
 }
 

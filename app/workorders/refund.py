@@ -7,7 +7,8 @@ mini-program, ("work_order_pay", attempt id) — the refund
    points were already spent, the points domain takes back what is left of them and records the
    rest as a ``shortfall`` on its reversal entry: the balance never goes negative and the refund
    is not blocked (the shop decides whether to settle the difference with the customer);
- * restores the coupon if it is still valid (an expired one stays used), returns card items,
+ * restores the coupon if it is still valid (an expired one stays used), returns card items and
+   period-card uses (on the day they were taken, so that day's cap is freed),
    removes the stamps the order added and puts its parts back into stock;
  * reduces the receivable of an order charged on account (挂账) by its open part, and gives the
    account back as credit what was already repaid on it (app/accounts/services.py);
@@ -25,6 +26,7 @@ Refunding a refunded order returns it unchanged.
 from sqlalchemy import func, select
 
 from app.accounts import services as accounts
+from app.cards import period_services as period_cards
 from app.cards import services as package_cards
 from app.catalog import stock
 from app.commissions import services as commissions
@@ -60,6 +62,7 @@ def references(order, attempts):
 def reverse_instruments(*, ref_type, ref_id, now):
     """Give back what was spent (and take back what was earned) under one reference."""
     package_cards.reverse_reference(ref_type=ref_type, ref_id=ref_id)
+    period_cards.reverse_reference(ref_type=ref_type, ref_id=ref_id, now=now)
     package_cards.remove_stamps(ref_type=ref_type, ref_id=ref_id)
     coupons.restore_reference(ref_type=ref_type, ref_id=ref_id, now=now)
     points.reverse_reference(ref_type=ref_type, ref_id=ref_id, now=now)

@@ -26,6 +26,7 @@ TENDER_FIELDS = {
     "points": {"points"},
     "coupon": {"member_coupon_id"},
     "package_card": {"card_id", "service_item_id"},
+    "period_card": {"card_id", "service_item_id"},
     "cash": {"amount_fen"},
     "wechat": {"amount_fen"},
     "alipay": {"amount_fen"},

@@ -2,7 +2,7 @@
 
 One transaction (the caller commits): the order row is locked first, so of two cashiers settling
 the same order at once one settles and the other gets 409. Then the instruments are spent in a
-fixed order (package cards, coupons, points, stored value, the account charged on_account (挂账);
+fixed order (package cards, period cards, coupons, points, stored value, the account charged on_account (挂账);
 then parts in part-id order), each with
 the reference ("work_order", id) — or, for tenders a mini-program payment held, that attempt's
 reference — so a refund reverses them by reference. Any refusal (409/422) raises and the caller
@@ -21,6 +21,7 @@ Settling also records:
 """
 
 from app.accounts import services as accounts
+from app.cards import period_services as period_cards
 from app.cards import services as package_cards
 from app.catalog import stock
 from app.catalog.services import service_items_by_id
@@ -40,7 +41,7 @@ from app.workorders.tenders import value_tenders
 
 REF_TYPE = "work_order"
 # Spending order of the instruments: the same in every transaction, so row locks never cross.
-SPEND_ORDER = {"package_card": 0, "coupon": 1, "points": 2, "stored_value": 3, "on_account": 4}
+SPEND_ORDER = {"package_card": 0, "period_card": 1, "coupon": 2, "points": 3, "stored_value": 4, "on_account": 5}
 
 
 def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None, actor=None):
@@ -51,6 +52,16 @@ def spend(order, values, *, ref_type, ref_id, status, attempt_id=None, now=None,
             package_cards.redeem_item(
                 card_id=value.card_id,
                 member_id=member_id,
+                service_item_id=value.service_item_id,
+                ref_type=ref_type,
+                ref_id=ref_id,
+                now=now,
+            )
+        elif value.type == "period_card":
+            period_cards.use(
+                card_id=value.card_id,
+                member_id=member_id,
+                vehicle_id=order.vehicle_id,
                 service_item_id=value.service_item_id,
                 ref_type=ref_type,
                 ref_id=ref_id,
@@ -241,7 +252,9 @@ def _points_max(order, valuation, now):
     """How many points could pay this order next to the card and coupon tenders given (for the till)."""
     if valuation.points_max is not None or order.member_id is None:
         return valuation.points_max
-    bill = order.total_fen - sum(v.amount_fen for v in valuation.values if v.type in ("package_card", "coupon"))
+    bill = order.total_fen - sum(
+        v.amount_fen for v in valuation.values if v.type in ("package_card", "period_card", "coupon")
+    )
     return points.max_redeemable_points(member_id=order.member_id, bill_fen=max(bill, 0), now=now)
 
 

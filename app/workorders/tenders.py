@@ -1,8 +1,9 @@
 """Valuing a settlement's tenders (read-only): what each tender is worth and what remains.
 
 The server decides every value, in this order:
- 1. package-card tenders: one unit of a matching labor line each (its discounted unit price, never
-    more than a manual order discount leaves to pay);
+ 1. package-card and period-card (月卡/年卡) tenders: one unit of a matching labor line each (its
+    discounted unit price, never more than a manual order discount leaves to pay); a period card
+    must be the member's, active, for the order's car and within today's cap (app/cards/period_services.py);
  2. item-voucher coupons: one unit of a matching line each (the coupons domain values it);
  3. at most one cash_off / percent_off coupon, valued on what the units above left to pay;
  4. points at the merchant's redeem rate, capped by ``points_max_redeem_percent`` of what is
@@ -18,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from app.accounts import services as accounts
+from app.cards import period_services as period_cards
 from app.cards import services as package_cards
 from app.common.errors import Conflict, Unprocessable
 from app.coupons import services as coupons
@@ -25,9 +27,10 @@ from app.wallet import points
 from app.workorders import pricing
 from app.workorders.models import MONEY_TYPES
 
-MEMBER_TYPES = ("stored_value", "points", "coupon", "package_card")
+MEMBER_TYPES = ("stored_value", "points", "coupon", "package_card", "period_card")
+UNIT_CARDS = ("package_card", "period_card")
 ORDER_COUPON_KINDS = ("cash_off", "percent_off")
-UNIT_AND_COUPON = ("package_card", "coupon")
+UNIT_AND_COUPON = ("package_card", "period_card", "coupon")
 
 
 @dataclass
@@ -88,7 +91,7 @@ def _check_shape(order, tenders):
     for tender in tenders:
         if tender["type"] == "coupon":
             key = ("coupon", tender["member_coupon_id"])
-        elif tender["type"] == "package_card":
+        elif tender["type"] in UNIT_CARDS:
             continue  # one tender per unit: the same card may cover several units
         else:
             key = (tender["type"],)
@@ -120,6 +123,22 @@ def _take_unit(lines, remaining_units, *, service_item_id, code, consume=True):
     )
 
 
+def _check_period_cards(order, tenders, now):
+    """Each period card named could take its uses now (one per tender) for the order's car."""
+    uses = {}
+    for tender in tenders:
+        if tender["type"] == "period_card":
+            uses.setdefault(tender["card_id"], []).append(tender["service_item_id"])
+    for card_id, service_item_ids in uses.items():
+        period_cards.check_usable(
+            card_id=card_id,
+            member_id=order.member_id,
+            vehicle_id=order.vehicle_id,
+            service_item_ids=service_item_ids,
+            now=now,
+        )
+
+
 def value_tenders(*, order, tenders, now=None) -> Valuation:
     """Value ``tenders`` (dicts as API.md defines) against the priced ``order``; 422 on rule breaks."""
     _check_shape(order, tenders)
@@ -135,13 +154,14 @@ def value_tenders(*, order, tenders, now=None) -> Valuation:
         package_cards.check_redeemable(
             card_id=card_id, member_id=member_id, service_item_id=service_item_id, units=units, now=now
         )
+    _check_period_cards(order, tenders, now)
     for index, tender in enumerate(tenders):
-        if tender["type"] == "package_card":
-            line = _take_unit(lines, remaining_units, service_item_id=tender["service_item_id"], code="package_card")
+        if tender["type"] in UNIT_CARDS:
+            line = _take_unit(lines, remaining_units, service_item_id=tender["service_item_id"], code=tender["type"])
             # A manual order discount may leave less to pay than the covered units' prices.
             left_fen = order.total_fen - sum(v.amount_fen for v in values if v is not None)
             values[index] = TenderValue(
-                type="package_card",
+                type=tender["type"],
                 amount_fen=min(line.unit_net_fen, max(left_fen, 0)),
                 card_id=tender["card_id"],
                 service_item_id=line.service_item_id,

@@ -198,6 +198,36 @@ def build_world(app, url="") -> World:
         {"template_id": ids["package_card_template_id"], "paid_via": "cash", "store_id": ids["store_2"]},
         world.tokens["cashier2"],
     )
+    ids["period_template_id"] = create(
+        "/period-card-templates",
+        {
+            "name": "洗车月卡",
+            "price_fen": 30000,
+            "period_kind": "month",
+            "daily_cap": 1,
+            "service_item_ids": [ids["service_item_id"]],
+        },
+    )
+    ids["period_card_id"] = create(
+        f"/members/{ids['member_a']}/period-cards",
+        {
+            "template_id": ids["period_template_id"],
+            "paid_via": "cash",
+            "vehicle_id": ids["vehicle_id"],
+            "store_id": ids["store_2"],
+        },
+        world.tokens["cashier2"],
+    )
+    bought = world.ok(
+        api.post(
+            "/me/card-purchases",
+            member_a,
+            json={"kind": "period", "template_id": ids["period_template_id"], "vehicle_id": ids["vehicle_id"]},
+        ),
+        201,
+    )
+    world.ok(api.post(f"/dev/payments/{bought['payment']['out_trade_no']}/confirm"))
+    ids["purchase_id"] = bought["purchase"]["id"]
     payment = world.ok(api.post("/me/topups", member_a, json={"amount_fen": 20000}), 201)
     ids["out_trade_no"] = payment["payment"]["out_trade_no"]
     order = world.ok(

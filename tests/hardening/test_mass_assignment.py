@@ -67,6 +67,11 @@ VALID_BODIES = {
     ("POST", "/me/subscriptions"): {"template_keys": ["maintenance_due"]},
     ("PUT", "/me/sms-opt-out"): {"opted_out": True},
     ("POST", "/me/topups"): {"amount_fen": 10000},
+    ("POST", "/me/card-purchases"): {
+        "kind": "period",
+        "template_id": "{period_template_id}",
+        "vehicle_id": "{vehicle_id}",
+    },
     ("POST", "/me/work-orders/<int:work_order_id>/pay"): {"tenders": []},
     ("POST", "/me/work-orders/<int:work_order_id>/approvals"): {
         "lines": [{"line_id": "{line_id}", "decision": "approved"}]
@@ -80,6 +85,7 @@ NO_BODY = {
     ("POST", "/coupon-templates/<int:template_id>/claim"),
     ("POST", "/dev/payments/<out_trade_no>/confirm"),
     ("POST", "/me/exchange-redemptions/<int:redemption_id>/cancel"),
+    ("POST", "/me/card-purchases/<int:purchase_id>/refund"),
 }
 # Not a JSON body a client writes: WeChat Pay's notification is signed and verified before it is read.
 EXEMPT = {

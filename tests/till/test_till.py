@@ -191,6 +191,7 @@ def test_the_store_till_equals_the_ledgers_of_the_day(app, api, stores, staff_to
         "points": 1000,
         "coupon": 0,
         "package_card": 0,
+        "period_card": 0,
         "on_account": 0,
     }
     assert store["work_orders"] == 5

@@ -19,6 +19,8 @@ export interface TenderContext {
   wallet: Pick<Schemas['WalletSummary'], 'balance_fen' | 'points'> | null
   coupons: Schemas['MemberCouponStaffRead'][]
   cards: Schemas['PackageCardRead'][]
+  /** Period cards (月卡/年卡) usable for the order's car; the server says what is left today. */
+  periodCards?: Schemas['PeriodCardRead'][]
   lines: Schemas['WorkOrderLineRead'][]
   now?: Date
 }
@@ -32,11 +34,24 @@ export interface CardOption {
   remaining: number
 }
 
+/** A period card's item the order can charge: at most ``leftToday`` uses (the server's figure). */
+export interface PeriodOption {
+  key: `period:${number}:${number}`
+  cardId: number
+  cardName: string
+  serviceItemId: number
+  itemName: string
+  leftToday: number
+  dailyCap: number
+  expiresAt: string
+}
+
 /** The 挂账 row's tender, as its component (OnAccountTender) emits it; null when not filled in. */
 export type OnAccountTender = Tender & { type: 'on_account'; account_id: number; amount_fen: number }
 
-/** A row's key: an amount type, 'points', 'on_account', `coupon:<id>` or `card:<card id>:<service item id>`. */
-export type RowKey = AmountType | 'points' | 'on_account' | `coupon:${number}` | `card:${number}:${number}`
+/** A row's key: an amount type, 'points', 'on_account', `coupon:<id>`, `card:<card id>:<service item id>`
+ * or `period:<period card id>:<service item id>`. */
+export type RowKey = AmountType | 'points' | 'on_account' | `coupon:${number}` | `card:${number}:${number}` | `period:${number}:${number}`
 
 export interface KeyedTender {
   key: RowKey
@@ -107,6 +122,31 @@ export function useTenderForm(context: () => TenderContext) {
     return options
   })
 
+  /** Period-card items usable today that match a labor line the order will charge. */
+  const periodOptions = computed<PeriodOption[]>(() => {
+    const { periodCards, lines } = context()
+    if (!isMember.value || !periodCards) return []
+    const items = new Set(lines.filter((line) => line.kind === 'labor' && line.approval !== 'declined' && line.service_item_id !== null).map((line) => line.service_item_id))
+    const options: PeriodOption[] = []
+    for (const card of periodCards) {
+      if (card.status !== 'active') continue
+      for (const item of card.items) {
+        if (!items.has(item.service_item_id)) continue
+        options.push({
+          key: `period:${card.id}:${item.service_item_id}`,
+          cardId: card.id,
+          cardName: card.name,
+          serviceItemId: item.service_item_id,
+          itemName: item.name ?? '',
+          leftToday: card.left_today,
+          dailyCap: card.daily_cap,
+          expiresAt: card.expires_at,
+        })
+      }
+    }
+    return options
+  })
+
   /** What is wrong with each row, by row key (rows left empty are fine). */
   const errors = computed(() => {
     const found: Partial<Record<RowKey, string>> = {}
@@ -127,6 +167,10 @@ export function useTenderForm(context: () => TenderContext) {
       const units = cardUnits[option.key] ?? 0
       if (!Number.isInteger(units) || units < 0 || units > option.remaining) found[option.key as RowKey] = `最多 ${option.remaining} 次`
     }
+    for (const option of periodOptions.value) {
+      const units = cardUnits[option.key] ?? 0
+      if (!Number.isInteger(units) || units < 0 || units > option.leftToday) found[option.key] = `今日最多 ${option.leftToday} 次`
+    }
     return found
   })
 
@@ -141,6 +185,13 @@ export function useTenderForm(context: () => TenderContext) {
       const units = cardUnits[option.key] ?? 0
       for (let unit = 0; unit < units; unit += 1) {
         out.push({ key: option.key as RowKey, tender: { type: 'package_card', card_id: option.cardId, service_item_id: option.serviceItemId } })
+      }
+    }
+    for (const option of periodOptions.value) {
+      if (option.key === except || failed[option.key]) continue
+      const units = cardUnits[option.key] ?? 0
+      for (let unit = 0; unit < units; unit += 1) {
+        out.push({ key: option.key, tender: { type: 'period_card', card_id: option.cardId, service_item_id: option.serviceItemId } })
       }
     }
     const usable = new Set(couponOptions.value.map((coupon) => coupon.id))
@@ -215,6 +266,7 @@ export function useTenderForm(context: () => TenderContext) {
     hasPoints,
     couponOptions,
     cardOptions,
+    periodOptions,
     errors,
     valid,
     body,

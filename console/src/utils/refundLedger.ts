@@ -48,6 +48,8 @@ function paymentRow(payment: Order['payments'][number], spend: WalletEntry | und
       return { key, ledger: '优惠券', settled: `使用优惠券 #${payment.member_coupon_id ?? '—'}（抵 ${amount}）`, reversal: '恢复该优惠券（已过期的不再恢复）' }
     case 'package_card':
       return { key, ledger: '次卡', settled: `次卡 #${payment.card_id ?? '—'} 使用 1 次（抵 ${amount}）`, reversal: '退回次卡 1 次' }
+    case 'period_card':
+      return { key, ledger: '月卡/年卡', settled: `月卡/年卡 #${payment.card_id ?? '—'} 使用 1 次（抵 ${amount}）`, reversal: '退回月卡/年卡 1 次（当日次数恢复）' }
     case 'cash':
       return { key, ledger: '现金', settled: `收 ${amount}`, reversal: `记为现金退款 ${amount}，请从钱箱退还顾客` }
     default:

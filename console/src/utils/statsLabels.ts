@@ -8,6 +8,7 @@ export const TENDER_LABELS: Record<string, string> = {
   points: '积分',
   coupon: '优惠券',
   package_card: '次卡',
+  period_card: '月卡/年卡',
   on_account: '挂账',
 }
 

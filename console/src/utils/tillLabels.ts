@@ -21,13 +21,14 @@ export const TENDER_LABELS: Record<TillTender, string> = {
   points: '积分抵扣',
   coupon: '优惠券',
   package_card: '次卡',
+  period_card: '月卡/年卡',
   on_account: '挂账',
 }
 
 /** Money that passes through the till or a payment terminal, in the order the till lists it. */
 export const MONEY_TENDERS: TillTender[] = ['cash', 'wechat', 'alipay', 'card', 'wechat_mini_program']
 /** Member instruments spent at the counter. */
-export const INSTRUMENT_TENDERS: TillTender[] = ['stored_value', 'points', 'coupon', 'package_card']
+export const INSTRUMENT_TENDERS: TillTender[] = ['stored_value', 'points', 'coupon', 'package_card', 'period_card']
 export const PAID_VIA_ORDER: PaidVia[] = ['cash', 'wechat', 'alipay', 'card']
 
 export function tenderLabel(type: string): string {

@@ -41,6 +41,7 @@ export const TENDER_LABELS: Record<TenderType, string> = {
   points: '积分',
   coupon: '优惠券',
   package_card: '次卡',
+  period_card: '月卡/年卡',
   cash: '现金',
   wechat: '微信',
   alipay: '支付宝',
