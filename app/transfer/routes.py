@@ -184,6 +184,8 @@ def export_read(export_id):
 def export_file(export_id):
     """Download a ready export"""
     job = _export(export_id)
+    if job.status == "expired":
+        raise Conflict("export_expired", "The export's file was removed after its retention days; export again.")
     if job.status != "ready" or not job.file_path or not os.path.exists(job.file_path):
         raise Conflict("export_not_ready", "The export is not ready yet (or failed); poll GET /exports/{id}.")
     mimetype = "text/csv" if job.format == "csv" else XLSX
