@@ -20,6 +20,8 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 64 * 1024  # request bodies are small JSON documents
     IMPORT_MAX_BYTES = 64 * 1024 * 1024  # an uploaded import file (POST /imports) may be this large
     EXPORT_DIR = _env("EXPORT_DIR")  # where export files are written; default <instance>/exports
+    # Days an export file is kept for download; older ones are removed by the transfer_jobs job.
+    EXPORT_RETENTION_DAYS = int(_env("EXPORT_RETENTION_DAYS") or 7)
     # No ping before each checkout (a round trip on every request): a connection found dead when used
     # is answered 503 database_unavailable with Retry-After, and the pool then drops every connection
     # opened before the failure, so a database restart costs each worker at most one retried request.

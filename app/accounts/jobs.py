@@ -1,6 +1,6 @@
 """Scheduled work of the accounts (registered when the app factory imports this module)."""
 
-from app.accounts.services import suspend_overdue
+from app.accounts.statements import suspend_overdue
 from app.common.jobs import job
 
 

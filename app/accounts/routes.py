@@ -1,7 +1,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.accounts import services
+from app.accounts import repayments, services, statements
 from app.accounts.schemas import (
     AccountCreate,
     AccountPage,
@@ -61,7 +61,7 @@ class Accounts(MethodView):
 @blp.response(200, AgeingRead)
 def shop_ageing(query):
     """Receivables by days past their terms at the end of a merchant-local day, per account and for the shop"""
-    return services.ageing(on=query.get("on"))
+    return statements.ageing(on=query.get("on"))
 
 
 @blp.route("/accounts/<int:account_id>")
@@ -98,7 +98,7 @@ def account_status(body, account_id):
 @blp.response(200, ReceivablePage)
 def receivables(query, account_id):
     """The account's receivables, oldest first (status=open: those still owed)"""
-    return services.list_receivables(account_id=account_id, **query)
+    return repayments.list_receivables(account_id=account_id, **query)
 
 
 @blp.route("/accounts/<int:account_id>/repayments")
@@ -108,7 +108,7 @@ class Repayments(MethodView):
     @blp.response(200, RepaymentPage)
     def get(self, query, account_id):
         """The account's repayments (回款), newest first, with their allocations"""
-        return services.list_repayments(account_id=account_id, **query)
+        return repayments.list_repayments(account_id=account_id, **query)
 
     @counter_staff
     @unit_of_work(idempotent=True)
@@ -116,7 +116,7 @@ class Repayments(MethodView):
     @blp.response(201, RepaymentRead)
     def post(self, body, account_id):
         """Record a repayment (回款), allocated to the receivables chosen or the oldest open; the rest stays credit"""
-        return services.record_repayment(actor=current_actor(), account_id=account_id, **body)
+        return repayments.record_repayment(actor=current_actor(), account_id=account_id, **body)
 
 
 @blp.route("/accounts/<int:account_id>/statement")
@@ -126,7 +126,7 @@ class Repayments(MethodView):
 @blp.alt_response(200, success=True, **XLSX_DOC)
 def account_statement(query, account_id):
     """The statement (对账单) of merchant-local days from..to: charged orders with cars, lines and amounts"""
-    result = services.statement(account_id=account_id, first_day=query["from_"], last_day=query["to"])
+    result = statements.statement(account_id=account_id, first_day=query["from_"], last_day=query["to"])
     if query["format"] == "xlsx":
         return statement_xlsx(result)
     return result
@@ -138,4 +138,4 @@ def account_statement(query, account_id):
 @blp.response(200, AgeingRead)
 def account_ageing(query, account_id):
     """One account's receivables by days past their terms at the end of a merchant-local day"""
-    return services.ageing(on=query.get("on"), account_id=account_id)
+    return statements.ageing(on=query.get("on"), account_id=account_id)

@@ -36,7 +36,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
-from app.accounts import services as accounts
+from app.accounts import statements as accounts
 from app.cards import period_services as period_cards
 from app.cards import services as cards
 from app.cards.models import PAID_VIA as CARD_PAID_VIA

@@ -12,6 +12,15 @@ from sqlalchemy import JSON, text
 from app.common.db import is_sqlite
 from app.extensions import db
 
+CHUNK = 2000
+
+
+def chunks(items, size=CHUNK):
+    """``items`` in lists of at most ``size`` (IN lists and bulk inserts stay bounded)."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
 
 def insert_rows(model, rows):
     if not rows:

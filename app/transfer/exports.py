@@ -9,6 +9,7 @@ directory (``EXPORT_DIR``, default ``<instance>/exports``) and is downloaded fro
 
 import csv
 import os
+from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -23,6 +24,7 @@ from app.extensions import db
 from app.members.models import Member, MemberTag, Tag, Vehicle
 from app.members.tiers.models import Tier
 from app.transfer.columns import KINDS
+from app.transfer.models import ExportJob
 from app.wallet.models import PointsAccount, Wallet
 from app.workorders.models import WorkOrder
 
@@ -240,3 +242,28 @@ def write_file(kind, file_format, path):
         workbook.save(path)
     header_rows = 2 if kind == "members" else 1
     return max(count + 1 - header_rows, 0)
+
+
+def expire_old_exports(now):
+    """Remove the files of exports finished more than ``EXPORT_RETENTION_DAYS`` ago (default 7) from
+    the export folder: a ready export becomes ``expired`` (its download answers 409
+    ``export_expired``; export again), a failed one's partial file goes too. Exports hold every
+    member's phone and balance, so they do not stay on a shared folder for good. Idempotent."""
+    cutoff = now - timedelta(days=current_app.config.get("EXPORT_RETENTION_DAYS") or 7)
+    jobs = db.session.scalars(
+        select(ExportJob).where(
+            ExportJob.status.in_(("ready", "failed")),
+            ExportJob.file_path.is_not(None),
+            func.coalesce(ExportJob.finished_at, ExportJob.created_at) < cutoff,
+        )
+    ).all()
+    for job in jobs:
+        try:
+            os.remove(job.file_path)
+        except FileNotFoundError:
+            pass  # removed by hand already: the row still says so
+        job.file_path = None
+        if job.status == "ready":
+            job.status = "expired"
+    db.session.flush()
+    return len(jobs)

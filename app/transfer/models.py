@@ -19,7 +19,7 @@ IMPORT_KINDS = ("members", "stored_value", "points", "visits", "package_cards", 
 IMPORT_STATUSES = ("validated", "queued", "running", "committed", "failed", "undone")
 EXPORT_KINDS = ("members", "vehicles", "balances", "cards", "coupons", "points", "work_orders")
 EXPORT_FORMATS = ("csv", "xlsx")
-EXPORT_STATUSES = ("queued", "running", "ready", "failed")
+EXPORT_STATUSES = ("queued", "running", "ready", "failed", "expired")
 
 
 def _in(column, values):

@@ -13,7 +13,7 @@ from app.common.errors import AppError, Conflict, NotFound, Unprocessable
 from app.common.schemas import QuerySchema, fields, validate
 from app.common.transaction import unit_of_work
 from app.extensions import db
-from app.transfer import imports, runner, templates
+from app.transfer import imports, runner, templates, undo
 from app.transfer.columns import KIND_LABELS, KINDS
 from app.transfer.exports import FILE_NAMES
 from app.transfer.models import ExportJob
@@ -146,7 +146,7 @@ def import_commit(import_id):
 @blp.response(200, ImportRead)
 def import_undo(import_id):
     """Take a committed import back while nothing from it was used (else 409 with the reason)"""
-    return imports.undo(batch_id=import_id, actor=current_actor())
+    return undo.undo(batch_id=import_id, actor=current_actor())
 
 
 @blp.route("/exports", methods=["POST"])
@@ -184,6 +184,8 @@ def export_read(export_id):
 def export_file(export_id):
     """Download a ready export"""
     job = _export(export_id)
+    if job.status == "expired":
+        raise Conflict("export_expired", "The export's file was removed after its retention days; export again.")
     if job.status != "ready" or not job.file_path or not os.path.exists(job.file_path):
         raise Conflict("export_not_ready", "The export is not ready yet (or failed); poll GET /exports/{id}.")
     mimetype = "text/csv" if job.format == "csv" else XLSX

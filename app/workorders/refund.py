@@ -11,7 +11,7 @@ mini-program, ("work_order_pay", attempt id) — the refund
    period-card uses (on the day they were taken, so that day's cap is freed),
    removes the stamps the order added and puts its parts back into stock;
  * reduces the receivable of an order charged on account (挂账) by its open part, and gives the
-   account back as credit what was already repaid on it (app/accounts/services.py);
+   account back as credit what was already repaid on it (app/accounts/charging.py);
  * reverts the member's visit statistics (count, total paid, first and last paid visit).
 What the member paid through WeChat Pay in the mini-program goes back the same way: each paid
 attempt's WeChat payment gets a refund, promised in this transaction and sent by the
@@ -25,7 +25,7 @@ Refunding a refunded order returns it unchanged.
 
 from sqlalchemy import func, select
 
-from app.accounts import services as accounts
+from app.accounts import charging as accounts
 from app.cards import period_services as period_cards
 from app.cards import services as package_cards
 from app.catalog import stock

@@ -7,6 +7,7 @@ from app.common.schemas import PageQuery
 from app.common.transaction import unit_of_work
 from app.workorders import (
     approvals,
+    car_page,
     discounts,
     examples,
     member_pay,
@@ -17,6 +18,7 @@ from app.workorders import (
     settle,
     technicians,
 )
+from app.workorders.car_page_schemas import CarPageRead
 from app.workorders.schemas import (
     AssignableStaffList,
     DiscountLimitList,
@@ -48,6 +50,16 @@ from app.workorders.schemas import (
 blp = Blueprint("work-orders", __name__, description="Work orders at the counter: open, price, settle, refund")
 member_blp = Blueprint("my-work-orders", __name__, description="A member's own work orders")
 blueprints = [blp, member_blp]
+
+
+@blp.route("/vehicles/<int:vehicle_id>/page")
+@counter_staff
+@blp.response(200, CarPageRead)
+def vehicle_car_page(vehicle_id):
+    """The counter's car page in one answer: the car's record, its member, stored value and points,
+    package and stamp cards, usable coupons and the car's last visits (each part as its own endpoint
+    answers it)"""
+    return car_page.car_page(actor=current_actor(), vehicle_id=vehicle_id)
 
 
 @blp.route("/work-orders")

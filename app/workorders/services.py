@@ -322,9 +322,11 @@ def _on_board(day):
     )
 
 
-def list_work_orders(*, actor, plate=None, status=None, store_id=None, board_date=None, page=1, per_page=20):
-    """Orders newest first, filtered by plate fragment, status, store and the workshop board's day;
-    staff see their stores."""
+def list_work_orders(
+    *, actor, plate=None, status=None, store_id=None, board_date=None, vehicle_id=None, page=1, per_page=20
+):
+    """Orders newest first, filtered by plate fragment, status, store, the workshop board's day and
+    one car; staff see their stores."""
     stmt = _with_details(select(WorkOrder)).order_by(WorkOrder.id.desc())
     if store_id is not None:
         _check_store(actor, store_id)
@@ -333,6 +335,8 @@ def list_work_orders(*, actor, plate=None, status=None, store_id=None, board_dat
         stmt = stmt.where(WorkOrder.store_id.in_(actor.store_ids or (-1,)))
     if plate:
         stmt = stmt.where(WorkOrder.plate.contains(normalize_plate(plate), autoescape=True))
+    if vehicle_id is not None:
+        stmt = stmt.where(WorkOrder.vehicle_id == vehicle_id)
     if status:
         stmt = stmt.where(WorkOrder.status == status)
     if board_date is not None:

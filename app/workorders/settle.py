@@ -20,7 +20,7 @@ Settling also records:
    marketing's visits (follow-ups), referrals and the stats is listed in app/consequences.py.
 """
 
-from app.accounts import services as accounts
+from app.accounts import charging as accounts
 from app.cards import period_services as period_cards
 from app.cards import services as package_cards
 from app.catalog import stock

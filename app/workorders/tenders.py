@@ -10,7 +10,7 @@ The server decides every value, in this order:
     still to pay after cards and coupons (more points than the member has → 409, more than the
     cap → 422 points_over_limit);
  5. stored value and money tenders (cash, wechat, alipay, card) at their amounts;
- 6. on_account (挂账) at its amount, once the account may take it (app/accounts/services.py).
+ 6. on_account (挂账) at its amount, once the account may take it (app/accounts/charging.py).
 No line unit is covered twice. Nothing is written here: quote and settle share this valuation,
 and settle then spends the instruments (which refuse used coupons, empty cards and short balances).
 """
@@ -18,7 +18,7 @@ and settle then spends the instruments (which refuse used coupons, empty cards a
 from collections import Counter
 from dataclasses import dataclass, field
 
-from app.accounts import services as accounts
+from app.accounts import charging as accounts
 from app.cards import period_services as period_cards
 from app.cards import services as package_cards
 from app.common.errors import Conflict, Unprocessable

@@ -16,7 +16,13 @@ test('a CSV with one bad row is reported by row; the corrected file imports and 
   await signIn(page, request, 'owner', '/console/imports')
   await expect(page.getByTestId('import-history')).toBeVisible()
 
-  await page.getByTestId('import-file').setInputFiles({ name: 'old.csv', mimeType: 'text/csv', buffer: csv([`${phone},导入测试,${plate.toLowerCase()},500.10,50,120`, `${other.slice(0, 7)},坏行,,abc,,`]) })
+  // The file is chosen with the screen's own (Chinese) button, from the keyboard.
+  await expect(page.getByTestId('import-file-name')).toHaveText('未选择文件')
+  const chooser = page.waitForEvent('filechooser')
+  await page.getByRole('button', { name: '选择文件' }).focus()
+  await page.keyboard.press('Enter')
+  await (await chooser).setFiles({ name: 'old.csv', mimeType: 'text/csv', buffer: csv([`${phone},导入测试,${plate.toLowerCase()},500.10,50,120`, `${other.slice(0, 7)},坏行,,abc,,`]) })
+  await expect(page.getByTestId('import-file-name')).toHaveText('old.csv')
   await page.getByTestId('import-check').click()
   const errors = page.getByTestId('import-errors')
   await expect(errors).toBeVisible()

@@ -203,7 +203,7 @@ test('marketing makes a coupon template; top-up plans are the owner’s, whose r
   await plan.getByTestId('topup-plan-name').fill(`充200送300-${suffix}`)
   await plan.getByTestId('topup-plan-pay').fill('200')
   await plan.getByTestId('topup-plan-bonus').fill('300')
-  await plan.locator('.el-switch').click() // created retired: the counter's plans stay as they are
+  await plan.getByTestId('topup-plan-active').click() // created retired: the counter's plans stay as they are
   await plan.getByTestId('topup-plan-save').click()
   await expect(plan.getByTestId('topup-plan-error')).toHaveText('赠送金额超出规则设置中的上限')
   await plan.getByTestId('topup-plan-name').fill(`充200送20-${suffix}`)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.accounts import services as accounts
+from app.accounts import charging, repayments, services
 from app.accounts.models import Account, AccountAllocation, AccountEntry, AccountReceivable, AccountRepayment
 from app.common import clock
 from app.common.errors import AppError
@@ -80,7 +80,7 @@ def test_receivables_equal_charges_minus_repayments_minus_refunds(app, stores, s
         )
         db.session.add(account)
         db.session.flush()
-        accounts._set_links(account, [vehicle.id], None)
+        services._set_links(account, [vehicle.id], None)
         db.session.commit()
         model = {"charged": 0, "repaid": 0, "refunded": 0}
         orders = []
@@ -100,23 +100,23 @@ def test_receivables_equal_charges_minus_repayments_minus_refunds(app, stores, s
                     )
                     db.session.add(order)
                     db.session.flush()
-                    accounts.charge(actor=None, order=order, account_id=account.id, amount_fen=operation[1])
+                    charging.charge(actor=None, order=order, account_id=account.id, amount_fen=operation[1])
                     orders.append(order.id)
                     model["charged"] += operation[1]
                 elif kind == "repay":
-                    accounts.record_repayment(
+                    repayments.record_repayment(
                         actor=None, account_id=account.id, amount_fen=operation[1], paid_via="transfer"
                     )
                     model["repaid"] += operation[1]
                 elif kind == "repay_chosen":
-                    open_ones = accounts._open_receivables(account.id)
+                    open_ones = charging.open_receivables(account.id)
                     if not open_ones:
                         savepoint.rollback()
                         continue
                     receivable = open_ones[operation[1] % len(open_ones)]
                     amount = max(1, receivable.open_fen * min(operation[2], 100) // 100)
                     repaid = amount + (operation[2] > 100) * 500  # some leave an overpayment
-                    accounts.record_repayment(
+                    repayments.record_repayment(
                         actor=None,
                         account_id=account.id,
                         amount_fen=repaid,
@@ -131,7 +131,7 @@ def test_receivables_equal_charges_minus_repayments_minus_refunds(app, stores, s
                             AccountReceivable.work_order_id == work_order_id, AccountReceivable.refunded_at.is_(None)
                         )
                     )
-                    accounts.reverse_reference(ref_type="work_order", ref_id=work_order_id)
+                    charging.reverse_reference(ref_type="work_order", ref_id=work_order_id)
                     model["refunded"] += amount or 0
                 savepoint.commit()
             except AppError as error:

@@ -236,6 +236,7 @@ MATRIX = {
     ("GET", "/member-coupons/by-code/<string:code>"): COUNTER_READ,
     ("GET", "/vehicles"): COUNTER_READ,
     ("GET", "/vehicles/<int:vehicle_id>"): COUNTER_READ,
+    ("GET", "/vehicles/<int:vehicle_id>/page"): COUNTER_READ,
     ("PATCH", "/vehicles/<int:vehicle_id>"): COUNTER_WRITE,
     ("POST", "/vehicles/<int:vehicle_id>/mileage-corrections"): COUNTER_WRITE,
     ("POST", "/vehicles/<int:vehicle_id>/transfer"): COUNTER_WRITE,

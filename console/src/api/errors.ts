@@ -307,6 +307,7 @@ export const ERROR_MESSAGES: Record<string, string> = {
   import_undo_refused: '该批次的数据已被使用（余额、积分或工单），不能撤销',
   export_not_found: '未找到该导出任务',
   export_not_ready: '导出文件尚未生成好，请稍候',
+  export_expired: '导出文件已超过保留天数被删除，请重新导出',
 }
 
 /**

@@ -102,3 +102,26 @@ export function usePolling(task: () => Promise<void>, intervalMs: number) {
   onBeforeUnmount(() => poller.stop())
   return { refresh: () => poller.refresh(), poller }
 }
+
+/**
+ * Follows background jobs (an import's commit, an export being written): `follow()` starts
+ * polling after a job is started; it stops by itself once `pending()` no longer holds, or when a
+ * run fails (the task shows its failure), and with the screen. Paused while the tab is hidden.
+ */
+export function useJobPolling(task: () => Promise<void>, pending: () => boolean, intervalMs = 1000) {
+  const poller: Poller = new Poller(async () => {
+    try {
+      await task()
+    } catch (cause) {
+      poller.stop()
+      throw cause
+    }
+    if (!pending()) poller.stop()
+  }, intervalMs)
+  onBeforeUnmount(() => poller.stop())
+  return {
+    /** Polls until nothing is pending (already polling: the next run covers the new job too). */
+    follow: () => poller.start(),
+    poller,
+  }
+}

@@ -40,6 +40,7 @@ const EXPORT_STATUS: Record<Schemas['ExportRead']['status'], string> = {
   running: '生成中',
   ready: '可下载',
   failed: '失败',
+  expired: '已过期（文件已删除）',
 }
 
 const ACTIONS: Record<Schemas['ImportPreviewRead']['action'], string> = { create: '新建', merge: '合并', skip: '跳过（已导入过）' }
