@@ -20,6 +20,7 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 64 * 1024  # request bodies are small JSON documents
     IMPORT_MAX_BYTES = 64 * 1024 * 1024  # an uploaded import file (POST /imports) may be this large
     EXPORT_DIR = _env("EXPORT_DIR")  # where export files are written; default <instance>/exports
+    DEFERRED_AFTER_RESPONSE = True  # deferred consequences run once the response is sent (app/common/deferred.py)
     # No ping before each checkout (a round trip on every request): a connection found dead when used
     # is answered 503 database_unavailable with Retry-After, and the pool then drops every connection
     # opened before the failure, so a database restart costs each worker at most one retried request.
@@ -94,6 +95,9 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "pitstop-test-key-0123456789-0123456789-0123"
     DEV_ENDPOINTS = True
     TRANSFER_INLINE = True  # imports and exports run in the request, after its commit (app/transfer/runner.py)
+    # What a request defers past its commit runs before the response, so a test reads it at once
+    # (app/common/deferred.py); elsewhere it runs once the response has been sent.
+    DEFERRED_AFTER_RESPONSE = False
 
 
 class ProductionConfig(BaseConfig):

@@ -18,6 +18,7 @@ EVERY_JOB = [
     "booking_reminders",
     "campaign_sends",
     "coupon_expiry_notices",
+    "deferred_events",
     "first_maintenance_reminders",
     "maintenance_reminders",
     "member_metrics",
@@ -69,15 +70,16 @@ def test_run_day_runs_the_daily_jobs_by_time_of_day_then_the_frequent_ones_sende
     assert [line.split()[1].rstrip(":") for line in lines] == [job.name for job in jobs_in_day_order()]
     assert [line.split()[0] for line in lines[:5]] == ["01:00:00", "01:15:00", "01:30:00", "02:00:00", "02:30:00"]
     assert lines[5].startswith("09:00:00 birthday_greetings: {'queued': 1")
-    assert [line.split()[1] for line in lines[-6:]] == [
+    assert [line.split()[1] for line in lines[-7:]] == [
         "referral_rewards:",
         "campaign_sends:",
         "payment_timeouts:",
         "transfer_jobs:",
+        "deferred_events:",
         "payment_refunds:",
         "send_outbox:",
     ]
-    assert all(line.startswith("23:59:59") for line in lines[-6:])
+    assert all(line.startswith("23:59:59") for line in lines[-7:])
     assert lines[-1] == "23:59:59 send_outbox: {'sent': 1}"
     assert [(m.member_id, m.status) for m in messages(app)] == [(greeted, "sent")]
     again = runner.invoke(args=["jobs", "run-day", D.isoformat()])  # a replay twice sends nothing twice
