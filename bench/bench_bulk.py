@@ -1,7 +1,7 @@
 """Bulk work on a database filled by `flask seed-bench`: a campaign launched to about half the
 members, and an export of every member streamed to a file with the process's memory watched.
 
-    python bench/bench_bulk.py [--json-out PATH] [--skip-launch] [--skip-export]
+    python bench/bench_bulk.py [--skip-launch] [--skip-export] [--import-database URL] [--json-out PATH]
 
 DATABASE_URL names the seeded database. Measured:
 - campaign launch: a segment of the members whose total paid reaches the median (about half of
@@ -14,7 +14,10 @@ DATABASE_URL names the seeded database. Measured:
   rows streamed from the database into the file; the resident memory of this process is sampled
   every 50 ms throughout, and its value before the export, its peak during it and its value at the
   end are printed (flat: the peak stays within a few tens of MB of the start, whatever the number
-  of members).
+  of members);
+- with ``--import-database URL`` (an empty or scratch PostgreSQL database: it is wiped), the import
+  benchmark bench/bench_import.py runs there (100,000 members from one CSV, dry run then commit)
+  and its times join the others.
 """
 
 import argparse
@@ -136,10 +139,35 @@ def measure_export(app):
     }
 
 
+def measure_import(url):
+    import re
+    import subprocess
+
+    finished = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve().parent / "bench_import.py"), "--reset"],
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figures = {}
+    for name, pattern in (
+        ("import dry run seconds", r"^dry run: ([\d.]+) s"),
+        ("import commit seconds", r"^commit: ([\d.]+) s"),
+        ("import seconds", r"^total: ([\d.]+) s"),
+    ):
+        found = re.search(pattern, finished, re.MULTILINE)
+        if found is None:
+            raise SystemExit(f"bench_import.py printed no {name}:\n{finished}")
+        figures[name] = float(found.group(1))
+    return figures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-launch", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--import-database", metavar="URL", help="run bench_import.py on this (wiped) database")
     parser.add_argument("--json-out", help="write the figures as JSON here (bench_scale.py reads them)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
@@ -154,6 +182,8 @@ def main():
         results.update(measure_launch(app))
     if not args.skip_export:
         results.update(measure_export(app))
+    if args.import_database:
+        results.update(measure_import(args.import_database))
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results))
     for name, value in results.items():
