@@ -41,6 +41,7 @@ def _import_if_present(module_name):
 def import_models():
     """Import every table definition, so the metadata (and Alembic) sees the whole schema."""
     importlib.import_module("app.common.idempotency")
+    importlib.import_module("app.common.deferred")
     importlib.import_module("app.common.scheduler_store")
     importlib.import_module("app.wechat.models")
     for name in domain_packages():

@@ -22,6 +22,7 @@ class BaseConfig:
     EXPORT_DIR = _env("EXPORT_DIR")  # where export files are written; default <instance>/exports
     # Days an export file is kept for download; older ones are removed by the transfer_jobs job.
     EXPORT_RETENTION_DAYS = int(_env("EXPORT_RETENTION_DAYS") or 7)
+    DEFERRED_AFTER_RESPONSE = True  # deferred consequences run once the response is sent (app/common/deferred.py)
     # No ping before each checkout (a round trip on every request): a connection found dead when used
     # is answered 503 database_unavailable with Retry-After, and the pool then drops every connection
     # opened before the failure, so a database restart costs each worker at most one retried request.
@@ -112,6 +113,9 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "pitstop-test-key-0123456789-0123456789-0123"
     DEV_ENDPOINTS = True
     TRANSFER_INLINE = True  # imports and exports run in the request, after its commit (app/transfer/runner.py)
+    # What a request defers past its commit runs before the response, so a test reads it at once
+    # (app/common/deferred.py); elsewhere it runs once the response has been sent.
+    DEFERRED_AFTER_RESPONSE = False
 
 
 class ProductionConfig(BaseConfig):

@@ -4,7 +4,10 @@ in the order it runs.
 The work orders (app/workorders/settle.py, refund.py) and the member login (app/members/services.py)
 publish one event each (app/common/events.py) carrying everything the steps below need, so no step
 reads the order again; this module is the events' subscriber and calls each domain in turn. Every
-step runs inside the caller's transaction: a failure rolls the whole settle, refund or login back.
+step runs inside the caller's transaction (a failure rolls the whole settle, refund or login back),
+except the settle's figures (member metrics, marketing's visit, the stats rollup): the settle
+defers those through a transactional outbox (app/common/deferred.py), processed exactly once after
+the commit, so the cashier does not wait for them; the owner's figures follow within seconds.
 
 Why the listing lives here, beside the application factory, and not in app/workorders:
  * each domain below depends on the work orders or the members (the stats roll up an order's lines
@@ -18,7 +21,7 @@ What settling spends and records itself (tenders, stock, points earned, stamps, 
 the tier check, the next maintenance) is in app/workorders/settle.py, in the order it runs there.
 """
 
-from app.common import events
+from app.common import deferred, events
 from app.marketing import visit_log
 from app.members import metrics
 from app.referrals import rewards
@@ -28,7 +31,34 @@ from app.stats import rollup
 
 def work_order_settled(*, work_order_id, member_id, vehicle_id, store_id, plate, paid_fen, settled_at, now):
     """After a settle (at the counter or paid in the mini-program); the member's visit statistics
-    are already counted."""
+    are already counted. In the settle's transaction: the referral. The figures people read later
+    are deferred past the commit (app/common/deferred.py): ``settled_order_figures`` below."""
+    if member_id is not None:
+        # 1. The member's pending referral converts if the order qualifies; the referrer's reward is frozen.
+        rewards.convert_on_paid_order(work_order_id=work_order_id, member_id=member_id, paid_fen=paid_fen, now=now)
+    # 2. One outbox row for the rest (processed once the cashier has the answer).
+    deferred.defer(
+        SETTLED_ORDER_FIGURES,
+        ref_type="work_order",
+        ref_id=work_order_id,
+        now=now,
+        work_order_id=work_order_id,
+        member_id=member_id,
+        vehicle_id=vehicle_id,
+        store_id=store_id,
+        plate=plate,
+        paid_fen=paid_fen,
+        settled_at=settled_at,
+    )
+
+
+SETTLED_ORDER_FIGURES = "settled_order_figures"
+
+
+def settled_order_figures(*, work_order_id, member_id, vehicle_id, store_id, plate, paid_fen, settled_at, now):
+    """Deferred after a settle, run exactly once in its own transaction (a refund of the order runs it
+    first if it is still pending: app/workorders/refund.py). Each step reads the state it needs
+    afresh, so orders of one member processed in any order leave the same figures."""
     if member_id is not None:
         # 1. The member's lifecycle and value class, from the visit statistics the settle updated
         #    (segments and the staff call list read them).
@@ -42,9 +72,7 @@ def work_order_settled(*, work_order_id, member_id, vehicle_id, store_id, plate,
             paid_fen=paid_fen,
             settled_at=settled_at,
         )
-        # 3. The member's pending referral converts if the order qualifies; the referrer's reward is frozen.
-        rewards.convert_on_paid_order(work_order_id=work_order_id, member_id=member_id, paid_fen=paid_fen, now=now)
-    # 4. The owner's daily sales, and the member's and car's latest visits (walk-in cars too).
+    # 3. The owner's daily sales, and the member's and car's latest visits (walk-in cars too).
     rollup.add_settled_order(
         work_order_id=work_order_id,
         member_id=member_id,
@@ -82,5 +110,6 @@ def referral_code_presented(*, member_id, referral_code, created, now):
 def subscribe():
     """Called once by the application factory."""
     events.subscribe(events.WORK_ORDER_SETTLED, work_order_settled)
+    deferred.subscribe(SETTLED_ORDER_FIGURES, settled_order_figures)
     events.subscribe(events.WORK_ORDER_REFUNDED, work_order_refunded)
     events.subscribe(events.REFERRAL_CODE_PRESENTED, referral_code_presented)

@@ -126,5 +126,9 @@ def run_job(name, *, day=None, tz_name=None):
         db.session.rollback()
         log.exception("job %s failed for %s", name, day)
         raise
+    from app.common import deferred
+
+    if deferred.written_in_this_transaction():
+        deferred.run_pending()  # what the job deferred (a mini-program payment's figures), at once
     log.info("job %s ran for %s: %s", name, day, result)
     return result

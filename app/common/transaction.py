@@ -17,6 +17,7 @@ from flask import Response, request
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from app.common import deferred
 from app.common.auth import current_actor
 from app.common.db import insert_for, is_sqlite
 from app.common.errors import BadRequest, Conflict
@@ -141,7 +142,7 @@ def _run_once(view, key, args, kwargs):
             .execution_options(synchronize_session=False)
         )
     db.session.commit()
-    return response
+    return deferred.after_response(response)
 
 
 def read_only(view):

@@ -97,13 +97,14 @@ def refresh_member(*, member_id, now=None):
         return None
     db.session.flush()  # then re-read only the visit statistics (other pending changes are kept)
     db.session.refresh(member, ["paid_visit_count", "total_paid_fen", "first_paid_visit_at", "last_paid_visit_at"])
+    # Read before any figure changes, so reading them flushes nothing and the figures go in one UPDATE.
+    cuts_row, settings = db.session.get(MemberMetricCuts, 1), get_settings()
     now = now or clock.now()
     member.average_ticket_fen = average_ticket(member.total_paid_fen, member.paid_visit_count)
     member.mean_visit_interval_days = mean_interval_days(
         member.first_paid_visit_at, member.last_paid_visit_at, member.paid_visit_count
     )
-    member.lifecycle = lifecycle_for(member.last_paid_visit_at, now=now, settings=get_settings())
-    cuts_row = db.session.get(MemberMetricCuts, 1)
+    member.lifecycle = lifecycle_for(member.last_paid_visit_at, now=now, settings=settings)
     member.value_class = value_class_from_cuts(
         average_ticket_fen=member.average_ticket_fen,
         paid_visit_count=member.paid_visit_count,

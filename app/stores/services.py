@@ -1,9 +1,10 @@
 """Stores and staff accounts: creation, login, scoping; a store's booking capacity and hours."""
 
+import functools
 import re
 from datetime import date, time
 
-from sqlalchemy import exists, select
+from sqlalchemy import Integer, bindparam, exists, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit.services import record_change, snapshot
@@ -392,15 +393,22 @@ def update_staff(*, staff_id, role=None, store_ids=None, actor=None) -> Staff:
     return staff
 
 
+@functools.cache
+def _staff_actor_statement():
+    """Built once per process: building a statement and its cache key costs about as much Python as
+    running it, on the path every staff request takes."""
+    return (
+        select(Staff.role, Staff.username, Staff.is_active, Staff.token_version, StaffStore.store_id)
+        .outerjoin(StaffStore, StaffStore.staff_id == Staff.id)
+        .where(Staff.id == bindparam("staff_id", type_=Integer))
+        .order_by(StaffStore.store_id)
+    )
+
+
 def load_staff_actor(staff_id, claims):
     """The caller behind a staff token: role, stores and token version in one round trip (every staff
     request pays for it, so no ORM objects); a disabled account has no actor."""
-    rows = db.session.execute(
-        select(Staff.role, Staff.username, Staff.is_active, Staff.token_version, StaffStore.store_id)
-        .outerjoin(StaffStore, StaffStore.staff_id == Staff.id)
-        .where(Staff.id == staff_id)
-        .order_by(StaffStore.store_id)
-    ).all()
+    rows = db.session.execute(_staff_actor_statement(), {"staff_id": staff_id}).all()
     if not rows or not rows[0].is_active:
         return None
     store_ids = tuple(row.store_id for row in rows if row.store_id is not None)

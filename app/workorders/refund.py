@@ -30,7 +30,7 @@ from app.cards import period_services as period_cards
 from app.cards import services as package_cards
 from app.catalog import stock
 from app.commissions import services as commissions
-from app.common import clock, events
+from app.common import clock, deferred, events
 from app.common.errors import Conflict
 from app.coupons import services as coupons
 from app.extensions import db
@@ -90,6 +90,9 @@ def refund(*, actor, work_order_id, reason, now=None):
             f"A {order.status} work order cannot be refunded.",
             details={"status": order.status},
         )
+    # The settle's deferred figures, if still pending, run first: they read the order's tenders,
+    # which the reversal below changes (app/common/deferred.py).
+    deferred.catch_up(ref_type=REF_TYPE, ref_id=order.id)
     attempts = _paid_attempts(order)
     for ref_type, ref_id in references(order, attempts):
         reverse_instruments(ref_type=ref_type, ref_id=ref_id, now=now)

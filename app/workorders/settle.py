@@ -20,6 +20,8 @@ Settling also records:
    marketing's visits (follow-ups), referrals and the stats is listed in app/consequences.py.
 """
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from app.accounts import charging as accounts
 from app.cards import period_services as period_cards
 from app.cards import services as package_cards
@@ -158,7 +160,10 @@ def finish(order, *, now, staff_id=None):
             )
         visits.record_paid_visit(member_id=member_id, paid_fen=order.paid_fen, at=now)
         tier_rules.check_upgrade(member_id=member_id, now=now)
-    _record_maintenance(order, now)
+    vehicle = _record_maintenance(order, now)
+    if vehicle is not None:
+        # The answer shows the car (its model): held by the order, it is not read a second time.
+        set_committed_value(order, "vehicle", vehicle)
     db.session.flush()
     # Then what the other domains keep (metrics, marketing's visit, referrals, stats): app/consequences.py.
     events.publish(
@@ -179,7 +184,7 @@ def _record_maintenance(order, now):
     items = service_items_by_id({line.service_item_id for line in order.billable_lines if line.kind == "labor"})
     intervals = [(item.maintenance_interval_months, item.maintenance_interval_km) for item in items.values()]
     if any(months or km for months, km in intervals):
-        maintenance.record_maintenance(
+        return maintenance.record_maintenance(
             vehicle_id=order.vehicle_id,
             intervals=intervals,
             on_date=clock.local_today(merchant_timezone(), now),

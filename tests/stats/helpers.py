@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.common import clock
+from app.common import clock, deferred
 from app.extensions import db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -42,6 +42,7 @@ def _order(shop, store_index, plate, lines, tenders, settled, refunded=None):
         actor=None, work_order_id=order.id, tenders=tenders(order) if callable(tenders) else tenders, now=when
     )
     db.session.commit()
+    deferred.run_pending()  # what the settle deferred past its commit, as a request runs it after answering
     if refunded:
         refund.refund(actor=None, work_order_id=order.id, reason="customer complaint", now=_at(refunded))
         db.session.commit()
