@@ -88,7 +88,7 @@ test('a suspended account is refused at the settle with its Chinese message', as
   // Suspended while the cashier is at the checkout: the settle is refused and nothing is charged.
   await owner.post(`/accounts/${account.id}/status`, { status: 'suspended' })
   await page.getByTestId('settle').click()
-  await expect(page.getByRole('alert')).toContainText('该挂账客户已停用，不能再挂账')
+  await expect(page.getByRole('alert').filter({ hasText: '该挂账客户已停用，不能再挂账' })).toBeVisible()
   await expect(page).toHaveURL(/\/checkout$/)
   expect((await counter.get(`/work-orders/${order.id}`)).status).not.toBe('settled')
   expect((await counter.get(`/accounts/${account.id}`)).balance_fen).toBe(0)

@@ -119,7 +119,7 @@ test('insufficient balance is shown in Chinese and nothing changes', async ({ pa
   const walletBefore = await cashier.get(`/members/${member.memberId}/wallet`)
 
   await page.getByTestId('settle').click()
-  await expect(page.getByRole('alert')).toContainText('储值余额不足')
+  await expect(page.getByRole('alert').filter({ hasText: '储值余额不足' })).toBeVisible()
   await expect(page).toHaveURL(/\/checkout$/)
   // The screen now shows the balance the server has, and the row says it is short.
   await expect(page.getByTestId('tender-error-stored_value')).toHaveText('超过储值余额')
