@@ -256,10 +256,11 @@ def upgrade():
 def downgrade():
     op.execute("DELETE FROM work_order_payments WHERE type = 'period_card'")
     op.execute("DELETE FROM package_card_entries WHERE kind = 'refund'")
+    # Dropping a column rebuilds package_cards on SQLite: its entries and purchases point at it.
     with _sqlite_foreign_keys_off(op.get_bind()):
         _checks(TYPES_OLD, KINDS_OLD)
-    with op.batch_alter_table("package_cards", schema=None) as batch_op:
-        batch_op.drop_column("refunded_at")
+        with op.batch_alter_table("package_cards", schema=None) as batch_op:
+            batch_op.drop_column("refunded_at")
 
     with op.batch_alter_table("period_card_uses", schema=None) as batch_op:
         batch_op.drop_index("ix_period_card_uses_ref")

@@ -155,6 +155,8 @@ def expected_overview(app, first, last, store_id=None):
             ),
             "receivables_fen": sum(r.open_fen for r in rows(app, AccountReceivable)),
             "account_credit_fen": sum(a.credit_fen for a in rows(app, Account)),
+            # The shop sells no period cards; their unearned share is recomputed in tests/cards.
+            "period_cards_unearned_fen": 0,
         },
         "prepaid": {
             "topups": {
@@ -235,6 +237,7 @@ def test_the_shop_has_the_figures_it_was_built_with(api, shop, tokens):
         "alipay": 0,
         "card": 5000 + 27500,
         "on_account": 0,
+        "period_card": 0,
     }
     assert sum(revenue["by_tender"].values()) == revenue["total_fen"] == sum(revenue["by_category"].values())
     assert revenue["by_category"]["part"] == 8000 and revenue["by_category"]["repair"] == 28500
