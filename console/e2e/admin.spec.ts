@@ -1,4 +1,4 @@
-import { expect, signIn, staffApi, test } from './fixtures'
+import { expect, PASSWORD, signIn, staffApi, test } from './fixtures'
 
 const NEW_PASSWORD = 'counter-pass-2026'
 
@@ -75,6 +75,26 @@ test('the owner changes the console lock minutes and the audit log shows the cha
   await expect(changes).toContainText('锁屏时间（分钟）')
   await expect(changes).toContainText(new RegExp(`${before}\\s*→\\s*${minutes}`))
   await expect(page.getByTestId(`audit-kind-${entry.id}`)).toHaveText('规则设置')
+})
+
+// Here, after the test that changes the lock minutes: tests of one file run in order in one worker,
+// so the minutes read below are the ones the console is given.
+test('an idle console locks itself after the minutes the owner set', async ({ page, request }) => {
+  const owner = await staffApi(request, 'owner')
+  const username = `cashier-idle-${Date.now().toString(36)}`
+  await owner.post('/staff', { username, password: PASSWORD, role: 'cashier', store_ids: [1] })
+  const { console_lock_minutes: minutes } = await owner.get<{ console_lock_minutes: number }>('/settings')
+  await page.clock.install()
+  await signIn(page, request, username, '/console/counter')
+  await expect(page.getByTestId('who')).toContainText(username)
+  await page.clock.fastForward(minutes * 60_000 - 5_000)
+  await expect(page.getByTestId('lock-screen')).toBeHidden()
+  await page.clock.fastForward(10_000)
+  await expect(page.getByTestId('lock-screen')).toBeVisible()
+  // Nothing of the counter can be reached behind the lock; the password opens it again.
+  await page.getByTestId('unlock-password').fill(PASSWORD)
+  await page.getByTestId('unlock').click()
+  await expect(page.getByTestId('lock-screen')).toBeHidden()
 })
 
 test('the owner opens a store with its hours, bays and labor rate', async ({ page, request }) => {

@@ -1,4 +1,4 @@
-import { expect, PASSWORD, signIn, staffApi, test } from './fixtures'
+import { expect, PASSWORD, staffApi, test } from './fixtures'
 import type { APIRequestContext } from '@playwright/test'
 
 // Logging out ends every session of that account, so these tests use cashiers of their own
@@ -49,19 +49,3 @@ test('a revoked session sends the user back to the login screen with the reason'
   await expect(page.getByTestId('session-ended')).toBeVisible()
 })
 
-test('an idle console locks itself after the minutes the owner set', async ({ page, request }) => {
-  const username = await newCashier(request)
-  const owner = await staffApi(request, 'owner')
-  const { console_lock_minutes: minutes } = await owner.get<{ console_lock_minutes: number }>('/settings')
-  await page.clock.install()
-  await signIn(page, request, username, '/console/counter')
-  await expect(page.getByTestId('who')).toContainText(username)
-  await page.clock.fastForward(minutes * 60_000 - 5_000)
-  await expect(page.getByTestId('lock-screen')).toBeHidden()
-  await page.clock.fastForward(10_000)
-  await expect(page.getByTestId('lock-screen')).toBeVisible()
-  // Nothing of the counter can be reached behind the lock; the password opens it again.
-  await page.getByTestId('unlock-password').fill(PASSWORD)
-  await page.getByTestId('unlock').click()
-  await expect(page.getByTestId('lock-screen')).toBeHidden()
-})
