@@ -43,7 +43,8 @@ def _compile_lookup():
 
     service = create_app("testing", {"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"]})
     with service.app_context():
-        statement, _figures = _lookup_statement(services.summary_providers())
+        lookup, _figures = _lookup_statement(services.summary_providers())
+        statement = lookup.statement()
         dialect = postgresql.psycopg.dialect()
         compiled = statement.compile(dialect=dialect)
     if dialect.paramstyle != "pyformat":

@@ -4,6 +4,7 @@ import logging
 import re
 
 from flask import Request, request
+from flask.sessions import SessionInterface
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -76,8 +77,21 @@ class BoundedRequest(Request):
         return data.decode(errors="replace") if as_text else data
 
 
+class NoCookieSession(SessionInterface):
+    """Callers authenticate with bearer tokens and the service keeps nothing in a cookie, so no
+    request opens or signs Flask's cookie session (``flask.session`` is a null session that refuses
+    writes)."""
+
+    def open_session(self, app, request):
+        return None
+
+    def save_session(self, app, session, response):
+        return None
+
+
 def init_http(app):
     app.request_class = BoundedRequest
+    app.session_interface = NoCookieSession()
     hops = int(app.config.get("PROXY_FIX_X_FOR") or 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -9,7 +9,7 @@ PROXY_FIX_X_FOR so the client address is the real one (see app/common/http.py).
 
 import logging
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 
 from app.extensions import limiter
@@ -34,6 +34,33 @@ login_rate_limit = limiter.limit(_login_limit, key_func=get_remote_address)
 value_rate_limit = limiter.limit(_value_limit, key_func=_caller_key)
 
 
+# Reads are never limited: every limit guards a login or a value-moving write (a test in
+# tests/foundation/test_hardening.py holds every limited route to a write). The limiter's own
+# before-request check searches every request for limits that apply, which costs a counter lookup
+# more Python than its authentication, so reads skip it (``_skip_reads``).
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@limiter.request_filter
+def _reads_are_not_limited():
+    return request.method in _READ_METHODS
+
+
+def _skip_reads(app):
+    hooks = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit
+    if check not in hooks:
+        if not limiter.enabled:  # switched off (RATELIMIT_ENABLED): no check was registered
+            return
+        raise RuntimeError("Flask-Limiter no longer registers its check as a before-request hook")
+
+    def check_writes():
+        if request.method not in _READ_METHODS:
+            check()
+
+    hooks[hooks.index(check)] = check_writes
+
+
 def init_rate_limits(app):
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
@@ -44,3 +71,4 @@ def init_rate_limits(app):
             "allows the full limit. Set REDIS_URL to share them."
         )
     limiter.init_app(app)
+    _skip_reads(app)

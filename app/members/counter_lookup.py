@@ -13,6 +13,7 @@ from sqlalchemy import DateTime, Integer, String, bindparam, func, select
 from app.common import clock
 from app.common.errors import Unprocessable
 from app.common.plates import normalize_plate
+from app.common.precompiled import PrecompiledRead
 from app.extensions import db
 from app.members import services
 from app.members.models import Member, Tier, Vehicle
@@ -40,19 +41,9 @@ def search_by_plate(*, plate_fragment, page, per_page):
             details={"min_length": MIN_PLATE_FRAGMENT},
         )
     now = clock.now()
-    statement, figures = _lookup_statement(services.summary_providers())
-    rows = (
-        db.session.execute(
-            statement,
-            {
-                "pattern": _like_pattern(fragment),
-                "now": now,
-                "limit": per_page,
-                "offset": (page - 1) * per_page,
-            },
-        )
-        .mappings()
-        .all()
+    lookup, figures = _lookup_statement(services.summary_providers())
+    rows = lookup.mappings(
+        {"pattern": _like_pattern(fragment), "now": now, "limit": per_page, "offset": (page - 1) * per_page}
     )
     if rows:
         total = rows[0]["total"]
@@ -83,8 +74,9 @@ def search_by_plate(*, plate_fragment, page, per_page):
 
 @functools.lru_cache(maxsize=4)
 def _lookup_statement(providers):
-    """The lookup's statement, built once per process (building and keying it costs as much Python
-    as the rest of the request); the fragment's pattern, the time and the page are parameters."""
+    """The lookup's statement, built and compiled once per process (building, keying and running it
+    through SQLAlchemy's execution cost more Python than the rest of the request together;
+    app/common/precompiled.py); the fragment's pattern, the time and the page are parameters."""
     now = bindparam("now", type_=DateTime(timezone=True))
     # Every match is gathered first (the trigram index finds them; the total counts them), then the
     # page is cut. Materialised, because PostgreSQL would otherwise walk the whole plate index in
@@ -121,7 +113,7 @@ def _lookup_statement(providers):
         .outerjoin(Tier, Tier.id == Member.tier_id)
         .order_by(matches.c.plate, matches.c.id)
     )
-    return statement, tuple(figures)
+    return PrecompiledRead(lambda: statement), tuple(figures)
 
 
 # What the counter's lookup shows of a car (VehicleRead).

@@ -1,6 +1,5 @@
 """Stores and staff accounts: creation, login, scoping; a store's booking capacity and hours."""
 
-import functools
 import re
 from datetime import date, time
 
@@ -11,6 +10,7 @@ from app.audit.services import record_change, snapshot
 from app.common.auth import STAFF_ROLES, Actor, issue_token
 from app.common.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.common.pagination import paginate
+from app.common.precompiled import PrecompiledRead
 from app.extensions import db
 from app.stores.models import Staff, StaffStore, Store
 
@@ -393,32 +393,32 @@ def update_staff(*, staff_id, role=None, store_ids=None, actor=None) -> Staff:
     return staff
 
 
-@functools.cache
-def _staff_actor_statement():
-    """Built once per process: building a statement and its cache key costs about as much Python as
-    running it, on the path every staff request takes."""
-    return (
+# Built and compiled once per process: every staff request runs it, and SQLAlchemy's per-execution
+# work on a built statement costs about as much Python as the round trip (app/common/precompiled.py).
+_STAFF_ACTOR = PrecompiledRead(
+    lambda: (
         select(Staff.role, Staff.username, Staff.is_active, Staff.token_version, StaffStore.store_id)
         .outerjoin(StaffStore, StaffStore.staff_id == Staff.id)
         .where(Staff.id == bindparam("staff_id", type_=Integer))
         .order_by(StaffStore.store_id)
     )
+)
 
 
 def load_staff_actor(staff_id, claims):
     """The caller behind a staff token: role, stores and token version in one round trip (every staff
     request pays for it, so no ORM objects); a disabled account has no actor."""
-    rows = db.session.execute(_staff_actor_statement(), {"staff_id": staff_id}).all()
-    if not rows or not rows[0].is_active:
+    rows = _STAFF_ACTOR.mappings({"staff_id": staff_id})
+    if not rows or not rows[0]["is_active"]:
         return None
-    store_ids = tuple(row.store_id for row in rows if row.store_id is not None)
+    first = rows[0]
     return Actor(
         kind="staff",
         id=staff_id,
-        role=rows[0].role,
-        store_ids=store_ids,
-        token_version=rows[0].token_version,
-        username=rows[0].username,
+        role=first["role"],
+        store_ids=tuple(row["store_id"] for row in rows if row["store_id"] is not None),
+        token_version=first["token_version"],
+        username=first["username"],
     )
 
 

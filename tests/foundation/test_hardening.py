@@ -79,3 +79,20 @@ def test_cors_allows_only_the_configured_console(limited_api):
 def test_page_sizes_are_capped(api, staff_tokens):
     response = api.get("/members", staff_tokens["cashier"], query_string={"per_page": 1000})
     assert response.status_code == 422
+
+
+def test_every_rate_limited_route_is_a_write(app):
+    """Reads skip the limiter (app/common/ratelimit.py), so a limit on a read would never apply."""
+    from flask_limiter.util import get_qualified_name
+
+    from app.extensions import limiter
+
+    limited = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            handler = getattr(getattr(view, "view_class", None), method.lower(), view)
+            if get_qualified_name(handler) in limiter._marked_for_limiting:
+                limited.append((method, rule.rule))
+    assert ("POST", "/api/v1/auth/staff/login") in limited  # the check sees the limits there are
+    assert [(method, path) for method, path in limited if method == "GET"] == []

@@ -1,0 +1,98 @@
+"""Reads compiled once per process: the hottest statements (every staff request's account check,
+the counter's plate lookup) sent as SQL text through the session's connection.
+
+Executing a Core statement, SQLAlchemy walks it to build its cache key and turns every value of
+every row through a processor chain; for a statement of forty columns that costs more Python than
+the statement's own round trip. Here the statement is compiled once per dialect, and each execution
+sends the compiled text with ``exec_driver_sql`` -- on the session's connection, in its transaction,
+with SQLAlchemy's events, error translation and disconnect handling as for any statement -- and
+applies the bind and result processors of the statement's own types (UTCDateTime's, SQLite's date
+strings), so the rows are the ones ``session.execute(statement)`` returns
+(tests/foundation/test_precompiled_reads.py holds the two to the same rows on both databases).
+"""
+
+import threading
+
+from app.extensions import db
+
+
+class PrecompiledRead:
+    """A SELECT built by ``build()`` once, run with ``mappings(params)``: a list of dicts keyed by
+    the statement's column labels. Only named bind parameters (no IN-lists expanded per call)."""
+
+    def __init__(self, build):
+        self._build = build
+        self._by_dialect = {}
+        self._lock = threading.Lock()
+
+    def statement(self):
+        """The statement as built (for tooling that compiles it itself)."""
+        return self._build()
+
+    def mappings(self, params):
+        connection = db.session.connection()
+        return self._compiled_for(connection.dialect).run(connection, params)
+
+    def _compiled_for(self, dialect):
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            with self._lock:
+                compiled = self._by_dialect.get(dialect.name)
+                if compiled is None:
+                    compiled = self._by_dialect[dialect.name] = _Compiled(self._build(), dialect)
+        return compiled
+
+
+class _Compiled:
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.keys = tuple(statement.selected_columns.keys())
+        binds = {}
+        for bind, name in compiled.bind_names.items():
+            if bind.expanding:
+                raise ValueError(f"a precompiled read cannot expand the list parameter {bind.key!r}")
+            if bind.callable is not None:
+                raise ValueError(f"a precompiled read cannot call the parameter {bind.key!r} per run")
+            binds[name] = bind
+        self.processors = {
+            name: processor
+            for name, bind in binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        # Values written into the statement (literals, constants) are processed once, here; the
+        # parameters left without a value are each run's.
+        self.constants = {name: self._processed(name, bind.value) for name, bind in binds.items() if not bind.required}
+        self.runtime = {bind.key: name for name, bind in binds.items() if bind.required}
+        self.order = compiled.positiontup if compiled.positional else None
+        self.row_processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
+        ]
+        if not any(self.row_processors):
+            self.row_processors = None
+
+    def _processed(self, name, value):
+        processor = self.processors.get(name)
+        return value if processor is None or value is None else processor(value)
+
+    def run(self, connection, params):
+        values = dict(self.constants)
+        for key, name in self.runtime.items():
+            value = params[key]
+            values[name] = self._processed(name, value)
+        arguments = tuple(values[name] for name in self.order) if self.order is not None else values
+        result = connection.exec_driver_sql(self.sql, arguments)
+        try:
+            rows = result.cursor.fetchall()
+        finally:
+            result.close()
+        keys, processors = self.keys, self.row_processors
+        if processors is None:
+            return [dict(zip(keys, row, strict=True)) for row in rows]
+        return [
+            {
+                key: value if processor is None or value is None else processor(value)
+                for key, value, processor in zip(keys, row, processors, strict=True)
+            }
+            for row in rows
+        ]
