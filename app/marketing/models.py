@@ -194,7 +194,8 @@ class Message(db.Model):
         Index("ix_marketing_messages_member_id_kind", "member_id", "kind"),
         # The occasion jobs' coupons: the day's messages of a kind.
         Index("ix_marketing_messages_kind_occasion_date", "kind", "occasion_date"),
-        # Campaign results: a campaign's messages counted by status from the index alone (0016).
+        # Campaign results: a campaign's messages counted by status from the index alone (0016); also
+        # every other look-up by campaign.
         Index("ix_marketing_messages_campaign_id_status", "campaign_id", "status"),
         # The SMS cap: a member's SMS of the last days (0031).
         Index("ix_marketing_messages_member_id_sms_at", "member_id", "sms_at"),
@@ -208,7 +209,8 @@ class Message(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="queued")
     failure_reason: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(200))
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("marketing_campaigns.id"), index=True)
+    # Found by the (campaign_id, status) index above: no index of its own (0039).
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("marketing_campaigns.id"))
     ref_type: Mapped[str | None] = mapped_column(String(24))
     ref_id: Mapped[int | None]
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
