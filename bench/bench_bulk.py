@@ -84,9 +84,15 @@ def remove_launches(app):
             # No follow-up refers to these fresh messages, and the follow-ups' message_id has no
             # index: the foreign-key check would scan them once per deleted message.
             db.session.execute(text("SET LOCAL session_replication_role = replica"))
-        removed = db.session.execute(delete(Message).where(Message.campaign_id.in_(launched))).rowcount
-        db.session.execute(delete(Campaign).where(Campaign.name.like(f"{BENCH_NAME} %")))
-        db.session.execute(delete(Segment).where(Segment.name.like(f"{BENCH_NAME} %")))
+        # Not synchronized with the session: it would fetch every deleted message's id.
+        unsynchronized = {"synchronize_session": False}
+        removed = db.session.execute(
+            delete(Message).where(Message.campaign_id.in_(launched)), execution_options=unsynchronized
+        ).rowcount
+        for model in (Campaign, Segment):
+            db.session.execute(
+                delete(model).where(model.name.like(f"{BENCH_NAME} %")), execution_options=unsynchronized
+            )
         db.session.commit()
         if removed and db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
