@@ -202,8 +202,12 @@ def launch(*, campaign_id, now):
     if not switched:
         return False
     campaign = db.session.get(Campaign, campaign_id, populate_existing=True)
-    enqueue_messages(_audience(campaign, now), kind="campaign", template_key=campaign.template_key, now=now)
-    campaign.audience = db.session.scalar(select(func.count()).where(Message.campaign_id == campaign.id))
+    # Every message of the campaign is queued here: its dedupe keys name it, and only the switch
+    # above, once, leads here. So the rows inserted are its audience (counting them again would
+    # read hundreds of thousands of fresh index entries).
+    campaign.audience = enqueue_messages(
+        _audience(campaign, now), kind="campaign", template_key=campaign.template_key, now=now
+    )
     if campaign.coupon_template_id is not None:
         campaign.coupons_issued = _issue_coupons(campaign, now)
     db.session.flush()
