@@ -9,7 +9,9 @@ DATABASE_URL names the seeded database. Measured:
   does (``campaigns.launch``: the audience snapshotted into the outbox with one INSERT ... SELECT),
   timed until its transaction has committed with every message queued. Afterwards the campaign, its
   messages and the segment are deleted again (and the outbox vacuumed), so the database stays as
-  seeded for the other benchmarks and the daily scan sends nothing of it;
+  seeded for the other benchmarks and the daily scan sends nothing of it: also when the run fails
+  or is stopped (Ctrl-C, SIGTERM), and a campaign a run killed harder left behind is removed before
+  the next launch;
 - export of all members: ``exports.write_file("members", "csv", ...)`` as the export job runs it,
   rows streamed from the database into the file; the resident memory of this process is sampled
   every 50 ms throughout, and its value before the export, its peak during it and its value at the
@@ -23,6 +25,7 @@ DATABASE_URL names the seeded database. Measured:
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -65,36 +68,71 @@ class MemoryWatch:
         self.peak = max([self.before, self.after, *self.samples])
 
 
+BENCH_NAME = "bench bulk"
+
+
+def remove_launches(app):
+    """Delete every campaign this benchmark launched (this run's, or one a stopped run left behind),
+    their messages and segments; vacuum the outbox if there were any. Answers the messages removed."""
+    from app.extensions import db
+    from app.marketing.models import Campaign, Message, Segment
+
+    with app.app_context():
+        db.session.rollback()
+        launched = select(Campaign.id).where(Campaign.name.like(f"{BENCH_NAME} %")).scalar_subquery()
+        if db.engine.dialect.name == "postgresql":
+            # No follow-up refers to these fresh messages, and the follow-ups' message_id has no
+            # index: the foreign-key check would scan them once per deleted message.
+            db.session.execute(text("SET LOCAL session_replication_role = replica"))
+        # Not synchronized with the session: it would fetch every deleted message's id.
+        unsynchronized = {"synchronize_session": False}
+        removed = db.session.execute(
+            delete(Message).where(Message.campaign_id.in_(launched)), execution_options=unsynchronized
+        ).rowcount
+        for model in (Campaign, Segment):
+            db.session.execute(
+                delete(model).where(model.name.like(f"{BENCH_NAME} %")), execution_options=unsynchronized
+            )
+        db.session.commit()
+        if removed and db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM (ANALYZE) marketing_messages"))
+    return removed
+
+
 def measure_launch(app):
     from app.common import clock
     from app.extensions import db
     from app.marketing import campaigns, segments
-    from app.marketing.models import Campaign, Message, Segment
+    from app.marketing.models import Campaign, Message
     from app.members.models import Member
 
-    with app.app_context():
-        median = db.session.scalar(
-            select(func.percentile_disc(0.5).within_group(Member.total_paid_fen)).where(
-                Member.merged_into_id.is_(None), Member.paid_visit_count > 0
+    left = remove_launches(app)
+    if left:
+        print(f"removed {left:,} messages an earlier stopped run had queued", file=sys.stderr)
+    try:
+        with app.app_context():
+            median = db.session.scalar(
+                select(func.percentile_disc(0.5).within_group(Member.total_paid_fen)).where(
+                    Member.merged_into_id.is_(None), Member.paid_visit_count > 0
+                )
             )
-        )
-        now = clock.now()
-        segment = segments.create_segment(
-            name=f"bench bulk {os.getpid()}",
-            rules={"all": [{"field": "total_paid", "op": "gte", "value": int(median)}]},
-        )
-        campaign = campaigns.create_campaign(
-            name=f"bench bulk {os.getpid()}",
-            segment_id=segment.id,
-            message={
-                "template_key": "campaign",
-                "fields": {"thing1": "{nickname}的爱车{plate}", "thing2": "您有一项车主权益待查看"},
-            },
-            send_at=now,
-        )
-        db.session.commit()
-        campaign_id, segment_id = campaign.id, segment.id
-        try:
+            now = clock.now()
+            segment = segments.create_segment(
+                name=f"{BENCH_NAME} {os.getpid()}",
+                rules={"all": [{"field": "total_paid", "op": "gte", "value": int(median)}]},
+            )
+            campaign = campaigns.create_campaign(
+                name=f"{BENCH_NAME} {os.getpid()}",
+                segment_id=segment.id,
+                message={
+                    "template_key": "campaign",
+                    "fields": {"thing1": "{nickname}的爱车{plate}", "thing2": "您有一项车主权益待查看"},
+                },
+                send_at=now,
+            )
+            db.session.commit()
+            campaign_id = campaign.id
             started = time.perf_counter()
             assert campaigns.launch(campaign_id=campaign_id, now=now)
             db.session.commit()
@@ -103,19 +141,9 @@ def measure_launch(app):
                 select(func.count()).where(Message.campaign_id == campaign_id, Message.status == "queued")
             )
             audience = db.session.get(Campaign, campaign_id).audience
-        finally:
-            db.session.rollback()
-            if db.engine.dialect.name == "postgresql":
-                # No follow-up refers to these fresh messages, and the follow-ups' message_id has no
-                # index: the foreign-key check would scan them once per deleted message.
-                db.session.execute(text("SET LOCAL session_replication_role = replica"))
-            db.session.execute(delete(Message).where(Message.campaign_id == campaign_id))
-            db.session.execute(delete(Campaign).where(Campaign.id == campaign_id))
-            db.session.execute(delete(Segment).where(Segment.id == segment_id))
-            db.session.commit()
-            if db.engine.dialect.name == "postgresql":
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.execute(text("VACUUM (ANALYZE) marketing_messages"))
+    finally:
+        # Whatever happened (an error, Ctrl-C, a kill: see main), the database is left as seeded.
+        remove_launches(app)
     if queued != audience:
         raise SystemExit(f"the launch queued {queued} messages for an audience of {audience}")
     return {"launch seconds": seconds, "launch audience": audience}
@@ -179,6 +207,10 @@ def main():
         raise SystemExit("set DATABASE_URL to a database filled by `flask seed-bench`")
 
     from app import create_app
+
+    # A kill (SIGTERM) unwinds like Ctrl-C, so the launch's clean-up runs (measure_launch); a run
+    # killed harder leaves its campaign behind for the next run to remove first.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
     results = {}

@@ -244,3 +244,78 @@ def test_two_schedulers_launching_at_once_issue_each_coupon_once(app, api, staff
         ).all()
     assert sorted(held) == sorted((member_id, 1) for member_id in members)
     assert api.get(f"/campaigns/{campaign['id']}", marketing).json["results"]["coupons_issued"] == 10
+
+
+def test_a_launch_queues_each_member_of_the_segment_with_their_first_car_and_home_store(app, seed, stores):
+    from datetime import UTC, datetime
+
+    from app.marketing import campaigns, segments
+    from app.marketing.models import Campaign, Message, Visit
+    from app.marketing.outbox import home_store
+    from app.members.models import Member
+
+    first, second = stores
+    visited = seed.member("visited", total_paid_fen=50000, store_id=first)
+    seed.vehicle(visited, "粤B00001")
+    seed.vehicle(visited, "粤B00002")
+    stay_home = seed.member("stay home", total_paid_fen=50000, store_id=second)
+    refunded = seed.member("refunded", total_paid_fen=50000, store_id=None)
+    seed.vehicle(refunded, "粤B00003")
+    seed.member("small spender", total_paid_fen=100, store_id=first)
+    merged = seed.member("merged", total_paid_fen=50000, store_id=first)
+    seed.vehicle(None, "粤B00004")
+
+    def visit(order, member_id, store_id, day, refunded_at=None):
+        at = datetime(2026, 3, day, 2, tzinfo=UTC)
+        return Visit(
+            work_order_id=order,
+            member_id=member_id,
+            store_id=store_id,
+            paid_fen=100,
+            settled_at=at,
+            settled_on=at.date(),
+            refunded_at=refunded_at,
+        )
+
+    with app.app_context():
+        db.session.get(Member, merged).merged_into_id = visited
+        db.session.add_all(
+            [
+                # The last visit not refunded decides the store, whatever the order of the rows.
+                visit(1, visited, first, 1),
+                visit(2, visited, second, 5),
+                visit(3, visited, first, 3),
+                visit(4, visited, first, 8, refunded_at=datetime(2026, 3, 9, tzinfo=UTC)),
+                # Only a refunded visit: the store falls back to where they registered (none).
+                visit(5, refunded, second, 4, refunded_at=datetime(2026, 3, 6, tzinfo=UTC)),
+            ]
+        )
+        segment = segments.create_segment(
+            name="big spenders", rules={"all": [{"field": "total_paid", "op": "gte", "value": 10000}]}
+        )
+        now = local(D)
+        campaign = campaigns.create_campaign(name="spring", segment_id=segment.id, message=MESSAGE, send_at=now)
+        db.session.commit()
+        assert campaigns.launch(campaign_id=campaign.id, now=now)
+        db.session.commit()
+        queued = {
+            message.member_id: (message.dedupe_key, message.plate, message.store_id, message.kind, message.status)
+            for message in db.session.scalars(select(Message).where(Message.campaign_id == campaign.id))
+        }
+        key = f"campaign:{campaign.id}:"
+        assert queued == {
+            visited: (f"{key}{visited}", "粤B00001", second, "campaign", "queued"),
+            stay_home: (f"{key}{stay_home}", None, second, "campaign", "queued"),
+            refunded: (f"{key}{refunded}", "粤B00003", None, "campaign", "queued"),
+        }
+        assert db.session.get(Campaign, campaign.id).audience == 3
+        # The same plate and store as the look-ups per member the other jobs use.
+        first_plate = campaigns._first_plate(Member.id)
+        looked_up = db.session.execute(
+            select(Member.id, first_plate, home_store(Member.id, Member.registered_store_id)).where(
+                Member.id.in_(queued)
+            )
+        ).all()
+        assert {member_id: (plate, store) for member_id, plate, store in looked_up} == {
+            member_id: (plate, store) for member_id, (_key, plate, store, _kind, _status) in queued.items()
+        }
