@@ -8,10 +8,11 @@ A period (``date_from``/``date_to``, merchant-local dates, inclusive) selects re
 day they were made (refusals by the day they were first recorded).
 """
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import aliased
 
 from app.common import clock
+from app.common.db import is_sqlite
 from app.common.errors import Unprocessable
 from app.extensions import db
 from app.members.models import Member
@@ -114,13 +115,43 @@ def _repeat_purchases(start, end):
 
     Each referred member's visit count and spend are looked up by primary key, referral by
     referral: joined instead, PostgreSQL reads every member's row (a million) for the few
-    thousand referred in a year. MATERIALIZED runs the look-ups once per referral, not once
-    per sum that uses them."""
+    thousand referred in a year. On PostgreSQL one look-up fetches both figures (a LATERAL
+    subquery that OFFSET 0 keeps from being turned back into that join): at a million members a
+    quarter less CPU than two scalar look-ups per referral. SQLite has no LATERAL: there a
+    MATERIALIZED CTE runs the two look-ups once per referral, not once per sum that uses them."""
+    if is_sqlite(db.session):
+        referred = _looked_up_per_referral(start, end)
+    else:
+        member = (
+            select(Member.paid_visit_count.label("visits"), Member.total_paid_fen.label("paid_fen"))
+            .where(Member.id == Referral.referred_id)
+            .offset(0)
+            .lateral("referred_member")
+        )
+        referred = _in_period(
+            select(Referral.id.label("referral_id"), member.c.visits, member.c.paid_fen)
+            .select_from(Referral)
+            .outerjoin(member, true())
+            .where(Referral.status != "refused"),
+            Referral.created_at,
+            start,
+            end,
+        ).subquery("referred")
+    visits = referred.c.visits
+    return select(
+        func.count(referred.c.referral_id).label("referred_members"),
+        func.sum(case((visits > 0, 1), else_=0)).label("with_paid_visit"),
+        func.sum(case((visits > 1, 1), else_=0)).label("with_repeat_visit"),
+        func.sum(case((visits > 1, visits - 1), else_=0)).label("repeat_visits"),
+        func.sum(referred.c.paid_fen).label("paid_fen"),
+    )
 
+
+def _looked_up_per_referral(start, end):
     def of_referred(column):
         return select(column).where(Member.id == Referral.referred_id).scalar_subquery()
 
-    referred = (
+    return (
         _in_period(
             select(
                 Referral.id.label("referral_id"),
@@ -133,14 +164,6 @@ def _repeat_purchases(start, end):
         )
         .cte("referred")
         .prefix_with("MATERIALIZED")
-    )
-    visits = referred.c.visits
-    return select(
-        func.count(referred.c.referral_id).label("referred_members"),
-        func.sum(case((visits > 0, 1), else_=0)).label("with_paid_visit"),
-        func.sum(case((visits > 1, 1), else_=0)).label("with_repeat_visit"),
-        func.sum(case((visits > 1, visits - 1), else_=0)).label("repeat_visits"),
-        func.sum(referred.c.paid_fen).label("paid_fen"),
     )
 
 

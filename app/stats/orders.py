@@ -37,16 +37,34 @@ def counted(period, store_id=None, *, start=None, end=None):
     return and_(*conditions)
 
 
-def visit_figures(period, store_id=None):
-    """Car count (台次: counted orders), distinct vehicles, and how many orders had a member.
-    When no counted order was settled after the period (it reaches today), the distinct members and
-    cars are those whose latest counted order falls in the period (the rollup's histogram);
-    otherwise they are counted from the orders."""
-    rows = rollup.sales_rows(period, store_id)
+def order_figures(period, store_id=None, *, return_from, return_start):
+    """The counted orders' figures of the period: {"visits", "revenue", "refunds", "return"}, from
+    one read of the daily sales rollup, one check for later orders and, when there are none, one
+    read of the latest-visit histogram (else two queries over the orders).
+
+    - visits: car count (台次: counted orders), distinct vehicles, how many orders had a member and
+      how many distinct members. When no counted order was settled after the period (it reaches
+      today), the distinct members and cars are those whose latest counted order falls in the
+      period (the rollup's histogram); otherwise they are counted from the orders.
+    - revenue: the counted orders' totals split by tender type (the posted payments: cash, WeChat,
+      Alipay, bank card, stored value, points, coupons, package cards) and by service category
+      (line totals; parts as "part"); money paid (paid_fen: money tenders and stored value); the
+      tier discounts given (list price less line totals, the orders' discount_fen); average ticket
+      = total / car count and average paid = paid / car count (fen, rounded down).
+    - refunds: orders refunded in the period (by ``refunded_at``), whenever they were settled; how
+      many of them had been settled before the period began (their revenue left an earlier period).
+    - return: (members with a counted order in the local days ``return_from``..the period's last
+      day -- from ``return_start`` in UTC -- those with two or more): from the histogram of members'
+      two latest counted orders when none was settled after the period, else by grouping the orders.
+    """
+    rows, refunds = rollup.period_sales(period, store_id)
     orders, member_orders = rows.get(("orders", ""), (0, 0))[:2]
     if not rollup.counted_after(period.end, store_id):
-        vehicles = rollup.subjects_since("vehicle", period.first_day, period.last_day, store_id)[0]
-        members = rollup.subjects_since("member", period.first_day, period.last_day, store_id)[0]
+        (vehicles, _), (members, _), returned = rollup.subjects_since(
+            [("vehicle", period.first_day), ("member", period.first_day), ("member", return_from)],
+            period.last_day,
+            store_id,
+        )
     else:
         vehicles, members = (
             _int(value)
@@ -56,23 +74,23 @@ def visit_figures(period, store_id=None):
                 )
             ).one()
         )
+        returned = _returning_from_orders(return_start, period.end, store_id)
+    count, total, paid, earlier = refunds
     return {
-        "work_orders": orders,
-        "vehicles": vehicles,
-        "member_work_orders": member_orders,
-        "walk_in_work_orders": orders - member_orders,
-        "members": members,
+        "visits": {
+            "work_orders": orders,
+            "vehicles": vehicles,
+            "member_work_orders": member_orders,
+            "walk_in_work_orders": orders - member_orders,
+            "members": members,
+        },
+        "revenue": _revenue(rows),
+        "refunds": {"work_orders": count, "total_fen": total, "paid_fen": paid, "settled_before_period": earlier},
+        "return": returned,
     }
 
 
-def revenue_figures(period, store_id=None):
-    """Revenue of the counted orders: their totals split by tender type (the posted payments:
-    cash, WeChat, Alipay, bank card, stored value, points, coupons, package cards) and by service
-    category (line totals; parts as "part"); money paid (paid_fen: money tenders and stored value);
-    the tier discounts given (list price less line totals, the orders' discount_fen);
-    average ticket = total / car count and average paid = paid / car count (fen, rounded down).
-    Summed from the daily sales rollup (app/stats/rollup.py), which holds these per store and day."""
-    rows = rollup.sales_rows(period, store_id)
+def _revenue(rows):
     count, _member_orders, total, paid, _list = rows.get(("orders", ""), (0, 0, 0, 0, 0))
     by_tender = dict.fromkeys(TENDER_TYPES, 0)
     by_category, discount = dict.fromkeys(CATEGORIES, 0), 0
@@ -93,20 +111,8 @@ def revenue_figures(period, store_id=None):
     }
 
 
-def refund_figures(period, store_id=None):
-    """Orders refunded in the period (by ``refunded_at``), whenever they were settled; how many of
-    them had been settled before the period began (their revenue left an earlier period). From the
-    rollup's refund rows (by refund day and settle day)."""
-    count, total, paid, earlier = rollup.refund_row(period, store_id)
-    return {"work_orders": count, "total_fen": total, "paid_fen": paid, "settled_before_period": earlier}
-
-
-def return_figures(*, first_day, last_day, start, end, store_id=None):
-    """Members with a counted order in the local days first_day..last_day ([start, end) in UTC) and
-    those with two or more (they came back). When no counted order was settled after ``end``, from
-    the histogram of members' two latest counted orders; otherwise by grouping the orders."""
-    if not rollup.counted_after(end, store_id):
-        return rollup.subjects_since("member", first_day, last_day, store_id)
+def _returning_from_orders(start, end, store_id):
+    """(members with a counted order in [start, end), those with two or more), grouping the orders."""
     per_member = (
         select(WorkOrder.member_id, func.count().label("visits"))
         .where(counted(None, store_id, start=start, end=end), WorkOrder.member_id.is_not(None))

@@ -355,30 +355,31 @@ def _in_days(period, store_id):
     return conditions
 
 
-def sales_rows(period, store_id=None):
-    """{(kind, name): (work_orders, member_work_orders, amount_fen, paid_fen, list_fen)} summed
-    over the period's days (``orders``, ``tender`` and ``category`` rows)."""
+def period_sales(period, store_id=None):
+    """The period's days of the rollup in one read: ({(kind, name): (work_orders, member_work_orders,
+    amount_fen, paid_fen, list_fen)} summed over the ``orders``, ``tender`` and ``category`` rows,
+    (orders, totals, paid, of them settled before the period) refunded in the period).
+
+    The refund rows are named by their settle day; they are grouped only by whether that day is
+    before the period, so the whole period is one scan with a few dozen groups."""
+    refund = DailySales.kind == "refund"
+    settled_before = DailySales.name < period.first_day.isoformat()
+    group = case((refund, case((settled_before, literal("before")), else_=literal("within"))), else_=DailySales.name)
     rows = db.session.execute(
-        select(DailySales.kind, DailySales.name, *(func.sum(getattr(DailySales, name)) for name in AMOUNTS))
-        .where(*_in_days(period, store_id), DailySales.kind.in_(("orders", "tender", "category")))
-        .group_by(DailySales.kind, DailySales.name)
+        select(DailySales.kind, group, *(func.sum(getattr(DailySales, name)) for name in AMOUNTS))
+        .where(*_in_days(period, store_id), DailySales.kind.in_(("orders", "tender", "category", "refund")))
+        .group_by(DailySales.kind, group)
     ).all()
-    return {(kind, name): tuple(int(value or 0) for value in amounts) for kind, name, *amounts in rows}
-
-
-def refund_row(period, store_id=None):
-    """(orders, totals, paid, of them settled before the period) refunded in the period."""
-    return tuple(
-        int(value or 0)
-        for value in db.session.execute(
-            select(
-                func.sum(DailySales.work_orders),
-                func.sum(DailySales.amount_fen),
-                func.sum(DailySales.paid_fen),
-                func.sum(case((DailySales.name < period.first_day.isoformat(), DailySales.work_orders), else_=0)),
-            ).where(*_in_days(period, store_id), DailySales.kind == "refund")
-        ).one()
-    )
+    sales, refunds, earlier = {}, [0, 0, 0], 0
+    for kind, name, *amounts in rows:
+        amounts = tuple(int(value or 0) for value in amounts)
+        if kind != "refund":
+            sales[(kind, name)] = amounts
+            continue
+        count, _members, total, paid, _list = amounts
+        refunds = [refunds[0] + count, refunds[1] + total, refunds[2] + paid]
+        earlier += count if name == "before" else 0
+    return sales, (*refunds, earlier)
 
 
 def counted_after(end, store_id=None):
@@ -389,16 +390,23 @@ def counted_after(end, store_id=None):
     return db.session.scalar(select(exists().where(*conditions)))
 
 
-def subjects_since(subject, first_day, last_day, store_id=None):
-    """(members or cars whose latest counted order falls in first_day..last_day, those whose
-    second latest does): with no counted order after last_day, the members (cars) with an order
-    in those days and those with two or more."""
-    latest, second = db.session.execute(
-        select(func.sum(VisitDays.last_count), func.sum(VisitDays.prev_count)).where(
-            VisitDays.subject == subject,
+def subjects_since(windows, last_day, store_id=None):
+    """For each (subject, first_day) in ``windows``: (members or cars whose latest counted order
+    falls in first_day..last_day, those whose second latest does) -- with no counted order after
+    last_day, the members (cars) with an order in those days and those with two or more. One read
+    of the histogram for every window."""
+    days = VisitDays.day
+    sums = [
+        func.sum(getattr(VisitDays, count)).filter(VisitDays.subject == subject, days >= first_day)
+        for subject, first_day in windows
+        for count in ("last_count", "prev_count")
+    ]
+    values = db.session.execute(
+        select(*sums).where(
+            VisitDays.subject.in_(sorted({subject for subject, _first_day in windows})),
             VisitDays.scope == (store_id or 0),
-            VisitDays.day >= first_day,
-            VisitDays.day <= last_day,
+            days >= min(first_day for _subject, first_day in windows),
+            days <= last_day,
         )
     ).one()
-    return int(latest or 0), int(second or 0)
+    return [(int(values[2 * index] or 0), int(values[2 * index + 1] or 0)) for index in range(len(windows))]

@@ -133,12 +133,18 @@ def member_figures(period, now):
     }
 
 
-def retention_figures(period, store_id, members):
+def return_window(period):
+    """The return rate's window: the local days after ``to`` minus 12 months through ``to``, as
+    (its first day, that day's UTC start)."""
     first_day = clock.add_months(period.last_day, -RETURN_WINDOW_MONTHS) + timedelta(days=1)
-    start = clock.local_day_bounds(first_day, period.tz_name)[0]
-    visited, returning = orders.return_figures(
-        first_day=first_day, last_day=period.last_day, start=start, end=period.end, store_id=store_id
-    )
+    return first_day, clock.local_day_bounds(first_day, period.tz_name)[0]
+
+
+def retention_figures(period, returned, members):
+    """The return rate from ``returned`` (members with a counted order in the return window, those
+    with two or more: ``orders.order_figures``) and the churn rate from the member figures."""
+    first_day = return_window(period)[0]
+    visited, returning = returned
     lifecycles = members["by_lifecycle"]
     ever_visited = lifecycles["active"] + lifecycles["at_risk"] + lifecycles["churned"]
     return {
@@ -276,7 +282,8 @@ def overview(*, first_day=None, last_day=None, store_id=None, now=None) -> dict:
     period = _period(first_day, last_day, store_id, now)
     _room_for_aggregates()
     members = member_figures(period, now)
-    visits = orders.visit_figures(period, store_id)
+    return_from, return_start = return_window(period)
+    sales = orders.order_figures(period, store_id, return_from=return_from, return_start=return_start)
     return {
         "from": period.first_day,
         "to": period.last_day,
@@ -284,10 +291,10 @@ def overview(*, first_day=None, last_day=None, store_id=None, now=None) -> dict:
         "timezone": period.tz_name,
         "generated_at": now,
         "members": members,
-        "visits": visits,
-        "revenue": orders.revenue_figures(period, store_id),
-        "refunds": orders.refund_figures(period, store_id),
-        "retention": retention_figures(period, store_id, members),
+        "visits": sales["visits"],
+        "revenue": sales["revenue"],
+        "refunds": sales["refunds"],
+        "retention": retention_figures(period, sales["return"], members),
         "liabilities": liability_figures(now),
         "prepaid": prepaid_figures(period, store_id),
         "coupons": coupon_figures(period),
