@@ -192,6 +192,8 @@ class Message(db.Model):
         # The sender's scan: queued rows that are due.
         Index("ix_marketing_messages_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_marketing_messages_member_id_kind", "member_id", "kind"),
+        # Win-back offers: a member's last offer, newest first (0038).
+        Index("ix_marketing_messages_member_id_kind_created_at", "member_id", "kind", "created_at"),
         # The occasion jobs' coupons: the day's messages of a kind.
         Index("ix_marketing_messages_kind_occasion_date", "kind", "occasion_date"),
         # Campaign results: a campaign's messages counted by status from the index alone (0016).
