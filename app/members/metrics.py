@@ -24,7 +24,7 @@ Rules (paid work only, DESIGN.md "Field rules"):
 from bisect import bisect_left
 from datetime import timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy import Double, Integer, Numeric, and_, case, cast, func, literal, or_, select, text, type_coerce, update
 
 from app.common import clock
 from app.common.db import is_sqlite
@@ -38,6 +38,10 @@ HIGH_FROM = 0.8  # percent rank of the score where "high" starts (top 20 %)
 MEDIUM_FROM = 0.5  # ... and "medium" (the next 30 %)
 QUANTILES = 100
 NO_INTERVAL = -(10**9)  # sort key of "one visit only": below every real (negated) interval
+# Memory for the bulk run's sorts and hash joins on PostgreSQL: ranking every member by score sorts a
+# million rows, and with the default 4 MB the window's partition spilled to disk and was re-read
+# from there many times over. SET LOCAL ends with the job's transaction.
+METRICS_WORK_MEM = "256MB"
 
 
 # -- one member ----------------------------------------------------------------------------------
@@ -165,11 +169,14 @@ def _figures(now):
         Member.value_class.label("old_value_class"),
     ).subquery()
     interval_key = func.coalesce(-figures.c.interval, NO_INTERVAL)
-    rank = lambda key: func.percent_rank().over(partition_by=figures.c.counted, order_by=key)  # noqa: E731
-    ranked = select(
-        figures,
-        ((rank(figures.c.ticket) + rank(figures.c.visits) + rank(interval_key)) / 3.0).label("score"),
-    ).subquery()
+    factors = [_share_below(figures, key) for key in (figures.c.ticket, figures.c.visits, interval_key)]
+    joined = figures
+    for factor, key in zip(factors, (figures.c.ticket, figures.c.visits, interval_key), strict=True):
+        joined = joined.outerjoin(factor, and_(factor.c.value == key, figures.c.counted == 1))
+    # Added in the order percent_rank's would be, so the score is the same float to the last bit; read
+    # as percent_rank's type (Numeric) as before, so the stored score cuts keep their rounding.
+    score = type_coerce((factors[0].c.rank + factors[1].c.rank + factors[2].c.rank) / 3.0, Numeric())
+    ranked = select(figures, score.label("score")).select_from(joined).subquery()
     classed = select(
         ranked,
         func.percent_rank().over(partition_by=ranked.c.counted, order_by=ranked.c.score).label("pr"),
@@ -181,6 +188,17 @@ def _figures(now):
         else_="low",
     )
     return classed, value_class
+
+
+def _share_below(figures, key):
+    """Per distinct value of ``key`` among the counted members: the share of them below it, which is
+    its percent_rank ((rank - 1) / (rows - 1), 0 for a single row) computed from a count per value
+    instead of a sort of every member: a handful of thousand distinct tickets, visit counts and
+    intervals, where the sort had a million rows (and three of them, each spilling to disk)."""
+    below = func.sum(func.count()).over(order_by=key) - func.count()
+    counted = func.sum(func.count()).over()
+    rank = case((counted > 1, cast(below, Double) / cast(counted - 1, Double)), else_=literal(0.0, Double))
+    return select(key.label("value"), rank.label("rank")).where(figures.c.counted == 1).group_by(key).subquery()
 
 
 def _score_cuts(classed):
@@ -215,6 +233,7 @@ def recompute_member_metrics(*, now=None):
     if is_sqlite(db.session):
         counts, score_cuts = _recompute_in_steps(now)
     else:
+        db.session.execute(text(f"SET LOCAL work_mem = '{METRICS_WORK_MEM}'"))
         counts, score_cuts = _recompute_in_one_statement(now)
     interval_key = func.coalesce(-Member.mean_visit_interval_days, NO_INTERVAL)
     cuts = {
