@@ -152,35 +152,49 @@ def _lifecycle_sql(now, settings):
     )
 
 
+def _ticket_sql():
+    return case((Member.paid_visit_count > 0, Member.total_paid_fen // Member.paid_visit_count), else_=0)
+
+
+def _counted():
+    """Who is ranked for value classes: members with a paid visit who were not merged away."""
+    return and_(Member.paid_visit_count > 0, Member.merged_into_id.is_(None))
+
+
 def _figures(now):
-    """Per member: the recomputed figures, lifecycle, whether they count for value classes, and the
-    three factor ranks among those who do (PARTITION BY keeps the others out of the ranking)."""
-    counted = case((and_(Member.paid_visit_count > 0, Member.merged_into_id.is_(None)), 1), else_=0)
+    """Per member: the recomputed figures, lifecycle, whether they count for value classes, their
+    score (the mean of the three factor ranks among those who do) and the score's percent rank."""
     figures = select(
         Member.id.label("id"),
-        case((Member.paid_visit_count > 0, Member.total_paid_fen // Member.paid_visit_count), else_=0).label("ticket"),
+        _ticket_sql().label("ticket"),
         _interval_days_sql().label("interval"),
         _lifecycle_sql(now, get_settings()).label("lifecycle"),
         Member.paid_visit_count.label("visits"),
-        counted.label("counted"),
+        case((_counted(), 1), else_=0).label("counted"),
         Member.average_ticket_fen.label("old_ticket"),
         Member.mean_visit_interval_days.label("old_interval"),
         Member.lifecycle.label("old_lifecycle"),
         Member.value_class.label("old_value_class"),
     ).subquery()
-    interval_key = func.coalesce(-figures.c.interval, NO_INTERVAL)
-    factors = [_share_below(figures, key) for key in (figures.c.ticket, figures.c.visits, interval_key)]
+    interval_key = func.coalesce(-_interval_days_sql(), NO_INTERVAL)
+    factors = [_share_below(key) for key in (_ticket_sql(), Member.paid_visit_count, interval_key)]
     joined = figures
-    for factor, key in zip(factors, (figures.c.ticket, figures.c.visits, interval_key), strict=True):
+    for factor, key in zip(
+        factors, (figures.c.ticket, figures.c.visits, func.coalesce(-figures.c.interval, NO_INTERVAL)), strict=True
+    ):
         joined = joined.outerjoin(factor, and_(factor.c.value == key, figures.c.counted == 1))
     # Added in the order percent_rank's would be, so the score is the same float to the last bit; read
     # as percent_rank's type (Numeric) as before, so the stored score cuts keep their rounding.
     score = type_coerce((factors[0].c.rank + factors[1].c.rank + factors[2].c.rank) / 3.0, Numeric())
-    ranked = select(figures, score.label("score")).select_from(joined).subquery()
-    classed = select(
-        ranked,
-        func.percent_rank().over(partition_by=ranked.c.counted, order_by=ranked.c.score).label("pr"),
-    ).subquery()
+    ranked = select(figures, score.label("score"), factors[0].c.population).select_from(joined).subquery()
+    # The score's percent_rank among the counted, as percent_rank computes it, from rank(), which
+    # streams through the sorted rows where percent_rank first holds the whole partition to count it.
+    position = func.rank().over(partition_by=ranked.c.counted, order_by=ranked.c.score) - 1
+    share = case(
+        (ranked.c.population > 1, cast(position, Double) / cast(ranked.c.population - 1, Double)),
+        else_=literal(0.0, Double),
+    )
+    classed = select(*[c for c in ranked.c if c.name != "population"], share.label("pr")).subquery()
     value_class = case(
         (classed.c.counted == 0, "none"),
         (classed.c.pr >= HIGH_FROM, "high"),
@@ -190,15 +204,20 @@ def _figures(now):
     return classed, value_class
 
 
-def _share_below(figures, key):
+def _share_below(key):
     """Per distinct value of ``key`` among the counted members: the share of them below it, which is
-    its percent_rank ((rank - 1) / (rows - 1), 0 for a single row) computed from a count per value
-    instead of a sort of every member: a handful of thousand distinct tickets, visit counts and
-    intervals, where the sort had a million rows (and three of them, each spilling to disk)."""
+    its percent_rank ((rank - 1) / (rows - 1), 0 for a single row), computed from a count per value
+    instead of a sort of every member (a few ten thousand distinct tickets, visit counts and
+    intervals at a million members); and how many are counted."""
     below = func.sum(func.count()).over(order_by=key) - func.count()
-    counted = func.sum(func.count()).over()
-    rank = case((counted > 1, cast(below, Double) / cast(counted - 1, Double)), else_=literal(0.0, Double))
-    return select(key.label("value"), rank.label("rank")).where(figures.c.counted == 1).group_by(key).subquery()
+    population = func.sum(func.count()).over()
+    rank = case((population > 1, cast(below, Double) / cast(population - 1, Double)), else_=literal(0.0, Double))
+    return (
+        select(key.label("value"), rank.label("rank"), population.label("population"))
+        .where(_counted())
+        .group_by(key)
+        .subquery()
+    )
 
 
 def _score_cuts(classed):
@@ -212,15 +231,23 @@ def _score_cuts(classed):
 
 
 def _quantiles(expression):
-    """The lower bound of each percentile bucket of ``expression`` among members with a paid visit."""
-    visited = and_(Member.paid_visit_count > 0, Member.merged_into_id.is_(None))
-    tiles = (
-        select(expression.label("v"), func.ntile(QUANTILES).over(order_by=expression).label("tile"))
-        .where(visited)
-        .subquery()
-    )
-    rows = db.session.execute(select(func.min(tiles.c.v)).group_by(tiles.c.tile).order_by(tiles.c.tile))
-    return [int(row[0]) for row in rows]
+    """The lower bound of each percentile bucket of ``expression`` among members with a paid visit:
+    the least value of each of ntile(100)'s buckets over them in ascending order, read from a count
+    per distinct value (no sort of every member). ntile gives the first (rows mod 100) buckets one
+    row more than the others, and one row each to fewer rows than buckets."""
+    counts = db.session.execute(
+        select(expression, func.count()).where(_counted()).group_by(expression).order_by(expression)
+    ).all()
+    total = sum(count for _value, count in counts)
+    size, larger = divmod(total, QUANTILES)
+    starts = range(total) if size == 0 else [tile * size + min(tile, larger) for tile in range(QUANTILES)]
+    bounds, seen, index = [], 0, 0
+    for start in starts:  # the value at each bucket's first position
+        while seen + counts[index][1] <= start:
+            seen += counts[index][1]
+            index += 1
+        bounds.append(int(counts[index][0]))
+    return bounds
 
 
 def recompute_member_metrics(*, now=None):

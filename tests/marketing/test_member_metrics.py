@@ -219,3 +219,41 @@ def test_bulk_value_classes_follow_the_percentile_rule_with_ties_and_merged_memb
     # The stored score cuts are the lowest scores of the high and medium classes.
     assert cuts["high"] == pytest.approx(min(scores[i] for i, c in expected.items() if c == "high"))
     assert cuts["medium"] == pytest.approx(min(scores[i] for i, c in expected.items() if c in ("high", "medium")))
+
+
+def _ntile_lower_bounds(values, buckets=100):
+    """ntile(buckets) over the sorted values, by the standard's definition: the first (rows mod
+    buckets) buckets hold one row more; each bucket's least value."""
+    ordered = sorted(values)
+    size, larger = divmod(len(ordered), buckets)
+    sizes = [1] * len(ordered) if size == 0 else [size + 1] * larger + [size] * (buckets - larger)
+    bounds, start = [], 0
+    for rows in sizes:
+        bounds.append(ordered[start])
+        start += rows
+    return bounds
+
+
+def test_bulk_run_stores_the_percentile_bucket_bounds_of_each_factor(app, seed, run):
+    now = local(D, 2)
+    for index in range(130):  # 130 members: 30 buckets of two, 70 of one; repeated values across buckets
+        visits = 1 + index % 7
+        seed.member(
+            f"q{index}",
+            visits=visits,
+            total_paid_fen=visits * (1000 + (index * 37) % 50 * 100),
+            first_visit=now - timedelta(days=30 * visits + index % 11),
+            last_visit=now - timedelta(days=5),
+        )
+    seed.member("never")
+    run("member_metrics", D)
+    with app.app_context():
+        counted = db.session.scalars(select(Member).where(Member.paid_visit_count > 0)).all()
+        cuts = db.session.get(MemberMetricCuts, 1).cuts
+    assert cuts["ticket"] == _ntile_lower_bounds([m.average_ticket_fen for m in counted])
+    assert cuts["visits"] == _ntile_lower_bounds([m.paid_visit_count for m in counted])
+    interval_keys = [
+        metrics.NO_INTERVAL if m.mean_visit_interval_days is None else -m.mean_visit_interval_days for m in counted
+    ]
+    assert cuts["interval"] == _ntile_lower_bounds(interval_keys)
+    assert len(cuts["ticket"]) == 100
