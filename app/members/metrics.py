@@ -252,7 +252,8 @@ def _quantiles(expression):
 
 def recompute_member_metrics(*, now=None):
     """Recompute every member's average ticket, interval, lifecycle and value class in ONE set-based
-    UPDATE ... FROM (the ranks are window functions over the recomputed figures); only members
+    UPDATE ... FROM (the factor ranks come from a count per distinct value, the score's rank from
+    one window over the recomputed figures); only members
     whose values change are written. Then the cut points for single-member placement are stored.
     On PostgreSQL the ranking runs once: the UPDATE, the change counts and the score cuts are one
     statement over one materialised CTE."""
