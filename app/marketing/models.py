@@ -191,7 +191,9 @@ class Message(db.Model):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         # The sender's scan: queued rows that are due.
         Index("ix_marketing_messages_status_next_attempt_at", "status", "next_attempt_at"),
-        Index("ix_marketing_messages_member_id_kind", "member_id", "kind"),
+        # Win-back offers: a member's last offer of a kind, newest first (0038); its first two
+        # columns serve every look-up of a member's messages of a kind (it replaced that index).
+        Index("ix_marketing_messages_member_id_kind_created_at", "member_id", "kind", "created_at"),
         # The occasion jobs' coupons: the day's messages of a kind. Only messages with a day: a
         # campaign's hundreds of thousands have none and write no entry (0039).
         Index(

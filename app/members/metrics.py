@@ -24,7 +24,7 @@ Rules (paid work only, DESIGN.md "Field rules"):
 from bisect import bisect_left
 from datetime import timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select, update
+from sqlalchemy import Double, Integer, Numeric, and_, case, cast, func, literal, or_, select, text, type_coerce, update
 
 from app.common import clock
 from app.common.db import is_sqlite
@@ -38,6 +38,10 @@ HIGH_FROM = 0.8  # percent rank of the score where "high" starts (top 20 %)
 MEDIUM_FROM = 0.5  # ... and "medium" (the next 30 %)
 QUANTILES = 100
 NO_INTERVAL = -(10**9)  # sort key of "one visit only": below every real (negated) interval
+# Memory for the bulk run's sorts and hash joins on PostgreSQL: ranking every member by score sorts a
+# million rows, and with the default 4 MB the window's partition spilled to disk and was re-read
+# from there many times over. SET LOCAL ends with the job's transaction.
+METRICS_WORK_MEM = "256MB"
 
 
 # -- one member ----------------------------------------------------------------------------------
@@ -148,32 +152,49 @@ def _lifecycle_sql(now, settings):
     )
 
 
+def _ticket_sql():
+    return case((Member.paid_visit_count > 0, Member.total_paid_fen // Member.paid_visit_count), else_=0)
+
+
+def _counted():
+    """Who is ranked for value classes: members with a paid visit who were not merged away."""
+    return and_(Member.paid_visit_count > 0, Member.merged_into_id.is_(None))
+
+
 def _figures(now):
-    """Per member: the recomputed figures, lifecycle, whether they count for value classes, and the
-    three factor ranks among those who do (PARTITION BY keeps the others out of the ranking)."""
-    counted = case((and_(Member.paid_visit_count > 0, Member.merged_into_id.is_(None)), 1), else_=0)
+    """Per member: the recomputed figures, lifecycle, whether they count for value classes, their
+    score (the mean of the three factor ranks among those who do) and the score's percent rank."""
     figures = select(
         Member.id.label("id"),
-        case((Member.paid_visit_count > 0, Member.total_paid_fen // Member.paid_visit_count), else_=0).label("ticket"),
+        _ticket_sql().label("ticket"),
         _interval_days_sql().label("interval"),
         _lifecycle_sql(now, get_settings()).label("lifecycle"),
         Member.paid_visit_count.label("visits"),
-        counted.label("counted"),
+        case((_counted(), 1), else_=0).label("counted"),
         Member.average_ticket_fen.label("old_ticket"),
         Member.mean_visit_interval_days.label("old_interval"),
         Member.lifecycle.label("old_lifecycle"),
         Member.value_class.label("old_value_class"),
     ).subquery()
-    interval_key = func.coalesce(-figures.c.interval, NO_INTERVAL)
-    rank = lambda key: func.percent_rank().over(partition_by=figures.c.counted, order_by=key)  # noqa: E731
-    ranked = select(
-        figures,
-        ((rank(figures.c.ticket) + rank(figures.c.visits) + rank(interval_key)) / 3.0).label("score"),
-    ).subquery()
-    classed = select(
-        ranked,
-        func.percent_rank().over(partition_by=ranked.c.counted, order_by=ranked.c.score).label("pr"),
-    ).subquery()
+    interval_key = func.coalesce(-_interval_days_sql(), NO_INTERVAL)
+    factors = [_share_below(key) for key in (_ticket_sql(), Member.paid_visit_count, interval_key)]
+    joined = figures
+    for factor, key in zip(
+        factors, (figures.c.ticket, figures.c.visits, func.coalesce(-figures.c.interval, NO_INTERVAL)), strict=True
+    ):
+        joined = joined.outerjoin(factor, and_(factor.c.value == key, figures.c.counted == 1))
+    # Added in the order percent_rank's would be, so the score is the same float to the last bit; read
+    # as percent_rank's type (Numeric) as before, so the stored score cuts keep their rounding.
+    score = type_coerce((factors[0].c.rank + factors[1].c.rank + factors[2].c.rank) / 3.0, Numeric())
+    ranked = select(figures, score.label("score"), factors[0].c.population).select_from(joined).subquery()
+    # The score's percent_rank among the counted, as percent_rank computes it, from rank(), which
+    # streams through the sorted rows where percent_rank first holds the whole partition to count it.
+    position = func.rank().over(partition_by=ranked.c.counted, order_by=ranked.c.score) - 1
+    share = case(
+        (ranked.c.population > 1, cast(position, Double) / cast(ranked.c.population - 1, Double)),
+        else_=literal(0.0, Double),
+    )
+    classed = select(*[c for c in ranked.c if c.name != "population"], share.label("pr")).subquery()
     value_class = case(
         (classed.c.counted == 0, "none"),
         (classed.c.pr >= HIGH_FROM, "high"),
@@ -181,6 +202,22 @@ def _figures(now):
         else_="low",
     )
     return classed, value_class
+
+
+def _share_below(key):
+    """Per distinct value of ``key`` among the counted members: the share of them below it, which is
+    its percent_rank ((rank - 1) / (rows - 1), 0 for a single row), computed from a count per value
+    instead of a sort of every member (a few ten thousand distinct tickets, visit counts and
+    intervals at a million members); and how many are counted."""
+    below = func.sum(func.count()).over(order_by=key) - func.count()
+    population = func.sum(func.count()).over()
+    rank = case((population > 1, cast(below, Double) / cast(population - 1, Double)), else_=literal(0.0, Double))
+    return (
+        select(key.label("value"), rank.label("rank"), population.label("population"))
+        .where(_counted())
+        .group_by(key)
+        .subquery()
+    )
 
 
 def _score_cuts(classed):
@@ -194,20 +231,29 @@ def _score_cuts(classed):
 
 
 def _quantiles(expression):
-    """The lower bound of each percentile bucket of ``expression`` among members with a paid visit."""
-    visited = and_(Member.paid_visit_count > 0, Member.merged_into_id.is_(None))
-    tiles = (
-        select(expression.label("v"), func.ntile(QUANTILES).over(order_by=expression).label("tile"))
-        .where(visited)
-        .subquery()
-    )
-    rows = db.session.execute(select(func.min(tiles.c.v)).group_by(tiles.c.tile).order_by(tiles.c.tile))
-    return [int(row[0]) for row in rows]
+    """The lower bound of each percentile bucket of ``expression`` among members with a paid visit:
+    the least value of each of ntile(100)'s buckets over them in ascending order, read from a count
+    per distinct value (no sort of every member). ntile gives the first (rows mod 100) buckets one
+    row more than the others, and one row each to fewer rows than buckets."""
+    counts = db.session.execute(
+        select(expression, func.count()).where(_counted()).group_by(expression).order_by(expression)
+    ).all()
+    total = sum(count for _value, count in counts)
+    size, larger = divmod(total, QUANTILES)
+    starts = range(total) if size == 0 else [tile * size + min(tile, larger) for tile in range(QUANTILES)]
+    bounds, seen, index = [], 0, 0
+    for start in starts:  # the value at each bucket's first position
+        while seen + counts[index][1] <= start:
+            seen += counts[index][1]
+            index += 1
+        bounds.append(int(counts[index][0]))
+    return bounds
 
 
 def recompute_member_metrics(*, now=None):
     """Recompute every member's average ticket, interval, lifecycle and value class in ONE set-based
-    UPDATE ... FROM (the ranks are window functions over the recomputed figures); only members
+    UPDATE ... FROM (the factor ranks come from a count per distinct value, the score's rank from
+    one window over the recomputed figures); only members
     whose values change are written. Then the cut points for single-member placement are stored.
     On PostgreSQL the ranking runs once: the UPDATE, the change counts and the score cuts are one
     statement over one materialised CTE."""
@@ -215,6 +261,7 @@ def recompute_member_metrics(*, now=None):
     if is_sqlite(db.session):
         counts, score_cuts = _recompute_in_steps(now)
     else:
+        db.session.execute(text(f"SET LOCAL work_mem = '{METRICS_WORK_MEM}'"))
         counts, score_cuts = _recompute_in_one_statement(now)
     interval_key = func.coalesce(-Member.mean_visit_interval_days, NO_INTERVAL)
     cuts = {

@@ -8,14 +8,14 @@ A campaign launch queues hundreds of thousands of messages with none of these: e
 entries no query reads.
 
 Revision ID: 0039
-Revises: 0037
+Revises: 0038
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0039"
-down_revision = "0037"
+down_revision = "0038"
 branch_labels = None
 depends_on = None
 

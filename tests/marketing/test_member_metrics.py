@@ -3,6 +3,7 @@ job, and both ways agree."""
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.common import clock
@@ -148,3 +149,111 @@ def test_bulk_and_single_member_computations_agree(app, seed):
     assert bulk == single
     assert bulk[ids[1]] == (500, 2, "at_risk")  # 37 h over one interval rounds to 2 days
     assert bulk[ids[3]][1] == 61  # 365 days over 6 intervals
+
+
+def _reference_classes(rows):
+    """The value classes by the rule as documented, percent ranks counted row by row: (rank - 1) /
+    (rows - 1) among members with a paid visit who were not merged away, ties sharing the rank."""
+    counted = [row for row in rows if row["visits"] > 0 and row["merged_into_id"] is None]
+
+    def percent_rank(row, key):
+        below = sum(1 for other in counted if key(other) < key(row))
+        return below / (len(counted) - 1) if len(counted) > 1 else 0.0
+
+    factors = (
+        lambda row: row["ticket"],
+        lambda row: row["visits"],
+        lambda row: metrics.NO_INTERVAL if row["interval"] is None else -row["interval"],
+    )
+    scores = {
+        row["id"]: (percent_rank(row, factors[0]) + percent_rank(row, factors[1]) + percent_rank(row, factors[2])) / 3.0
+        for row in counted
+    }
+    classes = {row["id"]: "none" for row in rows}
+    for row in counted:
+        share = percent_rank(row, lambda other: scores[other["id"]])
+        classes[row["id"]] = "high" if share >= 0.8 else "medium" if share >= 0.5 else "low"
+    return classes, scores
+
+
+def test_bulk_value_classes_follow_the_percentile_rule_with_ties_and_merged_members(app, seed, run):
+    now = local(D, 2)
+    # Shared tickets, visit counts and intervals (ties), one-visit members (no interval), a member
+    # merged into another (kept out of the ranking) and one who never visited.
+    shapes = [(1, 5000), (1, 5000), (2, 12000), (2, 12000), (3, 30000), (3, 45000), (4, 40000), (5, 50000)]
+    shapes += [(2, 9000), (6, 120000), (3, 30000), (1, 20000)]
+    ids = [
+        seed.member(
+            f"t{index}",
+            visits=visits,
+            total_paid_fen=total,
+            first_visit=now - timedelta(days=40 * visits + index % 3),
+            last_visit=now - timedelta(days=10 + index % 3),
+        )
+        for index, (visits, total) in enumerate(shapes)
+    ]
+    never = seed.member("never")
+    with app.app_context():
+        db.session.get(Member, ids[-1]).merged_into_id = ids[0]
+        db.session.commit()
+    run("member_metrics", D)
+
+    with app.app_context():
+        members = db.session.scalars(select(Member).where(Member.id.in_([*ids, never]))).all()
+        rows = [
+            {
+                "id": m.id,
+                "ticket": m.average_ticket_fen,
+                "visits": m.paid_visit_count,
+                "interval": m.mean_visit_interval_days,
+                "merged_into_id": m.merged_into_id,
+            }
+            for m in members
+        ]
+        stored = {m.id: m.value_class for m in members}
+        cuts = db.session.get(MemberMetricCuts, 1).cuts
+    expected, scores = _reference_classes(rows)
+    assert stored == expected
+    assert stored[never] == "none" and stored[ids[-1]] == "none"
+    assert {"high", "medium", "low"} <= set(stored.values())
+    # The stored score cuts are the lowest scores of the high and medium classes.
+    assert cuts["high"] == pytest.approx(min(scores[i] for i, c in expected.items() if c == "high"))
+    assert cuts["medium"] == pytest.approx(min(scores[i] for i, c in expected.items() if c in ("high", "medium")))
+
+
+def _ntile_lower_bounds(values, buckets=100):
+    """ntile(buckets) over the sorted values, by the standard's definition: the first (rows mod
+    buckets) buckets hold one row more; each bucket's least value."""
+    ordered = sorted(values)
+    size, larger = divmod(len(ordered), buckets)
+    sizes = [1] * len(ordered) if size == 0 else [size + 1] * larger + [size] * (buckets - larger)
+    bounds, start = [], 0
+    for rows in sizes:
+        bounds.append(ordered[start])
+        start += rows
+    return bounds
+
+
+def test_bulk_run_stores_the_percentile_bucket_bounds_of_each_factor(app, seed, run):
+    now = local(D, 2)
+    for index in range(130):  # 130 members: 30 buckets of two, 70 of one; repeated values across buckets
+        visits = 1 + index % 7
+        seed.member(
+            f"q{index}",
+            visits=visits,
+            total_paid_fen=visits * (1000 + (index * 37) % 50 * 100),
+            first_visit=now - timedelta(days=30 * visits + index % 11),
+            last_visit=now - timedelta(days=5),
+        )
+    seed.member("never")
+    run("member_metrics", D)
+    with app.app_context():
+        counted = db.session.scalars(select(Member).where(Member.paid_visit_count > 0)).all()
+        cuts = db.session.get(MemberMetricCuts, 1).cuts
+    assert cuts["ticket"] == _ntile_lower_bounds([m.average_ticket_fen for m in counted])
+    assert cuts["visits"] == _ntile_lower_bounds([m.paid_visit_count for m in counted])
+    interval_keys = [
+        metrics.NO_INTERVAL if m.mean_visit_interval_days is None else -m.mean_visit_interval_days for m in counted
+    ]
+    assert cuts["interval"] == _ntile_lower_bounds(interval_keys)
+    assert len(cuts["ticket"]) == 100

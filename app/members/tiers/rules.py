@@ -19,7 +19,7 @@ in chunks and its figures join the query as a JSON document.
 import json
 from datetime import timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import Integer, and_, case, cast, func, insert, literal, or_, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
@@ -148,6 +148,12 @@ def _by_spend(spend, tiers, attribute):
     )
 
 
+# Memory for the review's hash joins and aggregates on PostgreSQL: a year of paid spend summed per
+# member and every member's last tier change, at a million members, spilled to disk in dozens of
+# batches with the default 4 MB. SET LOCAL ends with the job's transaction.
+REVIEW_WORK_MEM = "256MB"
+
+
 def review_tiers(*, now=None):
     """Re-qualify every member by rolling spend: up when they reach a better tier, down when an
     automatically reached tier is over 12 months old and no longer reached. Idempotent per day.
@@ -159,6 +165,8 @@ def review_tiers(*, now=None):
     tiers = _tiers_by_rank_desc()
     if not tiers:  # a new shop without tiers: no member holds one, none can reach one
         return {"upgraded": 0, "downgraded": 0}
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"SET LOCAL work_mem = '{REVIEW_WORK_MEM}'"))
     members = select(Member.id, Member.tier_id).where(Member.merged_into_id.is_(None)).subquery()
     spend_rows = _spend_by_member(now - WINDOW, members)
     current = aliased(Tier)
