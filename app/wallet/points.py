@@ -34,7 +34,7 @@ from app.extensions import db
 from app.members.services import get_member
 from app.merchant.services import get_settings
 from app.wallet.models import PointsAccount, PointsEntry, PointsLot, PointsLotUse
-from app.wallet.rows import check_amount, lock_or_create_row, lock_row
+from app.wallet.rows import check_amount, lock_or_create_row, lock_row, move_and_append
 
 # --- the rules -------------------------------------------------------------------------------
 
@@ -137,23 +137,34 @@ def _lock_account(member_id, *, create=False):
     return lock_row(PointsAccount, member_id)
 
 
-def _entry(account, kind, points, **fields) -> PointsEntry:
-    """Move the locked account by ``points`` (conditional UPDATE, never below zero, returning the
-    new balance), append the entry."""
-    moved = db.session.execute(
+def _move(account, points, stamp, *, unless=None):
+    """The conditional UPDATE moving the locked account by ``points`` (never below zero; ``unless``:
+    a further SQL condition that refuses the move when true) at ``stamp``, returning the new balance."""
+    conditions = [PointsAccount.member_id == account.member_id, PointsAccount.balance + points >= 0]
+    if unless is not None:
+        conditions.append(~unless)
+    return (
         update(PointsAccount)
-        .where(PointsAccount.member_id == account.member_id, PointsAccount.balance + points >= 0)
-        .values(balance=PointsAccount.balance + points, updated_at=clock.now())
-        .returning(PointsAccount.balance, PointsAccount.updated_at)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
-    if moved is None:
+        .where(*conditions)
+        .values(balance=PointsAccount.balance + points, updated_at=stamp)
+        .returning(PointsAccount.balance)
+    )
+
+
+def _moved(account, balance, stamp):
+    set_committed_value(account, "balance", balance)
+    set_committed_value(account, "updated_at", stamp)
+
+
+def _entry(account, kind, points, **fields) -> PointsEntry:
+    """Move the locked account by ``points`` (conditional UPDATE, never below zero) and append the
+    entry, in one statement on PostgreSQL (``rows.move_and_append``)."""
+    stamp = clock.now()
+    entry = PointsEntry(member_id=account.member_id, kind=kind, points=points, **fields)
+    balance = move_and_append(_move(account, points, stamp), entry, balance_after="balance_after")
+    if balance is None:
         raise Conflict("insufficient_points", "Not enough points.", details={"points": account.balance})
-    set_committed_value(account, "balance", moved.balance)
-    set_committed_value(account, "updated_at", moved.updated_at)
-    entry = PointsEntry(member_id=account.member_id, kind=kind, points=points, balance_after=account.balance, **fields)
-    db.session.add(entry)
-    db.session.flush()
+    _moved(account, balance, stamp)
     return entry
 
 
@@ -250,6 +261,8 @@ def _earn_once(member_id, points, ref_type, ref_id, now):
     now = now or clock.now()
     settings = get_settings()
     account = _lock_account(member_id, create=True)
+    if points and _earn_when_clear(account, points, ref_type, ref_id, now, settings):
+        return points
     earned = db.session.scalar(
         select(PointsEntry.points).where(
             PointsEntry.ref_type == ref_type, PointsEntry.ref_id == ref_id, PointsEntry.kind == "earn"
@@ -263,6 +276,38 @@ def _earn_once(member_id, points, ref_type, ref_id, now):
     lot = _new_lot(member_id, points, now, settings, ref_type=ref_type, ref_id=ref_id)
     _entry(account, "earn", points, lot_id=lot.id, ref_type=ref_type, ref_id=ref_id)
     return points
+
+
+def _earn_when_clear(account, points, ref_type, ref_id, now, settings) -> bool:
+    """The usual earning in one statement on PostgreSQL: the account moves, the lot and the entry
+    are written, provided the reference has not earned yet and none of the member's lots is due
+    (checked in the UPDATE's condition, under the account's lock taken by the statement before, so
+    every earlier change is seen). Otherwise nothing is written and False is returned: the caller
+    then answers the repeat, or expires the due lots first, step by step."""
+    stamp = clock.now()
+    earned_before = exists().where(
+        PointsEntry.ref_type == ref_type, PointsEntry.ref_id == ref_id, PointsEntry.kind == "earn"
+    )
+    due = exists().where(
+        PointsLot.member_id == account.member_id, PointsLot.expired_at.is_(None), PointsLot.expires_at <= now
+    )
+    lot = PointsLot(
+        member_id=account.member_id,
+        earned=points,
+        remaining=points,
+        earned_at=now,
+        expires_at=expiry_for(now, settings),
+        ref_type=ref_type,
+        ref_id=ref_id,
+    )
+    entry = PointsEntry(member_id=account.member_id, kind="earn", points=points, ref_type=ref_type, ref_id=ref_id)
+    balance = move_and_append(
+        _move(account, points, stamp, unless=or_(earned_before, due)), entry, balance_after="balance_after", lot=lot
+    )
+    if balance is None:
+        return False
+    _moved(account, balance, stamp)
+    return True
 
 
 def redeem(*, member_id, points, ref_type, ref_id, now=None) -> PointsEntry:

@@ -24,7 +24,7 @@ from app.payments.services import create_wechat_payment
 from app.wallet import points as points_ledger
 from app.wallet.models import PAID_VIA, TopupPlan, Wallet, WalletEntry
 from app.wallet.plans import resolve_plan
-from app.wallet.rows import check_amount, lock_or_create_row, lock_row
+from app.wallet.rows import check_amount, lock_or_create_row, lock_row, move_and_append
 
 log = logging.getLogger(__name__)
 TOPUP_PURPOSE = "topup"
@@ -107,13 +107,10 @@ def _lock_wallet(member_id, *, create=False):
     return lock_row(Wallet, member_id)
 
 
-MOVED_COLUMNS = ("principal_fen", "bonus_fen", "balance_fen", "updated_at")
-
-
 def _record(wallet, kind, principal_delta, bonus_delta, *, unless=None, **fields) -> WalletEntry:
-    """Move the locked wallet by the deltas (one conditional UPDATE returning the new balances) and
-    append the entry. ``unless``: a further SQL condition that refuses the move when true (the
-    UPDATE then changes no row and the caller tells why)."""
+    """Move the locked wallet by the deltas (one conditional UPDATE) and append the entry, in one
+    statement on PostgreSQL (``rows.move_and_append``). ``unless``: a further SQL condition that
+    refuses the move when true (the UPDATE then changes no row and the caller tells why)."""
     conditions = [
         Wallet.member_id == wallet.member_id,
         Wallet.principal_fen + principal_delta >= 0,
@@ -121,37 +118,42 @@ def _record(wallet, kind, principal_delta, bonus_delta, *, unless=None, **fields
     ]
     if unless is not None:
         conditions.append(~unless)
-    moved = db.session.execute(
-        update(Wallet)
-        .where(*conditions)
-        .values(
-            principal_fen=Wallet.principal_fen + principal_delta,
-            bonus_fen=Wallet.bonus_fen + bonus_delta,
-            balance_fen=Wallet.balance_fen + principal_delta + bonus_delta,
-            updated_at=clock.now(),
-        )
-        .returning(*(getattr(Wallet, name) for name in MOVED_COLUMNS))
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
-    if moved is None:
-        raise Conflict(
-            "insufficient_balance",
-            "The stored-value balance is not enough.",
-            details={"balance_fen": wallet.balance_fen},
-        )
-    for name, value in zip(MOVED_COLUMNS, moved, strict=False):
-        set_committed_value(wallet, name, value)
+    stamp = clock.now()
     entry = WalletEntry(
         member_id=wallet.member_id,
         kind=kind,
         amount_fen=principal_delta + bonus_delta,
         principal_fen=principal_delta,
         bonus_fen=bonus_delta,
-        balance_after_fen=wallet.balance_fen,
         **fields,
     )
-    db.session.add(entry)
-    db.session.flush()
+    balance = move_and_append(
+        update(Wallet)
+        .where(*conditions)
+        .values(
+            principal_fen=Wallet.principal_fen + principal_delta,
+            bonus_fen=Wallet.bonus_fen + bonus_delta,
+            balance_fen=Wallet.balance_fen + principal_delta + bonus_delta,
+            updated_at=stamp,
+        )
+        .returning(Wallet.balance_fen),
+        entry,
+        balance_after="balance_after_fen",
+    )
+    if balance is None:
+        raise Conflict(
+            "insufficient_balance",
+            "The stored-value balance is not enough.",
+            details={"balance_fen": wallet.balance_fen},
+        )
+    # The wallet row is locked and was read under the lock, so its new parts are the old ones plus
+    # the deltas; the balance the database returned must agree.
+    if balance != wallet.balance_fen + principal_delta + bonus_delta:
+        raise RuntimeError(f"wallet of member {wallet.member_id} moved while locked")
+    set_committed_value(wallet, "principal_fen", wallet.principal_fen + principal_delta)
+    set_committed_value(wallet, "bonus_fen", wallet.bonus_fen + bonus_delta)
+    set_committed_value(wallet, "balance_fen", balance)
+    set_committed_value(wallet, "updated_at", stamp)
     return entry
 
 

@@ -56,7 +56,7 @@ def pay(*, member_id, work_order_id, tenders, now=None):
             "Pay with stored value, points or a coupon; WeChat Pay covers the rest.",
             details={"types": refused},
         )
-    valuation = prepare(order, tenders=tenders, now=now)
+    valuation, _member = prepare(order, tenders=tenders, now=now)  # held while the order is paid (see settle)
     remainder = valuation.remaining_fen
     if remainder < 0:
         raise Unprocessable(

@@ -21,10 +21,14 @@ from app.members.models import Member
 from app.members.tiers.models import Tier
 
 
-def discount_percents(member_id):
-    """(labor %, parts %) of the member's tier; walk-ins and members without a tier get none."""
+def discount_percents(member_id, member=None):
+    """(labor %, parts %) of the member's tier; walk-ins and members without a tier get none.
+    ``member``: the member's row when the caller holds it (its tier is joined to it), so nothing is read."""
     if member_id is None:
         return 0, 0
+    if member is not None and member.id == member_id:
+        tier = member.tier
+        return (tier.labor_discount_percent, tier.parts_discount_percent) if tier is not None else (0, 0)
     row = db.session.execute(
         select(Tier.labor_discount_percent, Tier.parts_discount_percent)
         .join(Member, Member.tier_id == Tier.id)
@@ -69,10 +73,11 @@ def order_discount_fen(lines_total_fen, kind, value):
     return 0
 
 
-def price(order):
+def price(order, member=None):
     """Set each line's price from the order member's current tier and the manual discounts, then
-    the order's totals over the lines not declined (see the module docstring for the steps)."""
-    labor_percent, parts_percent = discount_percents(order.member_id)
+    the order's totals over the lines not declined (see the module docstring for the steps).
+    ``member``: the order's member when the caller has read it (its tier is not read again)."""
+    labor_percent, parts_percent = discount_percents(order.member_id, member)
     for line in order.lines:
         line.discount_percent = tier_percent(line, labor_percent, parts_percent)
         unit = tier_unit_fen(line, labor_percent, parts_percent)

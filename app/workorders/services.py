@@ -179,8 +179,10 @@ def open_work_order(
     return order
 
 
-def _load(work_order_id, *, lock=False):
+def _load(work_order_id, *, lock=False, lines=False):
     stmt = select(WorkOrder).where(WorkOrder.id == work_order_id)
+    if lines:
+        stmt = stmt.options(joinedload(WorkOrder.lines).joinedload(WorkOrderLine.technicians))
     if lock:
         # The row lock serialises settle, pay, refund and edits of one order (PostgreSQL; SQLite
         # transactions are serialised by BEGIN IMMEDIATE). populate_existing re-reads the row.
@@ -191,9 +193,10 @@ def _load(work_order_id, *, lock=False):
     return order
 
 
-def get_work_order(*, work_order_id, actor=None) -> WorkOrder:
-    """One work order; staff see the orders of their stores only."""
-    order = _load(work_order_id)
+def get_work_order(*, work_order_id, actor=None, lines=False) -> WorkOrder:
+    """One work order; staff see the orders of their stores only. ``lines``: read its lines (and
+    their technicians) in the same statement, for a caller that prices it."""
+    order = _load(work_order_id, lines=lines)
     _check_store(actor, order.store_id)
     return order
 
@@ -204,15 +207,16 @@ def lock_work_order(*, work_order_id, actor=None) -> WorkOrder:
     return order
 
 
-def load_lines_and_payments(order):
-    """Read a locked order's lines and payments in one statement. Read after the row lock (not
-    joined to the locking SELECT), so they are current: PostgreSQL re-reads only the locked row of
-    a SELECT ... FOR UPDATE that waited, not the rows joined to it."""
+def load_lines_and_payments(order, *, vehicle=False):
+    """Read a locked order's lines (with their technicians) and payments in one statement; with
+    ``vehicle``, its car too (a settlement's answer shows it). Read after the row lock (not joined to
+    the locking SELECT), so they are current: PostgreSQL re-reads only the locked row of a
+    SELECT ... FOR UPDATE that waited, not the rows joined to it."""
+    options = [joinedload(WorkOrder.lines).joinedload(WorkOrderLine.technicians), joinedload(WorkOrder.payments)]
+    if vehicle:
+        options.append(joinedload(WorkOrder.vehicle))
     db.session.execute(
-        select(WorkOrder)
-        .where(WorkOrder.id == order.id)
-        .options(joinedload(WorkOrder.lines), joinedload(WorkOrder.payments))
-        .execution_options(populate_existing=True)
+        select(WorkOrder).where(WorkOrder.id == order.id).options(*options).execution_options(populate_existing=True)
     ).unique().all()
     return order
 

@@ -199,11 +199,14 @@ def _check_approvals(actor, tenders):
 
 
 def prepare(order, *, tenders, now):
-    """Lock-free part shared by quote and settle: the member link, prices, the valuation."""
+    """Lock-free part shared by quote and settle: the member link, prices, the valuation. Returns
+    the valuation and the order's member (None for a walk-in), read once with their tier (which
+    prices the order): a caller that goes on to spend and earn holds it (see ``settle``)."""
     services.ensure_settleable(order)
     services.link_member(order)
-    pricing.price(order)
-    return value_tenders(order=order, tenders=tenders, now=now)
+    member = db.session.get(Member, order.member_id) if order.member_id is not None else None
+    pricing.price(order, member)
+    return value_tenders(order=order, tenders=tenders, now=now), member
 
 
 def settle(*, actor, work_order_id, tenders, now=None):
@@ -212,13 +215,13 @@ def settle(*, actor, work_order_id, tenders, now=None):
     now = now or clock.now()
     _check_approvals(actor, tenders)
     order = services.lock_work_order(work_order_id=work_order_id, actor=actor)
-    services.load_lines_and_payments(order)
-    valuation = prepare(order, tenders=tenders, now=now)
+    services.load_lines_and_payments(order, vehicle=True)
+    # The member row is read once (with the tier that prices the order) and held until the
+    # settlement ends (``del`` below): the session's identity map keeps objects weakly, so without
+    # this reference the wallet, the points and the member metrics would each read it again. (Read
+    # only: the instruments still check the member.)
+    valuation, member = prepare(order, tenders=tenders, now=now)
     valuation.require_exact()
-    # The member row is read once and held until the settlement ends (``del`` below): the session's
-    # identity map keeps objects weakly, so without this reference the wallet, the points and the
-    # member metrics would each read it again. (Read only: the instruments still check the member.)
-    member = db.session.get(Member, order.member_id) if order.member_id is not None else None
     spend(order, valuation.values, ref_type=REF_TYPE, ref_id=order.id, status="posted", now=now, actor=actor)
     finish(order, now=now, staff_id=actor.id if actor is not None and actor.kind == "staff" else None)
     del member
@@ -230,10 +233,10 @@ def quote(*, actor, work_order_id, tenders, now=None):
     changing nothing (the pricing runs in a savepoint that is rolled back)."""
     now = now or clock.now()
     _check_approvals(actor, tenders)
-    order = services.get_work_order(work_order_id=work_order_id, actor=actor)
+    order = services.get_work_order(work_order_id=work_order_id, actor=actor, lines=True)
     savepoint = db.session.begin_nested()
     try:
-        valuation = prepare(order, tenders=tenders, now=now)
+        valuation, _member = prepare(order, tenders=tenders, now=now)
         result = {
             "work_order_id": order.id,
             "member_id": order.member_id,

@@ -45,7 +45,8 @@ class ConnectionDrop:
             self._killer.dispose()
 
     def _before_statement(self, conn, cursor, statement, parameters, context, executemany):
-        if self.dropped or not statement.lstrip().startswith(self.statement):
+        # Compared with its whitespace collapsed: a compiled WITH breaks its line after "AS".
+        if self.dropped or not " ".join(statement.split()).startswith(self.statement):
             return
         self.seen += 1
         if self.seen == self.nth:

@@ -28,7 +28,8 @@ CASH_FEN = TOTAL - COUPON_FEN - POINTS - STORED_FEN
 # Where the connection goes: statements spread over the transaction (after the coupon and points
 # were spent, after the wallet, after the stock, with the idempotency record's outcome) and COMMIT.
 STATEMENTS = {
-    "wallet-debit": "UPDATE wallets",
+    # On PostgreSQL the wallet's UPDATE and its entry are one statement (app/wallet/rows.py).
+    "wallet-debit": "WITH moved AS (UPDATE wallets" if ON_POSTGRES else "UPDATE wallets",
     "payment-rows": "INSERT INTO work_order_payments",
     "stock-movement": "INSERT INTO part_stock_movements",
     "idempotency-outcome": "UPDATE idempotency_records",
