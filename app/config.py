@@ -109,6 +109,9 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(BaseConfig):
     ENV_NAME = "testing"
     TESTING = True
+    # Staff passwords hashed quickly: scrypt's deliberate 0.1 s per hash and per check was most of a
+    # test's set-up (five accounts made and logged in). Every other settings class keeps scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     RATELIMIT_ENABLED = False  # the rate-limit tests turn it on
     SECRET_KEY = "pitstop-test-key-0123456789-0123456789-0123"
     DEV_ENDPOINTS = True

@@ -3,6 +3,7 @@
 import re
 from datetime import date, time
 
+from flask import current_app
 from sqlalchemy import Integer, bindparam, exists, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,6 +17,13 @@ from app.stores.models import Staff, StaffStore, Store
 
 # A fixed hash to compare against when the username is unknown, so both paths cost the same.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _hashed(password):
+    """The password's salted hash, by the configured method (werkzeug's scrypt unless the settings
+    name another: the test settings use a fast one)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    return generate_password_hash(password, method=method) if method else generate_password_hash(password)
 
 
 def create_store(*, name, address=None, phone=None) -> Store:
@@ -224,7 +232,7 @@ def create_staff(*, username, password, role, store_ids=(), actor=None) -> Staff
     _check_password(password)
     if db.session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
         raise Conflict("username_taken", f"username {username!r} is taken")
-    staff = Staff(username=username, password_hash=generate_password_hash(password), role=role)
+    staff = Staff(username=username, password_hash=_hashed(password), role=role)
     staff.stores = _stores_by_ids(store_ids)
     db.session.add(staff)
     db.session.flush()
@@ -349,7 +357,7 @@ def reset_staff_password(*, staff_id, password, actor=None) -> Staff:
     whoever knew the old one is signed out everywhere. Audited ("staff"; never the password)."""
     _check_password(password)
     staff = _lock_staff(staff_id)
-    staff.password_hash = generate_password_hash(password)
+    staff.password_hash = _hashed(password)
     staff.token_version += 1
     db.session.flush()
     record_change(
