@@ -41,11 +41,6 @@ value_rate_limit = limiter.limit(_value_limit, key_func=_caller_key)
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-@limiter.request_filter
-def _reads_are_not_limited():
-    return request.method in _READ_METHODS
-
-
 def _skip_reads(app):
     hooks = app.before_request_funcs.setdefault(None, [])
     check = limiter._check_request_limit

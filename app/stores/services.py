@@ -22,8 +22,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 def _hashed(password):
     """The password's salted hash, by the configured method (werkzeug's scrypt unless the settings
     name another: the test settings use a fast one)."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD")
-    return generate_password_hash(password, method=method) if method else generate_password_hash(password)
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
 def create_store(*, name, address=None, phone=None) -> Store:
