@@ -33,6 +33,8 @@ test('the owner adds a part, a member redeems it, the counter hands it over and 
   await page.getByTestId('reward-points').fill('800')
   await page.getByTestId('reward-stock').fill('2')
   await page.getByTestId('reward-save').click()
+  // The list shows the new reward once the service has saved it; only then is it asked for.
+  await expect(page.getByRole('cell', { name: `兑换雨刮${tag}`, exact: true })).toBeVisible()
 
   const owner = await staffApi(request, 'owner')
   const rewards = await owner.get<{ items: { id: number; name: string; points_price: number; total_stock: number }[] }>('/exchange-rewards?per_page=100')
