@@ -9,7 +9,9 @@ each named database is measured in turn, in its own process, and the table shows
 each size and its growth from the smallest to the largest (the targets are checked on the largest;
 plate lookup, quote and settle may grow at most 20 %). Measured:
 - plate lookup: ``GET /vehicles?plate=`` with the last 3, 4 or 5 characters or the whole plate of
-  a random car, as a cashier (p95 over --samples requests);
+  a random car, as a cashier (p95 over --samples requests), asking for the page the counter shows
+  (COUNTER_PAGE cars, as console/src/components/counter/lookup.ts does); the same fragments with
+  the API's default page of 20 are printed beside it;
 - quote and settle: ``POST /work-orders/{id}/quote`` and ``/settle`` with stored value + cash on
   orders opened beforehand for random members holding stored value (p95), and the SQL statements
   each settle request sends (the whole request: staff row, idempotency key, settle, commit);
@@ -47,6 +49,7 @@ import json
 import os
 import platform
 import random
+import re
 import secrets
 import socket
 import subprocess
@@ -57,6 +60,10 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The page of cars the counter asks for as the cashier types (read from the console, so the two agree).
+COUNTER_PAGE = int(
+    re.search(r"export const PAGE = (\d+)", (ROOT / "console/src/components/counter/lookup.ts").read_text()).group(1)
+)
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, text  # noqa: E402
@@ -194,14 +201,18 @@ def measure_in_process(app, args, rng):
     results["members"] = members
     results["database"] = server.split(" on ")[0]
 
-    lookups = []
-    for plate in plates:
-        fragment = plate if rng.random() < 0.25 else plate[-rng.choice((3, 4, 5)) :]
-        elapsed, body = timed(lambda: client.get(f"/api/v1/vehicles?plate={fragment}", headers=cashier))
-        if fragment == plate and plate not in [item["vehicle"]["plate"] for item in body["items"]]:
-            raise SystemExit(f"plate lookup missed {plate}")
-        lookups.append(elapsed)
-    results["plate lookup"] = p95(lookups)
+    # The counter's own request (its page of COUNTER_PAGE cars), and beside it the API's default page.
+    fragments = [plate if rng.random() < 0.25 else plate[-rng.choice((3, 4, 5)) :] for plate in plates]
+    for key, per_page in (("plate lookup", COUNTER_PAGE), ("plate lookup 20", 20)):
+        lookups = []
+        for plate, fragment in zip(plates, fragments, strict=True):
+            elapsed, body = timed(
+                lambda: client.get(f"/api/v1/vehicles?plate={fragment}&per_page={per_page}", headers=cashier)
+            )
+            if fragment == plate and plate not in [item["vehicle"]["plate"] for item in body["items"]]:
+                raise SystemExit(f"plate lookup missed {plate}")
+            lookups.append(elapsed)
+        results[key] = p95(lookups)
 
     quotes, settles, statements, settled_ids = [], [], [], []
     counter = StatementCounter(app)
@@ -524,6 +535,7 @@ def measure(url, args):
 # (key, label, unit/format, target text, target check or None, growth limit or None)
 FIGURES = [
     ("plate lookup", "plate lookup p95", "{:.1f} ms", "≤ 10 ms", lambda v: v <= 10, 0.20),
+    ("plate lookup 20", "  with a 20-car page", "{:.1f} ms", "", None, None),
     ("quote", "quote p95", "{:.1f} ms", "≤ 50 ms", lambda v: v <= 50, 0.20),
     ("settle", "settle p95", "{:.1f} ms", "≤ 30 ms", lambda v: v <= 30, 0.20),
     ("settle statements", "SQL statements per settle", "{:.0f}", "", None, None),
