@@ -4,16 +4,32 @@ the counter's plate lookup) sent as SQL text through the session's connection.
 Executing a Core statement, SQLAlchemy walks it to build its cache key and turns every value of
 every row through a processor chain; for a statement of forty columns that costs more Python than
 the statement's own round trip. Here the statement is compiled once per dialect, and each execution
-sends the compiled text with ``exec_driver_sql`` -- on the session's connection, in its transaction,
-with SQLAlchemy's events, error translation and disconnect handling as for any statement -- and
-applies the bind and result processors of the statement's own types (UTCDateTime's, SQLite's date
-strings), so the rows are the ones ``session.execute(statement)`` returns
-(tests/foundation/test_precompiled_reads.py holds the two to the same rows on both databases).
+sends the compiled text on the session's connection, in its transaction, and applies the bind and
+result processors of the statement's own types (UTCDateTime's, SQLite's date strings), so the rows
+are the ones ``session.execute(statement)`` returns (tests/foundation/test_precompiled_reads.py
+holds the two to the same rows on both databases).
+
+The text goes to the driver's cursor directly: even ``exec_driver_sql`` builds an execution context
+and the result's column metadata from the cursor's description on every call, half the CPU of a
+lookup's statement. Errors still go through SQLAlchemy's handling (translation to its exceptions,
+a lost connection invalidated in the pool); while anything listens to the connection's statement
+events (a statement counter, a fault injected by a test) the read goes through ``exec_driver_sql``,
+so the listeners see it like any other statement.
 """
 
 import threading
 
 from app.extensions import db
+
+# The connection events a statement of SQLAlchemy's own execution would fire.
+_STATEMENT_EVENTS = ("before_execute", "after_execute", "before_cursor_execute", "after_cursor_execute")
+
+
+def _statement_listeners(connection):
+    """Whether anything listens to the statements of ``connection`` (its own listeners, or its
+    engine's, which include those set on every engine)."""
+    engine_events = connection.engine.dispatch
+    return connection._has_events or any(getattr(engine_events, name) for name in _STATEMENT_EVENTS)
 
 
 class PrecompiledRead:
@@ -81,11 +97,14 @@ class _Compiled:
             value = params[key]
             values[name] = self._processed(name, value)
         arguments = tuple(values[name] for name in self.order) if self.order is not None else values
-        result = connection.exec_driver_sql(self.sql, arguments)
-        try:
-            rows = result.cursor.fetchall()
-        finally:
-            result.close()
+        if connection.in_transaction() and not _statement_listeners(connection):
+            rows = self._fetch_on_cursor(connection, arguments)
+        else:
+            result = connection.exec_driver_sql(self.sql, arguments)
+            try:
+                rows = result.cursor.fetchall()
+            finally:
+                result.close()
         keys, processors = self.keys, self.row_processors
         if processors is None:
             return [dict(zip(keys, row, strict=True)) for row in rows]
@@ -96,3 +115,16 @@ class _Compiled:
             }
             for row in rows
         ]
+
+    def _fetch_on_cursor(self, connection, arguments):
+        cursor = None
+        try:
+            cursor = connection.connection.cursor()
+            cursor.execute(self.sql, arguments)
+            return cursor.fetchall()
+        except connection.dialect.loaded_dbapi.Error as error:
+            # Translated and, for a lost connection, invalidated as SQLAlchemy's execution does.
+            connection._handle_dbapi_exception(error, self.sql, arguments, cursor, None)
+        finally:
+            if cursor is not None:
+                cursor.close()

@@ -6,7 +6,9 @@ SQLite and PostgreSQL, and it must refuse what it cannot run exactly."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import DateTime, Integer, bindparam, literal, select
+from sqlalchemy import DateTime, Integer, bindparam, column, create_engine, event, literal, select, table, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from app.common import clock
 from app.common.precompiled import PrecompiledRead
@@ -84,3 +86,53 @@ def test_a_list_parameter_is_refused(app):
         expanding = PrecompiledRead(lambda: select(Member.id).where(Member.id.in_(bindparam("ids", expanding=True))))
         with pytest.raises(ValueError, match="expand"):
             expanding.mappings({"ids": [1]})
+
+
+def _member_by_id():
+    return PrecompiledRead(lambda: select(Member.id).where(Member.id == bindparam("id", type_=Integer)))
+
+
+def test_a_driver_error_is_sqlalchemy_s_error(app):
+    missing = PrecompiledRead(lambda: select(table("no_such_table", column("id"))))
+    with app.app_context():
+        with pytest.raises(DBAPIError) as raised:
+            missing.mappings({})
+        assert "no_such_table" in str(raised.value)
+        assert not raised.value.connection_invalidated
+
+
+def test_a_lost_connection_is_let_go_and_the_next_request_reads_on_a_new_one(app):
+    read = _member_by_id()
+    with app.app_context():
+        connection = db.session.connection()
+        driver_connection = connection.connection.dbapi_connection
+        if connection.dialect.name == "postgresql":
+            killer = create_engine(db.engine.url, poolclass=NullPool)
+            with killer.connect() as other:
+                pid = driver_connection.info.backend_pid
+                assert other.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+            killer.dispose()
+        else:
+            driver_connection.close()
+        with pytest.raises(DBAPIError) as raised:
+            read.mappings({"id": 1})
+        assert raised.value.connection_invalidated
+        db.session.rollback()
+        assert read.mappings({"id": -1}) == []  # on a fresh connection from the pool
+
+
+def test_statement_listeners_see_a_precompiled_read(app):
+    read = _member_by_id()
+    seen = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        read.mappings({"id": 1})  # compiled
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert read.mappings({"id": 1}) == []
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert len(seen) == 1 and "FROM members" in seen[0]
