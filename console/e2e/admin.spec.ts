@@ -87,6 +87,8 @@ test('an idle console locks itself after the minutes the owner set', async ({ pa
   await page.clock.install()
   await signIn(page, request, username, '/console/counter')
   await expect(page.getByTestId('who')).toContainText(username)
+  // The console reads the minutes as it opens; the lock button names them once it has them.
+  await expect(page.getByTestId('lock')).toHaveAttribute('title', `无操作 ${minutes} 分钟后自动锁屏`)
   await page.clock.fastForward(minutes * 60_000 - 5_000)
   await expect(page.getByTestId('lock-screen')).toBeHidden()
   await page.clock.fastForward(10_000)
