@@ -11,6 +11,7 @@ from app.common.db import is_sqlite
 from app.common.side_by_side import run_side_by_side
 from app.extensions import db
 from app.stores.models import Store
+from tests.helpers import ON_POSTGRES
 
 
 def _where_and_how_many():
@@ -46,3 +47,20 @@ def test_an_error_in_a_group_reaches_the_caller(app):
 
     with app.app_context(), pytest.raises(LookupError, match="no such figure"):
         run_side_by_side({"fine": _where_and_how_many, "broken": broken})
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="planner settings are PostgreSQL's")
+def test_the_overview_groups_plan_for_running_side_by_side_and_leave_the_caller_s_settings_alone(app):
+    from sqlalchemy import text
+
+    from app.stats.services import OVERVIEW_PLANNER, _overview_session
+
+    def settings():
+        return {name: db.session.scalar(text(f"SHOW {name}")) for name in OVERVIEW_PLANNER}
+
+    with app.app_context():
+        own = settings()
+        answers = run_side_by_side({"a": settings, "b": settings}, prepare=_overview_session)
+        assert answers == {"a": OVERVIEW_PLANNER, "b": OVERVIEW_PLANNER}
+        assert settings() == own != OVERVIEW_PLANNER
