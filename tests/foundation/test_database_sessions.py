@@ -23,3 +23,26 @@ def test_sqlite_connections_enforce_foreign_keys_and_wait_for_locks(app):
     with app.app_context():
         assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
         assert db.session.scalar(text("PRAGMA busy_timeout")) == 15000
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's planner setting")
+def test_planning_for_data_in_memory_lasts_to_the_end_of_the_transaction(app):
+    from app.common.db import RANDOM_PAGE_COST_IN_MEMORY, plan_for_data_in_memory
+
+    with app.app_context():
+        default = db.session.scalar(text("SHOW random_page_cost"))
+        plan_for_data_in_memory(db.session)
+        assert db.session.scalar(text("SHOW random_page_cost")) == RANDOM_PAGE_COST_IN_MEMORY != default
+        db.session.rollback()
+        assert db.session.scalar(text("SHOW random_page_cost")) == default
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's planner setting")
+def test_a_segment_count_plans_for_data_in_memory(app):
+    from app.marketing.segments import preview_rules
+
+    with app.app_context():
+        default = db.session.scalar(text("SHOW random_page_cost"))
+        preview_rules({"all": [{"field": "visit_count", "op": "gte", "value": 1}]})
+        assert db.session.scalar(text("SHOW random_page_cost")) == "1.1" != default
+        db.session.rollback()
