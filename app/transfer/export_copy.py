@@ -2,8 +2,9 @@
 into the file chunk by chunk, instead of Python formatting a million rows one cell at a time.
 
 Every cell is formatted in SQL exactly as ``exports._members`` and ``csv_export._cell`` format it
-(yuan from fen with two decimals, UTC dates, 男/女, the apostrophe before a formula start), so the
-file is byte for byte the one the Python path writes (tests/transfer/test_export_copy.py):
+(yuan from fen with two decimals, instants as the merchant's local dates, 男/女, the apostrophe
+before a formula start), so the file is byte for byte the one the Python path writes
+(tests/transfer/test_export_copy.py):
 
 - an empty text cell is written as NULL, since PostgreSQL quotes an empty string (``""``) where
   Python's csv module writes nothing;
@@ -38,17 +39,18 @@ def _day(value):
     return func.to_char(value, "YYYY-MM-DD")
 
 
-def _utc_day(instant):
-    # exports._day takes the date of the UTC instant.
-    return _day(func.timezone("UTC", instant))
+def _local_day(instant, tz_name):
+    # As exports._day: the instant's date in the merchant's timezone.
+    return _day(func.timezone(tz_name, instant))
 
 
 def _number(value):
     return cast(value, String)
 
 
-def members_copy_sql(statement):
-    """The ``COPY (SELECT ...) TO STDOUT`` writing the rows of ``exports.members_statement()``."""
+def members_copy_sql(statement, tz_name):
+    """The ``COPY (SELECT ...) TO STDOUT`` writing the rows of ``exports.members_statement()``, its
+    instants as dates in ``tz_name``."""
     rows = statement.order_by(None).subquery()
     c = rows.c
     cells = select(
@@ -64,8 +66,8 @@ def members_copy_sql(statement):
         _yuan(func.coalesce(c.principal_fen, 0)),
         _yuan(func.coalesce(c.bonus_fen, 0)),
         _number(func.coalesce(c.points, literal(0, Integer))),
-        _utc_day(c.first_paid_visit_at),
-        _utc_day(c.last_paid_visit_at),
+        _local_day(c.first_paid_visit_at, tz_name),
+        _local_day(c.last_paid_visit_at, tz_name),
         _number(c.paid_visit_count),
         _yuan(c.total_paid_fen),
     ).order_by(c.id)
@@ -93,9 +95,10 @@ class _CrLf:
         return b'"'.join(parts)
 
 
-def write_members_csv(statement, handle):
-    """Write the data rows of the members CSV to the binary file ``handle``; answers their number."""
-    sql = members_copy_sql(statement)
+def write_members_csv(statement, handle, *, tz_name):
+    """Write the data rows of the members CSV to the binary file ``handle`` (instants as dates in
+    ``tz_name``); answers their number."""
+    sql = members_copy_sql(statement, tz_name)
     connection = db.session.connection().connection.driver_connection
     to_crlf = _CrLf()
     with connection.cursor() as cursor:

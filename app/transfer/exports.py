@@ -10,7 +10,7 @@ directory (``EXPORT_DIR``, default ``<instance>/exports``) and is downloaded fro
 import csv
 import io
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -18,12 +18,14 @@ from sqlalchemy import func, literal, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.cards.models import PackageCard, PackageCardItem
+from app.common import clock
 from app.common.csv_export import _cell
 from app.common.db import is_sqlite
 from app.coupons.models import CouponTemplate, MemberCoupon
 from app.extensions import db
 from app.members.models import Member, MemberTag, Tag, Vehicle
 from app.members.tiers.models import Tier
+from app.merchant.services import merchant_timezone
 from app.transfer.columns import KINDS
 from app.transfer.models import ExportJob
 from app.wallet.models import PointsAccount, Wallet
@@ -38,12 +40,14 @@ def _yuan(fen):
     return str((Decimal(fen) / 100).quantize(Decimal("0.01")))
 
 
-def _day(value):
-    return (
-        value.date().isoformat()
-        if hasattr(value, "date") and value is not None
-        else (value.isoformat() if value else "")
-    )
+def _day(value, tz_name=None):
+    """A date cell: a date as it is, an instant as the merchant's local date (``tz_name``), the day
+    the shop saw it happen (a coupon valid until local midnight ends that day, not the day before)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return clock.local_today(tz_name, value).isoformat()
+    return value.isoformat()
 
 
 def _stream(statement):
@@ -121,6 +125,7 @@ def _members():
     yield [column.label for column in KINDS["members"]]
     yield [column.key for column in KINDS["members"]]
     genders = {"male": "男", "female": "女"}
+    tz_name = merchant_timezone()
     for (
         phone,
         nickname,
@@ -153,8 +158,8 @@ def _members():
             _yuan(principal or 0),
             _yuan(bonus or 0),
             points or 0,
-            _day(first_visit),
-            _day(last_visit),
+            _day(first_visit, tz_name),
+            _day(last_visit, tz_name),
             visits,
             _yuan(total_paid),
         ]
@@ -210,13 +215,14 @@ def _cards():
         .join(PackageCardItem, PackageCardItem.card_id == PackageCard.id)
         .order_by(PackageCard.id, PackageCardItem.id)
     )
+    tz_name = merchant_timezone()
     for card_id, phone, name, price, expires_at, item in _stream(statement):
         yield [
             card_id,
             phone,
             name,
             _yuan(price),
-            _day(expires_at),
+            _day(expires_at, tz_name),
             item.service_item_id,
             item.initial_count,
             item.remaining,
@@ -239,8 +245,16 @@ def _coupons():
         .order_by(MemberCoupon.id)
     )
     statuses = {"unused": "未使用", "used": "已使用", "void": "已作废"}
+    tz_name = merchant_timezone()
     for code, phone, name, status, valid_from, valid_until in _stream(statement):
-        yield [code, phone, name, statuses.get(status, status), _day(valid_from), _day(valid_until)]
+        yield [
+            code,
+            phone,
+            name,
+            statuses.get(status, status),
+            _day(valid_from, tz_name),
+            _day(valid_until, tz_name),
+        ]
 
 
 def _work_orders():
@@ -301,7 +315,7 @@ def _members_csv_by_copy(path):
     _room_for_sorting()
     with open(path, "wb") as handle:
         handle.write(header.getvalue().encode("utf-8-sig"))
-        return write_members_csv(statement, handle)
+        return write_members_csv(statement, handle, tz_name=merchant_timezone())
 
 
 def write_file(kind, file_format, path, *, by_copy=None):

@@ -1,6 +1,7 @@
 """The members CSV written by PostgreSQL's COPY is the file the Python path writes, byte for byte:
 cells that need quoting (commas, quotes, line breaks), formula starts, empty and missing values,
-yuan, dates of late-evening instants, tags, first cars and merged-away members."""
+yuan, instants as the shop's local dates (23:30 UTC is the next morning in Shanghai), tags, first
+cars and merged-away members."""
 
 from datetime import UTC, date, datetime
 
@@ -16,7 +17,7 @@ HEADER = (
 )
 EXPECTED = HEADER + (
     '13800000001,"张,三",男,1990-02-03,金卡%,\'=SUM(1),粤B12345,"宝马 ""X5""",12000,'
-    "500.10,50.00,1200,2024-03-01,2024-12-31,7,12345.67\r\n"
+    "500.10,50.00,1200,2024-03-02,2024-12-31,7,12345.67\r\n"
     '13800000002,"第一行\r\n第二行\n第三行",女,,,,,,,0.00,0.00,0,,,0,0.00\r\n'
     "'+8613800000003,'-李四,,,,'@家人,粤B00001,,0,0.05,0.00,0,,,0,0.01\r\n"
     '13800000004,"\'=""引号""",,,,,粤B00002,"甲\r乙",,0.00,0.00,0,,,0,0.00\r\n'

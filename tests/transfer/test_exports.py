@@ -72,3 +72,24 @@ def test_every_kind_exports_as_xlsx_and_csv(app, api, staff_tokens):
 def test_exports_are_the_owners_and_an_unknown_export_is_404(api, staff_tokens):
     assert api.post("/exports", staff_tokens["marketing"], json={"kind": "members"}).status_code == 403
     assert error_code(api.get("/exports/999/file", staff_tokens["owner"])) == "export_not_found"
+
+
+def test_dates_of_instants_are_the_shop_s_local_dates(app, api, staff_tokens):
+    from datetime import UTC, datetime
+
+    from app.coupons.models import MemberCoupon
+    from tests.factories import give_coupon, new_member
+
+    member_id = new_member(app, phone="13900000077")
+    coupon_id = give_coupon(app, member_id, kind="cash_off", value_fen=1000)
+    with app.app_context():
+        coupon = db.session.get(MemberCoupon, coupon_id)
+        # Valid from local midnight of 1 March through 5 March (ends at local midnight of 6 March):
+        # in UTC both instants fall on the day before.
+        coupon.valid_from = datetime(2026, 2, 28, 16, 0, tzinfo=UTC)
+        coupon.valid_until = datetime(2026, 3, 5, 16, 0, tzinfo=UTC)
+        code = coupon.code
+        db.session.commit()
+    _, content = _export(api, staff_tokens["owner"], "coupons", "csv")
+    line = next(line for line in content.decode("utf-8-sig").splitlines() if line.startswith(f"{code},"))
+    assert line.endswith(",2026-03-01,2026-03-06"), line
