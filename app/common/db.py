@@ -63,11 +63,18 @@ def insert_for(bind, target):
 RANDOM_PAGE_COST_IN_MEMORY = "1.1"
 
 
+def set_local(session, **settings):
+    """For the rest of ``session``'s transaction on PostgreSQL, these server settings (SET LOCAL,
+    all in one statement): a read's working memory or its planner's costs, never what it answers.
+    Nothing on SQLite, which has no such settings."""
+    if dialect_name(session) == "postgresql":
+        session.execute(select(*(func.set_config(name, str(value), True) for name, value in settings.items())))
+
+
 def plan_for_data_in_memory(session):
     """For the rest of ``session``'s transaction on PostgreSQL, plan with the in-memory
-    random_page_cost (SET LOCAL: plans change, never results). Nothing on SQLite."""
-    if dialect_name(session) == "postgresql":
-        session.execute(select(func.set_config("random_page_cost", RANDOM_PAGE_COST_IN_MEMORY, True)))
+    random_page_cost (plans change, never results)."""
+    set_local(session, random_page_cost=RANDOM_PAGE_COST_IN_MEMORY)
 
 
 @event.listens_for(Engine, "connect")

@@ -13,10 +13,10 @@ exception as the segments: a report joins what no single service exposes).
 
 import logging
 
-from sqlalchemy import func, literal, select, text, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects.postgresql import distinct_on
 
-from app.common.db import is_sqlite
+from app.common.db import is_sqlite, set_local
 from app.common.errors import AppError, Conflict, NotFound, Unprocessable
 from app.common.pagination import paginate
 from app.extensions import db
@@ -134,7 +134,7 @@ def _audience(campaign, now):
         ).where(rules)
     # The same plate and store from one pass over the cars and one over the visits, joined by
     # member: looked up per member, they were two index searches for each of hundreds of thousands.
-    db.session.execute(text(f"SET LOCAL work_mem = '{LAUNCH_WORK_MEM}'"))
+    set_local(db.session, work_mem=LAUNCH_WORK_MEM)
     first_cars = (
         select(Vehicle.member_id, Vehicle.plate)
         .where(Vehicle.member_id.is_not(None))

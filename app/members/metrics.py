@@ -24,10 +24,10 @@ Rules (paid work only, DESIGN.md "Field rules"):
 from bisect import bisect_left
 from datetime import timedelta
 
-from sqlalchemy import Double, Integer, Numeric, and_, case, cast, func, literal, or_, select, text, type_coerce, update
+from sqlalchemy import Double, Integer, Numeric, and_, case, cast, func, literal, or_, select, type_coerce, update
 
 from app.common import clock
-from app.common.db import is_sqlite
+from app.common.db import is_sqlite, set_local
 from app.extensions import db
 from app.members.models import Member, MemberMetricCuts
 from app.merchant.services import get_settings
@@ -261,7 +261,7 @@ def recompute_member_metrics(*, now=None):
     if is_sqlite(db.session):
         counts, score_cuts = _recompute_in_steps(now)
     else:
-        db.session.execute(text(f"SET LOCAL work_mem = '{METRICS_WORK_MEM}'"))
+        set_local(db.session, work_mem=METRICS_WORK_MEM)
         counts, score_cuts = _recompute_in_one_statement(now)
     interval_key = func.coalesce(-Member.mean_visit_interval_days, NO_INTERVAL)
     cuts = {

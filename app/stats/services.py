@@ -34,7 +34,7 @@ Periods are merchant-local days (``from``..``to`` inclusive, see periods.py). Th
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app.accounts import statements as accounts
 from app.cards import period_services as period_cards
@@ -42,7 +42,7 @@ from app.cards import services as cards
 from app.cards.models import PAID_VIA as CARD_PAID_VIA
 from app.cards.models import PackageCardEntry, PackageCardItem
 from app.common import clock
-from app.common.db import RANDOM_PAGE_COST_IN_MEMORY
+from app.common.db import RANDOM_PAGE_COST_IN_MEMORY, set_local
 from app.common.side_by_side import run_side_by_side
 from app.coupons.models import MemberCoupon
 from app.extensions import db
@@ -273,8 +273,7 @@ STATS_WORK_MEM = "64MB"
 
 
 def _room_for_aggregates():
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text(f"SET LOCAL work_mem = '{STATS_WORK_MEM}'"))
+    set_local(db.session, work_mem=STATS_WORK_MEM)
 
 
 # The overview's groups also plan for how they run (PostgreSQL, SET LOCAL in each group's read-only
@@ -289,9 +288,7 @@ OVERVIEW_PLANNER = {"max_parallel_workers_per_gather": "0", "random_page_cost": 
 
 
 def _overview_session():
-    if db.session.get_bind().dialect.name == "postgresql":
-        settings = {"work_mem": STATS_WORK_MEM, **OVERVIEW_PLANNER}
-        db.session.execute(select(*(func.set_config(name, value, True) for name, value in settings.items())))
+    set_local(db.session, work_mem=STATS_WORK_MEM, **OVERVIEW_PLANNER)
 
 
 def overview(*, first_day=None, last_day=None, store_id=None, now=None) -> dict:

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import func, literal, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.cards.models import PackageCard, PackageCardItem
 from app.common import clock
 from app.common.csv_export import _cell
-from app.common.db import is_sqlite
+from app.common.db import is_sqlite, set_local
 from app.coupons.models import CouponTemplate, MemberCoupon
 from app.extensions import db
 from app.members.models import Member, MemberTag, Tag, Vehicle
@@ -60,8 +60,7 @@ EXPORT_WORK_MEM = "64MB"
 
 
 def _room_for_sorting():
-    if not is_sqlite(db.session):
-        db.session.execute(text(f"SET LOCAL work_mem = '{EXPORT_WORK_MEM}'"))
+    set_local(db.session, work_mem=EXPORT_WORK_MEM)
 
 
 def members_statement():

@@ -25,6 +25,19 @@ def test_sqlite_connections_enforce_foreign_keys_and_wait_for_locks(app):
         assert db.session.scalar(text("PRAGMA busy_timeout")) == 15000
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's settings")
+def test_local_settings_are_set_together_and_end_with_the_transaction(app):
+    from app.common.db import set_local
+
+    with app.app_context():
+        before = {name: db.session.scalar(text(f"SHOW {name}")) for name in ("work_mem", "jit_above_cost")}
+        set_local(db.session, work_mem="48MB", jit_above_cost=123456)
+        assert db.session.scalar(text("SHOW work_mem")) == "48MB"
+        assert db.session.scalar(text("SHOW jit_above_cost")) == "123456"
+        db.session.rollback()
+        assert {name: db.session.scalar(text(f"SHOW {name}")) for name in before} == before
+
+
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's planner setting")
 def test_planning_for_data_in_memory_lasts_to_the_end_of_the_transaction(app):
     from app.common.db import RANDOM_PAGE_COST_IN_MEMORY, plan_for_data_in_memory

@@ -19,11 +19,12 @@ in chunks and its figures join the query as a JSON document.
 import json
 from datetime import timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, insert, literal, or_, select, text, union_all, update
+from sqlalchemy import Integer, and_, case, cast, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
 from app.common import clock
+from app.common.db import set_local
 from app.extensions import db
 from app.members.models import Member
 from app.members.tiers.models import Tier, TierChange
@@ -165,8 +166,7 @@ def review_tiers(*, now=None):
     tiers = _tiers_by_rank_desc()
     if not tiers:  # a new shop without tiers: no member holds one, none can reach one
         return {"upgraded": 0, "downgraded": 0}
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text(f"SET LOCAL work_mem = '{REVIEW_WORK_MEM}'"))
+    set_local(db.session, work_mem=REVIEW_WORK_MEM)
     members = select(Member.id, Member.tier_id).where(Member.merged_into_id.is_(None)).subquery()
     spend_rows = _spend_by_member(now - WINDOW, members)
     current = aliased(Tier)
