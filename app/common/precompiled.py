@@ -81,11 +81,13 @@ class _Compiled:
         self.constants = {name: self._processed(name, bind.value) for name, bind in binds.items() if not bind.required}
         self.runtime = {bind.key: name for name, bind in binds.items() if bind.required}
         self.order = compiled.positiontup if compiled.positional else None
-        self.row_processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
-        ]
-        if not any(self.row_processors):
-            self.row_processors = None
+        # Only the columns whose type converts the driver's value (an instant's timezone, SQLite's
+        # dates): the rest are taken as the driver returns them.
+        self.row_processors = tuple(
+            (key, processor)
+            for key, column in zip(self.keys, statement.selected_columns, strict=True)
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+        )
 
     def _processed(self, name, value):
         processor = self.processors.get(name)
@@ -105,16 +107,14 @@ class _Compiled:
                 rows = result.cursor.fetchall()
             finally:
                 result.close()
-        keys, processors = self.keys, self.row_processors
-        if processors is None:
-            return [dict(zip(keys, row, strict=True)) for row in rows]
-        return [
-            {
-                key: value if processor is None or value is None else processor(value)
-                for key, value, processor in zip(keys, row, processors, strict=True)
-            }
-            for row in rows
-        ]
+        keys = self.keys
+        mappings = [dict(zip(keys, row, strict=True)) for row in rows]
+        for key, processor in self.row_processors:
+            for mapping in mappings:
+                value = mapping[key]
+                if value is not None:
+                    mapping[key] = processor(value)
+        return mappings
 
     def _fetch_on_cursor(self, connection, arguments):
         cursor = None

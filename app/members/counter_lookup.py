@@ -52,13 +52,16 @@ def search_by_plate(*, plate_fragment, page, per_page):
     else:  # past the last page: the window saw no rows to count
         total = db.session.scalar(select(func.count()).where(plate_contains(fragment)))
     items = []
+    if rows:
+        # The thresholds are the same on every row (scalar subqueries of the settings row).
+        first = rows[0]
+        limits = {
+            name: first[name] if first[name] is not None else default for name, default in LIFECYCLE_DEFAULTS.items()
+        }
     for row in rows:
-        vehicle = SimpleNamespace(**{column.key: row[f"vehicle_{column.key}"] for column in _LOOKUP_VEHICLE_COLUMNS})
+        vehicle = SimpleNamespace(**{key: row[label] for key, label in _LOOKUP_VEHICLE_LABELS})
         member = None
         if row["member_id"] is not None:
-            limits = {
-                name: row[name] if row[name] is not None else default for name, default in LIFECYCLE_DEFAULTS.items()
-            }
             member = services.counter_summary(
                 member_id=row["member_id"],
                 nickname=row["nickname"],
@@ -127,6 +130,8 @@ _LOOKUP_VEHICLE_COLUMNS = (
     Vehicle.next_maintenance_due_date,
     Vehicle.next_maintenance_due_km,
 )
+# Each column's attribute name and its label in the lookup's rows.
+_LOOKUP_VEHICLE_LABELS = tuple((column.key, f"vehicle_{column.key}") for column in _LOOKUP_VEHICLE_COLUMNS)
 
 
 def lookup_for_counter(*, plate=None, card_token=None, page=1, per_page=20):
