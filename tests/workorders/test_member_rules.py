@@ -115,6 +115,59 @@ def test_tier_review_upgrades_and_downgrades_after_a_year(app, as_query):
         tier_rules._spend_queries.pop(source, None)
 
 
+@pytest.mark.parametrize("as_query", [False, True], ids=["per-member source", "source with a query"])
+def test_tier_review_reads_the_members_last_change_only(app, monkeypatch, as_query):
+    """A tier is kept 12 months from the change that brought the member to it: an older change to
+    the same tier, or an old change followed by a newer one, does not let the review move them down.
+    (With the one spend source here, its rows are the spend as they are.)"""
+    spend = {}
+    source = lambda *, member_ids, since: {m: spend.get(m, 0) for m in member_ids}  # noqa: E731
+    monkeypatch.setattr(tier_rules, "_spend_sources", [])
+    monkeypatch.setattr(tier_rules, "_spend_queries", {})
+    tier_rules.register_spend_source(source, query=_spend_query(spend) if as_query else None)
+    with app.app_context():
+        silver = Tier(name="Silver", rank=1, min_spend_12m_fen=100000)
+        gold = Tier(name="Gold", rank=2, min_spend_12m_fen=500000)
+        db.session.add_all([silver, gold])
+        db.session.flush()
+        # Reached silver two years ago and gold 200 days ago; now spends at silver's level.
+        climber, returner = _member("CCCC1111"), _member("CCCC2222")
+        start = datetime(2025, 1, 10, tzinfo=UTC)
+        spend.update({climber.id: 150000, returner.id: 150000})
+        # The returner was on gold once before, over a year before the others' first change.
+        db.session.add(
+            TierChange(
+                member_id=returner.id,
+                from_tier_id=None,
+                to_tier_id=gold.id,
+                reason="upgrade",
+                spend_12m_fen=0,
+                created_at=start - timedelta(days=30),
+            )
+        )
+        db.session.flush()
+        for member in (climber, returner):
+            for tier, at in ((silver, start), (gold, start + timedelta(days=530))):
+                db.session.add(
+                    TierChange(
+                        member_id=member.id,
+                        from_tier_id=member.tier_id,
+                        to_tier_id=tier.id,
+                        reason="upgrade",
+                        spend_12m_fen=0,
+                        created_at=at,
+                    )
+                )
+                member.tier_id = tier.id
+            db.session.flush()
+        assert tier_rules.review_tiers(now=start + timedelta(days=730)) == {"upgraded": 0, "downgraded": 0}
+        assert (climber.tier_id, returner.tier_id) == (gold.id, gold.id)
+        # 12 months after the last change, both go down to the tier their spend reaches.
+        assert tier_rules.review_tiers(now=start + timedelta(days=530 + 366)) == {"upgraded": 0, "downgraded": 2}
+        assert (climber.tier_id, returner.tier_id) == (silver.id, silver.id)
+        db.session.rollback()
+
+
 def test_visits_count_and_revert(app):
     with app.app_context():
         member = _member("BBBB1111")
