@@ -24,7 +24,7 @@ Rules (paid work only, DESIGN.md "Field rules"):
 from bisect import bisect_left
 from datetime import timedelta
 
-from sqlalchemy import Double, Integer, Numeric, and_, case, cast, func, literal, or_, select, type_coerce, update
+from sqlalchemy import Double, Integer, Numeric, and_, any_, case, cast, func, literal, or_, select, type_coerce, update
 
 from app.common import clock
 from app.common.db import is_sqlite, set_local
@@ -305,9 +305,13 @@ def _recompute_in_one_statement(now):
         *[changed.label(f"{name}_changed") for name, changed in changes.items()],
     ).cte("ranked")
     changed = or_(*[ranked.c[f"{name}_changed"] for name in changes])
+    # The members to write named as an array too: the planner cannot tell from the change flags
+    # that a few thousand of a million rows change, and joined every member to the ranking (a hash
+    # of every member's row); by the array it reads just those members by their key.
+    changed_ids = func.array(select(ranked.c.id).where(changed).scalar_subquery())
     written = (
         update(Member)
-        .where(Member.id == ranked.c.id, changed)
+        .where(Member.id == any_(changed_ids), Member.id == ranked.c.id, changed)
         .values(
             average_ticket_fen=ranked.c.ticket,
             mean_visit_interval_days=ranked.c.interval,
