@@ -176,8 +176,19 @@ def _figures(now):
         Member.lifecycle.label("old_lifecycle"),
         Member.value_class.label("old_value_class"),
     ).subquery()
-    interval_key = func.coalesce(-_interval_days_sql(), NO_INTERVAL)
-    factors = [_share_below(key) for key in (_ticket_sql(), Member.paid_visit_count, interval_key)]
+    # The three factors' keys of the counted members, taken in one pass over the members: each
+    # factor's count per value then reads this narrow copy, not every member's row again.
+    keys = (
+        select(
+            _ticket_sql().label("ticket"),
+            Member.paid_visit_count.label("visits"),
+            func.coalesce(-_interval_days_sql(), NO_INTERVAL).label("interval"),
+        )
+        .where(_counted())
+        .cte("counted_keys")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    factors = [_share_below(keys.c[name]) for name in ("ticket", "visits", "interval")]
     joined = figures
     for factor, key in zip(
         factors, (figures.c.ticket, figures.c.visits, func.coalesce(-figures.c.interval, NO_INTERVAL)), strict=True
@@ -205,19 +216,14 @@ def _figures(now):
 
 
 def _share_below(key):
-    """Per distinct value of ``key`` among the counted members: the share of them below it, which is
-    its percent_rank ((rank - 1) / (rows - 1), 0 for a single row), computed from a count per value
-    instead of a sort of every member (a few ten thousand distinct tickets, visit counts and
-    intervals at a million members); and how many are counted."""
+    """Per distinct value of ``key`` (a column of the counted members' keys): the share of them
+    below it, which is its percent_rank ((rank - 1) / (rows - 1), 0 for a single row), computed
+    from a count per value instead of a sort of every member (a few ten thousand distinct tickets,
+    visit counts and intervals at a million members); and how many are counted."""
     below = func.sum(func.count()).over(order_by=key) - func.count()
     population = func.sum(func.count()).over()
     rank = case((population > 1, cast(below, Double) / cast(population - 1, Double)), else_=literal(0.0, Double))
-    return (
-        select(key.label("value"), rank.label("rank"), population.label("population"))
-        .where(_counted())
-        .group_by(key)
-        .subquery()
-    )
+    return select(key.label("value"), rank.label("rank"), population.label("population")).group_by(key).subquery()
 
 
 def _score_cuts(classed):
