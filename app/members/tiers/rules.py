@@ -177,9 +177,10 @@ def review_tiers(*, now=None):
     current_rank = func.coalesce(current.rank, -1)
     kept_until = literal(now - KEEP_FOR, TierChange.created_at.type)
     upgrade = target_rank > current_rank
-    # The member's last tier change (the highest id) brought them to their tier, over 12 months
-    # ago. Asked only of the members their spend would move down (AND stops at the rank
-    # comparison); joining every member's last change to every member cost a third of the review.
+    # The member's last tier change (the highest id) brought them to their tier over 12 months ago.
+    # PostgreSQL answers it from one hash of the changes old enough with no later one, consulted
+    # only for the members their spend would move down; joining every member's last change (a
+    # maximum per member, then that row) to every member cost a third of the review.
     last, later = aliased(TierChange), aliased(TierChange)
     kept_long_enough = exists().where(
         last.member_id == members.c.id,
