@@ -314,7 +314,18 @@ class Visit(db.Model):
     follow-up job scans and what the segments' store condition matches."""
 
     __tablename__ = "marketing_visits"
-    __table_args__ = (Index("ix_marketing_visits_member_id_settled_at", "member_id", "settled_at"),)
+    __table_args__ = (
+        Index("ix_marketing_visits_member_id_settled_at", "member_id", "settled_at"),
+        # "Has the member a visit to these stores?" (a segment's store condition, the outbox's store
+        # of a member's message), answered from the index alone, one entry per visit not refunded.
+        Index(
+            "ix_marketing_visits_member_store_unrefunded",
+            "member_id",
+            "store_id",
+            postgresql_where=text("refunded_at IS NULL"),
+            sqlite_where=text("refunded_at IS NULL"),
+        ),
+    )
 
     work_order_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))

@@ -18,9 +18,11 @@ class Tag(db.Model):
 
 class MemberTag(db.Model):
     __tablename__ = "member_tags"
+    # A tag's members from the index alone (a segment's tag condition, a tag's deletion).
+    __table_args__ = (Index("ix_member_tags_tag_id_member_id", "tag_id", "member_id"),)
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Member(db.Model):
