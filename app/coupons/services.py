@@ -581,10 +581,15 @@ def find_by_code(code) -> MemberCoupon:
     return coupon
 
 
-def coupons_expiring(*, start, end) -> list[MemberCoupon]:
-    """Unused coupons whose validity ends in [start, end): for expiry notices."""
-    return db.session.scalars(
-        select(MemberCoupon)
+def coupons_expiring(*, start, end):
+    """The unused coupons whose validity ends in [start, end), as a SELECT of (member_id,
+    member_coupon_id, template_name) for an expiry-notice job to insert its messages from."""
+    return (
+        select(
+            MemberCoupon.member_id.label("member_id"),
+            MemberCoupon.id.label("member_coupon_id"),
+            CouponTemplate.name.label("template_name"),
+        )
+        .join(CouponTemplate, CouponTemplate.id == MemberCoupon.template_id)
         .where(MemberCoupon.status == "unused", MemberCoupon.valid_until >= start, MemberCoupon.valid_until < end)
-        .order_by(MemberCoupon.member_id, MemberCoupon.id)
-    ).all()
+    )

@@ -357,17 +357,13 @@ def coupon_expiry_notices(*, today, now):
     last_day = _days(today, COUPON_NOTICE_DAYS_BEFORE)
     start, end = clock.local_day_bounds(last_day, get_settings().timezone)
     tick = timedelta(microseconds=1)
-    rows = [
-        message_row(
-            "coupon_expiring",
-            coupon.member_id,
-            coupon.id,
-            now,
-            ref_type="member_coupon",
-            ref_id=coupon.id,
-            occasion_date=last_day,
-            detail=coupon.template.name[:100],
-        )
-        for coupon in coupons_expiring(start=start + tick, end=end + tick)
-    ]
-    return {"queued": enqueue_rows(rows)}
+    expiring = coupons_expiring(start=start + tick, end=end + tick).subquery()
+    recipients = select(
+        expiring.c.member_id.label("member_id"),
+        key("coupon_expiring", expiring.c.member_id, expiring.c.member_coupon_id).label("dedupe_key"),
+        literal("member_coupon").label("ref_type"),
+        expiring.c.member_coupon_id.label("ref_id"),
+        literal(last_day).label("occasion_date"),
+        func.substr(expiring.c.template_name, 1, 100).label("detail"),
+    )
+    return {"queued": enqueue_messages(recipients, kind="coupon_expiring", now=now)}

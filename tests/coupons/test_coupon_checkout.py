@@ -232,5 +232,5 @@ def test_coupons_expiring_in_a_window(app, member_id, fixed_clock):
     soon = _issue(app, make_template(app, valid_days=2), member_id)
     _issue(app, make_template(app, valid_days=30), member_id)
     with app.app_context():
-        found = services.coupons_expiring(start=fixed_clock, end=fixed_clock + timedelta(days=3))
-        assert [coupon.id for coupon in found] == [soon]
+        found = db.session.execute(services.coupons_expiring(start=fixed_clock, end=fixed_clock + timedelta(days=3)))
+        assert [(row.member_id, row.member_coupon_id) for row in found] == [(member_id, soon)]
