@@ -80,11 +80,21 @@ class MemberCoupon(db.Model):
         Index("ix_member_coupons_member_status", "member_id", "status"),
         Index("ix_member_coupons_used_ref", "used_ref_type", "used_ref_id"),
         Index("ix_member_coupons_issue_ref", "ref_type", "ref_id"),
-        # Segments' unused-coupon conditions read the holders and expiries from this alone (0014).
+        # A member's unused coupons with their expiries, from this alone (0014): the counter's count
+        # of usable coupons, a segment's count per member.
         Index(
             "ix_member_coupons_unused_member",
             "member_id",
             "valid_until",
+            sqlite_where=text("status = 'unused'"),
+            postgresql_where=text("status = 'unused'"),
+        ),
+        # The unused coupons still valid at an instant, a range of this index (0041): who holds one
+        # (a segment's condition, hashed from here) and which end on a day (the expiry notices).
+        Index(
+            "ix_member_coupons_unused_valid_until",
+            "valid_until",
+            "member_id",
             sqlite_where=text("status = 'unused'"),
             postgresql_where=text("status = 'unused'"),
         ),
@@ -117,7 +127,7 @@ class MemberCoupon(db.Model):
     ref_type: Mapped[str | None] = mapped_column(String(32))  # what issued it
     ref_id: Mapped[int | None]
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
-    valid_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # exclusive
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)  # exclusive
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_ref_type: Mapped[str | None] = mapped_column(String(32))  # what it paid for
     used_ref_id: Mapped[int | None]
