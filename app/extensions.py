@@ -1,5 +1,6 @@
 """Extension objects, created unbound; create_app() binds them. Imports nothing from the app."""
 
+from contextvars import ContextVar
 from http import HTTPStatus
 
 from apispec import BasePlugin
@@ -9,6 +10,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api as _SmorestApi
 from flask_smorest import Blueprint as _SmorestBlueprint
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as _FlaskSession
 from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -193,7 +195,25 @@ class SchemaReusingParser(FlaskParser):
 # Set before any routes module is imported: each route's argument decorator takes the parser then.
 _SmorestBlueprint.ARGUMENTS_PARSER = SchemaReusingParser()
 
-db = SQLAlchemy(model_class=Base)
+
+# The connection of the read-only view running now (app/common/transaction.py: read_only; set and
+# read through app/common/db.py).
+READ_CONNECTION = ContextVar("read_connection", default=None)
+
+
+class _Session(_FlaskSession):
+    """Flask-SQLAlchemy's session, except that inside a read-only view every statement runs on
+    that view's connection."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None:
+            reading = READ_CONNECTION.get()
+            if reading is not None:
+                return reading
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": _Session})
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
 # The OpenAPI-documenting Api holds one spec per app, so create_app() makes one per app.

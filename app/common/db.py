@@ -1,13 +1,16 @@
 """Column types and database behaviour shared by every domain."""
 
+import threading
+import weakref
 from datetime import UTC
 
-from sqlalchemy import DateTime, event, func, select
+from sqlalchemy import DateTime, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 from app.common import clock
+from app.extensions import READ_CONNECTION
 
 
 class UTCDateTime(TypeDecorator):
@@ -112,3 +115,45 @@ def _sqlite_begin_immediate(conn):
     # read concurrency, which the embedded database does not need; PostgreSQL uses row locks.
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# -- read-only views' connections (PostgreSQL) ----------------------------------------------------
+# A view that only reads (app/common/transaction.py: read_only) runs on a connection of the reader
+# engine: the same database, every connection in autocommit from its own pool, so a connection
+# never changes mode between requests and a write request can never get one in autocommit.
+_readers = weakref.WeakKeyDictionary()
+_readers_lock = threading.Lock()
+
+
+def reader_engine(engine, options):
+    """The reader engine of ``engine`` (created on first use with the engine ``options`` of the
+    app, e.g. its pool_recycle); disposing ``engine`` disposes it too."""
+    reader = _readers.get(engine)
+    if reader is None:
+        with _readers_lock:
+            reader = _readers.get(engine)
+            if reader is None:
+                reader = _readers[engine] = create_engine(engine.url, isolation_level="AUTOCOMMIT", **options)
+                if not event.contains(engine, "engine_disposed", _dispose_reader):
+                    event.listen(engine, "engine_disposed", _dispose_reader)
+    return reader
+
+
+def _dispose_reader(engine):
+    reader = _readers.pop(engine, None)
+    if reader is not None:
+        reader.dispose()
+
+
+def read_connection():
+    """The connection of the read-only view running now, or None outside one."""
+    return READ_CONNECTION.get()
+
+
+def reading_on(connection):
+    """Make ``connection`` the read connection until ``stop_reading(token)``."""
+    return READ_CONNECTION.set(connection)
+
+
+def stop_reading(token):
+    READ_CONNECTION.reset(token)

@@ -19,10 +19,17 @@ so the listeners see it like any other statement.
 
 import threading
 
+from app.common.db import read_connection
 from app.extensions import db
 
 # The connection events a statement of SQLAlchemy's own execution would fire.
 _STATEMENT_EVENTS = ("before_execute", "after_execute", "before_cursor_execute", "after_cursor_execute")
+
+
+def _autocommit(connection):
+    """Whether ``connection`` runs each statement on its own (a read-only view's): then nothing
+    is begun on it that SQLAlchemy would have to know about."""
+    return getattr(connection.connection.dbapi_connection, "autocommit", False) is True
 
 
 def _statement_listeners(connection):
@@ -46,7 +53,7 @@ class PrecompiledRead:
         return self._build()
 
     def mappings(self, params):
-        connection = db.session.connection()
+        connection = read_connection() or db.session.connection()
         return self._compiled_for(connection.dialect).run(connection, params)
 
     def _compiled_for(self, dialect):
@@ -99,7 +106,7 @@ class _Compiled:
             value = params[key]
             values[name] = self._processed(name, value)
         arguments = tuple(values[name] for name in self.order) if self.order is not None else values
-        if connection.in_transaction() and not _statement_listeners(connection):
+        if (connection.in_transaction() or _autocommit(connection)) and not _statement_listeners(connection):
             rows = self._fetch_on_cursor(connection, arguments)
         else:
             result = connection.exec_driver_sql(self.sql, arguments)

@@ -13,13 +13,13 @@ import json
 import logging
 import time
 
-from flask import Response, request
+from flask import Response, current_app, request
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from app.common import deferred
 from app.common.auth import current_actor
-from app.common.db import insert_for, is_sqlite
+from app.common.db import insert_for, reader_engine, reading_on, stop_reading
 from app.common.errors import BadRequest, Conflict
 from app.common.idempotency import IdempotencyRecord
 from app.common.ratelimit import value_rate_limit
@@ -150,13 +150,29 @@ def read_only(view):
 
     Every statement under READ COMMITTED sees its own snapshot whether or not a transaction is open,
     so for a view that never writes, BEGIN and the closing ROLLBACK are two round trips that change
-    nothing; the counter's lookups, the busiest requests, skip them. Goes above the auth decorator,
-    whose actor query is the request's first statement. (SQLite keeps its IMMEDIATE transactions.)"""
+    nothing; the counter's lookups, the busiest requests, skip them. The view runs on a connection
+    of the reader engine (app/common/db.py: autocommit, its own pool): the precompiled reads use it
+    directly, with no session around them, and the ORM's reads through the session run on it too.
+    Goes above the auth decorator, whose actor query is the request's first statement. (SQLite
+    keeps its IMMEDIATE transactions.)"""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if not is_sqlite(db.session):
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            return view(*args, **kwargs)
+        if db.session.registry.has():
+            # A session is open already (an application context around several requests, as in
+            # tests): the view reads on its connection, in autocommit.
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        return view(*args, **kwargs)
+            return view(*args, **kwargs)
+        reader = reader_engine(engine, current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        with reader.connect() as connection:
+            token = reading_on(connection)
+            try:
+                return view(*args, **kwargs)
+            finally:
+                stop_reading(token)
+                db.session.remove()  # a session the view opened ran on this connection
 
     return wrapper
