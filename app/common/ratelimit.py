@@ -10,6 +10,7 @@ PROXY_FIX_X_FOR so the client address is the real one (see app/common/http.py).
 import logging
 
 from flask import current_app, g, request
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from app.extensions import limiter
@@ -39,6 +40,7 @@ value_rate_limit = limiter.limit(_value_limit, key_func=_caller_key)
 # before-request check searches every request for limits that apply, which costs a counter lookup
 # more Python than its authentication, so reads skip it (``_skip_reads``).
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_INJECT_HEADERS = Limiter._Limiter__inject_headers  # the hook Flask-Limiter registers (name-mangled)
 
 
 def _skip_reads(app):
@@ -54,6 +56,17 @@ def _skip_reads(app):
             check()
 
     hooks[hooks.index(check)] = check_writes
+    # Its after-request hook looks up the limit the check applied to write the headers; a read
+    # had none, so it writes nothing and skips the look-up.
+    after = app.after_request_funcs.setdefault(None, [])
+    inject = next((hook for hook in after if getattr(hook, "func", None) is _INJECT_HEADERS), None)
+    if inject is None:
+        raise RuntimeError("Flask-Limiter no longer registers its headers as an after-request hook")
+
+    def inject_for_writes(response):
+        return response if request.method in _READ_METHODS else inject(response)
+
+    after[after.index(inject)] = inject_for_writes
 
 
 def init_rate_limits(app):

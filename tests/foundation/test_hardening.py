@@ -40,6 +40,22 @@ def test_logins_are_rate_limited_per_client(limited_api):
     assert other_client.status_code == 200
 
 
+def test_a_limited_write_answers_the_limit_headers_and_a_read_none(limited_api):
+    allowed = limited_api.post("/auth/wechat/login", json={"code": "carol"})
+    assert allowed.status_code == 200
+    assert allowed.headers["X-RateLimit-Limit"] == "3"
+    assert allowed.headers["X-RateLimit-Remaining"] == "2"
+    for _ in range(2):
+        limited_api.post("/auth/wechat/login", json={"code": "carol"})
+    refused = limited_api.post("/auth/wechat/login", json={"code": "carol"})
+    assert refused.status_code == 429
+    assert refused.headers["X-RateLimit-Remaining"] == "0" and int(refused.headers["Retry-After"]) > 0
+    token = allowed.json["token"]
+    read = limited_api.get("/me", token)
+    assert read.status_code == 200
+    assert not [name for name in read.headers.keys() if name.startswith("X-RateLimit") or name == "Retry-After"]
+
+
 def test_phones_and_tokens_are_redacted_from_logs():
     assert redact("called 13812345678 back") == "called 138****5678 back"
     assert "eyJ" not in redact("Authorization: Bearer eyJhbGciOi.eyJzdWIiOiIxIn0.sig")
