@@ -279,7 +279,7 @@ def test_coupon_expiry_notices_three_days_before_the_last_valid_day(app, seed, r
 
         ends_in_3, ends_in_4 = template(D + timedelta(days=3)), template(D + timedelta(days=4))
         issued_at = local(D - timedelta(days=1))
-        coupons.issue(template_id=ends_in_3, member_id=soon, source="grant", now=issued_at)
+        expiring_id = coupons.issue(template_id=ends_in_3, member_id=soon, source="grant", now=issued_at).id
         coupons.issue(template_id=ends_in_4, member_id=later, source="grant", now=issued_at)
         spent = coupons.issue(template_id=ends_in_3, member_id=used, source="grant", now=issued_at)
         coupons.use(member_coupon_id=spent.id, member_id=used, ref_type="work_order", ref_id=1, now=issued_at)
@@ -287,6 +287,8 @@ def test_coupon_expiry_notices_three_days_before_the_last_valid_day(app, seed, r
     assert run("coupon_expiry_notices", D)["queued"] == 1
     [message] = messages(app, kind="coupon_expiring")
     assert (message.member_id, message.occasion_date) == (soon, D + timedelta(days=3))
+    assert (message.ref_type, message.ref_id) == ("member_coupon", expiring_id)
+    assert message.dedupe_key == f"coupon_expiring:{soon}:{expiring_id}"
     assert message.detail.startswith("洗车券")
     assert run("coupon_expiry_notices", D)["queued"] == 0
     assert member_ids(app, kind="coupon_expiring") == [soon]
