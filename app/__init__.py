@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.common.http import init_http, install_log_redaction
+from app.common.json_provider import ResponseJSONProvider
 from app.common.openapi import ContractPlugin, finish_document
 from app.common.ratelimit import init_rate_limits
 from app.config import check_sms, load_config
@@ -56,8 +57,7 @@ def create_app(config_name=None, overrides=None):
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set")
     check_sms(app.config)
-    app.json.ensure_ascii = False  # plates and names stay readable Chinese in responses
-    app.json.sort_keys = False
+    app.json = ResponseJSONProvider(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_redaction()
     register_extensions(app)
