@@ -1,4 +1,5 @@
-"""Extension objects, created unbound; create_app() binds them. Imports nothing from the app."""
+"""Extension objects, created unbound; create_app() binds them. From the app it imports only how
+requests are read (app/common/arguments.py), which imports nothing from the app."""
 
 from contextvars import ContextVar
 from http import HTTPStatus
@@ -14,13 +15,10 @@ from flask_sqlalchemy.session import Session as _FlaskSession
 from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-from webargs import core as webargs_core
-from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.routing import IntegerConverter
 
-# A request document nests no deeper than this (segment rules, the deepest, reach about 15); deeper
-# would only exhaust the stack of whatever walks it.
-MAX_JSON_DEPTH = 64
+from app.common.arguments import ArgumentsParser
+
 # Ids are 32-bit integer columns; a longer number must never reach the database (SQLite and
 # PostgreSQL both fail on it with a server error).
 DATABASE_INT_MAX = 2**31 - 1
@@ -130,70 +128,8 @@ class Api(_SmorestApi):
         pass
 
 
-def _json_document_problem(document):
-    """Why a parsed body cannot be taken in (too deep, or text that is not Unicode), or None.
-
-    A lone surrogate (``"\\ud83d"``) is valid JSON but no text: it cannot be stored or logged."""
-    pending = [(document, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if depth > MAX_JSON_DEPTH:
-            return f"The request body nests deeper than {MAX_JSON_DEPTH} levels."
-        if isinstance(value, dict):
-            pending.extend((key, depth) for key in value)
-            pending.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str) and not value.isascii():
-            try:
-                value.encode()
-            except UnicodeEncodeError:
-                return "The request body holds a lone surrogate (U+D800 to U+DFFF), which is not text."
-    return None
-
-
-class SchemaReusingParser(FlaskParser):
-    """Reads request arguments with one instance per schema class, and every JSON body strictly.
-
-    Routes name their argument schemas by class, and the stock parser builds a new instance (copying
-    and binding every field) for each request. Schemas keep no state between loads, so one instance
-    per class serves every request and thread.
-
-    Every JSON body of the API is read here, so this is where a body is refused before any route
-    sees it: one that is not declared JSON (415), nested too deep or holding text that is not
-    Unicode (400 ``invalid_json``). A request without any body and without a Content-Type is an
-    empty document, which the route's schema accepts or refuses by its required fields."""
-
-    def _raw_load_json(self, req):
-        data = req.get_data(cache=True)
-        if not is_json_request(req):
-            if not data and not req.mimetype:
-                return webargs_core.missing
-            abort(415, message="Send the body as JSON, with Content-Type: application/json.")
-        try:
-            document = webargs_core.parse_json(data)
-        except RecursionError:
-            abort(400, code="invalid_json", message=f"The request body nests deeper than {MAX_JSON_DEPTH} levels.")
-        problem = _json_document_problem(document)
-        if problem:
-            abort(400, code="invalid_json", message=problem)
-        return document
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._instances = {}
-
-    def _get_schema(self, argmap, req):
-        if isinstance(argmap, type) and issubclass(argmap, Schema):
-            instance = self._instances.get(argmap)
-            if instance is None:
-                instance = self._instances.setdefault(argmap, argmap())
-            return instance
-        return super()._get_schema(argmap, req)
-
-
 # Set before any routes module is imported: each route's argument decorator takes the parser then.
-_SmorestBlueprint.ARGUMENTS_PARSER = SchemaReusingParser()
+_SmorestBlueprint.ARGUMENTS_PARSER = ArgumentsParser()
 
 
 # The connection of the read-only view running now (app/common/transaction.py: read_only; set and
