@@ -32,14 +32,14 @@ _connections = threading.local()
 
 def _compile_lookup():
     """The lookup's SQL text (psycopg's %(name)s style), its constant parameters, and the function
-    that turns a fragment into its LIKE pattern, built once per worker from the service's own code."""
+    that turns a fragment into the statement's own parameters (its trigram and LIKE pattern), built
+    once per worker from the service's own code."""
     from sqlalchemy.dialects import postgresql
 
     from app import create_app  # gunicorn runs from the repository root
     from app.common.plates import normalize_plate
     from app.members import services
-    from app.members.counter_lookup import _lookup_statement
-    from app.members.vehicle_services import _like_pattern
+    from app.members.counter_lookup import _lookup_statement, lookup_parameters
 
     service = create_app("testing", {"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"]})
     with service.app_context():
@@ -50,9 +50,11 @@ def _compile_lookup():
     if dialect.paramstyle != "pyformat":
         raise RuntimeError(f"expected psycopg's %(name)s parameters, the dialect uses {dialect.paramstyle}")
     constants = {
-        name: value for name, value in compiled.params.items() if name not in ("pattern", "now", "limit", "offset")
+        name: value
+        for name, value in compiled.params.items()
+        if name not in ("trigram", "pattern", "now", "limit", "offset")
     }
-    return compiled.string, constants, lambda fragment: _like_pattern(normalize_plate(fragment))
+    return compiled.string, constants, lambda fragment: lookup_parameters(normalize_plate(fragment))
 
 
 def _connection():
@@ -75,12 +77,12 @@ LOOKUP = _compile_lookup() if os.environ.get("DATABASE_URL") else None
 
 @app.get("/lookup-sql")
 def lookup_sql():
-    sql, constants, pattern_for = LOOKUP
+    sql, constants, parameters_for = LOOKUP
     cursor = _connection().execute(
         sql,
         {
             **constants,
-            "pattern": pattern_for(request.args.get("plate", "")),
+            **parameters_for(request.args.get("plate", "")),
             "now": datetime.now(UTC),
             "limit": PER_PAGE,
             "offset": 0,

@@ -16,8 +16,8 @@ from app.common.plates import normalize_plate
 from app.common.precompiled import PrecompiledRead
 from app.extensions import db
 from app.members import services
-from app.members.models import Member, Tier, Vehicle
-from app.members.vehicle_services import _like_pattern, _plate_like, list_member_vehicles, plate_contains
+from app.members.models import Member, PlateTrigram, Tier, Vehicle
+from app.members.vehicle_services import _like_pattern, list_member_vehicles, plate_contains
 from app.merchant.services import LIFECYCLE_DEFAULTS, lifecycle_threshold_columns
 
 # Fewer characters match a large share of all plates and no index narrows them (a trigram needs
@@ -30,9 +30,9 @@ def search_by_plate(*, plate_fragment, page, per_page):
     422 plate_fragment_too_short), ordered by plate, each with its member's counter summary.
 
     The counter's busiest read, so it is one statement of plain rows: the page of matches (and
-    their total) comes from the trigram index on the plate (migration 0012), and the members,
-    tiers, every domain's summary figures and the lifecycle thresholds are joined onto just that
-    page."""
+    their total) comes from the plate trigrams' index alone (``PlateTrigram``, migration 0042),
+    and the members, tiers, every domain's summary figures and the lifecycle thresholds are joined
+    onto just that page."""
     fragment = normalize_plate(plate_fragment)
     if len(fragment) < MIN_PLATE_FRAGMENT:
         raise Unprocessable(
@@ -43,7 +43,7 @@ def search_by_plate(*, plate_fragment, page, per_page):
     now = clock.now()
     lookup, figures = _lookup_statement(services.summary_providers())
     rows = lookup.mappings(
-        {"pattern": _like_pattern(fragment), "now": now, "limit": per_page, "offset": (page - 1) * per_page}
+        {**lookup_parameters(fragment), "now": now, "limit": per_page, "offset": (page - 1) * per_page}
     )
     if rows:
         total = rows[0]["total"]
@@ -75,24 +75,29 @@ def search_by_plate(*, plate_fragment, page, per_page):
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
+def lookup_parameters(fragment):
+    """The lookup statement's parameters for a normalised fragment (3 characters or more): the
+    cars with its last trigram (a plate's tail varies the most, its province and city letter the
+    least), kept when their plate contains the whole fragment."""
+    return {"trigram": fragment[-MIN_PLATE_FRAGMENT:], "pattern": _like_pattern(fragment)}
+
+
 @functools.lru_cache(maxsize=4)
 def _lookup_statement(providers):
     """The lookup's statement, built and compiled once per process (building, keying and running it
     through SQLAlchemy's execution cost more Python than the rest of the request together;
     app/common/precompiled.py); the fragment's pattern, the time and the page are parameters."""
     now = bindparam("now", type_=DateTime(timezone=True))
-    # Every match is gathered first (the trigram index finds them; the total counts them), then the
-    # page is cut. Materialised, because PostgreSQL would otherwise walk the whole plate index in
-    # order, filtering, to stop early -- which never happens when every match must be counted.
-    found = (
-        select(Vehicle.id, Vehicle.plate)
-        .where(_plate_like(bindparam("pattern", type_=String)))
-        .cte("plate_matches")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
+    # The cars with the fragment's trigram, in the order of the trigram index (trigram, plate,
+    # vehicle_id): every one is counted and the page is the first of them, read from the index
+    # alone with no sort; the plate it holds is checked against the whole fragment there too.
     matches = (
-        select(found.c.id, found.c.plate, func.count().over().label("total"))
-        .order_by(found.c.plate, found.c.id)
+        select(PlateTrigram.vehicle_id.label("id"), PlateTrigram.plate, func.count().over().label("total"))
+        .where(
+            PlateTrigram.trigram == bindparam("trigram", type_=String),
+            PlateTrigram.plate.like(bindparam("pattern", type_=String), escape="\\"),
+        )
+        .order_by(PlateTrigram.plate, PlateTrigram.vehicle_id)
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
         .subquery()

@@ -165,6 +165,22 @@ class Vehicle(db.Model):
     member: Mapped[Member | None] = relationship()
 
 
+class PlateTrigram(db.Model):
+    """Each run of three characters in a car's plate (粤B12345: 粤B1, B12, 123, 234, 345), for the
+    counter's lookup (app/members/counter_lookup.py): its primary key is the B-tree that counts a
+    fragment's cars and gives the first of them by plate from the index alone.
+
+    Written only by the database: triggers on vehicles (migration 0042) add a car's rows when it is
+    inserted, replace them when its plate changes and remove them when it is deleted, in the same
+    transaction, whichever code or bulk load writes the car; so no foreign key to check per row."""
+
+    __tablename__ = "plate_trigrams"
+
+    trigram: Mapped[str] = mapped_column(String(3), primary_key=True)
+    plate: Mapped[str] = mapped_column(String(10), primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(primary_key=True)
+
+
 class MemberMetricCuts(db.Model):
     """The value-class cut points of the last bulk recomputation (one row), so a single member's
     class can be re-derived on settle without ranking the whole population again."""

@@ -15,7 +15,6 @@ from app.common.precompiled import PrecompiledRead
 from app.extensions import db
 from app.members import counter_lookup, services
 from app.members.models import Member, Vehicle
-from app.members.vehicle_services import _like_pattern
 from app.stores.models import Staff
 
 
@@ -33,7 +32,12 @@ def test_the_plate_lookup_reads_the_rows_sqlalchemy_reads(app, runner):
         compared = kinds = 0
         for fragment in sorted({plate[-3:] for plate in plates[::2]}):
             for offset in (0, 2):
-                params = {"pattern": _like_pattern(fragment), "now": clock.now(), "limit": 3, "offset": offset}
+                params = {
+                    **counter_lookup.lookup_parameters(fragment),
+                    "now": clock.now(),
+                    "limit": 3,
+                    "offset": offset,
+                }
                 rows = lookup.mappings(params)
                 assert rows == _executed(statement, params), fragment
                 compared += len(rows)
