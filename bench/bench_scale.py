@@ -45,6 +45,7 @@ of orders in seconds); the HTTP part uses the production settings.
 """
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -509,6 +510,7 @@ def measure(url, args):
     app = create_app(
         "testing", {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "DEFERRED_AFTER_RESPONSE": True}
     )
+    gc.freeze()  # as wsgi.py does in each worker once the service is built
     rng = random.Random(args.seed)
     started = time.perf_counter()
     steady = "skipped (--cold)" if args.cold else bring_to_steady_state(app)

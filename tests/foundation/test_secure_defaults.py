@@ -15,10 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k" * 32
 
 
-def _start(env):
-    """Import the WSGI module as gunicorn does, with exactly ``env`` as the environment."""
+def _start(env, then=""):
+    """Import the WSGI module as gunicorn does, with exactly ``env`` as the environment (and run
+    ``then`` after it)."""
     return subprocess.run(
-        [sys.executable, "-c", "import wsgi"],
+        [sys.executable, "-c", f"import wsgi\n{then}"],
         cwd=ROOT,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
         capture_output=True,
@@ -43,6 +44,15 @@ def test_a_short_secret_key_refuses_to_start(tmp_path):
 def test_production_starts_with_a_key_and_a_database(tmp_path):
     result = _start({"SECRET_KEY": STRONG_KEY, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     assert result.returncode == 0, result.stderr
+
+
+def test_a_worker_keeps_what_start_up_built_out_of_the_collectors_walks(tmp_path):
+    result = _start(
+        {"SECRET_KEY": STRONG_KEY, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
+        then="import gc; print(gc.get_freeze_count())",
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.split()[-1]) > 100_000  # the app's routes, schemas and models
 
 
 def test_without_pitstop_env_the_production_rules_apply(monkeypatch):
