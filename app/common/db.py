@@ -127,13 +127,17 @@ _readers_lock = threading.Lock()
 
 def reader_engine(engine, options):
     """The reader engine of ``engine`` (created on first use with the engine ``options`` of the
-    app, e.g. its pool_recycle); disposing ``engine`` disposes it too."""
+    app, e.g. its pool_recycle, and its statement logging); disposing ``engine`` disposes it too."""
     reader = _readers.get(engine)
     if reader is None:
         with _readers_lock:
             reader = _readers.get(engine)
             if reader is None:
-                reader = _readers[engine] = create_engine(engine.url, isolation_level="AUTOCOMMIT", **options)
+                # Statement logging (SQLALCHEMY_ECHO) follows the app's engine, so a read-only
+                # view's statements are logged like every other.
+                reader = _readers[engine] = create_engine(
+                    engine.url, **{**options, "isolation_level": "AUTOCOMMIT", "echo": engine.echo}
+                )
                 if not event.contains(engine, "engine_disposed", _dispose_reader):
                     event.listen(engine, "engine_disposed", _dispose_reader)
     return reader

@@ -84,3 +84,17 @@ def test_a_lost_reader_connection_is_let_go_and_the_next_request_reads_on_a_new_
     lost = api.get("/vehicles", cashier, query_string={"plate": "123"})
     assert lost.status_code == 503 and error_code(lost) == "database_unavailable"
     assert api.get("/vehicles", cashier, query_string={"plate": "123"}).status_code == 200
+
+
+@pytest.mark.parametrize("echo", [True, False])
+def test_the_reader_logs_its_statements_when_the_app_does(database_url, echo):
+    from app import create_app
+
+    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ECHO": echo})
+    try:
+        app_engine, reader = _engines(application)
+        assert app_engine.echo is echo
+        assert reader.echo is echo
+    finally:
+        with application.app_context():
+            db.engine.dispose()
