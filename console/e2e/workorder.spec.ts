@@ -64,6 +64,28 @@ test('a walk-in car wash paid in cash: from the opened order to the printed rece
   expect(await printsOf(page)).toBe(1)
 })
 
+test('what the advisor types while the order page is still loading stays in the field they typed it in', async ({ page, request }) => {
+  const brake = await newServiceItem(request, `刹车检查${newTag()}`, 'repair', 20000)
+  const opened = await openOrder(request, 'advisor1', newPlate(), [{ service_item_id: brake.id, quantity: 1 }])
+  const advisor = await staffApi(request, 'advisor1')
+  // The last of the page's reads is held until the advisor has started typing the mileage.
+  let release = () => undefined as void
+  const held = new Promise<void>((resolve) => (release = resolve))
+  await page.route((url) => url.pathname.endsWith('/api/v1/discount-limits'), async (route) => {
+    await held
+    await route.continue()
+  })
+  await signIn(page, request, 'advisor1', `/console/work-orders/${opened.id}`)
+  await page.getByTestId('mileage').click()
+  await page.keyboard.type('52')
+  release()
+  await expect(page.getByTestId('wo-store')).not.toBeEmpty()
+  await page.keyboard.type('000')
+  await page.keyboard.press('Enter')
+  await expect.poll(async () => (await advisor.get(`/work-orders/${opened.id}`)).mileage_km).toBe(52000)
+  await expect(page.getByTestId('catalog-search')).toHaveValue('')
+})
+
 test('an advisor works an order: mileage, a hand-priced line, discounts within and beyond the limit, technicians, extra work approved by phone, status and quote', async ({ page, request }) => {
   const tag = newTag()
   const brake = await newServiceItem(request, `刹车检查${tag}`, 'repair', 20000)
