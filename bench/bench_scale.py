@@ -37,8 +37,13 @@ Before measuring, and again after the daily scan, the database is brought to the
 server keeps it in (``bring_to_steady_state``): where the server's autovacuum is off (this machine's
 PostgreSQL is set up for test runs) the tables are vacuumed and analysed as autovacuum would have
 done, and every table and index is read into the operating system's cache (pg_prewarm), as a server
-that has been answering the counter holds them: the data set (about 6 GB at a million members) fits
-in memory. ``--cold`` measures without that step, to see the first minutes after a restart.
+that has been answering the counter holds them: the data set (about 7.7 GB at a million members) fits
+in memory. Where the server's shared buffers hold the whole database, it is loaded into them too
+(a server that has answered for a while has it all there); with smaller shared buffers, only the OS
+cache. ``--cold`` measures without that step, to see the first minutes after a restart.
+Each database's line shows the server's ``shared_buffers`` and a CPU probe (a fixed piece of pure
+Python, timed before and after the run): on a shared virtual machine the same code's figures move
+with the CPU it is given, and the probe says when they did.
 The in-process figures go through the Flask test client, so each is a whole request (auth, schema,
 service, commit, JSON). Rate limits are off for the in-process part (one cashier settles hundreds
 of orders in seconds); the HTTP part uses the production settings.
@@ -189,18 +194,21 @@ def measure_in_process(app, args, rng):
         )
         store_id = db.session.scalar(text("SELECT min(id) FROM stores"))
         dialect = db.engine.dialect.name
-        server = (
-            db.session.scalar(text("SELECT version()"))
-            if dialect == "postgresql"
-            else f"SQLite {db.session.scalar(text('SELECT sqlite_version()'))}"
-        )
+        if dialect == "postgresql":
+            # The server's memory for pages shapes every figure that reads by key: printed with it.
+            server = "{} (shared_buffers {})".format(
+                db.session.scalar(text("SELECT version()")).split(" on ")[0],
+                db.session.scalar(text("SHOW shared_buffers")),
+            )
+        else:
+            server = f"SQLite {db.session.scalar(text('SELECT sqlite_version()'))}"
         plates = []  # two sets: one for each page size, so neither finds the other's rows cached
         while len(plates) < 2 * args.samples:
             plate = db.session.scalar(select(Vehicle.plate).where(Vehicle.id == rng.randint(1, max_vehicle)))
             if plate:
                 plates.append(plate)
     results["members"] = members
-    results["database"] = server.split(" on ")[0]
+    results["database"] = server
 
     # The counter's own request (its page of COUNTER_PAGE cars), and beside it the API's default page.
     fragments = [plate if rng.random() < 0.25 else plate[-rng.choice((3, 4, 5)) :] for plate in plates]
@@ -333,8 +341,32 @@ def bring_to_steady_state(app):
                 done.append(
                     f"{(pages or 0) * 8 // 1024:,} MB read into the OS cache in {time.perf_counter() - started:.0f} s"
                 )
+                done.append(fill_shared_buffers(connection))
         db.engine.dispose()
     return "; ".join(done) or "nothing to do"
+
+
+def fill_shared_buffers(connection):
+    """Where the whole database fits in PostgreSQL's shared buffers (with a tenth of them to
+    spare for what the run writes), load every relation into them; returns what was done.
+
+    A server whose shared buffers hold its data set has all of it there once it has answered for a
+    while; one whose buffers are smaller keeps a share that no rule here could pick fairly, so it
+    is measured with the OS cache alone, as before."""
+    buffers = connection.scalar(text("SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'"))
+    relations = connection.execute(
+        text(
+            "SELECT c.oid, pg_relation_size(c.oid) / 8192 AS pages FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 'm')"
+        )
+    ).all()
+    pages = sum(size for _, size in relations)
+    if pages > buffers * 9 // 10:
+        return f"shared buffers ({buffers * 8 // 1024:,} MB) hold less than the database ({pages * 8 // 1024:,} MB)"
+    started = time.perf_counter()
+    loaded = sum(connection.scalar(text("SELECT pg_prewarm(:oid, 'buffer')"), {"oid": oid}) for oid, _ in relations)
+    return f"{loaded * 8 // 1024:,} MB loaded into shared buffers in {time.perf_counter() - started:.0f} s"
 
 
 def measure_daily_scan(app, today):
@@ -502,6 +534,19 @@ def measure_http(url, seconds, rng, plates):
     return results
 
 
+def cpu_probe():
+    """Milliseconds a fixed piece of pure Python takes (the best of three): printed before and after
+    each database's run, so a table measured while the machine's CPU was slow says so."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def measure(url, args):
     """Every figure of one database, as plain data (printed by ``render``, or passed on as JSON)."""
     from app import create_app
@@ -512,6 +557,7 @@ def measure(url, args):
     )
     gc.freeze()  # as wsgi.py does in each worker once the service is built
     rng = random.Random(args.seed)
+    probe_before = cpu_probe()
     started = time.perf_counter()
     steady = "skipped (--cold)" if args.cold else bring_to_steady_state(app)
     results, today = measure_in_process(app, args, rng)
@@ -531,6 +577,7 @@ def measure(url, args):
         **results,
         "machine": machine(),
         "load average": os.getloadavg(),
+        "cpu probe": (probe_before, cpu_probe()),
         "steady": steady,
         "scan": scan,
         "first scan": first_scan,
@@ -589,7 +636,8 @@ def render(results):
         print(
             f"database: {result['database']}; {result['members']:,} members; load average "
             f"{' / '.join(f'{x:.1f}' for x in result['load average'])} at the end of its run "
-            f"({result['seconds']:.0f} s); before measuring: {result['steady']}"
+            f"({result['seconds']:.0f} s); CPU probe {result['cpu probe'][0]:.0f} ms before, "
+            f"{result['cpu probe'][1]:.0f} ms after; before measuring: {result['steady']}"
         )
     figures = [figures_of(result) for result in results]
     header = [f"{result['members']:,} members" for result in results]
