@@ -38,9 +38,8 @@ server keeps it in (``bring_to_steady_state``): where the server's autovacuum is
 PostgreSQL is set up for test runs) the tables are vacuumed and analysed as autovacuum would have
 done, and every table and index is read into the operating system's cache (pg_prewarm), as a server
 that has been answering the counter holds them: the data set (about 7.7 GB at a million members) fits
-in memory. Where the server's shared buffers hold the whole database, it is loaded into them too
-(a server that has answered for a while has it all there); with smaller shared buffers, only the OS
-cache. ``--cold`` measures without that step, to see the first minutes after a restart.
+in memory. Where the server's shared buffers hold the whole database, it is read into them instead
+(a server that has answered for a while has it all there). ``--cold`` measures without that step, to see the first minutes after a restart.
 Each database's line shows the server's ``shared_buffers`` and a CPU probe (a fixed piece of pure
 Python, timed before and after the run): on a shared virtual machine the same code's figures move
 with the CPU it is given, and the probe says when they did.
@@ -312,8 +311,8 @@ def measure_in_process(app, args, rng):
 
 
 def bring_to_steady_state(app):
-    """Vacuum (only where autovacuum is off) and read every relation into the OS cache; returns what
-    was done, for the printout. PostgreSQL only."""
+    """Vacuum (only where autovacuum is off) and read every relation into memory (``prewarm``);
+    returns what was done, for the printout. PostgreSQL only."""
     from app.extensions import db
 
     done = []
@@ -325,48 +324,36 @@ def bring_to_steady_state(app):
             if connection.scalar(text("SHOW autovacuum")) == "off":
                 connection.execute(text("VACUUM (ANALYZE)"))
                 done.append(f"vacuumed and analysed (autovacuum is off) in {time.perf_counter() - started:.0f} s")
-            started = time.perf_counter()
             try:
                 connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
             except Exception as error:  # no contrib package on this server: measure as it is
                 done.append(f"not prewarmed ({type(error).__name__})")
             else:
-                pages = connection.scalar(
-                    text(
-                        "SELECT sum(pg_prewarm(c.oid, 'read')) FROM pg_class c"
-                        " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                        " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 'm')"
-                    )
-                )
-                done.append(
-                    f"{(pages or 0) * 8 // 1024:,} MB read into the OS cache in {time.perf_counter() - started:.0f} s"
-                )
-                done.append(fill_shared_buffers(connection))
+                done.append(prewarm(connection))
         db.engine.dispose()
     return "; ".join(done) or "nothing to do"
 
 
-def fill_shared_buffers(connection):
-    """Where the whole database fits in PostgreSQL's shared buffers (with a tenth of them to
-    spare for what the run writes), load every relation into them; returns what was done.
+def prewarm(connection):
+    """Read every relation into PostgreSQL's shared buffers where they hold the whole database
+    (with a tenth of them to spare for what the run writes), else into the OS cache; returns what
+    was done.
 
     A server whose shared buffers hold its data set has all of it there once it has answered for a
     while; one whose buffers are smaller keeps a share that no rule here could pick fairly, so it
-    is measured with the OS cache alone, as before."""
-    buffers = connection.scalar(text("SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'"))
-    relations = connection.execute(
-        text(
-            "SELECT c.oid, pg_relation_size(c.oid) / 8192 AS pages FROM pg_class c"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 'm')"
-        )
-    ).all()
-    pages = sum(size for _, size in relations)
-    if pages > buffers * 9 // 10:
-        return f"shared buffers ({buffers * 8 // 1024:,} MB) hold less than the database ({pages * 8 // 1024:,} MB)"
+    is measured with the OS cache alone."""
     started = time.perf_counter()
-    loaded = sum(connection.scalar(text("SELECT pg_prewarm(:oid, 'buffer')"), {"oid": oid}) for oid, _ in relations)
-    return f"{loaded * 8 // 1024:,} MB loaded into shared buffers in {time.perf_counter() - started:.0f} s"
+    relations = (
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i', 'm')"
+    )
+    buffers = connection.scalar(text("SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'"))
+    fits = connection.scalar(text("SELECT sum(pg_relation_size(c.oid)) / 8192" + relations)) <= buffers * 9 // 10
+    loaded = connection.scalar(
+        text("SELECT sum(pg_prewarm(c.oid, :mode))" + relations), {"mode": "buffer" if fits else "read"}
+    )
+    where = "shared buffers" if fits else f"the OS cache (shared buffers of {buffers * 8 // 1024:,} MB hold less)"
+    return f"{(loaded or 0) * 8 // 1024:,} MB read into {where} in {time.perf_counter() - started:.0f} s"
 
 
 def measure_daily_scan(app, today):
