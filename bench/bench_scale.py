@@ -39,7 +39,8 @@ PostgreSQL is set up for test runs) the tables are vacuumed and analysed as auto
 done, and every table and index is read into the operating system's cache (pg_prewarm), as a server
 that has been answering the counter holds them: the data set (about 7.7 GB at a million members) fits
 in memory. Where the server's shared buffers hold the whole database, it is read into them instead
-(a server that has answered for a while has it all there). ``--cold`` measures without that step, to see the first minutes after a restart.
+(a server that has answered for a while has it all there). ``--cold`` measures without that step,
+to see the first minutes after a restart.
 Each database's line shows the server's ``shared_buffers`` and a CPU probe (a fixed piece of pure
 Python, timed before and after the run): on a shared virtual machine the same code's figures move
 with the CPU it is given, and the probe says when they did.
