@@ -3,7 +3,7 @@
 // takes it in hand and resolves it with a note, and the dashboard shows the score. Screenshots of
 // the screens involved go to ../screens/ to be looked at.
 import { resolve } from 'node:path'
-import { expect, signIn, staffApi, test } from './fixtures'
+import { chooseOption, expect, signIn, staffApi, test } from './fixtures'
 
 const SHOTS = resolve('../screens')
 const digits = (count: number) => Array.from({ length: count }, () => Math.floor(Math.random() * 10)).join('')
@@ -78,8 +78,7 @@ test('staff keep a member’s profile facts on the car page', async ({ page, req
   const dialog = page.getByTestId('profile-dialog')
   await dialog.getByLabel('出生年份').fill('1988')
   await dialog.getByLabel('地区').fill('南山区')
-  await dialog.getByTestId('profile-car-use').click()
-  await page.getByRole('option', { name: '网约车' }).click()
+  await chooseOption(page, dialog.getByTestId('profile-car-use'), '网约车')
   await page.screenshot({ path: `${SHOTS}/member-profile-facts.png`, fullPage: true })
   await dialog.getByTestId('profile-save').click()
   await expect(dialog).toBeHidden()

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import type { Page } from '@playwright/test'
 import { yuan } from '../src/utils/money'
-import { expect, signIn, staffApi, test } from './fixtures'
+import { chooseOption, expect, signIn, staffApi, test } from './fixtures'
 
 const digits = (count: number) => Array.from({ length: count }, () => Math.floor(Math.random() * 10)).join('')
 
@@ -61,8 +61,7 @@ test("the owner's dashboard figures equal GET /stats/overview for the same perio
   await signIn(page, request, 'owner', '/console/dashboard')
   await expect(page.getByTestId('fig-revenue')).toBeVisible()
   // The default period is the service's (30 days to today); pick store 1 in the store picker.
-  await page.getByTestId('dashboard-store').click()
-  await page.getByRole('option', { name: 'Pitstop 南山店' }).click()
+  await chooseOption(page, page.getByTestId('dashboard-store'), 'Pitstop 南山店')
   await expect(page).toHaveURL(/store_id=1/)
   const from = (await page.getByTestId('period-from').textContent())!.trim()
   const to = (await page.getByTestId('period-to').textContent())!.trim()

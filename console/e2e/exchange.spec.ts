@@ -2,7 +2,7 @@
 // mini-program (through the API here), the counter hands it over and the store's stock goes down;
 // marketing restocks and takes a reward off the shelf but cannot change its points price.
 import type { APIRequestContext } from '@playwright/test'
-import { expect, signIn, staffApi, test } from './fixtures'
+import { chooseOption, expect, signIn, staffApi, test } from './fixtures'
 import { newTag } from './shop'
 
 async function newPart(request: APIRequestContext, tag: string) {
@@ -26,10 +26,8 @@ test('the owner adds a part, a member redeems it, the counter hands it over and 
 
   await page.getByTestId('reward-new').click()
   await page.getByTestId('reward-name').fill(`兑换雨刮${tag}`)
-  await page.getByTestId('reward-kind').click()
-  await page.getByRole('option', { name: '配件（到店领取）' }).click()
-  await page.getByTestId('reward-target').click()
-  await page.getByRole('option', { name: `${part.name}（${part.sku}）` }).click()
+  await chooseOption(page, page.getByTestId('reward-kind'), '配件（到店领取）')
+  await chooseOption(page, page.getByTestId('reward-target'), `${part.name}（${part.sku}）`)
   await page.getByTestId('reward-points').fill('800')
   await page.getByTestId('reward-stock').fill('2')
   await page.getByTestId('reward-save').click()
@@ -61,8 +59,7 @@ test('the owner adds a part, a member redeems it, the counter hands it over and 
   await expect(counterPage.getByRole('tab', { name: '兑换商品' })).toHaveCount(0)
   await expect(counterPage.getByTestId(`redemption-status-${redemption.id}`)).toHaveText('待领取')
   await counterPage.getByTestId(`redemption-hand-over-${redemption.id}`).click()
-  await counterPage.getByTestId('redemption-status').click()
-  await counterPage.getByRole('option', { name: '全部' }).click()
+  await chooseOption(counterPage, counterPage.getByTestId('redemption-status'), '全部')
   await expect(counterPage.getByTestId(`redemption-status-${redemption.id}`)).toHaveText('已领取')
 
   expect((await cashier.get<{ stock: number }>(`/parts/${part.id}`)).stock).toBe(4)

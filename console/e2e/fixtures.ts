@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test'
+import { test as base, expect, type APIRequestContext, type Locator, type Page } from '@playwright/test'
 
 export const PASSWORD = 'pitstop-demo'
 type Session = { token: string; staff: { id: number; username: string; role: string; store_ids: number[] } }
@@ -59,6 +59,21 @@ export async function signIn(page: Page, request: APIRequestContext, username: s
     if (!sessionStorage.getItem('pitstop.session')) sessionStorage.setItem('pitstop.session', JSON.stringify(saved))
   }, { token: session.token, staff: session.staff, storeId: session.staff.store_ids[0] ?? 1 })
   await page.goto(path)
+}
+
+/**
+ * Picks an option of an Element Plus select by its label (the dropdown is teleported to the body):
+ * opens the select, waits until its dropdown has finished zooming open, clicks the option. Clicked
+ * mid-zoom, the option is "not stable" and Playwright retries; a later retry scrolls the option to
+ * the top of the window, which scrolls the page behind a dialog while the dropdown stays by its
+ * select, so the click can land beside the option and choose nothing.
+ */
+export async function chooseOption(page: Page, select: Locator, name: string | RegExp) {
+  await select.click()
+  const option = page.getByRole('option', { name, exact: typeof name === 'string' }).first()
+  await expect(option).toBeVisible()
+  await expect(page.locator('.el-select__popper[class*="-enter-active"]')).toHaveCount(0)
+  await option.click()
 }
 
 /** Counts what the user does: a click, a key press, or a whole typed text counts as one action. */

@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { APIRequestContext, Page } from '@playwright/test'
-import { expect, signIn, staffApi, test } from './fixtures'
+import type { APIRequestContext } from '@playwright/test'
+import { chooseOption, expect, signIn, staffApi, test } from './fixtures'
 
 const consoleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -41,12 +41,6 @@ async function memberWithGrants(request: APIRequestContext, code: string): Promi
   return member.id
 }
 
-/** Picks an option of an Element Plus select by its label (the dropdown is teleported to the body). */
-async function choose(page: Page, select: ReturnType<Page['getByTestId']>, label: string) {
-  await select.click()
-  await page.getByRole('option', { name: label, exact: true }).click()
-}
-
 test('marketing builds a segment, launches a campaign with a coupon, and sees what was sent', async ({ page, request }) => {
   // Two scheduler jobs run as CLI processes (each starts the whole application).
   test.setTimeout(150_000)
@@ -77,17 +71,17 @@ test('marketing builds a segment, launches a campaign with a coupon, and sees wh
   await expect(page.getByTestId('segment-live-count')).toHaveAttribute('data-state', 'ready')
   await page.getByTestId('rule-add-condition').first().click()
   const first = page.getByTestId('rule-condition').first()
-  await choose(page, first.getByTestId('rule-field'), '标签')
-  await choose(page, first.getByTestId('rule-value-many'), tag.name)
+  await chooseOption(page, first.getByTestId('rule-field'), '标签')
+  await chooseOption(page, first.getByTestId('rule-value-many'), tag.name)
   await page.keyboard.press('Escape')
 
   await page.getByTestId('rule-add-group').first().click()
   const group = page.getByTestId('rule-group').nth(1)
-  await choose(page, group.getByTestId('rule-condition').first().getByTestId('rule-value-many'), '新客')
+  await chooseOption(page, group.getByTestId('rule-condition').first().getByTestId('rule-value-many'), '新客')
   await page.keyboard.press('Escape')
   await group.getByTestId('rule-add-condition').click()
   const visits = group.getByTestId('rule-condition').nth(1)
-  await choose(page, visits.getByTestId('rule-field'), '回站次数')
+  await chooseOption(page, visits.getByTestId('rule-field'), '回站次数')
   await visits.getByTestId('rule-value-number').locator('input').fill('1')
 
   const rules = {
@@ -121,7 +115,7 @@ test('marketing builds a segment, launches a campaign with a coupon, and sees wh
   await page.getByTestId('campaign-name').fill(`回厂活动${suffix}`)
   await expect(page.getByTestId('campaign-audience')).toContainText(`预计人数 ${preview.count} 人`)
   await page.getByTestId('wizard-next').click()
-  await choose(page, page.getByTestId('campaign-coupon'), coupon.name)
+  await chooseOption(page, page.getByTestId('campaign-coupon'), coupon.name)
   await expect(page.getByTestId('campaign-coupon-summary')).toContainText('满 ¥100.00 减 ¥20.00')
   await page.getByTestId('wizard-next').click()
 

@@ -1,16 +1,9 @@
 // 月卡/年卡: the owner defines a monthly wash card in 卡券与方案, the counter sells it on the car's
 // page, and at checkout the card pays for the wash — the value is the quote's, and the second
 // wash of the day is refused by the daily cap the server keeps.
-import type { Page } from '@playwright/test'
-import { expect, signIn, staffApi, staffSession, test } from './fixtures'
+import { chooseOption, expect, signIn, staffApi, staffSession, test } from './fixtures'
 import { COUNTER, newMember, newServiceItem, newTag, openOrder } from './shop'
 import { yuan } from '../src/utils/money'
-
-/** Picks an option of an Element Plus select by its label (the dropdown is teleported to the body). */
-async function choose(page: Page, select: ReturnType<Page['getByTestId']>, label: string | RegExp) {
-  await select.click()
-  await page.getByRole('option', { name: label }).first().click()
-}
 
 test('the owner defines a monthly wash card, the counter sells it, and checkout uses it within the daily cap', async ({ page, request }) => {
   test.setTimeout(120_000)
@@ -27,8 +20,7 @@ test('the owner defines a monthly wash card, the counter sells it, and checkout 
   const form = page.getByRole('dialog', { name: '新建月卡/年卡' })
   await form.getByRole('textbox', { name: '名称' }).fill(`洗车月卡${tag}`)
   await form.getByRole('textbox', { name: '售价' }).fill('300')
-  await form.getByTestId('period-template-items').click()
-  await page.getByRole('option', { name: wash.name }).click()
+  await chooseOption(page, form.getByTestId('period-template-items'), wash.name)
   await form.getByRole('heading', { name: '新建月卡/年卡' }).click() // closes the multi-select's dropdown
   await form.getByTestId('period-template-save').click()
   await expect(page.getByTestId('period-template-list')).toContainText(`洗车月卡${tag}`)
@@ -43,7 +35,7 @@ test('the owner defines a monthly wash card, the counter sells it, and checkout 
   await signIn(desk, request, COUNTER, `/console/cars/${vehicleId}`)
   await expect(desk.getByTestId('period-card-card')).toContainText('没有可用于此车的月卡/年卡')
   await desk.getByTestId('period-card-sell').click()
-  await choose(desk, desk.getByTestId('period-card-template'), new RegExp(`洗车月卡${tag}`))
+  await chooseOption(desk, desk.getByTestId('period-card-template'), new RegExp(`洗车月卡${tag}`))
   await expect(desk.getByTestId('period-card-price')).toHaveText(yuan(30000))
   await desk.getByTestId('period-card-confirm').click()
   await expect(desk.getByTestId('period-card')).toContainText(`洗车月卡${tag}`)

@@ -2,7 +2,7 @@
 // in the audit log), the owner sets how far ahead insurance and inspection reminders go, the counter
 // records a car's registration date and insurance expiry, and the call list knows the new kinds.
 import type { Page } from '@playwright/test'
-import { expect, signIn, staffApi, test } from './fixtures'
+import { chooseOption, expect, signIn, staffApi, test } from './fixtures'
 
 const digits = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('')
 
@@ -88,8 +88,7 @@ test('the owner sets the reminder days and the counter records the dates they co
   const form = page.getByTestId('car-dates-form')
   await pickDate(page, '行驶证注册日期', '2020-05-15')
   await pickDate(page, '保单到期日', '2027-03-01')
-  await form.getByTestId('car-form-inspection-class').click()
-  await page.getByRole('option', { name: '非营运小型客车', exact: true }).click()
+  await chooseOption(page, form.getByTestId('car-form-inspection-class'), '非营运小型客车')
   await form.getByTestId('car-form-save').click()
   await expect(form).toBeHidden()
   await expect(page.getByTestId('car-registration')).toHaveText('2020/05/15')
