@@ -162,6 +162,20 @@ test('marketing builds a segment, launches a campaign with a coupon, and sees wh
   await expect(listed.getByTestId('campaign-sent')).toHaveText(String(campaign.results.sent))
 })
 
+test('a new campaign asks for a saved segment, and shows its size once one is chosen', async ({ page, request }) => {
+  const marketing = await staffApi(request, 'marketing')
+  const name = `回厂客群${digits(6)}`
+  const rules = { all: [{ field: 'visit_count', op: 'gte', value: 10000 }] } // nobody: a size other tests cannot change
+  await marketing.post('/segments', { name, rules })
+  const preview = await marketing.post<{ count: number }>('/segments/preview', { rules })
+
+  await signIn(page, request, 'marketing', '/console/campaigns/new')
+  // Saved segments exist, so the line says what to do here rather than sending staff to 客群.
+  await expect(page.getByTestId('campaign-audience')).toHaveText('选择客群后显示预计人数。')
+  await chooseOption(page, page.getByTestId('campaign-segment'), name)
+  await expect(page.getByTestId('campaign-audience')).toContainText(`预计人数 ${preview.count.toLocaleString('zh-CN')} 人`)
+})
+
 test('marketing makes a coupon template; top-up plans are the owner’s, whose refusals come from the service', async ({ page, request, browser }) => {
   const marketing = await staffApi(request, 'marketing')
   const owner = await staffApi(request, 'owner')
