@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { mount } from '@vue/test-utils'
-import { isTextEntry, plainKey, usePageKeys } from './usePageKeys'
+import { focusUnlessTyping, isTextEntry, plainKey, usePageKeys } from './usePageKeys'
 
 describe('isTextEntry', () => {
   it('knows the fields that take text', () => {
@@ -12,6 +12,34 @@ describe('isTextEntry', () => {
     expect(isTextEntry(checkbox)).toBe(false)
     expect(isTextEntry(document.createElement('button'))).toBe(false)
     expect(isTextEntry(null)).toBe(false)
+  })
+})
+
+describe('focusUnlessTyping', () => {
+  it('moves the focus after a load unless the user is already typing in a field', () => {
+    const typedIn = document.createElement('input')
+    const target = document.createElement('input')
+    const button = document.createElement('button')
+    document.body.append(typedIn, target, button)
+    try {
+      typedIn.focus()
+      focusUnlessTyping(target)
+      expect(document.activeElement).toBe(typedIn)
+
+      button.focus() // a clicked button or menu entry is not typing: the page's field takes the focus
+      focusUnlessTyping(target)
+      expect(document.activeElement).toBe(target)
+
+      ;(document.activeElement as HTMLElement).blur()
+      focusUnlessTyping(target)
+      expect(document.activeElement).toBe(target)
+      focusUnlessTyping(null) // a page whose field is not shown: nothing happens
+      expect(document.activeElement).toBe(target)
+    } finally {
+      typedIn.remove()
+      target.remove()
+      button.remove()
+    }
   })
 })
 

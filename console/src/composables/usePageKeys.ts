@@ -14,6 +14,14 @@ export function isTextEntry(target: EventTarget | null): boolean {
   return !['button', 'checkbox', 'radio', 'submit', 'reset', 'range', 'color', 'file', 'image'].includes(type)
 }
 
+/**
+ * Moves the focus to `target` once a page has loaded, unless the user already went to a field
+ * that takes typing while it loaded (the mileage, say): their keys stay where they typed them.
+ */
+export function focusUnlessTyping(target: { focus(): void } | null | undefined): void {
+  if (!isTextEntry(document.activeElement)) target?.focus()
+}
+
 function insideOverlay(target: EventTarget | null): boolean {
   return typeof (target as Element | null)?.closest === 'function' && (target as Element).closest('.el-overlay') !== null
 }
