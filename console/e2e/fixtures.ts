@@ -72,8 +72,19 @@ export async function chooseOption(page: Page, select: Locator, name: string | R
   await select.click()
   const option = page.getByRole('option', { name, exact: typeof name === 'string' }).first()
   await expect(option).toBeVisible()
-  await expect(page.locator('.el-select__popper[class*="-enter-active"]')).toHaveCount(0)
+  await option.evaluate(untilOpened)
   await option.click()
+}
+
+/** In the page: resolves once every animation of the element or of what holds it (the dropdown's
+ * zoom, a CSS transition that starts a frame after the list appears) has finished. */
+async function untilOpened(element: Element) {
+  await new Promise((frame) => requestAnimationFrame(() => requestAnimationFrame(frame)))
+  const around = element.ownerDocument.getAnimations().filter((animation) => {
+    const target = animation.effect instanceof KeyframeEffect ? animation.effect.target : null
+    return target !== null && target.contains(element)
+  })
+  await Promise.all(around.map((animation) => animation.finished.catch(() => undefined)))
 }
 
 /** Counts what the user does: a click, a key press, or a whole typed text counts as one action. */
