@@ -5,9 +5,10 @@ The work orders (app/workorders/settle.py, refund.py) and the member login (app/
 publish one event each (app/common/events.py) carrying everything the steps below need, so no step
 reads the order again; this module is the events' subscriber and calls each domain in turn. Every
 step runs inside the caller's transaction (a failure rolls the whole settle, refund or login back),
-except the settle's figures (member metrics, marketing's visit, the stats rollup): the settle
-defers those through a transactional outbox (app/common/deferred.py), processed exactly once after
-the commit, so the cashier does not wait for them; the owner's figures follow within seconds.
+except the settle's figures (the member's visit statistics and tier check, member metrics,
+marketing's visit, the stats rollup): the settle defers those through a transactional outbox
+(app/common/deferred.py), processed exactly once after the commit, so the cashier does not wait
+for them; they follow within milliseconds.
 
 Why the listing lives here, beside the application factory, and not in app/workorders:
  * each domain below depends on the work orders or the members (the stats roll up an order's lines
@@ -17,22 +18,24 @@ Why the listing lives here, beside the application factory, and not in app/worko
  * app/common, where the events are, imports no domain;
  * this top-level module, like the factory, may know every domain, and no domain imports it.
 
-What settling spends and records itself (tenders, stock, points earned, stamps, visit statistics,
-the tier check, the next maintenance) is in app/workorders/settle.py, in the order it runs there.
+What settling spends and records itself (tenders, stock, commissions, points earned, stamps, the
+next maintenance) is in app/workorders/settle.py, in the order it runs there.
 """
 
 from app.common import deferred, events
 from app.marketing import visit_log
-from app.members import metrics
+from app.members import metrics, visits
+from app.members.tiers import rules as tier_rules
 from app.referrals import rewards
 from app.referrals.services import present_code
 from app.stats import rollup
 
 
 def work_order_settled(*, work_order_id, member_id, vehicle_id, store_id, plate, paid_fen, settled_at, now):
-    """After a settle (at the counter or paid in the mini-program); the member's visit statistics
-    are already counted. In the settle's transaction: the referral. The figures people read later
-    are deferred past the commit (app/common/deferred.py): ``settled_order_figures`` below."""
+    """After a settle (at the counter or paid in the mini-program). In the settle's transaction: the
+    referral (which reads the member's first paid visit as it was before this order). The figures
+    people read later are deferred past the commit (app/common/deferred.py): ``settled_order_figures``
+    below."""
     if member_id is not None:
         # 1. The member's pending referral converts if the order qualifies; the referrer's reward is frozen.
         rewards.convert_on_paid_order(work_order_id=work_order_id, member_id=member_id, paid_fen=paid_fen, now=now)
@@ -60,10 +63,16 @@ def settled_order_figures(*, work_order_id, member_id, vehicle_id, store_id, pla
     first if it is still pending: app/workorders/refund.py). Each step reads the state it needs
     afresh, so orders of one member processed in any order leave the same figures."""
     if member_id is not None:
-        # 1. The member's lifecycle and value class, from the visit statistics the settle updated
+        # 1. The member's visit statistics (count, spend, first and last paid visit): additions, so
+        #    orders processed in any order add up to the same.
+        visits.record_paid_visit(member_id=member_id, paid_fen=paid_fen, at=settled_at)
+        # 2. The tier the member's rolling 12-month spend reaches (up only; the settled orders are
+        #    committed, this one among them).
+        tier_rules.check_upgrade(member_id=member_id, now=now)
+        # 3. The member's lifecycle and value class, from the visit statistics just counted
         #    (segments and the staff call list read them).
         metrics.refresh_member(member_id=member_id, now=now)
-        # 2. Marketing's visit: the service follow-up three to seven days later, the segments' store condition.
+        # 4. Marketing's visit: the service follow-up three to seven days later, the segments' store condition.
         visit_log.record_visit(
             work_order_id=work_order_id,
             member_id=member_id,
@@ -72,7 +81,7 @@ def settled_order_figures(*, work_order_id, member_id, vehicle_id, store_id, pla
             paid_fen=paid_fen,
             settled_at=settled_at,
         )
-    # 3. The owner's daily sales, and the member's and car's latest visits (walk-in cars too).
+    # 5. The owner's daily sales, and the member's and car's latest visits (walk-in cars too).
     rollup.add_settled_order(
         work_order_id=work_order_id,
         member_id=member_id,

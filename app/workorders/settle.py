@@ -15,9 +15,10 @@ Settling also records:
    and cards earn nothing;
  * a stamp for each service item of which at least one unit was paid for (units covered by package
    cards or item vouchers earn none, so a reward voucher never earns the next stamp);
- * the member's visit statistics, a tier upgrade check, the vehicle's next maintenance due;
- * then WORK_ORDER_SETTLED, with the order's figures: what it sets off in the member metrics,
-   marketing's visits (follow-ups), referrals and the stats is listed in app/consequences.py.
+ * the vehicle's next maintenance due;
+ * then WORK_ORDER_SETTLED, with the order's figures: what it sets off — the referral, and after
+   the commit the member's visit statistics, the tier upgrade check, the member metrics,
+   marketing's visits (follow-ups) and the stats — is listed in app/consequences.py.
 """
 
 from sqlalchemy.orm.attributes import set_committed_value
@@ -31,9 +32,8 @@ from app.commissions import services as commissions
 from app.common import clock, events
 from app.coupons import services as coupons
 from app.extensions import db
-from app.members import maintenance, visits
+from app.members import maintenance
 from app.members.models import Member
-from app.members.tiers import rules as tier_rules
 from app.merchant.services import merchant_timezone
 from app.wallet import points
 from app.wallet import services as wallet
@@ -147,8 +147,7 @@ def finish(order, *, now, staff_id=None):
         points_earned = (
             points.earn(member_id=member_id, paid_fen=paid_fen, ref_type=REF_TYPE, ref_id=order.id, now=now) or 0
         )
-    # The order's new state is set after the points are earned, so it is written in one UPDATE; it
-    # is flushed before the visit statistics and the tier check, which read the settled orders.
+    # The order's new state is set after the points are earned, so it is written in one UPDATE.
     order.paid_fen, order.points_earned = paid_fen, points_earned
     order.status, order.settled_at, order.settled_by_staff_id = "settled", now, staff_id
     db.session.flush()
@@ -158,8 +157,6 @@ def finish(order, *, now, staff_id=None):
             package_cards.add_stamps(
                 member_id=member_id, service_item_ids=stamp_items, ref_type=REF_TYPE, ref_id=order.id, now=now
             )
-        visits.record_paid_visit(member_id=member_id, paid_fen=order.paid_fen, at=now)
-        tier_rules.check_upgrade(member_id=member_id, now=now)
     vehicle = _record_maintenance(order, now)
     if vehicle is not None:
         # The answer shows the car (its model): held by the order, it is not read a second time.

@@ -1,8 +1,8 @@
 """Tier qualification by rolling 12-month paid spend.
 
 * A member qualifies for the highest-ranked tier whose ``min_spend_12m_fen`` their paid spend over
-  the last 365 days reaches. ``check_upgrade`` (called when a work order settles) moves a member up
-  to that tier, never down.
+  the last 365 days reaches. ``check_upgrade`` (run right after a work order's settle commits,
+  with its deferred figures: app/consequences.py) moves a member up to that tier, never down.
 * ``review_tiers`` (the scheduler's ``tier_review`` job) also moves members down: a tier reached
   automatically is kept for 12 months from the day it was reached; after that a member whose
   rolling spend no longer reaches it drops to the tier the spend does reach. A tier staff assigned
