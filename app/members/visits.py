@@ -2,8 +2,9 @@
 
 A paid visit is a settled work order of the member (whatever tenders paid it: a package-card wash
 is a visit). ``total_paid_fen`` adds the money paid (cash, WeChat, Alipay, bank card and stored
-value). Changes are single UPDATE statements, so two orders settling for one member at once
-both count.
+value). A settle's visit is counted right after its commit, with its deferred figures
+(app/consequences.py). Changes are single UPDATE statements, so two orders settling for one member
+at once both count.
 """
 
 from sqlalchemy import case, literal, or_, update
