@@ -689,7 +689,12 @@ def render(results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=300)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=5,
+        help="repetitions of the segment preview and of each overview (the slowest is reported); not runs of the table",
+    )
     parser.add_argument("--http-seconds", type=float, default=15)
     parser.add_argument("--skip-scan", action="store_true", help="leave out the daily scan")
     parser.add_argument("--skip-http", action="store_true", help="leave out the HTTP throughput")
