@@ -1,6 +1,7 @@
 """Extension objects, created unbound; create_app() binds them. From the app it imports only how
 requests are read (app/common/arguments.py), which imports nothing from the app."""
 
+import threading
 from contextvars import ContextVar
 from http import HTTPStatus
 
@@ -109,14 +110,35 @@ class ErrorResponsesPlugin(BasePlugin):
 
 
 class Api(_SmorestApi):
-    """flask-smorest Api whose errors use the one envelope of the whole service."""
+    """flask-smorest Api whose errors use the one envelope of the whole service, and whose routes are
+    documented when the document is first asked for (``document``), not at every start of the app."""
 
     ERROR_SCHEMA = ErrorEnvelope
 
     def init_app(self, app, *args, **kwargs):
         # Before any blueprint: the routes are compiled with the converter present when they are added.
         app.url_map.converters["int"] = DatabaseIdConverter
+        self._undocumented = []  # (blueprint, name, parameters) registered and not yet in the document
+        self._documenting = threading.Lock()
         super().init_app(app, *args, **kwargs)
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        # flask-smorest's, with the documenting put off: building the document from the schemas was
+        # three quarters of create_app(), paid by every worker, the scheduler and every test, while
+        # only /openapi.json and `flask openapi` read it.
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
+
+    def document(self):
+        """Adds the blueprints registered so far to the document, in the order they were registered
+        (what flask-smorest does in register_blueprint); idempotent and safe from concurrent requests."""
+        with self._documenting:
+            while self._undocumented:
+                blp, name, parameters = self._undocumented.pop(0)
+                blp.register_views_in_doc(self, self._app, self.spec, name=name, parameters=parameters)
+                self.spec.tag({"name": name, "description": blp.description})
 
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         # The statuses first: plugins given by the app (app/common/openapi.py) document their codes.

@@ -185,11 +185,13 @@ class ContractPlugin(BasePlugin):
 
 
 def finish_document(api, plugin):
-    """After every blueprint: the document completes itself (error codes, catalogue) on first use."""
+    """After every blueprint: the document builds itself (the routes, then their error codes and the
+    catalogue) on first use."""
     spec = api.spec
     build = spec.to_dict
 
     def to_dict():
+        api.document()
         plugin.complete(spec)
         return build()
 

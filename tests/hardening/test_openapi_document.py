@@ -24,6 +24,7 @@ from app.stores import services as store_services
 from app.stores.schemas import StoreRead
 from tests.hardening.access_world import build_world, close_world_app, open_world_app
 from tests.hardening.test_access_matrix import ACTORS, MATRIX, R, call
+from tests.helpers import run_together
 
 ROOT = Path(__file__).resolve().parents[2]
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -443,3 +444,18 @@ def test_a_new_route_is_documented_from_its_decorators_and_the_code_it_reaches()
     )
     assert "store_already_probed" in operation["responses"]["409"]["description"]
     assert [p["name"] for p in operation["parameters"] if p["in"] == "header"] == ["Idempotency-Key"]
+
+
+def test_the_app_starts_without_the_document_and_builds_it_once_when_first_asked_for(document):
+    """Building the document is most of a start; workers, the scheduler and tests start without it."""
+    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    api = application.extensions["pitstop_api"]
+    registered = [name for _, name, _ in api._undocumented]  # routed, not yet documented
+    assert {"work-orders", "wallet", "stores"} <= set(registered)
+    assert application.url_map.bind("localhost").match("/api/v1/stores", method="GET")
+
+    # Three first readers at once: each gets the whole document, built once, as a fresh app builds it.
+    answers = run_together(*[lambda: application.test_client().get("/api/v1/openapi.json").get_json()] * 3)
+    assert api._undocumented == []
+    assert answers == [document] * 3
+    assert [tag["name"] for tag in document["tags"]] == registered
