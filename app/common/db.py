@@ -105,6 +105,10 @@ def _postgresql_session_settings(dbapi_connection, connection_record):
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET jit = off")
     dbapi_connection.commit()
+    # A rollback keeps the connection's prepared statements (app/common/statement_cache.py).
+    from app.common.statement_cache import keep_prepared_statements_on_rollback
+
+    keep_prepared_statements_on_rollback(dbapi_connection)
 
 
 @event.listens_for(Engine, "begin")
