@@ -74,10 +74,17 @@ def set_local(session, **settings):
         session.execute(select(*(func.set_config(name, str(value), True) for name, value in settings.items())))
 
 
+# A statement that runs often on a connection is prepared there (app/common/statement_cache.py),
+# and after five runs PostgreSQL may give it a generic plan, made without its values. The analytical
+# reads (a count over a date range, a segment's values) are planned for their own values on every
+# run instead; the key lookups of the request path keep their generic plans.
+PLAN_FOR_EACH_RUN = {"plan_cache_mode": "force_custom_plan"}
+
+
 def plan_for_data_in_memory(session):
     """For the rest of ``session``'s transaction on PostgreSQL, plan with the in-memory
-    random_page_cost (plans change, never results)."""
-    set_local(session, random_page_cost=RANDOM_PAGE_COST_IN_MEMORY)
+    random_page_cost, for each run's own values (plans change, never results)."""
+    set_local(session, random_page_cost=RANDOM_PAGE_COST_IN_MEMORY, **PLAN_FOR_EACH_RUN)
 
 
 @event.listens_for(Engine, "connect")

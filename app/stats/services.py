@@ -42,7 +42,7 @@ from app.cards import services as cards
 from app.cards.models import PAID_VIA as CARD_PAID_VIA
 from app.cards.models import PackageCardEntry, PackageCardItem
 from app.common import clock
-from app.common.db import RANDOM_PAGE_COST_IN_MEMORY, set_local
+from app.common.db import PLAN_FOR_EACH_RUN, RANDOM_PAGE_COST_IN_MEMORY, set_local
 from app.common.side_by_side import run_side_by_side
 from app.coupons.models import MemberCoupon
 from app.extensions import db
@@ -273,7 +273,7 @@ STATS_WORK_MEM = "64MB"
 
 
 def _room_for_aggregates():
-    set_local(db.session, work_mem=STATS_WORK_MEM)
+    set_local(db.session, work_mem=STATS_WORK_MEM, **PLAN_FOR_EACH_RUN)
 
 
 # The overview's groups also plan for how they run (PostgreSQL, SET LOCAL in each group's read-only
@@ -284,7 +284,11 @@ def _room_for_aggregates():
 #   overview index that holds the columns it counts (10,000 pages at a million members) instead
 #   of every member's row (42,000).
 # Together: the 12-month overview at a million members in about 440 ms instead of 575 (bench/).
-OVERVIEW_PLANNER = {"max_parallel_workers_per_gather": "0", "random_page_cost": RANDOM_PAGE_COST_IN_MEMORY}
+OVERVIEW_PLANNER = {
+    "max_parallel_workers_per_gather": "0",
+    "random_page_cost": RANDOM_PAGE_COST_IN_MEMORY,
+    **PLAN_FOR_EACH_RUN,
+}
 
 
 def _overview_session():

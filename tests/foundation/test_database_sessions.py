@@ -46,8 +46,11 @@ def test_planning_for_data_in_memory_lasts_to_the_end_of_the_transaction(app):
         default = db.session.scalar(text("SHOW random_page_cost"))
         plan_for_data_in_memory(db.session)
         assert db.session.scalar(text("SHOW random_page_cost")) == RANDOM_PAGE_COST_IN_MEMORY != default
+        # A statement prepared on the connection is still planned for this run's values.
+        assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
         db.session.rollback()
         assert db.session.scalar(text("SHOW random_page_cost")) == default
+        assert db.session.scalar(text("SHOW plan_cache_mode")) == "auto"
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's planner setting")
