@@ -2,7 +2,7 @@
 
 SQLite (always): the migrations run once into a template file, copied for every test.
 PostgreSQL (when TEST_DATABASE_URL is set): the migrations run once; every test starts from
-empty tables (truncated after each test), so tests may commit and use real concurrent connections.
+empty tables (emptied after each test), so tests may commit and use real concurrent connections.
 """
 
 import os
@@ -22,14 +22,12 @@ from tests.helpers import (  # noqa: F401  (Api, error_code: still importable fr
     ON_POSTGRES,
     TEST_DATABASE_URL,
     Api,
+    empty_tables,
     error_code,
     login_member,
     login_staff,
-    truncate_all,
 )
 from tests.wechat_live import live_application
-
-_truncate_all = truncate_all  # the name older tests import
 
 
 def _worker_database(url):
@@ -77,7 +75,7 @@ def database_template(tmp_path_factory):
 def database_url(database_template, tmp_path):
     if ON_POSTGRES:
         yield database_template
-        truncate_all(database_template)
+        empty_tables(database_template)
     else:
         path = tmp_path / "test.db"
         shutil.copyfile(database_template, path)

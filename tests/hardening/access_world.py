@@ -19,8 +19,7 @@ from app import create_app
 from app.care.models import Complaint, Rating
 from app.common import clock
 from app.extensions import db
-from tests.helpers import ON_POSTGRES, Api
-from tests.helpers import truncate_all as _truncate_all
+from tests.helpers import ON_POSTGRES, Api, empty_tables
 
 SHANGHAI = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)
@@ -82,7 +81,7 @@ def close_world_app(app, url):
         db.session.remove()
         db.engine.dispose()
     if ON_POSTGRES:
-        _truncate_all(url)  # the next module starts from empty tables, as after any test
+        empty_tables(url)  # the next module starts from empty tables, as after any test
 
 
 def build_world(app, url="") -> World:

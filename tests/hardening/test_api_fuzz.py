@@ -30,8 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from app import create_app
 from app.common import clock
 from app.extensions import db
-from tests.helpers import ON_POSTGRES, Api, login_member
-from tests.helpers import truncate_all as _truncate_all
+from tests.helpers import ON_POSTGRES, Api, empty_tables, login_member
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
@@ -104,7 +103,7 @@ def fuzz_app(database_template, tmp_path_factory):
         db.session.remove()
         db.engine.dispose()
     if ON_POSTGRES:
-        _truncate_all(url)
+        empty_tables(url)
 
 
 STAFF_CALLERS = ("owner", "marketing", "cashier", "advisor", "technician")

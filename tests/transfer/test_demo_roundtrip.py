@@ -11,7 +11,7 @@ from app.extensions import db
 from app.members.models import Member
 from app.wallet.models import PointsAccount, Wallet
 from tests.factories import make_staff, make_stores
-from tests.helpers import ON_POSTGRES, Api, login_staff, truncate_all
+from tests.helpers import ON_POSTGRES, Api, empty_tables, login_staff
 from tests.transfer.files import upload
 from tests.transfer.test_exports import _export
 from tests.transfer.test_imports import _commit
@@ -33,7 +33,7 @@ def _empty_database(app, database_url, database_template, tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        truncate_all(database_url)
+        empty_tables(database_url)
         return app
     path = tmp_path / "empty.db"
     shutil.copyfile(database_template, path)
