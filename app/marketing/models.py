@@ -206,7 +206,7 @@ class Message(db.Model):
         # Campaign results: a campaign's messages counted by status and channel, with the SMS cost,
         # from the index alone (0043; a year of campaigns is hundreds of thousands of messages, read
         # from their rows it was a fifth of the owner's yearly overview); also every other look-up
-        # by campaign. Only campaign messages: the others never are looked up by campaign.
+        # by campaign. Only campaign messages: the others are never looked up by campaign.
         Index(
             "ix_marketing_messages_campaign_results",
             "campaign_id",

@@ -16,6 +16,7 @@ describe('dashboard charts', () => {
     const line = dailyLineOption([{ name: '营业额', points: [{ date: '2026-03-01', value: 12345 }, { date: '2026-03-02', value: 0 }] }], true)
     expect(line.xAxis.data).toEqual(['03-01', '03-02'])
     expect(line.series[0]?.data).toEqual([12345, 0])
+    expect(line.series[0]?.smooth).toBe(false) // a day's figure is not spread over the days around it
     expect(line.tooltip.valueFormatter(12345)).toBe('¥123.45')
 
     const ring = ringOption([{ label: '现金', value: 100 }, { label: '积分', value: 0 }], true)

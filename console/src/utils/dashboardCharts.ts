@@ -25,7 +25,8 @@ export function formatterFor(money: boolean): Formatter {
   return money ? (fen) => yuan(fen) : asCount
 }
 
-/** A line per named series over the same days (the days of the first series). */
+/** A line per named series over the same days (the days of the first series), drawn straight from
+ * day to day: a smoothed curve would show a day's sales rising over the days before it. */
 export function dailyLineOption(series: { name: string; points: SeriesPoint[] }[], money: boolean) {
   const format = formatterFor(money)
   return {
@@ -34,7 +35,7 @@ export function dailyLineOption(series: { name: string; points: SeriesPoint[] }[
     grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: (series[0]?.points ?? []).map((p) => p.date.slice(5)) },
     yAxis: { type: 'value', axisLabel: { formatter: (value: number) => (money ? yuan(value).replace(/\.00$/, '') : String(value)) } },
-    series: series.map((s) => ({ name: s.name, type: 'line', smooth: true, showSymbol: false, data: s.points.map((p) => p.value) })),
+    series: series.map((s) => ({ name: s.name, type: 'line', smooth: false, showSymbol: false, data: s.points.map((p) => p.value) })),
   }
 }
 
