@@ -13,7 +13,7 @@ const LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ'
  */
 export const COUNTER = 'advisor1'
 
-function digits(count: number): string {
+export function digits(count: number): string {
   return Array.from({ length: count }, () => Math.floor(Math.random() * 10)).join('')
 }
 
@@ -24,6 +24,39 @@ export function newPlate(): string {
 
 export function newPhone(): string {
   return `139${digits(8)}`
+}
+
+// City letters of Guangdong plates the demo cars do not use, so a family's fragment is its own.
+const CITY_LETTERS = 'ACDEFGHJKLMNPQRSTUVWXYZ'
+
+/** A city letter for a fresh plate. */
+export function cityLetter(): string {
+  return CITY_LETTERS[Math.floor(Math.random() * CITY_LETTERS.length)]!
+}
+
+/** A whole plate the shop has never seen: 粤 + a city letter + five digits. */
+export function unseenPlate(): string {
+  return `粤${cityLetter()}${digits(5)}`
+}
+
+/** Fresh plates sharing a fragment no other car has: `粤X1234` + 1, 2, … */
+export function plateFamily() {
+  const city = cityLetter()
+  const run = digits(4)
+  return { fragment: `${city}${run}`, plate: (n: number) => `粤${city}${run}${n}` }
+}
+
+export interface CounterMember {
+  id: number
+  nickname: string
+  phone: string
+  vehicles: { id: number; plate: string }[]
+}
+
+/** A member registered at the counter with one car (a fresh phone number). */
+export async function counterMember(request: APIRequestContext, plate: string, nickname = `车主${digits(3)}`): Promise<CounterMember> {
+  const cashier = await staffApi(request, COUNTER)
+  return cashier.post<CounterMember>('/members', { phone: newPhone(), nickname, plate })
 }
 
 /** A short tag that makes a catalog name unique to one test. */
