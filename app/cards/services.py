@@ -338,10 +338,11 @@ def outstanding_items(*, now=None, store_id=None) -> int:
 
 
 def sales_summary(*, start, end, store_id=None) -> dict:
-    """Package-card sales in [start, end): {paid_via: fen} (revenue for the owner's stats)."""
+    """Package-card sales in [start, end): {paid_via: fen} (revenue for the owner's stats), refunded
+    cards left out, as period cards' (a card refunded in the mini-program was never a sale)."""
     stmt = (
         select(PackageCard.paid_via, func.sum(PackageCard.price_fen))
-        .where(PackageCard.created_at >= start, PackageCard.created_at < end)
+        .where(PackageCard.created_at >= start, PackageCard.created_at < end, PackageCard.refunded_at.is_(None))
         .group_by(PackageCard.paid_via)
     )
     if store_id is not None:

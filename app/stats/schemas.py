@@ -137,6 +137,7 @@ class CardSalesRead(ResponseSchema):
 class PrepaidRead(ResponseSchema):
     topups = fields.Nested(TopupsRead)
     package_cards = fields.Nested(CardSalesRead)
+    period_cards = fields.Nested(CardSalesRead, metadata={"description": "Period cards (月卡/年卡) sold."})
 
 
 class CouponsRead(ResponseSchema):

@@ -22,8 +22,9 @@ Periods are merchant-local days (``from``..``to`` inclusive, see periods.py). Th
   bonus (the sums of the wallets), points outstanding (the live points: unexpired lots' remaining
   points, the same figure a member can spend), package-card units outstanding on unexpired cards;
   beside them the receivables accounts (挂账) still owe (an asset) and the credit they hold (a liability);
-- prepaid sales in the period: top-ups (principal paid in and bonus given, by payment method) and
-  package cards sold (by payment method; at ``store_id`` when given);
+- prepaid sales in the period: top-ups (principal paid in and bonus given, by payment method),
+  package cards and period cards (月卡/年卡) sold (by payment method; at ``store_id`` when given;
+  a card refunded since is left out);
 - coupons: issued in the period (by source) and redeemed in the period (used now, ``used_at`` in
   the period; a coupon given back by a refund no longer counts);
 - campaigns launched in the period with the results marketing reports for each (its
@@ -203,17 +204,17 @@ def prepaid_figures(period, store_id):
     ):
         count, principal, bonus = count + entries, principal + _int(principal_fen), bonus + _int(bonus_fen)
         topups[paid_via or "other"] = topups.get(paid_via or "other", 0) + _int(principal_fen)
-    card_sales = dict.fromkeys(CARD_PAID_VIA, 0)
-    card_sales.update(
-        {
-            paid_via: _int(fen)
-            for paid_via, fen in cards.sales_summary(start=period.start, end=period.end, store_id=store_id).items()
-        }
-    )
     return {
         "topups": {"count": count, "principal_fen": principal, "bonus_fen": bonus, "by_paid_via": topups},
-        "package_cards": {"sold_fen": sum(card_sales.values()), "by_paid_via": card_sales},
+        "package_cards": _card_sales(cards.sales_summary(start=period.start, end=period.end, store_id=store_id)),
+        "period_cards": _card_sales(period_cards.sales_summary(start=period.start, end=period.end, store_id=store_id)),
     }
+
+
+def _card_sales(by_paid_via):
+    sales = dict.fromkeys(CARD_PAID_VIA, 0)
+    sales.update({paid_via: _int(fen) for paid_via, fen in by_paid_via.items()})
+    return {"sold_fen": sum(sales.values()), "by_paid_via": sales}
 
 
 def coupon_figures(period):

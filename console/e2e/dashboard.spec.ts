@@ -16,6 +16,12 @@ type Overview = {
   members: { new: number; by_lifecycle: Record<string, number>; by_value_class: Record<string, number> }
   liabilities: { stored_value_principal_fen: number; stored_value_bonus_fen: number; points_outstanding: number; package_card_items_outstanding: number }
   follow_ups: { by_churn_reason: Record<string, number> }
+  prepaid: {
+    topups: { principal_fen: number; by_paid_via: Record<string, number> }
+    package_cards: { sold_fen: number; by_paid_via: Record<string, number> }
+    period_cards: { sold_fen: number; by_paid_via: Record<string, number> }
+  }
+  coupons: { issued: number }
 }
 
 const count = (value: number) => value.toLocaleString('zh-CN')
@@ -38,6 +44,14 @@ function expectedFigures(overview: Overview): Record<string, string> {
     'liability-points': count(overview.liabilities.points_outstanding),
     'liability-card-items': count(overview.liabilities.package_card_items_outstanding),
     'churn-price': count(overview.follow_ups.by_churn_reason.price ?? 0),
+    'prepaid-topups': yuan(overview.prepaid.topups.principal_fen),
+    'prepaid-package-cards': yuan(overview.prepaid.package_cards.sold_fen),
+    'prepaid-period-cards': yuan(overview.prepaid.period_cards.sold_fen),
+    'coupons-issued': count(overview.coupons.issued),
+    'prepaid-topups-cash': yuan(overview.prepaid.topups.by_paid_via.cash ?? 0),
+    'prepaid-topups-wechat': yuan(overview.prepaid.topups.by_paid_via.wechat ?? 0),
+    'prepaid-package-cards-cash': yuan(overview.prepaid.package_cards.by_paid_via.cash ?? 0),
+    'prepaid-period-cards-cash': yuan(overview.prepaid.period_cards.by_paid_via.cash ?? 0),
   }
 }
 
@@ -52,7 +66,9 @@ test("the owner's dashboard figures equal GET /stats/overview for the same perio
   const cashier = await staffApi(request, 'cashier1')
   const items = await cashier.get<{ items: { id: number; is_active: boolean }[] }>('/service-items')
   const plate = `粤B${digits(5)}`
-  await cashier.post('/members', { phone: `137${digits(8)}`, nickname: `看板${digits(4)}`, plate, store_id: 1 })
+  const member = await cashier.post<{ id: number }>('/members', { phone: `137${digits(8)}`, nickname: `看板${digits(4)}`, plate, store_id: 1 })
+  // And a cash top-up, so the period's prepaid sales are not all zero either.
+  await cashier.post(`/members/${member.id}/topups`, { amount_fen: 10000, paid_via: 'cash', store_id: 1 })
   const order = await cashier.post<{ id: number }>('/work-orders', { store_id: 1, plate, lines: [{ service_item_id: items.items.find((i) => i.is_active)!.id }] })
   const quote = await cashier.post<{ total_fen: number }>(`/work-orders/${order.id}/quote`, { tenders: [] })
   await cashier.post(`/work-orders/${order.id}/settle`, { tenders: [{ type: 'cash', amount_fen: quote.total_fen }] })
@@ -73,6 +89,7 @@ test("the owner's dashboard figures equal GET /stats/overview for the same perio
     await expect(page.getByTestId('fig-revenue')).toBeVisible()
     const overview = await owner.get<Overview>(`/stats/overview?from=${from}&to=${to}&store_id=1`)
     expect(overview.visits.work_orders).toBeGreaterThan(0)
+    expect(overview.prepaid.topups.by_paid_via.cash).toBeGreaterThanOrEqual(10000)
     const expected = expectedFigures(overview)
     expect(await shownFigures(page, Object.keys(expected))).toEqual(expected)
   }).toPass({ timeout: 20_000 })

@@ -122,4 +122,13 @@ test('every screen', async ({ browser, request }) => {
     await shoot(page, `${String(index).padStart(2, '0')}-admin-settings-sms`)
     await context.close()
   }
+  {
+    // The dashboard's prepaid sales and liabilities sit below its charts.
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await signIn(page, request, 'owner', '/console/dashboard')
+    await page.getByTestId('prepaid').scrollIntoViewIfNeeded()
+    await shoot(page, `${String(index + 1).padStart(2, '0')}-dashboard-prepaid`)
+    await context.close()
+  }
 })

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.payments import services as payments
 from app.payments.models import PaymentOrder, PaymentRefund
 from app.payments.refunds import send_payment_refunds
-from tests.cards.period_fixtures import make_period_template, period_tender, wash_order
+from tests.cards.period_fixtures import make_period_template, period_tender, sell_period_card, wash_order
 from tests.counter_fixtures import catalog, fixed_clock, member  # noqa: F401  (fixtures)
 from tests.helpers import error_code, run_concurrently, settle
 from tests.ledgers import package_ledger_holds
@@ -262,3 +262,42 @@ def test_period_card_ledger_after_purchase_refund_is_empty(app, api, member, per
         card = db.session.get(PeriodCard, purchases(api, member)[0]["period_card_id"])
         assert (card.status, card.uses) == ("refunded", 0)
         assert period_services.unearned_fen() == 0
+
+
+def test_the_owners_card_sales_count_cards_sold_and_leave_out_cards_refunded(
+    app,
+    api,
+    staff_tokens,
+    stores,
+    member,
+    package_template,
+    period_template,  # noqa: F811
+):
+    def card_sales():
+        prepaid = api.get("/stats/overview", staff_tokens["owner"]).json["prepaid"]
+        return {
+            kind: (prepaid[kind]["sold_fen"], prepaid[kind]["by_paid_via"])
+            for kind in ("package_cards", "period_cards")
+        }
+
+    none = {"cash": 0, "wechat": 0, "alipay": 0, "card": 0}
+    assert card_sales() == {"package_cards": (0, none), "period_cards": (0, none)}
+    sell_period_card(api, staff_tokens["cashier"], member, period_template["id"], stores[0])
+    package = buy(api, member, {"kind": "package", "template_id": package_template["id"]}, key="a")
+    api.post(f"/dev/payments/{package['payment']['out_trade_no']}/confirm")
+    period = buy(
+        api,
+        member,
+        {"kind": "period", "template_id": period_template["id"], "vehicle_id": member["vehicle_id"]},
+        key="b",
+    )
+    api.post(f"/dev/payments/{period['payment']['out_trade_no']}/confirm")
+    assert card_sales() == {
+        "package_cards": (40000, {**none, "wechat": 40000}),
+        "period_cards": (60000, {**none, "cash": 30000, "wechat": 30000}),
+    }
+
+    # Refunded in the mini-program: no longer a sale, of either kind.
+    assert refund(api, member, package["purchase"]["id"], key="refund-a").status_code == 200
+    assert refund(api, member, period["purchase"]["id"], key="refund-b").status_code == 200
+    assert card_sales() == {"package_cards": (0, none), "period_cards": (30000, {**none, "cash": 30000})}

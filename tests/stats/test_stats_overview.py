@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from app.accounts.models import Account, AccountReceivable
 from app.cards.models import PackageCard, PackageCardItem
+from app.cards.period_models import PeriodCard
 from app.coupons.models import MemberCoupon
 from app.marketing.models import Campaign, FollowUp, Message
 from app.members.models import Member
@@ -77,7 +78,14 @@ def expected_overview(app, first, last, store_id=None):
     cards = {card.id: card for card in rows(app, PackageCard)}
     topups = [entry for entry in rows(app, WalletEntry) if entry.kind == "topup" and _in(entry.created_at, first, last)]
     card_sales = [
-        card for card in cards.values() if _in(card.created_at, first, last) and store_id in (None, card.store_id)
+        card
+        for card in cards.values()
+        if _in(card.created_at, first, last) and store_id in (None, card.store_id) and card.refunded_at is None
+    ]
+    period_card_sales = [
+        card
+        for card in rows(app, PeriodCard)
+        if _in(card.created_at, first, last) and store_id in (None, card.store_id) and card.status != "refunded"
     ]
     coupons = rows(app, MemberCoupon)
     follow_ups = [
@@ -172,6 +180,13 @@ def expected_overview(app, first, last, store_id=None):
                 "sold_fen": sum(c.price_fen for c in card_sales),
                 "by_paid_via": {
                     via: sum(c.price_fen for c in card_sales if c.paid_via == via)
+                    for via in ("cash", "wechat", "alipay", "card")
+                },
+            },
+            "period_cards": {
+                "sold_fen": sum(c.price_fen for c in period_card_sales),
+                "by_paid_via": {
+                    via: sum(c.price_fen for c in period_card_sales if c.paid_via == via)
                     for via in ("cash", "wechat", "alipay", "card")
                 },
             },
@@ -306,6 +321,7 @@ def test_store_filter_narrows_the_work_order_figures(app, api, shop, tokens):
     for section in ("visits", "revenue", "refunds", "retention"):
         assert body[section] == expected[section], section
     assert body["prepaid"]["package_cards"] == expected["prepaid"]["package_cards"]
+    assert body["prepaid"]["period_cards"] == expected["prepaid"]["period_cards"]
     assert body["visits"]["work_orders"] == 1 and body["revenue"]["by_tender"]["card"] == 27500
     # Members and liabilities stay merchant-wide.
     assert body["members"]["total"] == 7
