@@ -1,6 +1,7 @@
 """A member paying a completed work order from the mini-program.
 
-The member names stored value, points and/or a coupon; whatever they leave goes through WeChat Pay.
+The member names stored value, points, a coupon and/or units of their package cards and period cards
+(月卡/年卡); whatever they leave goes through WeChat Pay.
  * If those tenders cover the total, the order settles at once.
  * Otherwise the tenders are HELD: spent now under the attempt's own reference
    ("work_order_pay", attempt id) and recorded as held payments; the order becomes ``paying`` (no
@@ -28,10 +29,12 @@ from app.workorders import services
 from app.workorders.models import WorkOrderPayAttempt, WorkOrderPayment
 from app.workorders.refund import PAY_REF_TYPE, reverse_instruments
 from app.workorders.settle import REF_TYPE, finish, prepare, spend
+from app.workorders.tenders import MEMBER_TYPES
 
 log = logging.getLogger(__name__)
 PURPOSE = "work_order"
-MEMBER_TENDERS = ("stored_value", "points", "coupon")
+# Every instrument a member holds; cash, bank card and on-account are the counter's.
+MEMBER_TENDERS = MEMBER_TYPES
 
 
 def pay(*, member_id, work_order_id, tenders, now=None):
@@ -53,7 +56,7 @@ def pay(*, member_id, work_order_id, tenders, now=None):
     if refused:
         raise Unprocessable(
             "tender_not_allowed",
-            "Pay with stored value, points or a coupon; WeChat Pay covers the rest.",
+            "Pay with stored value, points, a coupon or a card; WeChat Pay covers the rest.",
             details={"types": refused},
         )
     valuation, _member = prepare(order, tenders=tenders, now=now)  # held while the order is paid (see settle)

@@ -306,7 +306,7 @@ def approve_my_extra_work(body, work_order_id):
 @member_blp.arguments(WorkOrderPayBody)
 @member_blp.response(200, WorkOrderPayRead)
 def pay_my_work_order(body, work_order_id):
-    """Pay a completed work order: stored value, points, a coupon, and WeChat Pay for the rest"""
+    """Pay a completed work order: stored value, points, a coupon, card units, and WeChat Pay for the rest"""
     order, payment, pay_params = member_pay.pay(
         member_id=current_actor().id, work_order_id=work_order_id, tenders=body["tenders"]
     )

@@ -94,3 +94,30 @@ def test_a_card_refund_and_a_use_racing_never_both_happen(app, api, staff_tokens
         assert error_code(refunded) == "card_not_refundable" and uses == 1
     else:
         assert error_code(settled) == "period_card_not_active" and uses == 0
+
+
+def test_the_member_paying_in_the_mini_program_and_the_counter_race_for_the_last_use_one_wins(
+    app,
+    api,
+    staff_tokens,
+    stores,
+    catalog,
+    member,  # noqa: F811
+):
+    template = make_period_template(api, staff_tokens["owner"], [catalog["wash"]])
+    card = sell_period_card(api, staff_tokens["cashier"], member, template["id"], stores[0])
+    cashier = staff_tokens["cashier"]
+    tender = [period_tender(card["id"], catalog["wash"])]
+    mine, counter = (wash_order(api, cashier, stores[0], catalog["wash"]) for _ in range(2))
+    status = api.post(f"/work-orders/{mine['id']}/status", cashier, json={"status": "completed"})
+    assert status.status_code == 200, status.json
+
+    results = run_together(
+        _post(app, member["token"], f"/me/work-orders/{mine['id']}/pay", {"tenders": tender}, key="pay"),
+        _post(app, cashier, f"/work-orders/{counter['id']}/settle", {"tenders": tender}),
+        timeout=60,
+    )
+
+    assert sorted(r.status_code for r in results) == [200, 409], [r.get_json() for r in results]
+    assert error_code(next(r for r in results if r.status_code == 409)) == "period_card_daily_cap_reached"
+    assert period_ledger_holds(app, card["id"]) == (1, {date(2026, 3, 2): 1})

@@ -4,9 +4,16 @@ from datetime import timedelta
 
 from app.common import clock
 from app.extensions import db
+from tests.cards.period_fixtures import (
+    make_period_template,
+    period_ledger_holds,
+    period_tender,
+    sell_period_card,
+    wash_order,
+)
 from tests.factories import give_coupon, give_points, open_order, top_up
 from tests.helpers import error_code, settle
-from tests.ledgers import ledgers, scalar, table_rows
+from tests.ledgers import ledgers, package_ledger_holds, scalar, table_rows
 
 
 def _pay(api, member, order_id, tenders, key=None):
@@ -138,3 +145,85 @@ def test_only_a_completed_own_order_with_member_tenders_can_be_paid(
     top_up(app, member["id"], 50000)
     too_much = _pay(api, member, completed["id"], [{"type": "stored_value", "amount_fen": 18001}])
     assert too_much.status_code == 422 and error_code(too_much) == "tenders_exceed_total"
+
+
+def _card_units(app, card_id):
+    with app.app_context():
+        return package_ledger_holds(card_id)
+
+
+def test_a_member_pays_with_their_package_and_period_cards_and_a_released_payment_gives_the_units_back(
+    app, api, staff_tokens, stores, catalog, member, member_login, completed
+):
+    owner, cashier = staff_tokens["owner"], staff_tokens["cashier"]
+    template = api.post(
+        "/package-card-templates",
+        owner,
+        json={
+            "name": "洗车5次卡",
+            "price_fen": 20000,
+            "valid_days": 365,
+            "items": [{"service_item_id": catalog["wash"], "count": 5}],
+        },
+    ).json
+    sale = {"template_id": template["id"], "paid_via": "cash", "store_id": stores[0]}
+    package = api.post(
+        f"/members/{member['id']}/package-cards", cashier, json=sale, headers={"Idempotency-Key": "p"}
+    ).json
+    monthly = make_period_template(api, owner, [catalog["wash"]])
+    period = sell_period_card(api, cashier, member, monthly["id"], stores[0])
+    tenders = [
+        {"type": "package_card", "card_id": package["id"], "service_item_id": catalog["wash"]},
+        period_tender(period["id"], catalog["wash"]),
+    ]
+
+    # Someone else's card is refused, and nothing is held.
+    _, bob = member_login("bob")
+    bobs = api.post(f"/members/{bob['id']}/package-cards", cashier, json=sale, headers={"Idempotency-Key": "b"}).json
+    foreign = _pay(api, member, completed["id"], [{**tenders[0], "card_id": bobs["id"]}])
+    assert foreign.status_code == 404, foreign.json
+    assert api.get(f"/me/work-orders/{completed['id']}", member["token"]).json["status"] == "completed"
+
+    # The two washes on the cards, the filter (8000) through WeChat Pay: the units are held.
+    first = _pay(api, member, completed["id"], tenders, key="pay-1")
+    assert first.status_code == 200, first.json
+    assert first.json["payment"]["amount_fen"] == 8000
+    assert sorted((p["type"], p["status"]) for p in first.json["work_order"]["payments"]) == [
+        ("package_card", "held"),
+        ("period_card", "held"),
+        ("wechat", "pending"),
+    ]
+    assert _card_units(app, package["id"]) == {catalog["wash"]: 4}
+    assert period_ledger_holds(app, period["id"])[0] == 1
+    # The held use is the day's: the car's next order cannot take it at the counter.
+    next_order = wash_order(api, cashier, stores[0], catalog["wash"])
+    capped = api.post(f"/work-orders/{next_order['id']}/quote", cashier, json={"tenders": [tenders[1]]})
+    assert (capped.status_code, error_code(capped)) == (409, "period_card_daily_cap_reached")
+
+    # The payment lapses: the unit and the day's use come back.
+    from app.payments.services import close_expired_payments
+
+    clock.set_now(clock.now() + timedelta(minutes=31))
+    with app.app_context():
+        assert close_expired_payments(now=clock.now()) == 1
+        db.session.commit()
+    assert _card_units(app, package["id"]) == {catalog["wash"]: 5}
+    assert period_ledger_holds(app, period["id"])[0] == 0
+
+    # Paid on the second attempt: settled with both cards; a refund gives both back again.
+    second = _pay(api, member, completed["id"], tenders, key="pay-2")
+    assert second.status_code == 200, second.json
+    assert api.post(f"/dev/payments/{second.json['payment']['out_trade_no']}/confirm").status_code == 200
+    order = api.get(f"/me/work-orders/{completed['id']}", member["token"]).json
+    assert order["status"] == "settled"
+    assert sorted((p["type"], p["status"]) for p in order["payments"] if p["status"] != "released") == [
+        ("package_card", "posted"),
+        ("period_card", "posted"),
+        ("wechat", "posted"),
+    ]
+    assert _card_units(app, package["id"]) == {catalog["wash"]: 4}
+    assert period_ledger_holds(app, period["id"])[0] == 1
+    refund = api.post(f"/work-orders/{completed['id']}/refund", owner, json={"reason": "test"})
+    assert refund.status_code == 200, refund.json
+    assert _card_units(app, package["id"]) == {catalog["wash"]: 5}
+    assert period_ledger_holds(app, period["id"])[0] == 0

@@ -113,7 +113,7 @@ export const ERROR_MESSAGES: Record<string, string> = {
   tenders_exceed_total: '各支付方式合计超过了应收金额，请调整',
   duplicate_tender: '同一支付方式（或同一张优惠券）只能使用一次',
   member_required: '散客只能用现金、微信、支付宝或银行卡付款',
-  tender_not_allowed: '小程序中只能用储值、积分或优惠券，其余由微信支付',
+  tender_not_allowed: '小程序中只能用储值、积分、优惠券、次卡或月卡/年卡，其余由微信支付',
   unit_already_covered: '该项目已由其他次卡或兑换券抵扣',
   no_matching_line: '工单中没有该卡券可抵扣的项目',
   amount_mismatch: '支付金额与工单金额不一致，请刷新后重试',
