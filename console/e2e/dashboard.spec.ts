@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import type { Page } from '@playwright/test'
 import { yuan } from '../src/utils/money'
-import { chooseOption, expect, signIn, staffApi, test } from './fixtures'
+import { chooseOption, expect, runJob, signIn, staffApi, test } from './fixtures'
 
 const digits = (count: number) => Array.from({ length: count }, () => Math.floor(Math.random() * 10)).join('')
 
@@ -102,4 +102,45 @@ test("the owner's dashboard figures equal GET /stats/overview for the same perio
   const text = readFileSync((await file.path())!, 'utf8')
   expect(text.charCodeAt(0)).toBe(0xfeff)
   expect(text).toContain(from)
+})
+
+test("the dashboard's SMS card shows GET /marketing/sms-usage for the dashboard's period", async ({ page, request }) => {
+  type Usage = { sent: number; cost_fen: number; by_kind: Record<string, { sent: number; not_sent: Record<string, number> }> }
+  const owner = await staffApi(request, 'owner')
+  // A campaign to a member of their own (a region no one else has) who gave no WeChat grant: its
+  // message is not sent, and a campaign's never goes by SMS, which the card counts.
+  const region = `短信看板${digits(6)}`
+  const member = await owner.post<{ id: number }>('/members', { phone: `136${digits(8)}`, nickname: `短信${digits(3)}`, plate: `粤B${digits(5)}`, store_id: 1 })
+  await owner.patch(`/members/${member.id}`, { region })
+  const marketing = await staffApi(request, 'marketing')
+  const segment = await marketing.post<{ id: number }>('/segments', { name: region, rules: { all: [{ field: 'region', op: 'eq', value: region }] } })
+  await marketing.post('/campaigns', {
+    name: region,
+    segment_id: segment.id,
+    message: { template_key: 'campaign', fields: { thing1: '{nickname}的爱车', thing2: '您有一项车主权益待查看' }, page: 'pages/coupons/index' },
+    send_at: new Date(Date.now() + 3000).toISOString(),
+  })
+  await new Promise((done) => setTimeout(done, 3500))
+  expect(runJob('campaign_sends')).toContain('campaign_sends')
+  expect(runJob('send_outbox')).toContain('send_outbox')
+
+  await signIn(page, request, 'owner', '/console/dashboard')
+  await expect(page.getByTestId('period-to')).not.toHaveText('…')
+  const from = (await page.getByTestId('period-from').textContent())!.trim()
+  const to = (await page.getByTestId('period-to').textContent())!.trim()
+  const card = page.getByTestId('sms-usage-card')
+  await expect(async () => {
+    await page.reload()
+    await expect(card.getByTestId('fig-sms-cost')).toBeVisible()
+    const usage = await owner.get<Usage>(`/marketing/sms-usage?from=${from}&to=${to}`)
+    expect(usage.by_kind.campaign?.not_sent.not_by_sms).toBeGreaterThanOrEqual(1)
+    await expect(card.getByTestId('fig-sms-sent')).toHaveText(`${count(usage.sent)} 条`, { timeout: 1000 })
+    await expect(card.getByTestId('fig-sms-cost')).toHaveText(yuan(usage.cost_fen), { timeout: 1000 })
+    await expect(card.locator('[data-testid^="sms-sent-"]')).toHaveCount(Object.keys(usage.by_kind).length, { timeout: 1000 })
+    for (const [kind, figures] of Object.entries(usage.by_kind)) {
+      await expect(card.getByTestId(`sms-sent-${kind}`)).toHaveText(String(figures.sent), { timeout: 1000 })
+      // Campaign messages without a grant are not sent by SMS: the row says so, with their count.
+      if (figures.not_sent.not_by_sms) await expect(card.getByTestId(`sms-not-sent-${kind}`)).toContainText(`营销类不发短信 ${figures.not_sent.not_by_sms}`, { timeout: 1000 })
+    }
+  }).toPass({ timeout: 20_000 })
 })

@@ -36,6 +36,11 @@ export async function staffApi(request: APIRequestContext, username: string) {
       expect(response.ok(), `POST ${path}: ${await response.text()}`).toBeTruthy()
       return (await response.json()) as T
     },
+    async patch<T = any>(path: string, data: unknown): Promise<T> {
+      const response = await request.patch(`/api/v1${path}`, { headers, data })
+      expect(response.ok(), `PATCH ${path}: ${await response.text()}`).toBeTruthy()
+      return (await response.json()) as T
+    },
   }
 }
 

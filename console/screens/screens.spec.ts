@@ -129,6 +129,8 @@ test('every screen', async ({ browser, request }) => {
     await signIn(page, request, 'owner', '/console/dashboard')
     await page.getByTestId('prepaid').scrollIntoViewIfNeeded()
     await shoot(page, `${String(index + 1).padStart(2, '0')}-dashboard-prepaid`)
+    await page.getByTestId('sms-usage-card').scrollIntoViewIfNeeded()
+    await shoot(page, `${String(index + 2).padStart(2, '0')}-dashboard-sms`)
     await context.close()
   }
 })
