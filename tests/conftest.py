@@ -87,6 +87,8 @@ def app(database_url):
     application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
     fake_wechat.SENT.clear()
     fake_sms.SENT.clear()
+    fake_sms.REPLIES.clear()
+    fake_sms.REPORTS.clear()
     yield application
     clock.set_now(None)
     with application.app_context():

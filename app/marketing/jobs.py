@@ -8,9 +8,10 @@ prints them all.
 
 import logging
 
+from app import sms
 from app.common.jobs import job, register_job
 from app.extensions import db
-from app.marketing import campaigns, care_reminders, holidays, occasions, sender
+from app.marketing import campaigns, care_reminders, holidays, occasions, sender, sms_reports
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +45,34 @@ register_job("holiday_greetings", holidays.holiday_greetings, hour=9, minute=15)
 register_job("service_follow_ups", occasions.service_follow_ups, hour=15)
 register_job("booking_reminders", occasions.booking_reminders, hour=18)
 register_job("send_outbox", sender.send_outbox, every_minutes=1)
+
+
+# Each pull hands out at most sms.PULL_LIMIT items; a run takes at most this many pulls of each kind.
+MAX_PULLS = 20
+
+
+@job("sms_reports", every_minutes=5)
+def pull_sms_reports(*, today, now):
+    """Pull the members' SMS replies (opt-outs) and the delivery reports, committing each pull's
+    before the next (the provider hands each out once). A provider error ends that kind's pulling
+    for this run; the next run tries again."""
+    client = sms.client()
+    result = {"replies": 0, "opted_out": 0, "delivered": 0, "undelivered": 0}
+    for kind, pull in (("replies", client.pull_replies), ("reports", client.pull_delivery_reports)):
+        for _ in range(MAX_PULLS):
+            try:
+                items = pull()
+            except sms.SmsError as error:
+                log.warning("SMS %s not pulled: %s (%s)", kind, error.code, error.provider_code)
+                result[f"{kind}_error"] = error.provider_code or error.code
+                break
+            if kind == "replies":
+                result["replies"] += len(items)
+                result["opted_out"] += sms_reports.apply_replies(items, now=now)
+            else:
+                for name, count in sms_reports.apply_delivery_reports(items, now=now).items():
+                    result[name] += count
+            db.session.commit()
+            if len(items) < sms.PULL_LIMIT:
+                break
+    return result

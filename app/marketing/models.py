@@ -67,6 +67,8 @@ CHANNELS = ("wechat", "sms")
 # a marketing kind), or its SMS was sent / failed.
 SMS_OUTCOMES = ("no_phone", "opted_out", "over_cap", "not_by_sms", "sent", "failed")
 SMS_OPT_OUT_SOURCES = ("member", "staff", "provider")
+# What the carrier reported of an SMS the provider accepted.
+SMS_DELIVERIES = ("delivered", "undelivered")
 FOLLOW_UP_RESULTS = ("reached", "booked", "no_answer", "wrong_number", "lost")
 # Why an entry is on the call list: a push skipped for lack of a grant, not delivered or not acted
 # on, a personal call for the top tiers, or a call back a colleague asked for in an earlier outcome.
@@ -223,6 +225,13 @@ class Message(db.Model):
             postgresql_where=text("sms_outcome IS NOT NULL"),
             sqlite_where=text("sms_outcome IS NOT NULL"),
         ),
+        # A delivery report finds its SMS by the provider's serial number (0044: only SMS have one).
+        Index(
+            "ix_marketing_messages_sms_serial",
+            "sms_serial",
+            postgresql_where=text("sms_serial IS NOT NULL"),
+            sqlite_where=text("sms_serial IS NOT NULL"),
+        ),
         # The SMS cap: a member's SMS of the last days (0031); only messages sent by SMS (0039).
         Index(
             "ix_marketing_messages_member_id_sms_at",
@@ -265,6 +274,11 @@ class Message(db.Model):
     # When the SMS was taken from the member's cap (cleared if it is to be tried again).
     sms_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sms_serial: Mapped[str | None] = mapped_column(String(64))
+    # The carrier's delivery report (SMS_DELIVERIES), pulled from the provider after the send.
+    sms_delivery: Mapped[str | None] = mapped_column(
+        String(12), CheckConstraint(f"sms_delivery IN ({_in(SMS_DELIVERIES)})", name="sms_delivery_known")
+    )
+    sms_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cost_fen: Mapped[int] = mapped_column(default=0, server_default="0")  # what the SMS cost (fen)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

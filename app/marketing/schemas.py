@@ -373,12 +373,16 @@ class SmsUsageQuery(QuerySchema):
 class SmsKindUsage(ResponseSchema):
     sent = fields.Integer()
     cost_fen = fields.Integer()
+    delivered = fields.Integer(metadata={"description": "Of those sent, reported delivered to the phone"})
+    undelivered = fields.Integer(metadata={"description": "Of those sent, reported not delivered"})
     not_sent = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
 class SmsUsage(ResponseSchema):
-    sent = fields.Integer(metadata={"description": "SMS delivered to the provider"})
+    sent = fields.Integer(metadata={"description": "SMS the provider accepted"})
     cost_fen = fields.Integer()
+    delivered = fields.Integer(metadata={"description": "Of those sent, reported delivered to the phone"})
+    undelivered = fields.Integer(metadata={"description": "Of those sent, reported not delivered"})
     by_kind = fields.Dict(keys=fields.String(), values=fields.Nested(SmsKindUsage))
 
 

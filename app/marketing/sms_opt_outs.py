@@ -69,25 +69,33 @@ def set_sms_opt_out(*, member_id, opted_out, source, actor=None, now=None):
 
 
 def sms_usage(*, start, end):
-    """SMS sent and their cost among the messages queued in [start, end), by kind, with how many
+    """SMS sent and their cost among the messages queued in [start, end), by kind, with what the
+    carriers reported of them (delivered, undelivered; the rest not reported yet) and how many
     without a grant did not go by SMS and why (opted_out, over_cap, no_phone...). One grouped query
     over the messages' creation index."""
     by_kind = {}
-    totals = {"sent": 0, "cost_fen": 0}
+    totals = {"sent": 0, "cost_fen": 0, "delivered": 0, "undelivered": 0}
     rows = db.session.execute(
         select(
-            Message.kind, Message.channel, Message.status, Message.sms_outcome, func.count(), func.sum(Message.cost_fen)
+            Message.kind,
+            Message.channel,
+            Message.status,
+            Message.sms_outcome,
+            Message.sms_delivery,
+            func.count(),
+            func.sum(Message.cost_fen),
         )
         .where(Message.created_at >= start, Message.created_at < end, Message.sms_outcome.is_not(None))
-        .group_by(Message.kind, Message.channel, Message.status, Message.sms_outcome)
+        .group_by(Message.kind, Message.channel, Message.status, Message.sms_outcome, Message.sms_delivery)
     ).all()
-    for kind, channel, status, outcome, count, cost in rows:
-        usage = by_kind.setdefault(kind, {"sent": 0, "cost_fen": 0, "not_sent": {}})
+    for kind, channel, status, outcome, delivery, count, cost in rows:
+        usage = by_kind.setdefault(kind, {"sent": 0, "cost_fen": 0, "delivered": 0, "undelivered": 0, "not_sent": {}})
         if channel == "sms" and status == "sent":
-            usage["sent"] += count
-            usage["cost_fen"] += int(cost or 0)
-            totals["sent"] += count
-            totals["cost_fen"] += int(cost or 0)
+            for figures in (usage, totals):
+                figures["sent"] += count
+                figures["cost_fen"] += int(cost or 0)
+                if delivery is not None:
+                    figures[delivery] += count
         else:
             usage["not_sent"][outcome] = usage["not_sent"].get(outcome, 0) + count
     return {**totals, "by_kind": by_kind}

@@ -9,6 +9,9 @@
 - ``SmsOptedOut``: the number is on the provider's blacklist (the member replied 退订/TD or
   complained): record an opt-out.
 
+``pull_replies()`` and ``pull_delivery_reports()`` hand out the members' replies (``SmsReply``) and
+the carriers' delivery reports (``SmsDeliveryReport``) not pulled before.
+
 Phone numbers and keys never reach a log line: ``mask_phone`` shows 138****0000.
 """
 
@@ -21,7 +24,7 @@ from app.sms.errors import (  # noqa: F401  (re-exported for callers)
     SmsRejected,
     SmsUnavailable,
 )
-from app.sms.types import SmsReceipt, mask_phone  # noqa: F401
+from app.sms.types import PULL_LIMIT, SmsDeliveryReport, SmsReceipt, SmsReply, mask_phone  # noqa: F401
 
 
 def mode():

@@ -1,5 +1,9 @@
-"""Tencent Cloud SMS (API 2021-01-11, ``SendSms``) through its official SDK, which calls over
-``requests``.
+"""Tencent Cloud SMS (API 2021-01-11: ``SendSms``, and ``PullSmsReplyStatus`` /
+``PullSmsSendStatus`` for members' replies and delivery reports) through its official SDK, which
+calls over ``requests``.
+
+The two pull APIs hand out each reply or report once, at most 100 a call (the provider's support
+enables them for the app; until then they answer an error, which the pulling job logs).
 
 The SDK's own logger writes whole responses (phone numbers included) at DEBUG: it is held at
 WARNING here, and our log lines carry the provider's code and a masked number only. Keys are read
@@ -17,6 +21,7 @@ The request may succeed while the number fails: each ``SendStatusSet`` entry has
 """
 
 import logging
+from datetime import UTC, datetime, timedelta, timezone
 
 from tencentcloud.common import credential
 from tencentcloud.common.abstract_client import LOGGER_NAME
@@ -26,7 +31,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models, sms_client
 
 from app.sms.errors import SmsError, SmsNotConfigured, SmsOptedOut, SmsRateLimited, SmsRejected, SmsUnavailable
-from app.sms.types import SmsReceipt, mask_phone
+from app.sms.types import PULL_LIMIT, SmsDeliveryReport, SmsReceipt, SmsReply, mainland_number, mask_phone
 
 log = logging.getLogger(__name__)
 logging.getLogger(LOGGER_NAME).setLevel(logging.WARNING)  # its DEBUG lines carry phone numbers
@@ -42,6 +47,7 @@ UNAVAILABLE_PREFIXES = (
     "FailedOperation.FailResolvePacket",
 )
 REQUIRED = ("SMS_SECRET_ID", "SMS_SECRET_KEY", "SMS_SDK_APP_ID", "SMS_SIGN_NAME")
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # the provider's wall-clock times
 
 _INSTANCES = {}
 
@@ -115,6 +121,55 @@ class LiveSms:
             log.warning("SMS %s to %s not accepted: %s", kind, mask_phone(phone), status.Code)
             raise error_for(status.Code, status.Message)
         return SmsReceipt(serial_no=status.SerialNo, parts=int(status.Fee or 1))
+
+    def pull_replies(self, limit=PULL_LIMIT):
+        """Members' replies not pulled before (``SmsReply``), or an ``SmsError``."""
+        request = models.PullSmsReplyStatusRequest()
+        request.Limit, request.SmsSdkAppId = limit, self.sdk_app_id
+        answer = self._pull("PullSmsReplyStatus", request)
+        return [
+            SmsReply(
+                phone=mainland_number(item.PhoneNumber),
+                text=item.ReplyContent or "",
+                replied_at=_instant(item.ReplyTime),
+            )
+            for item in answer.PullSmsReplyStatusSet or []
+        ]
+
+    def pull_delivery_reports(self, limit=PULL_LIMIT):
+        """Delivery reports not pulled before (``SmsDeliveryReport``), or an ``SmsError``."""
+        request = models.PullSmsSendStatusRequest()
+        request.Limit, request.SmsSdkAppId = limit, self.sdk_app_id
+        answer = self._pull("PullSmsSendStatus", request)
+        return [
+            SmsDeliveryReport(
+                serial_no=item.SerialNo,
+                delivered=item.ReportStatus == "SUCCESS",
+                description=None if item.ReportStatus == "SUCCESS" else (item.Description or None),
+                received_at=_instant(item.UserReceiveTime),
+            )
+            for item in answer.PullSmsSendStatusSet or []
+            if item.SerialNo
+        ]
+
+    def _pull(self, action, request):
+        try:
+            return getattr(self.client, action)(request)
+        except TencentCloudSDKException as error:
+            log.warning("SMS %s refused: %s", action, error.get_code())
+            raise error_for(error.get_code(), error.get_message()) from None
+
+
+def _instant(value):
+    """The provider's times: a Unix timestamp (seconds) or "2021-05-11 19:56:28" in Beijing time."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float) or str(value).isdigit():
+        return datetime.fromtimestamp(int(value), UTC)
+    try:
+        return datetime.fromisoformat(str(value)).replace(tzinfo=BEIJING).astimezone(UTC)
+    except ValueError:
+        return None
 
 
 __all__ = ["LiveSms", "SmsError", "error_for", "missing_settings"]

@@ -105,7 +105,7 @@ test("the owner's dashboard figures equal GET /stats/overview for the same perio
 })
 
 test("the dashboard's SMS card shows GET /marketing/sms-usage for the dashboard's period", async ({ page, request }) => {
-  type Usage = { sent: number; cost_fen: number; by_kind: Record<string, { sent: number; not_sent: Record<string, number> }> }
+  type Usage = { sent: number; cost_fen: number; delivered: number; by_kind: Record<string, { sent: number; delivered: number; not_sent: Record<string, number> }> }
   const owner = await staffApi(request, 'owner')
   // A campaign to a member of their own (a region no one else has) who gave no WeChat grant: its
   // message is not sent, and a campaign's never goes by SMS, which the card counts.
@@ -136,9 +136,11 @@ test("the dashboard's SMS card shows GET /marketing/sms-usage for the dashboard'
     expect(usage.by_kind.campaign?.not_sent.not_by_sms).toBeGreaterThanOrEqual(1)
     await expect(card.getByTestId('fig-sms-sent')).toHaveText(`${count(usage.sent)} 条`, { timeout: 1000 })
     await expect(card.getByTestId('fig-sms-cost')).toHaveText(yuan(usage.cost_fen), { timeout: 1000 })
+    await expect(card.getByTestId('fig-sms-delivered')).toHaveText(`${count(usage.delivered)} 条`, { timeout: 1000 })
     await expect(card.locator('[data-testid^="sms-sent-"]')).toHaveCount(Object.keys(usage.by_kind).length, { timeout: 1000 })
     for (const [kind, figures] of Object.entries(usage.by_kind)) {
       await expect(card.getByTestId(`sms-sent-${kind}`)).toHaveText(String(figures.sent), { timeout: 1000 })
+      await expect(card.getByTestId(`sms-delivered-${kind}`)).toHaveText(String(figures.delivered), { timeout: 1000 })
       // Campaign messages without a grant are not sent by SMS: the row says so, with their count.
       if (figures.not_sent.not_by_sms) await expect(card.getByTestId(`sms-not-sent-${kind}`)).toContainText(`营销类不发短信 ${figures.not_sent.not_by_sms}`, { timeout: 1000 })
     }

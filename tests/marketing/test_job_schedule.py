@@ -34,6 +34,7 @@ EVERY_JOB = [
     "referral_rewards",
     "send_outbox",
     "service_follow_ups",
+    "sms_reports",
     "tier_review",
     "transfer_jobs",
     "win_back_offers",
@@ -81,16 +82,17 @@ def test_run_day_runs_the_daily_jobs_by_time_of_day_then_the_frequent_ones_sende
     assert daily.index("insurance_renewal_reminders") + 1 == daily.index("inspection_reminders")
     assert daily.index("coupon_expiry_notices") < daily.index("insurance_renewal_reminders")
     assert "10:20:00 inspection_reminders: {'queued': 0}" in lines
-    assert [line.split()[1] for line in lines[-7:]] == [
+    assert [line.split()[1] for line in lines[-8:]] == [
         "referral_rewards:",
         "campaign_sends:",
         "payment_timeouts:",
+        "sms_reports:",
         "transfer_jobs:",
         "deferred_events:",
         "payment_refunds:",
         "send_outbox:",
     ]
-    assert all(line.startswith("23:59:59") for line in lines[-7:])
+    assert all(line.startswith("23:59:59") for line in lines[-8:])
     assert lines[-1] == "23:59:59 send_outbox: {'sent': 1}"
     assert [(m.member_id, m.status) for m in messages(app)] == [(greeted, "sent")]
     again = runner.invoke(args=["jobs", "run-day", D.isoformat()])  # a replay twice sends nothing twice

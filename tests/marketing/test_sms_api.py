@@ -2,15 +2,18 @@
 marketing settings (owner, audited, ranges), SMS figures in the outbox, the usage report and the
 campaign results."""
 
+import dataclasses
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.extensions import db
+from app.marketing.jobs import pull_sms_reports
 from app.marketing.outbox import enqueue_rows, message_row
 from app.marketing.sender import send_outbox
 from app.marketing.sms_opt_outs import sms_usage
+from app.sms import fake as fake_sms
 from tests.helpers import error_code
 from tests.marketing.helpers import local
 
@@ -102,11 +105,29 @@ def test_usage_counts_sms_and_their_cost_by_kind_and_why_others_did_not_go(app, 
     assert report.json == {
         "sent": 3,
         "cost_fen": 15,
-        "by_kind": {"car_ready": {"sent": 3, "cost_fen": 15, "not_sent": {"over_cap": 1}}},
+        "delivered": 0,
+        "undelivered": 0,
+        "by_kind": {
+            "car_ready": {"sent": 3, "cost_fen": 15, "delivered": 0, "undelivered": 0, "not_sent": {"over_cap": 1}}
+        },
     }
+    # The carriers report two delivered and one not (the phone was off for days).
+    fake_sms.REPORTS[2] = dataclasses.replace(fake_sms.REPORTS[2], delivered=False, description="MN:0001")
+    with app.app_context():
+        assert pull_sms_reports(today=D, now=NOW + timedelta(minutes=5)) == {
+            "replies": 0,
+            "opted_out": 0,
+            "delivered": 2,
+            "undelivered": 1,
+        }
+    report = api.get(
+        "/marketing/sms-usage", staff_tokens["owner"], query_string={"from": "2026-03-10", "to": "2026-03-10"}
+    ).json
+    assert (report["sent"], report["delivered"], report["undelivered"]) == (3, 2, 1)
+    assert (report["by_kind"]["car_ready"]["delivered"], report["by_kind"]["car_ready"]["undelivered"]) == (2, 1)
     with app.app_context():
         after = sms_usage(start=NOW + timedelta(days=1), end=NOW + timedelta(days=2))
-    assert after == {"sent": 0, "cost_fen": 0, "by_kind": {}}
+    assert after == {"sent": 0, "cost_fen": 0, "delivered": 0, "undelivered": 0, "by_kind": {}}
     bad = api.get(
         "/marketing/sms-usage", staff_tokens["owner"], query_string={"from": "2026-03-11", "to": "2026-03-10"}
     )

@@ -4,7 +4,7 @@ the sender's outcomes in live mode, keys and numbers kept out of the logs, and n
 
 import json
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import requests
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app import create_app, sms
 from app.config import ConfigurationError
 from app.extensions import db
+from app.marketing.jobs import pull_sms_reports
 from app.marketing.models import Message, SmsOptOut
 from app.marketing.outbox import enqueue_rows, message_row
 from app.marketing.sender import send_outbox
@@ -231,3 +232,114 @@ def test_a_kind_without_a_template_id_in_live_mode_is_not_sent_by_sms(live_sms_a
         db.session.commit()
         assert db.session.scalar(select(Message.sms_outcome)) == "not_by_sms"
     assert len(tc.calls) == 0
+
+
+# -- pulling replies and delivery reports (PullSmsReplyStatus, PullSmsSendStatus) --------------------
+
+
+def _action(name):
+    return [responses.matchers.header_matcher({"X-TC-Action": name})]
+
+
+def _replies(*items):
+    return {"Response": {"PullSmsReplyStatusSet": list(items), "RequestId": "req-replies"}}
+
+
+def _reply(phone, text, at="2026-03-10 10:03:00"):
+    return {
+        "ExtendCode": "",
+        "CountryCode": "86",
+        "PhoneNumber": f"+86{phone}",
+        "SignName": "驰站养车",
+        "ReplyContent": text,
+        "ReplyTime": at,
+        "SubscriberNumber": "106900000000",
+    }
+
+
+def _reports(*items):
+    return {"Response": {"PullSmsSendStatusSet": list(items), "RequestId": "req-reports"}}
+
+
+def _report(serial, status="SUCCESS", description="DELIVRD", at=1773108300):
+    return {
+        "UserReceiveTime": at,
+        "CountryCode": "86",
+        "SubscriberNumber": f"+86{PHONE}",
+        "PhoneNumber": f"+86{PHONE}",
+        "SerialNo": serial,
+        "ReportStatus": status,
+        "Description": description,
+        "SessionContext": "car_ready",
+    }
+
+
+def test_pulling_asks_for_a_full_pull_and_maps_replies_and_reports(live_sms_app, tc):
+    tc.add(responses.POST, URL, json=_replies(_reply(PHONE, "TD")), match=_action("PullSmsReplyStatus"))
+    reports = _reports(_report("s-1"), _report("s-2", status="FAIL", description="MN:0001"))
+    tc.add(responses.POST, URL, json=reports, match=_action("PullSmsSendStatus"))
+    client = _client(live_sms_app)
+    assert client.pull_replies() == [
+        sms.SmsReply(phone=PHONE, text="TD", replied_at=datetime(2026, 3, 10, 2, 3, tzinfo=UTC))
+    ]
+    assert client.pull_delivery_reports() == [
+        sms.SmsDeliveryReport(
+            serial_no="s-1", delivered=True, description=None, received_at=datetime.fromtimestamp(1773108300, UTC)
+        ),
+        sms.SmsDeliveryReport(
+            serial_no="s-2", delivered=False, description="MN:0001", received_at=datetime.fromtimestamp(1773108300, UTC)
+        ),
+    ]
+    assert [json.loads(call.request.body) for call in tc.calls] == [{"Limit": 100, "SmsSdkAppId": "1400000001"}] * 2
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("RequestLimitExceeded", sms.SmsRateLimited),
+        ("InternalError.Timeout", sms.SmsUnavailable),
+        ("UnauthorizedOperation.SmsSdkAppIdVerifyFail", sms.SmsRejected),
+        ("UnauthorizedOperation.RequestPermissionDeny", sms.SmsRejected),
+        ("AuthFailure.SignatureFailure", sms.SmsRejected),
+        ("InvalidParameterValue.SdkAppIdNotExist", sms.SmsRejected),
+    ],
+)
+def test_the_pull_apis_error_codes_map_as_the_sends_do(live_sms_app, tc, code, error):
+    tc.add(responses.POST, URL, json=_error(code), match=_action("PullSmsReplyStatus"))
+    with pytest.raises(error) as raised:
+        _client(live_sms_app).pull_replies()
+    assert raised.value.provider_code == code
+
+
+def test_the_job_in_live_mode_records_the_opt_out_and_the_reports_and_goes_on_after_an_error(live_sms_app, tc, caplog):
+    app = live_sms_app
+    member = _member(app, "m", PHONE)
+    _queue(app, member)
+    tc.add(responses.POST, URL, json=_ok(serial="serial-9"), match=_action("SendSms"))
+    with app.app_context():
+        assert send_outbox(now=NOW) == {"sent_sms": 1}
+        db.session.commit()
+    # Replies: an outage first; the reports still come in this run, and the reply in the next one.
+    tc.add(responses.POST, URL, json=_error("InternalError.Timeout"), match=_action("PullSmsReplyStatus"))
+    failed = _report("serial-9", status="FAIL", description="MN:0001")
+    tc.add(responses.POST, URL, json=_reports(failed), match=_action("PullSmsSendStatus"))
+    with app.app_context():
+        assert pull_sms_reports(today=D, now=NOW) == {
+            "replies": 0,
+            "opted_out": 0,
+            "delivered": 0,
+            "undelivered": 1,
+            "replies_error": "InternalError.Timeout",
+        }
+        message = db.session.scalar(select(Message))
+        assert (message.sms_delivery, message.sms_delivered_at) == (
+            "undelivered",
+            datetime.fromtimestamp(1773108300, UTC),
+        )
+    tc.reset()
+    tc.add(responses.POST, URL, json=_replies(_reply(PHONE, "退订")), match=_action("PullSmsReplyStatus"))
+    tc.add(responses.POST, URL, json=_reports(), match=_action("PullSmsSendStatus"))
+    with app.app_context():
+        assert pull_sms_reports(today=D, now=NOW) == {"replies": 1, "opted_out": 1, "delivered": 0, "undelivered": 0}
+        assert db.session.get(SmsOptOut, member).source == "provider"
+    assert PHONE not in caplog.text and SECRET_KEY not in caplog.text
