@@ -122,8 +122,7 @@ class MyCardPurchases(MethodView):
     @blp.response(200, CardPurchasePage)
     def get(self, query):
         """The caller's card purchases, newest first"""
-        page = purchase_services.list_purchases(member_id=current_actor().id, **query)
-        return dict(page, items=purchase_services.describe(page["items"]))
+        return purchase_services.list_purchases(member_id=current_actor().id, **query)
 
     @member_only
     @unit_of_work(idempotent=True)
@@ -137,6 +136,15 @@ class MyCardPurchases(MethodView):
         """
         purchase, payment, pay_params = purchase_services.start_purchase(member_id=current_actor().id, **body)
         return {"purchase": purchase_services.describe([purchase])[0], "payment": payment, "pay_params": pay_params}
+
+
+@blp.route("/members/<int:member_id>/card-purchases")
+@staff_any
+@blp.arguments(PurchaseQuery, location="query")
+@blp.response(200, CardPurchasePage)
+def member_card_purchases(query, member_id):
+    """A member's card purchases in the mini-program, newest first, with each payment's refund state"""
+    return purchase_services.list_purchases(member_id=member_id, **query)
 
 
 @blp.route("/me/card-purchases/<int:purchase_id>/refund", methods=["POST"])

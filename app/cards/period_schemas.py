@@ -126,6 +126,7 @@ class CardPurchaseRead(ResponseSchema):
     id = fields.Integer()
     kind = fields.String(validate=validate.OneOf(PURCHASE_KINDS))
     template_id = fields.Integer()
+    template_name = fields.String(allow_none=True, metadata={"description": "The card's name, as its template has it"})
     vehicle_id = fields.Integer(allow_none=True)
     amount_fen = fields.Integer()
     status = fields.String(validate=validate.OneOf(PURCHASE_STATUSES))

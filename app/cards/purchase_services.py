@@ -24,14 +24,15 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from app.cards import period_services
-from app.cards.models import PackageCard, PackageCardEntry, PackageCardItem
-from app.cards.period_models import CardPurchase, PeriodCard
+from app.cards.models import PackageCard, PackageCardEntry, PackageCardItem, PackageCardTemplate
+from app.cards.period_models import CardPurchase, PeriodCard, PeriodCardTemplate
 from app.cards.services import sell_package_card
 from app.cards.template_services import get_package_template
 from app.common import clock
 from app.common.errors import AppError, Conflict, NotFound, Unprocessable
 from app.common.pagination import paginate
 from app.extensions import db
+from app.members.services import get_member
 from app.payments import refunds as payment_refunds
 from app.payments import services as payments
 from app.payments.models import PaymentOrder, PaymentRefund
@@ -156,9 +157,12 @@ def get_purchase(*, purchase_id, member_id=None) -> CardPurchase:
 
 
 def list_purchases(*, member_id, page=1, per_page=20):
-    """A member's purchases, newest first."""
+    """A member's purchases as the API shows them (``describe``), newest first; 404
+    ``member_not_found`` for no such member."""
+    get_member(member_id)
     stmt = select(CardPurchase).where(CardPurchase.member_id == member_id).order_by(CardPurchase.id.desc())
-    return paginate(stmt, page, per_page)
+    listed = paginate(stmt, page, per_page)
+    return dict(listed, items=describe(listed["items"]))
 
 
 def _not_refundable(reason, purchase, **details):
@@ -234,6 +238,17 @@ def refund_purchase(*, purchase_id, member_id=None, now=None) -> CardPurchase:
     return purchase
 
 
+def _template_names(purchases):
+    """{(kind, template id): the template's name} for the purchases, one query per kind."""
+    names = {}
+    for kind, model in (("package", PackageCardTemplate), ("period", PeriodCardTemplate)):
+        ids = {p.template_id for p in purchases if p.kind == kind}
+        if ids:
+            rows = db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))
+            names.update({(kind, template_id): name for template_id, name in rows})
+    return names
+
+
 def describe(purchases) -> list[dict]:
     """Purchases as the API shows them, with the payment's number and the refund's state."""
     payment_ids = [p.payment_order_id for p in purchases if p.payment_order_id is not None]
@@ -251,6 +266,7 @@ def describe(purchases) -> list[dict]:
                 )
             ).all()
         )
+    names = _template_names(purchases)
     result = []
     for purchase in purchases:
         result.append(
@@ -258,6 +274,7 @@ def describe(purchases) -> list[dict]:
                 "id": purchase.id,
                 "kind": purchase.kind,
                 "template_id": purchase.template_id,
+                "template_name": names.get((purchase.kind, purchase.template_id)),
                 "vehicle_id": purchase.vehicle_id,
                 "amount_fen": purchase.amount_fen,
                 "status": purchase.status,

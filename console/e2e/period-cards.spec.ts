@@ -2,7 +2,7 @@
 // page, and at checkout the card pays for the wash — the value is the quote's, and the second
 // wash of the day is refused by the daily cap the server keeps.
 import { chooseOption, expect, signIn, staffApi, staffSession, test } from './fixtures'
-import { COUNTER, newMember, newServiceItem, newTag, openOrder } from './shop'
+import { COUNTER, newMember, newPlate, newServiceItem, newTag, openOrder } from './shop'
 import { yuan } from '../src/utils/money'
 
 test('the owner defines a monthly wash card, the counter sells it, and checkout uses it within the daily cap', async ({ page, request }) => {
@@ -70,4 +70,36 @@ test('the owner defines a monthly wash card, the counter sells it, and checkout 
   expect(refused.status()).toBe(409)
   expect((await refused.json()).error.code).toBe('period_card_daily_cap_reached')
   await counter.close()
+})
+
+test('staff see the cards a member bought in the mini-program, and where a refund stands', async ({ page, request }) => {
+  const tag = newTag()
+  const wash = await newServiceItem(request, `精洗${tag}`, 'wash', 5000)
+  const owner = await staffApi(request, 'owner')
+  const template = await owner.post<{ id: number }>('/package-card-templates', { name: `洗车5次卡${tag}`, price_fen: 20000, valid_days: 365, items: [{ service_item_id: wash.id, count: 5 }] })
+  // A car owner in the mini-program (fake WeChat: the code is the identity) with a car, who buys the card and returns it.
+  const login = await request.post('/api/v1/auth/wechat/login', { data: { code: `buyer-${tag}` } })
+  expect(login.ok()).toBeTruthy()
+  const headers = { Authorization: `Bearer ${(await login.json()).token}` }
+  const car = await request.post('/api/v1/me/vehicles', { headers, data: { plate: newPlate(), mileage_km: 1000 } })
+  expect(car.ok(), await car.text()).toBeTruthy()
+  const vehicleId = (await car.json()).id as number
+  const bought = await request.post('/api/v1/me/card-purchases', { headers: { ...headers, 'Idempotency-Key': crypto.randomUUID() }, data: { kind: 'package', template_id: template.id } })
+  expect(bought.ok(), await bought.text()).toBeTruthy()
+  const started = await bought.json()
+  expect((await request.post(`/api/v1/dev/payments/${started.payment.out_trade_no}/confirm`)).ok()).toBeTruthy()
+  const returned = await request.post(`/api/v1/me/card-purchases/${started.purchase.id}/refund`, { headers: { ...headers, 'Idempotency-Key': crypto.randomUUID() } })
+  expect(returned.ok(), await returned.text()).toBeTruthy()
+
+  await signIn(page, request, COUNTER, `/console/cars/${vehicleId}`)
+  await page.getByTestId('card-purchases-open').click()
+  const dialog = page.getByTestId('card-purchases-dialog')
+  await expect(dialog.getByTestId('card-purchases')).toContainText(`洗车5次卡${tag}`)
+  await expect(dialog.getByTestId('card-purchases')).toContainText(yuan(20000))
+  await expect(dialog.getByTestId(`purchase-status-${started.purchase.id}`)).toHaveText('已退卡')
+  await expect(dialog.getByTestId(`purchase-refund-${started.purchase.id}`)).toHaveText('退款待发起')
+  // Esc closes the list and leaves the car's page where it was.
+  await page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
+  await expect(page).toHaveURL(new RegExp(`/console/cars/${vehicleId}$`))
 })

@@ -301,3 +301,27 @@ def test_the_owners_card_sales_count_cards_sold_and_leave_out_cards_refunded(
     assert refund(api, member, package["purchase"]["id"], key="refund-a").status_code == 200
     assert refund(api, member, period["purchase"]["id"], key="refund-b").status_code == 200
     assert card_sales() == {"package_cards": (0, none), "period_cards": (30000, {**none, "cash": 30000})}
+
+
+def test_staff_see_a_members_purchases_with_the_card_name_and_the_refund_state(
+    app, api, staff_tokens, member, package_template, period_template
+):  # noqa: F811
+    package = buy(api, member, {"kind": "package", "template_id": package_template["id"]}, key="a")
+    api.post(f"/dev/payments/{package['payment']['out_trade_no']}/confirm")
+    assert refund(api, member, package["purchase"]["id"]).status_code == 200
+    buy(
+        api,
+        member,
+        {"kind": "period", "template_id": period_template["id"], "vehicle_id": member["vehicle_id"]},
+        key="b",
+    )
+
+    seen = api.get(f"/members/{member['id']}/card-purchases", staff_tokens["cashier"])
+    assert seen.status_code == 200, seen.json
+    assert [
+        (p["kind"], p["template_name"], p["amount_fen"], p["status"], p["refund_status"]) for p in seen.json["items"]
+    ] == [("period", "洗车月卡", 30000, "pending", None), ("package", "洗车10次卡", 40000, "refunded", "pending")]
+    assert seen.json["items"] == purchases(api, member)  # what the member sees, the same
+    missing = api.get("/members/999999/card-purchases", staff_tokens["cashier"])
+    assert (missing.status_code, error_code(missing)) == (404, "member_not_found")
+    assert api.get(f"/members/{member['id']}/card-purchases", member["token"]).status_code == 403

@@ -225,6 +225,7 @@ MATRIX = {
     ("GET", "/members/<int:member_id>/stamp-cards"): STAFF_READ,
     ("GET", "/package-cards/<int:card_id>/entries"): STAFF_READ,
     ("GET", "/members/<int:member_id>/period-cards"): STAFF_READ,
+    ("GET", "/members/<int:member_id>/card-purchases"): STAFF_READ,
     ("POST", "/members/<int:member_id>/period-cards"): COUNTER_STORE2_ACT,
     ("GET", "/period-cards/<int:period_card_id>/uses"): STAFF_READ,
     ("GET", "/members/<int:member_id>/wallet"): STAFF_READ,
