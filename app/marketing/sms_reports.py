@@ -18,8 +18,9 @@ from app.marketing.models import Message, SmsOptOut
 from app.marketing.sms_opt_outs import set_sms_opt_out
 from app.members.models import Member
 
-# Replies that ask to stop, as carriers and shops word them (compared upper-cased, stops stripped).
-OPT_OUT_REPLIES = frozenset({"T", "TD", "N", "R", "退订", "退", "拒收", "取消", "STOP", "UNSUBSCRIBE"})
+# Replies that ask to stop, as carriers and shops word them (回T退订, 拒收请回复R; compared upper-cased,
+# stops stripped). Not 取消 or N: to a booking reminder they more likely mean the booking.
+OPT_OUT_REPLIES = frozenset({"T", "TD", "R", "退订", "退", "拒收", "STOP", "UNSUBSCRIBE"})
 
 
 def asks_to_stop(text):

@@ -46,7 +46,7 @@ def test_replies_that_ask_to_stop(text):
     assert asks_to_stop(text)
 
 
-@pytest.mark.parametrize("text", ["好的", "谢谢", "TD一下明天到", "", "1", "退订吗？"])
+@pytest.mark.parametrize("text", ["好的", "谢谢", "TD一下明天到", "", "1", "退订吗？", "取消", "N"])
 def test_replies_that_do_not(text):
     assert not asks_to_stop(text)
 
