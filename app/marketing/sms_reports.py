@@ -4,14 +4,15 @@
   case or a trailing stop) records the member's SMS opt-out, source "provider", audited like every
   opt-out; the sender honours it from the next message. Other replies are left alone.
 - **Delivery reports.** The carrier's word on an SMS the provider accepted (delivered to the phone or
-  not, and when) is written on the message it reports, found by the provider's serial number.
+  not, and when; the carrier's code of an undelivered one as the message's last error) is written on
+  the message it reports, found by the provider's serial number.
 
 The provider hands out each reply and report once, so the job commits what each pull brought before
 it pulls again. Applying the same reply or report twice changes nothing (an opt-out already
 recorded stays as it was; a report writes the same values).
 """
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from app.extensions import db
 from app.marketing.models import Message, SmsOptOut
@@ -49,12 +50,18 @@ def apply_delivery_reports(reports, *, now):
     db.session.execute(
         update(messages)
         .where(messages.c.sms_serial == bindparam("serial"))
-        .values(sms_delivery=bindparam("delivery"), sms_delivered_at=bindparam("at")),
+        .values(
+            sms_delivery=bindparam("delivery"),
+            sms_delivered_at=bindparam("at"),
+            # The carrier's code of an undelivered SMS (e.g. MN:0001) is kept as its last error.
+            last_error=func.coalesce(bindparam("note"), messages.c.last_error),
+        ),
         [
             {
                 "serial": report.serial_no,
                 "delivery": "delivered" if report.delivered else "undelivered",
                 "at": report.received_at or now,
+                "note": None if report.delivered else (report.description or "undelivered")[:200],
             }
             for report in reports
         ],

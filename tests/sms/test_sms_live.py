@@ -332,9 +332,10 @@ def test_the_job_in_live_mode_records_the_opt_out_and_the_reports_and_goes_on_af
             "replies_error": "InternalError.Timeout",
         }
         message = db.session.scalar(select(Message))
-        assert (message.sms_delivery, message.sms_delivered_at) == (
+        assert (message.sms_delivery, message.sms_delivered_at, message.last_error) == (
             "undelivered",
             datetime.fromtimestamp(1773108300, UTC),
+            "MN:0001",
         )
     tc.reset()
     tc.add(responses.POST, URL, json=_replies(_reply(PHONE, "退订")), match=_action("PullSmsReplyStatus"))
