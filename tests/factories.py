@@ -152,12 +152,12 @@ def give_points(app, member_id, points):
 
 
 def give_coupon(app, member_id, **template):
-    from app.coupons import services, template_services
+    from app.coupons import issuing, template_services
 
     with app.app_context():
         data = {"name": f"{template['kind']} coupon", "valid_days": 30, "claimable": False, **template}
         created = template_services.create_template(data=data)
-        coupon = services.issue(template_id=created.id, member_id=member_id, source="staff")
+        coupon = issuing.issue(template_id=created.id, member_id=member_id, source="staff")
         db.session.commit()
         return coupon.id
 

@@ -7,7 +7,7 @@ from app.cards import services
 from app.cards.models import PackageCard, PackageCardTemplate, StampCardTemplate
 from app.cards.template_services import create_package_template, create_stamp_template
 from app.catalog.services import create_service_item, list_service_items
-from app.coupons import services as coupons
+from app.coupons import issuing as coupons
 from app.coupons.demo import seed_demo_coupons
 from app.coupons.models import MemberCoupon
 from app.extensions import db

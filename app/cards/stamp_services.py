@@ -6,7 +6,7 @@ Rules kept here:
 - A member has at most one open card per template (UNIQUE member, template, is_open), locked
   while stamps move. Its validity (template ``valid_days``, merchant-local days including the
   day) starts with its first stamp; an expired open card's stamps lapse when it is next touched.
-- The stamp that fills a card completes it: exactly one reward coupon is issued (coupons.issue,
+- The stamp that fills a card completes it: exactly one reward coupon is issued (coupon_issuing.issue,
   source ``stamp_reward``, ref ("stamp_card", card id); UNIQUE reward_coupon_id) and a new card
   opens at once. Stamps beyond the required number roll over to the new card (and may fill it).
 - A reference stamps a template once: a replay of the same (member, template, reference) adds
@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from app.cards.models import StampCard, StampCardTemplate, StampCardTemplateItem, StampEntry
 from app.common import clock
 from app.common.errors import Conflict
+from app.coupons import issuing as coupon_issuing
 from app.coupons import services as coupons
 from app.coupons.template_services import templates_by_id
 from app.extensions import db
@@ -126,7 +127,7 @@ def _done(member_id, template_id, kind, ref_type, ref_id):
 
 def _complete(card, template, now):
     _close(card, "completed", now)
-    coupon = coupons.issue(
+    coupon = coupon_issuing.issue(
         template_id=template.reward_coupon_template_id,
         member_id=card.member_id,
         source=REWARD_SOURCE,

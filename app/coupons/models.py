@@ -57,7 +57,7 @@ class CouponTemplate(db.Model):
     valid_from: Mapped[date | None] = mapped_column(Date)  # merchant-local days, inclusive
     valid_until: Mapped[date | None] = mapped_column(Date)
     total_stock: Mapped[int | None]  # NULL: unlimited
-    # Coupons issued against the stock; moved only by a conditional UPDATE (see services.issue).
+    # Coupons issued against the stock; moved only by a conditional UPDATE (see issuing.issue).
     issued_count: Mapped[int] = mapped_column(default=0)
     per_member_limit: Mapped[int | None]  # NULL: unlimited
     claimable: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from app.common.auth import ROLES, auth_required, back_office, counter_staff, current_actor, member_only, staff_any
 from app.common.qr import PNG_RESPONSE, png_response
 from app.common.transaction import unit_of_work
-from app.coupons import services, template_services
+from app.coupons import issuing, services, template_services
 from app.coupons.schemas import (
     CouponTemplateCreate,
     CouponTemplatePage,
@@ -70,7 +70,7 @@ class CouponTemplateResource(MethodView):
 @blp.response(201, MemberCouponRead)
 def claim(template_id):
     """Claim a coupon; over the per-member limit or out of stock → 409"""
-    return services.claim(template_id=template_id, member_id=current_actor().id)
+    return issuing.claim(template_id=template_id, member_id=current_actor().id)
 
 
 @blp.route("/me/coupons")
@@ -115,7 +115,7 @@ class MemberCoupons(MethodView):
     @blp.response(201, MemberCouponStaffRead)
     def post(self, body, member_id):
         """Give a member a coupon (issue-only or claimable templates; stock and limits apply)"""
-        return services.issue(
+        return issuing.issue(
             template_id=body["template_id"],
             member_id=member_id,
             source="staff",

@@ -167,7 +167,7 @@ def _issue_coupons(campaign, now):
     """Issue the campaign coupon to each member of the snapshot that has none yet, in one bulk
     issue (a refusal, such as the template's stock running out, leaves that member without one),
     then link the messages to their coupons."""
-    from app.coupons.services import issue_to_many
+    from app.coupons.issuing import issue_to_many
     from app.marketing.occasions import link_coupons
 
     pending = (Message.campaign_id == campaign.id, Message.coupon_id.is_(None))

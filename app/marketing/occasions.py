@@ -64,7 +64,7 @@ def issue_occasion_coupons(*, kind, occasion_date, template_for, now, only=()):
     ``template_for(tier_id)`` names the coupon template (None: no coupon). Set-based: one bulk issue
     per template (members grouped by tier), then the messages are linked to their coupons. A refusal
     (stock, limit) leaves that member without one; a rerun tries again."""
-    from app.coupons.services import issue_to_many
+    from app.coupons.issuing import issue_to_many
 
     tier_ids = [None, *db.session.scalars(select(Tier.id).order_by(Tier.id))]
     by_template = {}

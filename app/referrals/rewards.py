@@ -212,7 +212,7 @@ def _reverse_points(reward, now):
 
 
 def _issue_coupon(reward, now):
-    from app.coupons.services import issue
+    from app.coupons.issuing import issue
 
     coupon = issue(
         template_id=reward.coupon_template_id,

@@ -143,7 +143,7 @@ def _give_welcome_coupon(referral, settings, now):
     template_id = settings.referral_welcome_coupon_template_id
     if template_id is None:
         return
-    from app.coupons.services import issue
+    from app.coupons.issuing import issue
 
     # A welcome coupon that cannot be issued (template gone, out of stock) must not stop the login;
     # ``issue`` leaves no trace when it refuses.

@@ -23,7 +23,7 @@ from app.catalog import stock
 from app.common import clock
 from app.common.errors import Conflict, Forbidden, NotFound
 from app.common.pagination import paginate
-from app.coupons import services as coupons
+from app.coupons import issuing as coupons
 from app.extensions import db
 from app.merchant.services import merchant_timezone
 from app.rewards.models import ExchangeRedemption, ExchangeReward

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from app.cards.models import PackageCard, PackageCardEntry, PackageCardItem, PackageCardTemplate
 from app.catalog.models import ServiceItem
 from app.common import clock
-from app.coupons import services as coupon_services
+from app.coupons import issuing as coupon_issuing
 from app.coupons.models import CouponEvent, CouponTemplate, MemberCoupon
 from app.extensions import db
 from app.members import metrics
@@ -273,7 +273,7 @@ class Writer:
         )
         for number in range(values.get("quantity", 1)):
             coupon = MemberCoupon(
-                code=coupon_services._new_code(),
+                code=coupon_issuing.new_code(),
                 template_id=template.id,
                 member_id=row.member_id,
                 seq=held + number + 1,

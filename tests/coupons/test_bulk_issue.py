@@ -2,7 +2,7 @@
 
 from sqlalchemy import literal, select, union_all, update
 
-from app.coupons import services as coupons
+from app.coupons import issuing as coupons
 from app.coupons.models import CouponEvent, CouponTemplate, MemberCoupon
 from app.extensions import db
 from app.members.models import Member

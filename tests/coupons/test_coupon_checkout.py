@@ -6,7 +6,7 @@ import pytest
 
 from app.common import clock
 from app.common.errors import Conflict, NotFound, Unprocessable
-from app.coupons import services
+from app.coupons import issuing, services
 from app.coupons.models import CouponEvent, CouponTemplate, MemberCoupon
 from app.extensions import db
 from tests.factories import labor, make_template, new_member, part
@@ -14,7 +14,7 @@ from tests.factories import labor, make_template, new_member, part
 
 def _issue(app, template_id, member_id, source="staff"):
     with app.app_context():
-        coupon_id = services.issue(template_id=template_id, member_id=member_id, source=source).id
+        coupon_id = issuing.issue(template_id=template_id, member_id=member_id, source=source).id
         db.session.commit()
     return coupon_id
 
@@ -197,7 +197,7 @@ def test_a_refused_issue_leaves_nothing_in_the_callers_transaction(app, member_i
     _issue(app, limited, other)
     with app.app_context():
         with pytest.raises(Conflict) as refused:
-            services.issue(template_id=limited, member_id=member_id, source="campaign", ref_type="campaign", ref_id=3)
+            issuing.issue(template_id=limited, member_id=member_id, source="campaign", ref_type="campaign", ref_id=3)
         assert refused.value.code == "coupon_out_of_stock"
         db.session.commit()  # a campaign job carries on with its other members
         assert db.session.scalar(db.select(db.func.count()).select_from(MemberCoupon)) == 1
@@ -214,7 +214,7 @@ def test_earned_rewards_ignore_stock_limit_and_retirement(app, member_id):
         assert first != second
         assert db.session.get(CouponTemplate, template_id).issued_count == 0
         with pytest.raises(Conflict):
-            services.issue(template_id=template_id, member_id=member_id, source="staff")
+            issuing.issue(template_id=template_id, member_id=member_id, source="staff")
 
 
 def test_void_withdraws_only_unused_coupons(app, member_id):

@@ -8,7 +8,7 @@ from functools import partial
 
 from sqlalchemy import func, select
 
-from app.coupons import services
+from app.coupons import issuing, services
 from app.coupons.models import CouponTemplate, MemberCoupon
 from app.extensions import db
 from tests.factories import make_template
@@ -18,7 +18,7 @@ from tests.helpers import Api, login_member, run_concurrently, run_together
 def test_twenty_concurrent_uses_of_one_coupon_succeed_once(app, member_id):
     template_id = make_template(app)
     with app.app_context():
-        coupon_id = services.issue(template_id=template_id, member_id=member_id, source="staff").id
+        coupon_id = issuing.issue(template_id=template_id, member_id=member_id, source="staff").id
         db.session.commit()
 
     outcomes = run_concurrently(
@@ -57,7 +57,7 @@ def test_twenty_concurrent_claims_of_a_stock_of_five_give_exactly_five(app, clie
 def test_concurrent_claims_by_one_member_respect_the_per_member_limit(app, member_id):
     template_id = make_template(app, per_member_limit=2)
 
-    outcomes = run_concurrently(app, lambda i: services.claim(template_id=template_id, member_id=member_id), 12)
+    outcomes = run_concurrently(app, lambda i: issuing.claim(template_id=template_id, member_id=member_id), 12)
 
     assert outcomes.count("ok") == 2, outcomes
     assert outcomes.count("coupon_limit_reached") == 10, outcomes
@@ -69,7 +69,7 @@ def test_concurrent_earned_rewards_for_one_member_are_all_issued(app, member_id)
     template_id = make_template(app, claimable=False)
     outcomes = run_concurrently(
         app,
-        lambda i: services.issue(
+        lambda i: issuing.issue(
             template_id=template_id, member_id=member_id, source="stamp_reward", ref_type="stamp_card", ref_id=i
         ),
         8,

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from app.common import clock
+from app.coupons.issuing import CODE_ALPHABET
 from app.coupons.models import MemberCoupon
-from app.coupons.services import CODE_ALPHABET
 from app.extensions import db
 from app.members.services import get_member, member_summaries
 from tests.factories import make_template

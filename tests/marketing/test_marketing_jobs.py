@@ -260,6 +260,7 @@ def test_booking_reminders_the_day_before(app, seed, run, stores):
 
 
 def test_coupon_expiry_notices_three_days_before_the_last_valid_day(app, seed, run):
+    from app.coupons import issuing
     from app.coupons import services as coupons
     from app.coupons.template_services import create_template
 
@@ -279,9 +280,9 @@ def test_coupon_expiry_notices_three_days_before_the_last_valid_day(app, seed, r
 
         ends_in_3, ends_in_4 = template(D + timedelta(days=3)), template(D + timedelta(days=4))
         issued_at = local(D - timedelta(days=1))
-        expiring_id = coupons.issue(template_id=ends_in_3, member_id=soon, source="grant", now=issued_at).id
-        coupons.issue(template_id=ends_in_4, member_id=later, source="grant", now=issued_at)
-        spent = coupons.issue(template_id=ends_in_3, member_id=used, source="grant", now=issued_at)
+        expiring_id = issuing.issue(template_id=ends_in_3, member_id=soon, source="grant", now=issued_at).id
+        issuing.issue(template_id=ends_in_4, member_id=later, source="grant", now=issued_at)
+        spent = issuing.issue(template_id=ends_in_3, member_id=used, source="grant", now=issued_at)
         coupons.use(member_coupon_id=spent.id, member_id=used, ref_type="work_order", ref_id=1, now=issued_at)
         db.session.commit()
     assert run("coupon_expiry_notices", D)["queued"] == 1

@@ -56,7 +56,7 @@ def build_shop(app, stores):
     from app.cards import services as cards
     from app.cards import template_services as card_templates
     from app.catalog import services as catalog
-    from app.coupons import services as coupons
+    from app.coupons import issuing as coupons
     from app.coupons import template_services as coupon_templates
     from app.coupons.models import MemberCoupon
     from app.marketing import campaigns, followups, segments
