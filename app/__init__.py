@@ -81,10 +81,10 @@ def register_extensions(app):
     # Domains register how their principals load from a token.
     from app.common.auth import register_principal_loader
     from app.members.services import load_member_actor
-    from app.stores.services import load_staff_actor
+    from app.stores.services import load_staff_actor, staff_token_current
 
     register_principal_loader("member", load_member_actor)
-    register_principal_loader("staff", load_staff_actor)
+    register_principal_loader("staff", load_staff_actor, current=staff_token_current)
 
 
 def register_blueprints(app):

@@ -1,10 +1,21 @@
 """Bearer tokens and role checks.
 
 Tokens are HS256 JWTs (the algorithm is pinned when decoding) naming a principal kind (member or
-staff), its id, role and token version. Each request reloads the principal, so a disabled staff
-account or a bumped token version stops its tokens at once.
+staff), its id, role and token version. Each request checks the principal in the database, so a
+disabled staff account or a bumped token version stops its tokens at once.
+
+A read-only view (``read_only``) checks its caller inside its own statement instead of in one of
+its own: every change to what a staff account may do (role, stores, disabling, a password reset)
+bumps its token version, so the account a version was loaded as stays that account while the
+version is current and the account active. Such a view runs with the account this process last
+loaded for that version, and the first precompiled read it sends carries a condition saying
+whether the version is still current (``checking_in_read``); only when none answered yes (no
+rows, a read that is not precompiled, an error) is the account loaded on its own before the
+answer goes out. Either way nothing a refused caller asked for is sent, since the view wrote
+nothing and its answer is replaced by the refusal.
 """
 
+import contextvars
 import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,6 +34,15 @@ OFFICE_ROLES = ("cashier", "advisor", "marketing", "owner")
 ROLES = ("member",) + STAFF_ROLES
 
 _principal_loaders = {}
+# kind -> current(id, version): a SQL condition, true while a token of that id and version is good.
+_principal_checks = {}
+# Per application (its database): (kind, id, token version) -> the Actor a full load gave.
+_KNOWN_ACTORS = "known_actors"
+_KNOWN_ACTORS_MAX = 4096
+# Set by ``read_only`` around its view: the view writes nothing, so it may check in its read.
+_read_only_view = contextvars.ContextVar("read_only_view", default=False)
+# The caller a read-only view runs as until one of its reads says the token is still good.
+_unconfirmed = contextvars.ContextVar("unconfirmed_actor", default=None)
 
 
 @dataclass(frozen=True)
@@ -57,9 +77,13 @@ class Actor:
         return self.store_ids[0] if len(self.store_ids) == 1 else None
 
 
-def register_principal_loader(kind, loader):
-    """``loader(id, claims) -> Actor | None``; domains register how their principals load."""
+def register_principal_loader(kind, loader, current=None):
+    """``loader(id, claims) -> Actor | None``; domains register how their principals load, and
+    optionally ``current(id, version)``: a SQL condition true while a token of that principal and
+    version is still good (which lets read-only views check the caller inside their own read)."""
     _principal_loaders[kind] = loader
+    if current is not None:
+        _principal_checks[kind] = current
 
 
 def issue_token(*, kind, subject_id, role, token_version=0, purpose="access", ttl_seconds=None):
@@ -121,17 +145,83 @@ def _well_formed(claims):
     )
 
 
-def _actor_from_request():
+def _claims_from_request():
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing_token", "Send Authorization: Bearer <token>.")
-    claims = decode_token(token.strip())
+    return decode_token(token.strip())
+
+
+def _load_actor(claims):
+    """The principal behind ``claims``, read from the database (401 token_revoked when it is gone,
+    disabled or its token version has moved on)."""
     loader = _principal_loaders.get(claims.get("kind"))
     actor = loader(int(claims["sub"]), claims) if loader else None
     if actor is None or actor.token_version != claims.get("ver"):
         raise Unauthorized("token_revoked", "The token is no longer valid; log in again.")
+    if claims["kind"] in _principal_checks:
+        known = current_app.extensions.setdefault(_KNOWN_ACTORS, {})
+        if len(known) >= _KNOWN_ACTORS_MAX:
+            known.clear()
+        known[(actor.kind, actor.id, actor.token_version)] = actor
     return actor
+
+
+def _allowed_actor(claims, allowed):
+    actor = _load_actor(claims)
+    if actor.role not in allowed:
+        raise Forbidden("forbidden", "Your role cannot do this.")
+    return actor
+
+
+class UnconfirmedActor:
+    """The caller of a read-only view before any read has said their token is still good."""
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.confirmed = False
+
+    def condition(self, id_parameter, version_parameter):
+        """The SQL condition that the token is still good, over the two parameters' names."""
+        return _principal_checks[self.actor.kind](id_parameter, version_parameter)
+
+    @property
+    def parameters(self):
+        return {"actor_id": self.actor.id, "actor_version": self.actor.token_version}
+
+
+def checking_in_read():
+    """The read-only view's caller still to be confirmed by a read, or None."""
+    return _unconfirmed.get()
+
+
+def read_only_view(view, *args, **kwargs):
+    """Run ``view`` as one that writes nothing (``read_only``): its caller may be checked in its reads."""
+    token = _read_only_view.set(True)
+    try:
+        return view(*args, **kwargs)
+    finally:
+        _read_only_view.reset(token)
+
+
+def _run_checking_in_read(actor, claims, allowed, view, args, kwargs):
+    """Run a read-only view as the account ``actor`` was loaded as; unless one of its reads said the
+    token is still good, load the account before the answer (or the view's error) goes out."""
+    unconfirmed = UnconfirmedActor(actor)
+    g.actor = actor
+    token = _unconfirmed.set(unconfirmed)
+    try:
+        result = view(*args, **kwargs)
+    except Exception:
+        _unconfirmed.reset(token)
+        if not unconfirmed.confirmed:
+            g.actor = _allowed_actor(claims, allowed)  # a refused caller learns nothing of the view
+        raise
+    _unconfirmed.reset(token)
+    if not unconfirmed.confirmed:
+        g.actor = _allowed_actor(claims, allowed)
+    return result
 
 
 def current_actor() -> Actor:
@@ -147,10 +237,13 @@ def auth_required(*roles):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            actor = _actor_from_request()
-            if actor.role not in allowed:
-                raise Forbidden("forbidden", "Your role cannot do this.")
-            g.actor = actor
+            claims = _claims_from_request()
+            if _read_only_view.get():
+                key = (claims.get("kind"), int(claims["sub"]), claims.get("ver"))
+                known = current_app.extensions.get(_KNOWN_ACTORS, {}).get(key)
+                if known is not None and known.role in allowed:
+                    return _run_checking_in_read(known, claims, allowed, view, args, kwargs)
+            g.actor = _allowed_actor(claims, allowed)
             return view(*args, **kwargs)
 
         wrapper._roles = tuple(sorted(allowed))

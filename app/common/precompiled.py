@@ -15,12 +15,22 @@ lookup's statement. Errors still go through SQLAlchemy's handling (translation t
 a lost connection invalidated in the pool); while anything listens to the connection's statement
 events (a statement counter, a fault injected by a test) the read goes through ``exec_driver_sql``,
 so the listeners see it like any other statement.
+
+In a read-only view whose caller is still to be confirmed (app/common/auth.py), the read carries one
+more column, whether the caller's token is still good, and a yes confirms the caller: the view
+needs no statement of its own for its caller.
 """
 
 import threading
 
+from sqlalchemy import Integer, bindparam
+
+from app.common.auth import checking_in_read
 from app.common.db import read_connection
 from app.extensions import db
+
+# The column a read carries for the caller's check, and its parameters.
+_CALLER_CURRENT = "caller_token_current"
 
 # The connection events a statement of SQLAlchemy's own execution would fire.
 _STATEMENT_EVENTS = ("before_execute", "after_execute", "before_cursor_execute", "after_cursor_execute")
@@ -54,15 +64,31 @@ class PrecompiledRead:
 
     def mappings(self, params):
         connection = read_connection() or db.session.connection()
-        return self._compiled_for(connection.dialect).run(connection, params)
+        caller = checking_in_read()
+        if caller is None:
+            return self._compiled_for(connection.dialect).run(connection, params)
+        compiled = self._compiled_for(connection.dialect, caller)
+        rows = compiled.run(connection, {**params, **caller.parameters})
+        if rows and rows[0][_CALLER_CURRENT]:
+            caller.confirmed = True
+        for row in rows:
+            del row[_CALLER_CURRENT]
+        return rows
 
-    def _compiled_for(self, dialect):
-        compiled = self._by_dialect.get(dialect.name)
+    def _compiled_for(self, dialect, caller=None):
+        key = (dialect.name, caller.actor.kind if caller is not None else None)
+        compiled = self._by_dialect.get(key)
         if compiled is None:
             with self._lock:
-                compiled = self._by_dialect.get(dialect.name)
+                compiled = self._by_dialect.get(key)
                 if compiled is None:
-                    compiled = self._by_dialect[dialect.name] = _Compiled(self._build(), dialect)
+                    statement = self._build()
+                    if caller is not None:
+                        current = caller.condition(
+                            bindparam("actor_id", type_=Integer), bindparam("actor_version", type_=Integer)
+                        )
+                        statement = statement.add_columns(current.label(_CALLER_CURRENT))
+                    compiled = self._by_dialect[key] = _Compiled(statement, dialect)
         return compiled
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from app.common import deferred
-from app.common.auth import current_actor
+from app.common.auth import current_actor, read_only_view
 from app.common.db import insert_for, reader_engine, reading_on, stop_reading
 from app.common.errors import BadRequest, Conflict
 from app.common.idempotency import IdempotencyRecord
@@ -153,24 +153,25 @@ def read_only(view):
     nothing; the counter's lookups, the busiest requests, skip them. The view runs on a connection
     of the reader engine (app/common/db.py: autocommit, its own pool): the precompiled reads use it
     directly, with no session around them, and the ORM's reads through the session run on it too.
-    Goes above the auth decorator, whose actor query is the request's first statement. (SQLite
-    keeps its IMMEDIATE transactions.)"""
+    Goes above the auth decorator, which may then check the caller inside the view's first
+    precompiled read rather than in a statement of its own (app/common/auth.py). (SQLite keeps its
+    IMMEDIATE transactions.)"""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            return view(*args, **kwargs)
+            return read_only_view(view, *args, **kwargs)
         if db.session.registry.has():
             # A session is open already (an application context around several requests, as in
             # tests): the view reads on its connection, in autocommit.
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            return view(*args, **kwargs)
+            return read_only_view(view, *args, **kwargs)
         reader = reader_engine(engine, current_app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         with reader.connect() as connection:
             token = reading_on(connection)
             try:
-                return view(*args, **kwargs)
+                return read_only_view(view, *args, **kwargs)
             finally:
                 stop_reading(token)
                 db.session.remove()  # a session the view opened ran on this connection

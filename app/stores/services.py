@@ -412,6 +412,12 @@ _STAFF_ACTOR = PrecompiledRead(
 )
 
 
+def staff_token_current(staff_id, token_version):
+    """SQL condition: a staff token of this id and version is still good (the account active and the
+    version its current one; every change to its role or stores moves the version on)."""
+    return exists().where(Staff.id == staff_id, Staff.token_version == token_version, Staff.is_active.is_(True))
+
+
 def load_staff_actor(staff_id, claims):
     """The caller behind a staff token: role, stores and token version in one round trip (every staff
     request pays for it, so no ORM objects); a disabled account has no actor."""
