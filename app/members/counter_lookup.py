@@ -8,7 +8,7 @@ services, and the members' services can use it without an import circle.
 import functools
 from types import SimpleNamespace
 
-from sqlalchemy import DateTime, Integer, String, bindparam, func, select
+from sqlalchemy import DateTime, Integer, String, bindparam, delete, func, insert, select
 
 from app.common import clock
 from app.common.errors import Unprocessable
@@ -16,7 +16,7 @@ from app.common.plates import normalize_plate
 from app.common.precompiled import PrecompiledRead
 from app.extensions import db
 from app.members import services
-from app.members.models import Member, PlateTrigram, Tier, Vehicle
+from app.members.models import Member, PlateTrigram, PlateTrigramCount, Tier, Vehicle
 from app.members.vehicle_services import _like_pattern, list_member_vehicles, plate_contains
 from app.merchant.services import LIFECYCLE_DEFAULTS, lifecycle_threshold_columns
 
@@ -32,7 +32,9 @@ def search_by_plate(*, plate_fragment, page, per_page):
     The counter's busiest read, so it is one statement of plain rows: the page of matches (and
     their total) comes from the plate trigrams' index alone (``PlateTrigram``, migration 0042),
     and the members, tiers, every domain's summary figures and the lifecycle thresholds are joined
-    onto just that page."""
+    onto just that page. A three-character fragment matches every car holding it as a trigram:
+    its total is that trigram's count (``PlateTrigramCount``, migration 0045), which does not grow
+    with the chain as counting the cars did."""
     fragment = normalize_plate(plate_fragment)
     if len(fragment) < MIN_PLATE_FRAGMENT:
         raise Unprocessable(
@@ -41,7 +43,7 @@ def search_by_plate(*, plate_fragment, page, per_page):
             details={"min_length": MIN_PLATE_FRAGMENT},
         )
     now = clock.now()
-    lookup, figures = _lookup_statement(services.summary_providers())
+    lookup, figures = _lookup_statement(services.summary_providers(), counted=len(fragment) == MIN_PLATE_FRAGMENT)
     rows = lookup.mappings(
         {**lookup_parameters(fragment), "now": now, "limit": per_page, "offset": (page - 1) * per_page}
     )
@@ -82,19 +84,30 @@ def lookup_parameters(fragment):
     return {"trigram": fragment[-MIN_PLATE_FRAGMENT:], "pattern": _like_pattern(fragment)}
 
 
-@functools.lru_cache(maxsize=4)
-def _lookup_statement(providers):
+@functools.lru_cache(maxsize=8)
+def _lookup_statement(providers, *, counted=False):
     """The lookup's statement, built and compiled once per process (building, keying and running it
     through SQLAlchemy's execution cost more Python than the rest of the request together;
-    app/common/precompiled.py); the fragment's pattern, the time and the page are parameters."""
+    app/common/precompiled.py); the fragment's pattern, the time and the page are parameters.
+    ``counted``: the fragment is a whole trigram, whose count of cars is kept."""
     now = bindparam("now", type_=DateTime(timezone=True))
+    trigram = bindparam("trigram", type_=String)
+    if counted:
+        total = (
+            select(func.coalesce(func.sum(PlateTrigramCount.cars), 0))
+            .where(PlateTrigramCount.trigram == trigram)
+            .scalar_subquery()
+        )
+    else:
+        total = func.count().over()
     # The cars with the fragment's trigram, in the order of the trigram index (trigram, plate,
-    # vehicle_id): every one is counted and the page is the first of them, read from the index
-    # alone with no sort; the plate it holds is checked against the whole fragment there too.
+    # vehicle_id): the page is the first of them, read from the index alone with no sort; the plate
+    # it holds is checked against the whole fragment there too. Unless the trigram's count is the
+    # total, every match is counted on the way.
     matches = (
-        select(PlateTrigram.vehicle_id.label("id"), PlateTrigram.plate, func.count().over().label("total"))
+        select(PlateTrigram.vehicle_id.label("id"), PlateTrigram.plate, total.label("total"))
         .where(
-            PlateTrigram.trigram == bindparam("trigram", type_=String),
+            PlateTrigram.trigram == trigram,
             PlateTrigram.plate.like(bindparam("pattern", type_=String), escape="\\"),
         )
         .order_by(PlateTrigram.plate, PlateTrigram.vehicle_id)
@@ -153,3 +166,44 @@ def lookup_for_counter(*, plate=None, card_token=None, page=1, per_page=20):
         "page": 1,
         "per_page": max(len(vehicles), 1),
     }
+
+
+def fold_plate_trigram_counts():
+    """Fold each trigram's count rows into one row holding their sum (a trigram no car holds any
+    more keeps none), so a three-character lookup adds up one row; returns how many trigrams hold a
+    folded row. The sums are unchanged, and a car added meanwhile keeps its own row: on PostgreSQL
+    the rows are deleted and their sums written back in one statement, which sees only rows
+    committed before it; SQLite runs one writer at a time."""
+    counts = PlateTrigramCount.__table__
+
+    def several(*conditions):
+        return select(counts.c.trigram).where(*conditions).group_by(counts.c.trigram).having(func.count() > 1)
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        folded = (
+            delete(counts)
+            .where(counts.c.trigram.in_(several().scalar_subquery()))
+            .returning(counts.c.trigram, counts.c.cars)
+            .cte()
+        )
+        sums = select(folded.c.trigram, func.sum(folded.c.cars)).group_by(folded.c.trigram)
+        written = db.session.execute(
+            insert(counts)
+            .from_select(["trigram", "cars"], sums.having(func.sum(folded.c.cars) != 0))
+            .returning(counts.c.trigram)
+        )
+        return len(written.all())
+    top = db.session.scalar(select(func.max(counts.c.id)))
+    if top is None:
+        return 0
+    old = counts.c.id <= top
+    sums = db.session.execute(
+        select(counts.c.trigram, func.sum(counts.c.cars))
+        .where(old, counts.c.trigram.in_(several(old).scalar_subquery()))
+        .group_by(counts.c.trigram)
+    ).all()
+    db.session.execute(delete(counts).where(old, counts.c.trigram.in_(several(old).scalar_subquery())))
+    kept = [{"trigram": trigram, "cars": cars} for trigram, cars in sums if cars != 0]
+    if kept:
+        db.session.execute(insert(counts), kept)
+    return len(kept)

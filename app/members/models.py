@@ -181,6 +181,22 @@ class PlateTrigram(db.Model):
     vehicle_id: Mapped[int] = mapped_column(primary_key=True)
 
 
+class PlateTrigramCount(db.Model):
+    """How many cars hold a plate trigram, as rows to add up: each statement that adds or removes
+    cars' trigrams adds one row per trigram it touched (+n, -n), so writers never wait on a shared
+    row; the nightly ``plate_trigram_counts`` job folds each trigram's rows into one. The counter's
+    lookup of a three-character fragment reads its total here rather than counting the cars.
+
+    Written only by the database: triggers on ``plate_trigrams`` (migration 0045)."""
+
+    __tablename__ = "plate_trigram_counts"
+    __table_args__ = (Index("ix_plate_trigram_counts_trigram_cars", "trigram", "cars"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trigram: Mapped[str] = mapped_column(String(3))
+    cars: Mapped[int]
+
+
 class MemberMetricCuts(db.Model):
     """The value-class cut points of the last bulk recomputation (one row), so a single member's
     class can be re-derived on settle without ranking the whole population again."""

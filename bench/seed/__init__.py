@@ -76,6 +76,13 @@ def seed_bench(*, members, stores=3, seed=2026, progress=None, now=None):
     rebuild_daily_rollups()
     db.session.commit()
     phase("stats rollup")
+    from app.members.counter_lookup import (
+        fold_plate_trigram_counts,
+    )  # one count row per trigram, as each night leaves them
+
+    fold_plate_trigram_counts()
+    db.session.commit()
+    phase("plate trigram counts")
     _refresh_planner_statistics()
     phase("vacuum and analyze")
     return {

@@ -1,7 +1,7 @@
 """The counter's search by part of a plate: fragment length, escaping, and the trigram index."""
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.members.models import Vehicle
@@ -114,6 +114,30 @@ def _expected_trigrams(cars):
     return sorted({(plate[i : i + 3], plate, car_id) for car_id, plate in cars.items() for i in range(len(plate) - 2)})
 
 
+def _trigram_counts(app):
+    """{trigram: the sum of its count rows} for every trigram with a row, and the number of rows."""
+    from app.members.models import PlateTrigramCount
+
+    with app.app_context():
+        rows = db.session.execute(select(PlateTrigramCount.trigram, PlateTrigramCount.cars)).all()
+    sums = {}
+    for trigram, cars in rows:
+        sums[trigram] = sums.get(trigram, 0) + cars
+    return sums, len(rows)
+
+
+def _counts_of(cars):
+    """{trigram: how many of the cars hold it}."""
+    counts = {}
+    for trigram, _plate, _car_id in _expected_trigrams(cars):
+        counts[trigram] = counts.get(trigram, 0) + 1
+    return counts
+
+
+def _held(sums):
+    return {trigram: cars for trigram, cars in sums.items() if cars != 0}
+
+
 def test_a_cars_trigrams_follow_it_when_inserted_replated_and_deleted(app):
     from sqlalchemy import delete, insert, update
 
@@ -125,6 +149,7 @@ def test_a_cars_trigrams_follow_it_when_inserted_replated_and_deleted(app):
         db.session.commit()
     assert _trigrams(app) == _expected_trigrams({first: "粤B12345", repeated: "粤A1A1A1"})
     assert len([row for row in _trigrams(app) if row[2] == repeated]) == 3
+    assert _held(_trigram_counts(app)[0]) == _counts_of({first: "粤B12345", repeated: "粤A1A1A1"})
 
     with app.app_context():
         # Several cars in one statement (as an import or a bulk load writes them).
@@ -135,6 +160,7 @@ def test_a_cars_trigrams_follow_it_when_inserted_replated_and_deleted(app):
         cars = dict(db.session.execute(select(Vehicle.id, Vehicle.plate)).all())
     assert cars[first] == "粤B54321"
     assert _trigrams(app) == _expected_trigrams(cars)
+    assert _held(_trigram_counts(app)[0]) == _counts_of(cars)
 
     with app.app_context():
         db.session.execute(delete(Vehicle).where(Vehicle.plate.in_(["粤A1A1A1", "京N8A8B8"])))
@@ -142,6 +168,37 @@ def test_a_cars_trigrams_follow_it_when_inserted_replated_and_deleted(app):
         cars = dict(db.session.execute(select(Vehicle.id, Vehicle.plate)).all())
     assert sorted(cars.values()) == ["沪AD12345", "粤B54321"]
     assert _trigrams(app) == _expected_trigrams(cars)
+    assert _held(_trigram_counts(app)[0]) == _counts_of(cars)
+
+
+def test_the_nightly_fold_leaves_one_count_row_per_trigram_a_car_holds(app, runner):
+    from sqlalchemy import delete, insert, update
+
+    from app.members.models import PlateTrigramCount
+
+    with app.app_context():
+        db.session.execute(insert(Vehicle), [{"plate": f"粤B{n:05d}"} for n in range(40)])
+        db.session.execute(insert(Vehicle), [{"plate": f"粤B{n:05d}"} for n in range(40, 60)])
+        db.session.execute(update(Vehicle).where(Vehicle.plate == "粤B00007").values(plate="京Q7X7X7"))
+        db.session.execute(delete(Vehicle).where(Vehicle.plate.in_(["京Q7X7X7", "粤B00059"])))
+        db.session.commit()
+        cars = dict(db.session.execute(select(Vehicle.id, Vehicle.plate)).all())
+    sums, rows = _trigram_counts(app)
+    assert _held(sums) == _counts_of(cars)
+    assert rows > len(_counts_of(cars))  # "粤B0" has a row per statement that touched it; "Q7X" sums to 0
+
+    result = runner.invoke(args=["jobs", "run", "plate_trigram_counts", "--date", "2026-12-06"])
+    assert result.exit_code == 0, result.output
+    sums, rows = _trigram_counts(app)
+    assert sums == _counts_of(cars)  # no row left for a trigram no car holds
+    assert rows == len(sums)
+    with app.app_context():  # a car added after the fold has its own row, added to the folded one
+        db.session.execute(insert(Vehicle), [{"plate": "粤B00099"}])
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).where(PlateTrigramCount.trigram == "粤B0")) == 2
+    assert runner.invoke(args=["jobs", "run", "plate_trigram_counts", "--date", "2026-12-07"]).exit_code == 0
+    sums, rows = _trigram_counts(app)
+    assert sums["粤B0"] == 60 - 2 + 1 and rows == len(sums)
 
 
 def test_a_rolled_back_car_leaves_no_trigrams(app):
@@ -194,8 +251,8 @@ def test_the_lookup_finds_exactly_the_cars_whose_plate_holds_the_fragment(app, a
             assert [item["vehicle"]["plate"] for item in page["items"]] == expected[3:6], fragment
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="the plan is PostgreSQL's")
-def test_the_lookup_counts_and_pages_from_the_trigram_index_alone(app):
+def _lookup_plan(app, fragment):
+    """PostgreSQL's plan of the lookup statement the service sends for ``fragment``."""
     from datetime import UTC, datetime
 
     from sqlalchemy.dialects import postgresql
@@ -203,11 +260,13 @@ def test_the_lookup_counts_and_pages_from_the_trigram_index_alone(app):
     from app.members import counter_lookup, services
 
     with app.app_context():
-        lookup, _figures = counter_lookup._lookup_statement(services.summary_providers())
+        lookup, _figures = counter_lookup._lookup_statement(
+            services.summary_providers(), counted=len(fragment) == counter_lookup.MIN_PLATE_FRAGMENT
+        )
         compiled = lookup.statement().compile(dialect=postgresql.psycopg.dialect())
         params = {
             **compiled.params,
-            **counter_lookup.lookup_parameters("B12345"),
+            **counter_lookup.lookup_parameters(fragment),
             "now": datetime.now(UTC),
             "limit": 10,
             "offset": 0,
@@ -220,5 +279,45 @@ def test_the_lookup_counts_and_pages_from_the_trigram_index_alone(app):
             cursor.execute("EXPLAIN " + compiled.string, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         db.session.rollback()
+    return plan
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the plan is PostgreSQL's")
+def test_the_lookup_counts_and_pages_from_the_trigram_index_alone(app):
+    plan = _lookup_plan(app, "B12345")
     assert "Index Only Scan using pk_plate_trigrams on plate_trigrams" in plan, plan
     assert "Sort" not in plan, plan  # counted and paged in the index's order
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the plan is PostgreSQL's")
+def test_a_three_character_lookup_takes_its_total_from_the_trigrams_count(app):
+    plan = _lookup_plan(app, "345")
+    assert "Index Only Scan using pk_plate_trigrams on plate_trigrams" in plan, plan
+    assert "Index Only Scan using ix_plate_trigram_counts_trigram_cars on plate_trigram_counts" in plan, plan
+    assert "WindowAgg" not in plan, plan  # the cars are not counted one by one
+    assert "Sort" not in plan, plan
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="concurrent writers are PostgreSQL's")
+def test_cars_added_while_the_counts_fold_keep_every_count_exact(app):
+    from sqlalchemy import insert
+
+    from app.members.counter_lookup import fold_plate_trigram_counts
+    from tests.helpers import run_concurrently
+
+    for round_ in range(4):
+        with app.app_context():
+            for batch in range(3):  # several count rows per trigram to fold
+                db.session.execute(insert(Vehicle), [{"plate": f"粤B{round_}{batch}{n:03d}"} for n in range(10)])
+            db.session.commit()
+
+        def fold_or_add(index, round_=round_):
+            if index == 0:
+                fold_plate_trigram_counts()
+            else:
+                db.session.execute(insert(Vehicle), [{"plate": f"粤B{round_}{index}9{n:02d}"} for n in range(5)])
+
+        assert run_concurrently(app, fold_or_add, 4) == ["ok"] * 4
+        with app.app_context():
+            cars = dict(db.session.execute(select(Vehicle.id, Vehicle.plate)).all())
+        assert _held(_trigram_counts(app)[0]) == _counts_of(cars), round_

@@ -29,6 +29,7 @@ EVERY_JOB = [
     "package_card_expiry",
     "payment_refunds",
     "payment_timeouts",
+    "plate_trigram_counts",
     "points_expiry",
     "purchase_anniversaries",
     "referral_rewards",
@@ -74,10 +75,18 @@ def test_run_day_runs_the_daily_jobs_by_time_of_day_then_the_frequent_ones_sende
     assert ran.exit_code == 0, ran.output
     lines = ran.output.splitlines()
     assert [line.split()[1].rstrip(":") for line in lines] == [job.name for job in jobs_in_day_order()]
-    assert [line.split()[0] for line in lines[:5]] == ["01:00:00", "01:15:00", "01:30:00", "02:00:00", "02:30:00"]
-    assert lines[5].startswith("09:00:00 birthday_greetings: {'queued': 1")
+    assert [line.split()[0] for line in lines[:6]] == [
+        "01:00:00",
+        "01:15:00",
+        "01:30:00",
+        "02:00:00",
+        "02:30:00",
+        "03:30:00",
+    ]
+    assert lines[5] == "03:30:00 plate_trigram_counts: {'trigrams_folded': 0}"
+    assert lines[6].startswith("09:00:00 birthday_greetings: {'queued': 1")
     # The care reminders follow the greetings and the maintenance pushes through the morning.
-    daily = [line.split()[1].rstrip(":") for line in lines[5:]]
+    daily = [line.split()[1].rstrip(":") for line in lines[6:]]
     assert daily[:4] == ["birthday_greetings", "member_anniversaries", "purchase_anniversaries", "holiday_greetings"]
     assert daily.index("insurance_renewal_reminders") + 1 == daily.index("inspection_reminders")
     assert daily.index("coupon_expiry_notices") < daily.index("insurance_renewal_reminders")
