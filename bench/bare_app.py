@@ -31,30 +31,38 @@ _connections = threading.local()
 
 
 def _compile_lookup():
-    """The lookup's SQL text (psycopg's %(name)s style), its constant parameters, and the function
-    that turns a fragment into the statement's own parameters (its trigram and LIKE pattern), built
-    once per worker from the service's own code."""
+    """A function from a fragment to the SQL text the service sends for it (psycopg's %(name)s
+    style) and its parameters but the time and the page (its trigram, LIKE pattern and the
+    statement's constants), built once per worker from the service's own code."""
     from sqlalchemy.dialects import postgresql
 
     from app import create_app  # gunicorn runs from the repository root
     from app.common.plates import normalize_plate
     from app.members import services
-    from app.members.counter_lookup import _lookup_statement, lookup_parameters
+    from app.members.counter_lookup import MIN_PLATE_FRAGMENT, _lookup_statement, lookup_parameters
 
     service = create_app("testing", {"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"]})
-    with service.app_context():
-        lookup, _figures = _lookup_statement(services.summary_providers())
-        statement = lookup.statement()
-        dialect = postgresql.psycopg.dialect()
-        compiled = statement.compile(dialect=dialect)
+    dialect = postgresql.psycopg.dialect()
     if dialect.paramstyle != "pyformat":
         raise RuntimeError(f"expected psycopg's %(name)s parameters, the dialect uses {dialect.paramstyle}")
-    constants = {
-        name: value
-        for name, value in compiled.params.items()
-        if name not in ("trigram", "pattern", "now", "limit", "offset")
-    }
-    return compiled.string, constants, lambda fragment: lookup_parameters(normalize_plate(fragment))
+    by_kind = {}  # counted: the statement for a three-character fragment (its trigram's count is its total)
+    with service.app_context():
+        for counted in (False, True):
+            lookup, _figures = _lookup_statement(services.summary_providers(), counted=counted)
+            compiled = lookup.statement().compile(dialect=dialect)
+            constants = {
+                name: value
+                for name, value in compiled.params.items()
+                if name not in ("trigram", "pattern", "now", "limit", "offset")
+            }
+            by_kind[counted] = (compiled.string, constants)
+
+    def statement_for(fragment):
+        fragment = normalize_plate(fragment)
+        sql, constants = by_kind[len(fragment) == MIN_PLATE_FRAGMENT]
+        return sql, {**constants, **lookup_parameters(fragment)}
+
+    return statement_for
 
 
 def _connection():
@@ -77,17 +85,8 @@ LOOKUP = _compile_lookup() if os.environ.get("DATABASE_URL") else None
 
 @app.get("/lookup-sql")
 def lookup_sql():
-    sql, constants, parameters_for = LOOKUP
-    cursor = _connection().execute(
-        sql,
-        {
-            **constants,
-            **parameters_for(request.args.get("plate", "")),
-            "now": datetime.now(UTC),
-            "limit": PER_PAGE,
-            "offset": 0,
-        },
-    )
+    sql, parameters = LOOKUP(request.args.get("plate", ""))
+    cursor = _connection().execute(sql, {**parameters, "now": datetime.now(UTC), "limit": PER_PAGE, "offset": 0})
     names = [column.name for column in cursor.description]
     rows = cursor.fetchall()
     return jsonify([{name: _plain(value) for name, value in zip(names, row, strict=False)} for row in rows])
