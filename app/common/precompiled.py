@@ -29,7 +29,7 @@ from app.common.auth import checking_in_read
 from app.common.db import read_connection
 from app.extensions import db
 
-# The column a read carries for the caller's check, and its parameters.
+# The column a read carries for the caller's check.
 _CALLER_CURRENT = "caller_token_current"
 
 # The connection events a statement of SQLAlchemy's own execution would fire.
