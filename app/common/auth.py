@@ -212,16 +212,12 @@ def _run_checking_in_read(actor, claims, allowed, view, args, kwargs):
     g.actor = actor
     token = _unconfirmed.set(unconfirmed)
     try:
-        result = view(*args, **kwargs)
-    except Exception:
+        return view(*args, **kwargs)
+    finally:
         _unconfirmed.reset(token)
         if not unconfirmed.confirmed:
-            g.actor = _allowed_actor(claims, allowed)  # a refused caller learns nothing of the view
-        raise
-    _unconfirmed.reset(token)
-    if not unconfirmed.confirmed:
-        g.actor = _allowed_actor(claims, allowed)
-    return result
+            # A refusal raised here replaces the view's answer or error: the caller learns nothing of it.
+            g.actor = _allowed_actor(claims, allowed)
 
 
 def current_actor() -> Actor:
