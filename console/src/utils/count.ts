@@ -5,3 +5,8 @@ export function parseCount(text: string): number | null {
   if (!/^\d{1,9}$/.test(normalised)) return null
   return Number(normalised)
 }
+
+/** A count as staff read it (12,345), or — when the service gave none. */
+export function formatCount(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : value.toLocaleString('zh-CN')
+}
